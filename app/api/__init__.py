@@ -1,0 +1,3 @@
+"""HTTP layer: routers, schemas, dependencies and error handlers; the only code that knows FastAPI."""
+
+API_PREFIX = "/api/v1"

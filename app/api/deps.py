@@ -1,0 +1,83 @@
+"""FastAPI dependencies: the container, the authenticated caller and the rate limit."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import structlog
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from app.container import Container
+from app.errors import AuthenticationRequired
+from app.security.api_keys import Caller
+from app.security.rate_limit import RateLimitStatus
+from app.settings import Settings
+
+log = structlog.get_logger("app.auth")
+WWW_AUTHENTICATE = 'Bearer realm="ops-agent-orchestrator", ApiKey header="X-API-Key"'
+
+api_key_header = APIKeyHeader(
+    name="X-API-Key", auto_error=False, description="API key (`label:secret` entry's secret)."
+)
+bearer_scheme = HTTPBearer(auto_error=False, description="The same API key as a Bearer token.")
+
+
+def get_container(request: Request) -> Container:
+    container: Container = request.app.state.container
+    return container
+
+
+ContainerDep = Annotated[Container, Depends(get_container)]
+
+
+def get_settings(container: ContainerDep) -> Settings:
+    return container.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+async def authenticate(
+    request: Request,
+    container: ContainerDep,
+    api_key: Annotated[str | None, Security(api_key_header)],
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
+) -> Caller:
+    """Resolve the caller from X-API-Key or Authorization: Bearer; 401 when neither is valid."""
+    settings = container.settings
+    client_ip: str = getattr(request.state, "client_ip", None) or (
+        request.client.host if request.client else "unknown"
+    )
+    if not settings.auth_enabled:
+        return Caller(key_label=None, admin=True, client_ip=client_ip)
+
+    presented = api_key or (bearer.credentials if bearer else None)
+    label = container.api_keys.authenticate(presented) if presented else None
+    if label is None:
+        reason = "missing" if not presented else "invalid"
+        log.warning("authentication_failed", reason=reason, client=client_ip)
+        # Failed attempts spend the client address's budget, so guessing keys is throttled too.
+        await container.rate_limiter.check(f"authfail:{client_ip}")
+        raise AuthenticationRequired(
+            "A valid API key is required: send it as X-API-Key or Authorization: Bearer."
+            if reason == "missing"
+            else "The API key is not valid.",
+            headers={"WWW-Authenticate": WWW_AUTHENTICATE},
+        )
+    request.state.key_label = label
+    structlog.contextvars.bind_contextvars(key_label=label)
+    return Caller(key_label=label, admin=label in settings.admin_key_labels, client_ip=client_ip)
+
+
+CallerDep = Annotated[Caller, Depends(authenticate)]
+
+
+async def enforce_rate_limit(request: Request, container: ContainerDep, caller: CallerDep) -> RateLimitStatus:
+    """Count the request against the caller's budget; the headers are added by middleware."""
+    status = await container.rate_limiter.check(caller.rate_limit_identity)
+    request.state.rate_limit = status
+    return status
+
+
+RateLimitDep = Annotated[RateLimitStatus, Depends(enforce_rate_limit)]

@@ -1,0 +1,107 @@
+"""Exception handlers: every error, framework ones included, leaves in the contract's envelope."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.errors import AppError, error_envelope
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    503: "service_unavailable",
+}
+
+
+class ErrorResponse(JSONResponse):
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
+def _request_id(request: Request) -> str | None:
+    return getattr(request.state, "request_id", None)
+
+
+def error_response(
+    request: Request,
+    status: int,
+    code: str,
+    message: str,
+    details: Any = None,
+    headers: Mapping[str, str] | None = None,
+) -> ErrorResponse:
+    return ErrorResponse(
+        error_envelope(code, message, details, _request_id(request)),
+        status_code=status,
+        headers=headers,
+    )
+
+
+async def app_error_handler(request: Request, exc: Exception) -> ErrorResponse:
+    assert isinstance(exc, AppError)  # noqa: S101 - registered for AppError only
+    return error_response(request, exc.status, exc.code, exc.message, exc.details, exc.headers)
+
+
+async def http_error_handler(request: Request, exc: Exception) -> ErrorResponse:
+    assert isinstance(exc, StarletteHTTPException)  # noqa: S101
+    status = exc.status_code
+    code = _HTTP_CODES.get(status, "http_error" if status < 500 else "internal_error")
+    if status == 404 and exc.detail == "Not Found":
+        message = f"No route matches {request.method} {request.url.path}."
+    elif status == 405:
+        message = f"{request.method} is not allowed on {request.url.path}."
+    elif isinstance(exc.detail, str) and exc.detail:
+        message = exc.detail
+    else:
+        message = HTTPStatus(status).phrase
+    return error_response(request, status, code, message, None, exc.headers)
+
+
+async def validation_error_handler(request: Request, exc: Exception) -> ErrorResponse:
+    assert isinstance(exc, RequestValidationError)  # noqa: S101
+    details = [
+        {
+            "loc": list(error.get("loc", ())),
+            "msg": error.get("msg", ""),
+            "type": error.get("type", ""),
+        }
+        for error in exc.errors()
+    ]
+    fields = ", ".join(".".join(str(p) for p in d["loc"]) for d in details[:5])
+    return error_response(
+        request,
+        422,
+        "validation_error",
+        f"The request is invalid: {fields}." if fields else "The request is invalid.",
+        jsonable_encoder(details),
+    )
+
+
+async def unhandled_error_handler(request: Request, exc: Exception) -> ErrorResponse:
+    return error_response(request, 500, AppError.code, AppError.message)
+
+
+def register_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, app_error_handler)
+    app.add_exception_handler(StarletteHTTPException, http_error_handler)
+    app.add_exception_handler(RequestValidationError, validation_error_handler)
+    # Backstop for errors raised outside the error-boundary middleware.
+    app.add_exception_handler(Exception, unhandled_error_handler)

@@ -1,0 +1,94 @@
+"""The object graph, built once in the lifespan and closed on shutdown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from redis.asyncio import ConnectionPool, Redis
+
+from app.observability.health import HealthService
+from app.security.api_keys import ApiKeyStore, parse_api_keys
+from app.security.rate_limit import RateLimiter
+from app.settings import Settings
+from app.storage.db import Database
+
+log = structlog.get_logger("app.container")
+
+
+@dataclass
+class Container:
+    settings: Settings
+    api_keys: ApiKeyStore
+    rate_limiter: RateLimiter
+    database: Database
+    redis: Redis | None
+    health: HealthService
+
+    @classmethod
+    def build(cls, settings: Settings) -> Container:
+        database = Database(settings.database_url)
+        pool: ConnectionPool | None = None
+        redis: Redis | None = None
+        if settings.redis_url:
+            pool = ConnectionPool.from_url(
+                settings.redis_url,
+                socket_timeout=settings.redis_timeout_seconds,
+                socket_connect_timeout=settings.redis_timeout_seconds,
+                health_check_interval=30,
+            )
+            redis = Redis(connection_pool=pool)
+        rate_limiter = RateLimiter(
+            settings.rate_limit,
+            redis_pool=pool,
+            redis_url=settings.redis_url,
+            timeout_seconds=settings.redis_timeout_seconds,
+            fail_mode=settings.rate_limit_fail_mode,
+        )
+
+        async def check_database() -> dict[str, Any]:
+            await database.ping()
+            return {"backend": database.dialect}
+
+        async def check_redis() -> None:
+            assert redis is not None  # noqa: S101 - only registered when Redis is configured
+            await redis.ping()
+
+        async def check_llm() -> dict[str, Any]:
+            # The offline provider is deterministic and local, so it is always able to answer.
+            if settings.llm_provider == "offline":
+                return {"provider": "offline"}
+            return {
+                "status": "unknown",
+                "provider": settings.llm_provider,
+                "detail": "remote provider reachability is not probed by this build",
+            }
+
+        critical = {"database"}
+        if redis is not None and settings.rate_limit_fail_mode == "closed":
+            critical.add("redis")
+        health = HealthService(
+            {
+                "database": check_database,
+                "redis": check_redis if redis is not None else None,
+                "llm": check_llm,
+            },
+            critical=critical,
+            timeout=settings.health_check_timeout_seconds,
+            cache_seconds=settings.health_cache_seconds,
+        )
+        return cls(
+            settings=settings,
+            api_keys=ApiKeyStore(parse_api_keys(settings.api_keys)),
+            rate_limiter=rate_limiter,
+            database=database,
+            redis=redis,
+            health=health,
+        )
+
+    async def close(self) -> None:
+        self.health.draining = True
+        if self.redis is not None:
+            await self.redis.aclose(close_connection_pool=True)
+        await self.database.close()

@@ -1,0 +1,133 @@
+"""Application factory: settings, logging, middleware, routers, and the lifespan-built container."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import Depends, FastAPI
+
+from app import __version__
+from app.api.deps import enforce_rate_limit
+from app.api.errors import register_error_handlers
+from app.api.routes import caller, health
+from app.api.schemas import error_responses
+from app.container import Container
+from app.middleware.body_limit import BodyLimitMiddleware
+from app.middleware.cors import EnvelopeCORSMiddleware
+from app.middleware.error_boundary import ErrorBoundaryMiddleware
+from app.middleware.request_context import RequestContextMiddleware
+from app.middleware.security_headers import SecurityHeadersMiddleware
+from app.observability.logging import configure_logging
+from app.security.client_address import ClientAddressResolver
+from app.settings import InvalidSettings, Settings, load_settings
+
+log = structlog.get_logger("app.main")
+
+API_DESCRIPTION = """Routes IT-operations tasks to diagnostic agents and reports what they find.
+
+Authenticate with `X-API-Key: <secret>` or `Authorization: Bearer <secret>`. Every error body has
+the shape `{"error": {"code", "message", "details", "request_id"}}`."""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the ASGI app; the container (database, Redis, limiter, health) is built at start-up."""
+    settings = settings or load_settings()
+    configure_logging(settings.log_level, settings.log_format, settings.secret_values)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        container = Container.build(settings)
+        app.state.container = container
+        _log_startup(settings, container)
+        try:
+            yield
+        finally:
+            log.info("shutdown_started")
+            await container.close()
+            log.info("shutdown_complete")
+
+    app = FastAPI(
+        title="Ops Agent Orchestrator",
+        version=__version__,
+        description=API_DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/docs" if settings.docs_enabled else None,
+        redoc_url="/redoc" if settings.docs_enabled else None,
+        openapi_url="/openapi.json" if settings.docs_enabled else None,
+    )
+    register_error_handlers(app)
+
+    # Health is public and never limited; every other router needs a key and spends its budget.
+    app.include_router(health.router)
+    for router in (caller.router,):
+        app.include_router(
+            router,
+            dependencies=[Depends(enforce_rate_limit)],
+            responses=error_responses(401, 413, 422, 429, 500, 503),
+        )
+
+    # Added innermost first: the request context wraps everything, the error boundary sits
+    # closest to the app so even a 500 carries the request id and security headers.
+    app.add_middleware(ErrorBoundaryMiddleware)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            EnvelopeCORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["Authorization", "X-API-Key", "X-Request-ID", "Content-Type"],
+            expose_headers=[
+                "X-Request-ID",
+                "X-RateLimit-Limit",
+                "X-RateLimit-Remaining",
+                "X-RateLimit-Reset",
+                "Retry-After",
+            ],
+            max_age=600,
+        )
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(
+        RequestContextMiddleware,
+        client_resolver=ClientAddressResolver(settings.trusted_proxies),
+    )
+    return app
+
+
+def _log_startup(settings: Settings, container: Container) -> None:
+    if not settings.auth_enabled:
+        log.warning(
+            "AUTHENTICATION IS DISABLED",
+            detail="AUTH_ENABLED=false: every endpoint is open to anyone who can reach it. "
+            "Use this only on a trusted development machine.",
+        )
+    elif len(container.api_keys) == 0:
+        log.warning(
+            "no_api_keys_configured",
+            detail="Protected endpoints answer 401 until API_KEYS is set, e.g. "
+            "API_KEYS=ops:<secret> or API_KEYS=ops:sha256=<hex of sha256(secret)>.",
+        )
+    log.info(
+        "service_started",
+        version=__version__,
+        database=container.database.safe_url,
+        redis=container.redis is not None,
+        rate_limit=settings.rate_limit,
+        rate_limit_shared=container.rate_limiter.shared,
+        llm_provider=settings.llm_provider,
+        key_labels=container.api_keys.labels,
+    )
+
+
+def __getattr__(name: str) -> FastAPI:
+    """`uvicorn app.main:app` builds the app from the environment on first access, not at import,
+    so tests and tools can import `create_app` without reading the environment."""
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    try:
+        application = create_app()
+    except InvalidSettings as exc:
+        raise SystemExit(f"ops-agent-orchestrator: {exc}") from None
+    globals()["app"] = application
+    return application

@@ -1,0 +1,75 @@
+"""Request id, client address, log context and the one access-log line per request."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+
+import structlog
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.security.client_address import ClientAddressResolver
+
+_SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+access_log = structlog.get_logger("app.access")
+
+
+def sane_request_id(value: str | None) -> str:
+    """Echo a client's id when it is a short plain token, else mint a UUID."""
+    if value and _SANE_REQUEST_ID.match(value):
+        return value
+    return str(uuid.uuid4())
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp, client_resolver: ClientAddressResolver) -> None:
+        self.app = app
+        self.client_resolver = client_resolver
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        incoming = None
+        for key, value in scope["headers"]:
+            if key == b"x-request-id":
+                incoming = value.decode("latin-1")
+                break
+        request_id = sane_request_id(incoming)
+        client = self.client_resolver.resolve(scope)
+        # A per-request copy: servers and test transports may hand every request the same dict.
+        state = scope["state"] = dict(scope.get("state") or {})
+        state["request_id"] = request_id
+        state["client_ip"] = client
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+
+        status = 500
+        started = time.perf_counter()
+        header_value = request_id.encode()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", ()))
+                headers.append((b"x-request-id", header_value))
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            route = scope.get("route")
+            access_log.info(
+                "request",
+                method=scope["method"],
+                path=getattr(route, "path", None) or "<unmatched>",
+                status=status,
+                duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                client=client,
+                key_label=state.get("key_label"),
+            )
+            structlog.contextvars.clear_contextvars()

@@ -1,0 +1,181 @@
+"""structlog set-up: JSON (or console) lines, contextvars for request id and key label, no secrets."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Iterable, Mapping, MutableMapping
+from typing import Any
+
+import orjson
+import structlog
+from structlog.types import EventDict, Processor, WrappedLogger
+
+_SENSITIVE_KEYS = frozenset(
+    {
+        "api_key",
+        "api_keys",
+        "x-api-key",
+        "x_api_key",
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "set-cookie",
+        "password",
+        "secret",
+        "token",
+        "access_token",
+        "aws_access_key_id",
+        "aws_secret_access_key",
+        "aws_session_token",
+        "openai_api_key",
+    }
+)
+_SECRET_PATTERNS = (
+    re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+"),
+    re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"),
+    re.compile(r"(?i)(aws_secret_access_key|api[_-]?key|secret|password|token)(\s*[=:]\s*)\S+"),
+)
+REDACTED = "[redacted]"
+
+
+class SecretRedactor:
+    """Removes secrets from every event: sensitive keys by name, known secrets and patterns by value."""
+
+    def __init__(self, known_secrets: Iterable[str] = ()) -> None:
+        self.known_secrets = tuple(s for s in known_secrets if s)
+
+    def __call__(self, logger: WrappedLogger, method: str, event_dict: EventDict) -> EventDict:
+        return self._clean_mapping(event_dict)
+
+    def _clean_mapping(self, data: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+        for key, value in data.items():
+            if key.lower() in _SENSITIVE_KEYS and value is not None:
+                data[key] = REDACTED
+            else:
+                data[key] = self._clean(value)
+        return data
+
+    def _clean(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.scrub(value)
+        if isinstance(value, MutableMapping):
+            return self._clean_mapping(dict(value))
+        if isinstance(value, Mapping):
+            return self._clean_mapping(dict(value))
+        if isinstance(value, list | tuple):
+            return [self._clean(item) for item in value]
+        return value
+
+    def scrub(self, text: str) -> str:
+        for secret in self.known_secrets:
+            if secret in text:
+                text = text.replace(secret, REDACTED)
+        for pattern in _SECRET_PATTERNS:
+            if pattern.search(text):
+                text = pattern.sub(_keep_prefix, text)
+        return text
+
+
+def _keep_prefix(match: re.Match[str]) -> str:
+    if match.lastindex and match.lastindex >= 2:
+        return f"{match.group(1)}{match.group(2)}{REDACTED}"
+    if match.lastindex == 1 and match.group(1).lower() in {"bearer", "basic"}:
+        return f"{match.group(1)} {REDACTED}"
+    return REDACTED
+
+
+class _Stdout:
+    """Writes to whatever `sys.stdout` is at the time, so cached loggers follow redirections."""
+
+    def write(self, data: bytes) -> None:
+        sys.stdout.buffer.write(data)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
+class _StdoutText:
+    def write(self, data: str) -> None:
+        sys.stdout.write(data)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
+def _drop_color_message(logger: WrappedLogger, method: str, event_dict: EventDict) -> EventDict:
+    """Uvicorn adds an ANSI-coloured copy of its message; the plain one is enough."""
+    event_dict.pop("color_message", None)
+    return event_dict
+
+
+def _orjson_str(obj: Any, **_: Any) -> str:
+    return orjson.dumps(obj, default=str).decode()
+
+
+def _orjson_bytes(obj: Any, **_: Any) -> bytes:
+    return orjson.dumps(obj, default=str)
+
+
+def configure_logging(level: str = "INFO", fmt: str = "json", known_secrets: Iterable[str] = ()) -> None:
+    """Configure structlog and route stdlib (uvicorn) logs through the same processors.
+
+    The processor list is updated in place, so loggers cached before a reconfiguration (and
+    `structlog.testing.capture_logs`) keep seeing the current pipeline.
+    """
+    redactor = SecretRedactor(known_secrets)
+    shared: list[Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    renderer: Processor
+    if fmt == "console":
+        tail: list[Processor] = [
+            redactor,
+            structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty()),
+        ]
+        renderer = tail[-1]
+        logger_factory: Any = structlog.PrintLoggerFactory(_StdoutText())  # type: ignore[arg-type]
+    else:
+        tail = [
+            redactor,
+            structlog.processors.dict_tracebacks,
+            structlog.processors.JSONRenderer(serializer=_orjson_bytes),
+        ]
+        renderer = structlog.processors.JSONRenderer(serializer=_orjson_str)
+        logger_factory = structlog.BytesLoggerFactory(_Stdout())  # type: ignore[arg-type]
+
+    processors = structlog.get_config()["processors"]
+    processors.clear()
+    processors.extend([*shared, *tail])
+    structlog.configure(
+        processors=processors,
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level]),
+        logger_factory=logger_factory,
+        cache_logger_on_first_use=True,
+    )
+
+    stdlib_tail: list[Processor] = [redactor]
+    if fmt != "console":
+        stdlib_tail.append(structlog.processors.dict_tracebacks)
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder(), _drop_color_message],
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            *stdlib_tail,
+            renderer,
+        ],
+    )
+    handler = logging.StreamHandler(_StdoutText())
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(level)
+    for name in ("uvicorn", "uvicorn.error"):
+        uvicorn_logger = logging.getLogger(name)
+        uvicorn_logger.handlers = []
+        uvicorn_logger.propagate = True
+    # The service writes its own access line, with route template and request id.
+    logging.getLogger("uvicorn.access").disabled = True

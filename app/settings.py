@@ -1,0 +1,217 @@
+"""Every setting of the service, read once from the environment and an optional `.env`."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Annotated, Literal
+
+from limits import parse_many
+from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from app.security.api_keys import parse_api_keys
+
+CommaList = Annotated[list[str], NoDecode]
+ProviderName = Literal["offline", "bedrock", "openai", "ollama"]
+
+
+class InvalidSettings(ValueError):
+    """Raised when the configuration cannot start the service; the message names each bad variable."""
+
+
+class BedrockSettings(BaseModel):
+    model_id: str
+    region: str
+    endpoint_url: str | None
+
+
+class OpenAISettings(BaseModel):
+    api_key: str | None
+    base_url: str | None
+    model: str
+
+
+class OllamaSettings(BaseModel):
+    base_url: str
+    model: str
+
+
+def _split_commas(value: object) -> object:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """The service's configuration; field names are the environment variables, case-insensitive."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True)
+
+    # Security
+    api_keys: CommaList = Field(default_factory=list, repr=False)
+    auth_enabled: bool = True
+    admin_key_labels: CommaList = Field(default_factory=list)
+    rate_limit: str = "60/minute"
+    rate_limit_fail_mode: Literal["open", "closed"] = "open"
+    trusted_proxies: CommaList = Field(default_factory=list)
+    max_request_bytes: int = Field(default=1_048_576, gt=0)
+    cors_origins: CommaList = Field(default_factory=list)
+    docs_enabled: bool = True
+
+    # Storage and shared state
+    database_url: str = "sqlite+aiosqlite:///./data/orchestrator.db"
+    redis_url: str | None = Field(default=None, repr=False)
+    redis_timeout_seconds: float = Field(default=0.25, gt=0, le=10)
+
+    # LLM providers
+    llm_provider: ProviderName = "offline"
+    llm_fallbacks: CommaList = Field(default_factory=list)
+    bedrock_model_id: str = "anthropic.claude-3-5-haiku-20241022-v1:0"
+    aws_region: str = "us-east-1"
+    bedrock_endpoint_url: str | None = None
+    # Normally supplied to boto3 by the AWS credential chain; read here only to keep them out of logs.
+    aws_access_key_id: str | None = Field(default=None, repr=False)
+    aws_secret_access_key: str | None = Field(default=None, repr=False)
+    aws_session_token: str | None = Field(default=None, repr=False)
+    openai_api_key: str | None = Field(default=None, repr=False)
+    openai_base_url: str | None = None
+    openai_model: str = "gpt-4o-mini"
+    ollama_base_url: str = "http://localhost:11434"
+    ollama_model: str = "llama3.2:3b"
+
+    # Network diagnostics target policy
+    network_allow_targets: CommaList = Field(default_factory=list)
+    network_deny_targets: CommaList = Field(default_factory=list)
+
+    # Health and logging
+    health_check_timeout_seconds: float = Field(default=1.0, gt=0, le=30)
+    health_cache_seconds: float = Field(default=2.0, ge=0, le=60)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    log_format: Literal["json", "console"] = "json"
+
+    @field_validator(
+        "api_keys",
+        "admin_key_labels",
+        "trusted_proxies",
+        "cors_origins",
+        "llm_fallbacks",
+        "network_allow_targets",
+        "network_deny_targets",
+        mode="before",
+    )
+    @classmethod
+    def _split(cls, value: object) -> object:
+        return _split_commas(value)
+
+    @field_validator("api_keys")
+    @classmethod
+    def _valid_keys(cls, value: list[str]) -> list[str]:
+        parse_api_keys(value)
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _valid_rate_limit(cls, value: str) -> str:
+        try:
+            parse_many(value)
+        except ValueError as exc:
+            raise ValueError(f"not a rate limit such as '60/minute': {exc}") from None
+        return value
+
+    @field_validator("llm_fallbacks")
+    @classmethod
+    def _known_providers(cls, value: list[str]) -> list[str]:
+        known = {"offline", "bedrock", "openai", "ollama"}
+        unknown = [name for name in value if name not in known]
+        if unknown:
+            raise ValueError(f"unknown provider(s) {unknown}; choose from {sorted(known)}")
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or CIDR") from None
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError(
+                "use an async SQLAlchemy URL: sqlite+aiosqlite:///path or postgresql+asyncpg://..."
+            )
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value or None
+
+    @property
+    def secret_values(self) -> list[str]:
+        """Every configured secret, so the log redactor can scrub it wherever it appears."""
+        plain = [
+            entry.partition(":")[2]
+            for entry in self.api_keys
+            if not entry.partition(":")[2].startswith("sha256=")
+        ]
+        others = [
+            self.openai_api_key,
+            self.aws_secret_access_key,
+            self.aws_session_token,
+            _redis_password(self.redis_url),
+        ]
+        return plain + [value for value in others if value]
+
+    @property
+    def bedrock(self) -> BedrockSettings:
+        return BedrockSettings(
+            model_id=self.bedrock_model_id,
+            region=self.aws_region,
+            endpoint_url=self.bedrock_endpoint_url,
+        )
+
+    @property
+    def openai(self) -> OpenAISettings:
+        return OpenAISettings(
+            api_key=self.openai_api_key, base_url=self.openai_base_url, model=self.openai_model
+        )
+
+    @property
+    def ollama(self) -> OllamaSettings:
+        return OllamaSettings(base_url=self.ollama_base_url, model=self.ollama_model)
+
+
+def _redis_password(url: str | None) -> str | None:
+    if not url:
+        return None
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).password
+
+
+def load_settings() -> Settings:
+    """Read settings from the environment, turning validation errors into one readable message."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise InvalidSettings(describe_validation_error(exc)) from None
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    lines = ["invalid configuration:"]
+    for error in exc.errors():
+        variable = ".".join(str(part) for part in error["loc"]).upper() or "SETTINGS"
+        lines.append(f"  {variable}: {error['msg']}")
+    return "\n".join(lines)

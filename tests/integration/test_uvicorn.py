@@ -1,0 +1,133 @@
+"""The service under real uvicorn on loopback: zero-config start, real sockets, early 413."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from app.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+DEV_KEY = "dev-local-key-for-tests"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _clean_env(**extra: str) -> dict[str, str]:
+    settings_vars = {name.upper() for name in Settings.model_fields}
+    env = {k: v for k, v in os.environ.items() if k.upper() not in settings_vars}
+    env["PYTHONPATH"] = str(ROOT)
+    env.update(extra)
+    return env
+
+
+def _serve(cwd: Path, target: list[str], env: dict[str, str]) -> Iterator[str]:
+    port = _free_port()
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter, fixed arguments
+        [sys.executable, "-m", "uvicorn", *target, "--host", "127.0.0.1", "--port", str(port),
+         "--no-access-log"],
+        cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                output = process.stdout.read().decode() if process.stdout else ""
+                pytest.fail(f"uvicorn exited early:\n{output}")
+            try:
+                if httpx.get(f"{base}/api/v1/health/live", timeout=0.5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("uvicorn did not become live within 20 s")
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        if process.stdout:
+            process.stdout.close()
+
+
+@pytest.fixture
+def zero_config_server(tmp_path: Path) -> Iterator[str]:
+    yield from _serve(tmp_path, ["app.main:app"], _clean_env())
+
+
+@pytest.fixture
+def dev_server(tmp_path: Path) -> Iterator[str]:
+    env = _clean_env(API_KEYS=f"dev:{DEV_KEY}", MAX_REQUEST_BYTES="1024")
+    yield from _serve(tmp_path, ["--factory", "tests.integration.served_app:build"], env)
+
+
+def test_starts_with_no_configuration_on_embedded_defaults(zero_config_server: str, tmp_path: Path) -> None:
+    health = httpx.get(f"{zero_config_server}/api/v1/health")
+    assert health.status_code == 200
+    assert health.json()["checks"]["database"]["backend"] == "sqlite"
+    assert (tmp_path / "data" / "orchestrator.db").exists()
+    # No keys configured: protected endpoints refuse, they do not open up.
+    assert httpx.get(f"{zero_config_server}/api/v1/me").status_code == 401
+
+
+def test_dev_key_is_accepted_over_real_http(dev_server: str) -> None:
+    assert httpx.get(f"{dev_server}/api/v1/me").status_code == 401
+    response = httpx.get(f"{dev_server}/api/v1/me", headers={"X-API-Key": DEV_KEY})
+    assert response.status_code == 200
+    assert response.json()["key_label"] == "dev"
+    ok = httpx.post(f"{dev_server}/api/v1/test/upload", content=b"x" * 1000, headers={"X-API-Key": DEV_KEY})
+    assert ok.json() == {"received": 1000}
+
+
+def test_chunked_upload_is_stopped_early_with_413(dev_server: str) -> None:
+    """Send a chunked body far past the limit; the answer comes before the upload finishes."""
+    host, port = dev_server.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(
+            b"POST /api/v1/test/upload HTTP/1.1\r\nHost: test\r\n"
+            b"X-API-Key: " + DEV_KEY.encode() + b"\r\nTransfer-Encoding: chunked\r\n\r\n"
+        )
+        chunk = b"400\r\n" + b"x" * 1024 + b"\r\n"
+        sent = 0
+        response = b""
+        sock.settimeout(0.05)
+        for _ in range(2000):  # would be 2 MiB
+            try:
+                sock.sendall(chunk)
+                sent += 1024
+            except OSError:
+                break
+            try:
+                response += sock.recv(65536)
+            except TimeoutError:
+                continue
+            if b"\r\n\r\n" in response:
+                break
+        sock.settimeout(5)
+        while b"payload_too_large" not in response:
+            try:
+                data = sock.recv(65536)
+            except OSError:
+                break
+            if not data:
+                break
+            response += data
+    assert response.startswith(b"HTTP/1.1 413"), response[:200]
+    assert b'"code":"payload_too_large"' in response
+    assert sent < 512 * 1024, f"the server read {sent} bytes before refusing"
