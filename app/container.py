@@ -8,9 +8,14 @@ from typing import Any
 import structlog
 from redis.asyncio import ConnectionPool, Redis
 
+from app.agents.network.agent import NetworkDiagnosticsAgent, NetworkLimits
+from app.agents.registry import AgentRegistry
 from app.observability.health import HealthService
+from app.orchestration.orchestrator import Orchestrator
+from app.orchestration.router import KeywordRouter
 from app.security.api_keys import ApiKeyStore, parse_api_keys
 from app.security.rate_limit import RateLimiter
+from app.security.target_policy import TargetPolicy
 from app.settings import Settings
 from app.storage.db import Database
 
@@ -25,6 +30,8 @@ class Container:
     database: Database
     redis: Redis | None
     health: HealthService
+    registry: AgentRegistry
+    orchestrator: Orchestrator
 
     @classmethod
     def build(cls, settings: Settings) -> Container:
@@ -78,8 +85,18 @@ class Container:
             timeout=settings.health_check_timeout_seconds,
             cache_seconds=settings.health_cache_seconds,
         )
+        registry = build_registry(settings)
+        orchestrator = Orchestrator(
+            registry,
+            KeywordRouter(registry, settings.routing_min_confidence),
+            TargetPolicy(settings.network_allow_targets, settings.network_deny_targets),
+            default_timeout=settings.agent_timeout_seconds,
+            max_timeout=settings.agent_max_timeout_seconds,
+        )
         return cls(
             settings=settings,
+            registry=registry,
+            orchestrator=orchestrator,
             api_keys=ApiKeyStore(parse_api_keys(settings.api_keys)),
             rate_limiter=rate_limiter,
             database=database,
@@ -92,3 +109,22 @@ class Container:
         if self.redis is not None:
             await self.redis.aclose(close_connection_pool=True)
         await self.database.close()
+
+
+def build_registry(settings: Settings) -> AgentRegistry:
+    """The built-in agents, then any installed through the `ops_orchestrator.agents` entry points."""
+    registry = AgentRegistry()
+    registry.register(
+        NetworkDiagnosticsAgent(
+            NetworkLimits(
+                check_timeout=settings.network_check_timeout_seconds,
+                max_ports=settings.network_max_ports,
+                concurrency=settings.network_probe_concurrency,
+                nameservers=tuple(settings.dns_nameservers),
+                ca_file=settings.tls_ca_file,
+            )
+        )
+    )
+    if settings.agent_plugins_enabled:
+        registry.load_entry_points()
+    return registry

@@ -66,3 +66,33 @@ def error_envelope(
 ) -> dict[str, Any]:
     """The contract's one error shape, used by the API handlers and the ASGI middleware alike."""
     return {"error": {"code": code, "message": message, "details": details, "request_id": request_id}}
+
+
+class TargetNotAllowed(AppError):
+    code = "target_not_allowed"
+    status = 403
+    message = "The diagnostics may not probe this target."
+
+
+class InvalidTarget(AppError):
+    code = "invalid_target"
+    status = 422
+    message = "The target is not a valid host name, IP address or URL."
+
+
+class NoMatchingAgent(AppError):
+    code = "no_matching_agent"
+    status = 422
+    message = "No agent can take this task; rephrase it or name an agent with agent_id."
+
+
+class UnknownAgent(AppError):
+    code = "unknown_agent"
+    status = 422
+    message = "No agent is registered under this id."
+
+
+class InvalidAgentInput(AppError):
+    code = "validation_error"
+    status = 422
+    message = "The context does not fit the agent's input."

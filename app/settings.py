@@ -83,6 +83,19 @@ class Settings(BaseSettings):
     network_allow_targets: CommaList = Field(default_factory=list)
     network_deny_targets: CommaList = Field(default_factory=list)
 
+    # Network diagnostics
+    dns_nameservers: CommaList = Field(default_factory=list)
+    network_check_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    network_max_ports: int = Field(default=1024, ge=1, le=65535)
+    network_probe_concurrency: int = Field(default=256, ge=1, le=4096)
+    tls_ca_file: str | None = None
+
+    # Agents and orchestration
+    agent_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    agent_max_timeout_seconds: float = Field(default=120.0, gt=0, le=3600)
+    routing_min_confidence: float = Field(default=0.5, gt=0, lt=1)
+    agent_plugins_enabled: bool = True
+
     # Health and logging
     health_check_timeout_seconds: float = Field(default=1.0, gt=0, le=30)
     health_cache_seconds: float = Field(default=2.0, ge=0, le=60)
@@ -97,6 +110,7 @@ class Settings(BaseSettings):
         "llm_fallbacks",
         "network_allow_targets",
         "network_deny_targets",
+        "dns_nameservers",
         mode="before",
     )
     @classmethod
@@ -140,6 +154,18 @@ class Settings(BaseSettings):
                 ipaddress.ip_network(entry, strict=False)
             except ValueError:
                 raise ValueError(f"{entry!r} is not an IP address or CIDR") from None
+        return value
+
+    @field_validator("network_allow_targets", "network_deny_targets")
+    @classmethod
+    def _valid_targets(cls, value: list[str]) -> list[str]:
+        from app.errors import InvalidTarget
+        from app.security.target_policy import TargetPolicy
+
+        try:
+            TargetPolicy(value)
+        except InvalidTarget as exc:
+            raise ValueError(exc.message) from None
         return value
 
     @field_validator("database_url")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class ErrorBody(BaseModel):
@@ -47,3 +48,98 @@ class CallerOut(BaseModel):
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` entries documenting the error envelope for each status."""
     return {status: {"model": ErrorEnvelope} for status in statuses}
+
+
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+class OrchestrateRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "task": "Check connectivity to example.com on port 443",
+                    "context": {"hostname": "example.com", "port": 443},
+                }
+            ]
+        },
+    )
+
+    task: str = Field(min_length=1, max_length=8000, description="What to find out, in plain words.")
+    context: dict[str, Any] = Field(default_factory=dict, description="Structured input for the agents.")
+    agent_id: str | None = Field(default=None, max_length=64, description="Run this agent, skip routing.")
+    agents: list[str] | None = Field(
+        default=None, min_length=1, max_length=16, description="Coordinate exactly these agents."
+    )
+    timeout_seconds: float | None = Field(default=None, gt=0, le=3600)
+    dry_run: bool = Field(default=False, description="Route only: no agent runs.")
+
+    @field_validator("task")
+    @classmethod
+    def _no_control_characters(cls, value: str) -> str:
+        if _CONTROL_CHARS.search(value):
+            raise ValueError("control characters other than newline and tab are not allowed")
+        if not value.strip():
+            raise ValueError("the task is blank")
+        return value
+
+
+class FindingOut(BaseModel):
+    severity: Literal["info", "warning", "critical"]
+    code: str
+    message: str
+
+
+class LLMNoteOut(BaseModel):
+    provider: str | None = None
+    model: str | None = None
+    used: bool = False
+    detail: str | None = None
+
+
+class AgentResultOut(BaseModel):
+    agent_id: str
+    status: Literal["completed", "failed", "timed_out"]
+    summary: str
+    findings: list[FindingOut]
+    output: dict[str, Any]
+    duration_ms: float
+    error: str | None
+    summary_source: Literal["rules", "llm"]
+    llm: LLMNoteOut | None = None
+
+
+class RoutingOut(BaseModel):
+    agents: list[str]
+    strategy: str
+    confidence: float
+    reason: str
+    scores: dict[str, float] = Field(default_factory=dict)
+
+
+class OrchestrateResponse(BaseModel):
+    execution_id: str
+    status: Literal["completed", "partial", "failed"]
+    routing: RoutingOut
+    results: list[AgentResultOut]
+    summary: str
+    duration_ms: float
+    request_id: str | None
+    warnings: list[str] = Field(default_factory=list)
+    dry_run: bool = False
+
+
+class AgentInfo(BaseModel):
+    id: str
+    name: str
+    description: str
+    capabilities: list[str]
+    status: Literal["available"]
+    version: str
+    examples: list[str]
+    input_schema: dict[str, Any]
+
+
+class AgentList(BaseModel):
+    agents: list[AgentInfo]

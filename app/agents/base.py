@@ -1,0 +1,114 @@
+"""What every agent is: a card that describes it, an input model, and `execute` that does real work."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Literal, Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.security.target_policy import TargetPolicy
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+
+SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.CRITICAL: 2}
+
+
+class Finding(BaseModel):
+    """One thing an agent found, in words an on-call engineer can act on."""
+
+    model_config = ConfigDict(frozen=True)
+
+    severity: Severity
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    message: str
+
+
+AgentStatus = Literal["completed", "failed", "timed_out"]
+
+
+class LLMNote(BaseModel):
+    """Which model interpreted a result, or why none did."""
+
+    provider: str | None = None
+    model: str | None = None
+    used: bool = False
+    detail: str | None = None
+
+
+class AgentResult(BaseModel):
+    agent_id: str
+    status: AgentStatus
+    summary: str
+    findings: list[Finding] = Field(default_factory=list)
+    output: dict[str, Any] = Field(default_factory=dict)
+    duration_ms: float = 0.0
+    error: str | None = None
+    summary_source: Literal["rules", "llm"] = "rules"
+    llm: LLMNote | None = None
+
+    @property
+    def worst_severity(self) -> Severity | None:
+        if not self.findings:
+            return None
+        return max((f.severity for f in self.findings), key=SEVERITY_RANK.__getitem__)
+
+
+class AgentCard(BaseModel):
+    """Describes an agent to callers (`GET /agents`) and to the router (vocabulary and entities)."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]{1,63}$")
+    name: str
+    description: str
+    capabilities: tuple[str, ...]
+    version: str
+    input_model: type[BaseModel] = Field(exclude=True)
+    examples: tuple[str, ...] = ()
+    # Routing vocabulary: words or phrases of a task that point at this agent, with weights.
+    keywords: Mapping[str, float] = Field(default_factory=dict, exclude=True)
+    # Entities found in a task (ip, hostname, url, port, log_lines, yaml, path) that point here.
+    entity_weights: Mapping[str, float] = Field(default_factory=dict, exclude=True)
+
+    def input_schema(self) -> dict[str, Any]:
+        return self.input_model.model_json_schema()
+
+
+class Interpreter(Protocol):
+    """The optional LLM hook: turns a rule-based result into an explanation (filled in by the
+    LLM provider layer). Returning None leaves the rule-based summary in place."""
+
+    async def interpret(self, card: AgentCard, task: str, result: AgentResult) -> AgentResult | None: ...
+
+
+@dataclass
+class AgentContext:
+    """Everything an agent may use besides the task: validated input and request-scoped services."""
+
+    input: BaseModel
+    target_policy: TargetPolicy
+    request_id: str | None = None
+    key_label: str | None = None
+    deadline: float | None = None  # time.monotonic() value after which work is pointless
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def remaining(self, default: float) -> float:
+        if self.deadline is None:
+            return default
+        return max(0.0, min(default, self.deadline - time.monotonic()))
+
+
+@runtime_checkable
+class Agent(Protocol):
+    card: AgentCard
+
+    async def execute(self, task: str, context: AgentContext) -> AgentResult: ...

@@ -1,0 +1,314 @@
+"""The network diagnostics agent: DNS, ping, TCP, HTTP(S), TLS and traceroute against one target."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from app import __version__
+from app.agents.base import SEVERITY_RANK, AgentCard, AgentContext, AgentResult, Finding, Severity
+from app.agents.entities import Entities, extract_entities
+from app.agents.network.checks.dns import check_dns
+from app.agents.network.checks.http import check_http
+from app.agents.network.checks.outcome import CheckOutcome, ms
+from app.agents.network.checks.ping import check_ping
+from app.agents.network.checks.tcp import check_tcp
+from app.agents.network.checks.tls import check_tls, trust_context
+from app.agents.network.checks.traceroute import check_traceroute
+from app.agents.network.models import CheckName, NetworkDiagnosticsInput
+from app.errors import InvalidTarget
+from app.security.target_policy import ResolvedTarget
+
+_CHECK_WORDS: dict[CheckName, re.Pattern[str]] = {
+    "dns": re.compile(r"\b(dns|resolv\w*|lookup|nslookup|dig|records?|mx|cname|name ?servers?)\b"),
+    "ping": re.compile(r"\b(ping\w*|reachab\w*|latency|icmp|alive|packet loss|rtt)\b"),
+    "tcp": re.compile(r"\b(ports?|tcp|listening|firewall|telnet|open|closed|connect)\b"),
+    "http": re.compile(r"\b(https?|url|website|web ?site|web|status code|endpoint|5\d\d|4\d\d|api)\b"),
+    "tls": re.compile(r"\b(tls|ssl|certificates?|certs?|expir\w*|https)\b"),
+    "traceroute": re.compile(r"\b(traceroute|tracert|mtr|route|hops?|path)\b"),
+}
+_TLS_PORTS = {443, 8443, 465, 636, 993, 995, 5986, 6443}
+
+CARD = AgentCard(
+    id="network_diagnostics",
+    name="Network diagnostics",
+    description=(
+        "Checks a host from this service's network: DNS records, ICMP or TCP reachability, TCP "
+        "ports (open, refused or filtered), HTTP(S) status and redirects, TLS certificate "
+        "(issuer, SANs, expiry, trust) and traceroute. Every probe is bounded in time and count "
+        "and subject to the target policy."
+    ),
+    capabilities=("dns", "ping", "tcp_ports", "http", "tls_certificate", "traceroute", "connectivity"),
+    version=__version__,
+    input_model=NetworkDiagnosticsInput,
+    examples=(
+        "Check connectivity to example.com on port 443",
+        "Is https://status.example.org up?",
+        "When does the TLS certificate of mail.example.net:993 expire?",
+        "Are ports 22, 80 and 443 open on 10.0.0.12?",
+        "DNS lookup of example.com including MX records",
+        "Traceroute to 203.0.113.10",
+    ),
+    keywords={
+        "connectivity": 1.2,
+        "connect": 0.8,
+        "connections": 0.8,
+        "accepting": 0.4,
+        "connection": 0.8,
+        "reachable": 1.0,
+        "reach": 0.8,
+        "unreachable": 1.0,
+        "ping": 1.2,
+        "latency": 0.7,
+        "packet loss": 1.0,
+        "dns": 1.2,
+        "resolve": 1.0,
+        "resolves": 1.0,
+        "resolution": 0.8,
+        "lookup": 0.8,
+        "nslookup": 1.2,
+        "dig": 0.6,
+        "mx": 0.8,
+        "cname": 1.0,
+        "record": 0.4,
+        "records": 0.4,
+        "port": 1.0,
+        "ports": 1.0,
+        "tcp": 1.0,
+        "firewall": 0.8,
+        "listening": 0.6,
+        "open": 0.3,
+        "http": 0.8,
+        "https": 0.8,
+        "url": 0.6,
+        "website": 1.0,
+        "site": 0.4,
+        "status code": 0.8,
+        "endpoint": 0.5,
+        "tls": 1.2,
+        "ssl": 1.2,
+        "certificate": 1.2,
+        "cert": 1.0,
+        "expire": 0.8,
+        "expires": 0.8,
+        "expiry": 0.8,
+        "traceroute": 1.5,
+        "tracert": 1.5,
+        "hops": 0.8,
+        "route": 0.5,
+        "network": 0.6,
+        "up": 0.3,
+        "down": 0.3,
+        "timeout": 0.4,
+        "timing out": 0.6,
+        "refused": 0.6,
+        "host": 0.3,
+        "server": 0.2,
+        "responding": 0.5,
+        "is up": 0.6,
+        "is down": 0.6,
+    },
+    entity_weights={"url": 0.9, "ip": 0.8, "hostname": 0.8, "port": 0.7},
+)
+
+
+@dataclass(frozen=True)
+class NetworkLimits:
+    check_timeout: float = 5.0
+    max_ports: int = 1024
+    concurrency: int = 256
+    nameservers: tuple[str, ...] = ()
+    ca_file: str | None = None
+
+
+class NetworkDiagnosticsAgent:
+    card = CARD
+
+    def __init__(self, limits: NetworkLimits | None = None) -> None:
+        self.limits = limits or NetworkLimits()
+        self._trust = trust_context(self.limits.ca_file)
+        self._traceroutes = asyncio.Semaphore(2)
+
+    async def execute(self, task: str, context: AgentContext) -> AgentResult:
+        started = time.perf_counter()
+        assert isinstance(context.input, NetworkDiagnosticsInput)  # noqa: S101 - the registry validates
+        spec = context.input
+        entities = extract_entities(task)
+        url = spec.url or (entities.urls[0] if entities.urls else None)
+        target_text = _target(spec, url, entities)
+        ports = _ports(spec, url, entities, self.limits.max_ports)
+        checks = _choose_checks(spec, task, url, ports)
+        resolved = await context.target_policy.resolve(target_text)
+
+        timeout = context.remaining(self.limits.check_timeout)
+        outcomes = await self._run(checks, resolved, ports, url, spec, task, timeout, context)
+        findings = _ordered([f for o in outcomes.values() for f in o.findings])
+        output: dict[str, Any] = {
+            "target": resolved.host,
+            "addresses": [str(a) for a in resolved.addresses],
+            "checks": {name: outcome.output for name, outcome in outcomes.items()},
+        }
+        return AgentResult(
+            agent_id=CARD.id,
+            status="completed",
+            summary=_summary(resolved.host, findings, list(outcomes)),
+            findings=findings,
+            output=output,
+            duration_ms=ms(time.perf_counter() - started),
+        )
+
+    async def _run(
+        self,
+        checks: list[CheckName],
+        target: ResolvedTarget,
+        ports: list[int],
+        url: str | None,
+        spec: NetworkDiagnosticsInput,
+        task: str,
+        timeout: float,
+        context: AgentContext,
+    ) -> dict[CheckName, CheckOutcome]:
+        jobs: dict[CheckName, Awaitable[CheckOutcome]] = {}
+        host, ip = target.host, target.primary
+        if "dns" in checks:
+            if target.is_ip:
+                jobs["dns"] = _skipped("dns", f"{host} is an IP address; there is nothing to resolve")
+            else:
+                jobs["dns"] = check_dns(
+                    host, _record_types(spec, task), list(self.limits.nameservers), timeout
+                )
+        if ip is None:
+            reason = f"{host} does not resolve ({target.resolution_error})"
+            if "dns" not in jobs:
+                jobs["dns"] = _unresolved(host, target.resolution_error)
+            for name in checks:
+                if name != "dns":
+                    jobs[name] = _skipped(name, reason)
+        else:
+            if "ping" in checks:
+                jobs["ping"] = check_ping(ip, host, spec.ping_count, min(timeout, 2.0), ports)
+            if "tcp" in checks:
+                jobs["tcp"] = check_tcp(ip, host, ports, timeout, self.limits.concurrency)
+            if "http" in checks:
+                http_url = url or _default_url(host, ports)
+                jobs["http"] = check_http(http_url, ip, context.target_policy, timeout, self._trust)
+            if "tls" in checks:
+                jobs["tls"] = check_tls(ip, host, _tls_port(url, ports), timeout, self._trust)
+            if "traceroute" in checks:
+                jobs["traceroute"] = check_traceroute(ip, host, timeout * 2, self._traceroutes)
+        names = list(jobs)
+        results = await asyncio.gather(*jobs.values())
+        return dict(zip(names, results, strict=True))
+
+
+def _target(spec: NetworkDiagnosticsInput, url: str | None, entities: Entities) -> str:
+    if spec.hostname or spec.host:
+        return (spec.hostname or spec.host or "").strip()
+    if url:
+        host = urlsplit(url).hostname
+        if host:
+            return host
+    if entities.hosts:
+        return entities.hosts[0]
+    raise InvalidTarget(
+        "No target found: name a host, IP or URL in the task, or set context.hostname or context.url."
+    )
+
+
+def _ports(spec: NetworkDiagnosticsInput, url: str | None, entities: Entities, max_ports: int) -> list[int]:
+    ports = list(dict.fromkeys(spec.ports or ([spec.port] if spec.port else []) or entities.ports))
+    if not ports and url:
+        parts = urlsplit(url)
+        ports = [parts.port or (443 if parts.scheme == "https" else 80)]
+    if len(ports) > max_ports:
+        raise InvalidTarget(f"At most {max_ports} ports per request; {len(ports)} were asked for.")
+    return ports
+
+
+_GENERAL = re.compile(
+    r"\b(connectivity|connect(ion)? to|reach|reachab\w*|diagnos\w*|troubleshoot\w*|working|"
+    r"is (it |\S+ )?(up|down)|check)\b"
+)
+
+
+def _choose_checks(
+    spec: NetworkDiagnosticsInput, task: str, url: str | None, ports: list[int]
+) -> list[CheckName]:
+    """Explicit `checks` win; otherwise the checks the task names, plus the general set
+    (DNS, ping, ports, TLS on TLS ports) when it asks about connectivity in general."""
+    if spec.checks:
+        return list(dict.fromkeys(spec.checks))
+    text = task.lower()
+    chosen: set[CheckName] = {name for name, words in _CHECK_WORDS.items() if words.search(text)}
+    if url:
+        chosen.add("http")
+        if url.startswith("https"):
+            chosen.add("tls")
+    if not chosen or _GENERAL.search(text):
+        chosen |= {"dns", "ping"}
+        if ports:
+            chosen.add("tcp")
+            if any(p in _TLS_PORTS for p in ports):
+                chosen.add("tls")
+    if "tcp" in chosen and not ports:
+        chosen.discard("tcp")
+        chosen.add("ping")
+    return [name for name in ("dns", "ping", "tcp", "http", "tls", "traceroute") if name in chosen]
+
+
+def _record_types(spec: NetworkDiagnosticsInput, task: str) -> list[str]:
+    if spec.dns_record_types:
+        return list(dict.fromkeys(spec.dns_record_types))
+    types = ["A", "AAAA", "CNAME"]
+    if re.search(r"\b(mx|mail)\b", task.lower()):
+        types.append("MX")
+    return types
+
+
+def _default_url(host: str, ports: list[int]) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    port = ports[0] if ports else 443
+    if port == 443:
+        return f"https://{shown}/"
+    if port == 80:
+        return f"http://{shown}/"
+    scheme = "https" if port in _TLS_PORTS else "http"
+    return f"{scheme}://{shown}:{port}/"
+
+
+def _tls_port(url: str | None, ports: list[int]) -> int:
+    if url and url.startswith("https"):
+        return urlsplit(url).port or 443
+    tls_ports = [p for p in ports if p in _TLS_PORTS]
+    return tls_ports[0] if tls_ports else (ports[0] if ports else 443)
+
+
+async def _skipped(name: str, reason: str) -> CheckOutcome:
+    return CheckOutcome({"skipped": True, "reason": reason})
+
+
+async def _unresolved(host: str, error: str | None) -> CheckOutcome:
+    outcome = CheckOutcome({"hostname": host, "records": {}, "error": error})
+    outcome.add(Severity.CRITICAL, "dns_resolution_failed", f"{host} does not resolve: {error}.")
+    return outcome
+
+
+def _ordered(findings: list[Finding]) -> list[Finding]:
+    unique = list(dict.fromkeys(findings))
+    return sorted(unique, key=lambda f: -SEVERITY_RANK[f.severity])
+
+
+def _summary(host: str, findings: list[Finding], checks: list[CheckName]) -> str:
+    problems = [f for f in findings if f.severity != Severity.INFO]
+    ran = ", ".join(checks)
+    if not problems:
+        return f"{host}: no problems found ({ran})."
+    critical = [f for f in problems if f.severity == Severity.CRITICAL]
+    lead = critical[0] if critical else problems[0]
+    counts = f"{len(critical)} critical, {len(problems) - len(critical)} warning"
+    return f"{lead.message} ({counts}; checks run: {ran})."

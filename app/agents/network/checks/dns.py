@@ -1,0 +1,92 @@
+"""DNS lookups with dnspython: A, AAAA and CNAME, MX when asked, each bounded in time."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import dns.asyncresolver
+import dns.exception
+import dns.resolver
+
+from app.agents.base import Severity
+from app.agents.network.checks.outcome import CheckOutcome, ms
+
+
+def make_resolver(nameservers: list[str], timeout: float) -> dns.asyncresolver.Resolver:
+    """The system resolver, or the configured name servers (`host` or `host:port`)."""
+    resolver = dns.asyncresolver.Resolver(configure=not nameservers)
+    if nameservers:
+        hosts, ports = [], set()
+        for entry in nameservers:
+            host, _, port = entry.rpartition(":") if entry.count(":") == 1 else (entry, "", "")
+            hosts.append(host or entry)
+            ports.add(int(port) if port else 53)
+        resolver.nameservers = hosts
+        resolver.port = ports.pop() if len(ports) == 1 else 53
+    resolver.lifetime = timeout
+    resolver.timeout = min(timeout, 2.0)
+    return resolver
+
+
+async def check_dns(
+    host: str, record_types: list[str], nameservers: list[str], timeout: float
+) -> CheckOutcome:
+    started = time.perf_counter()
+    try:
+        resolver = make_resolver(nameservers, timeout)
+    except dns.resolver.NoResolverConfiguration:
+        outcome = CheckOutcome({"hostname": host, "records": {}, "error": "no resolver configured"})
+        outcome.add(Severity.CRITICAL, "dns_unavailable", "No DNS resolver is configured here.")
+        return outcome
+
+    async def lookup(rtype: str) -> tuple[str, list[str] | str]:
+        try:
+            answer = await resolver.resolve(host, rtype, raise_on_no_answer=False)
+        except dns.resolver.NXDOMAIN:
+            return rtype, "nxdomain"
+        except (dns.resolver.LifetimeTimeout, dns.exception.Timeout):
+            return rtype, "timeout"
+        except dns.resolver.NoNameservers:
+            return rtype, "servfail"
+        except dns.exception.DNSException as exc:
+            return rtype, type(exc).__name__
+        if answer.rrset is None:
+            return rtype, []
+        return rtype, sorted(_text(rdata) for rdata in answer.rrset)
+
+    results = dict(await asyncio.gather(*(lookup(rtype) for rtype in record_types)))
+    records = {rtype: value for rtype, value in results.items() if isinstance(value, list)}
+    errors = {rtype: value for rtype, value in results.items() if isinstance(value, str)}
+    output: dict[str, Any] = {
+        "hostname": host,
+        "records": records,
+        "errors": errors,
+        "nameservers": [str(ns) for ns in resolver.nameservers],
+        "latency_ms": ms(time.perf_counter() - started),
+    }
+    outcome = CheckOutcome(output)
+    addresses = records.get("A", []) + records.get("AAAA", [])
+    if "nxdomain" in errors.values():
+        outcome.add(Severity.CRITICAL, "dns_nxdomain", f"{host} does not exist in DNS (NXDOMAIN).")
+    elif "timeout" in errors.values() and not addresses:
+        outcome.add(Severity.CRITICAL, "dns_timeout", f"DNS did not answer for {host} within {timeout:g}s.")
+    elif "servfail" in errors.values() and not addresses:
+        outcome.add(Severity.CRITICAL, "dns_servfail", f"The name servers failed to answer for {host}.")
+    elif not addresses:
+        outcome.add(Severity.CRITICAL, "dns_no_address", f"{host} has no A or AAAA record.")
+    else:
+        via = f" (via CNAME {', '.join(records['CNAME'])})" if records.get("CNAME") else ""
+        outcome.add(Severity.INFO, "dns_resolved", f"{host} resolves to {', '.join(addresses[:6])}{via}.")
+    if "MX" in record_types and not records.get("MX") and "nxdomain" not in errors.values():
+        outcome.add(Severity.WARNING, "dns_no_mx", f"{host} has no MX record: it receives no mail.")
+    return outcome
+
+
+def _text(rdata: Any) -> str:
+    return (
+        str(rdata).rstrip(".")
+        if not hasattr(rdata, "exchange")
+        else (f"{rdata.preference} {str(rdata.exchange).rstrip('.')}")
+    )

@@ -1,0 +1,189 @@
+"""HTTP(S) check over h11 on a checked address: status, latency, redirects each checked by policy."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import time
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import h11
+
+from app import __version__
+from app.agents.base import Severity
+from app.agents.network.checks.outcome import CheckOutcome, ms
+from app.errors import InvalidTarget, TargetNotAllowed
+from app.security.target_policy import IPAddress, TargetPolicy
+
+MAX_REDIRECTS = 5
+SLOW_RESPONSE_MS = 2000.0
+_MAX_HEADER_BYTES = 64 * 1024
+
+
+async def fetch_status(
+    ip: IPAddress,
+    host: str,
+    port: int,
+    scheme: str,
+    target: str,
+    timeout: float,
+    trust: ssl.SSLContext,
+) -> dict[str, Any]:
+    """Send one GET and read the status line and headers; the body is not read."""
+    context: ssl.SSLContext | None = None
+    verified = None
+    if scheme == "https":
+        context = trust
+        verified = True
+    started = time.perf_counter()
+    try:
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(str(ip), port, ssl=context, server_hostname=host if context else None),
+            timeout,
+        )
+    except ssl.SSLCertVerificationError:
+        insecure = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        insecure.check_hostname = False
+        insecure.verify_mode = ssl.CERT_NONE
+        verified = False
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(str(ip), port, ssl=insecure, server_hostname=host), timeout
+        )
+    try:
+        connection = h11.Connection(h11.CLIENT, max_incomplete_event_size=_MAX_HEADER_BYTES)
+        host_header = host if port in (80, 443) else f"{host}:{port}"
+        if ":" in host and not host.startswith("["):
+            host_header = f"[{host}]" if port in (80, 443) else f"[{host}]:{port}"
+        request = h11.Request(
+            method="GET",
+            target=target,
+            headers=[
+                ("Host", host_header),
+                ("User-Agent", f"ops-agent-orchestrator/{__version__}"),
+                ("Accept", "*/*"),
+                ("Connection", "close"),
+            ],
+        )
+        writer.write(connection.send(request) + (connection.send(h11.EndOfMessage()) or b""))
+        await writer.drain()
+        deadline = time.monotonic() + timeout
+        while True:
+            event = connection.next_event()
+            if event is h11.NEED_DATA:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError
+                data = await asyncio.wait_for(reader.read(16384), remaining)
+                connection.receive_data(data)
+                continue
+            if isinstance(event, h11.Response):
+                headers = {k.decode().lower(): v.decode("latin-1") for k, v in event.headers}
+                return {
+                    "status_code": event.status_code,
+                    "reason": event.reason.decode("latin-1"),
+                    "latency_ms": ms(time.perf_counter() - started),
+                    "location": headers.get("location"),
+                    "server": headers.get("server"),
+                    "tls_verified": verified,
+                }
+            if isinstance(event, h11.ConnectionClosed):
+                raise ConnectionError("the server closed the connection without answering")
+    finally:
+        writer.close()
+
+
+async def check_http(
+    url: str,
+    ip: IPAddress,
+    policy: TargetPolicy,
+    timeout: float,
+    trust: ssl.SSLContext,
+) -> CheckOutcome:
+    """GET `url` (already resolved to `ip`); follow redirects only to targets the policy allows."""
+    current, current_ip = url, ip
+    redirects: list[dict[str, Any]] = []
+    for _ in range(MAX_REDIRECTS + 1):
+        parts = urlsplit(current)
+        scheme = parts.scheme.lower()
+        host = parts.hostname or ""
+        port = parts.port or (443 if scheme == "https" else 80)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        try:
+            response = await fetch_status(current_ip, host, port, scheme, target, timeout, trust)
+        except (OSError, TimeoutError, ssl.SSLError, h11.ProtocolError) as exc:
+            return _failed(current, redirects, exc, timeout)
+        location = response.pop("location")
+        if response["status_code"] in (301, 302, 303, 307, 308) and location:
+            next_url = urljoin(current, location)
+            hop: dict[str, Any] = {"status_code": response["status_code"], "location": next_url}
+            redirects.append(hop)
+            refusal = await _check_redirect(next_url, policy)
+            if isinstance(refusal, str):
+                hop.update(followed=False, refused_reason=refusal)
+                return _report(url, current, response, redirects)
+            hop["followed"] = True
+            current, current_ip = next_url, refusal
+            continue
+        return _report(url, current, response, redirects)
+    return _report(url, current, response, redirects)
+
+
+async def _check_redirect(url: str, policy: TargetPolicy) -> IPAddress | str:
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return f"not an http(s) URL: {url[:200]}"
+    try:
+        resolved = await policy.resolve(parts.hostname)
+    except (TargetNotAllowed, InvalidTarget) as exc:
+        return exc.message
+    if resolved.primary is None:
+        return f"{parts.hostname} does not resolve: {resolved.resolution_error}"
+    return resolved.primary
+
+
+def _failed(url: str, redirects: list[dict[str, Any]], exc: BaseException, timeout: float) -> CheckOutcome:
+    reason = (
+        f"no answer within {timeout:g}s"
+        if isinstance(exc, TimeoutError)
+        else (getattr(exc, "strerror", None) or str(exc) or type(exc).__name__)
+    )
+    outcome = CheckOutcome(
+        {"url": url, "status_code": None, "latency_ms": None, "redirects": redirects, "error": reason}
+    )
+    outcome.add(Severity.CRITICAL, "http_request_failed", f"GET {url} failed: {reason}.")
+    return outcome
+
+
+def _report(
+    url: str, final_url: str, response: dict[str, Any], redirects: list[dict[str, Any]]
+) -> CheckOutcome:
+    status = response["status_code"]
+    output = {"url": url, "final_url": final_url, **response, "redirects": redirects, "error": None}
+    outcome = CheckOutcome(output)
+    shown = f"GET {url}" + (f" (after redirects, {final_url})" if final_url != url else "")
+    if status >= 500:
+        outcome.add(
+            Severity.CRITICAL, "http_server_error", f"{shown} answered {status}: the server is failing."
+        )
+    elif status in (301, 302, 303, 307, 308):
+        refused = next((r for r in redirects if r.get("followed") is False), None)
+        detail = f" not followed: {refused['refused_reason']}" if refused else ""
+        outcome.add(
+            Severity.WARNING if refused else Severity.INFO,
+            "http_redirect",
+            f"{shown} redirects to {response.get('location') or redirects[-1]['location']}{detail}.",
+        )
+    elif status >= 400:
+        outcome.add(Severity.WARNING, "http_client_error", f"{shown} answered {status} {response['reason']}.")
+    else:
+        outcome.add(
+            Severity.INFO, "http_ok", f"{shown} answered {status} in {response['latency_ms']:.0f} ms."
+        )
+    if response["latency_ms"] > SLOW_RESPONSE_MS:
+        outcome.add(Severity.WARNING, "http_slow", f"{shown} took {response['latency_ms']:.0f} ms to answer.")
+    if response.get("tls_verified") is False:
+        outcome.add(
+            Severity.CRITICAL, "certificate_untrusted", f"{shown}: the server's certificate is not trusted."
+        )
+    return outcome

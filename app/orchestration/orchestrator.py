@@ -1,0 +1,225 @@
+"""The orchestrator: picks agents (explicitly or by routing), validates their input, runs them
+concurrently within per-agent and overall time limits, and merges what they found."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import structlog
+from pydantic import BaseModel, ValidationError
+
+from app.agents.base import Agent, AgentContext, AgentResult
+from app.agents.registry import AgentNotFound, AgentRegistry
+from app.errors import AppError, InvalidAgentInput, NoMatchingAgent, UnknownAgent
+from app.orchestration.router import RoutingDecision, TaskRouter
+from app.security.prompt_injection import detect_prompt_injection
+from app.security.target_policy import TargetPolicy
+
+log = structlog.get_logger("app.orchestrator")
+RunStatus = Literal["completed", "partial", "failed"]
+
+
+@dataclass(frozen=True)
+class TaskRequest:
+    task: str
+    context: Mapping[str, Any] = field(default_factory=dict)
+    agent_id: str | None = None
+    agents: list[str] | None = None
+    timeout_seconds: float | None = None
+    dry_run: bool = False
+    request_id: str | None = None
+    key_label: str | None = None
+
+
+@dataclass
+class Orchestration:
+    execution_id: str
+    status: RunStatus
+    routing: RoutingDecision
+    results: list[AgentResult]
+    summary: str
+    duration_ms: float
+    warnings: list[str]
+    dry_run: bool = False
+
+
+class Orchestrator:
+    def __init__(
+        self,
+        registry: AgentRegistry,
+        router: TaskRouter,
+        target_policy: TargetPolicy,
+        *,
+        default_timeout: float = 30.0,
+        max_timeout: float = 120.0,
+    ) -> None:
+        self.registry = registry
+        self.router = router
+        self.target_policy = target_policy
+        self.default_timeout = default_timeout
+        self.max_timeout = max_timeout
+
+    async def route_task(self, task: str, context: Mapping[str, Any]) -> RoutingDecision:
+        decision = await self.router.route(task, context)
+        if not decision.agents:
+            raise NoMatchingAgent(
+                f"{decision.reason} Rephrase the task, or name an agent with agent_id.",
+                details={"confidence": decision.confidence, "scores": decision.scores},
+            )
+        return decision
+
+    async def run(self, request: TaskRequest) -> Orchestration:
+        started = time.perf_counter()
+        warnings = [
+            f"possible prompt injection: {name}"
+            for name in detect_prompt_injection(request.task, request.context)
+        ]
+        routing = await self._decide(request)
+        agents = [self._agent(agent_id) for agent_id in routing.agents]
+        inputs = {agent.card.id: self._validate_input(agent, request.context) for agent in agents}
+        execution_id = uuid.uuid4().hex
+        if request.dry_run:
+            return Orchestration(
+                execution_id=execution_id,
+                status="completed",
+                routing=routing,
+                results=[],
+                summary=f"Dry run: would run {', '.join(routing.agents)}. {routing.reason}",
+                duration_ms=_ms_since(started),
+                warnings=warnings,
+                dry_run=True,
+            )
+        timeout = min(request.timeout_seconds or self.default_timeout, self.max_timeout)
+        results = await self.coordinate_agents(
+            agents, request.task, inputs, per_agent_timeout=timeout, deadline=timeout,
+            request_id=request.request_id, key_label=request.key_label,
+        )  # fmt: skip
+        status = overall_status(results)
+        log.info(
+            "orchestration_finished",
+            execution_id=execution_id,
+            agents=routing.agents,
+            strategy=routing.strategy,
+            status=status,
+        )
+        return Orchestration(
+            execution_id=execution_id,
+            status=status,
+            routing=routing,
+            results=results,
+            summary=_combined_summary(results),
+            duration_ms=_ms_since(started),
+            warnings=warnings,
+        )
+
+    async def coordinate_agents(
+        self,
+        agents: list[Agent],
+        task: str,
+        inputs: Mapping[str, BaseModel],
+        *,
+        per_agent_timeout: float,
+        deadline: float,
+        request_id: str | None = None,
+        key_label: str | None = None,
+    ) -> list[AgentResult]:
+        """Run agents concurrently. A failing or slow agent becomes a failed or timed-out result,
+        never an exception; a client error (a refused target, say) is raised for the request."""
+        ends_at = time.monotonic() + deadline
+
+        async def run_one(agent: Agent) -> AgentResult:
+            context = AgentContext(
+                input=inputs[agent.card.id],
+                target_policy=self.target_policy,
+                request_id=request_id,
+                key_label=key_label,
+                deadline=ends_at,
+            )
+            started = time.perf_counter()
+            limit = max(0.0, min(per_agent_timeout, ends_at - time.monotonic()))
+            try:
+                async with asyncio.timeout(limit):
+                    return await agent.execute(task, context)
+            except TimeoutError:
+                return _failure(agent, "timed_out", f"did not finish within {limit:.1f}s", started)
+            except AppError as exc:
+                if exc.status < 500:
+                    raise
+                return _failure(agent, "failed", exc.message, started)
+            except Exception as exc:  # an agent's bug must not become the caller's 500
+                log.exception("agent_failed", agent_id=agent.card.id)
+                return _failure(agent, "failed", f"{type(exc).__name__}: {exc}"[:500], started)
+
+        outcomes = await asyncio.gather(*(run_one(agent) for agent in agents), return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        return [outcome for outcome in outcomes if isinstance(outcome, AgentResult)]
+
+    async def _decide(self, request: TaskRequest) -> RoutingDecision:
+        if request.agent_id:
+            self._agent(request.agent_id)
+            return RoutingDecision([request.agent_id], "explicit", 1.0, "agent_id given by the caller")
+        if request.agents:
+            for agent_id in request.agents:
+                self._agent(agent_id)
+            agents = list(dict.fromkeys(request.agents))
+            return RoutingDecision(agents, "coordinate", 1.0, "agents given by the caller")
+        return await self.route_task(request.task, request.context)
+
+    def _agent(self, agent_id: str) -> Agent:
+        try:
+            return self.registry.get(agent_id)
+        except AgentNotFound:
+            known = [agent.card.id for agent in self.registry.list()]
+            raise UnknownAgent(
+                f"No agent is registered as {agent_id!r}.", details={"known_agents": known}
+            ) from None
+
+    @staticmethod
+    def _validate_input(agent: Agent, context: Mapping[str, Any]) -> BaseModel:
+        try:
+            return agent.card.input_model.model_validate(dict(context))
+        except ValidationError as exc:
+            details = [
+                {"loc": ["body", "context", *map(str, e["loc"])], "msg": e["msg"], "type": e["type"]}
+                for e in exc.errors()
+            ]
+            fields = ", ".join(".".join(d["loc"][1:]) for d in details[:5])
+            raise InvalidAgentInput(
+                f"The context does not fit {agent.card.id}'s input: {fields}.",
+                details={"agent_id": agent.card.id, "errors": details},
+            ) from None
+
+
+def overall_status(results: list[AgentResult]) -> RunStatus:
+    ok = sum(1 for result in results if result.status == "completed")
+    if ok == len(results):
+        return "completed"
+    return "partial" if ok else "failed"
+
+
+def _failure(agent: Agent, status: Literal["failed", "timed_out"], error: str, started: float) -> AgentResult:
+    verb = "timed out" if status == "timed_out" else "failed"
+    return AgentResult(
+        agent_id=agent.card.id,
+        status=status,
+        summary=f"{agent.card.name} {verb}: {error}.",
+        error=error,
+        duration_ms=_ms_since(started),
+    )
+
+
+def _combined_summary(results: list[AgentResult]) -> str:
+    if len(results) == 1:
+        return results[0].summary
+    return " ".join(f"[{result.agent_id}] {result.summary}" for result in results)
+
+
+def _ms_since(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 2)

@@ -1,0 +1,129 @@
+"""The deterministic router against a set of varied phrasings, with its accuracy printed.
+
+Each case names the agent a human would pick (or None). Cases for agents not registered in this
+build expect no match, so the set stays valid as agents are added.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from app.container import build_registry
+from app.errors import NoMatchingAgent
+from app.orchestration.orchestrator import Orchestrator
+from app.orchestration.router import KeywordRouter
+from app.security.target_policy import TargetPolicy
+from app.settings import Settings
+
+NET = "network_diagnostics"
+SYS = "system_monitoring"
+LOG = "log_analysis"
+INFRA = "infrastructure"
+
+CASES: list[tuple[str, str | None]] = [
+    ("Check connectivity to example.com on port 443", NET),
+    ("check connectivity to db01 on 5432", NET),
+    ("Is https://status.example.org up?", NET),
+    ("ping 10.0.0.5", NET),
+    ("can you ping gateway01 for me", NET),
+    ("Are ports 22, 80 and 443 open on 10.0.0.12?", NET),
+    ("scan ports 8080 and 8443 on web-1.corp.example", NET),
+    ("when does the TLS certificate of mail.example.net:993 expire?", NET),
+    ("SSL cert expiry for api.example.com", NET),
+    ("is the certificate on https://shop.example.com still valid", NET),
+    ("DNS lookup of example.com including MX records", NET),
+    ("what does api.internal.example resolve to?", NET),
+    ("nslookup grafana.example.org", NET),
+    ("Traceroute to 203.0.113.10", NET),
+    ("show me the route and hops to 198.51.100.7", NET),
+    ("why can't I reach 192.168.1.20?", NET),
+    ("Is redis01.prod reachable on 6379", NET),
+    ("users say the website https://www.example.com is down", NET),
+    ("what HTTP status code does https://example.org/health return", NET),
+    ("check latency to 8.8.8.8", NET),
+    ("is there packet loss to vpn.example.com", NET),
+    ("test tcp connection to kafka-2.example.net:9092", NET),
+    ("is port 25 blocked by the firewall on smtp.example.com", NET),
+    ("does example.com have a CNAME record", NET),
+    ("diagnose network connectivity to 10.1.2.3", NET),
+    ("the API endpoint https://api.example.com/v1 is timing out", NET),
+    ("check if ldap.corp.example:636 is listening", NET),
+    ("is postgres on db.example.internal:5432 accepting connections", NET),
+    ("connectivity check for 2001:db8::1 port 443", NET),
+    ("verify tls on 10.0.0.7:8443", NET),
+    ("host unreachable: app02.example.com, please investigate", NET),
+    ("check http://intranet.example.local/login", NET),
+    ("resolve the name ci.example.dev", NET),
+    ("How is the CPU and memory usage on this host right now?", SYS),
+    ("sample system load for 10 seconds", SYS),
+    ("which processes use the most memory?", SYS),
+    ("is the disk full on this server", SYS),
+    (
+        "Find the errors in these logs:\n2024-05-01T10:00:00Z ERROR db timeout\n2024-05-01T10:00:01Z ERROR db timeout",
+        LOG,
+    ),
+    ("analyse /var/log/nginx/error.log for spikes", LOG),
+    ('what is the root cause of this stack trace?\nTraceback (most recent call last):\n  File "x.py"', LOG),
+    (
+        "audit this docker-compose file for risky settings:\nservices:\n  web:\n    image: nginx:latest\n    privileged: true",
+        INFRA,
+    ),
+    ("check this kubernetes manifest for security issues:\napiVersion: v1\nkind: Pod", INFRA),
+    ("verify our service inventory against reality", INFRA),
+    ("write me a poem about autumn", None),
+    ("what's the weather in Paris tomorrow?", None),
+    ("hello", None),
+    ("tell me a joke", None),
+    ("translate 'good morning' into Spanish", None),
+    ("who won the football match yesterday", None),
+    ("summarise the plot of Hamlet", None),
+    ("what is 17 times 23", None),
+    ("recommend a good book on gardening", None),
+    ("how do I bake sourdough bread", None),
+    ("thanks, that's all", None),
+    ("convert 30 degrees celsius to fahrenheit", None),
+]
+
+
+async def route_all() -> tuple[list[tuple[str, str | None, str | None]], float]:
+    settings = Settings(_env_file=None, agent_plugins_enabled=False)  # type: ignore[call-arg]
+    registry = build_registry(settings)
+    orchestrator = Orchestrator(registry, KeywordRouter(registry), TargetPolicy())
+    outcomes = []
+    for task, expected in CASES:
+        if expected is not None and expected not in registry:
+            expected = None
+        try:
+            got: str | None = (await orchestrator.route_task(task, {})).agents[0]
+        except NoMatchingAgent:
+            got = None
+        outcomes.append((task, expected, got))
+    accuracy = sum(1 for _, e, g in outcomes if e == g) / len(outcomes)
+    return outcomes, accuracy
+
+
+async def test_router_gets_at_least_95_percent_of_the_set_right(capsys: pytest.CaptureFixture[str]) -> None:
+    assert len(CASES) >= 40
+    outcomes, accuracy = await route_all()
+    misses = [(task, expected, got) for task, expected, got in outcomes if expected != got]
+    with capsys.disabled():
+        print(f"\nrouting accuracy: {accuracy:.1%} of {len(outcomes)} phrasings")
+        for task, expected, got in misses:
+            print(f"  miss: {task[:60]!r}: expected {expected}, got {got}")
+    assert accuracy >= 0.95, misses
+
+
+async def test_routing_reason_is_human_readable() -> None:
+    settings = Settings(_env_file=None, agent_plugins_enabled=False)  # type: ignore[call-arg]
+    registry = build_registry(settings)
+    decision = await KeywordRouter(registry).route("Check connectivity to example.com on port 443", {})
+    assert decision.agents == [NET] and decision.strategy == "single"
+    assert 0.5 <= decision.confidence <= 1
+    assert "connectivity" in decision.reason and "example.com" in decision.reason and "443" in decision.reason
+
+
+async def test_structured_context_routes_like_text() -> None:
+    settings = Settings(_env_file=None, agent_plugins_enabled=False)  # type: ignore[call-arg]
+    registry = build_registry(settings)
+    decision = await KeywordRouter(registry).route("check this", {"hostname": "db01", "port": 5432})
+    assert decision.agents == [NET]
