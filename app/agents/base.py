@@ -78,6 +78,8 @@ class AgentCard(BaseModel):
     keywords: Mapping[str, float] = Field(default_factory=dict, exclude=True)
     # Entities found in a task (ip, hostname, url, port, log_lines, yaml, path) that point here.
     entity_weights: Mapping[str, float] = Field(default_factory=dict, exclude=True)
+    # The router only picks this agent when the task or context holds one of these entities.
+    requires_any: tuple[str, ...] = Field(default=(), exclude=True)
 
     def input_schema(self) -> dict[str, Any]:
         return self.input_model.model_json_schema()

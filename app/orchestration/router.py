@@ -87,6 +87,7 @@ class KeywordRouter:
         }
         kinds = entities.kinds() | from_context
         scored: list[tuple[float, str, list[str], list[str]]] = []
+        unmet: dict[str, tuple[float, tuple[str, ...]]] = {}
         for agent in self.registry.list():
             vocabulary = self._vocabulary(agent.card)
             words = (
@@ -104,17 +105,28 @@ class KeywordRouter:
                 for k in matched_kinds
             )
             score = word_score + entity_score
-            if score > 0:
+            required = agent.card.requires_any
+            if score > 0 and required and not kinds.intersection(required):
+                unmet[agent.card.id] = (score, required)
+            elif score > 0:
                 scored.append((score, agent.card.id, words, matched_kinds))
         scored.sort(key=lambda item: (-item[0], item[1]))
         scores = {agent_id: round(_confidence(score), 3) for score, agent_id, _, _ in scored}
         if not scored or _confidence(scored[0][0]) < self.min_confidence:
             best = f" (best: {scored[0][1]} at {_confidence(scored[0][0]):.2f})" if scored else ""
+            missing = [
+                f"{agent_id} would fit but needs a {' or '.join(r.replace('_', ' ') for r in required)}"
+                for agent_id, (score, required) in unmet.items()
+                if _confidence(score) >= self.min_confidence
+            ]
+            reason = f"No agent recognised this task well enough{best}."
+            if missing:
+                reason = "; ".join(missing) + " in the task or context."
             return RoutingDecision(
                 agents=[],
                 strategy="none",
                 confidence=round(_confidence(scored[0][0]), 3) if scored else 0.0,
-                reason=f"No agent recognised this task well enough{best}.",
+                reason=reason,
                 scores=scores,
             )
         top = scored[0][0]

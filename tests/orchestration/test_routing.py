@@ -127,3 +127,11 @@ async def test_structured_context_routes_like_text() -> None:
     registry = build_registry(settings)
     decision = await KeywordRouter(registry).route("check this", {"hostname": "db01", "port": 5432})
     assert decision.agents == [NET]
+
+
+async def test_agent_missing_its_required_input_is_not_picked_and_the_reason_says_why() -> None:
+    settings = Settings(_env_file=None, agent_plugins_enabled=False)  # type: ignore[call-arg]
+    registry = build_registry(settings)
+    decision = await KeywordRouter(registry).route("check connectivity and ping latency please", {})
+    assert decision.agents == []
+    assert "network_diagnostics would fit but needs a hostname or ip or url" in decision.reason

@@ -114,6 +114,7 @@ CARD = AgentCard(
         "is down": 0.6,
     },
     entity_weights={"url": 0.9, "ip": 0.8, "hostname": 0.8, "port": 0.7},
+    requires_any=("hostname", "ip", "url"),
 )
 
 
