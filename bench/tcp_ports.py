@@ -79,7 +79,9 @@ async def main() -> None:
         p95 = ordered[int(len(ordered) * 0.95) - 1]
         return f"{name:<14} min {ordered[0]:7.2f}  median {statistics.median(ordered):7.2f}  p95 {p95:7.2f}  max {ordered[-1]:7.2f} ms"
 
-    print(f"{PORTS} TCP ports on 127.0.0.1 ({PORTS // 2} open, {PORTS - PORTS // 2} closed), {ROUNDS} requests")
+    print(
+        f"{PORTS} TCP ports on 127.0.0.1 ({PORTS // 2} open, {PORTS - PORTS // 2} closed), {ROUNDS} requests"
+    )
     print(row("agent time", agent_ms))
     print(row("request time", request_ms))
 

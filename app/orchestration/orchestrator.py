@@ -13,7 +13,7 @@ from typing import Any, Literal
 import structlog
 from pydantic import BaseModel, ValidationError
 
-from app.agents.base import Agent, AgentContext, AgentResult
+from app.agents.base import Agent, AgentContext, AgentResult, Interpreter, LLMNote
 from app.agents.registry import AgentNotFound, AgentRegistry
 from app.errors import AppError, InvalidAgentInput, NoMatchingAgent, UnknownAgent
 from app.orchestration.router import RoutingDecision, TaskRouter
@@ -57,12 +57,14 @@ class Orchestrator:
         *,
         default_timeout: float = 30.0,
         max_timeout: float = 120.0,
+        interpreter: Interpreter | None = None,
     ) -> None:
         self.registry = registry
         self.router = router
         self.target_policy = target_policy
         self.default_timeout = default_timeout
         self.max_timeout = max_timeout
+        self.interpreter = interpreter
 
     async def route_task(self, task: str, context: Mapping[str, Any]) -> RoutingDecision:
         decision = await self.router.route(task, context)
@@ -144,7 +146,7 @@ class Orchestrator:
             limit = max(0.0, min(per_agent_timeout, ends_at - time.monotonic()))
             try:
                 async with asyncio.timeout(limit):
-                    return await agent.execute(task, context)
+                    result = await agent.execute(task, context)
             except TimeoutError:
                 return _failure(agent, "timed_out", f"did not finish within {limit:.1f}s", started)
             except AppError as exc:
@@ -154,12 +156,27 @@ class Orchestrator:
             except Exception as exc:  # an agent's bug must not become the caller's 500
                 log.exception("agent_failed", agent_id=agent.card.id)
                 return _failure(agent, "failed", f"{type(exc).__name__}: {exc}"[:500], started)
+            return await self._interpret(agent, task, result, ends_at)
 
         outcomes = await asyncio.gather(*(run_one(agent) for agent in agents), return_exceptions=True)
         for outcome in outcomes:
             if isinstance(outcome, BaseException):
                 raise outcome
         return [outcome for outcome in outcomes if isinstance(outcome, AgentResult)]
+
+    async def _interpret(self, agent: Agent, task: str, result: AgentResult, ends_at: float) -> AgentResult:
+        """Let the LLM hook explain a completed result; on any failure the rule-based summary
+        stands and the result says why."""
+        if self.interpreter is None or result.status != "completed":
+            return result
+        try:
+            async with asyncio.timeout(max(0.0, ends_at - time.monotonic())):
+                interpreted = await self.interpreter.interpret(agent.card, task, result)
+        except Exception as exc:  # the LLM is never a single point of failure
+            log.warning("interpretation_failed", agent_id=agent.card.id, error=type(exc).__name__)
+            note = LLMNote(used=False, detail=f"no interpretation: {type(exc).__name__}; rule-based summary")
+            return result.model_copy(update={"llm": note})
+        return interpreted or result
 
     async def _decide(self, request: TaskRequest) -> RoutingDecision:
         if request.agent_id:

@@ -7,10 +7,13 @@ entities found in the task and context. An LLM classifier can sit in front of it
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
+
+import structlog
 
 from app.agents.base import AgentCard
 from app.agents.entities import Entities, extract_entities
@@ -32,6 +35,7 @@ _CONTEXT_ENTITIES: Mapping[str, str] = {
     "duration": "sampling",
     "interval": "sampling",
 }
+log = structlog.get_logger("app.router")
 # Agents scoring at least this share of the best score run alongside it.
 PARALLEL_SHARE = 0.6
 
@@ -171,3 +175,23 @@ def _explain(agent_id: str, words: list[str], kinds: list[str], entities: Entiti
     if shown:
         parts.append("found " + ", ".join(shown))
     return f"{agent_id}: " + ("; ".join(parts) if parts else "matched its card")
+
+
+class FallbackRouter:
+    """Asks `primary` (an LLM classifier, say) first and uses `fallback` (the deterministic
+    router) when the primary fails, takes longer than `timeout`, or picks nothing."""
+
+    def __init__(self, primary: TaskRouter, fallback: TaskRouter, timeout: float = 5.0) -> None:
+        self.primary = primary
+        self.fallback = fallback
+        self.timeout = timeout
+
+    async def route(self, task: str, context: Mapping[str, Any]) -> RoutingDecision:
+        try:
+            decision = await asyncio.wait_for(self.primary.route(task, context), self.timeout)
+        except Exception as exc:  # any classifier failure falls back; it is never fatal
+            log.warning("router_fallback", error=type(exc).__name__, detail=str(exc)[:200])
+            return await self.fallback.route(task, context)
+        if decision.agents:
+            return decision
+        return await self.fallback.route(task, context)

@@ -8,7 +8,7 @@ import time
 import pytest
 from pydantic import BaseModel, ConfigDict
 
-from app.agents.base import AgentCard, AgentContext, AgentResult, Finding
+from app.agents.base import AgentCard, AgentContext, AgentResult, Finding, LLMNote
 from app.agents.registry import AgentRegistry
 from app.errors import InvalidAgentInput, NoMatchingAgent, TargetNotAllowed, UnknownAgent
 from app.orchestration.orchestrator import Orchestrator, TaskRequest, overall_status
@@ -141,3 +141,37 @@ def test_registry_register_unregister_find() -> None:
     assert registry.find_by_capability("raise") == []
     assert registry.unregister("alpha") is alpha
     assert registry.list() == []
+
+
+class ScriptedInterpreter:
+    def __init__(self, behaviour: str) -> None:
+        self.behaviour = behaviour
+
+    async def interpret(self, card: AgentCard, task: str, result: AgentResult) -> AgentResult | None:
+        if self.behaviour == "raise":
+            raise ConnectionError("model endpoint down")
+        if self.behaviour == "hang":
+            await asyncio.sleep(60)
+        note = LLMNote(provider="scripted", model="m1", used=True)
+        return result.model_copy(
+            update={"summary": f"Explained: {result.summary}", "summary_source": "llm", "llm": note}
+        )
+
+
+async def test_interpreter_explains_completed_results() -> None:
+    orch = orchestrator(ScriptedAgent("alpha", "ok"))
+    orch.interpreter = ScriptedInterpreter("ok")
+    result = (await orch.run(TaskRequest(task="x", agent_id="alpha"))).results[0]
+    assert result.summary == "Explained: all good" and result.summary_source == "llm"
+    assert result.llm is not None and result.llm.provider == "scripted"
+
+
+@pytest.mark.parametrize("behaviour", ["raise", "hang"])
+async def test_failing_interpreter_leaves_the_rule_based_summary_and_says_so(behaviour: str) -> None:
+    orch = orchestrator(ScriptedAgent("alpha", "ok"))
+    orch.interpreter = ScriptedInterpreter(behaviour)
+    run = await orch.run(TaskRequest(task="x", agent_id="alpha", timeout_seconds=0.3))
+    result = run.results[0]
+    assert run.status == "completed"
+    assert result.summary == "all good" and result.summary_source == "rules"
+    assert result.llm is not None and result.llm.used is False and "rule-based" in (result.llm.detail or "")

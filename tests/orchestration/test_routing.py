@@ -135,3 +135,43 @@ async def test_agent_missing_its_required_input_is_not_picked_and_the_reason_say
     decision = await KeywordRouter(registry).route("check connectivity and ping latency please", {})
     assert decision.agents == []
     assert "network_diagnostics would fit but needs a hostname or ip or url" in decision.reason
+
+
+class _Broken:
+    async def route(self, task: str, context: object) -> object:
+        raise RuntimeError("classifier down")
+
+
+class _Slow:
+    async def route(self, task: str, context: object) -> object:
+        import asyncio
+
+        await asyncio.sleep(10)
+        raise AssertionError("unreachable")
+
+
+class _Fixed:
+    async def route(self, task: str, context: object):  # type: ignore[no-untyped-def]
+        from app.orchestration.router import RoutingDecision
+
+        return RoutingDecision(["log_analysis"], "single", 0.9, "classifier said so")
+
+
+@pytest.mark.parametrize("primary", [_Broken(), _Slow()])
+async def test_fallback_router_uses_the_deterministic_router_when_the_classifier_fails(
+    primary: object,
+) -> None:
+    from app.orchestration.router import FallbackRouter
+
+    registry = build_registry(Settings(_env_file=None, agent_plugins_enabled=False))  # type: ignore[call-arg]
+    router = FallbackRouter(primary, KeywordRouter(registry), timeout=0.2)  # type: ignore[arg-type]
+    decision = await router.route("ping 10.0.0.1", {})
+    assert decision.agents == [NET]
+
+
+async def test_fallback_router_keeps_a_confident_classifier_answer() -> None:
+    from app.orchestration.router import FallbackRouter
+
+    registry = build_registry(Settings(_env_file=None, agent_plugins_enabled=False))  # type: ignore[call-arg]
+    decision = await FallbackRouter(_Fixed(), KeywordRouter(registry)).route("anything", {})  # type: ignore[arg-type]
+    assert decision.reason == "classifier said so"
