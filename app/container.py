@@ -10,9 +10,14 @@ from redis.asyncio import ConnectionPool, Redis
 
 from app.agents.network.agent import NetworkDiagnosticsAgent, NetworkLimits
 from app.agents.registry import AgentRegistry
+from app.llm.factory import build_manager
+from app.llm.interpreter import LLMInterpreter
+from app.llm.manager import LLMManager
+from app.llm.usage import UsageTracker
 from app.observability.health import HealthService
+from app.orchestration.llm_router import AssistedRouter, LLMClassifierRouter
 from app.orchestration.orchestrator import Orchestrator
-from app.orchestration.router import KeywordRouter
+from app.orchestration.router import KeywordRouter, TaskRouter
 from app.security.api_keys import ApiKeyStore, parse_api_keys
 from app.security.rate_limit import RateLimiter
 from app.security.target_policy import TargetPolicy
@@ -32,6 +37,8 @@ class Container:
     health: HealthService
     registry: AgentRegistry
     orchestrator: Orchestrator
+    llm: LLMManager
+    usage: UsageTracker
 
     @classmethod
     def build(cls, settings: Settings) -> Container:
@@ -62,15 +69,11 @@ class Container:
             assert redis is not None  # noqa: S101 - only registered when Redis is configured
             await redis.ping()
 
+        llm = build_manager(settings)
+        usage = UsageTracker()
+
         async def check_llm() -> dict[str, Any]:
-            # The offline provider is deterministic and local, so it is always able to answer.
-            if settings.llm_provider == "offline":
-                return {"provider": "offline"}
-            return {
-                "status": "unknown",
-                "provider": settings.llm_provider,
-                "detail": "remote provider reachability is not probed by this build",
-            }
+            return await llm.health()
 
         critical = {"database"}
         if redis is not None and settings.rate_limit_fail_mode == "closed":
@@ -86,17 +89,23 @@ class Container:
             cache_seconds=settings.health_cache_seconds,
         )
         registry = build_registry(settings)
+        router: TaskRouter = KeywordRouter(registry, settings.routing_min_confidence)
+        if not llm.offline_only:
+            router = AssistedRouter(router, LLMClassifierRouter(llm, registry), settings.llm_router_threshold)
         orchestrator = Orchestrator(
             registry,
-            KeywordRouter(registry, settings.routing_min_confidence),
+            router,
             TargetPolicy(settings.network_allow_targets, settings.network_deny_targets),
             default_timeout=settings.agent_timeout_seconds,
             max_timeout=settings.agent_max_timeout_seconds,
+            interpreter=LLMInterpreter(llm, usage),
         )
         return cls(
             settings=settings,
             registry=registry,
             orchestrator=orchestrator,
+            llm=llm,
+            usage=usage,
             api_keys=ApiKeyStore(parse_api_keys(settings.api_keys)),
             rate_limiter=rate_limiter,
             database=database,
@@ -106,6 +115,7 @@ class Container:
 
     async def close(self) -> None:
         self.health.draining = True
+        await self.llm.close()
         if self.redis is not None:
             await self.redis.aclose(close_connection_pool=True)
         await self.database.close()

@@ -11,7 +11,7 @@ from fastapi import Depends, FastAPI
 from app import __version__
 from app.api.deps import enforce_rate_limit
 from app.api.errors import register_error_handlers
-from app.api.routes import agents, caller, health, orchestrate
+from app.api.routes import agents, caller, health, orchestrate, usage
 from app.api.schemas import error_responses
 from app.container import Container
 from app.middleware.body_limit import BodyLimitMiddleware
@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Health is public and never limited; every other router needs a key and spends its budget.
     app.include_router(health.router)
-    for router in (caller.router, agents.router, orchestrate.router):
+    for router in (caller.router, agents.router, orchestrate.router, usage.router):
         app.include_router(
             router,
             dependencies=[Depends(enforce_rate_limit)],

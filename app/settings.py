@@ -78,6 +78,16 @@ class Settings(BaseSettings):
     openai_model: str = "gpt-4o-mini"
     ollama_base_url: str = "http://localhost:11434"
     ollama_model: str = "llama3.2:3b"
+    llm_call_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
+    llm_deadline_seconds: float = Field(default=30.0, gt=0, le=600)
+    llm_max_retries: int = Field(default=2, ge=0, le=10)
+    llm_concurrency: int = Field(default=256, ge=1, le=4096)
+    llm_max_tokens: int = Field(default=512, ge=16, le=32768)
+    llm_circuit_threshold: int = Field(default=5, ge=1, le=1000)
+    llm_circuit_ttl_seconds: float = Field(default=30.0, gt=0, le=3600)
+    llm_router_threshold: float = Field(default=0.7, gt=0, le=1)
+    llm_price_input_per_mtok: float | None = Field(default=None, ge=0)
+    llm_price_output_per_mtok: float | None = Field(default=None, ge=0)
 
     # Network diagnostics target policy
     network_allow_targets: CommaList = Field(default_factory=list)
@@ -199,6 +209,12 @@ class Settings(BaseSettings):
             _redis_password(self.redis_url),
         ]
         return plain + [value for value in others if value]
+
+    @property
+    def llm_price_override(self) -> tuple[float, float] | None:
+        if self.llm_price_input_per_mtok is None or self.llm_price_output_per_mtok is None:
+            return None
+        return (self.llm_price_input_per_mtok, self.llm_price_output_per_mtok)
 
     @property
     def bedrock(self) -> BedrockSettings:

@@ -42,6 +42,10 @@ class LLMNote(BaseModel):
     model: str | None = None
     used: bool = False
     detail: str | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    latency_ms: float = 0.0
 
 
 class AgentResult(BaseModel):
@@ -54,6 +58,7 @@ class AgentResult(BaseModel):
     error: str | None = None
     summary_source: Literal["rules", "llm"] = "rules"
     llm: LLMNote | None = None
+    rule_summary: str | None = None  # the agent's own summary when an LLM replaced it
 
     @property
     def worst_severity(self) -> Severity | None:
@@ -89,7 +94,9 @@ class Interpreter(Protocol):
     """The optional LLM hook: turns a rule-based result into an explanation (filled in by the
     LLM provider layer). Returning None leaves the rule-based summary in place."""
 
-    async def interpret(self, card: AgentCard, task: str, result: AgentResult) -> AgentResult | None: ...
+    async def interpret(
+        self, card: AgentCard, task: str, result: AgentResult, key_label: str | None = None
+    ) -> AgentResult | None: ...
 
 
 @dataclass

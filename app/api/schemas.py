@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from app.agents.base import AgentResult
+
 
 class ErrorBody(BaseModel):
     code: str = Field(examples=["validation_error"])
@@ -85,31 +87,6 @@ class OrchestrateRequest(BaseModel):
         return value
 
 
-class FindingOut(BaseModel):
-    severity: Literal["info", "warning", "critical"]
-    code: str
-    message: str
-
-
-class LLMNoteOut(BaseModel):
-    provider: str | None = None
-    model: str | None = None
-    used: bool = False
-    detail: str | None = None
-
-
-class AgentResultOut(BaseModel):
-    agent_id: str
-    status: Literal["completed", "failed", "timed_out"]
-    summary: str
-    findings: list[FindingOut]
-    output: dict[str, Any]
-    duration_ms: float
-    error: str | None
-    summary_source: Literal["rules", "llm"]
-    llm: LLMNoteOut | None = None
-
-
 class RoutingOut(BaseModel):
     agents: list[str]
     strategy: str
@@ -122,7 +99,7 @@ class OrchestrateResponse(BaseModel):
     execution_id: str
     status: Literal["completed", "partial", "failed"]
     routing: RoutingOut
-    results: list[AgentResultOut]
+    results: list[AgentResult]
     summary: str
     duration_ms: float
     request_id: str | None

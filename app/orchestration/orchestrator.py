@@ -156,7 +156,7 @@ class Orchestrator:
             except Exception as exc:  # an agent's bug must not become the caller's 500
                 log.exception("agent_failed", agent_id=agent.card.id)
                 return _failure(agent, "failed", f"{type(exc).__name__}: {exc}"[:500], started)
-            return await self._interpret(agent, task, result, ends_at)
+            return await self._interpret(agent, task, result, ends_at, key_label)
 
         outcomes = await asyncio.gather(*(run_one(agent) for agent in agents), return_exceptions=True)
         for outcome in outcomes:
@@ -164,14 +164,16 @@ class Orchestrator:
                 raise outcome
         return [outcome for outcome in outcomes if isinstance(outcome, AgentResult)]
 
-    async def _interpret(self, agent: Agent, task: str, result: AgentResult, ends_at: float) -> AgentResult:
+    async def _interpret(
+        self, agent: Agent, task: str, result: AgentResult, ends_at: float, key_label: str | None
+    ) -> AgentResult:
         """Let the LLM hook explain a completed result; on any failure the rule-based summary
         stands and the result says why."""
         if self.interpreter is None or result.status != "completed":
             return result
         try:
             async with asyncio.timeout(max(0.0, ends_at - time.monotonic())):
-                interpreted = await self.interpreter.interpret(agent.card, task, result)
+                interpreted = await self.interpreter.interpret(agent.card, task, result, key_label)
         except Exception as exc:  # the LLM is never a single point of failure
             log.warning("interpretation_failed", agent_id=agent.card.id, error=type(exc).__name__)
             note = LLMNote(used=False, detail=f"no interpretation: {type(exc).__name__}; rule-based summary")

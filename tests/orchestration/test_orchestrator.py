@@ -147,7 +147,9 @@ class ScriptedInterpreter:
     def __init__(self, behaviour: str) -> None:
         self.behaviour = behaviour
 
-    async def interpret(self, card: AgentCard, task: str, result: AgentResult) -> AgentResult | None:
+    async def interpret(
+        self, card: AgentCard, task: str, result: AgentResult, key_label: str | None = None
+    ) -> AgentResult | None:
         if self.behaviour == "raise":
             raise ConnectionError("model endpoint down")
         if self.behaviour == "hang":

@@ -7,7 +7,6 @@ from fastapi import APIRouter, Request
 from app.api import API_PREFIX
 from app.api.deps import CallerDep, ContainerDep
 from app.api.schemas import (
-    AgentResultOut,
     OrchestrateRequest,
     OrchestrateResponse,
     RoutingOut,
@@ -45,7 +44,7 @@ async def orchestrate(
             reason=run.routing.reason,
             scores=run.routing.scores,
         ),
-        results=[AgentResultOut.model_validate(result.model_dump()) for result in run.results],
+        results=run.results,
         summary=run.summary,
         duration_ms=run.duration_ms,
         request_id=request_id,

@@ -1,0 +1,163 @@
+"""AWS Bedrock through boto3's Converse and ConverseStream APIs.
+
+boto3 blocks, so calls run in a thread pool sized to the configured concurrency (not the
+default executor), with botocore's connection pool and timeouts to match. botocore's own
+retries are off: the manager owns retries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from app.llm.base import (
+    GenerationOptions,
+    LLMError,
+    LLMResponse,
+    Message,
+    NonRetryableLLMError,
+    RetryableLLMError,
+    Usage,
+)
+from app.llm.pricing import estimate_cost
+
+try:
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, ReadTimeoutError
+except ImportError as exc:  # pragma: no cover - the dependency is declared
+    raise ImportError("the bedrock provider needs boto3: pip install boto3") from exc
+
+_RETRYABLE_CODES = {
+    "ThrottlingException",
+    "TooManyRequestsException",
+    "ServiceUnavailableException",
+    "InternalServerException",
+    "ModelNotReadyException",
+    "ModelTimeoutException",
+    "RequestTimeout",
+}
+_STREAM_DONE = object()
+
+
+class BedrockProvider:
+    name = "bedrock"
+
+    def __init__(
+        self,
+        model: str,
+        region: str,
+        endpoint_url: str | None = None,
+        *,
+        timeout: float = 30.0,
+        concurrency: int = 256,
+        credentials: dict[str, str] | None = None,
+        price: tuple[float, float] | None = None,
+    ) -> None:
+        self.model = model
+        self.region = region
+        self.endpoint_url = endpoint_url
+        self.price = price
+        session = boto3.session.Session(region_name=region, **(credentials or {}))
+        self.client = session.client(
+            "bedrock-runtime",
+            endpoint_url=endpoint_url,
+            config=Config(
+                retries={"total_max_attempts": 1, "mode": "standard"},
+                connect_timeout=min(timeout, 10.0),
+                read_timeout=timeout,
+                max_pool_connections=concurrency,
+                tcp_keepalive=True,
+            ),
+        )
+        self.executor = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="bedrock")
+
+    def _request(self, messages: list[Message], options: GenerationOptions) -> dict[str, Any]:
+        system = [{"text": m.content} for m in messages if m.role == "system"]
+        turns = [{"role": m.role, "content": [{"text": m.content}]} for m in messages if m.role != "system"]
+        request: dict[str, Any] = {
+            "modelId": self.model,
+            "messages": turns,
+            "inferenceConfig": {"maxTokens": options.max_tokens, "temperature": options.temperature},
+        }
+        if system:
+            request["system"] = system
+        return request
+
+    async def _call(self, function: Any, **kwargs: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self.executor, lambda: function(**kwargs))
+        except (ClientError, BotoCoreError) as exc:
+            raise _map_error(exc) from exc
+
+    async def generate(self, messages: list[Message], options: GenerationOptions) -> str:
+        return (await self.generate_with_metadata(messages, options)).text
+
+    async def generate_with_metadata(
+        self, messages: list[Message], options: GenerationOptions
+    ) -> LLMResponse:
+        started = time.perf_counter()
+        response = await self._call(self.client.converse, **self._request(messages, options))
+        content = response.get("output", {}).get("message", {}).get("content", [])
+        text = "".join(block.get("text", "") for block in content)
+        usage = response.get("usage", {})
+        tokens_in, tokens_out = int(usage.get("inputTokens", 0)), int(usage.get("outputTokens", 0))
+        return LLMResponse(
+            text=text,
+            usage=Usage(
+                provider=self.name,
+                model=self.model,
+                input_tokens=tokens_in,
+                output_tokens=tokens_out,
+                latency_ms=round((time.perf_counter() - started) * 1000, 2),
+                cost_usd=estimate_cost(self.model, tokens_in, tokens_out, self.price),
+            ),
+        )
+
+    async def stream(self, messages: list[Message], options: GenerationOptions) -> AsyncIterator[str]:
+        response = await self._call(self.client.converse_stream, **self._request(messages, options))
+        events: Iterator[dict[str, Any]] = iter(response["stream"])
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                event: Any = await loop.run_in_executor(self.executor, next, events, _STREAM_DONE)
+            except (ClientError, BotoCoreError) as exc:
+                raise _map_error(exc) from exc
+            if event is _STREAM_DONE:
+                return
+            for key in ("throttlingException", "serviceUnavailableException", "internalServerException",
+                        "modelStreamErrorException", "validationException"):  # fmt: skip
+                if key in event:
+                    message = str(event[key].get("message", key))[:200]
+                    if key == "validationException":
+                        raise NonRetryableLLMError(self.name, message)
+                    raise RetryableLLMError(self.name, message)
+            delta = event.get("contentBlockDelta", {}).get("delta", {})
+            if delta.get("text"):
+                yield delta["text"]
+
+    async def health(self) -> dict[str, Any]:
+        return {"provider": self.name, "model": self.model, "region": self.region}
+
+    async def close(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        self.client.close()
+
+
+def _map_error(exc: Exception) -> LLMError:
+    if isinstance(exc, ClientError):
+        code = str(exc.response.get("Error", {}).get("Code", "Unknown"))
+        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+        headers = exc.response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+        retry_after = headers.get("retry-after")
+        after = float(retry_after) if retry_after and retry_after.replace(".", "", 1).isdigit() else None
+        if code in _RETRYABLE_CODES or status == 429 or status >= 500:
+            return RetryableLLMError("bedrock", f"{code} (HTTP {status})", retry_after=after)
+        return NonRetryableLLMError("bedrock", f"{code} (HTTP {status})")
+    if isinstance(exc, ReadTimeoutError | ConnectionError):
+        return RetryableLLMError("bedrock", type(exc).__name__)
+    return NonRetryableLLMError("bedrock", type(exc).__name__)

@@ -1,0 +1,177 @@
+"""The LLM manager: primary provider then fallbacks, retries with backoff on retryable errors
+only, a circuit breaker per provider, an overall deadline, and usage accounting."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import structlog
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential,
+    wait_random,
+)
+
+from app.llm.base import (
+    AllProvidersFailed,
+    CircuitOpen,
+    GenerationOptions,
+    LLMError,
+    LLMResponse,
+    Message,
+    Provider,
+    RetryableLLMError,
+)
+from app.llm.breakers import ProviderBreakers
+
+log = structlog.get_logger("app.llm")
+MAX_RETRY_AFTER_SECONDS = 10.0
+
+
+class LLMManager:
+    def __init__(
+        self,
+        providers: Sequence[Provider],
+        breakers: ProviderBreakers,
+        *,
+        max_retries: int = 2,
+        call_timeout: float = 20.0,
+        deadline: float = 30.0,
+        backoff_initial: float = 0.25,
+        backoff_max: float = 4.0,
+        max_tokens: int = 512,
+    ) -> None:
+        if not providers:
+            raise ValueError("at least one provider is needed")
+        self.providers = list(providers)
+        self.breakers = breakers
+        self.max_retries = max_retries
+        self.call_timeout = call_timeout
+        self.deadline = deadline
+        self.max_tokens = max_tokens
+        self._backoff = wait_exponential(multiplier=backoff_initial, max=backoff_max) + wait_random(
+            0, backoff_initial
+        )
+        self.last_error: dict[str, str] = {}
+
+    @property
+    def primary(self) -> Provider:
+        return self.providers[0]
+
+    @property
+    def offline_only(self) -> bool:
+        return all(provider.name == "offline" for provider in self.providers)
+
+    def _wait(self, state: RetryCallState) -> float:
+        delay = float(self._backoff(state))
+        error = state.outcome.exception() if state.outcome else None
+        if isinstance(error, LLMError) and error.retry_after:
+            delay = max(delay, min(error.retry_after, MAX_RETRY_AFTER_SECONDS))
+        return delay
+
+    async def generate_with_metadata(
+        self, messages: list[Message], *, max_tokens: int | None = None, deadline: float | None = None
+    ) -> LLMResponse:
+        """Try each provider in order within one overall deadline; raise AllProvidersFailed."""
+        budget = min(deadline or self.deadline, self.deadline)
+        ends_at = time.monotonic() + budget
+        errors: list[LLMError] = []
+        for provider in self.providers:
+            remaining = ends_at - time.monotonic()
+            if remaining <= 0:
+                errors.append(RetryableLLMError(provider.name, "deadline reached before trying it"))
+                continue
+            try:
+                async with asyncio.timeout(remaining):
+                    return await self._call(provider, messages, max_tokens or self.max_tokens, ends_at)
+            except TimeoutError:
+                error: LLMError = RetryableLLMError(
+                    provider.name, f"no answer within the {budget:g}s deadline"
+                )
+            except LLMError as exc:
+                error = exc
+            errors.append(error)
+            if isinstance(error, CircuitOpen):
+                log.info("llm_provider_skipped", provider=provider.name, reason=str(error))
+                continue
+            self.last_error[provider.name] = str(error)
+            log.warning("llm_provider_failed", provider=provider.name, error=str(error))
+        raise AllProvidersFailed(errors)
+
+    async def generate(self, messages: list[Message], **kwargs: Any) -> str:
+        return (await self.generate_with_metadata(messages, **kwargs)).text
+
+    async def _call(
+        self, provider: Provider, messages: list[Message], max_tokens: int, ends_at: float
+    ) -> LLMResponse:
+        if provider.name == "offline":  # local and deterministic: nothing to retry or break
+            return await provider.generate_with_metadata(messages, GenerationOptions(max_tokens=max_tokens))
+        async with self.breakers.guard(provider.name):
+            retrying = AsyncRetrying(
+                stop=stop_after_attempt(self.max_retries + 1),
+                wait=self._wait,
+                retry=retry_if_exception(lambda exc: isinstance(exc, LLMError) and exc.retryable),
+                reraise=True,
+                before_sleep=lambda state: log.info(
+                    "llm_retry", provider=provider.name, attempt=state.attempt_number
+                ),
+            )
+            async for attempt in retrying:
+                with attempt:
+                    timeout = max(0.1, min(self.call_timeout, ends_at - time.monotonic()))
+                    options = GenerationOptions(max_tokens=max_tokens, timeout=timeout)
+                    try:
+                        async with asyncio.timeout(timeout):
+                            return await provider.generate_with_metadata(messages, options)
+                    except TimeoutError:
+                        raise RetryableLLMError(provider.name, f"no answer within {timeout:.1f}s") from None
+        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
+
+    async def stream(self, messages: list[Message], *, max_tokens: int | None = None) -> AsyncIterator[str]:
+        """Stream from the first provider that starts answering; fall back only before any text
+        was sent (a half-streamed answer cannot be retried transparently)."""
+        errors: list[LLMError] = []
+        options = GenerationOptions(max_tokens=max_tokens or self.max_tokens, timeout=self.call_timeout)
+        for provider in self.providers:
+            started = False
+            try:
+                async with self.breakers.guard(provider.name):
+                    async for piece in provider.stream(messages, options):
+                        started = True
+                        yield piece
+                return
+            except LLMError as exc:
+                if started:
+                    raise
+                errors.append(exc)
+                self.last_error[provider.name] = str(exc)
+        raise AllProvidersFailed(errors)
+
+    async def health(self) -> dict[str, Any]:
+        circuits = {}
+        for provider in self.providers:
+            try:
+                circuits[provider.name] = await self.breakers.state(provider.name)
+            except Exception as exc:  # health must answer even when the circuit store does not
+                circuits[provider.name] = f"unknown ({type(exc).__name__})"
+        detail: dict[str, Any] = {
+            "provider": self.primary.name,
+            "model": self.primary.model,
+            "fallbacks": [p.name for p in self.providers[1:]],
+            "circuits": circuits,
+            "last_error": self.last_error.get(self.primary.name),
+        }
+        if all(state == "opened" for state in circuits.values()):
+            raise AllProvidersFailed([LLMError(name, "circuit open") for name in circuits])
+        return detail
+
+    async def close(self) -> None:
+        for provider in self.providers:
+            await provider.close()
+        await self.breakers.close()

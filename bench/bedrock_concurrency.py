@@ -1,0 +1,93 @@
+"""Benchmark: N concurrent orchestrations whose interpretation goes to Bedrock (boto3, Converse)
+against a local stand-in that takes 1 s per call.
+
+Run: `.venv/bin/python bench/bedrock_concurrency.py [--requests 200] [--delay 1.0]`.
+Each request runs the network agent (one TCP port on loopback) and then one Bedrock call.
+Prints wall time, latency percentiles and the process's peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from asgi_lifespan import LifespanManager
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from app.main import create_app  # noqa: E402
+from app.settings import Settings  # noqa: E402
+from tests.llm.standins import Script, bedrock_app, serve  # noqa: E402
+
+
+async def run(requests: int, delay: float) -> None:
+    async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.close()
+
+    listener = await asyncio.start_server(accept, "127.0.0.1", 0, backlog=4096)
+    port = listener.sockets[0].getsockname()[1]
+    script = Script(delay=delay)
+    with serve(bedrock_app(script)) as url, tempfile.TemporaryDirectory() as data:
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            api_keys=["bench:bench-key-123"],
+            database_url=f"sqlite+aiosqlite:///{data}/bench.db",
+            network_allow_targets=["127.0.0.0/8"],
+            rate_limit="1000000/minute",
+            log_level="WARNING",
+            llm_provider="bedrock",
+            bedrock_endpoint_url=url,
+            aws_access_key_id="AKIDBENCHMARK",
+            aws_secret_access_key="bench-secret",
+            llm_concurrency=max(256, requests + 16),
+            llm_max_retries=0,
+        )
+        app = create_app(settings)
+        body = {"task": f"check connectivity to 127.0.0.1 on port {port}", "context": {"checks": ["tcp"]}}
+        async with LifespanManager(app) as manager:
+            transport = httpx.ASGITransport(app=manager.app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://bench", timeout=60) as client:
+
+                async def one() -> tuple[float, dict[str, object]]:
+                    started = time.perf_counter()
+                    response = await client.post(
+                        "/api/v1/orchestrate", json=body, headers={"X-API-Key": "bench-key-123"}
+                    )
+                    return time.perf_counter() - started, response.json()
+
+                await one()  # warm up imports and connections
+                script.calls.clear()
+                started = time.perf_counter()
+                outcomes = await asyncio.gather(*(one() for _ in range(requests)))
+                wall = time.perf_counter() - started
+    listener.close()
+    latencies = sorted(seconds for seconds, _ in outcomes)
+    interpreted = sum(1 for _, b in outcomes if b["results"][0]["summary_source"] == "llm")  # type: ignore[index]
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{requests} concurrent orchestrations, Bedrock stand-in answering in {delay:g} s")
+    print(
+        f"wall time {wall:.2f} s; interpreted by Bedrock: {interpreted}/{requests}; calls seen: {len(script.calls)}"
+    )
+    print(f"latency  min {latencies[0]:.2f}  median {statistics.median(latencies):.2f}  "
+          f"p99 {latencies[int(len(latencies) * 0.99) - 1]:.2f}  max {latencies[-1]:.2f} s")  # fmt: skip
+    print(f"peak RSS of the process (app, stand-in and client together): {rss_mb:.0f} MiB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--delay", type=float, default=1.0)
+    args = parser.parse_args()
+    asyncio.run(run(args.requests, args.delay))
+
+
+if __name__ == "__main__":
+    main()
