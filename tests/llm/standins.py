@@ -138,7 +138,9 @@ def openai_app(script: Script) -> Starlette:
             await asyncio.sleep(script.delay)
         if fate == "throttle":
             return JSONResponse(
-                {"error": {"message": "slow down", "type": "rate_limit"}}, 429, headers={"retry-after": script.retry_after}
+                {"error": {"message": "slow down", "type": "rate_limit"}},
+                429,
+                headers={"retry-after": script.retry_after},
             )
         if fate == "error500":
             return JSONResponse({"error": {"message": "boom", "type": "server_error"}}, 500)
