@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,16 +14,22 @@ from app.agents.registry import AgentRegistry
 from app.llm.factory import build_manager
 from app.llm.interpreter import LLMInterpreter
 from app.llm.manager import LLMManager
-from app.llm.usage import UsageTracker
 from app.observability.health import HealthService
 from app.orchestration.llm_router import AssistedRouter, LLMClassifierRouter
 from app.orchestration.orchestrator import Orchestrator
 from app.orchestration.router import KeywordRouter, TaskRouter
 from app.security.api_keys import ApiKeyStore, parse_api_keys
 from app.security.rate_limit import RateLimiter
+from app.security.redaction import SecretRedactor
 from app.security.target_policy import TargetPolicy
 from app.settings import Settings
+from app.storage import migrate
+from app.storage.audit import AuditLog
 from app.storage.db import Database
+from app.storage.executions import ExecutionStore
+from app.storage.maintenance import Maintenance
+from app.storage.recorder import ExecutionRecorder
+from app.storage.writer import GroupCommitWriter
 
 log = structlog.get_logger("app.container")
 
@@ -38,7 +45,11 @@ class Container:
     registry: AgentRegistry
     orchestrator: Orchestrator
     llm: LLMManager
-    usage: UsageTracker
+    writer: GroupCommitWriter
+    executions: ExecutionStore
+    audit: AuditLog
+    maintenance: Maintenance
+    instance_id: str
 
     @classmethod
     def build(cls, settings: Settings) -> Container:
@@ -70,7 +81,15 @@ class Container:
             await redis.ping()
 
         llm = build_manager(settings)
-        usage = UsageTracker()
+        instance_id = uuid.uuid4().hex
+        writer = GroupCommitWriter(database.sessions)
+        executions = ExecutionStore(database.sessions)
+        recorder = ExecutionRecorder(
+            writer,
+            SecretRedactor(settings.secret_values),
+            instance_id=instance_id,
+            lease_seconds=settings.lease_seconds,
+        )
 
         async def check_llm() -> dict[str, Any]:
             return await llm.health()
@@ -98,14 +117,25 @@ class Container:
             TargetPolicy(settings.network_allow_targets, settings.network_deny_targets),
             default_timeout=settings.agent_timeout_seconds,
             max_timeout=settings.agent_max_timeout_seconds,
-            interpreter=LLMInterpreter(llm, usage),
+            interpreter=LLMInterpreter(llm),
+            recorder=recorder,
         )
         return cls(
             settings=settings,
             registry=registry,
             orchestrator=orchestrator,
             llm=llm,
-            usage=usage,
+            writer=writer,
+            executions=executions,
+            audit=AuditLog(writer, database.sessions),
+            maintenance=Maintenance(
+                executions,
+                writer,
+                instance_id=instance_id,
+                lease_seconds=settings.lease_seconds,
+                retention_days=settings.execution_retention_days,
+            ),
+            instance_id=instance_id,
             api_keys=ApiKeyStore(parse_api_keys(settings.api_keys)),
             rate_limiter=rate_limiter,
             database=database,
@@ -113,8 +143,23 @@ class Container:
             health=health,
         )
 
+    async def start(self) -> None:
+        """Migrate (when configured), start the writer, interrupt runs orphaned by a crash, and
+        start background upkeep. A database that is down does not stop start-up: readiness says so."""
+        try:
+            if self.settings.db_migrate_on_start:
+                await migrate.upgrade(self.database.engine)
+            self.writer.start()
+            await self.maintenance.interrupt_orphans()
+        except Exception as exc:
+            log.error("storage_start_failed", error=type(exc).__name__, detail=str(exc)[:300])
+            self.writer.start()
+        self.maintenance.start()
+
     async def close(self) -> None:
         self.health.draining = True
+        await self.maintenance.stop()
+        await self.writer.close()
         await self.llm.close()
         if self.redis is not None:
             await self.redis.aclose(close_connection_pool=True)

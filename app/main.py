@@ -11,7 +11,7 @@ from fastapi import Depends, FastAPI
 from app import __version__
 from app.api.deps import enforce_rate_limit
 from app.api.errors import register_error_handlers
-from app.api.routes import agents, caller, health, orchestrate, usage
+from app.api.routes import agents, audit, caller, executions, health, orchestrate, usage
 from app.api.schemas import error_responses
 from app.container import Container
 from app.middleware.body_limit import BodyLimitMiddleware
@@ -40,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         container = Container.build(settings)
         app.state.container = container
+        await container.start()
         _log_startup(settings, container)
         try:
             yield
@@ -61,7 +62,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Health is public and never limited; every other router needs a key and spends its budget.
     app.include_router(health.router)
-    for router in (caller.router, agents.router, orchestrate.router, usage.router):
+    for router in (
+        caller.router,
+        agents.router,
+        orchestrate.router,
+        executions.router,
+        audit.router,
+        usage.router,
+    ):
         app.include_router(
             router,
             dependencies=[Depends(enforce_rate_limit)],

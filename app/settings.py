@@ -60,6 +60,9 @@ class Settings(BaseSettings):
 
     # Storage and shared state
     database_url: str = "sqlite+aiosqlite:///./data/orchestrator.db"
+    db_migrate_on_start: bool = True
+    execution_retention_days: float = Field(default=30.0, gt=0, le=3650)
+    lease_seconds: float = Field(default=15.0, ge=1, le=600)
     redis_url: str | None = Field(default=None, repr=False)
     redis_timeout_seconds: float = Field(default=0.25, gt=0, le=10)
 

@@ -71,12 +71,59 @@ def hashed(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def database_backend() -> str:
+    """`TEST_DB=postgres` runs the whole suite on TEST_DATABASE_URL instead of SQLite files."""
+    backend = os.environ.get("TEST_DB", "sqlite")
+    if backend not in ("sqlite", "postgres"):
+        raise pytest.UsageError("TEST_DB is sqlite or postgres")
+    return backend
+
+
+def reset_postgres(url: str) -> None:
+    """Drop and recreate the public schema, in a thread so it works inside a running loop."""
+    import asyncio
+    import threading
+
+    import asyncpg
+
+    async def reset() -> None:
+        connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+        try:
+            await connection.execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;")
+        finally:
+            await connection.close()
+
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(reset())
+        except BaseException as exc:  # reported in the calling thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+
+
 @pytest.fixture
-def make_settings(tmp_path: Path) -> Callable[..., Settings]:
+def test_database_url(tmp_path: Path) -> str:
+    """The database of this test: a fresh SQLite file, or the emptied PostgreSQL test database."""
+    if database_backend() == "postgres":
+        url = _service_url("TEST_DATABASE_URL", "PostgreSQL")
+        reset_postgres(url)
+        return url
+    return f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+def make_settings(test_database_url: str) -> Callable[..., Settings]:
     def factory(**overrides: Any) -> Settings:
         values: dict[str, Any] = {
             "api_keys": [f"ops:{PLAIN_KEY}", f"bot:sha256={hashed(HASHED_KEY)}"],
-            "database_url": f"sqlite+aiosqlite:///{tmp_path / 'test.db'}",
+            "database_url": test_database_url,
             "rate_limit": "1000/minute",
             "health_cache_seconds": 0,
         }

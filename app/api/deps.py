@@ -9,10 +9,11 @@ from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from app.container import Container
-from app.errors import AuthenticationRequired
+from app.errors import AuthenticationRequired, RateLimited
 from app.security.api_keys import Caller
 from app.security.rate_limit import RateLimitStatus
 from app.settings import Settings
+from app.storage.audit import AuditEvent
 
 log = structlog.get_logger("app.auth")
 WWW_AUTHENTICATE = 'Bearer realm="ops-agent-orchestrator", ApiKey header="X-API-Key"'
@@ -57,6 +58,12 @@ async def authenticate(
     if label is None:
         reason = "missing" if not presented else "invalid"
         log.warning("authentication_failed", reason=reason, client=client_ip)
+        request_id = getattr(request.state, "request_id", None)
+        await container.audit.record_or_log(
+            AuditEvent(
+                "authentication_failed", None, client_ip, request_id, reason, {"path": request.url.path}
+            )
+        )
         # Failed attempts spend the client address's budget, so guessing keys is throttled too.
         await container.rate_limiter.check(f"authfail:{client_ip}")
         raise AuthenticationRequired(
@@ -75,7 +82,20 @@ CallerDep = Annotated[Caller, Depends(authenticate)]
 
 async def enforce_rate_limit(request: Request, container: ContainerDep, caller: CallerDep) -> RateLimitStatus:
     """Count the request against the caller's budget; the headers are added by middleware."""
-    status = await container.rate_limiter.check(caller.rate_limit_identity)
+    try:
+        status = await container.rate_limiter.check(caller.rate_limit_identity)
+    except RateLimited:
+        await container.audit.record_or_log(
+            AuditEvent(
+                "rate_limited",
+                caller.key_label,
+                caller.client_ip,
+                getattr(request.state, "request_id", None),
+                "rejected",
+                {"path": request.url.path},
+            )
+        )
+        raise
     request.state.rate_limit = status
     return status
 

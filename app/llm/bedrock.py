@@ -129,8 +129,13 @@ class BedrockProvider:
                 raise _map_error(exc) from exc
             if event is _STREAM_DONE:
                 return
-            for key in ("throttlingException", "serviceUnavailableException", "internalServerException",
-                        "modelStreamErrorException", "validationException"):  # fmt: skip
+            for key in (
+                "throttlingException",
+                "serviceUnavailableException",
+                "internalServerException",
+                "modelStreamErrorException",
+                "validationException",
+            ):
                 if key in event:
                     message = str(event[key].get("message", key))[:200]
                     if key == "validationException":

@@ -14,16 +14,14 @@ from app.agents.base import AgentCard, AgentResult, LLMNote
 from app.llm.base import AllProvidersFailed
 from app.llm.manager import LLMManager
 from app.llm.prompts import interpretation_messages
-from app.llm.usage import UsageTracker
 
 log = structlog.get_logger("app.llm.interpreter")
 MAX_INTERPRETATION_CHARS = 2000
 
 
 class LLMInterpreter:
-    def __init__(self, manager: LLMManager, usage: UsageTracker) -> None:
+    def __init__(self, manager: LLMManager) -> None:
         self.manager = manager
-        self.usage = usage
 
     async def interpret(
         self, card: AgentCard, task: str, result: AgentResult, key_label: str | None = None
@@ -45,7 +43,6 @@ class LLMInterpreter:
             )
             return result.model_copy(update={"llm": note})
         usage = response.usage
-        self.usage.record(key_label, usage)
         text = " ".join(response.text.split())[:MAX_INTERPRETATION_CHARS]
         note = LLMNote(
             provider=usage.provider,

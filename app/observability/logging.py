@@ -3,87 +3,25 @@
 from __future__ import annotations
 
 import logging
-import re
 import sys
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
 import structlog
 from structlog.types import EventDict, Processor, WrappedLogger
 
-_SENSITIVE_KEYS = frozenset(
-    {
-        "api_key",
-        "api_keys",
-        "x-api-key",
-        "x_api_key",
-        "authorization",
-        "proxy-authorization",
-        "cookie",
-        "set-cookie",
-        "password",
-        "secret",
-        "token",
-        "access_token",
-        "aws_access_key_id",
-        "aws_secret_access_key",
-        "aws_session_token",
-        "openai_api_key",
-    }
-)
-_SECRET_PATTERNS = (
-    re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+"),
-    re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"),
-    re.compile(r"(?i)(aws_secret_access_key|api[_-]?key|secret|password|token)(\s*[=:]\s*)\S+"),
-)
-REDACTED = "[redacted]"
+from app.security.redaction import SecretRedactor
 
 
-class SecretRedactor:
-    """Removes secrets from every event: sensitive keys by name, known secrets and patterns by value."""
+class _LogRedactor:
+    """structlog processor around the shared SecretRedactor."""
 
-    def __init__(self, known_secrets: Iterable[str] = ()) -> None:
-        self.known_secrets = tuple(s for s in known_secrets if s)
+    def __init__(self, known_secrets: Iterable[str]) -> None:
+        self.redactor = SecretRedactor(known_secrets)
 
     def __call__(self, logger: WrappedLogger, method: str, event_dict: EventDict) -> EventDict:
-        return self._clean_mapping(event_dict)
-
-    def _clean_mapping(self, data: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
-        for key, value in data.items():
-            if key.lower() in _SENSITIVE_KEYS and value is not None:
-                data[key] = REDACTED
-            else:
-                data[key] = self._clean(value)
-        return data
-
-    def _clean(self, value: Any) -> Any:
-        if isinstance(value, str):
-            return self.scrub(value)
-        if isinstance(value, MutableMapping):
-            return self._clean_mapping(dict(value))
-        if isinstance(value, Mapping):
-            return self._clean_mapping(dict(value))
-        if isinstance(value, list | tuple):
-            return [self._clean(item) for item in value]
-        return value
-
-    def scrub(self, text: str) -> str:
-        for secret in self.known_secrets:
-            if secret in text:
-                text = text.replace(secret, REDACTED)
-        for pattern in _SECRET_PATTERNS:
-            if pattern.search(text):
-                text = pattern.sub(_keep_prefix, text)
-        return text
-
-
-def _keep_prefix(match: re.Match[str]) -> str:
-    if match.lastindex and match.lastindex >= 2:
-        return f"{match.group(1)}{match.group(2)}{REDACTED}"
-    if match.lastindex == 1 and match.group(1).lower() in {"bearer", "basic"}:
-        return f"{match.group(1)} {REDACTED}"
-    return REDACTED
+        return self.redactor.clean_mapping(event_dict)
 
 
 class _Stdout:
@@ -124,7 +62,7 @@ def configure_logging(level: str = "INFO", fmt: str = "json", known_secrets: Ite
     The processor list is updated in place, so loggers cached before a reconfiguration (and
     `structlog.testing.capture_logs`) keep seeing the current pipeline.
     """
-    redactor = SecretRedactor(known_secrets)
+    redactor = _LogRedactor(known_secrets)
     shared: list[Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,

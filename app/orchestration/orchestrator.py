@@ -8,7 +8,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import structlog
 from pydantic import BaseModel, ValidationError
@@ -34,6 +34,7 @@ class TaskRequest:
     dry_run: bool = False
     request_id: str | None = None
     key_label: str | None = None
+    client_ip: str | None = None
 
 
 @dataclass
@@ -48,6 +49,22 @@ class Orchestration:
     dry_run: bool = False
 
 
+class RunRecorder(Protocol):
+    """Persists a run: `started` is durable before any agent runs; then `finished` or `failed`."""
+
+    async def started(
+        self,
+        execution_id: str,
+        request: TaskRequest,
+        routing: RoutingDecision,
+        warnings: list[str],
+    ) -> None: ...
+
+    async def finished(self, execution_id: str, request: TaskRequest, run: Orchestration) -> None: ...
+
+    async def failed(self, execution_id: str, request: TaskRequest, error: AppError) -> None: ...
+
+
 class Orchestrator:
     def __init__(
         self,
@@ -58,6 +75,7 @@ class Orchestrator:
         default_timeout: float = 30.0,
         max_timeout: float = 120.0,
         interpreter: Interpreter | None = None,
+        recorder: RunRecorder | None = None,
     ) -> None:
         self.registry = registry
         self.router = router
@@ -65,6 +83,7 @@ class Orchestrator:
         self.default_timeout = default_timeout
         self.max_timeout = max_timeout
         self.interpreter = interpreter
+        self.recorder = recorder
 
     async def route_task(self, task: str, context: Mapping[str, Any]) -> RoutingDecision:
         decision = await self.router.route(task, context)
@@ -97,10 +116,22 @@ class Orchestrator:
                 dry_run=True,
             )
         timeout = min(request.timeout_seconds or self.default_timeout, self.max_timeout)
-        results = await self.coordinate_agents(
-            agents, request.task, inputs, per_agent_timeout=timeout, deadline=timeout,
-            request_id=request.request_id, key_label=request.key_label,
-        )  # fmt: skip
+        if self.recorder is not None:
+            await self.recorder.started(execution_id, request, routing, warnings)
+        try:
+            results = await self.coordinate_agents(
+                agents,
+                request.task,
+                inputs,
+                per_agent_timeout=timeout,
+                deadline=timeout,
+                request_id=request.request_id,
+                key_label=request.key_label,
+            )
+        except AppError as exc:
+            if self.recorder is not None:
+                await self.recorder.failed(execution_id, request, exc)
+            raise
         status = overall_status(results)
         log.info(
             "orchestration_finished",
@@ -109,7 +140,7 @@ class Orchestrator:
             strategy=routing.strategy,
             status=status,
         )
-        return Orchestration(
+        run = Orchestration(
             execution_id=execution_id,
             status=status,
             routing=routing,
@@ -118,6 +149,9 @@ class Orchestrator:
             duration_ms=_ms_since(started),
             warnings=warnings,
         )
+        if self.recorder is not None:
+            await self.recorder.finished(execution_id, request, run)
+        return run
 
     async def coordinate_agents(
         self,

@@ -8,22 +8,43 @@ from collections.abc import Iterable
 from typing import Any
 
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("instruction_override", re.compile(
-        r"\b(ignore|disregard|forget|override)\b.{0,40}\b(previous|prior|above|earlier|all|system)\b"
-        r".{0,20}\b(instructions?|prompts?|rules?|messages?|context)\b", re.I | re.S)),
-    ("role_marker", re.compile(
-        r"(^|\n)\s*(system|assistant|developer)\s*:|<\|?(im_start|im_end|system|assistant)\|?>|"
-        r"\[/?INST\]|<<SYS>>|###\s*(system|instruction)", re.I)),
-    ("tool_call_syntax", re.compile(
-        r"<\s*(tool_call|function_call|tool_use)\b|\"(tool_calls|function_call)\"\s*:|"
-        r"<invoke\b|\bcall the \w+ tool\b", re.I)),
-    ("prompt_exfiltration", re.compile(
-        r"\b(reveal|print|show|repeat|output)\b.{0,30}"
-        r"\b(system prompt|your instructions|hidden prompt)",
-        re.I | re.S)),
-    ("jailbreak", re.compile(
-        r"\b(jailbreak|DAN mode|developer mode enabled|act as an? unrestricted)\b", re.I)),
-)  # fmt: skip
+    (
+        "instruction_override",
+        re.compile(
+            r"\b(ignore|disregard|forget|override)\b.{0,40}\b(previous|prior|above|earlier|all|system)\b"
+            r".{0,20}\b(instructions?|prompts?|rules?|messages?|context)\b",
+            re.I | re.S,
+        ),
+    ),
+    (
+        "role_marker",
+        re.compile(
+            r"(^|\n)\s*(system|assistant|developer)\s*:|<\|?(im_start|im_end|system|assistant)\|?>|"
+            r"\[/?INST\]|<<SYS>>|###\s*(system|instruction)",
+            re.I,
+        ),
+    ),
+    (
+        "tool_call_syntax",
+        re.compile(
+            r"<\s*(tool_call|function_call|tool_use)\b|\"(tool_calls|function_call)\"\s*:|"
+            r"<invoke\b|\bcall the \w+ tool\b",
+            re.I,
+        ),
+    ),
+    (
+        "prompt_exfiltration",
+        re.compile(
+            r"\b(reveal|print|show|repeat|output)\b.{0,30}"
+            r"\b(system prompt|your instructions|hidden prompt)",
+            re.I | re.S,
+        ),
+    ),
+    (
+        "jailbreak",
+        re.compile(r"\b(jailbreak|DAN mode|developer mode enabled|act as an? unrestricted)\b", re.I),
+    ),
+)
 
 
 def detect_prompt_injection(task: str, context: Any = None) -> list[str]:

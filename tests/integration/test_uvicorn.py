@@ -2,78 +2,37 @@
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from app.settings import Settings
+from tests.integration.uvicorn_process import clean_env, start, stop
 
-ROOT = Path(__file__).resolve().parents[2]
 DEV_KEY = "dev-local-key-for-tests"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _clean_env(**extra: str) -> dict[str, str]:
-    settings_vars = {name.upper() for name in Settings.model_fields}
-    env = {k: v for k, v in os.environ.items() if k.upper() not in settings_vars}
-    env["PYTHONPATH"] = str(ROOT)
-    env.update(extra)
-    return env
-
-
 def _serve(cwd: Path, target: list[str], env: dict[str, str]) -> Iterator[str]:
-    port = _free_port()
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter, fixed arguments
-        [sys.executable, "-m", "uvicorn", *target, "--host", "127.0.0.1", "--port", str(port),
-         "--no-access-log"],
-        cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                output = process.stdout.read().decode() if process.stdout else ""
-                pytest.fail(f"uvicorn exited early:\n{output}")
-            try:
-                if httpx.get(f"{base}/api/v1/health/live", timeout=0.5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("uvicorn did not become live within 20 s")
+        process, base = start(cwd, target, env)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    try:
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        if process.stdout:
-            process.stdout.close()
+        stop(process)
 
 
 @pytest.fixture
 def zero_config_server(tmp_path: Path) -> Iterator[str]:
-    yield from _serve(tmp_path, ["app.main:app"], _clean_env())
+    yield from _serve(tmp_path, ["app.main:app"], clean_env())
 
 
 @pytest.fixture
 def dev_server(tmp_path: Path) -> Iterator[str]:
-    env = _clean_env(API_KEYS=f"dev:{DEV_KEY}", MAX_REQUEST_BYTES="1024")
+    env = clean_env(API_KEYS=f"dev:{DEV_KEY}", MAX_REQUEST_BYTES="1024")
     yield from _serve(tmp_path, ["--factory", "tests.integration.served_app:build"], env)
 
 

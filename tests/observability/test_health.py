@@ -11,7 +11,7 @@ import pytest
 
 from app.main import create_app
 from app.observability.health import HealthService
-from tests.conftest import open_client
+from tests.conftest import database_backend, open_client
 
 
 async def test_health_reports_each_dependency(client: httpx.AsyncClient) -> None:
@@ -21,7 +21,9 @@ async def test_health_reports_each_dependency(client: httpx.AsyncClient) -> None
     assert body["status"] == "healthy"
     assert body["version"]
     assert body["checks"]["database"]["status"] == "ok"
-    assert body["checks"]["database"]["backend"] == "sqlite"
+    assert body["checks"]["database"]["backend"] == (
+        "postgresql" if database_backend() == "postgres" else "sqlite"
+    )
     assert body["checks"]["redis"] == {"status": "disabled"}
     assert body["checks"]["llm"]["provider"] == "offline"
     assert "x-ratelimit-limit" not in response.headers

@@ -32,6 +32,7 @@ async def orchestrate(
             dry_run=body.dry_run,
             request_id=request_id,
             key_label=caller.key_label,
+            client_ip=caller.client_ip,
         )
     )
     return OrchestrateResponse(

@@ -1,4 +1,4 @@
-"""`GET /api/v1/usage`: LLM calls, tokens and estimated cost per API key (this replica's counts).
+"""`GET /api/v1/usage`: LLM calls, tokens and estimated cost per API key, from the database.
 
 A key sees its own usage; admin labels (`ADMIN_KEY_LABELS`) see every key's."""
 
@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from app.api import API_PREFIX
 from app.api.deps import CallerDep, ContainerDep
+from app.storage.audit import AuditEvent
 
 router = APIRouter(prefix=API_PREFIX, tags=["usage"])
 
@@ -27,17 +28,10 @@ class UsageReport(BaseModel):
 
 @router.get("/usage", response_model=UsageReport)
 async def usage(caller: CallerDep, container: ContainerDep) -> UsageReport:
-    label = None if caller.admin else (caller.key_label or "anonymous")
-    totals = container.usage.totals(label)
-    return UsageReport(
-        usage={
-            key: UsageOut(
-                calls=t.calls,
-                input_tokens=t.input_tokens,
-                output_tokens=t.output_tokens,
-                cost_usd=t.cost_usd,
-                by_provider=dict(t.by_provider),
-            )
-            for key, t in totals.items()
-        }
-    )
+    owner = None if caller.admin else caller.key_label
+    totals = await container.executions.usage_by_owner(owner)
+    if caller.admin:
+        await container.audit.record(
+            AuditEvent("admin_read", caller.key_label, caller.client_ip, None, "usage", {"resource": "usage"})
+        )
+    return UsageReport(usage={label: UsageOut(**entry) for label, entry in totals.items()})

@@ -1,0 +1,93 @@
+"""`GET /api/v1/executions` and `GET /api/v1/executions/{id}`: the history of every run.
+
+A key sees its own runs; admin labels see everyone's (and those reads are audited). Someone
+else's run answers 404, so ids cannot be probed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from app.api import API_PREFIX
+from app.api.deps import CallerDep, ContainerDep
+from app.api.schemas import error_responses
+from app.errors import AppError, NotFound
+from app.storage.audit import AuditEvent
+from app.storage.executions import ExecutionFilter, ExecutionRecord
+
+router = APIRouter(prefix=f"{API_PREFIX}/executions", tags=["executions"])
+
+StatusFilter = Literal["pending", "running", "completed", "partial", "failed", "cancelled", "interrupted"]
+KindFilter = Literal["orchestration", "workflow"]
+
+
+class InvalidCursor(AppError):
+    code = "invalid_cursor"
+    status = 422
+    message = "The cursor is not one this service issued; start again without it."
+
+
+class ExecutionPage(BaseModel):
+    executions: list[ExecutionRecord]
+    next_cursor: str | None
+
+
+@router.get("", response_model=ExecutionPage, responses=error_responses(422))
+async def list_executions(
+    caller: CallerDep,
+    container: ContainerDep,
+    status: StatusFilter | None = None,
+    kind: KindFilter | None = None,
+    agent: Annotated[str | None, Query(max_length=64, pattern=r"^[a-z][a-z0-9_]*$")] = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    owner: Annotated[str | None, Query(max_length=64, description="Admins only: one key's runs.")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> ExecutionPage:
+    scope = owner if caller.admin else caller.key_label
+    filters = ExecutionFilter(
+        owner=scope,
+        status=status,
+        kind=kind,
+        agent=agent,
+        since=_aware(since),
+        until=_aware(until),
+    )
+    try:
+        records, next_cursor = await container.executions.page(filters, limit=limit, cursor=cursor)
+    except ValueError:
+        raise InvalidCursor() from None
+    if caller.admin and scope != caller.key_label:
+        await container.audit.record(
+            AuditEvent("admin_read", caller.key_label, caller.client_ip, None, "executions", {"owner": scope})
+        )
+    return ExecutionPage(executions=records, next_cursor=next_cursor)
+
+
+@router.get("/{execution_id}", response_model=ExecutionRecord, responses=error_responses(404))
+async def get_execution(execution_id: str, caller: CallerDep, container: ContainerDep) -> ExecutionRecord:
+    record = await container.executions.get(execution_id[:64])
+    if record is None or not (caller.admin or record.owner == caller.key_label):
+        raise NotFound(f"No execution {execution_id[:64]!r} for this key.")
+    if caller.admin and record.owner != caller.key_label:
+        await container.audit.record(
+            AuditEvent(
+                "admin_read",
+                caller.key_label,
+                caller.client_ip,
+                None,
+                "execution",
+                {"execution_id": record.execution_id, "owner": record.owner},
+            )
+        )
+    return record
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)

@@ -1,0 +1,145 @@
+"""The append-only audit log. Each entry carries the SHA-256 of the previous entry's hash and its
+own content, so editing, deleting or reordering any row breaks the chain where it happened."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.storage.models import AuditRow, utcnow
+from app.storage.writer import GroupCommitWriter
+
+log = structlog.get_logger("app.audit")
+GENESIS = "0" * 64
+_AUDIT_LOCK = 7_433_002  # serialises appends across replicas on PostgreSQL
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    event: str
+    actor: str | None = None
+    client_ip: str | None = None
+    request_id: str | None = None
+    outcome: str | None = None
+    details: dict[str, Any] | None = None
+
+
+def entry_hash(prev_hash: str, at: dt.datetime, event: AuditEvent | AuditRow) -> str:
+    content = {
+        "at": at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+        "event": event.event,
+        "actor": event.actor,
+        "client_ip": event.client_ip,
+        "request_id": event.request_id,
+        "outcome": event.outcome,
+        "details": event.details or {},
+    }
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(f"{prev_hash}\n{canonical}".encode()).hexdigest()
+
+
+async def append_in(session: AsyncSession, *events: AuditEvent) -> None:
+    """Append to the chain inside an open transaction (used by other writes' transactions too)."""
+    if not events:
+        return
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _AUDIT_LOCK})
+    last = (await session.execute(select(AuditRow.hash).order_by(AuditRow.id.desc()).limit(1))).scalar()
+    prev = last or GENESIS
+    for event in events:
+        at = utcnow()
+        digest = entry_hash(prev, at, event)
+        session.add(
+            AuditRow(
+                at=at,
+                event=event.event,
+                actor=event.actor,
+                client_ip=event.client_ip,
+                request_id=event.request_id,
+                outcome=event.outcome,
+                details=event.details or {},
+                prev_hash=prev,
+                hash=digest,
+            )
+        )
+        prev = digest
+    await session.flush()
+
+
+class AuditLog:
+    def __init__(self, writer: GroupCommitWriter, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.writer = writer
+        self.sessions = sessions
+
+    async def record(self, *events: AuditEvent) -> None:
+        """Append and wait until the entries are durable."""
+
+        async def op(session: AsyncSession) -> None:
+            await append_in(session, *events)
+
+        await self.writer.submit(op)
+
+    async def record_or_log(self, *events: AuditEvent) -> None:
+        """For events on a request that must answer anyway (401, 429): a failed write is logged,
+        never turned into a 500."""
+        try:
+            await self.record(*events)
+        except Exception as exc:
+            log.error("audit_write_failed", events=[e.event for e in events], error=type(exc).__name__)
+
+    async def page(self, *, before_id: int | None, limit: int, event: str | None = None) -> list[AuditRow]:
+        query = select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)
+        if before_id is not None:
+            query = query.where(AuditRow.id < before_id)
+        if event:
+            query = query.where(AuditRow.event == event)
+        async with self.sessions() as session:
+            return list((await session.execute(query)).scalars())
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    ok: bool
+    entries: int
+    first_bad_id: int | None = None
+    problem: str | None = None
+
+
+async def verify_chain(sessions: async_sessionmaker[AsyncSession], batch: int = 1000) -> ChainReport:
+    """Walk the log in order, recomputing every hash."""
+    prev = GENESIS
+    count = 0
+    async for row in _rows(sessions, batch):
+        count += 1
+        if row.prev_hash != prev:
+            return ChainReport(False, count, row.id, "prev_hash does not match the previous entry")
+        if entry_hash(prev, row.at, row) != row.hash:
+            return ChainReport(False, count, row.id, "content does not match its hash (edited)")
+        prev = row.hash
+    return ChainReport(True, count)
+
+
+async def _rows(sessions: async_sessionmaker[AsyncSession], batch: int) -> AsyncIterator[AuditRow]:
+    last_id = 0
+    while True:
+        async with sessions() as session:
+            rows = list(
+                (
+                    await session.execute(
+                        select(AuditRow).where(AuditRow.id > last_id).order_by(AuditRow.id).limit(batch)
+                    )
+                ).scalars()
+            )
+        if not rows:
+            return
+        for row in rows:
+            yield row
+        last_id = rows[-1].id

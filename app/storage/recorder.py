@@ -1,0 +1,175 @@
+"""Writes an orchestration's life into storage: the running row (durable before any agent runs),
+then its outcome with LLM usage and audit entries, in one group-committed transaction each."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import AppError
+from app.security.redaction import SecretRedactor
+from app.storage.audit import AuditEvent, append_in
+from app.storage.executions import agents_column
+from app.storage.models import ExecutionRow, UsageRow, utcnow
+from app.storage.writer import GroupCommitWriter
+
+if TYPE_CHECKING:
+    from app.orchestration.orchestrator import Orchestration, TaskRequest
+    from app.orchestration.router import RoutingDecision
+
+
+class ExecutionRecorder:
+    def __init__(
+        self,
+        writer: GroupCommitWriter,
+        redactor: SecretRedactor,
+        *,
+        instance_id: str,
+        lease_seconds: float,
+    ) -> None:
+        self.writer = writer
+        self.redactor = redactor
+        self.instance_id = instance_id
+        self.lease_seconds = lease_seconds
+
+    async def started(
+        self,
+        execution_id: str,
+        request: TaskRequest,
+        routing: RoutingDecision,
+        warnings: list[str],
+    ) -> None:
+        now = utcnow()
+        task = self.redactor.scrub(request.task)
+        row = ExecutionRow(
+            id=execution_id,
+            kind="orchestration",
+            status="running",
+            owner=request.key_label,
+            request_id=request.request_id,
+            task=task,
+            agents=agents_column(routing.agents),
+            input=self.redactor.redact({"task": task, "context": dict(request.context)}),
+            routing=_routing(routing),
+            steps=[],
+            results=[],
+            warnings=list(warnings),
+            created_at=now,
+            started_at=now,
+            lease_owner=self.instance_id,
+            # Renewed by this process's maintenance loop while it lives; expiry means it died.
+            lease_expires_at=now + dt.timedelta(seconds=self.lease_seconds),
+        )
+        events = [
+            AuditEvent(
+                "orchestration_started",
+                request.key_label,
+                request.client_ip,
+                request.request_id,
+                "running",
+                {"execution_id": execution_id, "agents": routing.agents},
+            )
+        ]
+        if warnings:
+            events.append(
+                AuditEvent(
+                    "prompt_injection_flagged",
+                    request.key_label,
+                    request.client_ip,
+                    request.request_id,
+                    "flagged",
+                    {"execution_id": execution_id, "warnings": warnings},
+                )
+            )
+
+        async def op(session: AsyncSession) -> None:
+            session.add(row)
+            await session.flush()
+            await append_in(session, *events)
+
+        await self.writer.submit(op)
+
+    async def finished(self, execution_id: str, request: TaskRequest, run: Orchestration) -> None:
+        results = [self.redactor.redact(r.model_dump(mode="json")) for r in run.results]
+        findings = [f for r in run.results for f in r.findings]
+        usage_rows = [
+            UsageRow(
+                at=utcnow(),
+                owner=request.key_label,
+                execution_id=execution_id,
+                provider=r.llm.provider or "",
+                model=r.llm.model or "",
+                input_tokens=r.llm.input_tokens,
+                output_tokens=r.llm.output_tokens,
+                cost_usd=r.llm.cost_usd,
+            )
+            for r in run.results
+            if r.llm is not None and r.llm.provider and (r.llm.input_tokens or r.llm.output_tokens)
+        ]
+        values: dict[str, Any] = {
+            "status": run.status,
+            "results": results,
+            "summary": self.redactor.scrub(run.summary),
+            "findings_count": len(findings),
+            "critical_count": sum(1 for f in findings if f.severity == "critical"),
+            "input_tokens": sum(u.input_tokens for u in usage_rows),
+            "output_tokens": sum(u.output_tokens for u in usage_rows),
+            "cost_usd": round(sum(u.cost_usd for u in usage_rows), 8),
+            "duration_ms": run.duration_ms,
+        }
+        event = AuditEvent(
+            "orchestration_finished",
+            request.key_label,
+            request.client_ip,
+            request.request_id,
+            run.status,
+            {
+                "execution_id": execution_id,
+                "agents": run.routing.agents,
+                "critical_findings": values["critical_count"],
+            },
+        )
+        await self._finish(execution_id, values, usage_rows, [event])
+
+    async def failed(self, execution_id: str, request: TaskRequest, error: AppError) -> None:
+        values = {"status": "failed", "error": {"code": error.code, "message": error.message}}
+        name = "target_refused" if error.code == "target_not_allowed" else "orchestration_finished"
+        event = AuditEvent(
+            name,
+            request.key_label,
+            request.client_ip,
+            request.request_id,
+            error.code,
+            {"execution_id": execution_id, "message": error.message, "details": error.details},
+        )
+        await self._finish(execution_id, values, [], [event])
+
+    async def _finish(
+        self, execution_id: str, values: dict[str, Any], usage: list[UsageRow], events: list[AuditEvent]
+    ) -> None:
+        async def op(session: AsyncSession) -> None:
+            row = await session.get(ExecutionRow, execution_id)
+            if row is None:
+                return
+            for key, value in values.items():
+                setattr(row, key, value)
+            row.finished_at = utcnow()
+            row.lease_owner = None
+            row.lease_expires_at = None
+            session.add_all(usage)
+            await session.flush()
+            await append_in(session, *events)
+
+        await self.writer.submit(op)
+
+
+def _routing(decision: RoutingDecision) -> dict[str, Any]:
+    return {
+        "agents": decision.agents,
+        "strategy": decision.strategy,
+        "confidence": decision.confidence,
+        "reason": decision.reason,
+        "scores": decision.scores,
+    }
