@@ -47,13 +47,21 @@ def entry_hash(prev_hash: str, at: dt.datetime, event: AuditEvent | AuditRow) ->
 
 
 async def append_in(session: AsyncSession, *events: AuditEvent) -> None:
-    """Append to the chain inside an open transaction (used by other writes' transactions too)."""
+    """Append to the chain inside an open transaction (other writes' transactions included).
+
+    The chain head is read once per transaction and kept in `session.info`; rows are added in
+    chain order, which is the order the session inserts them in, so ids follow the chain."""
     if not events:
         return
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _AUDIT_LOCK})
-    last = (await session.execute(select(AuditRow.hash).order_by(AuditRow.id.desc()).limit(1))).scalar()
-    prev = last or GENESIS
+    prev = session.info.get("audit_head")
+    if prev is None:
+        if session.bind is not None and session.bind.dialect.name == "postgresql":
+            await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _AUDIT_LOCK})
+        with session.no_autoflush:
+            last = (
+                await session.execute(select(AuditRow.hash).order_by(AuditRow.id.desc()).limit(1))
+            ).scalar()
+        prev = last or GENESIS
     for event in events:
         at = utcnow()
         digest = entry_hash(prev, at, event)
@@ -71,7 +79,7 @@ async def append_in(session: AsyncSession, *events: AuditEvent) -> None:
             )
         )
         prev = digest
-    await session.flush()
+    session.info["audit_head"] = prev
 
 
 class AuditLog:

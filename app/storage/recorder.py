@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import AppError
@@ -13,7 +14,7 @@ from app.security.redaction import SecretRedactor
 from app.storage.audit import AuditEvent, append_in
 from app.storage.executions import agents_column
 from app.storage.models import ExecutionRow, UsageRow, utcnow
-from app.storage.writer import GroupCommitWriter
+from app.storage.writer import GroupCommitWriter, defer
 
 if TYPE_CHECKING:
     from app.orchestration.orchestrator import Orchestration, TaskRequest
@@ -86,7 +87,6 @@ class ExecutionRecorder:
 
         async def op(session: AsyncSession) -> None:
             session.add(row)
-            await session.flush()
             await append_in(session, *events)
 
         await self.writer.submit(op)
@@ -149,20 +149,31 @@ class ExecutionRecorder:
     async def _finish(
         self, execution_id: str, values: dict[str, Any], usage: list[UsageRow], events: list[AuditEvent]
     ) -> None:
+        row = {
+            "id": execution_id,
+            **values,
+            "finished_at": utcnow(),
+            "lease_owner": None,
+            "lease_expires_at": None,
+        }
+
         async def op(session: AsyncSession) -> None:
-            row = await session.get(ExecutionRow, execution_id)
-            if row is None:
-                return
-            for key, value in values.items():
-                setattr(row, key, value)
-            row.finished_at = utcnow()
-            row.lease_owner = None
-            row.lease_expires_at = None
+            defer(session, "execution_outcomes", _update_outcomes, row)
             session.add_all(usage)
-            await session.flush()
             await append_in(session, *events)
 
         await self.writer.submit(op)
+
+
+async def _update_outcomes(session: AsyncSession, rows: list[object]) -> None:
+    """Every outcome of a batch in one executemany (ORM bulk UPDATE by primary key). Rows differ
+    in which columns they set (a failure sets `error`, a success `results`): group by shape."""
+    by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        assert isinstance(row, dict)  # noqa: S101
+        by_shape.setdefault(tuple(sorted(row)), []).append(row)
+    for group in by_shape.values():
+        await session.execute(update(ExecutionRow), group)
 
 
 def _routing(decision: RoutingDecision) -> dict[str, Any]:

@@ -12,6 +12,20 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 log = structlog.get_logger("app.storage.writer")
 WriteOp = Callable[[AsyncSession], Awaitable[None]]
+DEFERRED = "deferred_writes"
+
+
+def defer(
+    session: AsyncSession,
+    key: str,
+    action: Callable[[AsyncSession, list[object]], Awaitable[None]],
+    item: object,
+) -> None:
+    """Collect `item` under `key`; after the batch's ops ran, `action` gets every collected item
+    at once (one executemany instead of one statement per op)."""
+    deferred: dict[str, tuple[Callable[[AsyncSession, list[object]], Awaitable[None]], list[object]]]
+    deferred = session.info.setdefault(DEFERRED, {})
+    deferred.setdefault(key, (action, []))[1].append(item)
 
 
 class WriterClosed(RuntimeError):
@@ -68,6 +82,8 @@ class GroupCommitWriter:
             async with self.sessions() as session, session.begin():
                 for op, _ in batch:
                     await op(session)
+                for action, items in session.info.pop(DEFERRED, {}).values():
+                    await action(session, items)
         except Exception as exc:
             if len(batch) == 1:
                 _settle(batch, exc)
