@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from dataclasses import dataclass
+from contextlib import suppress
+from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
@@ -11,6 +13,9 @@ from redis.asyncio import ConnectionPool, Redis
 
 from app.agents.network.agent import NetworkDiagnosticsAgent, NetworkLimits
 from app.agents.registry import AgentRegistry
+from app.bus.base import MessageBus
+from app.bus.memory import MemoryBus
+from app.bus.redis import RedisBus
 from app.llm.factory import build_manager
 from app.llm.interpreter import LLMInterpreter
 from app.llm.manager import LLMManager
@@ -18,6 +23,8 @@ from app.observability.health import HealthService
 from app.orchestration.llm_router import AssistedRouter, LLMClassifierRouter
 from app.orchestration.orchestrator import Orchestrator
 from app.orchestration.router import KeywordRouter, TaskRouter
+from app.orchestration.workflows.executor import WorkflowExecutor
+from app.orchestration.workflows.loader import shipped_definitions
 from app.security.api_keys import ApiKeyStore, parse_api_keys
 from app.security.rate_limit import RateLimiter
 from app.security.redaction import SecretRedactor
@@ -26,6 +33,7 @@ from app.settings import Settings
 from app.storage import migrate
 from app.storage.audit import AuditLog
 from app.storage.db import Database
+from app.storage.events import EventLog
 from app.storage.executions import ExecutionStore
 from app.storage.maintenance import Maintenance
 from app.storage.recorder import ExecutionRecorder
@@ -41,111 +49,105 @@ class Container:
     rate_limiter: RateLimiter
     database: Database
     redis: Redis | None
+    bus: MessageBus
     health: HealthService
     registry: AgentRegistry
     orchestrator: Orchestrator
+    workflows: WorkflowExecutor
     llm: LLMManager
     writer: GroupCommitWriter
     executions: ExecutionStore
+    events: EventLog
     audit: AuditLog
     maintenance: Maintenance
     instance_id: str
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
     def build(cls, settings: Settings) -> Container:
         database = Database(settings.database_url)
-        pool: ConnectionPool | None = None
-        redis: Redis | None = None
-        if settings.redis_url:
-            pool = ConnectionPool.from_url(
-                settings.redis_url,
-                socket_timeout=settings.redis_timeout_seconds,
-                socket_connect_timeout=settings.redis_timeout_seconds,
-                health_check_interval=30,
-            )
-            redis = Redis(connection_pool=pool)
-        rate_limiter = RateLimiter(
-            settings.rate_limit,
-            redis_pool=pool,
-            redis_url=settings.redis_url,
-            timeout_seconds=settings.redis_timeout_seconds,
-            fail_mode=settings.rate_limit_fail_mode,
+        pool, redis = _redis(settings)
+        bus: MessageBus = (
+            RedisBus(redis, publish_timeout=max(settings.redis_timeout_seconds, 1.0))
+            if redis
+            else MemoryBus()
         )
-
-        async def check_database() -> dict[str, Any]:
-            await database.ping()
-            return {"backend": database.dialect}
-
-        async def check_redis() -> None:
-            assert redis is not None  # noqa: S101 - only registered when Redis is configured
-            await redis.ping()
-
         llm = build_manager(settings)
         instance_id = uuid.uuid4().hex
         writer = GroupCommitWriter(database.sessions)
         executions = ExecutionStore(database.sessions)
-        recorder = ExecutionRecorder(
-            writer,
-            SecretRedactor(settings.secret_values),
-            instance_id=instance_id,
-            lease_seconds=settings.lease_seconds,
-        )
-
-        async def check_llm() -> dict[str, Any]:
-            return await llm.health()
-
-        critical = {"database"}
-        if redis is not None and settings.rate_limit_fail_mode == "closed":
-            critical.add("redis")
-        health = HealthService(
-            {
-                "database": check_database,
-                "redis": check_redis if redis is not None else None,
-                "llm": check_llm,
-            },
-            critical=critical,
-            timeout=settings.health_check_timeout_seconds,
-            cache_seconds=settings.health_cache_seconds,
-        )
+        events = EventLog(writer, database.sessions, bus)
+        redactor = SecretRedactor(settings.secret_values)
         registry = build_registry(settings)
+        policy = TargetPolicy(settings.network_allow_targets, settings.network_deny_targets)
+        interpreter = LLMInterpreter(llm)
         router: TaskRouter = KeywordRouter(registry, settings.routing_min_confidence)
         if not llm.offline_only:
             router = AssistedRouter(router, LLMClassifierRouter(llm, registry), settings.llm_router_threshold)
         orchestrator = Orchestrator(
             registry,
             router,
-            TargetPolicy(settings.network_allow_targets, settings.network_deny_targets),
+            policy,
             default_timeout=settings.agent_timeout_seconds,
             max_timeout=settings.agent_max_timeout_seconds,
-            interpreter=LLMInterpreter(llm),
-            recorder=recorder,
+            interpreter=interpreter,
+            recorder=ExecutionRecorder(
+                writer, redactor, events, instance_id=instance_id, lease_seconds=settings.lease_seconds
+            ),
+            bus=bus,
+        )
+        workflows = WorkflowExecutor(
+            registry,
+            policy,
+            writer,
+            events,
+            redactor,
+            instance_id=instance_id,
+            lease_seconds=settings.lease_seconds,
+            max_steps=settings.workflow_max_steps,
+            interpreter=interpreter,
+        )
+        workflows.definitions = shipped_definitions(
+            {a.card.id for a in registry.list()}, settings.workflow_max_steps
+        )
+        maintenance = Maintenance(
+            executions,
+            writer,
+            instance_id=instance_id,
+            lease_seconds=settings.lease_seconds,
+            retention_days=settings.execution_retention_days,
+            events=events,
+            resumer=workflows if settings.workflow_resume else None,
         )
         return cls(
             settings=settings,
+            api_keys=ApiKeyStore(parse_api_keys(settings.api_keys)),
+            rate_limiter=RateLimiter(
+                settings.rate_limit,
+                redis_pool=pool,
+                redis_url=settings.redis_url,
+                timeout_seconds=settings.redis_timeout_seconds,
+                fail_mode=settings.rate_limit_fail_mode,
+            ),
+            database=database,
+            redis=redis,
+            bus=bus,
+            health=_health(settings, database, redis, llm),
             registry=registry,
             orchestrator=orchestrator,
+            workflows=workflows,
             llm=llm,
             writer=writer,
             executions=executions,
+            events=events,
             audit=AuditLog(writer, database.sessions),
-            maintenance=Maintenance(
-                executions,
-                writer,
-                instance_id=instance_id,
-                lease_seconds=settings.lease_seconds,
-                retention_days=settings.execution_retention_days,
-            ),
+            maintenance=maintenance,
             instance_id=instance_id,
-            api_keys=ApiKeyStore(parse_api_keys(settings.api_keys)),
-            rate_limiter=rate_limiter,
-            database=database,
-            redis=redis,
-            health=health,
         )
 
     async def start(self) -> None:
-        """Migrate (when configured), start the writer, interrupt runs orphaned by a crash, and
-        start background upkeep. A database that is down does not stop start-up: readiness says so."""
+        """Migrate (when configured), start the writer, recover runs orphaned by a crash, and
+        start background work. A database that is down does not stop start-up: readiness says so."""
         try:
             if self.settings.db_migrate_on_start:
                 await migrate.upgrade(self.database.engine)
@@ -155,15 +157,70 @@ class Container:
             log.error("storage_start_failed", error=type(exc).__name__, detail=str(exc)[:300])
             self.writer.start()
         self.maintenance.start()
+        self._tasks.append(asyncio.create_task(self._cancel_listener(), name="cancel-listener"))
+
+    async def _cancel_listener(self) -> None:
+        while True:
+            try:
+                await self.workflows.listen_for_cancels(self.bus)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the bus dropped: cancels still arrive through upkeep
+                log.warning("cancel_listener_failed", error=type(exc).__name__)
+                await asyncio.sleep(1.0)
 
     async def close(self) -> None:
         self.health.draining = True
+        for task in self._tasks:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+        for running in list(self.workflows.running.values()):
+            running.cancel()  # their leases lapse and another replica resumes them
+            with suppress(asyncio.CancelledError, Exception):
+                await running
         await self.maintenance.stop()
         await self.writer.close()
         await self.llm.close()
+        await self.bus.close()
         if self.redis is not None:
             await self.redis.aclose(close_connection_pool=True)
         await self.database.close()
+
+
+def _redis(settings: Settings) -> tuple[ConnectionPool | None, Redis | None]:
+    if not settings.redis_url:
+        return None, None
+    pool = ConnectionPool.from_url(
+        settings.redis_url,
+        socket_timeout=settings.redis_timeout_seconds,
+        socket_connect_timeout=settings.redis_timeout_seconds,
+        health_check_interval=30,
+    )
+    return pool, Redis(connection_pool=pool)
+
+
+def _health(settings: Settings, database: Database, redis: Redis | None, llm: LLMManager) -> HealthService:
+    async def check_database() -> dict[str, Any]:
+        await database.ping()
+        return {"backend": database.dialect}
+
+    async def check_redis() -> None:
+        assert redis is not None  # noqa: S101 - only registered when Redis is configured
+        await redis.ping()
+
+    async def check_llm() -> dict[str, Any]:
+        return await llm.health()
+
+    critical = {"database"}
+    if redis is not None and settings.rate_limit_fail_mode == "closed":
+        critical.add("redis")
+    return HealthService(
+        {"database": check_database, "redis": check_redis if redis is not None else None, "llm": check_llm},
+        critical=critical,
+        timeout=settings.health_check_timeout_seconds,
+        cache_seconds=settings.health_cache_seconds,
+    )
 
 
 def build_registry(settings: Settings) -> AgentRegistry:

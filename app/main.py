@@ -11,7 +11,17 @@ from fastapi import Depends, FastAPI
 from app import __version__
 from app.api.deps import enforce_rate_limit
 from app.api.errors import register_error_handlers
-from app.api.routes import agents, audit, caller, executions, health, orchestrate, usage
+from app.api.routes import (
+    agents,
+    audit,
+    caller,
+    executions,
+    health,
+    orchestrate,
+    run_control,
+    usage,
+    workflows,
+)
 from app.api.schemas import error_responses
 from app.container import Container
 from app.middleware.body_limit import BodyLimitMiddleware
@@ -67,6 +77,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         agents.router,
         orchestrate.router,
         executions.router,
+        run_control.router,
+        workflows.router,
         audit.router,
         usage.router,
     ):

@@ -107,6 +107,8 @@ class Settings(BaseSettings):
     agent_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     agent_max_timeout_seconds: float = Field(default=120.0, gt=0, le=3600)
     routing_min_confidence: float = Field(default=0.5, gt=0, lt=1)
+    workflow_max_steps: int = Field(default=50, ge=1, le=500)
+    workflow_resume: bool = True
     agent_plugins_enabled: bool = True
 
     # Health and logging

@@ -6,11 +6,14 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.security.target_policy import TargetPolicy
+
+if TYPE_CHECKING:
+    from app.agents.blackboard import Blackboard
 
 
 class Severity(StrEnum):
@@ -108,6 +111,7 @@ class AgentContext:
     request_id: str | None = None
     key_label: str | None = None
     deadline: float | None = None  # time.monotonic() value after which work is pointless
+    board: Blackboard | None = None  # shared with the other agents of the same run
     extras: dict[str, Any] = field(default_factory=dict)
 
     def remaining(self, default: float) -> float:

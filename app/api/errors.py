@@ -85,12 +85,12 @@ async def validation_error_handler(request: Request, exc: Exception) -> ErrorRes
         }
         for error in exc.errors()
     ]
-    fields = ", ".join(".".join(str(p) for p in d["loc"]) for d in details[:5])
+    problems = "; ".join(f"{'.'.join(str(p) for p in d['loc'])}: {d['msg']}" for d in details[:5])
     return error_response(
         request,
         422,
         "validation_error",
-        f"The request is invalid: {fields}." if fields else "The request is invalid.",
+        f"The request is invalid: {problems}." if problems else "The request is invalid.",
         jsonable_encoder(details),
     )
 

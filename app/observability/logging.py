@@ -13,6 +13,11 @@ from structlog.types import EventDict, Processor, WrappedLogger
 
 from app.security.redaction import SecretRedactor
 
+# Stack traces as data, without frame locals: locals hold request bodies and keys.
+_TRACEBACKS = structlog.processors.ExceptionRenderer(
+    structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+)
+
 
 class _LogRedactor:
     """structlog processor around the shared SecretRedactor."""
@@ -79,7 +84,7 @@ def configure_logging(level: str = "INFO", fmt: str = "json", known_secrets: Ite
     else:
         tail = [
             redactor,
-            structlog.processors.dict_tracebacks,
+            _TRACEBACKS,
             structlog.processors.JSONRenderer(serializer=_orjson_bytes),
         ]
         renderer = structlog.processors.JSONRenderer(serializer=_orjson_str)
@@ -97,7 +102,7 @@ def configure_logging(level: str = "INFO", fmt: str = "json", known_secrets: Ite
 
     stdlib_tail: list[Processor] = [redactor]
     if fmt != "console":
-        stdlib_tail.append(structlog.processors.dict_tracebacks)
+        stdlib_tail.append(_TRACEBACKS)
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder(), _drop_color_message],
         processors=[
@@ -115,5 +120,6 @@ def configure_logging(level: str = "INFO", fmt: str = "json", known_secrets: Ite
         uvicorn_logger = logging.getLogger(name)
         uvicorn_logger.handlers = []
         uvicorn_logger.propagate = True
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLevelNamesMapping()[level]))
     # The service writes its own access line, with route template and request id.
     logging.getLogger("uvicorn.access").disabled = True

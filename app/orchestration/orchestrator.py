@@ -14,7 +14,9 @@ import structlog
 from pydantic import BaseModel, ValidationError
 
 from app.agents.base import Agent, AgentContext, AgentResult, Interpreter, LLMNote
+from app.agents.blackboard import Blackboard
 from app.agents.registry import AgentNotFound, AgentRegistry
+from app.bus.base import MessageBus
 from app.errors import AppError, InvalidAgentInput, NoMatchingAgent, UnknownAgent
 from app.orchestration.router import RoutingDecision, TaskRouter
 from app.security.prompt_injection import detect_prompt_injection
@@ -76,6 +78,7 @@ class Orchestrator:
         max_timeout: float = 120.0,
         interpreter: Interpreter | None = None,
         recorder: RunRecorder | None = None,
+        bus: MessageBus | None = None,
     ) -> None:
         self.registry = registry
         self.router = router
@@ -84,6 +87,7 @@ class Orchestrator:
         self.max_timeout = max_timeout
         self.interpreter = interpreter
         self.recorder = recorder
+        self.bus = bus
 
     async def route_task(self, task: str, context: Mapping[str, Any]) -> RoutingDecision:
         decision = await self.router.route(task, context)
@@ -127,6 +131,7 @@ class Orchestrator:
                 deadline=timeout,
                 request_id=request.request_id,
                 key_label=request.key_label,
+                execution_id=execution_id,
             )
         except AppError as exc:
             if self.recorder is not None:
@@ -163,10 +168,12 @@ class Orchestrator:
         deadline: float,
         request_id: str | None = None,
         key_label: str | None = None,
+        execution_id: str | None = None,
     ) -> list[AgentResult]:
         """Run agents concurrently. A failing or slow agent becomes a failed or timed-out result,
         never an exception; a client error (a refused target, say) is raised for the request."""
         ends_at = time.monotonic() + deadline
+        board = Blackboard(self.bus, f"run:{execution_id}:board" if execution_id else None)
 
         async def run_one(agent: Agent) -> AgentResult:
             context = AgentContext(
@@ -175,6 +182,7 @@ class Orchestrator:
                 request_id=request_id,
                 key_label=key_label,
                 deadline=ends_at,
+                board=board,
             )
             started = time.perf_counter()
             limit = max(0.0, min(per_agent_timeout, ends_at - time.monotonic()))

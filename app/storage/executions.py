@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.storage.models import ExecutionRow, UsageRow, utcnow
+from app.storage.models import EventRow, ExecutionRow, UsageRow, utcnow
 
 Status = Literal["pending", "running", "completed", "partial", "failed", "cancelled", "interrupted"]
 ACTIVE = ("pending", "running")
@@ -170,6 +170,51 @@ class ExecutionStore:
             )
         return list(result.scalars())
 
+    async def claim_expired_workflows(self, owner: str, ttl: float) -> list[ExecutionRow]:
+        """Take over workflows whose owner's lease expired. On PostgreSQL candidates are locked
+        with FOR UPDATE SKIP LOCKED, so replicas sweeping together never claim the same run; the
+        conditional UPDATE makes the claim safe on SQLite too."""
+        now = utcnow()
+        async with self.sessions() as session, session.begin():
+            query = (
+                select(ExecutionRow.id)
+                .where(
+                    ExecutionRow.kind == "workflow",
+                    ExecutionRow.status.in_(ACTIVE),
+                    ExecutionRow.lease_expires_at < now,
+                    ExecutionRow.definition.is_not(None),
+                    ExecutionRow.cancel_requested.is_(False),
+                )
+                .limit(50)
+            )
+            if session.bind is not None and session.bind.dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            candidates = list((await session.execute(query)).scalars())
+            if not candidates:
+                return []
+            claimed = await session.execute(
+                update(ExecutionRow)
+                .where(ExecutionRow.id.in_(candidates), ExecutionRow.lease_expires_at < now)
+                .values(lease_owner=owner, lease_expires_at=now + dt.timedelta(seconds=ttl))
+                .returning(ExecutionRow.id)
+            )
+            ids = list(claimed.scalars())
+            rows = list(
+                (await session.execute(select(ExecutionRow).where(ExecutionRow.id.in_(ids)))).scalars()
+            )
+        return rows
+
+    async def cancel_requested(self, owner: str) -> list[str]:
+        async with self.sessions() as session:
+            result = await session.execute(
+                select(ExecutionRow.id).where(
+                    ExecutionRow.lease_owner == owner,
+                    ExecutionRow.cancel_requested.is_(True),
+                    ExecutionRow.status.in_(ACTIVE),
+                )
+            )
+        return list(result.scalars())
+
     async def delete_older_than(self, cutoff: dt.datetime, batch: int = 1000) -> int:
         """Delete finished runs created before `cutoff`, a batch per transaction."""
         deleted = 0
@@ -187,6 +232,7 @@ class ExecutionStore:
                 if not ids:
                     return deleted
                 await session.execute(delete(UsageRow).where(UsageRow.execution_id.in_(ids)))
+                await session.execute(delete(EventRow).where(EventRow.execution_id.in_(ids)))
                 await session.execute(delete(ExecutionRow).where(ExecutionRow.id.in_(ids)))
             deleted += len(ids)
 

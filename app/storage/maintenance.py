@@ -6,17 +6,29 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from contextlib import suppress
+from typing import Protocol
 
 import structlog
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.storage.audit import AuditEvent, append_in
+from app.storage.events import TERMINAL, EventLog
 from app.storage.executions import ACTIVE, ExecutionStore
-from app.storage.models import ExecutionRow, utcnow
+from app.storage.models import EventRow, ExecutionRow, utcnow
 from app.storage.writer import GroupCommitWriter
 
 log = structlog.get_logger("app.storage.maintenance")
+
+
+class Resumer(Protocol):
+    """The workflow executor, as seen by upkeep."""
+
+    async def resume(self, rows: list[ExecutionRow]) -> list[str]: ...
+
+    async def cancel_requested(self, execution_ids: list[str]) -> None: ...
+
+
 RETENTION_EVERY_SECONDS = 3600.0
 
 
@@ -29,12 +41,16 @@ class Maintenance:
         instance_id: str,
         lease_seconds: float,
         retention_days: float,
+        events: EventLog,
+        resumer: Resumer | None = None,
     ) -> None:
         self.store = store
         self.writer = writer
         self.instance_id = instance_id
         self.lease_seconds = lease_seconds
         self.retention = dt.timedelta(days=retention_days)
+        self.events = events
+        self.resumer = resumer
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -53,6 +69,8 @@ class Maintenance:
             try:
                 await self.store.renew_leases(self.instance_id, self.lease_seconds)
                 await self.interrupt_orphans()
+                if self.resumer is not None:
+                    await self.resumer.cancel_requested(await self.store.cancel_requested(self.instance_id))
                 if loop.time() - last_retention >= RETENTION_EVERY_SECONDS:
                     await self.apply_retention()
                     last_retention = loop.time()
@@ -61,17 +79,30 @@ class Maintenance:
             await asyncio.sleep(max(0.5, self.lease_seconds / 3))
 
     async def interrupt_orphans(self) -> int:
-        """Runs still `running` whose lease expired belong to a process that died: mark them."""
+        """Runs still active whose lease expired belong to a process that died. Workflows are
+        claimed and resumed from their last completed step (when a resumer is set); the rest
+        are marked interrupted, with a terminal event for their subscribers."""
         orphans = await self.store.expired_leases()
         if not orphans:
             return 0
+        to_interrupt = list(orphans)
+        if self.resumer is not None:
+            claimed = await self.store.claim_expired_workflows(self.instance_id, self.lease_seconds)
+            if claimed:
+                await self.resumer.resume(claimed)
+                log.warning("runs_resumed", count=len(claimed))
+            claimed_ids = {row.id for row in claimed}
+            to_interrupt = [i for i in to_interrupt if i not in claimed_ids]
+        if not to_interrupt:
+            return 0
+        staged: list[EventRow] = []
 
         async def op(session: AsyncSession) -> None:
             now = utcnow()
             result = await session.execute(
                 update(ExecutionRow)
                 .where(
-                    ExecutionRow.id.in_(orphans),
+                    ExecutionRow.id.in_(to_interrupt),
                     ExecutionRow.status.in_(ACTIVE),
                     ExecutionRow.lease_expires_at < now,
                 )
@@ -85,19 +116,25 @@ class Maintenance:
                         "message": "the process running it stopped before it finished",
                     },
                 )
+                .returning(ExecutionRow.id)
             )
-            if result.rowcount:  # type: ignore[attr-defined]
+            done = list(result.scalars())
+            staged[:] = [
+                await self.events.stage_next(session, i, TERMINAL, {"status": "interrupted"}) for i in done
+            ]
+            if done:
                 await append_in(
                     session,
                     *[
                         AuditEvent("run_interrupted", None, None, None, "interrupted", {"execution_id": i})
-                        for i in orphans
+                        for i in done
                     ],
                 )
 
         await self.writer.submit(op)
-        log.warning("runs_interrupted", count=len(orphans))
-        return len(orphans)
+        await self.events.publish(staged)
+        log.warning("runs_interrupted", count=len(staged))
+        return len(staged)
 
     async def apply_retention(self) -> int:
         deleted = await self.store.delete_older_than(utcnow() - self.retention)

@@ -12,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.errors import AppError
 from app.security.redaction import SecretRedactor
 from app.storage.audit import AuditEvent, append_in
+from app.storage.events import TERMINAL, EventLog
 from app.storage.executions import agents_column
-from app.storage.models import ExecutionRow, UsageRow, utcnow
+from app.storage.models import EventRow, ExecutionRow, UsageRow, utcnow
 from app.storage.writer import GroupCommitWriter, defer
 
 if TYPE_CHECKING:
@@ -26,12 +27,14 @@ class ExecutionRecorder:
         self,
         writer: GroupCommitWriter,
         redactor: SecretRedactor,
+        events: EventLog,
         *,
         instance_id: str,
         lease_seconds: float,
     ) -> None:
         self.writer = writer
         self.redactor = redactor
+        self.events = events
         self.instance_id = instance_id
         self.lease_seconds = lease_seconds
 
@@ -85,11 +88,17 @@ class ExecutionRecorder:
                 )
             )
 
+        staged: list[EventRow] = []
+
         async def op(session: AsyncSession) -> None:
             session.add(row)
+            staged[:] = [
+                self.events.stage(session, execution_id, "execution_started", {"agents": routing.agents})
+            ]
             await append_in(session, *events)
 
         await self.writer.submit(op)
+        await self.events.publish(staged)
 
     async def finished(self, execution_id: str, request: TaskRequest, run: Orchestration) -> None:
         results = [self.redactor.redact(r.model_dump(mode="json")) for r in run.results]
@@ -131,7 +140,11 @@ class ExecutionRecorder:
                 "critical_findings": values["critical_count"],
             },
         )
-        await self._finish(execution_id, values, usage_rows, [event])
+        progress = [
+            ("agent_finished", {"agent_id": r.agent_id, "status": r.status, "summary": r.summary})
+            for r in run.results
+        ]
+        await self._finish(execution_id, values, usage_rows, [event], progress)
 
     async def failed(self, execution_id: str, request: TaskRequest, error: AppError) -> None:
         values = {"status": "failed", "error": {"code": error.code, "message": error.message}}
@@ -144,10 +157,15 @@ class ExecutionRecorder:
             error.code,
             {"execution_id": execution_id, "message": error.message, "details": error.details},
         )
-        await self._finish(execution_id, values, [], [event])
+        await self._finish(execution_id, values, [], [event], [])
 
     async def _finish(
-        self, execution_id: str, values: dict[str, Any], usage: list[UsageRow], events: list[AuditEvent]
+        self,
+        execution_id: str,
+        values: dict[str, Any],
+        usage: list[UsageRow],
+        events: list[AuditEvent],
+        progress: list[tuple[str, dict[str, Any]]],
     ) -> None:
         row = {
             "id": execution_id,
@@ -157,12 +175,17 @@ class ExecutionRecorder:
             "lease_expires_at": None,
         }
 
+        staged: list[EventRow] = []
+        terminal = (TERMINAL, {"status": values["status"]})
+
         async def op(session: AsyncSession) -> None:
             defer(session, "execution_outcomes", _update_outcomes, row)
             session.add_all(usage)
             await append_in(session, *events)
+            staged[:] = [self.events.stage(session, execution_id, k, d) for k, d in [*progress, terminal]]
 
         await self.writer.submit(op)
+        await self.events.publish(staged)
 
 
 async def _update_outcomes(session: AsyncSession, rows: list[object]) -> None:

@@ -118,3 +118,19 @@ async def test_oversized_body_is_413_envelope(make_settings, tmp_path) -> None: 
 
         small = await client.post("/api/v1/test/echo", json={"host": "h", "port": 1}, headers=AUTH)
         assert small.status_code == 200
+
+
+async def test_stack_trace_is_logged_server_side_without_frame_locals(
+    test_client: httpx.AsyncClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    capsys.readouterr()
+    await test_client.get("/api/v1/test/boom", headers=AUTH)
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    errors = [line for line in lines if line.get("event") == "unhandled_exception"]
+    assert errors, lines
+    exception = errors[0]["exception"][0]
+    assert exception["exc_type"] == "RuntimeError"
+    assert exception["frames"] and all("locals" not in frame for frame in exception["frames"])
+    assert PLAIN_KEY not in json.dumps(errors)

@@ -1,0 +1,1 @@
+"""Workflows: YAML-defined DAGs of agent calls, validated, templated, executed durably."""

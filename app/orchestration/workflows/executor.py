@@ -1,0 +1,462 @@
+"""Runs workflows: independent steps concurrently, every state change persisted and published,
+in the foreground (wait) or background, cancellable, and resumable by another replica when the
+one running it dies (the run's lease expires)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import structlog
+from pydantic import ValidationError
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.agents.base import Agent, AgentContext, AgentResult, Finding, Interpreter, Severity
+from app.agents.registry import AgentRegistry
+from app.bus.base import MessageBus
+from app.errors import AppError
+from app.orchestration.workflows.models import (
+    SUMMARY_STEP,
+    StepDefinition,
+    WorkflowDefinition,
+)
+from app.orchestration.workflows.state import (
+    TERMINAL_STEP,
+    RunContext,
+    StepState,
+    WorkflowInputInvalid,
+    check_inputs,
+    workflow_status,
+)
+from app.orchestration.workflows.summary import SUMMARY_CARD, summarise
+from app.orchestration.workflows.templates import TemplateProblem, evaluate, render
+from app.security.redaction import SecretRedactor
+from app.security.target_policy import TargetPolicy
+from app.storage.audit import AuditEvent, append_in
+from app.storage.events import TERMINAL, EventLog
+from app.storage.models import EventRow, ExecutionRow, utcnow
+from app.storage.writer import GroupCommitWriter
+
+log = structlog.get_logger("app.workflows")
+CONTROL_TOPIC = "control"
+MAX_FOR_EACH = 100
+
+
+class WorkflowExecutor:
+    def __init__(
+        self,
+        registry: AgentRegistry,
+        policy: TargetPolicy,
+        writer: GroupCommitWriter,
+        events: EventLog,
+        redactor: SecretRedactor,
+        *,
+        instance_id: str,
+        lease_seconds: float,
+        max_steps: int,
+        interpreter: Interpreter | None = None,
+    ) -> None:
+        self.registry = registry
+        self.policy = policy
+        self.writer = writer
+        self.events = events
+        self.redactor = redactor
+        self.instance_id = instance_id
+        self.lease_seconds = lease_seconds
+        self.max_steps = max_steps
+        self.interpreter = interpreter
+        self.definitions: dict[str, WorkflowDefinition] = {}
+        self.running: dict[str, asyncio.Task[str]] = {}
+
+    # --- starting ---------------------------------------------------------------------------
+    def prepare(self, definition: WorkflowDefinition, input_data: Mapping[str, Any]) -> dict[str, Any]:
+        """Validate the definition against the registry and `input_data` against its inputs."""
+        definition.validate_against({a.card.id for a in self.registry.list()}, self.max_steps)
+        return check_inputs(definition, dict(input_data))
+
+    async def submit(
+        self,
+        definition: WorkflowDefinition,
+        inputs: dict[str, Any],
+        *,
+        owner: str | None,
+        request_id: str | None,
+        client_ip: str | None,
+    ) -> str:
+        execution_id = uuid.uuid4().hex
+        states = {s.id: StepState(s.id, s.agent) for s in definition.steps}
+        now = utcnow()
+        row = ExecutionRow(
+            id=execution_id,
+            kind="workflow",
+            status="running",
+            owner=owner,
+            request_id=request_id,
+            task=definition.name or definition.id,
+            workflow_id=definition.id,
+            agents="," + ",".join(sorted({s.agent for s in definition.steps})) + ",",
+            input=self.redactor.redact({"input_data": inputs}),
+            steps=[state.public() for state in states.values()],
+            results=[],
+            warnings=[],
+            definition=definition.model_dump(mode="json"),
+            created_at=now,
+            started_at=now,
+            lease_owner=self.instance_id,
+            lease_expires_at=now + dt.timedelta(seconds=self.lease_seconds),
+        )
+        staged: list[EventRow] = []
+
+        async def op(session: AsyncSession) -> None:
+            session.add(row)
+            staged[:] = [
+                self.events.stage(
+                    session,
+                    execution_id,
+                    "execution_started",
+                    {"workflow_id": definition.id, "steps": [s.id for s in definition.steps]},
+                )
+            ]
+            await append_in(
+                session,
+                AuditEvent(
+                    "workflow_started",
+                    owner,
+                    client_ip,
+                    request_id,
+                    "running",
+                    {"execution_id": execution_id, "workflow_id": definition.id},
+                ),
+            )
+
+        await self.writer.submit(op)
+        await self.events.publish(staged)
+        run = RunContext(execution_id, definition, inputs, owner, request_id, client_ip, states)
+        self._launch(run)
+        return execution_id
+
+    def _launch(self, run: RunContext) -> None:
+        task = asyncio.create_task(self._run(run), name=f"workflow-{run.execution_id}")
+        self.running[run.execution_id] = task
+        task.add_done_callback(lambda _: self.running.pop(run.execution_id, None))
+
+    async def wait(self, execution_id: str) -> None:
+        task = self.running.get(execution_id)
+        if task is not None:
+            await asyncio.shield(task)
+
+    def cancel_local(self, execution_id: str) -> bool:
+        task = self.running.get(execution_id)
+        if task is None or task.done():
+            return False
+        task.cancel()
+        return True
+
+    # --- running ----------------------------------------------------------------------------
+    async def _run(self, run: RunContext) -> str:
+        active: dict[asyncio.Task[StepState], str] = {}
+        cancelled = False
+        try:
+            while True:
+                for step_id in self._ready(run, active):
+                    state = run.states[step_id]
+                    state.status, state.started_at = "running", utcnow().isoformat()
+                    await self._save(run, "step_started", {"step": step_id, "agent": state.agent})
+                    active[asyncio.create_task(self._step(run, run.definition.step(step_id)))] = step_id
+                if not active:
+                    break
+                done, _ = await asyncio.wait(active, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    step_id = active.pop(task)
+                    run.states[step_id] = task.result()
+                    state = run.states[step_id]
+                    await self._save(
+                        run,
+                        f"step_{state.status}",
+                        {"step": step_id, "summary": state.summary, "error": state.error},
+                    )
+        except asyncio.CancelledError:
+            cancelled = True
+            for task in active:
+                task.cancel()
+            await asyncio.gather(*active, return_exceptions=True)
+            for state in run.states.values():
+                if state.status not in TERMINAL_STEP:
+                    state.status, state.error = "cancelled", "the run was cancelled"
+        status = "cancelled" if cancelled else workflow_status(run.states.values())
+        await asyncio.shield(self._finish(run, status))
+        return status
+
+    def _ready(self, run: RunContext, active: Mapping[asyncio.Task[StepState], str]) -> list[str]:
+        ready = []
+        for step in run.definition.steps:
+            state = run.states[step.id]
+            if state.status != "pending":
+                continue
+            parents = [run.states[d] for d in step.depends_on]
+            if any(p.status not in TERMINAL_STEP for p in parents):
+                continue
+            blocked = [
+                p.id
+                for p, d in zip(parents, step.depends_on, strict=True)
+                if p.status in ("failed", "cancelled") and not run.definition.step(d).continue_on_failure
+            ]
+            if blocked:
+                state.status, state.error = "skipped", f"dependency {', '.join(blocked)} failed"
+                continue
+            ready.append(step.id)
+        return ready
+
+    async def _step(self, run: RunContext, step: StepDefinition) -> StepState:
+        state = run.states[step.id]
+        started = time.perf_counter()
+        context = {"input": run.inputs, "steps": {k: v.template_view() for k, v in run.states.items()}}
+        try:
+            if step.when is not None and not evaluate(step.when, context):
+                state.status, state.summary = "skipped", f"condition not met: {step.when}"
+                return state
+            if step.agent == SUMMARY_STEP:
+                result = await self._summary(run, step, render(step.task, context))
+            elif step.for_each is not None:
+                result = await self._for_each(run, step, context)
+            else:
+                result = await self._attempts(
+                    run, step, render(step.task, context), render(step.input, context)
+                )
+        except (TemplateProblem, AppError) as exc:
+            state.status = "failed"
+            state.error = exc.message if isinstance(exc, AppError) else str(exc)
+            state.finished_at = utcnow().isoformat()
+            state.duration_ms = _ms(started)
+            return state
+        state.status = "completed" if result.status == "completed" else "failed"
+        state.summary, state.output, state.error = result.summary, result.output, result.error
+        state.findings = [f.model_dump(mode="json") for f in result.findings]
+        state.finished_at, state.duration_ms = utcnow().isoformat(), _ms(started)
+        return state
+
+    async def _attempts(self, run: RunContext, step: StepDefinition, task: Any, data: Any) -> AgentResult:
+        agent = self.registry.get(step.agent)
+        try:
+            model = agent.card.input_model.model_validate(data if isinstance(data, dict) else {})
+        except ValidationError as exc:
+            fields = ", ".join(".".join(map(str, e["loc"])) for e in exc.errors()[:5])
+            raise WorkflowInputInvalid(
+                f"step {step.id!r}: its input does not fit {agent.card.id}: {fields}"
+            ) from None
+        result: AgentResult | None = None
+        for attempt in range(step.retries + 1):
+            run.states[step.id].attempts = attempt + 1
+            result = await self._execute(run, agent, str(task or step.id), model, step.timeout_seconds)
+            if result.status == "completed":
+                break
+        assert result is not None  # noqa: S101 - at least one attempt ran
+        return result
+
+    async def _execute(
+        self, run: RunContext, agent: Agent, task: str, model: Any, timeout: float
+    ) -> AgentResult:
+        context = AgentContext(
+            input=model,
+            target_policy=self.policy,
+            request_id=run.request_id,
+            key_label=run.owner,
+            deadline=time.monotonic() + timeout,
+        )
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(timeout):
+                result = await agent.execute(task, context)
+        except TimeoutError:
+            return AgentResult(
+                agent_id=agent.card.id,
+                status="timed_out",
+                summary=f"timed out after {timeout:g}s",
+                error=f"did not finish within {timeout:g}s",
+                duration_ms=_ms(started),
+            )
+        except AppError:
+            raise
+        except Exception as exc:  # an agent's bug fails its step, not the run
+            log.exception("workflow_agent_failed", agent_id=agent.card.id)
+            return AgentResult(
+                agent_id=agent.card.id,
+                status="failed",
+                summary=f"{type(exc).__name__}",
+                error=f"{type(exc).__name__}: {exc}"[:500],
+                duration_ms=_ms(started),
+            )
+        if self.interpreter is not None and result.status == "completed":
+            try:
+                interpreted = await self.interpreter.interpret(agent.card, task, result, run.owner)
+                result = interpreted or result
+            except Exception as exc:  # the rule-based result stands
+                log.warning("interpretation_failed", error=type(exc).__name__)
+        return result
+
+    async def _for_each(self, run: RunContext, step: StepDefinition, context: dict[str, Any]) -> AgentResult:
+        items = evaluate(step.for_each or "", context)
+        if not isinstance(items, list) or len(items) > MAX_FOR_EACH:
+            raise WorkflowInputInvalid(
+                f"step {step.id!r}: for_each must give a list of at most {MAX_FOR_EACH} items"
+            )
+
+        async def one(item: Any) -> AgentResult:
+            scoped = {**context, "item": item}
+            return await self._attempts(run, step, render(step.task, scoped), render(step.input, scoped))
+
+        results = await asyncio.gather(*(one(item) for item in items), return_exceptions=True)
+        outputs, findings, failures = [], [], 0
+        for item, result in zip(items, results, strict=True):
+            if isinstance(result, BaseException):
+                failures += 1
+                message = result.message if isinstance(result, AppError) else type(result).__name__
+                outputs.append({"item": item, "status": "failed", "error": message})
+                findings.append(
+                    Finding(severity=Severity.CRITICAL, code="step_item_failed", message=f"{item}: {message}")
+                )
+                continue
+            failures += result.status != "completed"
+            outputs.append(
+                {"item": item, "status": result.status, "summary": result.summary, "output": result.output}
+            )
+            findings.extend(result.findings)
+        status = "completed" if failures < len(items) or not items else "failed"
+        return AgentResult(
+            agent_id=step.agent,
+            status=status,
+            summary=f"{len(items) - failures} of {len(items)} items checked",
+            findings=findings,
+            output={"items": outputs},
+        )
+
+    async def _summary(self, run: RunContext, step: StepDefinition, task: Any) -> AgentResult:
+        result = summarise([run.states[d] for d in step.depends_on])
+        if self.interpreter is None:
+            return result
+        try:
+            return await self.interpreter.interpret(SUMMARY_CARD, str(task), result, run.owner) or result
+        except Exception as exc:  # the rule-based summary stands
+            log.warning("interpretation_failed", error=type(exc).__name__)
+            return result
+
+    # --- persistence ------------------------------------------------------------------------
+    async def _save(self, run: RunContext, kind: str, data: dict[str, Any]) -> None:
+        steps = [run.states[s.id].public() for s in run.definition.steps]
+        staged: list[EventRow] = []
+
+        async def op(session: AsyncSession) -> None:
+            await session.execute(
+                update(ExecutionRow)
+                .where(ExecutionRow.id == run.execution_id)
+                .values(steps=self.redactor.redact(steps))
+            )
+            staged[:] = [self.events.stage(session, run.execution_id, kind, data)]
+
+        await self.writer.submit(op)
+        await self.events.publish(staged)
+
+    async def _finish(self, run: RunContext, status: str) -> None:
+        states = [run.states[s.id] for s in run.definition.steps]
+        findings = [f for s in states for f in s.findings]
+        last = next((s for s in reversed(states) if s.status == "completed" and s.summary), None)
+        values = {
+            "status": status,
+            "steps": self.redactor.redact([s.public() for s in states]),
+            "results": self.redactor.redact(
+                [
+                    {
+                        "step": s.id,
+                        "agent": s.agent,
+                        "status": s.status,
+                        "summary": s.summary,
+                        "findings": s.findings,
+                        "output": s.output,
+                    }
+                    for s in states
+                ]
+            ),
+            "summary": self.redactor.scrub(last.summary) if last and last.summary else f"Workflow {status}.",
+            "findings_count": len(findings),
+            "critical_count": sum(1 for f in findings if f.get("severity") == "critical"),
+            "duration_ms": _ms(run.started),
+            "finished_at": utcnow(),
+            "lease_owner": None,
+            "lease_expires_at": None,
+        }
+        staged: list[EventRow] = []
+
+        async def op(session: AsyncSession) -> None:
+            await session.execute(
+                update(ExecutionRow).where(ExecutionRow.id == run.execution_id).values(**values)
+            )
+            staged[:] = [self.events.stage(session, run.execution_id, TERMINAL, {"status": status})]
+            await append_in(
+                session,
+                AuditEvent(
+                    "workflow_finished",
+                    run.owner,
+                    run.client_ip,
+                    run.request_id,
+                    status,
+                    {"execution_id": run.execution_id, "workflow_id": run.definition.id},
+                ),
+            )
+
+        await self.writer.submit(op)
+        await self.events.publish(staged)
+        log.info(
+            "workflow_finished", execution_id=run.execution_id, workflow=run.definition.id, status=status
+        )
+
+    async def cancel_requested(self, execution_ids: list[str]) -> None:
+        for execution_id in execution_ids:
+            self.cancel_local(execution_id)
+
+    async def listen_for_cancels(self, bus: MessageBus) -> None:
+        """Cancel requests reach the replica running the workflow over the bus."""
+        subscription = await bus.subscribe(CONTROL_TOPIC)
+        try:
+            async for message in subscription:
+                if message.get("type") == "cancel":
+                    self.cancel_local(str(message.get("execution_id")))
+        finally:
+            await subscription.close()
+
+    # --- recovery ---------------------------------------------------------------------------
+    async def resume(self, session_rows: list[ExecutionRow]) -> list[str]:
+        """Continue workflows this process has just claimed, from their last completed step."""
+        resumed = []
+        for row in session_rows:
+            if row.definition is None:
+                continue
+            definition = WorkflowDefinition.model_validate(row.definition)
+            states = {s.id: StepState(s.id, s.agent) for s in definition.steps}
+            for saved in row.steps or []:
+                state = states.get(saved.get("id"))
+                if state is not None and saved.get("status") in ("completed", "skipped"):
+                    for key, value in saved.items():
+                        setattr(state, key, value)
+            inputs = dict((row.input or {}).get("input_data", {}))
+            await self.events.prime(row.id)
+            run = RunContext(row.id, definition, inputs, row.owner, row.request_id, None, states)
+            await self.events.emit(
+                row.id,
+                "execution_resumed",
+                {
+                    "instance": self.instance_id,
+                    "completed_steps": [s.id for s in states.values() if s.status == "completed"],
+                },
+            )
+            self._launch(run)
+            resumed.append(row.id)
+        return resumed
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 2)

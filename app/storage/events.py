@@ -1,0 +1,99 @@
+"""Run progress events: written durably in order (per-run sequence numbers), then published on
+the bus, so live subscribers get them at once and late ones replay them from the database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.bus.base import MessageBus
+from app.storage.models import EventRow, utcnow
+from app.storage.writer import GroupCommitWriter
+
+log = structlog.get_logger("app.events")
+TERMINAL = "execution_finished"
+
+
+def topic(execution_id: str) -> str:
+    return f"run:{execution_id}"
+
+
+def event_message(row: EventRow) -> dict[str, Any]:
+    return {
+        "execution_id": row.execution_id,
+        "seq": row.seq,
+        "type": row.type,
+        "at": row.at.isoformat(),
+        "data": row.data,
+    }
+
+
+class EventLog:
+    def __init__(
+        self, writer: GroupCommitWriter, sessions: async_sessionmaker[AsyncSession], bus: MessageBus
+    ) -> None:
+        self.writer = writer
+        self.sessions = sessions
+        self.bus = bus
+        self._next: dict[str, int] = {}
+
+    async def prime(self, execution_id: str) -> None:
+        """Continue a run's numbering after a restart (its events so far are in the database)."""
+        async with self.sessions() as session:
+            last = (
+                await session.execute(
+                    select(func.max(EventRow.seq)).where(EventRow.execution_id == execution_id)
+                )
+            ).scalar()
+        self._next[execution_id] = int(last or 0) + 1
+
+    def stage(self, session: AsyncSession, execution_id: str, kind: str, data: dict[str, Any]) -> EventRow:
+        """Add an event to a write that is being committed anyway; publish it after the commit."""
+        seq = self._next.get(execution_id, 1)
+        self._next[execution_id] = seq + 1
+        row = EventRow(execution_id=execution_id, seq=seq, at=utcnow(), type=kind, data=data)
+        session.add(row)
+        if kind == TERMINAL:
+            self._next.pop(execution_id, None)
+        return row
+
+    async def stage_next(
+        self, session: AsyncSession, execution_id: str, kind: str, data: dict[str, Any]
+    ) -> EventRow:
+        """Stage an event for a run this process is not numbering (another process ran it)."""
+        last = (
+            await session.execute(select(func.max(EventRow.seq)).where(EventRow.execution_id == execution_id))
+        ).scalar()
+        row = EventRow(execution_id=execution_id, seq=int(last or 0) + 1, at=utcnow(), type=kind, data=data)
+        session.add(row)
+        return row
+
+    async def emit(self, execution_id: str, kind: str, data: dict[str, Any]) -> None:
+        rows: list[EventRow] = []
+
+        async def op(session: AsyncSession) -> None:
+            rows[:] = [self.stage(session, execution_id, kind, data)]
+
+        await self.writer.submit(op)
+        await self.publish(rows)
+
+    async def publish(self, rows: list[EventRow]) -> None:
+        for row in rows:
+            try:
+                await self.bus.publish(topic(row.execution_id), event_message(row))
+            except Exception as exc:  # subscribers fall back to replaying from the database
+                log.warning("event_publish_failed", error=type(exc).__name__, execution_id=row.execution_id)
+
+    async def replay(self, execution_id: str, after: int = 0) -> list[dict[str, Any]]:
+        async with self.sessions() as session:
+            rows = (
+                await session.execute(
+                    select(EventRow)
+                    .where(EventRow.execution_id == execution_id, EventRow.seq > after)
+                    .order_by(EventRow.seq)
+                )
+            ).scalars()
+            return [event_message(row) for row in rows]
