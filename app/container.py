@@ -11,8 +11,11 @@ from typing import Any
 import structlog
 from redis.asyncio import ConnectionPool, Redis
 
+from app.agents.infrastructure.agent import InfrastructureAgent
+from app.agents.logs.agent import LogAnalysisAgent, LogLimits
 from app.agents.network.agent import NetworkDiagnosticsAgent, NetworkLimits
 from app.agents.registry import AgentRegistry
+from app.agents.system.agent import SystemMonitoringAgent, Thresholds
 from app.bus.base import MessageBus
 from app.bus.memory import MemoryBus
 from app.bus.redis import RedisBus
@@ -237,6 +240,19 @@ def build_registry(settings: Settings) -> AgentRegistry:
             )
         )
     )
+    registry.register(
+        SystemMonitoringAgent(
+            Thresholds(
+                cpu=(settings.cpu_warning_percent, settings.cpu_critical_percent),
+                memory=(settings.memory_warning_percent, settings.memory_critical_percent),
+                disk=(settings.disk_warning_percent, settings.disk_critical_percent),
+            )
+        )
+    )
+    registry.register(
+        LogAnalysisAgent(LogLimits(roots=tuple(settings.log_roots), max_bytes=settings.log_max_bytes))
+    )
+    registry.register(InfrastructureAgent(settings.network_check_timeout_seconds, settings.tls_ca_file))
     if settings.agent_plugins_enabled:
         registry.load_entry_points()
     return registry

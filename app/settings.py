@@ -103,6 +103,16 @@ class Settings(BaseSettings):
     network_probe_concurrency: int = Field(default=256, ge=1, le=4096)
     tls_ca_file: str | None = None
 
+    # Log analysis and system monitoring
+    log_roots: CommaList = Field(default_factory=lambda: ["/var/log"])
+    log_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, le=512 * 1024 * 1024)
+    cpu_warning_percent: float = Field(default=85.0, gt=0, le=100)
+    cpu_critical_percent: float = Field(default=95.0, gt=0, le=100)
+    memory_warning_percent: float = Field(default=85.0, gt=0, le=100)
+    memory_critical_percent: float = Field(default=95.0, gt=0, le=100)
+    disk_warning_percent: float = Field(default=85.0, gt=0, le=100)
+    disk_critical_percent: float = Field(default=95.0, gt=0, le=100)
+
     # Agents and orchestration
     agent_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     agent_max_timeout_seconds: float = Field(default=120.0, gt=0, le=3600)
@@ -126,6 +136,7 @@ class Settings(BaseSettings):
         "network_allow_targets",
         "network_deny_targets",
         "dns_nameservers",
+        "log_roots",
         mode="before",
     )
     @classmethod

@@ -38,11 +38,12 @@ _PORT_PROTO = re.compile(r"\b(\d{1,5})/(?:tcp|udp)\b", re.IGNORECASE)
 _LOG_LINE = re.compile(
     r"^\s*(?:\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}|[A-Z][a-z]{2}\s+\d{1,2}\s\d{2}:\d{2}|\[?\d{2}/\w{3}/\d{4}"
     r"|\{\s*\"(?:time|ts|timestamp|level)\"|Traceback \(most recent call last\)|"
-    r".*\b(?:ERROR|WARN(?:ING)?|FATAL|CRITICAL|Exception|panic:)\b)",
+    r".*\b(?:ERROR|WARN(?:ING)?|FATAL|CRITICAL|Exception|panic:)\b"
+    r"|.*\w(?:Exception|Error)(?::|$)|\s+at [\w.$]+\()",
     re.MULTILINE,
 )
 _YAML = re.compile(r"^\s*(?:services|apiVersion|kind|image|containers|volumes|version)\s*:", re.MULTILINE)
-_PATH = re.compile(r"(?<![\w.])(/(?:[\w.-]+/)*[\w.-]+\.(?:log|txt|out|err|json))\b")
+_PATH = re.compile(r"(?<![\w.])(/(?:[\w.-]+/)*[\w.-]+\.(?:log|txt|out|err|json)|/var/log/[\w./-]+)\b")
 
 _FILE_SUFFIXES = frozenset(
     {

@@ -20,7 +20,9 @@ SYS = "system_monitoring"
 LOG = "log_analysis"
 INFRA = "infrastructure"
 
-CASES: list[tuple[str, str | None]] = [
+INVENTORY = {"inventory": {"services": [{"name": "api", "url": "https://api.example.com/health"}]}}
+COMPOSE = "services:\n  db:\n    image: postgres\n    environment:\n      POSTGRES_PASSWORD: hunter2"
+CASES: list[tuple[str, str | None] | tuple[str, str | None, dict[str, object]]] = [
     ("Check connectivity to example.com on port 443", NET),
     ("check connectivity to db01 on 5432", NET),
     ("Is https://status.example.org up?", NET),
@@ -69,7 +71,25 @@ CASES: list[tuple[str, str | None]] = [
         INFRA,
     ),
     ("check this kubernetes manifest for security issues:\napiVersion: v1\nkind: Pod", INFRA),
-    ("verify our service inventory against reality", INFRA),
+    ("verify our service inventory against reality", INFRA, INVENTORY),
+    ("check for drift", INFRA, INVENTORY),
+    ("audit this config", INFRA, {"config": COMPOSE}),
+    (f"is anything risky in this compose file?\n{COMPOSE}", INFRA),
+    (
+        "kubernetes manifest review please:\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web",
+        INFRA,
+    ),
+    ("how much RAM is free and is swap in use", SYS),
+    ("show me the top processes by cpu", SYS),
+    ("sample cpu and memory", SYS, {"duration": 5, "interval": 1}),
+    ("why is this machine so slow, check cpu load", SYS),
+    ("summarise these logs", LOG, {"logs": "2024-05-01T10:00:00Z ERROR boom"}),
+    ("what happened in /var/log/syslog this morning", LOG),
+    ("Traceback (most recent call last):\n  File \"a.py\", line 1\nKeyError: 'x'", LOG),
+    (
+        "find the exception in this output:\njava.lang.IllegalStateException: closed\n\tat a.B.c(B.java:1)",
+        LOG,
+    ),
     ("write me a poem about autumn", None),
     ("what's the weather in Paris tomorrow?", None),
     ("hello", None),
@@ -90,11 +110,13 @@ async def route_all() -> tuple[list[tuple[str, str | None, str | None]], float]:
     registry = build_registry(settings)
     orchestrator = Orchestrator(registry, KeywordRouter(registry), TargetPolicy())
     outcomes = []
-    for task, expected in CASES:
+    for case in CASES:
+        task, expected = case[0], case[1]
+        context = case[2] if len(case) > 2 else {}  # type: ignore[misc]
         if expected is not None and expected not in registry:
             expected = None
         try:
-            got: str | None = (await orchestrator.route_task(task, {})).agents[0]
+            got: str | None = (await orchestrator.route_task(task, context)).agents[0]
         except NoMatchingAgent:
             got = None
         outcomes.append((task, expected, got))

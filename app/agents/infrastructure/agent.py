@@ -1,0 +1,134 @@
+"""The infrastructure agent (read-only): verifies a declared inventory against reality and audits
+docker-compose or Kubernetes YAML for risky settings. It never changes anything."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app import __version__
+from app.agents.base import SEVERITY_RANK, AgentCard, AgentContext, AgentResult, Finding, Severity
+from app.agents.infrastructure.config_audit import MAX_CONFIG_BYTES, ConfigProblem, audit_config
+from app.agents.infrastructure.inventory import Inventory, verify_inventory
+from app.agents.network.checks.tls import trust_context
+from app.errors import AppError
+
+
+class ConfigInvalid(AppError):
+    code = "config_invalid"
+    status = 422
+    message = "The configuration could not be audited."
+
+
+class InfrastructureInput(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    inventory: Inventory | None = None
+    config: str | None = Field(
+        default=None, max_length=MAX_CONFIG_BYTES, description="docker-compose or Kubernetes YAML"
+    )
+
+
+CARD = AgentCard(
+    id="infrastructure",
+    name="Infrastructure",
+    description=(
+        "Read-only. Verifies a declared inventory of services (host, port, URL, expected status, "
+        "certificate horizon) against reality and reports drift; audits docker-compose and "
+        "Kubernetes YAML for privileged containers, host namespaces, latest tags, missing limits, "
+        "root users, host mounts and secrets in plain environment values (never echoed)."
+    ),
+    capabilities=("inventory_verification", "config_audit", "compose_audit", "kubernetes_audit"),
+    version=__version__,
+    input_model=InfrastructureInput,
+    examples=(
+        "Verify our service inventory against reality",
+        "Audit this docker-compose file for risky settings",
+        "Check this Kubernetes manifest for security issues",
+    ),
+    keywords={
+        "inventory": 1.5,
+        "drift": 1.2,
+        "docker-compose": 1.5,
+        "compose": 1.0,
+        "kubernetes": 1.5,
+        "k8s": 1.5,
+        "manifest": 1.2,
+        "deployment": 0.6,
+        "yaml": 0.8,
+        "audit": 1.0,
+        "misconfiguration": 1.2,
+        "privileged": 1.0,
+        "security issues": 0.8,
+        "risky": 0.8,
+        "config": 0.6,
+        "configuration": 0.6,
+        "helm": 0.8,
+        "pod": 0.6,
+        "container": 0.5,
+        "services": 0.3,
+    },
+    entity_weights={"yaml": 1.5, "inventory": 1.5},
+    requires_any=("yaml", "inventory"),
+)
+
+
+class InfrastructureAgent:
+    card = CARD
+
+    def __init__(self, check_timeout: float = 5.0, ca_file: str | None = None) -> None:
+        self.check_timeout = check_timeout
+        self._trust = trust_context(ca_file)
+
+    async def execute(self, task: str, context: AgentContext) -> AgentResult:
+        started = time.perf_counter()
+        spec = context.input
+        assert isinstance(spec, InfrastructureInput)  # noqa: S101 - the registry validates
+        config = spec.config
+        if config is None and spec.inventory is None:
+            _, _, rest = task.partition("\n")
+            config = rest if rest.strip() else None
+        if config is None and spec.inventory is None:
+            raise ConfigInvalid(
+                "Give context.inventory (services to verify) or context.config (YAML to audit)."
+            )
+        output: dict[str, Any] = {}
+        findings: list[Finding] = []
+        parts: list[str] = []
+        if spec.inventory is not None:
+            timeout = context.remaining(self.check_timeout)
+            services, found = await verify_inventory(
+                spec.inventory, context.target_policy, timeout, self._trust
+            )
+            output["inventory"] = services
+            findings += found
+            drifted = [s["name"] for s in services if s["status"] != "healthy"]
+            parts.append(
+                f"{len(services) - len(drifted)} of {len(services)} services healthy"
+                + (f"; drift on {', '.join(drifted[:10])}" if drifted else "")
+            )
+        if config is not None:
+            try:
+                kind, found = audit_config(config)
+            except ConfigProblem as exc:
+                raise ConfigInvalid(f"context.config: {exc}") from None
+            output["config"] = {"kind": kind, "issues": len(found)}
+            findings += found
+            parts.append(
+                f"{kind} audit: {len(found)} risky setting(s)" if found else f"{kind} audit: nothing risky"
+            )
+        findings.sort(key=lambda f: -SEVERITY_RANK[f.severity])
+        if not findings:
+            findings.append(
+                Finding(severity=Severity.INFO, code="no_issues", message="No drift and no risky settings.")
+            )
+        return AgentResult(
+            agent_id=CARD.id,
+            status="completed",
+            summary="; ".join(parts) + ".",
+            findings=findings,
+            output=output,
+            duration_ms=round((time.perf_counter() - started) * 1000, 2),
+        )

@@ -1,0 +1,334 @@
+"""The log analysis agent: levels, message templates with counts (drain3), stack traces, error
+spikes, and the most likely root cause with its evidence lines."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import statistics
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from drain3 import TemplateMiner
+from drain3.masking import MaskingInstruction
+from drain3.template_miner_config import TemplateMinerConfig
+from pydantic import BaseModel, ConfigDict, Field
+
+from app import __version__
+from app.agents.base import AgentCard, AgentContext, AgentResult, Finding, Severity
+from app.agents.logs.parsing import LogEntry, parse_lines
+from app.errors import AppError
+
+MAX_TEMPLATES = 20
+EVIDENCE_LINES = 3
+
+
+class LogPathRefused(AppError):
+    code = "log_path_refused"
+    status = 403
+    message = "The log file is outside the configured log roots."
+
+
+class LogAnalysisInput(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    logs: str | None = Field(default=None, description="Log text to analyse (inline).")
+    log_file: str | None = Field(default=None, max_length=4096, description="A file under LOG_ROOTS.")
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+    max_lines: int = Field(default=50_000, ge=1, le=500_000)
+
+
+@dataclass(frozen=True)
+class LogLimits:
+    roots: tuple[str, ...] = ("/var/log",)
+    max_bytes: int = 5 * 1024 * 1024
+
+
+CARD = AgentCard(
+    id="log_analysis",
+    name="Log analysis",
+    description=(
+        "Reads logs given inline or from a file under the configured log roots; finds levels, "
+        "errors and stack traces across ISO, syslog, nginx/Apache, JSON-lines, Python and Java "
+        "formats; groups messages into templates with counts and first/last seen; flags error "
+        "spikes; names the most likely root cause with evidence lines."
+    ),
+    capabilities=("log_parsing", "error_templates", "stack_traces", "error_spikes", "root_cause"),
+    version=__version__,
+    input_model=LogAnalysisInput,
+    examples=(
+        "Find the errors in these logs",
+        "What is the root cause of this stack trace?",
+        "Analyse /var/log/nginx/error.log for spikes since 10:00",
+    ),
+    keywords={
+        "log": 1.0,
+        "logs": 1.2,
+        "logfile": 1.2,
+        "error log": 1.2,
+        "stack trace": 1.5,
+        "traceback": 1.5,
+        "exception": 1.0,
+        "errors": 0.8,
+        "root cause": 1.2,
+        "spike": 1.0,
+        "spikes": 1.0,
+        "analyse": 0.4,
+        "analyze": 0.4,
+        "journal": 0.8,
+        "syslog": 1.2,
+        "crash": 0.6,
+        "panic": 0.6,
+        "warnings": 0.5,
+    },
+    entity_weights={"log_lines": 1.5, "path": 1.0},
+    requires_any=("log_lines", "path"),
+)
+
+
+class LogAnalysisAgent:
+    card = CARD
+
+    def __init__(self, limits: LogLimits | None = None) -> None:
+        self.limits = limits or LogLimits()
+
+    async def execute(self, task: str, context: AgentContext) -> AgentResult:
+        started = time.perf_counter()
+        spec = context.input
+        assert isinstance(spec, LogAnalysisInput)  # noqa: S101 - the registry validates
+        text, source = await self._text(spec, task)
+        lines = text.splitlines()[-spec.max_lines :]
+        # CPU-bound: parsing and template mining stay off the event loop.
+        report = await asyncio.to_thread(analyse, lines, spec.since, spec.until)
+        report["source"] = source
+        findings = report.pop("findings")
+        return AgentResult(
+            agent_id=CARD.id,
+            status="completed",
+            summary=_summary(report, findings),
+            findings=findings,
+            output=report,
+            duration_ms=round((time.perf_counter() - started) * 1000, 2),
+        )
+
+    async def _text(self, spec: LogAnalysisInput, task: str) -> tuple[str, str]:
+        if spec.logs is not None:
+            data = spec.logs.encode()[-self.limits.max_bytes :].decode("utf-8", "replace")
+            return data, "inline"
+        if spec.log_file:
+            path = self._checked_path(spec.log_file)
+            return await asyncio.to_thread(_tail, path, self.limits.max_bytes), str(path)
+        # Logs pasted into the task itself (after its first line).
+        _, _, rest = task.partition("\n")
+        if rest.strip():
+            return rest, "task"
+        raise LogAnalysisInputMissing()
+
+    def _checked_path(self, requested: str) -> Path:
+        """The real path must be a regular file inside a configured root: `..` and symlinks
+        that lead out are refused."""
+        roots = [Path(os.path.realpath(root)) for root in self.limits.roots]
+        candidate = Path(requested)
+        if not candidate.is_absolute():
+            candidate = roots[0] / candidate if roots else candidate
+        real = Path(os.path.realpath(candidate))
+        if not any(real == root or root in real.parents for root in roots):
+            raise LogPathRefused(
+                f"{requested[:200]!r} is outside the log roots ({', '.join(map(str, roots))}).",
+                details={"roots": [str(r) for r in roots]},
+            )
+        if not real.is_file():
+            raise LogPathRefused(f"{requested[:200]!r} is not a readable file under the log roots.")
+        return real
+
+
+class LogAnalysisInputMissing(AppError):
+    code = "validation_error"
+    status = 422
+    message = "Give the logs as context.logs, a file as context.log_file, or paste them below the task."
+
+
+def _tail(path: Path, max_bytes: int) -> str:
+    with path.open("rb") as handle:
+        size = handle.seek(0, os.SEEK_END)
+        handle.seek(max(0, size - max_bytes))
+        return handle.read().decode("utf-8", "replace")
+
+
+def _miner() -> TemplateMiner:
+    config = TemplateMinerConfig()
+    config.profiling_enabled = False
+    config.drain_sim_th = 0.5
+    config.masking_instructions = [
+        MaskingInstruction(r"\b[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}\b", "UUID"),
+        MaskingInstruction(r"\b(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\b", "IP"),
+        MaskingInstruction(r"\b0x[0-9a-fA-F]+\b", "HEX"),
+        MaskingInstruction(r"(?<![A-Za-z])-?\d+(?:\.\d+)?(?:ms|s|m|h|%|[kKMG]B)?\b", "NUM"),
+    ]
+    return TemplateMiner(config=config)
+
+
+def analyse(lines: list[str], since: dt.datetime | None, until: dt.datetime | None) -> dict[str, Any]:
+    entries = parse_lines(lines)
+    if since or until:
+        since_utc, until_utc = _utc(since), _utc(until)
+        entries = [
+            e
+            for e in entries
+            if e.timestamp is None
+            or (
+                (since_utc is None or e.timestamp >= since_utc)
+                and (until_utc is None or e.timestamp < until_utc)
+            )
+        ]
+    levels = Counter(e.level for e in entries)
+    miner = _miner()
+    templates: dict[int, dict[str, Any]] = {}
+    for entry in entries:
+        result = miner.add_log_message(entry.message or entry.text)
+        cluster = templates.setdefault(result["cluster_id"], {"count": 0, "levels": Counter(), "entries": []})
+        cluster["count"] += 1
+        cluster["levels"][entry.level] += 1
+        cluster["entries"].append(entry)
+    by_id = {c.cluster_id: c.get_template() for c in miner.drain.clusters}
+    table = [_template_row(by_id.get(cid, ""), data) for cid, data in templates.items()]
+    table.sort(key=lambda row: (-row["errors"], -row["count"]))
+    exceptions = Counter(e.exception_type for e in entries if e.exception_type)
+    spikes = _spikes([e for e in entries if e.is_error])
+    root = _root_cause(table, entries, spikes)
+    findings = _findings(table, exceptions, spikes, root)
+    timestamps = [e.timestamp for e in entries if e.timestamp]
+    return {
+        "lines": len(lines),
+        "entries": len(entries),
+        "levels": dict(levels),
+        "time_range": {
+            "first": min(timestamps).isoformat() if timestamps else None,
+            "last": max(timestamps).isoformat() if timestamps else None,
+        },
+        "templates": [{k: v for k, v in row.items() if k != "_entries"} for row in table[:MAX_TEMPLATES]],
+        "exceptions": dict(exceptions.most_common(10)),
+        "spikes": spikes,
+        "root_cause": root,
+        "findings": findings,
+    }
+
+
+def _template_row(template: str, data: dict[str, Any]) -> dict[str, Any]:
+    entries: list[LogEntry] = data["entries"]
+    stamps = [e.timestamp for e in entries if e.timestamp]
+    errors = sum(count for level, count in data["levels"].items() if level in ("error", "critical"))
+    return {
+        "template": template,
+        "count": data["count"],
+        "errors": errors,
+        "level": max(
+            data["levels"], key=lambda lv: ("debug", "info", "warning", "error", "critical").index(lv)
+        ),
+        "first_seen": min(stamps).isoformat() if stamps else None,
+        "last_seen": max(stamps).isoformat() if stamps else None,
+        "example_lines": [e.line_no for e in entries[:EVIDENCE_LINES]],
+        "_entries": entries,
+    }
+
+
+def _spikes(errors: list[LogEntry]) -> list[dict[str, Any]]:
+    """Minutes with far more errors than usual (at least 5, and 3x the median busy minute)."""
+    per_minute = Counter(e.timestamp.replace(second=0, microsecond=0) for e in errors if e.timestamp)
+    if not per_minute:
+        return []
+    typical = statistics.median(per_minute.values()) if len(per_minute) > 2 else 1
+    return [
+        {"minute": minute.isoformat(), "errors": count, "typical": typical}
+        for minute, count in sorted(per_minute.items())
+        if count >= 5 and count >= 3 * typical
+    ]
+
+
+def _root_cause(
+    table: list[dict[str, Any]], entries: list[LogEntry], spikes: list[dict[str, Any]]
+) -> dict[str, Any] | None:
+    error_rows = [row for row in table if row["errors"]]
+    if not error_rows:
+        return None
+    # The earliest error template among the most frequent ones is the likeliest cause: later
+    # errors are usually its consequences.
+    frequent = [row for row in error_rows if row["errors"] >= max(1, error_rows[0]["errors"] // 3)]
+    row = min(frequent, key=lambda r: (r["first_seen"] or "~", -r["errors"]))
+    evidence = [e.full_text[:500] for e in row["_entries"][:EVIDENCE_LINES]]
+    exception = next((e.exception_type for e in row["_entries"] if e.exception_type), None)
+    return {
+        "template": row["template"],
+        "count": row["count"],
+        "first_seen": row["first_seen"],
+        "exception_type": exception,
+        "evidence": evidence,
+    }
+
+
+def _findings(
+    table: list[dict[str, Any]],
+    exceptions: Counter[str],
+    spikes: list[dict[str, Any]],
+    root: dict[str, Any] | None,
+) -> list[Finding]:
+    findings: list[Finding] = []
+    if root:
+        cause = f" ({root['exception_type']})" if root["exception_type"] else ""
+        findings.append(
+            Finding(
+                severity=Severity.CRITICAL,
+                code="likely_root_cause",
+                message=f'Most likely root cause{cause}: "{root["template"]}", {root["count"]} times '
+                f"from {root['first_seen'] or 'an unknown time'}.",
+            )
+        )
+    for kind, count in exceptions.most_common(5):
+        findings.append(
+            Finding(severity=Severity.CRITICAL, code="exception", message=f"{kind} raised {count} time(s).")
+        )
+    for row in table[:10]:
+        if row["errors"]:
+            findings.append(
+                Finding(
+                    severity=Severity.WARNING,
+                    code="error_template",
+                    message=f'"{row["template"]}" logged {row["count"]} time(s) at {row["level"]}.',
+                )
+            )
+    for spike in spikes:
+        findings.append(
+            Finding(
+                severity=Severity.WARNING,
+                code="error_spike",
+                message=f"{spike['errors']} errors in the minute from {spike['minute']} "
+                f"(typically {spike['typical']:g}).",
+            )
+        )
+    if not findings:
+        findings.append(
+            Finding(severity=Severity.INFO, code="no_errors", message="No errors or stack traces found.")
+        )
+    return findings
+
+
+def _summary(report: dict[str, Any], findings: list[Finding]) -> str:
+    levels = report["levels"]
+    errors = levels.get("error", 0) + levels.get("critical", 0)
+    head = f"{report['entries']} entries, {errors} error(s), {levels.get('warning', 0)} warning(s)"
+    root = report["root_cause"]
+    if root:
+        cause = f" ({root['exception_type']})" if root["exception_type"] else ""
+        return f'{head}. Likely root cause{cause}: "{root["template"]}" x{root["count"]}.'
+    return f"{head}. No errors found."
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)

@@ -1,0 +1,157 @@
+"""Log lines into entries: timestamp and level across common formats, multi-line stack traces
+folded into the entry they belong to."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field
+
+LEVELS = {
+    "trace": "debug",
+    "debug": "debug",
+    "info": "info",
+    "notice": "info",
+    "information": "info",
+    "warn": "warning",
+    "warning": "warning",
+    "error": "error",
+    "err": "error",
+    "fatal": "critical",
+    "critical": "critical",
+    "crit": "critical",
+    "alert": "critical",
+    "emerg": "critical",
+    "severe": "error",
+    "panic": "critical",
+}
+_ISO = re.compile(r"(?P<ts>\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?)")
+_SYSLOG = re.compile(
+    r"^(?P<ts>[A-Z][a-z]{2}\s+\d{1,2}\s\d{2}:\d{2}:\d{2})\s+(?P<host>\S+)\s+(?P<proc>[^:\[]+)(?:\[\d+\])?:\s?(?P<msg>.*)$"
+)
+_ACCESS = re.compile(
+    r"^(?P<client>\S+) \S+ \S+ \[(?P<ts>\d{2}/\w{3}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4})\] "
+    r'"(?P<request>[^"]*)" (?P<status>\d{3}) (?P<size>\S+)'
+)
+_LEVEL_WORD = re.compile(
+    r"\b(TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERROR|ERR|FATAL|CRITICAL|CRIT|SEVERE|PANIC)\b", re.I
+)
+_CONTINUATION = re.compile(
+    r"^(\s+\S|\tat |Caused by: |Traceback \(most recent call last\)|\.\.\. \d+ more"
+    r"|During handling of the above)"
+)
+_PY_EXCEPTION = re.compile(
+    r"^(?P<type>[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning))(?::\s?(?P<msg>.*))?$"
+)
+_JAVA_EXCEPTION = re.compile(
+    r"(?:Exception in thread \"[^\"]*\" )?"
+    r"(?P<type>(?:[a-z]\w*\.)+[A-Z]\w*(?:Exception|Error))(?::\s?(?P<msg>.*))?"
+)
+
+
+@dataclass
+class LogEntry:
+    line_no: int
+    text: str
+    timestamp: dt.datetime | None = None
+    level: str = "info"
+    message: str = ""
+    extra_lines: list[str] = field(default_factory=list)
+    exception_type: str | None = None
+
+    @property
+    def is_error(self) -> bool:
+        return self.level in ("error", "critical")
+
+    @property
+    def full_text(self) -> str:
+        return "\n".join([self.text, *self.extra_lines])
+
+
+def parse_lines(lines: list[str], year: int | None = None) -> list[LogEntry]:
+    entries: list[LogEntry] = []
+    for number, raw in enumerate(lines, start=1):
+        line = raw.rstrip("\r\n")
+        if not line.strip():
+            continue
+        if entries and _CONTINUATION.match(line):
+            entries[-1].extra_lines.append(line)
+            continue
+        if entries and entries[-1].extra_lines and _PY_EXCEPTION.match(line.strip()):
+            # The last line of a Python traceback names the exception.
+            entries[-1].extra_lines.append(line)
+            continue
+        entries.append(_parse(number, line, year))
+    for entry in entries:
+        entry.exception_type = _exception_type(entry)
+        if entry.exception_type and entry.level not in ("error", "critical"):
+            entry.level = "error"
+    return entries
+
+
+def _parse(number: int, line: str, year: int | None) -> LogEntry:
+    entry = LogEntry(line_no=number, text=line, message=line)
+    stripped = line.strip()
+    if stripped.startswith("{"):
+        try:
+            data = json.loads(stripped)
+        except ValueError:
+            data = None
+        if isinstance(data, dict):
+            stamp = data.get("timestamp") or data.get("time") or data.get("ts") or data.get("@timestamp")
+            entry.timestamp = _iso(str(stamp)) if stamp is not None else None
+            level = str(data.get("level") or data.get("severity") or data.get("log_level") or "info").lower()
+            entry.level = LEVELS.get(level, "info")
+            entry.message = str(data.get("message") or data.get("msg") or data.get("event") or stripped)
+            return entry
+    access = _ACCESS.match(line)
+    if access:
+        entry.timestamp = dt.datetime.strptime(access["ts"], "%d/%b/%Y:%H:%M:%S %z").astimezone(dt.UTC)
+        status = int(access["status"])
+        entry.level = "error" if status >= 500 else "warning" if status >= 400 else "info"
+        entry.message = f"{access['request']} -> {status}"
+        return entry
+    syslog = _SYSLOG.match(line)
+    if syslog:
+        entry.timestamp = _syslog_time(syslog["ts"], year)
+        entry.message = f"{syslog['proc'].strip()}: {syslog['msg']}"
+    else:
+        iso = _ISO.search(line[:40])
+        if iso:
+            entry.timestamp = _iso(iso["ts"])
+            entry.message = line[iso.end() :].strip(" -|:[]")
+    word = _LEVEL_WORD.search(line[:200])
+    if word:
+        entry.level = LEVELS.get(word.group(1).lower(), "info")
+        if entry.message.upper().startswith(word.group(1).upper()):
+            entry.message = entry.message[len(word.group(1)) :].strip(" -|:]")
+    return entry
+
+
+def _exception_type(entry: LogEntry) -> str | None:
+    for line in reversed(entry.extra_lines):
+        match = _PY_EXCEPTION.match(line.strip())
+        if match:
+            return match["type"]
+    for line in [entry.text, *entry.extra_lines]:
+        match = _JAVA_EXCEPTION.search(line)
+        if match and ("Exception" in line or "Error" in line):
+            return match["type"]
+    return None
+
+
+def _iso(text: str) -> dt.datetime | None:
+    try:
+        value = dt.datetime.fromisoformat(text.replace(",", ".").replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def _syslog_time(text: str, year: int | None) -> dt.datetime | None:
+    try:
+        value = dt.datetime.strptime(f"{year or dt.datetime.now(dt.UTC).year} {text}", "%Y %b %d %H:%M:%S")
+    except ValueError:
+        return None
+    return value.replace(tzinfo=dt.UTC)

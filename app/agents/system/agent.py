@@ -1,0 +1,245 @@
+"""The system monitoring agent: CPU, load, memory, swap, disks, I/O and network rates and top
+processes of the host this service runs on, sampled over time, with threshold findings and
+trends."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from app import __version__
+from app.agents.base import SEVERITY_RANK, AgentCard, AgentContext, AgentResult, Finding, Severity
+from app.agents.system.sampling import sample
+
+
+class SystemMonitoringInput(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    duration: float = Field(default=0.0, ge=0, le=60, description="Seconds to sample over (0 to 60).")
+    interval: float = Field(default=1.0, ge=0.5, le=60, description="Seconds between samples (0.5 or more).")
+    top: int = Field(default=5, ge=1, le=50, description="How many top processes to list.")
+
+    @model_validator(mode="after")
+    def _interval_fits(self) -> SystemMonitoringInput:
+        if self.duration and self.interval > self.duration:
+            raise ValueError("interval must not be longer than duration")
+        return self
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    cpu: tuple[float, float] = (85.0, 95.0)
+    memory: tuple[float, float] = (85.0, 95.0)
+    disk: tuple[float, float] = (85.0, 95.0)
+    swap: tuple[float, float] = (50.0, 80.0)
+    load_per_core: tuple[float, float] = (1.5, 3.0)
+
+
+CARD = AgentCard(
+    id="system_monitoring",
+    name="System monitoring",
+    description=(
+        "Samples the host the service runs on with psutil: CPU (total and per core), load, memory "
+        "and swap, disk usage per mount and I/O rates, network rates per interface and the top "
+        "processes by CPU and memory, over `duration` seconds every `interval` seconds; reports "
+        "values over the configured thresholds and the trend across samples."
+    ),
+    capabilities=("cpu", "memory", "disk", "load", "processes", "network_io"),
+    version=__version__,
+    input_model=SystemMonitoringInput,
+    examples=(
+        "How are CPU and memory on this host right now?",
+        "Sample system load for 10 seconds",
+        "Which processes use the most memory?",
+        "Is the disk full on this server?",
+    ),
+    keywords={
+        "cpu": 1.5,
+        "memory": 1.2,
+        "ram": 1.2,
+        "swap": 1.2,
+        "disk": 1.0,
+        "disk space": 1.5,
+        "load": 0.8,
+        "system load": 1.5,
+        "processes": 1.2,
+        "process": 0.8,
+        "usage": 0.6,
+        "utilisation": 0.8,
+        "utilization": 0.8,
+        "slow host": 0.8,
+        "full": 0.5,
+        "oom": 1.0,
+        "this host": 0.8,
+        "this server": 0.8,
+        "this machine": 0.8,
+        "sample": 0.6,
+        "resources": 0.6,
+        "iowait": 1.0,
+    },
+    entity_weights={"sampling": 1.5},
+)
+
+
+class SystemMonitoringAgent:
+    card = CARD
+
+    def __init__(self, thresholds: Thresholds | None = None) -> None:
+        self.thresholds = thresholds or Thresholds()
+
+    async def execute(self, task: str, context: AgentContext) -> AgentResult:
+        started = time.perf_counter()
+        spec = context.input
+        assert isinstance(spec, SystemMonitoringInput)  # noqa: S101 - the registry validates
+        raw = await asyncio.to_thread(sample, spec.duration, spec.interval, spec.top)
+        output = _summarise(raw)
+        findings = _findings(output, self.thresholds)
+        return AgentResult(
+            agent_id=CARD.id,
+            status="completed",
+            summary=_summary(output, findings),
+            findings=findings,
+            output=output,
+            duration_ms=round((time.perf_counter() - started) * 1000, 2),
+        )
+
+
+def _trend(values: list[float]) -> str:
+    if len(values) < 3:
+        return "steady"
+    half = len(values) // 2
+    before, after = statistics.fmean(values[:half]), statistics.fmean(values[half:])
+    if after - before > 5:
+        return "rising"
+    if before - after > 5:
+        return "falling"
+    return "steady"
+
+
+def _summarise(raw: dict[str, Any]) -> dict[str, Any]:
+    samples = raw["samples"]
+    first, last = raw["baseline"], samples[-1]
+    elapsed = max(last["at"] - first["at"], 1e-6)
+    cpu = [s["cpu_percent"] for s in samples]
+    memory = [s["memory_percent"] for s in samples]
+    per_core = [statistics.fmean(core) for core in zip(*(s["cpu_per_core"] for s in samples), strict=False)]
+    network = {
+        nic: {
+            "rx_bytes_per_s": round((last["net"][nic][0] - first["net"][nic][0]) / elapsed, 1),
+            "tx_bytes_per_s": round((last["net"][nic][1] - first["net"][nic][1]) / elapsed, 1),
+        }
+        for nic in last["net"]
+        if nic in first["net"]
+    }
+    return {
+        "samples": len(samples),
+        "cores": raw["cores"],
+        "cpu": {
+            "average": round(statistics.fmean(cpu), 1),
+            "max": round(max(cpu), 1),
+            "per_core_average": [round(v, 1) for v in per_core],
+            "trend": _trend(cpu),
+        },
+        "load": {"1m": last["load"][0], "5m": last["load"][1], "15m": last["load"][2]},
+        "memory": {
+            "percent": last["memory_percent"],
+            "available_mb": last["memory_available_mb"],
+            "total_mb": last["memory_total_mb"],
+            "trend": _trend(memory),
+        },
+        "swap": {"percent": last["swap_percent"]},
+        "disks": raw["disks"],
+        "disk_io": {
+            "read_bytes_per_s": round((last["disk_read_bytes"] - first["disk_read_bytes"]) / elapsed, 1),
+            "write_bytes_per_s": round((last["disk_write_bytes"] - first["disk_write_bytes"]) / elapsed, 1),
+        },
+        "network": network,
+        "processes": raw["processes"],
+    }
+
+
+def _level(value: float, limits: tuple[float, float]) -> Severity | None:
+    if value >= limits[1]:
+        return Severity.CRITICAL
+    if value >= limits[0]:
+        return Severity.WARNING
+    return None
+
+
+def _findings(output: dict[str, Any], limits: Thresholds) -> list[Finding]:
+    found: list[Finding] = []
+
+    def check(value: float, bounds: tuple[float, float], code: str, message: str) -> None:
+        severity = _level(value, bounds)
+        if severity is not None:
+            found.append(Finding(severity=severity, code=code, message=message))
+
+    cpu, memory = output["cpu"], output["memory"]
+    check(
+        cpu["average"],
+        limits.cpu,
+        "high_cpu",
+        f"CPU averaged {cpu['average']}% (peak {cpu['max']}%, {cpu['trend']}).",
+    )
+    check(
+        memory["percent"],
+        limits.memory,
+        "high_memory",
+        f"Memory is {memory['percent']}% used ({memory['available_mb']} MB available, {memory['trend']}).",
+    )
+    check(output["swap"]["percent"], limits.swap, "high_swap", f"Swap is {output['swap']['percent']}% used.")
+    per_core = output["load"]["1m"] / max(output["cores"], 1)
+    check(
+        per_core,
+        limits.load_per_core,
+        "high_load",
+        f"Load {output['load']['1m']:.2f} on {output['cores']} cores ({per_core:.2f} per core).",
+    )
+    for disk in output["disks"]:
+        check(
+            disk["percent"],
+            limits.disk,
+            "disk_filling",
+            f"{disk['mount']} is {disk['percent']}% full ({disk['free_gb']} GB free).",
+        )
+    if cpu["trend"] == "rising" or memory["trend"] == "rising":
+        found.append(
+            Finding(
+                severity=Severity.INFO,
+                code="rising_usage",
+                message=f"Usage is rising across the samples (CPU {cpu['trend']}, memory {memory['trend']}).",
+            )
+        )
+    top = output["processes"]["by_cpu"][:1]
+    if top and top[0]["cpu_percent"] >= limits.cpu[0]:
+        found.append(
+            Finding(
+                severity=Severity.INFO,
+                code="top_process",
+                message=f"{top[0]['name']} (pid {top[0]['pid']}) uses {top[0]['cpu_percent']}% CPU.",
+            )
+        )
+    found.sort(key=lambda f: -SEVERITY_RANK[f.severity])
+    if not found:
+        found.append(
+            Finding(
+                severity=Severity.INFO,
+                code="system_ok",
+                message="CPU, memory, swap, load and disks are within thresholds.",
+            )
+        )
+    return found
+
+
+def _summary(output: dict[str, Any], findings: list[Finding]) -> str:
+    head = (
+        f"CPU {output['cpu']['average']}%, memory {output['memory']['percent']}%, "
+        f"load {output['load']['1m']:.2f} on {output['cores']} cores over {output['samples']} samples"
+    )
+    problems = [f for f in findings if f.severity != Severity.INFO]
+    return f"{head}. {problems[0].message}" if problems else f"{head}. Within thresholds."
