@@ -23,6 +23,7 @@ from app.llm.factory import build_manager
 from app.llm.interpreter import LLMInterpreter
 from app.llm.manager import LLMManager
 from app.observability.health import HealthService
+from app.observability.metrics import POOLS
 from app.orchestration.llm_router import AssistedRouter, LLMClassifierRouter
 from app.orchestration.orchestrator import Orchestrator
 from app.orchestration.router import KeywordRouter, TaskRouter
@@ -148,6 +149,12 @@ class Container:
             instance_id=instance_id,
         )
 
+    def _watch_pool(self) -> None:
+        pool = self.database.engine.sync_engine.pool
+        size, checked_out = getattr(pool, "size", None), getattr(pool, "checkedout", None)
+        if callable(size) and callable(checked_out):
+            POOLS.sources["main"] = lambda: (int(size()), int(checked_out()))
+
     async def start(self) -> None:
         """Migrate (when configured), start the writer, recover runs orphaned by a crash, and
         start background work. A database that is down does not stop start-up: readiness says so."""
@@ -160,6 +167,7 @@ class Container:
             log.error("storage_start_failed", error=type(exc).__name__, detail=str(exc)[:300])
             self.writer.start()
         self.maintenance.start()
+        self._watch_pool()
         self._tasks.append(asyncio.create_task(self._cancel_listener(), name="cancel-listener"))
 
     async def _cancel_listener(self) -> None:

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 import structlog
 from fastapi import Depends, FastAPI
+from opentelemetry.sdk.trace import TracerProvider
 
 from app import __version__
 from app.api.deps import enforce_rate_limit
@@ -22,6 +23,7 @@ from app.api.routes import (
     usage,
     workflows,
 )
+from app.api.routes.metrics import mount_metrics
 from app.api.schemas import error_responses
 from app.container import Container
 from app.middleware.body_limit import BodyLimitMiddleware
@@ -30,6 +32,7 @@ from app.middleware.error_boundary import ErrorBoundaryMiddleware
 from app.middleware.request_context import RequestContextMiddleware
 from app.middleware.security_headers import SecurityHeadersMiddleware
 from app.observability.logging import configure_logging
+from app.observability.tracing import instrument, provider_from_environment
 from app.security.client_address import ClientAddressResolver
 from app.settings import InvalidSettings, Settings, load_settings
 
@@ -41,8 +44,9 @@ Authenticate with `X-API-Key: <secret>` or `Authorization: Bearer <secret>`. Eve
 the shape `{"error": {"code", "message", "details", "request_id"}}`."""
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the ASGI app; the container (database, Redis, limiter, health) is built at start-up."""
+def create_app(settings: Settings | None = None, tracer_provider: TracerProvider | None = None) -> FastAPI:
+    """Build the ASGI app; the container (database, Redis, limiter, health) is built at start-up.
+    Tracing is on when `tracer_provider` is given or the OTEL_* variables configure an exporter."""
     settings = settings or load_settings()
     configure_logging(settings.log_level, settings.log_format, settings.secret_values)
 
@@ -70,8 +74,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     register_error_handlers(app)
 
-    # Health is public and never limited; every other router needs a key and spends its budget.
+    # Health and metrics are never limited; every other router needs a key and spends its budget.
     app.include_router(health.router)
+    mount_metrics(app, settings)
     for router in (
         caller.router,
         agents.router,
@@ -112,6 +117,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         RequestContextMiddleware,
         client_resolver=ClientAddressResolver(settings.trusted_proxies),
     )
+    provider = tracer_provider or provider_from_environment()
+    if provider is not None:
+        instrument(app, provider)
     return app
 
 

@@ -121,6 +121,10 @@ class Settings(BaseSettings):
     workflow_resume: bool = True
     agent_plugins_enabled: bool = True
 
+    # Observability
+    metrics_enabled: bool = True
+    metrics_require_key: bool = False
+
     # Health and logging
     health_check_timeout_seconds: float = Field(default=1.0, gt=0, le=30)
     health_cache_seconds: float = Field(default=2.0, ge=0, le=60)

@@ -16,6 +16,7 @@ from fastapi import FastAPI
 
 from app.main import create_app
 from app.settings import Settings
+from tests.llm.standins import Script, bedrock_app, ollama_app, openai_app, serve
 
 PLAIN_KEY = "plain-secret-key-1234"
 HASHED_KEY = "hashed-secret-key-5678"
@@ -174,3 +175,36 @@ def redis_url() -> str:
 @pytest.fixture
 def database_url() -> str:
     return _service_url("TEST_DATABASE_URL", "PostgreSQL")
+
+
+@pytest.fixture
+def bedrock_script() -> Script:
+    return Script()
+
+
+@pytest.fixture
+def bedrock_url(bedrock_script: Script) -> Iterator[str]:
+    with serve(bedrock_app(bedrock_script)) as url:
+        yield url
+
+
+@pytest.fixture
+def openai_script() -> Script:
+    return Script()
+
+
+@pytest.fixture
+def openai_url(openai_script: Script) -> Iterator[str]:
+    with serve(openai_app(openai_script)) as url:
+        yield url + "/v1"
+
+
+@pytest.fixture
+def ollama_script() -> Script:
+    return Script()
+
+
+@pytest.fixture
+def ollama_url(ollama_script: Script) -> Iterator[str]:
+    with serve(ollama_app(ollama_script)) as url:
+        yield url

@@ -10,6 +10,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 
 from app.container import Container
 from app.errors import AuthenticationRequired, RateLimited
+from app.observability.metrics import RATE_LIMITED
 from app.security.api_keys import Caller
 from app.security.rate_limit import RateLimitStatus
 from app.settings import Settings
@@ -85,6 +86,7 @@ async def enforce_rate_limit(request: Request, container: ContainerDep, caller: 
     try:
         status = await container.rate_limiter.check(caller.rate_limit_identity)
     except RateLimited:
+        RATE_LIMITED.inc()
         await container.audit.record_or_log(
             AuditEvent(
                 "rate_limited",

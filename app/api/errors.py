@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.errors import AppError, error_envelope
+from app.observability.tracing import current_trace_id
 
 _HTTP_CODES = {
     400: "bad_request",
@@ -48,6 +49,9 @@ def error_response(
     details: Any = None,
     headers: Mapping[str, str] | None = None,
 ) -> ErrorResponse:
+    trace_id = current_trace_id()
+    if trace_id is not None and details is None:
+        details = {"trace_id": trace_id}
     return ErrorResponse(
         error_envelope(code, message, details, _request_id(request)),
         status_code=status,

@@ -15,6 +15,7 @@ from redis.asyncio.client import PubSub
 
 from app.bus.base import Message
 from app.bus.memory import MemoryBus, MemorySubscription
+from app.observability.metrics import BUS_PUBLISHED
 
 log = structlog.get_logger("app.bus.redis")
 PREFIX = "orchestrator:bus:"
@@ -27,6 +28,7 @@ class RedisBus:
         self.redis = redis
         self.publish_timeout = publish_timeout
         self._local = MemoryBus()
+        self._local.name = "redis"  # deliveries from Redis count under the redis bus
         self._pubsub: PubSub | None = None
         self._reader: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
@@ -36,6 +38,7 @@ class RedisBus:
         payload = json.dumps(message, default=str)
         await asyncio.wait_for(self.redis.publish(PREFIX + topic, payload), self.publish_timeout)
         self.published += 1
+        BUS_PUBLISHED.labels(self.name).inc()
 
     async def subscribe(self, topic: str) -> MemorySubscription:
         async with self._lock:
@@ -74,7 +77,7 @@ class RedisBus:
                 data = json.loads(message["data"])
             except (TypeError, ValueError):
                 continue
-            await self._local.publish(channel.removeprefix(PREFIX), data)
+            self._local.deliver(channel.removeprefix(PREFIX), data)
 
     async def close(self) -> None:
         if self._reader is not None:

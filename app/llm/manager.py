@@ -29,6 +29,16 @@ from app.llm.base import (
     RetryableLLMError,
 )
 from app.llm.breakers import ProviderBreakers
+from app.observability.metrics import (
+    CIRCUIT_VALUES,
+    LLM_CALLS,
+    LLM_CIRCUIT,
+    LLM_COST,
+    LLM_LATENCY,
+    LLM_RETRIES,
+    LLM_TOKENS,
+)
+from app.observability.tracing import tracer
 
 log = structlog.get_logger("app.llm")
 MAX_RETRY_AFTER_SECONDS = 10.0
@@ -88,8 +98,16 @@ class LLMManager:
                 errors.append(RetryableLLMError(provider.name, "deadline reached before trying it"))
                 continue
             try:
-                async with asyncio.timeout(remaining):
-                    return await self._call(provider, messages, max_tokens or self.max_tokens, ends_at)
+                with tracer.start_as_current_span(f"llm {provider.name}") as span:
+                    span.set_attribute("llm.model", provider.model)
+                    async with asyncio.timeout(remaining):
+                        response = await self._call(
+                            provider, messages, max_tokens or self.max_tokens, ends_at
+                        )
+                    span.set_attribute("llm.input_tokens", response.usage.input_tokens)
+                    span.set_attribute("llm.output_tokens", response.usage.output_tokens)
+                _record(response)
+                return response
             except TimeoutError:
                 error: LLMError = RetryableLLMError(
                     provider.name, f"no answer within the {budget:g}s deadline"
@@ -97,6 +115,9 @@ class LLMManager:
             except LLMError as exc:
                 error = exc
             errors.append(error)
+            LLM_CALLS.labels(
+                provider.name, provider.model, "circuit_open" if isinstance(error, CircuitOpen) else "error"
+            ).inc()
             if isinstance(error, CircuitOpen):
                 log.info("llm_provider_skipped", provider=provider.name, reason=str(error))
                 continue
@@ -118,9 +139,7 @@ class LLMManager:
                 wait=self._wait,
                 retry=retry_if_exception(lambda exc: isinstance(exc, LLMError) and exc.retryable),
                 reraise=True,
-                before_sleep=lambda state: log.info(
-                    "llm_retry", provider=provider.name, attempt=state.attempt_number
-                ),
+                before_sleep=lambda state: _retried(provider.name, state.attempt_number),
             )
             async for attempt in retrying:
                 with attempt:
@@ -160,6 +179,8 @@ class LLMManager:
                 circuits[provider.name] = await self.breakers.state(provider.name)
             except Exception as exc:  # health must answer even when the circuit store does not
                 circuits[provider.name] = f"unknown ({type(exc).__name__})"
+            if circuits[provider.name] in CIRCUIT_VALUES:
+                LLM_CIRCUIT.labels(provider.name).set(CIRCUIT_VALUES[circuits[provider.name]])
         detail: dict[str, Any] = {
             "provider": self.primary.name,
             "model": self.primary.model,
@@ -175,3 +196,17 @@ class LLMManager:
         for provider in self.providers:
             await provider.close()
         await self.breakers.close()
+
+
+def _record(response: LLMResponse) -> None:
+    usage = response.usage
+    LLM_CALLS.labels(usage.provider, usage.model, "ok").inc()
+    LLM_TOKENS.labels(usage.provider, usage.model, "input").inc(usage.input_tokens)
+    LLM_TOKENS.labels(usage.provider, usage.model, "output").inc(usage.output_tokens)
+    LLM_COST.labels(usage.provider, usage.model).inc(usage.cost_usd)
+    LLM_LATENCY.labels(usage.provider, usage.model).observe(usage.latency_ms / 1000)
+
+
+def _retried(provider: str, attempt: int) -> None:
+    LLM_RETRIES.labels(provider).inc()
+    log.info("llm_retry", provider=provider, attempt=attempt)

@@ -1,4 +1,5 @@
-"""Request id, client address, log context and the one access-log line per request."""
+"""Request id, client address, log context, and the one observation per request: the access-log
+line and the HTTP metrics (one wrapper instead of two keeps the hot path short)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import uuid
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.observability.metrics import HTTP_IN_FLIGHT, HTTP_LATENCY, HTTP_REQUESTS
 from app.security.client_address import ClientAddressResolver
 
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
@@ -59,16 +61,21 @@ class RequestContextMiddleware:
                 message["headers"] = headers
             await send(message)
 
+        HTTP_IN_FLIGHT.inc()
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            route = scope.get("route")
+            HTTP_IN_FLIGHT.dec()
+            elapsed = time.perf_counter() - started
+            route = getattr(scope.get("route"), "path", None) or "<unmatched>"
+            HTTP_REQUESTS.labels(scope["method"], route, str(status)).inc()
+            HTTP_LATENCY.labels(scope["method"], route).observe(elapsed)
             access_log.info(
                 "request",
                 method=scope["method"],
-                path=getattr(route, "path", None) or "<unmatched>",
+                path=route,
                 status=status,
-                duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                duration_ms=round(elapsed * 1000, 2),
                 client=client,
                 key_label=state.get("key_label"),
             )

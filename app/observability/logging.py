@@ -11,6 +11,7 @@ import orjson
 import structlog
 from structlog.types import EventDict, Processor, WrappedLogger
 
+from app.observability.tracing import add_trace_id
 from app.security.redaction import SecretRedactor
 
 # Stack traces as data, without frame locals: locals hold request bodies and keys.
@@ -70,6 +71,7 @@ def configure_logging(level: str = "INFO", fmt: str = "json", known_secrets: Ite
     redactor = _LogRedactor(known_secrets)
     shared: list[Processor] = [
         structlog.contextvars.merge_contextvars,
+        add_trace_id,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]

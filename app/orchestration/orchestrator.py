@@ -18,6 +18,8 @@ from app.agents.blackboard import Blackboard
 from app.agents.registry import AgentNotFound, AgentRegistry
 from app.bus.base import MessageBus
 from app.errors import AppError, InvalidAgentInput, NoMatchingAgent, UnknownAgent
+from app.observability.metrics import AGENT_LATENCY, AGENT_RUNS, ORCHESTRATION_LATENCY, ORCHESTRATIONS
+from app.observability.tracing import tracer
 from app.orchestration.router import RoutingDecision, TaskRouter
 from app.security.prompt_injection import detect_prompt_injection
 from app.security.target_policy import TargetPolicy
@@ -90,7 +92,10 @@ class Orchestrator:
         self.bus = bus
 
     async def route_task(self, task: str, context: Mapping[str, Any]) -> RoutingDecision:
-        decision = await self.router.route(task, context)
+        with tracer.start_as_current_span("route_task") as span:
+            decision = await self.router.route(task, context)
+            span.set_attribute("routing.agents", decision.agents)
+            span.set_attribute("routing.confidence", decision.confidence)
         if not decision.agents:
             raise NoMatchingAgent(
                 f"{decision.reason} Rephrase the task, or name an agent with agent_id.",
@@ -138,6 +143,11 @@ class Orchestrator:
                 await self.recorder.failed(execution_id, request, exc)
             raise
         status = overall_status(results)
+        ORCHESTRATIONS.labels(routing.strategy, status).inc()
+        ORCHESTRATION_LATENCY.labels(routing.strategy).observe(time.perf_counter() - started)
+        for result in results:
+            AGENT_RUNS.labels(result.agent_id, result.status).inc()
+            AGENT_LATENCY.labels(result.agent_id).observe(result.duration_ms / 1000)
         log.info(
             "orchestration_finished",
             execution_id=execution_id,
@@ -187,8 +197,9 @@ class Orchestrator:
             started = time.perf_counter()
             limit = max(0.0, min(per_agent_timeout, ends_at - time.monotonic()))
             try:
-                async with asyncio.timeout(limit):
-                    result = await agent.execute(task, context)
+                with tracer.start_as_current_span(f"agent {agent.card.id}"):
+                    async with asyncio.timeout(limit):
+                        result = await agent.execute(task, context)
             except TimeoutError:
                 return _failure(agent, "timed_out", f"did not finish within {limit:.1f}s", started)
             except AppError as exc:
@@ -214,8 +225,9 @@ class Orchestrator:
         if self.interpreter is None or result.status != "completed":
             return result
         try:
-            async with asyncio.timeout(max(0.0, ends_at - time.monotonic())):
-                interpreted = await self.interpreter.interpret(agent.card, task, result, key_label)
+            with tracer.start_as_current_span(f"interpret {agent.card.id}"):
+                async with asyncio.timeout(max(0.0, ends_at - time.monotonic())):
+                    interpreted = await self.interpreter.interpret(agent.card, task, result, key_label)
         except Exception as exc:  # the LLM is never a single point of failure
             log.warning("interpretation_failed", agent_id=agent.card.id, error=type(exc).__name__)
             note = LLMNote(used=False, detail=f"no interpretation: {type(exc).__name__}; rule-based summary")

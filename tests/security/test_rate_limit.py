@@ -125,7 +125,7 @@ async def test_dead_redis_does_not_hang_requests_and_fails_open(  # type: ignore
         redis_url=f"redis://127.0.0.1:{port}/0",
         redis_timeout_seconds=0.2,
         rate_limit="2/minute",
-        health_check_timeout_seconds=0.3,
+        health_check_timeout_seconds=0.6,
     )
     async for client in open_client(create_app(settings)):
         started = time.perf_counter()
@@ -138,11 +138,12 @@ async def test_dead_redis_does_not_hang_requests_and_fails_open(  # type: ignore
 
         started = time.perf_counter()
         health = await client.get("/api/v1/health")
-        assert time.perf_counter() - started < 1.0
+        assert time.perf_counter() - started < 1.5
         assert health.status_code == 200
         assert health.json()["status"] == "degraded"
         assert health.json()["checks"]["redis"]["status"] == "down"
-        assert (await client.get("/api/v1/health/ready")).status_code == 200
+        ready = await client.get("/api/v1/health/ready")
+        assert ready.status_code == 200, ready.text
 
 
 async def test_dead_redis_fails_closed_when_configured(make_settings, silent_server: int) -> None:  # type: ignore[no-untyped-def]

@@ -22,6 +22,8 @@ from app.agents.network.checks.tls import check_tls, trust_context
 from app.agents.network.checks.traceroute import check_traceroute
 from app.agents.network.models import CheckName, NetworkDiagnosticsInput
 from app.errors import InvalidTarget
+from app.observability.metrics import PROBE_LATENCY, PROBES
+from app.observability.tracing import tracer
 from app.security.target_policy import ResolvedTarget
 
 _CHECK_WORDS: dict[CheckName, re.Pattern[str]] = {
@@ -203,8 +205,21 @@ class NetworkDiagnosticsAgent:
             if "traceroute" in checks:
                 jobs["traceroute"] = check_traceroute(ip, host, timeout * 2, self._traceroutes)
         names = list(jobs)
-        results = await asyncio.gather(*jobs.values())
+        results = await asyncio.gather(*(_observed(name, job) for name, job in jobs.items()))
         return dict(zip(names, results, strict=True))
+
+
+async def _observed(check: str, job: Awaitable[CheckOutcome]) -> CheckOutcome:
+    """Probe metrics: count and time every check; its outcome is its worst finding."""
+    started = time.perf_counter()
+    with tracer.start_as_current_span(f"probe {check}"):
+        outcome = await job
+    worst = max((f.severity for f in outcome.findings), key=SEVERITY_RANK.__getitem__, default=Severity.INFO)
+    PROBES.labels(
+        check, "skipped" if isinstance(outcome.output, dict) and outcome.output.get("skipped") else worst
+    ).inc()
+    PROBE_LATENCY.labels(check).observe(time.perf_counter() - started)
+    return outcome
 
 
 def _target(spec: NetworkDiagnosticsInput, url: str | None, entities: Entities) -> str:

@@ -20,6 +20,8 @@ from app.agents.base import Agent, AgentContext, AgentResult, Finding, Interpret
 from app.agents.registry import AgentRegistry
 from app.bus.base import MessageBus
 from app.errors import AppError
+from app.observability.metrics import WORKFLOW_RUNS, WORKFLOW_STEP_LATENCY
+from app.observability.tracing import tracer
 from app.orchestration.workflows.models import (
     SUMMARY_STEP,
     StepDefinition,
@@ -167,7 +169,9 @@ class WorkflowExecutor:
                     state = run.states[step_id]
                     state.status, state.started_at = "running", utcnow().isoformat()
                     await self._save(run, "step_started", {"step": step_id, "agent": state.agent})
-                    active[asyncio.create_task(self._step(run, run.definition.step(step_id)))] = step_id
+                    active[asyncio.create_task(self._traced_step(run, run.definition.step(step_id)))] = (
+                        step_id
+                    )
                 if not active:
                     break
                 done, _ = await asyncio.wait(active, return_when=asyncio.FIRST_COMPLETED)
@@ -175,6 +179,9 @@ class WorkflowExecutor:
                     step_id = active.pop(task)
                     run.states[step_id] = task.result()
                     state = run.states[step_id]
+                    WORKFLOW_STEP_LATENCY.labels(run.definition.id, state.agent, state.status).observe(
+                        (state.duration_ms or 0) / 1000
+                    )
                     await self._save(
                         run,
                         f"step_{state.status}",
@@ -211,6 +218,14 @@ class WorkflowExecutor:
                 continue
             ready.append(step.id)
         return ready
+
+    async def _traced_step(self, run: RunContext, step: StepDefinition) -> StepState:
+        with tracer.start_as_current_span(f"workflow_step {step.id}") as span:
+            span.set_attribute("workflow.id", run.definition.id)
+            span.set_attribute("workflow.agent", step.agent)
+            state = await self._step(run, step)
+            span.set_attribute("workflow.step_status", state.status)
+            return state
 
     async def _step(self, run: RunContext, step: StepDefinition) -> StepState:
         state = run.states[step.id]
@@ -410,6 +425,7 @@ class WorkflowExecutor:
 
         await self.writer.submit(op)
         await self.events.publish(staged)
+        WORKFLOW_RUNS.labels(run.definition.id, status).inc()
         log.info(
             "workflow_finished", execution_id=run.execution_id, workflow=run.definition.id, status=status
         )
