@@ -18,6 +18,7 @@ from app.api.routes import (
     caller,
     executions,
     health,
+    openai_compat,
     orchestrate,
     run_control,
     usage,
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None, tracer_provider: TracerProvider
         workflows.router,
         audit.router,
         usage.router,
+        openai_compat.router,
     ):
         app.include_router(
             router,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -26,6 +26,7 @@ from app.security.target_policy import TargetPolicy
 
 log = structlog.get_logger("app.orchestrator")
 RunStatus = Literal["completed", "partial", "failed"]
+Progress = Callable[[str, dict[str, Any]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class TaskRequest:
     request_id: str | None = None
     key_label: str | None = None
     client_ip: str | None = None
+    progress: Progress | None = None  # told about routing and each finished agent, as they happen
 
 
 @dataclass
@@ -127,6 +129,16 @@ class Orchestrator:
         timeout = min(request.timeout_seconds or self.default_timeout, self.max_timeout)
         if self.recorder is not None:
             await self.recorder.started(execution_id, request, routing, warnings)
+        if request.progress is not None:
+            await request.progress(
+                "routed",
+                {
+                    "execution_id": execution_id,
+                    "agents": routing.agents,
+                    "reason": routing.reason,
+                    "confidence": routing.confidence,
+                },
+            )
         try:
             results = await self.coordinate_agents(
                 agents,
@@ -137,6 +149,7 @@ class Orchestrator:
                 request_id=request.request_id,
                 key_label=request.key_label,
                 execution_id=execution_id,
+                progress=request.progress,
             )
         except AppError as exc:
             if self.recorder is not None:
@@ -179,6 +192,7 @@ class Orchestrator:
         request_id: str | None = None,
         key_label: str | None = None,
         execution_id: str | None = None,
+        progress: Progress | None = None,
     ) -> list[AgentResult]:
         """Run agents concurrently. A failing or slow agent becomes a failed or timed-out result,
         never an exception; a client error (a refused target, say) is raised for the request."""
@@ -211,7 +225,13 @@ class Orchestrator:
                 return _failure(agent, "failed", f"{type(exc).__name__}: {exc}"[:500], started)
             return await self._interpret(agent, task, result, ends_at, key_label)
 
-        outcomes = await asyncio.gather(*(run_one(agent) for agent in agents), return_exceptions=True)
+        async def reported(agent: Agent) -> AgentResult:
+            result = await run_one(agent)
+            if progress is not None:
+                await progress("agent_finished", result.model_dump(mode="json"))
+            return result
+
+        outcomes = await asyncio.gather(*(reported(agent) for agent in agents), return_exceptions=True)
         for outcome in outcomes:
             if isinstance(outcome, BaseException):
                 raise outcome

@@ -1,40 +1,61 @@
-"""`POST /api/v1/orchestrate`: route a task to agents, run them, return what they found."""
+"""`POST /api/v1/orchestrate`: route a task to agents, run them, return what they found.
+With `Accept: text/event-stream` the same call streams progress as Server-Sent Events."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import AsyncIterator
+
 from fastapi import APIRouter, Request
+from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from app.api import API_PREFIX
 from app.api.deps import CallerDep, ContainerDep
+from app.api.report import run_with_progress
 from app.api.schemas import (
     OrchestrateRequest,
     OrchestrateResponse,
     RoutingOut,
     error_responses,
 )
-from app.orchestration.orchestrator import TaskRequest
+from app.errors import error_envelope
+from app.orchestration.orchestrator import Orchestration, Orchestrator, TaskRequest
 
 router = APIRouter(prefix=API_PREFIX, tags=["orchestration"])
 
 
-@router.post("/orchestrate", response_model=OrchestrateResponse, responses=error_responses(403))
+@router.post(
+    "/orchestrate",
+    response_model=OrchestrateResponse,
+    responses={
+        **error_responses(403),
+        200: {
+            "content": {"text/event-stream": {}},
+            "description": "JSON, or SSE with Accept: text/event-stream",
+        },
+    },
+)
 async def orchestrate(
     body: OrchestrateRequest, request: Request, container: ContainerDep, caller: CallerDep
-) -> OrchestrateResponse:
+) -> OrchestrateResponse | EventSourceResponse:
     request_id = getattr(request.state, "request_id", None)
-    run = await container.orchestrator.run(
-        TaskRequest(
-            task=body.task,
-            context=body.context,
-            agent_id=body.agent_id,
-            agents=body.agents,
-            timeout_seconds=body.timeout_seconds,
-            dry_run=body.dry_run,
-            request_id=request_id,
-            key_label=caller.key_label,
-            client_ip=caller.client_ip,
-        )
+    task = TaskRequest(
+        task=body.task,
+        context=body.context,
+        agent_id=body.agent_id,
+        agents=body.agents,
+        timeout_seconds=body.timeout_seconds,
+        dry_run=body.dry_run,
+        request_id=request_id,
+        key_label=caller.key_label,
+        client_ip=caller.client_ip,
     )
+    if "text/event-stream" in request.headers.get("accept", ""):
+        return EventSourceResponse(_events(container.orchestrator, task, request_id), ping=15)
+    return response_for(await container.orchestrator.run(task), request_id)
+
+
+def response_for(run: Orchestration, request_id: str | None) -> OrchestrateResponse:
     return OrchestrateResponse(
         execution_id=run.execution_id,
         status=run.status,
@@ -52,3 +73,17 @@ async def orchestrate(
         warnings=run.warnings,
         dry_run=run.dry_run,
     )
+
+
+async def _events(
+    orchestrator: Orchestrator, task: TaskRequest, request_id: str | None
+) -> AsyncIterator[ServerSentEvent]:
+    """`routed`, one `agent_finished` per agent, then `result` (the JSON answer) or `error`."""
+    async for kind, data in run_with_progress(orchestrator, task):
+        if kind == "done":
+            yield ServerSentEvent(data=response_for(data, request_id).model_dump_json(), event="result")
+        elif kind == "error":
+            envelope = error_envelope(data.code, data.message, data.details, request_id)
+            yield ServerSentEvent(data=json.dumps(envelope, default=str), event="error")
+        else:
+            yield ServerSentEvent(data=json.dumps(data, default=str), event=kind)
