@@ -78,3 +78,26 @@ def test_dashboard_is_grafana_json_with_prometheus_targets() -> None:
         assert panel["targets"] and all(t["expr"] for t in panel["targets"])
     ids = [panel["id"] for panel in dashboard["panels"]]
     assert len(ids) == len(set(ids))
+
+
+K8S = sorted((DEPLOY / "k8s").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("manifest", K8S, ids=[m.name for m in K8S])
+def test_kubernetes_manifests_pass_the_schema_check(manifest: Path) -> None:
+    import sys
+
+    validator = Path(sys.executable).parent / "kubernetes-validate"
+    result = subprocess.run([str(validator), "--strict", str(manifest)],  # noqa: S603
+                            capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+async def test_our_own_manifests_pass_our_own_audit() -> None:
+    from app.agents.infrastructure.config_audit import audit_config
+
+    text = "\n---\n".join(m.read_text() for m in K8S)
+    kind, findings = audit_config(text)
+    assert kind == "kubernetes"
+    assert [f for f in findings if f.severity != "info"] == []
+    assert {"hpa.yaml", "deployment.yaml", "service.yaml", "pdb.yaml"} <= {m.name for m in K8S}
