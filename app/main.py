@@ -92,7 +92,7 @@ def create_app(settings: Settings | None = None, tracer_provider: TracerProvider
         app.include_router(
             router,
             dependencies=[Depends(enforce_rate_limit)],
-            responses=error_responses(401, 413, 422, 429, 500, 503),
+            responses=error_responses(400, 401, 413, 422, 429, 500, 503),
         )
 
     # Added innermost first: the request context wraps everything, the error boundary sits

@@ -23,6 +23,7 @@ HASHED_KEY = "hashed-secret-key-5678"
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
+_real_sendto = socket.socket.sendto
 
 
 def _is_loopback(address: Any) -> bool:
@@ -49,14 +50,24 @@ def _guarded_connect_ex(self: socket.socket, address: Any) -> int:
     return _real_connect_ex(self, address)
 
 
+def _guarded_sendto(self: socket.socket, data: Any, *args: Any) -> int:
+    address = args[-1]
+    if not _is_loopback(address):
+        raise ConnectionRefusedError(f"tests may only send to loopback, not {address!r}")
+    return _real_sendto(self, data, *args)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _loopback_only() -> Iterator[None]:
-    """Like pydantic-ai's conftest: no test reaches beyond 127.0.0.1 / ::1."""
+    """Like pydantic-ai's conftest: no test reaches beyond 127.0.0.1 / ::1 (TCP connects, and
+    UDP/ICMP datagrams such as DNS queries and pings)."""
     socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
     socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+    socket.socket.sendto = _guarded_sendto  # type: ignore[method-assign]
     yield
     socket.socket.connect = _real_connect  # type: ignore[method-assign]
     socket.socket.connect_ex = _real_connect_ex  # type: ignore[method-assign]
+    socket.socket.sendto = _real_sendto  # type: ignore[method-assign]
 
 
 @pytest.fixture(autouse=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
@@ -72,6 +73,10 @@ async def http_error_handler(request: Request, exc: Exception) -> ErrorResponse:
         message = f"No route matches {request.method} {request.url.path}."
     elif status == 405:
         message = f"{request.method} is not allowed on {request.url.path}."
+        allowed = allowed_methods(request)
+        if allowed:
+            headers = {**(exc.headers or {}), "Allow": ", ".join(allowed)}
+            return error_response(request, status, code, message, None, headers)
     elif isinstance(exc.detail, str) and exc.detail:
         message = exc.detail
     else:
@@ -101,6 +106,27 @@ async def validation_error_handler(request: Request, exc: Exception) -> ErrorRes
 
 async def unhandled_error_handler(request: Request, exc: Exception) -> ErrorResponse:
     return error_response(request, 500, AppError.code, AppError.message)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method of every route whose template matches the path (Starlette reports only the
+    first route it finds, so GET and POST on one path would answer `Allow: GET`)."""
+    table: list[tuple[re.Pattern[str], set[str]]] | None = getattr(request.app.state, "method_table", None)
+    if table is None:
+        table = []
+        for path, operations in request.app.openapi().get("paths", {}).items():
+            pattern = re.compile(
+                "^"
+                + re.sub(r"\{[^}]+\}", "[^/]+", re.escape(path).replace(r"\{", "{").replace(r"\}", "}"))
+                + "$"
+            )
+            table.append((pattern, {method.upper() for method in operations}))
+        request.app.state.method_table = table
+    found: set[str] = set()
+    for pattern, methods in table:
+        if pattern.match(request.url.path):
+            found |= methods
+    return sorted(found)
 
 
 def register_error_handlers(app: FastAPI) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -58,6 +58,7 @@ _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 class OrchestrateRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
+        strict=True,  # "true" is not a boolean, "5" is not a number
         json_schema_extra={
             "examples": [
                 {
@@ -70,8 +71,10 @@ class OrchestrateRequest(BaseModel):
 
     task: str = Field(min_length=1, max_length=8000, description="What to find out, in plain words.")
     context: dict[str, Any] = Field(default_factory=dict, description="Structured input for the agents.")
-    agent_id: str | None = Field(default=None, max_length=64, description="Run this agent, skip routing.")
-    agents: list[str] | None = Field(
+    agent_id: str | None = Field(
+        default=None, pattern=r"^[a-z][a-z0-9_]{1,63}$", description="Run this agent, skip routing."
+    )
+    agents: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,63}$")]] | None = Field(
         default=None, min_length=1, max_length=16, description="Coordinate exactly these agents."
     )
     timeout_seconds: float | None = Field(default=None, gt=0, le=3600)

@@ -10,6 +10,7 @@ import asyncio
 import ipaddress
 import re
 import socket
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -62,6 +63,9 @@ def normalise_hostname(text: str) -> str:
     host = text.strip().rstrip(".").lower()
     if not host or len(host) > 253:
         raise InvalidTarget("A host name is 1 to 253 characters.")
+    if any(unicodedata.category(char) in ("Cc", "Cf", "Zs", "Zl", "Zp") for char in host):
+        # IDNA would silently drop zero-width characters: refuse what the user cannot see.
+        raise InvalidTarget(f"{text[:80]!r} contains invisible or control characters.")
     try:
         host = host.encode("idna").decode("ascii")
     except UnicodeError:

@@ -30,6 +30,15 @@ class InvalidCursor(AppError):
     message = "The cursor is not one this service issued; start again without it."
 
 
+ISO_TIME = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$"
+
+
+class InvalidTime(AppError):
+    code = "validation_error"
+    status = 422
+    message = "The time is not valid ISO 8601."
+
+
 class ExecutionPage(BaseModel):
     executions: list[ExecutionRecord]
     next_cursor: str | None
@@ -42,11 +51,11 @@ async def list_executions(
     status: StatusFilter | None = None,
     kind: KindFilter | None = None,
     agent: Annotated[str | None, Query(max_length=64, pattern=r"^[a-z][a-z0-9_]*$")] = None,
-    since: dt.datetime | None = None,
-    until: dt.datetime | None = None,
+    since: Annotated[str | None, Query(pattern=ISO_TIME, description="ISO 8601 time")] = None,
+    until: Annotated[str | None, Query(pattern=ISO_TIME, description="ISO 8601 time")] = None,
     owner: Annotated[str | None, Query(max_length=64, description="Admins only: one key's runs.")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    cursor: Annotated[str | None, Query(max_length=512, pattern=r"^[A-Za-z0-9_-]+$")] = None,
 ) -> ExecutionPage:
     scope = owner if caller.admin else caller.key_label
     filters = ExecutionFilter(
@@ -54,8 +63,8 @@ async def list_executions(
         status=status,
         kind=kind,
         agent=agent,
-        since=_aware(since),
-        until=_aware(until),
+        since=_parse_time(since),
+        until=_parse_time(until),
     )
     try:
         records, next_cursor = await container.executions.page(filters, limit=limit, cursor=cursor)
@@ -87,7 +96,11 @@ async def get_execution(execution_id: str, caller: CallerDep, container: Contain
     return record
 
 
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
+def _parse_time(value: str | None) -> dt.datetime | None:
     if value is None:
         return None
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidTime(f"{value[:40]!r} is not a valid ISO 8601 time.") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)

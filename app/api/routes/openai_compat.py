@@ -37,7 +37,7 @@ class ChatMessage(BaseModel):
 
 
 class ChatRequest(BaseModel):
-    model_config = ConfigDict(extra="allow")  # temperature, top_p... are accepted and ignored
+    model_config = ConfigDict(extra="allow", strict=True)  # temperature, top_p... are accepted and ignored
 
     model: str = Field(default=ORCHESTRATOR_MODEL, max_length=100)
     messages: list[ChatMessage] = Field(min_length=1, max_length=200)

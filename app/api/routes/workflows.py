@@ -34,6 +34,7 @@ class WorkflowList(BaseModel):
 class RunWorkflow(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
+        strict=True,
         json_schema_extra={
             "examples": [
                 {"workflow_id": "network_diagnostics_workflow", "input_data": {"target": "example.com"}}

@@ -9,10 +9,35 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, meta, nodes
+from jinja2 import StrictUndefined, TemplateError, Undefined, meta, nodes
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-_ENV = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+MAX_EXPONENT = 64
+MAX_REPEAT = 100_000
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """Jinja2's immutable sandbox, with `**` and `*` bounded so a template cannot burn CPU or
+    memory (`10 ** 10 ** 10`, `"x" * 10 ** 9`)."""
+
+    intercepted_binops = frozenset({"**", "*"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, int | float) and abs(right) > MAX_EXPONENT:
+            raise SecurityError(f"exponents above {MAX_EXPONENT} are not allowed")
+        if operator == "*":
+            for seq, count in ((left, right), (right, left)):
+                if (
+                    isinstance(seq, str | list | tuple)
+                    and isinstance(count, int)
+                    and len(seq) * count > MAX_REPEAT
+                ):
+                    raise SecurityError(f"repetitions beyond {MAX_REPEAT} items are not allowed")
+        return super().call_binop(context, operator, left, right)
+
+
+_ENV = _Sandbox(undefined=StrictUndefined, autoescape=False)
 _SINGLE = re.compile(r"^\s*\{\{(.*)\}\}\s*$", re.S)
 ALLOWED_NAMES = frozenset({"input", "steps", "item"})
 
@@ -71,9 +96,13 @@ def render(value: Any, context: dict[str, Any]) -> Any:
 
 def evaluate(expression: str, context: dict[str, Any]) -> Any:
     try:
-        return _ENV.compile_expression(expression, undefined_to_none=False)(**context)
-    except TemplateError as exc:
-        raise TemplateProblem(f"{expression[:80]!r}: {exc}") from None
+        value = _ENV.compile_expression(expression, undefined_to_none=False)(**context)
+    except Exception as exc:  # syntax, sandbox refusals, and any error the expression raises
+        raise TemplateProblem(f"{expression[:80]!r}: {type(exc).__name__}: {exc}") from None
+    if isinstance(value, Undefined):
+        # A missing value (or an attribute the sandbox refuses) must fail, not flow on silently.
+        raise TemplateProblem(f"{expression[:80]!r} is undefined: {value._undefined_hint or 'no such value'}")
+    return value
 
 
 def _render_string(template: str, context: dict[str, Any]) -> Any:
@@ -84,5 +113,5 @@ def _render_string(template: str, context: dict[str, Any]) -> Any:
         return evaluate(single.group(1).strip(), context)
     try:
         return _ENV.from_string(template).render(**context)
-    except TemplateError as exc:
-        raise TemplateProblem(f"{template[:80]!r}: {exc}") from None
+    except Exception as exc:  # syntax, sandbox refusals, and any error the template raises
+        raise TemplateProblem(f"{template[:80]!r}: {type(exc).__name__}: {exc}") from None
