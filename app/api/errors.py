@@ -8,15 +8,19 @@ from http import HTTPStatus
 from typing import Any
 
 import orjson
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.errors import AppError, error_envelope
 from app.observability.tracing import current_trace_id
 
+log = structlog.get_logger("app.errors")
 _HTTP_CODES = {
     400: "bad_request",
     401: "unauthorized",
@@ -104,6 +108,18 @@ async def validation_error_handler(request: Request, exc: Exception) -> ErrorRes
     )
 
 
+async def database_error_handler(request: Request, exc: Exception) -> ErrorResponse:
+    """The database failing is a dependency outage: 503 to retry, not a 500 bug."""
+    log.warning("database_unavailable", error=type(exc).__name__, path=request.url.path)
+    return error_response(
+        request,
+        503,
+        "database_unavailable",
+        "The database is unavailable; retry shortly.",
+        headers={"Retry-After": "5"},
+    )
+
+
 async def unhandled_error_handler(request: Request, exc: Exception) -> ErrorResponse:
     return error_response(request, 500, AppError.code, AppError.message)
 
@@ -133,5 +149,9 @@ def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, app_error_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_exception_handler(DBAPIError, database_error_handler)
+    app.add_exception_handler(SQLAlchemyTimeoutError, database_error_handler)
+    # asyncpg's refused or reset connections surface unwrapped from the pool.
+    app.add_exception_handler(ConnectionError, database_error_handler)
     # Backstop for errors raised outside the error-boundary middleware.
     app.add_exception_handler(Exception, unhandled_error_handler)

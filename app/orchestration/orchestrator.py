@@ -70,6 +70,9 @@ class RunRecorder(Protocol):
 
     async def failed(self, execution_id: str, request: TaskRequest, error: AppError) -> None: ...
 
+    def abandon(self, execution_id: str) -> None:
+        """The run ended without an outcome (cancelled): its lease will mark it interrupted."""
+
 
 class Orchestrator:
     def __init__(
@@ -154,6 +157,10 @@ class Orchestrator:
         except AppError as exc:
             if self.recorder is not None:
                 await self.recorder.failed(execution_id, request, exc)
+            raise
+        except BaseException:
+            if self.recorder is not None:
+                self.recorder.abandon(execution_id)
             raise
         status = overall_status(results)
         ORCHESTRATIONS.labels(routing.strategy, status).inc()

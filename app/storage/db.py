@@ -18,7 +18,7 @@ SQLITE_PRAGMAS = (
 
 
 class Database:
-    def __init__(self, url: str, *, connect_timeout: float = 5.0) -> None:
+    def __init__(self, url: str, *, connect_timeout: float = 3.0) -> None:
         parsed = make_url(url)
         self.dialect = parsed.get_backend_name()
         kwargs: dict[str, Any] = {"pool_pre_ping": True}
@@ -32,6 +32,7 @@ class Database:
                 pool_size=10,
                 max_overflow=20,
                 pool_timeout=connect_timeout,
+                pool_recycle=300,
                 connect_args={"timeout": connect_timeout, "command_timeout": 30},
             )
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)

@@ -3,6 +3,7 @@ then its outcome with LLM usage and audit entries, in one group-committed transa
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +36,8 @@ class ExecutionRecorder:
         self.writer = writer
         self.redactor = redactor
         self.events = events
+        # Start writes still committing, with their staged events, by execution id.
+        self._starting: dict[str, tuple[asyncio.Future[None], list[EventRow]]] = {}
         self.instance_id = instance_id
         self.lease_seconds = lease_seconds
 
@@ -97,7 +100,19 @@ class ExecutionRecorder:
             ]
             await append_in(session, *events)
 
-        await self.writer.submit(op)
+        # Queued, not awaited: the agents run while it commits. The outcome waits for it (ops
+        # commit in order, so the answer is only sent once both rows are durable).
+        self._starting[execution_id] = (self.writer.enqueue(op), staged)
+
+    def abandon(self, execution_id: str) -> None:
+        self._starting.pop(execution_id, None)
+
+    async def _started_committed(self, execution_id: str) -> None:
+        pending = self._starting.pop(execution_id, None)
+        if pending is None:
+            return
+        future, staged = pending
+        await asyncio.shield(future)
         await self.events.publish(staged)
 
     async def finished(self, execution_id: str, request: TaskRequest, run: Orchestration) -> None:
@@ -167,6 +182,7 @@ class ExecutionRecorder:
         events: list[AuditEvent],
         progress: list[tuple[str, dict[str, Any]]],
     ) -> None:
+        await self._started_committed(execution_id)
         row = {
             "id": execution_id,
             **values,

@@ -46,15 +46,20 @@ class GroupCommitWriter:
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="group-commit-writer")
 
-    async def submit(self, op: WriteOp) -> None:
-        """Queue `op` and return once the transaction holding it has committed."""
+    def enqueue(self, op: WriteOp) -> asyncio.Future[None]:
+        """Queue `op` without waiting; the future completes when its transaction commits. Ops
+        commit in the order they were queued."""
         if self._closed:
             raise WriterClosed("the writer is closed")
         if self._task is None:
             self.start()
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        await self._queue.put((op, future))
-        await asyncio.shield(future)
+        self._queue.put_nowait((op, future))
+        return future
+
+    async def submit(self, op: WriteOp) -> None:
+        """Queue `op` and return once the transaction holding it has committed."""
+        await asyncio.shield(self.enqueue(op))
 
     async def close(self) -> None:
         """Finish every queued write, then stop."""

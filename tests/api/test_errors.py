@@ -134,3 +134,21 @@ async def test_stack_trace_is_logged_server_side_without_frame_locals(
     assert exception["exc_type"] == "RuntimeError"
     assert exception["frames"] and all("locals" not in frame for frame in exception["frames"])
     assert PLAIN_KEY not in json.dumps(errors)
+
+
+async def test_405_allow_header_lists_every_method_of_the_path(client: httpx.AsyncClient) -> None:
+    response = await client.request("PUT", "/api/v1/workflows", headers=AUTH)
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, POST"
+
+
+async def test_lax_coercion_is_refused(client: httpx.AsyncClient) -> None:
+    for body in (
+        {"task": "ping 10.0.0.1", "dry_run": "true"},
+        {"task": "ping 10.0.0.1", "timeout_seconds": "5"},
+        {"task": "x", "agent_id": ""},
+    ):
+        response = await client.post("/api/v1/orchestrate", json=body, headers=AUTH)
+        assert response.status_code == 422, body
+    bad_time = await client.get("/api/v1/executions?until=1700000000", headers=AUTH)
+    assert bad_time.status_code == 422

@@ -120,7 +120,9 @@ async def test_hostile_json_bodies_get_4xx_not_5xx(client) -> None:  # type: ign
     bodies = [
         b"[" * 200_000 + b"]" * 200_000,  # deep nesting
         b'{"task": "' + b"x" * 500_000 + b'"}',  # long string
-        json.dumps({"task": "ping 10.0.0.1", "context": {"a" * 10: [[[[[[{}]]]]]] * 1000}, "dry_run": 1}).encode(),
+        json.dumps(
+            {"task": "ping 10.0.0.1", "context": {"a" * 10: [[[[[[{}]]]]]] * 1000}, "dry_run": 1}
+        ).encode(),
         b'{"task": "\xff\xfe bad utf-8"}',
         b'{"task": 5}',
         b"not json at all",

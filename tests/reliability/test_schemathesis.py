@@ -25,6 +25,9 @@ def test_the_api_holds_up_to_schemathesis(tmp_path: Path) -> None:
                 # Semantic rules the schema cannot state (a workflow's own inputs, registered agent
                 # ids, a conversation needing a user message) make some schema-valid requests 422.
                 "--exclude-checks", "positive_data_acceptance",
+                # The coverage phase trips an internal error of hypothesis' lambda-source parser
+                # ("AST constructor recursion depth mismatch") on this Python, intermittently.
+                "--phases", "examples,fuzzing,stateful",
                 "--max-examples", "15", "--seed", "1", "--workers", "2",
             ],
             capture_output=True, text=True, timeout=600, check=False, cwd=tmp_path,
