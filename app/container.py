@@ -101,15 +101,13 @@ class Container:
             bus=bus,
         )
         workflows = WorkflowExecutor(
-            registry,
-            policy,
+            orchestrator,
             writer,
             events,
             redactor,
             instance_id=instance_id,
             lease_seconds=settings.lease_seconds,
             max_steps=settings.workflow_max_steps,
-            interpreter=interpreter,
         )
         workflows.definitions = shipped_definitions(
             {a.card.id for a in registry.list()}, settings.workflow_max_steps

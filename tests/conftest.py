@@ -219,3 +219,17 @@ def ollama_script() -> Script:
 def ollama_url(ollama_script: Script) -> Iterator[str]:
     with serve(ollama_app(ollama_script)) as url:
         yield url
+
+
+@pytest.fixture
+async def listener() -> AsyncIterator[int]:
+    """A TCP port on 127.0.0.1 that accepts connections (and closes them at once)."""
+    import asyncio
+
+    async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.close()
+
+    server = await asyncio.start_server(accept, "127.0.0.1", 0)
+    yield server.sockets[0].getsockname()[1]
+    server.close()
+    await server.wait_closed()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import httpx
@@ -19,17 +18,6 @@ async def loopback_client(make_settings) -> AsyncIterator[httpx.AsyncClient]:  #
     app = create_app(make_settings(network_allow_targets=["127.0.0.0/8", "localhost"]))
     async for client in open_client(app):
         yield client
-
-
-@pytest.fixture
-async def listener() -> AsyncIterator[int]:
-    async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writer.close()
-
-    server = await asyncio.start_server(accept, "127.0.0.1", 0)
-    yield server.sockets[0].getsockname()[1]
-    server.close()
-    await server.wait_closed()
 
 
 async def test_list_and_get_agents(client: httpx.AsyncClient) -> None:

@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import socket
-from collections.abc import AsyncIterator
 
 import httpx
-import pytest
 
 from app.main import create_app
 from tests.conftest import PLAIN_KEY, open_client
 from tests.llm.standins import ANSWER, Script
 
 AUTH = {"X-API-Key": PLAIN_KEY}
-
-
-@pytest.fixture
-async def listener() -> AsyncIterator[int]:
-    async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writer.close()
-
-    server = await asyncio.start_server(accept, "127.0.0.1", 0)
-    yield server.sockets[0].getsockname()[1]
-    server.close()
-    await server.wait_closed()
 
 
 def task(port: int) -> dict[str, object]:

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-
-import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from app.main import create_app
@@ -24,17 +20,6 @@ def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
 
 def value(data: dict[tuple[str, tuple[tuple[str, str], ...]], float], name: str, **labels: str) -> float:
     return data.get((name, tuple(sorted(labels.items()))), 0.0)
-
-
-@pytest.fixture
-async def listener() -> AsyncIterator[int]:
-    async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writer.close()
-
-    server = await asyncio.start_server(accept, "127.0.0.1", 0)
-    yield server.sockets[0].getsockname()[1]
-    server.close()
-    await server.wait_closed()
 
 
 async def test_metric_families_count_real_requests(make_settings, listener: int) -> None:  # type: ignore[no-untyped-def]

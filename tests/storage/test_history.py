@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator
 
 import httpx
-import pytest
 from sqlalchemy import select, update
 
 from app.main import create_app
@@ -17,17 +15,6 @@ from tests.conftest import HASHED_KEY, PLAIN_KEY, open_client
 
 OPS = {"X-API-Key": PLAIN_KEY}
 BOT = {"X-API-Key": HASHED_KEY}
-
-
-@pytest.fixture
-async def listener() -> AsyncIterator[int]:
-    async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writer.close()
-
-    server = await asyncio.start_server(accept, "127.0.0.1", 0)
-    yield server.sockets[0].getsockname()[1]
-    server.close()
-    await server.wait_closed()
 
 
 def settings_for(make_settings, **extra):  # type: ignore[no-untyped-def]

@@ -16,12 +16,12 @@ from pydantic import ValidationError
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.agents.base import Agent, AgentContext, AgentResult, Finding, Interpreter, Severity
-from app.agents.registry import AgentRegistry
+from app.agents.base import Agent, AgentResult, Finding, Severity
 from app.bus.base import MessageBus
 from app.errors import AppError
 from app.observability.metrics import WORKFLOW_RUNS, WORKFLOW_STEP_LATENCY
 from app.observability.tracing import tracer
+from app.orchestration.orchestrator import Orchestrator
 from app.orchestration.workflows.models import (
     SUMMARY_STEP,
     StepDefinition,
@@ -38,7 +38,6 @@ from app.orchestration.workflows.state import (
 from app.orchestration.workflows.summary import SUMMARY_CARD, summarise
 from app.orchestration.workflows.templates import TemplateProblem, evaluate, render
 from app.security.redaction import SecretRedactor
-from app.security.target_policy import TargetPolicy
 from app.storage.audit import AuditEvent, append_in
 from app.storage.events import TERMINAL, EventLog
 from app.storage.models import EventRow, ExecutionRow, utcnow
@@ -52,8 +51,7 @@ MAX_FOR_EACH = 100
 class WorkflowExecutor:
     def __init__(
         self,
-        registry: AgentRegistry,
-        policy: TargetPolicy,
+        orchestrator: Orchestrator,
         writer: GroupCommitWriter,
         events: EventLog,
         redactor: SecretRedactor,
@@ -61,17 +59,15 @@ class WorkflowExecutor:
         instance_id: str,
         lease_seconds: float,
         max_steps: int,
-        interpreter: Interpreter | None = None,
     ) -> None:
-        self.registry = registry
-        self.policy = policy
+        self.orchestrator = orchestrator
+        self.registry = orchestrator.registry
         self.writer = writer
         self.events = events
         self.redactor = redactor
         self.instance_id = instance_id
         self.lease_seconds = lease_seconds
         self.max_steps = max_steps
-        self.interpreter = interpreter
         self.definitions: dict[str, WorkflowDefinition] = {}
         self.running: dict[str, asyncio.Task[str]] = {}
 
@@ -276,43 +272,18 @@ class WorkflowExecutor:
     async def _execute(
         self, run: RunContext, agent: Agent, task: str, model: Any, timeout: float
     ) -> AgentResult:
-        context = AgentContext(
-            input=model,
-            target_policy=self.policy,
+        """One agent call, with the orchestrator's timeout, failure and interpretation handling."""
+        results = await self.orchestrator.coordinate_agents(
+            [agent],
+            task,
+            {agent.card.id: model},
+            per_agent_timeout=timeout,
+            deadline=timeout,
             request_id=run.request_id,
             key_label=run.owner,
-            deadline=time.monotonic() + timeout,
+            execution_id=run.execution_id,
         )
-        started = time.perf_counter()
-        try:
-            async with asyncio.timeout(timeout):
-                result = await agent.execute(task, context)
-        except TimeoutError:
-            return AgentResult(
-                agent_id=agent.card.id,
-                status="timed_out",
-                summary=f"timed out after {timeout:g}s",
-                error=f"did not finish within {timeout:g}s",
-                duration_ms=_ms(started),
-            )
-        except AppError:
-            raise
-        except Exception as exc:  # an agent's bug fails its step, not the run
-            log.exception("workflow_agent_failed", agent_id=agent.card.id)
-            return AgentResult(
-                agent_id=agent.card.id,
-                status="failed",
-                summary=f"{type(exc).__name__}",
-                error=f"{type(exc).__name__}: {exc}"[:500],
-                duration_ms=_ms(started),
-            )
-        if self.interpreter is not None and result.status == "completed":
-            try:
-                interpreted = await self.interpreter.interpret(agent.card, task, result, run.owner)
-                result = interpreted or result
-            except Exception as exc:  # the rule-based result stands
-                log.warning("interpretation_failed", error=type(exc).__name__)
-        return result
+        return results[0]
 
     async def _for_each(self, run: RunContext, step: StepDefinition, context: dict[str, Any]) -> AgentResult:
         items = evaluate(step.for_each or "", context)
@@ -352,10 +323,11 @@ class WorkflowExecutor:
 
     async def _summary(self, run: RunContext, step: StepDefinition, task: Any) -> AgentResult:
         result = summarise([run.states[d] for d in step.depends_on])
-        if self.interpreter is None:
+        interpreter = self.orchestrator.interpreter
+        if interpreter is None:
             return result
         try:
-            return await self.interpreter.interpret(SUMMARY_CARD, str(task), result, run.owner) or result
+            return await interpreter.interpret(SUMMARY_CARD, str(task), result, run.owner) or result
         except Exception as exc:  # the rule-based summary stands
             log.warning("interpretation_failed", error=type(exc).__name__)
             return result
