@@ -7,7 +7,7 @@ PORT ?= 8000
 # The local development key named in the README; never use it outside your own machine.
 DEV_API_KEYS ?= dev:dev-local-key
 
-.PHONY: run test lint typecheck check clean
+.PHONY: run test reliability lint typecheck check clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The fuzz, load, fault and shutdown suites alone (`make test` and CI run them with the rest).
+reliability: $(VENV)/.installed
+	$(BIN)/python -m pytest tests/reliability $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check app tests bench

@@ -78,7 +78,7 @@ class Container:
         )
         llm = build_manager(settings)
         instance_id = uuid.uuid4().hex
-        writer = GroupCommitWriter(database.sessions)
+        writer = GroupCommitWriter(database)
         executions = ExecutionStore(database.sessions)
         events = EventLog(writer, database.sessions, bus)
         redactor = SecretRedactor(settings.secret_values)

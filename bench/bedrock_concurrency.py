@@ -3,7 +3,9 @@ against a local stand-in that takes 1 s per call.
 
 Run: `.venv/bin/python bench/bedrock_concurrency.py [--requests 200] [--delay 1.0]`.
 Each request runs the network agent (one TCP port on loopback) and then one Bedrock call.
-Prints wall time, latency percentiles and the process's peak RSS.
+The stand-in runs in its own process, as Bedrock would be elsewhere (`--standin-thread` puts it
+in the service's process, competing for its interpreter). Prints wall time, latency
+percentiles and the process's peak RSS.
 """
 
 from __future__ import annotations
@@ -11,10 +13,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import resource
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -28,14 +34,42 @@ from app.settings import Settings  # noqa: E402
 from tests.llm.standins import Script, bedrock_app, serve  # noqa: E402
 
 
-async def run(requests: int, delay: float) -> None:
+@contextmanager
+def standin_process(delay: float) -> Iterator[str]:
+    """The Bedrock stand-in under uvicorn in a child process; yields its base URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    code = (
+        "import uvicorn\nfrom tests.llm.standins import Script, bedrock_app\n"
+        f"uvicorn.run(bedrock_app(Script(delay={delay!r})), host='127.0.0.1', port={port}, "
+        "log_level='warning', lifespan='off', backlog=4096)\n"
+    )
+    process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT)  # noqa: S603
+    try:
+        for _ in range(200):
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                time.sleep(0.05)
+        else:
+            raise RuntimeError("the Bedrock stand-in did not start")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+async def run(requests: int, delay: float, in_thread: bool) -> None:
     async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         writer.close()
 
     listener = await asyncio.start_server(accept, "127.0.0.1", 0, backlog=4096)
     port = listener.sockets[0].getsockname()[1]
     script = Script(delay=delay)
-    with serve(bedrock_app(script)) as url, tempfile.TemporaryDirectory() as data:
+    standin = serve(bedrock_app(script)) if in_thread else standin_process(delay)
+    with standin as url, tempfile.TemporaryDirectory() as data:
         settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
             api_keys=["bench:bench-key-123"],
@@ -73,20 +107,20 @@ async def run(requests: int, delay: float) -> None:
     interpreted = sum(1 for _, b in outcomes if b["results"][0]["summary_source"] == "llm")  # type: ignore[index]
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{requests} concurrent orchestrations, Bedrock stand-in answering in {delay:g} s")
-    print(
-        f"wall time {wall:.2f} s; interpreted by Bedrock: {interpreted}/{requests}; calls seen: {len(script.calls)}"
-    )
+    where = "in the service's process" if in_thread else "in its own process"
+    print(f"wall time {wall:.2f} s; interpreted by Bedrock: {interpreted}/{requests}; stand-in {where}")
     print(f"latency  min {latencies[0]:.2f}  median {statistics.median(latencies):.2f}  "
           f"p99 {latencies[int(len(latencies) * 0.99) - 1]:.2f}  max {latencies[-1]:.2f} s")  # fmt: skip
-    print(f"peak RSS of the process (app, stand-in and client together): {rss_mb:.0f} MiB")
+    print(f"peak RSS of the service's process (app and client): {rss_mb:.0f} MiB")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--delay", type=float, default=1.0)
+    parser.add_argument("--standin-thread", action="store_true", help="serve the stand-in in this process")
     args = parser.parse_args()
-    asyncio.run(run(args.requests, args.delay))
+    asyncio.run(run(args.requests, args.delay, args.standin_thread))
 
 
 if __name__ == "__main__":

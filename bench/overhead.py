@@ -2,13 +2,16 @@
 
 Run: `.venv/bin/python bench/overhead.py [--seconds 10] [--connections 32]` (needs `wrk`).
 Both run on one uvicorn worker on loopback, loaded in the same run by wrk. The full path has
-auth, rate limit, logging, metrics, routing, the log_analysis agent on a few inline lines, and
-persistence on SQLite. Prints requests/s of each, the ratio, and p50/p99.
+auth, rate limit, logging (INFO, the default: one access line per request), metrics, routing,
+the log_analysis agent on a few inline lines, and persistence on SQLite. Prints requests/s of
+each, the ratio, and p50/p99; then what the Prometheus metrics cost on that path: every metric
+call of the same requests (sent in process) timed, against a budget of 5% of a request.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import re
@@ -68,10 +71,89 @@ def wrk(url: str, seconds: int, connections: int, script: Path) -> dict[str, flo
     }
 
 
+METRICS_BUDGET = 0.05  # of a request's time on the loaded worker: the usual allowance for instrumentation
+
+
+def metrics_cost(requests: int) -> dict[str, float]:
+    """Time every prometheus_client call made while serving `requests` orchestrations in process:
+    label lookups, counter and gauge updates, histogram observations. Returns calls and
+    microseconds per request (the timer's own cost, calibrated, subtracted)."""
+    import prometheus_client.metrics as pm
+    from asgi_lifespan import LifespanManager
+
+    from app.main import create_app
+    from app.settings import Settings
+
+    methods = [(pm.MetricWrapperBase, "labels"), (pm.Counter, "inc"), (pm.Gauge, "inc"), (pm.Gauge, "dec"),
+               (pm.Gauge, "set"), (pm.Histogram, "observe"), (pm.Summary, "observe")]  # fmt: skip
+    spent = {"calls": 0, "seconds": 0.0}
+    clock = time.perf_counter
+
+    def timed(original):  # type: ignore[no-untyped-def]
+        def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+            started = clock()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spent["seconds"] += clock() - started
+                spent["calls"] += 1
+
+        return wrapper
+
+    def empty() -> None:
+        return None
+
+    probe = timed(empty)  # the wrapper's own cost, to subtract
+    before = clock()
+    for _ in range(100_000):
+        probe()
+    timer_cost = (clock() - before) / 100_000 - _call_cost(empty)
+    spent.update(calls=0, seconds=0.0)
+
+    async def run() -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            settings = Settings(
+                _env_file=None,  # type: ignore[call-arg]
+                api_keys=[f"bench:{KEY}"], rate_limit="100000000/minute", log_level="WARNING",
+                database_url=f"sqlite+aiosqlite:///{tmp}/metrics.db",
+            )  # fmt: skip
+            app = create_app(settings)
+            async with LifespanManager(app) as manager:
+                transport = httpx.ASGITransport(app=manager.app)
+                async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+                    for index in range(requests + 50):
+                        if index == 50:  # after warm-up
+                            spent.update(calls=0, seconds=0.0)
+                        response = await client.post(
+                            "/api/v1/orchestrate", json=BODY, headers={"X-API-Key": KEY}
+                        )
+                        assert response.status_code == 200, response.text  # noqa: S101
+
+    originals = [(cls, name, cls.__dict__[name]) for cls, name in methods]
+    for cls, name, original in originals:
+        setattr(cls, name, timed(original))
+    try:
+        asyncio.run(run())
+    finally:
+        for cls, name, original in originals:
+            setattr(cls, name, original)
+    calls = spent["calls"] / requests
+    return {"calls": calls, "us": max(0.0, spent["seconds"] / requests - calls * timer_cost) * 1e6}
+
+
+def _call_cost(function: object) -> float:
+    assert callable(function)  # noqa: S101
+    before = time.perf_counter()
+    for _ in range(100_000):
+        function()
+    return (time.perf_counter() - before) / 100_000
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--metrics-requests", type=int, default=500)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install wrk")
@@ -83,7 +165,7 @@ def main() -> None:
             f'wrk.headers["X-API-Key"] = "{KEY}"\nwrk.body = {json.dumps(json.dumps(BODY))}\n'
         )
         env = {k: v for k, v in os.environ.items() if not k.isupper() or k in ("PATH", "HOME", "LANG")}
-        env.update(PYTHONPATH=str(ROOT), API_KEYS=f"bench:{KEY}", RATE_LIMIT="100000000/minute", LOG_LEVEL="WARNING",
+        env.update(PYTHONPATH=str(ROOT), API_KEYS=f"bench:{KEY}", RATE_LIMIT="100000000/minute", LOG_LEVEL="INFO",
                    DATABASE_URL=f"sqlite+aiosqlite:///{folder / 'bench.db'}")  # fmt: skip
         full = serve("app.main:app", 8931, env, folder)
         bare = serve("bench.bare_app:app", 8932, {**env, "PYTHONPATH": str(ROOT)}, ROOT)
@@ -101,6 +183,12 @@ def main() -> None:
         print(f"{name:<17} {figures['rps']:8.0f} req/s  p50 {figures['p50']:7.2f} ms  p99 {figures['p99']:7.2f} ms"
               f"  non-2xx {figures['non_2xx']:.0f}")  # fmt: skip
     print(f"ratio (full / bare): {service['rps'] / baseline['rps']:.2f}")
+    metrics = metrics_cost(args.metrics_requests)
+    per_request_us = 1e6 / service["rps"]  # the loaded worker's time per request
+    share = metrics["us"] / per_request_us
+    print(f"metrics: {metrics['calls']:.0f} prometheus_client calls per request, {metrics['us']:.1f} us per request"
+          f" = {share:.2%} of the {per_request_us:.0f} us a request takes on the loaded worker"
+          f" (budget {METRICS_BUDGET:.0%}: {'met' if share <= METRICS_BUDGET else 'MISSED'})")  # fmt: skip
 
 
 if __name__ == "__main__":

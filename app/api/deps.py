@@ -25,7 +25,9 @@ api_key_header = APIKeyHeader(
 bearer_scheme = HTTPBearer(auto_error=False, description="The same API key as a Bearer token.")
 
 
-def get_container(request: Request) -> Container:
+# Dependencies are `async def` even when they never await: FastAPI runs plain `def` ones in its
+# thread pool, a thread hop per request for a dictionary lookup.
+async def get_container(request: Request) -> Container:
     container: Container = request.app.state.container
     return container
 
@@ -33,7 +35,7 @@ def get_container(request: Request) -> Container:
 ContainerDep = Annotated[Container, Depends(get_container)]
 
 
-def get_settings(container: ContainerDep) -> Settings:
+async def get_settings(container: ContainerDep) -> Settings:
     return container.settings
 
 

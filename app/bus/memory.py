@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from app.bus.base import Message
-from app.observability.metrics import BUS_DELIVERED, BUS_PUBLISHED
+from app.observability.metrics import BUS_DELIVERED, BUS_PUBLISHED, labelled
 
 QUEUE_SIZE = 1000
 
@@ -57,7 +57,7 @@ class MemoryBus:
 
     async def publish(self, topic: str, message: Message) -> None:
         self.published += 1
-        BUS_PUBLISHED.labels(self.name).inc()
+        labelled(BUS_PUBLISHED, self.name).inc()
         self.deliver(topic, message)
 
     def deliver(self, topic: str, message: Message) -> None:
@@ -65,7 +65,7 @@ class MemoryBus:
         for subscription in list(self._subscribers.get(topic, ())):
             subscription.deliver(message)
             self.delivered += 1
-            BUS_DELIVERED.labels(self.name).inc()
+            labelled(BUS_DELIVERED, self.name).inc()
 
     async def subscribe(
         self, topic: str, on_close: Callable[[str], Awaitable[None]] | None = None

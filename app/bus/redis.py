@@ -15,7 +15,7 @@ from redis.asyncio.client import PubSub
 
 from app.bus.base import Message
 from app.bus.memory import MemoryBus, MemorySubscription
-from app.observability.metrics import BUS_PUBLISHED
+from app.observability.metrics import BUS_PUBLISHED, labelled
 
 log = structlog.get_logger("app.bus.redis")
 PREFIX = "orchestrator:bus:"
@@ -38,7 +38,7 @@ class RedisBus:
         payload = json.dumps(message, default=str)
         await asyncio.wait_for(self.redis.publish(PREFIX + topic, payload), self.publish_timeout)
         self.published += 1
-        BUS_PUBLISHED.labels(self.name).inc()
+        labelled(BUS_PUBLISHED, self.name).inc()
 
     async def subscribe(self, topic: str) -> MemorySubscription:
         async with self._lock:

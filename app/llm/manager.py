@@ -37,6 +37,7 @@ from app.observability.metrics import (
     LLM_LATENCY,
     LLM_RETRIES,
     LLM_TOKENS,
+    labelled,
 )
 from app.observability.tracing import tracer
 
@@ -115,8 +116,11 @@ class LLMManager:
             except LLMError as exc:
                 error = exc
             errors.append(error)
-            LLM_CALLS.labels(
-                provider.name, provider.model, "circuit_open" if isinstance(error, CircuitOpen) else "error"
+            labelled(
+                LLM_CALLS,
+                provider.name,
+                provider.model,
+                "circuit_open" if isinstance(error, CircuitOpen) else "error",
             ).inc()
             if isinstance(error, CircuitOpen):
                 log.info("llm_provider_skipped", provider=provider.name, reason=str(error))
@@ -180,7 +184,7 @@ class LLMManager:
             except Exception as exc:  # health must answer even when the circuit store does not
                 circuits[provider.name] = f"unknown ({type(exc).__name__})"
             if circuits[provider.name] in CIRCUIT_VALUES:
-                LLM_CIRCUIT.labels(provider.name).set(CIRCUIT_VALUES[circuits[provider.name]])
+                labelled(LLM_CIRCUIT, provider.name).set(CIRCUIT_VALUES[circuits[provider.name]])
         detail: dict[str, Any] = {
             "provider": self.primary.name,
             "model": self.primary.model,
@@ -200,13 +204,13 @@ class LLMManager:
 
 def _record(response: LLMResponse) -> None:
     usage = response.usage
-    LLM_CALLS.labels(usage.provider, usage.model, "ok").inc()
-    LLM_TOKENS.labels(usage.provider, usage.model, "input").inc(usage.input_tokens)
-    LLM_TOKENS.labels(usage.provider, usage.model, "output").inc(usage.output_tokens)
-    LLM_COST.labels(usage.provider, usage.model).inc(usage.cost_usd)
-    LLM_LATENCY.labels(usage.provider, usage.model).observe(usage.latency_ms / 1000)
+    labelled(LLM_CALLS, usage.provider, usage.model, "ok").inc()
+    labelled(LLM_TOKENS, usage.provider, usage.model, "input").inc(usage.input_tokens)
+    labelled(LLM_TOKENS, usage.provider, usage.model, "output").inc(usage.output_tokens)
+    labelled(LLM_COST, usage.provider, usage.model).inc(usage.cost_usd)
+    labelled(LLM_LATENCY, usage.provider, usage.model).observe(usage.latency_ms / 1000)
 
 
 def _retried(provider: str, attempt: int) -> None:
-    LLM_RETRIES.labels(provider).inc()
+    labelled(LLM_RETRIES, provider).inc()
     log.info("llm_retry", provider=provider, attempt=attempt)

@@ -10,7 +10,7 @@ import uuid
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.observability.metrics import HTTP_IN_FLIGHT, HTTP_LATENCY, HTTP_REQUESTS
+from app.observability.metrics import HTTP_IN_FLIGHT, HTTP_LATENCY, HTTP_REQUESTS, labelled
 from app.security.client_address import ClientAddressResolver
 
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
@@ -22,6 +22,9 @@ def sane_request_id(value: str | None) -> str:
     if value and _SANE_REQUEST_ID.match(value):
         return value
     return str(uuid.uuid4())
+
+
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 class RequestContextMiddleware:
@@ -68,8 +71,10 @@ class RequestContextMiddleware:
             HTTP_IN_FLIGHT.dec()
             elapsed = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", None) or "<unmatched>"
-            HTTP_REQUESTS.labels(scope["method"], route, str(status)).inc()
-            HTTP_LATENCY.labels(scope["method"], route).observe(elapsed)
+            # Any token is a method to the HTTP parser: label only known ones (bounded series).
+            method = scope["method"] if scope["method"] in KNOWN_METHODS else "OTHER"
+            labelled(HTTP_REQUESTS, method, route, str(status)).inc()
+            labelled(HTTP_LATENCY, method, route).observe(elapsed)
             access_log.info(
                 "request",
                 method=scope["method"],

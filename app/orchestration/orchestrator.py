@@ -18,7 +18,13 @@ from app.agents.blackboard import Blackboard
 from app.agents.registry import AgentNotFound, AgentRegistry
 from app.bus.base import MessageBus
 from app.errors import AppError, InvalidAgentInput, NoMatchingAgent, UnknownAgent
-from app.observability.metrics import AGENT_LATENCY, AGENT_RUNS, ORCHESTRATION_LATENCY, ORCHESTRATIONS
+from app.observability.metrics import (
+    AGENT_LATENCY,
+    AGENT_RUNS,
+    ORCHESTRATION_LATENCY,
+    ORCHESTRATIONS,
+    labelled,
+)
 from app.observability.tracing import tracer
 from app.orchestration.router import RoutingDecision, TaskRouter
 from app.security.prompt_injection import detect_prompt_injection
@@ -163,11 +169,11 @@ class Orchestrator:
                 self.recorder.abandon(execution_id)
             raise
         status = overall_status(results)
-        ORCHESTRATIONS.labels(routing.strategy, status).inc()
-        ORCHESTRATION_LATENCY.labels(routing.strategy).observe(time.perf_counter() - started)
+        labelled(ORCHESTRATIONS, routing.strategy, status).inc()
+        labelled(ORCHESTRATION_LATENCY, routing.strategy).observe(time.perf_counter() - started)
         for result in results:
-            AGENT_RUNS.labels(result.agent_id, result.status).inc()
-            AGENT_LATENCY.labels(result.agent_id).observe(result.duration_ms / 1000)
+            labelled(AGENT_RUNS, result.agent_id, result.status).inc()
+            labelled(AGENT_LATENCY, result.agent_id).observe(result.duration_ms / 1000)
         log.info(
             "orchestration_finished",
             execution_id=execution_id,

@@ -13,9 +13,10 @@ from typing import Any
 import structlog
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from app.storage.models import AuditRow, utcnow
-from app.storage.writer import GroupCommitWriter
+from app.storage.writer import GroupCommitWriter, insert_later
 
 log = structlog.get_logger("app.audit")
 GENESIS = "0" * 64
@@ -46,37 +47,37 @@ def entry_hash(prev_hash: str, at: dt.datetime, event: AuditEvent | AuditRow) ->
     return hashlib.sha256(f"{prev_hash}\n{canonical}".encode()).hexdigest()
 
 
-async def append_in(session: AsyncSession, *events: AuditEvent) -> None:
+def append_in(session: Session, *events: AuditEvent) -> None:
     """Append to the chain inside an open transaction (other writes' transactions included).
 
-    The chain head is read once per transaction and kept in `session.info`; rows are added in
-    chain order, which is the order the session inserts them in, so ids follow the chain."""
+    The chain head is read once per transaction and kept in `session.info`; the batch's rows are
+    inserted in chain order by one executemany at its end, so ids follow the chain."""
     if not events:
         return
     prev = session.info.get("audit_head")
     if prev is None:
-        if session.bind is not None and session.bind.dialect.name == "postgresql":
-            await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _AUDIT_LOCK})
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _AUDIT_LOCK})
         with session.no_autoflush:
-            last = (
-                await session.execute(select(AuditRow.hash).order_by(AuditRow.id.desc()).limit(1))
-            ).scalar()
+            last = session.execute(select(AuditRow.hash).order_by(AuditRow.id.desc()).limit(1)).scalar()
         prev = last or GENESIS
     for event in events:
         at = utcnow()
         digest = entry_hash(prev, at, event)
-        session.add(
-            AuditRow(
-                at=at,
-                event=event.event,
-                actor=event.actor,
-                client_ip=event.client_ip,
-                request_id=event.request_id,
-                outcome=event.outcome,
-                details=event.details or {},
-                prev_hash=prev,
-                hash=digest,
-            )
+        insert_later(
+            session,
+            AuditRow,
+            {
+                "at": at,
+                "event": event.event,
+                "actor": event.actor,
+                "client_ip": event.client_ip,
+                "request_id": event.request_id,
+                "outcome": event.outcome,
+                "details": event.details or {},
+                "prev_hash": prev,
+                "hash": digest,
+            },
         )
         prev = digest
     session.info["audit_head"] = prev
@@ -90,8 +91,8 @@ class AuditLog:
     async def record(self, *events: AuditEvent) -> None:
         """Append and wait until the entries are durable."""
 
-        async def op(session: AsyncSession) -> None:
-            await append_in(session, *events)
+        def op(session: Session) -> None:
+            append_in(session, *events)
 
         await self.writer.submit(op)
 

@@ -8,10 +8,11 @@ from typing import Any
 import structlog
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from app.bus.base import MessageBus
 from app.storage.models import EventRow, utcnow
-from app.storage.writer import GroupCommitWriter
+from app.storage.writer import GroupCommitWriter, insert_later
 
 log = structlog.get_logger("app.events")
 TERMINAL = "execution_finished"
@@ -29,6 +30,12 @@ def event_message(row: EventRow) -> dict[str, Any]:
         "at": row.at.isoformat(),
         "data": row.data,
     }
+
+
+def _staged(session: Session, execution_id: str, seq: int, kind: str, data: dict[str, Any]) -> EventRow:
+    values = {"execution_id": execution_id, "seq": seq, "at": utcnow(), "type": kind, "data": data}
+    insert_later(session, EventRow, values)
+    return EventRow(**values)  # not in the session: what `publish` sends once committed
 
 
 class EventLog:
@@ -50,31 +57,26 @@ class EventLog:
             ).scalar()
         self._next[execution_id] = int(last or 0) + 1
 
-    def stage(self, session: AsyncSession, execution_id: str, kind: str, data: dict[str, Any]) -> EventRow:
+    def stage(self, session: Session, execution_id: str, kind: str, data: dict[str, Any]) -> EventRow:
         """Add an event to a write that is being committed anyway; publish it after the commit."""
         seq = self._next.get(execution_id, 1)
         self._next[execution_id] = seq + 1
-        row = EventRow(execution_id=execution_id, seq=seq, at=utcnow(), type=kind, data=data)
-        session.add(row)
+        row = _staged(session, execution_id, seq, kind, data)
         if kind == TERMINAL:
             self._next.pop(execution_id, None)
         return row
 
-    async def stage_next(
-        self, session: AsyncSession, execution_id: str, kind: str, data: dict[str, Any]
-    ) -> EventRow:
+    def stage_next(self, session: Session, execution_id: str, kind: str, data: dict[str, Any]) -> EventRow:
         """Stage an event for a run this process is not numbering (another process ran it)."""
-        last = (
-            await session.execute(select(func.max(EventRow.seq)).where(EventRow.execution_id == execution_id))
+        last = session.execute(
+            select(func.max(EventRow.seq)).where(EventRow.execution_id == execution_id)
         ).scalar()
-        row = EventRow(execution_id=execution_id, seq=int(last or 0) + 1, at=utcnow(), type=kind, data=data)
-        session.add(row)
-        return row
+        return _staged(session, execution_id, int(last or 0) + 1, kind, data)
 
     async def emit(self, execution_id: str, kind: str, data: dict[str, Any]) -> None:
         rows: list[EventRow] = []
 
-        async def op(session: AsyncSession) -> None:
+        def op(session: Session) -> None:
             rows[:] = [self.stage(session, execution_id, kind, data)]
 
         await self.writer.submit(op)

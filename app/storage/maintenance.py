@@ -10,7 +10,7 @@ from typing import Protocol
 
 import structlog
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from app.storage.audit import AuditEvent, append_in
 from app.storage.events import TERMINAL, EventLog
@@ -97,9 +97,9 @@ class Maintenance:
             return 0
         staged: list[EventRow] = []
 
-        async def op(session: AsyncSession) -> None:
+        def op(session: Session) -> None:
             now = utcnow()
-            result = await session.execute(
+            result = session.execute(
                 update(ExecutionRow)
                 .where(
                     ExecutionRow.id.in_(to_interrupt),
@@ -120,10 +120,10 @@ class Maintenance:
             )
             done = list(result.scalars())
             staged[:] = [
-                await self.events.stage_next(session, i, TERMINAL, {"status": "interrupted"}) for i in done
+                self.events.stage_next(session, i, TERMINAL, {"status": "interrupted"}) for i in done
             ]
             if done:
-                await append_in(
+                append_in(
                     session,
                     *[
                         AuditEvent("run_interrupted", None, None, None, "interrupted", {"execution_id": i})

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Table, bindparam, update
+from sqlalchemy.orm import Session
 
 from app.errors import AppError
 from app.security.redaction import SecretRedactor
@@ -16,7 +16,7 @@ from app.storage.audit import AuditEvent, append_in
 from app.storage.events import TERMINAL, EventLog
 from app.storage.executions import agents_column
 from app.storage.models import EventRow, ExecutionRow, UsageRow, utcnow
-from app.storage.writer import GroupCommitWriter, defer
+from app.storage.writer import GroupCommitWriter, defer, insert_later
 
 if TYPE_CHECKING:
     from app.orchestration.orchestrator import Orchestration, TaskRequest
@@ -50,25 +50,25 @@ class ExecutionRecorder:
     ) -> None:
         now = utcnow()
         task = self.redactor.scrub(request.task)
-        row = ExecutionRow(
-            id=execution_id,
-            kind="orchestration",
-            status="running",
-            owner=request.key_label,
-            request_id=request.request_id,
-            task=task,
-            agents=agents_column(routing.agents),
-            input=self.redactor.redact({"task": task, "context": dict(request.context)}),
-            routing=_routing(routing),
-            steps=[],
-            results=[],
-            warnings=list(warnings),
-            created_at=now,
-            started_at=now,
-            lease_owner=self.instance_id,
+        row = {
+            "id": execution_id,
+            "kind": "orchestration",
+            "status": "running",
+            "owner": request.key_label,
+            "request_id": request.request_id,
+            "task": task,
+            "agents": agents_column(routing.agents),
+            "input": self.redactor.redact({"task": task, "context": dict(request.context)}),
+            "routing": _routing(routing),
+            "steps": [],
+            "results": [],
+            "warnings": list(warnings),
+            "created_at": now,
+            "started_at": now,
+            "lease_owner": self.instance_id,
             # Renewed by this process's maintenance loop while it lives; expiry means it died.
-            lease_expires_at=now + dt.timedelta(seconds=self.lease_seconds),
-        )
+            "lease_expires_at": now + dt.timedelta(seconds=self.lease_seconds),
+        }
         events = [
             AuditEvent(
                 "orchestration_started",
@@ -93,12 +93,12 @@ class ExecutionRecorder:
 
         staged: list[EventRow] = []
 
-        async def op(session: AsyncSession) -> None:
-            session.add(row)
+        def op(session: Session) -> None:
+            insert_later(session, ExecutionRow, row, order=0)  # before the events naming it
             staged[:] = [
                 self.events.stage(session, execution_id, "execution_started", {"agents": routing.agents})
             ]
-            await append_in(session, *events)
+            append_in(session, *events)
 
         # Queued, not awaited: the agents run while it commits. The outcome waits for it (ops
         # commit in order, so the answer is only sent once both rows are durable).
@@ -118,17 +118,17 @@ class ExecutionRecorder:
     async def finished(self, execution_id: str, request: TaskRequest, run: Orchestration) -> None:
         results = [self.redactor.redact(r.model_dump(mode="json")) for r in run.results]
         findings = [f for r in run.results for f in r.findings]
-        usage_rows = [
-            UsageRow(
-                at=utcnow(),
-                owner=request.key_label,
-                execution_id=execution_id,
-                provider=r.llm.provider or "",
-                model=r.llm.model or "",
-                input_tokens=r.llm.input_tokens,
-                output_tokens=r.llm.output_tokens,
-                cost_usd=r.llm.cost_usd,
-            )
+        usage_rows: list[dict[str, Any]] = [
+            {
+                "at": utcnow(),
+                "owner": request.key_label,
+                "execution_id": execution_id,
+                "provider": r.llm.provider or "",
+                "model": r.llm.model or "",
+                "input_tokens": r.llm.input_tokens,
+                "output_tokens": r.llm.output_tokens,
+                "cost_usd": r.llm.cost_usd,
+            }
             for r in run.results
             if r.llm is not None and r.llm.provider and (r.llm.input_tokens or r.llm.output_tokens)
         ]
@@ -138,9 +138,9 @@ class ExecutionRecorder:
             "summary": self.redactor.scrub(run.summary),
             "findings_count": len(findings),
             "critical_count": sum(1 for f in findings if f.severity == "critical"),
-            "input_tokens": sum(u.input_tokens for u in usage_rows),
-            "output_tokens": sum(u.output_tokens for u in usage_rows),
-            "cost_usd": round(sum(u.cost_usd for u in usage_rows), 8),
+            "input_tokens": sum(u["input_tokens"] for u in usage_rows),
+            "output_tokens": sum(u["output_tokens"] for u in usage_rows),
+            "cost_usd": round(sum(u["cost_usd"] for u in usage_rows), 8),
             "duration_ms": run.duration_ms,
         }
         event = AuditEvent(
@@ -178,7 +178,7 @@ class ExecutionRecorder:
         self,
         execution_id: str,
         values: dict[str, Any],
-        usage: list[UsageRow],
+        usage: list[dict[str, Any]],
         events: list[AuditEvent],
         progress: list[tuple[str, dict[str, Any]]],
     ) -> None:
@@ -194,25 +194,29 @@ class ExecutionRecorder:
         staged: list[EventRow] = []
         terminal = (TERMINAL, {"status": values["status"]})
 
-        async def op(session: AsyncSession) -> None:
-            defer(session, "execution_outcomes", _update_outcomes, row)
-            session.add_all(usage)
-            await append_in(session, *events)
+        def op(session: Session) -> None:
+            defer(session, "execution_outcomes", _update_outcomes, row, order=1)
+            for values in usage:
+                insert_later(session, UsageRow, values)
+            append_in(session, *events)
             staged[:] = [self.events.stage(session, execution_id, k, d) for k, d in [*progress, terminal]]
 
         await self.writer.submit(op)
         await self.events.publish(staged)
 
 
-async def _update_outcomes(session: AsyncSession, rows: list[object]) -> None:
-    """Every outcome of a batch in one executemany (ORM bulk UPDATE by primary key). Rows differ
-    in which columns they set (a failure sets `error`, a success `results`): group by shape."""
+def _update_outcomes(session: Session, rows: list[object]) -> None:
+    """Every outcome of a batch in one Core executemany UPDATE by primary key. Rows differ in
+    which columns they set (a failure sets `error`, a success `results`): group by shape."""
     by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for row in rows:
         assert isinstance(row, dict)  # noqa: S101
-        by_shape.setdefault(tuple(sorted(row)), []).append(row)
+        values = {key: value for key, value in row.items() if key != "id"}
+        values["row_id"] = row["id"]
+        by_shape.setdefault(tuple(sorted(values)), []).append(values)
+    table = cast(Table, ExecutionRow.__table__)
     for group in by_shape.values():
-        await session.execute(update(ExecutionRow), group)
+        session.execute(update(table).where(table.c.id == bindparam("row_id")), group)
 
 
 def _routing(decision: RoutingDecision) -> dict[str, Any]:

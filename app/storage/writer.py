@@ -4,28 +4,54 @@ only once its write is durable. Under load this turns N commits into one; idle, 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from contextlib import suppress
+from functools import partial
+from typing import TYPE_CHECKING, Any, cast
 
 import structlog
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import Table, insert
+from sqlalchemy.orm import Session
+
+from app.storage.models import Base
+
+if TYPE_CHECKING:
+    from app.storage.db import Database
 
 log = structlog.get_logger("app.storage.writer")
-WriteOp = Callable[[AsyncSession], Awaitable[None]]
+# A write: plain synchronous ORM work on the batch's session. It may run on the writer's thread,
+# so it touches only its own data and the session, never the event loop.
+WriteOp = Callable[[Session], None]
+DeferredAction = Callable[[Session, list[object]], None]
 DEFERRED = "deferred_writes"
 
 
-def defer(
-    session: AsyncSession,
-    key: str,
-    action: Callable[[AsyncSession, list[object]], Awaitable[None]],
-    item: object,
-) -> None:
+def defer(session: Session, key: str, action: DeferredAction, item: object, *, order: int = 2) -> None:
     """Collect `item` under `key`; after the batch's ops ran, `action` gets every collected item
-    at once (one executemany instead of one statement per op)."""
-    deferred: dict[str, tuple[Callable[[AsyncSession, list[object]], Awaitable[None]], list[object]]]
+    at once (one executemany instead of one statement per op). Actions run by `order`, then in
+    the order their keys first appeared, so rows that others refer to go in first."""
+    deferred: dict[str, tuple[int, DeferredAction, list[object]]]
     deferred = session.info.setdefault(DEFERRED, {})
-    deferred.setdefault(key, (action, []))[1].append(item)
+    deferred.setdefault(key, (order, action, []))[2].append(item)
+
+
+def insert_later(session: Session, model: type[Base], values: dict[str, Any], *, order: int = 2) -> None:
+    """Insert a row with the batch's other rows of `table`: one Core executemany per table, in
+    the order the rows were added (the audit chain relies on it), without the ORM's per-object
+    bookkeeping. Every row of one table must carry the same keys."""
+    table = cast(Table, model.__table__)
+    defer(session, f"insert:{table.name}", partial(_insert_all, table), values, order=order)
+
+
+def _insert_all(table: Table, session: Session, rows: list[object]) -> None:
+    session.execute(insert(table), cast(list[dict[str, Any]], rows))
+
+
+def run_deferred(session: Session) -> None:
+    """Run the collected actions (the writer does this before each commit)."""
+    deferred: dict[str, tuple[int, DeferredAction, list[object]]] = session.info.pop(DEFERRED, {})
+    for _, action, items in sorted(deferred.values(), key=lambda entry: entry[0]):
+        action(session, items)
 
 
 class WriterClosed(RuntimeError):
@@ -33,8 +59,8 @@ class WriterClosed(RuntimeError):
 
 
 class GroupCommitWriter:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], max_batch: int = 256) -> None:
-        self.sessions = sessions
+    def __init__(self, database: Database, max_batch: int = 256) -> None:
+        self.database = database
         self.max_batch = max_batch
         self._queue: asyncio.Queue[tuple[WriteOp, asyncio.Future[None]]] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
@@ -83,12 +109,15 @@ class GroupCommitWriter:
                     self._queue.task_done()
 
     async def _commit(self, batch: list[tuple[WriteOp, asyncio.Future[None]]]) -> None:
+        ops = [op for op, _ in batch]
+
+        def work(session: Session) -> None:
+            for op in ops:
+                op(session)
+            run_deferred(session)
+
         try:
-            async with self.sessions() as session, session.begin():
-                for op, _ in batch:
-                    await op(session)
-                for action, items in session.info.pop(DEFERRED, {}).values():
-                    await action(session, items)
+            await self.database.transaction(work)
         except Exception as exc:
             if len(batch) == 1:
                 _settle(batch, exc)

@@ -92,3 +92,32 @@ async def test_metrics_endpoint_is_not_rate_limited(make_settings) -> None:  # t
     async for client in open_client(create_app(make_settings(rate_limit="1/minute"))):
         codes = {(await client.get("/metrics")).status_code for _ in range(5)}
         assert codes == {200}
+
+
+async def test_unknown_methods_share_one_series(make_settings) -> None:  # type: ignore[no-untyped-def]
+    app = create_app(make_settings())
+    async for client in open_client(app):
+        before = samples((await client.get("/metrics")).text)
+        for method in ("FOO", "BAR", "PROPFIND"):
+            assert (await client.request(method, "/api/v1/me", headers=AUTH)).status_code == 405
+        after = samples((await client.get("/metrics")).text)
+    others = value(after, "http_requests_total", method="OTHER", route="/api/v1/me", status="405")
+    assert (
+        others - value(before, "http_requests_total", method="OTHER", route="/api/v1/me", status="405") == 3
+    )
+    assert not any(dict(labels).get("method") in {"FOO", "BAR", "PROPFIND"} for _, labels in after)
+
+
+def test_labelled_children_are_remembered_and_count() -> None:
+    from prometheus_client import CollectorRegistry, Counter
+
+    from app.observability.metrics import labelled
+
+    counter = Counter("cache_probe", "test", ["kind"], registry=CollectorRegistry())
+    first = labelled(counter, "a")
+    assert labelled(counter, "a") is first
+    assert labelled(counter, "b") is not first
+    first.inc()
+    labelled(counter, "a").inc(2)
+    assert counter.labels("a")._value.get() == 3
+    assert counter.labels("b")._value.get() == 0

@@ -91,6 +91,9 @@ CARD = AgentCard(
 )
 
 
+INLINE_LINES = 40  # analysed on the event loop up to this many lines (about 1 ms)
+
+
 class LogAnalysisAgent:
     card = CARD
 
@@ -103,8 +106,10 @@ class LogAnalysisAgent:
         assert isinstance(spec, LogAnalysisInput)  # noqa: S101 - the registry validates
         text, source = await self._text(spec, task)
         lines = text.splitlines()[-spec.max_lines :]
-        # CPU-bound: parsing and template mining stay off the event loop.
-        report = await asyncio.to_thread(analyse, lines, spec.since, spec.until)
+        if len(lines) <= INLINE_LINES:  # well under a millisecond: a thread hop would cost more
+            report = analyse(lines, spec.since, spec.until)
+        else:  # CPU-bound: parsing and template mining stay off the event loop
+            report = await asyncio.to_thread(analyse, lines, spec.since, spec.until)
         report["source"] = source
         findings = report.pop("findings")
         return AgentResult(

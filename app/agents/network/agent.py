@@ -22,7 +22,7 @@ from app.agents.network.checks.tls import check_tls, trust_context
 from app.agents.network.checks.traceroute import check_traceroute
 from app.agents.network.models import CheckName, NetworkDiagnosticsInput
 from app.errors import InvalidTarget
-from app.observability.metrics import PROBE_LATENCY, PROBES
+from app.observability.metrics import PROBE_LATENCY, PROBES, labelled
 from app.observability.tracing import tracer
 from app.security.target_policy import ResolvedTarget
 
@@ -215,10 +215,12 @@ async def _observed(check: str, job: Awaitable[CheckOutcome]) -> CheckOutcome:
     with tracer.start_as_current_span(f"probe {check}"):
         outcome = await job
     worst = max((f.severity for f in outcome.findings), key=SEVERITY_RANK.__getitem__, default=Severity.INFO)
-    PROBES.labels(
-        check, "skipped" if isinstance(outcome.output, dict) and outcome.output.get("skipped") else worst
+    labelled(
+        PROBES,
+        check,
+        "skipped" if isinstance(outcome.output, dict) and outcome.output.get("skipped") else worst,
     ).inc()
-    PROBE_LATENCY.labels(check).observe(time.perf_counter() - started)
+    labelled(PROBE_LATENCY, check).observe(time.perf_counter() - started)
     return outcome
 
 

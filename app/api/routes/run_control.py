@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Request
 from pydantic import BaseModel
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from app.api import API_PREFIX
@@ -60,11 +60,11 @@ async def cancel(execution_id: str, caller: CallerDep, container: ContainerDep) 
     if record.kind != "workflow":
         raise NotCancellable("Orchestrations finish within their timeout and cannot be cancelled.")
 
-    async def op(session: AsyncSession) -> None:
-        await session.execute(
+    def op(session: Session) -> None:
+        session.execute(
             update(ExecutionRow).where(ExecutionRow.id == record.execution_id).values(cancel_requested=True)
         )
-        await append_in(
+        append_in(
             session,
             AuditEvent(
                 "cancel_requested",

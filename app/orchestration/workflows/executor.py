@@ -14,12 +14,12 @@ from typing import Any
 import structlog
 from pydantic import ValidationError
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from app.agents.base import Agent, AgentResult, Finding, Severity
 from app.bus.base import MessageBus
 from app.errors import AppError
-from app.observability.metrics import WORKFLOW_RUNS, WORKFLOW_STEP_LATENCY
+from app.observability.metrics import WORKFLOW_RUNS, WORKFLOW_STEP_LATENCY, labelled
 from app.observability.tracing import tracer
 from app.orchestration.orchestrator import Orchestrator
 from app.orchestration.workflows.models import (
@@ -110,7 +110,7 @@ class WorkflowExecutor:
         )
         staged: list[EventRow] = []
 
-        async def op(session: AsyncSession) -> None:
+        def op(session: Session) -> None:
             session.add(row)
             staged[:] = [
                 self.events.stage(
@@ -120,7 +120,7 @@ class WorkflowExecutor:
                     {"workflow_id": definition.id, "steps": [s.id for s in definition.steps]},
                 )
             ]
-            await append_in(
+            append_in(
                 session,
                 AuditEvent(
                     "workflow_started",
@@ -175,7 +175,7 @@ class WorkflowExecutor:
                     step_id = active.pop(task)
                     run.states[step_id] = task.result()
                     state = run.states[step_id]
-                    WORKFLOW_STEP_LATENCY.labels(run.definition.id, state.agent, state.status).observe(
+                    labelled(WORKFLOW_STEP_LATENCY, run.definition.id, state.agent, state.status).observe(
                         (state.duration_ms or 0) / 1000
                     )
                     await self._save(
@@ -337,8 +337,8 @@ class WorkflowExecutor:
         steps = [run.states[s.id].public() for s in run.definition.steps]
         staged: list[EventRow] = []
 
-        async def op(session: AsyncSession) -> None:
-            await session.execute(
+        def op(session: Session) -> None:
+            session.execute(
                 update(ExecutionRow)
                 .where(ExecutionRow.id == run.execution_id)
                 .values(steps=self.redactor.redact(steps))
@@ -378,12 +378,10 @@ class WorkflowExecutor:
         }
         staged: list[EventRow] = []
 
-        async def op(session: AsyncSession) -> None:
-            await session.execute(
-                update(ExecutionRow).where(ExecutionRow.id == run.execution_id).values(**values)
-            )
+        def op(session: Session) -> None:
+            session.execute(update(ExecutionRow).where(ExecutionRow.id == run.execution_id).values(**values))
             staged[:] = [self.events.stage(session, run.execution_id, TERMINAL, {"status": status})]
-            await append_in(
+            append_in(
                 session,
                 AuditEvent(
                     "workflow_finished",
@@ -397,7 +395,7 @@ class WorkflowExecutor:
 
         await self.writer.submit(op)
         await self.events.publish(staged)
-        WORKFLOW_RUNS.labels(run.definition.id, status).inc()
+        labelled(WORKFLOW_RUNS, run.definition.id, status).inc()
         log.info(
             "workflow_finished", execution_id=run.execution_id, workflow=run.definition.id, status=status
         )
