@@ -5,7 +5,8 @@ Run: `.venv/bin/python bench/bedrock_concurrency.py [--requests 200] [--delay 1.
 Each request runs the network agent (one TCP port on loopback) and then one Bedrock call.
 The stand-in runs in its own process, as Bedrock would be elsewhere (`--standin-thread` puts it
 in the service's process, competing for its interpreter). Prints wall time, latency
-percentiles and the process's peak RSS.
+percentiles of each of `--rounds` bursts (the first opens the connections to Bedrock, the
+next reuse them) and the process's peak RSS.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def standin_process(delay: float) -> Iterator[str]:
         process.wait(timeout=10)
 
 
-async def run(requests: int, delay: float, in_thread: bool) -> None:
+async def run(requests: int, delay: float, in_thread: bool, rounds: int) -> None:
     async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         writer.close()
 
@@ -97,20 +98,25 @@ async def run(requests: int, delay: float, in_thread: bool) -> None:
                     )
                     return time.perf_counter() - started, response.json()
 
-                await one()  # warm up imports and connections
-                script.calls.clear()
-                started = time.perf_counter()
-                outcomes = await asyncio.gather(*(one() for _ in range(requests)))
-                wall = time.perf_counter() - started
+                await one()  # warm up imports
+                bursts = []
+                for _ in range(rounds):  # the first burst also opens the connections to Bedrock
+                    started = time.perf_counter()
+                    outcomes = await asyncio.gather(*(one() for _ in range(requests)))
+                    bursts.append((time.perf_counter() - started, outcomes))
     listener.close()
-    latencies = sorted(seconds for seconds, _ in outcomes)
-    interpreted = sum(1 for _, b in outcomes if b["results"][0]["summary_source"] == "llm")  # type: ignore[index]
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{requests} concurrent orchestrations, Bedrock stand-in answering in {delay:g} s")
     where = "in the service's process" if in_thread else "in its own process"
-    print(f"wall time {wall:.2f} s; interpreted by Bedrock: {interpreted}/{requests}; stand-in {where}")
-    print(f"latency  min {latencies[0]:.2f}  median {statistics.median(latencies):.2f}  "
-          f"p99 {latencies[int(len(latencies) * 0.99) - 1]:.2f}  max {latencies[-1]:.2f} s")  # fmt: skip
+    print(
+        f"{requests} concurrent orchestrations, Bedrock stand-in answering in {delay:g} s, stand-in {where}"
+    )
+    for index, (wall, outcomes) in enumerate(bursts, 1):
+        latencies = sorted(seconds for seconds, _ in outcomes)
+        interpreted = sum(1 for _, b in outcomes if b["results"][0]["summary_source"] == "llm")  # type: ignore[index]
+        kind = "cold: opens the connections" if index == 1 else "connections kept alive"
+        print(f"burst {index} ({kind}): wall time {wall:.2f} s; interpreted by Bedrock: {interpreted}/{requests}; "
+              f"latency min {latencies[0]:.2f} median {statistics.median(latencies):.2f} "
+              f"p99 {latencies[int(len(latencies) * 0.99) - 1]:.2f} max {latencies[-1]:.2f} s")  # fmt: skip
     print(f"peak RSS of the service's process (app and client): {rss_mb:.0f} MiB")
 
 
@@ -119,8 +125,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--delay", type=float, default=1.0)
     parser.add_argument("--standin-thread", action="store_true", help="serve the stand-in in this process")
+    parser.add_argument("--rounds", type=int, default=2, help="bursts, one after the other")
     args = parser.parse_args()
-    asyncio.run(run(args.requests, args.delay, args.standin_thread))
+    asyncio.run(run(args.requests, args.delay, args.standin_thread, args.rounds))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Benchmark: resident memory of one uvicorn worker idle, after warm-up, and after a long load.
 
-Run: `.venv/bin/python bench/memory.py [--seconds 30]` (needs `wrk`). Loads `GET /api/v1/me`
+Run: `.venv/bin/python -m bench.memory [--seconds 60]` (needs `wrk`). Loads `GET /api/v1/me`
 and `POST /api/v1/orchestrate` (log_analysis on inline lines) for the given seconds each and
 reports the request count and RSS growth after warm-up (target: under 10%).
 """
@@ -24,7 +24,7 @@ def rss_mb(pid: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=int, default=30)
+    parser.add_argument("--seconds", type=int, default=60)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -36,7 +36,7 @@ def main() -> None:
         get = folder / "get.lua"
         get.write_text(f'wrk.headers["X-API-Key"] = "{KEY}"\n')
         env = {k: v for k, v in os.environ.items() if not k.isupper() or k in ("PATH", "HOME", "LANG")}
-        env.update(PYTHONPATH=str(ROOT), API_KEYS=f"bench:{KEY}", RATE_LIMIT="100000000/minute", LOG_LEVEL="WARNING",
+        env.update(PYTHONPATH=str(ROOT), API_KEYS=f"bench:{KEY}", RATE_LIMIT="100000000/minute", LOG_LEVEL="INFO",
                    DATABASE_URL=f"sqlite+aiosqlite:///{folder / 'bench.db'}")  # fmt: skip
         process = serve("app.main:app", 8941, env, folder)
         try:
