@@ -1,18 +1,22 @@
 """Benchmark: N concurrent orchestrations whose interpretation goes to Bedrock (boto3, Converse)
 against a local stand-in that takes 1 s per call.
 
-Run: `.venv/bin/python bench/bedrock_concurrency.py [--requests 200] [--delay 1.0]`.
+Run: `.venv/bin/python bench/bedrock_concurrency.py [--requests 200] [--workers 1] [--delay 1.0]`.
 Each request runs the network agent (one TCP port on loopback) and then one Bedrock call.
-The stand-in runs in its own process, as Bedrock would be elsewhere (`--standin-thread` puts it
-in the service's process, competing for its interpreter). Prints wall time, latency
-percentiles of each of `--rounds` bursts (the first opens the connections to Bedrock, the
-next reuse them) and the process's peak RSS.
+`--workers N` serves the app under uvicorn with N workers and sends the requests from this
+process; without it (0) app and an httpx client share this process. The stand-in runs in its own
+process, as Bedrock would be elsewhere (`--standin-thread` puts it in this one). Prints wall time
+and latency percentiles of each of `--rounds` bursts (the first opens the connections to
+Bedrock, the next reuse them) and the service's peak RSS.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json as _json
+import os
+import re
 import resource
 import socket
 import statistics
@@ -20,9 +24,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 from asgi_lifespan import LifespanManager
@@ -62,7 +67,108 @@ def standin_process(delay: float) -> Iterator[str]:
         process.wait(timeout=10)
 
 
-async def run(requests: int, delay: float, in_thread: bool, rounds: int) -> None:
+@asynccontextmanager
+async def in_process_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings)
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench", timeout=60) as client:
+            yield client
+
+
+class RawClient:
+    """HTTP/1.1 over asyncio streams, one connection per request: a client that costs next to
+    nothing, so the figures are the service's (httpx's pool struggles with hundreds of new
+    connections at once)."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+
+    async def post(self, path: str, json: dict[str, object], headers: dict[str, str]) -> SimpleResponse:
+        payload = _json.dumps(json).encode()
+        head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+        request = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n{head}"
+                   f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n").encode() + payload  # fmt: skip
+        reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+        try:
+            writer.write(request)
+            raw = await reader.read()
+        finally:
+            writer.close()
+        header, _, body = raw.partition(b"\r\n\r\n")
+        status = int(header.split(b" ", 2)[1])
+        if b"transfer-encoding: chunked" in header.lower():
+            body = _dechunk(body)
+        return SimpleResponse(status, body)
+
+
+class SimpleResponse:
+    def __init__(self, status_code: int, body: bytes) -> None:
+        self.status_code = status_code
+        self.body = body
+
+    def json(self) -> dict[str, object]:
+        data: dict[str, object] = _json.loads(self.body)
+        return data
+
+
+def _dechunk(data: bytes) -> bytes:
+    out = b""
+    while data:
+        size_line, _, rest = data.partition(b"\r\n")
+        size = int(size_line, 16)
+        if size == 0:
+            break
+        out += rest[:size]
+        data = rest[size + 2 :]
+    return out
+
+
+@asynccontextmanager
+async def server_client(settings: dict[str, str], workers: int) -> AsyncIterator[RawClient]:
+    """The service under uvicorn with `workers` processes; the client in this process."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.isupper() or k in ("PATH", "HOME", "LANG")}
+    env.update({"PYTHONPATH": str(ROOT), **settings})
+    command = [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port), "--workers", str(workers),
+               "--no-access-log", "--log-level", "warning", "--backlog", "4096"]  # fmt: skip
+    process = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603
+    try:
+        for _ in range(300):
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                await asyncio.sleep(0.1)
+        else:
+            raise RuntimeError("the service did not start")
+        await asyncio.sleep(1.0 if workers > 1 else 0.2)  # every worker up
+        yield RawClient(port)
+        SERVER_RSS.append(_tree_peak_rss_mb(process.pid))
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+SERVER_RSS: list[float] = []
+
+
+def _tree_peak_rss_mb(pid: int) -> float:
+    """Peak RSS (VmHWM) of a process and its children, summed, in MiB."""
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(child) for child in children.read_text().split()]
+    total = 0
+    for one in pids:
+        match = re.search(r"VmHWM:\s+(\d+) kB", Path(f"/proc/{one}/status").read_text())
+        total += int(match.group(1)) if match else 0
+    return total / 1024
+
+
+async def run(requests: int, delay: float, in_thread: bool, rounds: int, workers: int) -> None:
     async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         writer.close()
 
@@ -71,44 +177,49 @@ async def run(requests: int, delay: float, in_thread: bool, rounds: int) -> None
     script = Script(delay=delay)
     standin = serve(bedrock_app(script)) if in_thread else standin_process(delay)
     with standin as url, tempfile.TemporaryDirectory() as data:
-        settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
-            api_keys=["bench:bench-key-123"],
-            database_url=f"sqlite+aiosqlite:///{data}/bench.db",
-            network_allow_targets=["127.0.0.0/8"],
-            rate_limit="1000000/minute",
-            log_level="WARNING",
-            llm_provider="bedrock",
-            bedrock_endpoint_url=url,
-            aws_access_key_id="AKIDBENCHMARK",
-            aws_secret_access_key="bench-secret",
-            llm_concurrency=max(256, requests + 16),
-            llm_max_retries=0,
-        )
-        app = create_app(settings)
+        values = {
+            "api_keys": "bench:bench-key-123",
+            "database_url": f"sqlite+aiosqlite:///{data}/bench.db",
+            "network_allow_targets": "127.0.0.0/8",
+            "rate_limit": "1000000/minute",
+            "log_level": "WARNING",
+            "llm_provider": "bedrock",
+            "bedrock_endpoint_url": url,
+            "aws_access_key_id": "AKIDBENCHMARK",
+            "aws_secret_access_key": "bench-secret",
+            "llm_concurrency": str(max(256, requests + 16)),
+            "llm_max_retries": "0",
+        }
+        if workers:
+            session: Any = server_client({k.upper(): v for k, v in values.items()}, workers)
+        else:
+            session = in_process_client(Settings(_env_file=None, **values))  # type: ignore[call-arg, arg-type]
         body = {"task": f"check connectivity to 127.0.0.1 on port {port}", "context": {"checks": ["tcp"]}}
-        async with LifespanManager(app) as manager:
-            transport = httpx.ASGITransport(app=manager.app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://bench", timeout=60) as client:
+        async with session as client:
 
-                async def one() -> tuple[float, dict[str, object]]:
-                    started = time.perf_counter()
-                    response = await client.post(
-                        "/api/v1/orchestrate", json=body, headers={"X-API-Key": "bench-key-123"}
-                    )
-                    return time.perf_counter() - started, response.json()
+            async def one() -> tuple[float, dict[str, object]]:
+                started = time.perf_counter()
+                response = await client.post(
+                    "/api/v1/orchestrate", json=body, headers={"X-API-Key": "bench-key-123"}
+                )
+                return time.perf_counter() - started, response.json()
 
+            for _ in range(max(1, workers)):
                 await one()  # warm up imports
-                bursts = []
-                for _ in range(rounds):  # the first burst also opens the connections to Bedrock
-                    started = time.perf_counter()
-                    outcomes = await asyncio.gather(*(one() for _ in range(requests)))
-                    bursts.append((time.perf_counter() - started, outcomes))
+            bursts = []
+            for _ in range(rounds):  # the first burst also opens the connections to Bedrock
+                started = time.perf_counter()
+                outcomes = await asyncio.gather(*(one() for _ in range(requests)))
+                bursts.append((time.perf_counter() - started, outcomes))
     listener.close()
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     where = "in the service's process" if in_thread else "in its own process"
+    service = (
+        f"uvicorn with {workers} worker(s), client in another process"
+        if workers
+        else "app and client in one process"
+    )
     print(
-        f"{requests} concurrent orchestrations, Bedrock stand-in answering in {delay:g} s, stand-in {where}"
+        f"{requests} concurrent orchestrations, Bedrock stand-in answering in {delay:g} s, stand-in {where}; {service}"
     )
     for index, (wall, outcomes) in enumerate(bursts, 1):
         latencies = sorted(seconds for seconds, _ in outcomes)
@@ -117,7 +228,11 @@ async def run(requests: int, delay: float, in_thread: bool, rounds: int) -> None
         print(f"burst {index} ({kind}): wall time {wall:.2f} s; interpreted by Bedrock: {interpreted}/{requests}; "
               f"latency min {latencies[0]:.2f} median {statistics.median(latencies):.2f} "
               f"p99 {latencies[int(len(latencies) * 0.99) - 1]:.2f} max {latencies[-1]:.2f} s")  # fmt: skip
-    print(f"peak RSS of the service's process (app and client): {rss_mb:.0f} MiB")
+    if workers:
+        print(f"peak RSS of the service's processes (summed): {SERVER_RSS[-1]:.0f} MiB")
+    else:
+        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"peak RSS of the service's process (app and client): {rss_mb:.0f} MiB")
 
 
 def main() -> None:
@@ -126,8 +241,10 @@ def main() -> None:
     parser.add_argument("--delay", type=float, default=1.0)
     parser.add_argument("--standin-thread", action="store_true", help="serve the stand-in in this process")
     parser.add_argument("--rounds", type=int, default=2, help="bursts, one after the other")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="serve the app under uvicorn with this many workers (0: in this process)")  # fmt: skip
     args = parser.parse_args()
-    asyncio.run(run(args.requests, args.delay, args.standin_thread, args.rounds))
+    asyncio.run(run(args.requests, args.delay, args.standin_thread, args.rounds, args.workers))
 
 
 if __name__ == "__main__":
