@@ -21,7 +21,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import REGISTRY, Collector
 
 M = TypeVar("M", Counter, Gauge, Histogram)
-_CHILDREN: dict[tuple[int, tuple[str, ...]], Any] = {}
+_CHILDREN: dict[tuple[object, tuple[str, ...]], Any] = {}
 
 
 def labelled(metric: M, *values: str) -> M:
@@ -29,7 +29,7 @@ def labelled(metric: M, *values: str) -> M:
     on every call (about 1.5 us), a dictionary hit costs a tenth of that, and the request path
     makes some fifteen such calls. Label values are bounded sets (route templates, statuses,
     agents, providers), as Prometheus requires anyway, so the cache stays small."""
-    key = (id(metric), values)
+    key = (metric, values)  # the metric itself, not its id: a freed metric's id can be reused
     child = _CHILDREN.get(key)
     if child is None:
         child = _CHILDREN[key] = metric.labels(*values)

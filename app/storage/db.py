@@ -86,8 +86,11 @@ class Database:
 
     async def close(self) -> None:
         if self._write_engine is not None and self._write_thread is not None:
-            await asyncio.get_running_loop().run_in_executor(self._write_thread, self._write_engine.dispose)
-            self._write_thread.shutdown(wait=True)
+            engine, thread = self._write_engine, self._write_thread
+            # Later writes (none are expected) go through the async engine instead.
+            self._write_engine = self._write_thread = None
+            await asyncio.get_running_loop().run_in_executor(thread, engine.dispose)
+            thread.shutdown(wait=True)
         await self.engine.dispose()
 
 

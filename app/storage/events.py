@@ -57,17 +57,34 @@ class EventLog:
             ).scalar()
         self._next[execution_id] = int(last or 0) + 1
 
-    def stage(self, session: Session, execution_id: str, kind: str, data: dict[str, Any]) -> EventRow:
-        """Add an event to a write that is being committed anyway; publish it after the commit."""
-        seq = self._next.get(execution_id, 1)
-        self._next[execution_id] = seq + 1
-        row = _staged(session, execution_id, seq, kind, data)
-        if kind == TERMINAL:
+    def reserve(self, execution_id: str, count: int = 1, *, final: bool = False) -> list[int]:
+        """Sequence numbers for `count` events about to be written. Taken on the event loop when
+        the write is queued, never inside it: a write retried after a neighbour in its batch
+        failed reuses its numbers. `final` (the run's terminal event) ends the run's numbering."""
+        start = self._next.get(execution_id, 1)
+        if final:
             self._next.pop(execution_id, None)
-        return row
+        else:
+            self._next[execution_id] = start + count
+        return list(range(start, start + count))
+
+    def numbering(self, execution_id: str) -> bool:
+        """Whether this process numbers the run's events (it runs it, or resumed it)."""
+        return execution_id in self._next
+
+    def forget(self, execution_id: str) -> None:
+        self._next.pop(execution_id, None)
+
+    def stage(
+        self, session: Session, execution_id: str, seq: int, kind: str, data: dict[str, Any]
+    ) -> EventRow:
+        """Add an event, numbered by `reserve`, to a write that is being committed anyway;
+        publish it after the commit."""
+        return _staged(session, execution_id, seq, kind, data)
 
     def stage_next(self, session: Session, execution_id: str, kind: str, data: dict[str, Any]) -> EventRow:
-        """Stage an event for a run this process is not numbering (another process ran it)."""
+        """Stage an event for a run this process is not numbering (another process ran it):
+        the next number after the last one stored."""
         last = session.execute(
             select(func.max(EventRow.seq)).where(EventRow.execution_id == execution_id)
         ).scalar()
@@ -76,8 +93,10 @@ class EventLog:
     async def emit(self, execution_id: str, kind: str, data: dict[str, Any]) -> None:
         rows: list[EventRow] = []
 
+        [seq] = self.reserve(execution_id, final=kind == TERMINAL)
+
         def op(session: Session) -> None:
-            rows[:] = [self.stage(session, execution_id, kind, data)]
+            rows[:] = [self.stage(session, execution_id, seq, kind, data)]
 
         await self.writer.submit(op)
         await self.publish(rows)

@@ -96,6 +96,9 @@ class Maintenance:
         if not to_interrupt:
             return 0
         staged: list[EventRow] = []
+        # Runs this process numbers (its own, if their lease lapsed while it stalled) take their
+        # next number here, on the loop; the others continue from what is stored.
+        local = {i: self.events.reserve(i)[0] for i in to_interrupt if self.events.numbering(i)}
 
         def op(session: Session) -> None:
             now = utcnow()
@@ -120,7 +123,10 @@ class Maintenance:
             )
             done = list(result.scalars())
             staged[:] = [
-                self.events.stage_next(session, i, TERMINAL, {"status": "interrupted"}) for i in done
+                self.events.stage(session, i, local[i], TERMINAL, {"status": "interrupted"})
+                if i in local
+                else self.events.stage_next(session, i, TERMINAL, {"status": "interrupted"})
+                for i in done
             ]
             if done:
                 append_in(

@@ -92,11 +92,12 @@ class ExecutionRecorder:
             )
 
         staged: list[EventRow] = []
+        [seq] = self.events.reserve(execution_id)
 
         def op(session: Session) -> None:
             insert_later(session, ExecutionRow, row, order=0)  # before the events naming it
             staged[:] = [
-                self.events.stage(session, execution_id, "execution_started", {"agents": routing.agents})
+                self.events.stage(session, execution_id, seq, "execution_started", {"agents": routing.agents})
             ]
             append_in(session, *events)
 
@@ -106,6 +107,7 @@ class ExecutionRecorder:
 
     def abandon(self, execution_id: str) -> None:
         self._starting.pop(execution_id, None)
+        self.events.forget(execution_id)
 
     async def _started_committed(self, execution_id: str) -> None:
         pending = self._starting.pop(execution_id, None)
@@ -192,14 +194,18 @@ class ExecutionRecorder:
         }
 
         staged: list[EventRow] = []
-        terminal = (TERMINAL, {"status": values["status"]})
+        kinds = [*progress, (TERMINAL, {"status": values["status"]})]
+        seqs = self.events.reserve(execution_id, len(kinds), final=True)
 
         def op(session: Session) -> None:
             defer(session, "execution_outcomes", _update_outcomes, row, order=1)
             for values in usage:
                 insert_later(session, UsageRow, values)
             append_in(session, *events)
-            staged[:] = [self.events.stage(session, execution_id, k, d) for k, d in [*progress, terminal]]
+            staged[:] = [
+                self.events.stage(session, execution_id, seq, kind, data)
+                for seq, (kind, data) in zip(seqs, kinds, strict=True)
+            ]
 
         await self.writer.submit(op)
         await self.events.publish(staged)

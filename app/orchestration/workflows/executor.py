@@ -109,6 +109,7 @@ class WorkflowExecutor:
             lease_expires_at=now + dt.timedelta(seconds=self.lease_seconds),
         )
         staged: list[EventRow] = []
+        [seq] = self.events.reserve(execution_id)
 
         def op(session: Session) -> None:
             session.add(row)
@@ -116,6 +117,7 @@ class WorkflowExecutor:
                 self.events.stage(
                     session,
                     execution_id,
+                    seq,
                     "execution_started",
                     {"workflow_id": definition.id, "steps": [s.id for s in definition.steps]},
                 )
@@ -132,7 +134,11 @@ class WorkflowExecutor:
                 ),
             )
 
-        await self.writer.submit(op)
+        try:
+            await self.writer.submit(op)
+        except Exception:
+            self.events.forget(execution_id)
+            raise
         await self.events.publish(staged)
         run = RunContext(execution_id, definition, inputs, owner, request_id, client_ip, states)
         self._launch(run)
@@ -336,6 +342,7 @@ class WorkflowExecutor:
     async def _save(self, run: RunContext, kind: str, data: dict[str, Any]) -> None:
         steps = [run.states[s.id].public() for s in run.definition.steps]
         staged: list[EventRow] = []
+        [seq] = self.events.reserve(run.execution_id)
 
         def op(session: Session) -> None:
             session.execute(
@@ -343,7 +350,7 @@ class WorkflowExecutor:
                 .where(ExecutionRow.id == run.execution_id)
                 .values(steps=self.redactor.redact(steps))
             )
-            staged[:] = [self.events.stage(session, run.execution_id, kind, data)]
+            staged[:] = [self.events.stage(session, run.execution_id, seq, kind, data)]
 
         await self.writer.submit(op)
         await self.events.publish(staged)
@@ -377,10 +384,11 @@ class WorkflowExecutor:
             "lease_expires_at": None,
         }
         staged: list[EventRow] = []
+        [seq] = self.events.reserve(run.execution_id, final=True)
 
         def op(session: Session) -> None:
             session.execute(update(ExecutionRow).where(ExecutionRow.id == run.execution_id).values(**values))
-            staged[:] = [self.events.stage(session, run.execution_id, TERMINAL, {"status": status})]
+            staged[:] = [self.events.stage(session, run.execution_id, seq, TERMINAL, {"status": status})]
             append_in(
                 session,
                 AuditEvent(
