@@ -14,6 +14,7 @@ from redis.asyncio import ConnectionPool, Redis
 from app.agents.infrastructure.agent import InfrastructureAgent
 from app.agents.logs.agent import LogAnalysisAgent, LogLimits
 from app.agents.network.agent import NetworkDiagnosticsAgent, NetworkLimits
+from app.agents.network.checks.tls import trust_context
 from app.agents.registry import AgentRegistry
 from app.agents.system.agent import SystemMonitoringAgent, Thresholds
 from app.bus.base import MessageBus
@@ -252,7 +253,9 @@ def build_registry(settings: Settings) -> AgentRegistry:
                 cpu=(settings.cpu_warning_percent, settings.cpu_critical_percent),
                 memory=(settings.memory_warning_percent, settings.memory_critical_percent),
                 disk=(settings.disk_warning_percent, settings.disk_critical_percent),
-            )
+            ),
+            scrape_timeout=settings.network_check_timeout_seconds,
+            trust=trust_context(settings.tls_ca_file),
         )
     )
     registry.register(

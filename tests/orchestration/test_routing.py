@@ -60,6 +60,8 @@ CASES: list[tuple[str, str | None] | tuple[str, str | None, dict[str, object]]] 
     ("sample system load for 10 seconds", SYS),
     ("which processes use the most memory?", SYS),
     ("is the disk full on this server", SYS),
+    ("read the node exporter of db01 and tell me if it is overloaded", SYS),
+    ("check memory on web03 via node_exporter", SYS),
     (
         "Find the errors in these logs:\n2024-05-01T10:00:00Z ERROR db timeout\n2024-05-01T10:00:01Z ERROR db timeout",
         LOG,

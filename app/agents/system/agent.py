@@ -1,19 +1,24 @@
 """The system monitoring agent: CPU, load, memory, swap, disks, I/O and network rates and top
 processes of the host this service runs on, sampled over time, with threshold findings and
-trends."""
+trends; or the same figures of another host read from its Prometheus node exporter."""
 
 from __future__ import annotations
 
 import asyncio
+import re
+import ssl
 import statistics
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from app import __version__
 from app.agents.base import SEVERITY_RANK, AgentCard, AgentContext, AgentResult, Finding, Severity
+from app.agents.entities import extract_entities
+from app.agents.system.node_exporter import ScrapeFailed, sample_remote
 from app.agents.system.sampling import sample
 
 
@@ -23,6 +28,27 @@ class SystemMonitoringInput(BaseModel):
     duration: float = Field(default=0.0, ge=0, le=60, description="Seconds to sample over (0 to 60).")
     interval: float = Field(default=1.0, ge=0.5, le=60, description="Seconds between samples (0.5 or more).")
     top: int = Field(default=5, ge=1, le=50, description="How many top processes to list.")
+    node_exporter_url: str | None = Field(
+        default=None,
+        max_length=2048,
+        description=(
+            "Read another host instead of this one: its Prometheus node exporter "
+            "(e.g. http://db01:9100/metrics), scraped twice `duration` seconds apart (at least "
+            "`interval`). Subject to the network target policy."
+        ),
+    )
+
+    @field_validator("node_exporter_url")
+    @classmethod
+    def _exporter_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            raise ValueError("node_exporter_url must be an http(s) URL with a host")
+        if parts.username or parts.password:
+            raise ValueError("node_exporter_url must not carry credentials")
+        return value.strip()
 
     @model_validator(mode="after")
     def _interval_fits(self) -> SystemMonitoringInput:
@@ -47,7 +73,8 @@ CARD = AgentCard(
         "Samples the host the service runs on with psutil: CPU (total and per core), load, memory "
         "and swap, disk usage per mount and I/O rates, network rates per interface and the top "
         "processes by CPU and memory, over `duration` seconds every `interval` seconds; reports "
-        "values over the configured thresholds and the trend across samples."
+        "values over the configured thresholds and the trend across samples. With "
+        "`node_exporter_url` it reads another host from its Prometheus node exporter instead."
     ),
     capabilities=("cpu", "memory", "disk", "load", "processes", "network_io"),
     version=__version__,
@@ -57,6 +84,7 @@ CARD = AgentCard(
         "Sample system load for 10 seconds",
         "Which processes use the most memory?",
         "Is the disk full on this server?",
+        "Check memory on db01 through its node exporter at http://db01:9100/metrics",
     ),
     keywords={
         "cpu": 1.5,
@@ -81,6 +109,8 @@ CARD = AgentCard(
         "sample": 0.6,
         "resources": 0.6,
         "iowait": 1.0,
+        "node exporter": 1.5,
+        "node_exporter": 1.5,
     },
     entity_weights={"sampling": 1.5},
 )
@@ -89,13 +119,24 @@ CARD = AgentCard(
 class SystemMonitoringAgent:
     card = CARD
 
-    def __init__(self, thresholds: Thresholds | None = None) -> None:
+    def __init__(
+        self,
+        thresholds: Thresholds | None = None,
+        *,
+        scrape_timeout: float = 5.0,
+        trust: ssl.SSLContext | None = None,
+    ) -> None:
         self.thresholds = thresholds or Thresholds()
+        self.scrape_timeout = scrape_timeout
+        self.trust = trust or ssl.create_default_context()
 
     async def execute(self, task: str, context: AgentContext) -> AgentResult:
         started = time.perf_counter()
         spec = context.input
         assert isinstance(spec, SystemMonitoringInput)  # noqa: S101 - the registry validates
+        url = spec.node_exporter_url or exporter_url_in(task)
+        if url:
+            return await self._remote(spec, url, context, started)
         raw = await asyncio.to_thread(sample, spec.duration, spec.interval, spec.top)
         output = _summarise(raw)
         findings = _findings(output, self.thresholds)
@@ -107,6 +148,65 @@ class SystemMonitoringAgent:
             output=output,
             duration_ms=round((time.perf_counter() - started) * 1000, 2),
         )
+
+    async def _remote(
+        self, spec: SystemMonitoringInput, url: str, context: AgentContext, started: float
+    ) -> AgentResult:
+        host = urlsplit(url).hostname or url
+        window = max(spec.duration, spec.interval)
+        try:
+            output = await sample_remote(
+                url, context.target_policy, window, context.remaining(self.scrape_timeout), self.trust
+            )
+        except ScrapeFailed as exc:
+            message = f"Could not read the node exporter at {url}: {exc}."
+            return AgentResult(
+                agent_id=CARD.id,
+                status="failed",
+                summary=message,
+                findings=[Finding(severity=Severity.CRITICAL, code="exporter_unreachable", message=message)],
+                output={"source": {"node_exporter": url}},
+                duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                error=str(exc),
+            )
+        findings = _findings(output, self.thresholds)
+        if not output["source"]["tls_verified"]:
+            findings.append(
+                Finding(
+                    severity=Severity.WARNING,
+                    code="exporter_tls_unverified",
+                    message=f"The certificate of {host} could not be verified; its figures were read anyway.",
+                )
+            )
+        return AgentResult(
+            agent_id=CARD.id,
+            status="completed",
+            summary=f"{host}: {_summary(output, findings)}",
+            findings=findings,
+            output=output,
+            duration_ms=round((time.perf_counter() - started) * 1000, 2),
+        )
+
+
+_MENTIONS_EXPORTER = re.compile(r"\bnode[ _-]exporter\b", re.IGNORECASE)
+
+
+def exporter_url_in(task: str) -> str | None:
+    """A task that names a node exporter ("node exporter of db01", "... http://db01:9100/metrics")
+    reads that host: the URL given, else the exporter's default port and path on the first host."""
+    if not _MENTIONS_EXPORTER.search(task):
+        return None
+    found = extract_entities(task)
+    for url in found.urls:
+        try:
+            return SystemMonitoringInput._exporter_url(url)
+        except ValueError:
+            continue
+    hosts = [*found.ips, *found.hostnames]
+    if not hosts:
+        return None
+    host = hosts[0]
+    return f"http://[{host}]:9100/metrics" if ":" in host else f"http://{host}:9100/metrics"
 
 
 def _trend(values: list[float]) -> str:

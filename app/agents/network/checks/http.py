@@ -29,8 +29,11 @@ async def fetch_status(
     target: str,
     timeout: float,
     trust: ssl.SSLContext,
+    *,
+    body_limit: int | None = None,
 ) -> dict[str, Any]:
-    """Send one GET and read the status line and headers; the body is not read."""
+    """Send one GET and read the status line and headers; with `body_limit`, also the body
+    (as `body`), refusing one longer than that many bytes."""
     context: ssl.SSLContext | None = None
     verified = None
     if scheme == "https":
@@ -79,7 +82,7 @@ async def fetch_status(
                 continue
             if isinstance(event, h11.Response):
                 headers = {k.decode().lower(): v.decode("latin-1") for k, v in event.headers}
-                return {
+                response: dict[str, Any] = {
                     "status_code": event.status_code,
                     "reason": event.reason.decode("latin-1"),
                     "latency_ms": ms(time.perf_counter() - started),
@@ -87,10 +90,37 @@ async def fetch_status(
                     "server": headers.get("server"),
                     "tls_verified": verified,
                 }
+                if body_limit is None:
+                    return response
+                response["body"] = await _read_body(connection, reader, body_limit, deadline)
+                return response
             if isinstance(event, h11.ConnectionClosed):
                 raise ConnectionError("the server closed the connection without answering")
     finally:
         writer.close()
+
+
+class ResponseTooLarge(ValueError):
+    pass
+
+
+async def _read_body(
+    connection: h11.Connection, reader: asyncio.StreamReader, limit: int, deadline: float
+) -> bytes:
+    body = bytearray()
+    while True:
+        event = connection.next_event()
+        if event is h11.NEED_DATA:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            connection.receive_data(await asyncio.wait_for(reader.read(65536), remaining))
+        elif isinstance(event, h11.Data):
+            body += event.data
+            if len(body) > limit:
+                raise ResponseTooLarge(f"the response is larger than {limit} bytes")
+        elif isinstance(event, h11.EndOfMessage | h11.ConnectionClosed):
+            return bytes(body)
 
 
 async def check_http(
