@@ -40,6 +40,18 @@ from app.settings import Settings  # noqa: E402
 from tests.llm.standins import Script, bedrock_app, serve  # noqa: E402
 
 
+def wait_for_port(port: int, what: str, seconds: float = 30.0) -> None:
+    """Return once something accepts connections on 127.0.0.1:`port`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{what} did not start")
+
+
 @contextmanager
 def standin_process(delay: float) -> Iterator[str]:
     """The Bedrock stand-in under uvicorn in a child process; yields its base URL."""
@@ -53,14 +65,7 @@ def standin_process(delay: float) -> Iterator[str]:
     )
     process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT)  # noqa: S603
     try:
-        for _ in range(200):
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                time.sleep(0.05)
-        else:
-            raise RuntimeError("the Bedrock stand-in did not start")
+        wait_for_port(port, "the Bedrock stand-in")
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
@@ -136,14 +141,7 @@ async def server_client(settings: dict[str, str], workers: int) -> AsyncIterator
                "--no-access-log", "--log-level", "warning", "--backlog", "4096"]  # fmt: skip
     process = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603
     try:
-        for _ in range(300):
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                await asyncio.sleep(0.1)
-        else:
-            raise RuntimeError("the service did not start")
+        await asyncio.to_thread(wait_for_port, port, "the service")
         await asyncio.sleep(1.0 if workers > 1 else 0.2)  # every worker up
         yield RawClient(port)
         SERVER_RSS.append(_tree_peak_rss_mb(process.pid))

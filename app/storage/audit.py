@@ -7,7 +7,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import structlog
@@ -64,21 +64,8 @@ def append_in(session: Session, *events: AuditEvent) -> None:
     for event in events:
         at = utcnow()
         digest = entry_hash(prev, at, event)
-        insert_later(
-            session,
-            AuditRow,
-            {
-                "at": at,
-                "event": event.event,
-                "actor": event.actor,
-                "client_ip": event.client_ip,
-                "request_id": event.request_id,
-                "outcome": event.outcome,
-                "details": event.details or {},
-                "prev_hash": prev,
-                "hash": digest,
-            },
-        )
+        row = {**asdict(event), "details": event.details or {}, "at": at, "prev_hash": prev, "hash": digest}
+        insert_later(session, AuditRow, row)
         prev = digest
     session.info["audit_head"] = prev
 

@@ -36,7 +36,7 @@ def defer(session: Session, key: str, action: DeferredAction, item: object, *, o
 
 
 def insert_later(session: Session, model: type[Base], values: dict[str, Any], *, order: int = 2) -> None:
-    """Insert a row with the batch's other rows of `table`: one Core executemany per table, in
+    """Insert a row with the batch's other rows of `model`'s table: one Core executemany per table, in
     the order the rows were added (the audit chain relies on it), without the ORM's per-object
     bookkeeping. Every row of one table must carry the same keys."""
     table = cast(Table, model.__table__)

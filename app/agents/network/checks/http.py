@@ -72,14 +72,7 @@ async def fetch_status(
         await writer.drain()
         deadline = time.monotonic() + timeout
         while True:
-            event = connection.next_event()
-            if event is h11.NEED_DATA:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise TimeoutError
-                data = await asyncio.wait_for(reader.read(16384), remaining)
-                connection.receive_data(data)
-                continue
+            event = await _next_event(connection, reader, deadline)
             if isinstance(event, h11.Response):
                 headers = {k.decode().lower(): v.decode("latin-1") for k, v in event.headers}
                 response: dict[str, Any] = {
@@ -104,18 +97,23 @@ class ResponseTooLarge(ValueError):
     pass
 
 
+async def _next_event(connection: h11.Connection, reader: asyncio.StreamReader, deadline: float) -> Any:
+    """The next h11 event, reading from the socket as needed until `deadline`."""
+    while (event := connection.next_event()) is h11.NEED_DATA:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError
+        connection.receive_data(await asyncio.wait_for(reader.read(65536), remaining))
+    return event
+
+
 async def _read_body(
     connection: h11.Connection, reader: asyncio.StreamReader, limit: int, deadline: float
 ) -> bytes:
     body = bytearray()
     while True:
-        event = connection.next_event()
-        if event is h11.NEED_DATA:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError
-            connection.receive_data(await asyncio.wait_for(reader.read(65536), remaining))
-        elif isinstance(event, h11.Data):
+        event = await _next_event(connection, reader, deadline)
+        if isinstance(event, h11.Data):
             body += event.data
             if len(body) > limit:
                 raise ResponseTooLarge(f"the response is larger than {limit} bytes")
