@@ -199,8 +199,8 @@ class ExecutionRecorder:
 
         def op(session: Session) -> None:
             defer(session, "execution_outcomes", _update_outcomes, row, order=1)
-            for values in usage:
-                insert_later(session, UsageRow, values)
+            for usage_row in usage:
+                insert_later(session, UsageRow, usage_row)
             append_in(session, *events)
             staged[:] = [
                 self.events.stage(session, execution_id, seq, kind, data)
