@@ -120,13 +120,11 @@ def _cpu_busy(first: Samples, last: Samples) -> list[float]:
     return busy
 
 
-def _rate(
-    first: Samples, last: Samples, name: str, label: str, elapsed: float, skip: frozenset[str]
-) -> float:
+def _rates(first: Samples, last: Samples, name: str, label: str, elapsed: float) -> dict[str, float]:
+    """Per-second increase of a counter between the two scrapes, by `label`; a series that only
+    the second scrape has counts as no increase, a counter reset as none either."""
     before, after = _by(first, name, label), _by(last, name, label)
-    return round(
-        sum(max(0.0, after[k] - before.get(k, after[k])) for k in after if k not in skip) / elapsed, 1
-    )
+    return {k: max(0.0, value - before.get(k, value)) / elapsed for k, value in after.items()}
 
 
 def summarise(first: Samples, last: Samples, elapsed: float) -> dict[str, Any]:
@@ -156,16 +154,15 @@ def summarise(first: Samples, last: Samples, elapsed: float) -> dict[str, Any]:
                 "total_gb": round(size / 2**30, 2),
             }
         )
-    rx0, rx1 = (_by(x, "node_network_receive_bytes_total", "device") for x in (first, last))
-    tx0, tx1 = (_by(x, "node_network_transmit_bytes_total", "device") for x in (first, last))
+    rx = _rates(first, last, "node_network_receive_bytes_total", "device", elapsed)
+    tx = _rates(first, last, "node_network_transmit_bytes_total", "device", elapsed)
     network = {
-        device: {
-            "rx_bytes_per_s": round(max(0.0, rx1[device] - rx0.get(device, rx1[device])) / elapsed, 1),
-            "tx_bytes_per_s": round(max(0.0, tx1.get(device, 0.0) - tx0.get(device, 0.0)) / elapsed, 1),
-        }
-        for device in rx1
+        device: {"rx_bytes_per_s": round(rate, 1), "tx_bytes_per_s": round(tx.get(device, 0.0), 1)}
+        for device, rate in rx.items()
         if device != "lo"
     }
+    reads = _rates(first, last, "node_disk_read_bytes_total", "device", elapsed)
+    writes = _rates(first, last, "node_disk_written_bytes_total", "device", elapsed)
     return {
         "samples": 2,
         "window_seconds": round(elapsed, 2),
@@ -190,12 +187,8 @@ def summarise(first: Samples, last: Samples, elapsed: float) -> dict[str, Any]:
         "swap": {"percent": round(100.0 * (swap_total - swap_free) / swap_total, 1) if swap_total else 0.0},
         "disks": sorted(disks, key=lambda d: -d["percent"]),
         "disk_io": {
-            "read_bytes_per_s": _rate(
-                first, last, "node_disk_read_bytes_total", "device", elapsed, frozenset()
-            ),
-            "write_bytes_per_s": _rate(
-                first, last, "node_disk_written_bytes_total", "device", elapsed, frozenset()
-            ),
+            "read_bytes_per_s": round(sum(reads.values()), 1),
+            "write_bytes_per_s": round(sum(writes.values()), 1),
         },
         "network": network,
         "processes": {"by_cpu": [], "by_memory": []},  # the node exporter has no per-process figures
