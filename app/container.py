@@ -27,7 +27,8 @@ from app.observability.health import HealthService
 from app.observability.metrics import POOLS
 from app.orchestration.llm_router import AssistedRouter, LLMClassifierRouter
 from app.orchestration.orchestrator import Orchestrator
-from app.orchestration.router import KeywordRouter, TaskRouter
+from app.orchestration.router import SemanticRouter, TaskRouter
+from app.orchestration.semantic import default_encoder
 from app.orchestration.workflows.executor import WorkflowExecutor
 from app.orchestration.workflows.loader import shipped_definitions
 from app.security.api_keys import ApiKeyStore, parse_api_keys
@@ -86,7 +87,9 @@ class Container:
         registry = build_registry(settings)
         policy = TargetPolicy(settings.network_allow_targets, settings.network_deny_targets)
         interpreter = LLMInterpreter(llm)
-        router: TaskRouter = KeywordRouter(registry, settings.routing_min_confidence)
+        semantic = build_router(settings, registry)
+        semantic.warm_up()
+        router: TaskRouter = semantic
         if not llm.offline_only:
             router = AssistedRouter(router, LLMClassifierRouter(llm, registry), settings.llm_router_threshold)
         orchestrator = Orchestrator(
@@ -231,6 +234,10 @@ def _health(settings: Settings, database: Database, redis: Redis | None, llm: LL
         timeout=settings.health_check_timeout_seconds,
         cache_seconds=settings.health_cache_seconds,
     )
+
+
+def build_router(settings: Settings, registry: AgentRegistry) -> SemanticRouter:
+    return SemanticRouter(registry, default_encoder(), min_confidence=settings.routing_min_confidence)
 
 
 def build_registry(settings: Settings) -> AgentRegistry:

@@ -83,7 +83,15 @@ class InvalidTarget(AppError):
 class NoMatchingAgent(AppError):
     code = "no_matching_agent"
     status = 422
-    message = "No agent can take this task; rephrase it or name an agent with agent_id."
+    message = "No agent can take this task; rephrase it."
+
+
+class MissingInput(AppError):
+    """The right agent was found but the task lacks what it needs; `details` holds the question."""
+
+    code = "missing_input"
+    status = 422
+    message = "The agent for this task needs more input."
 
 
 class UnknownAgent(AppError):

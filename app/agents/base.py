@@ -70,6 +70,28 @@ class AgentResult(BaseModel):
         return max((f.severity for f in self.findings), key=SEVERITY_RANK.__getitem__)
 
 
+class InputNeed(BaseModel):
+    """What an agent cannot run without, and how to ask a person for it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    needs: tuple[str, ...]  # in words a caller can act on: "target", "logs"
+    question: str  # "Which host should I check?"
+
+    def details(self, agent_id: str) -> dict[str, Any]:
+        """The `details` of a 422 missing_input and the `needs_input` of a dry run."""
+        return {"agent": agent_id, "needs": list(self.needs), "question": self.question}
+
+
+class ProbeTarget(BaseModel):
+    """What an agent would contact for a task: shown by dry runs before anything runs."""
+
+    agent: str
+    host: str | None = None
+    ports: list[int] = Field(default_factory=list)
+    url: str | None = None
+
+
 class AgentCard(BaseModel):
     """Describes an agent to callers (`GET /agents`) and to the router (vocabulary and entities)."""
 
@@ -84,10 +106,13 @@ class AgentCard(BaseModel):
     examples: tuple[str, ...] = ()
     # Routing vocabulary: words or phrases of a task that point at this agent, with weights.
     keywords: Mapping[str, float] = Field(default_factory=dict, exclude=True)
-    # Entities found in a task (ip, hostname, url, port, log_lines, yaml, path) that point here.
+    # Entities found in a task (ip, hostname, url, port, path in the request sentence; log_lines,
+    # yaml, material pasted with it; inventory, sampling from context) that point here.
     entity_weights: Mapping[str, float] = Field(default_factory=dict, exclude=True)
-    # The router only picks this agent when the task or context holds one of these entities.
+    # The agent runs only when the task or context holds one of these entities; otherwise the
+    # caller is asked `asks.question` (422 missing_input, or `needs_input` on a dry run).
     requires_any: tuple[str, ...] = Field(default=(), exclude=True)
+    asks: InputNeed | None = Field(default=None, exclude=True)
 
     def input_schema(self) -> dict[str, Any]:
         return self.input_model.model_json_schema()

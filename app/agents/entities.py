@@ -1,7 +1,8 @@
-"""Entities in a task's text: IPs, host names, URLs, ports, log lines, YAML, file paths.
+"""Targets in a person's request: IPs, host names, URLs, ports and file paths.
 
-The router scores agents with them and agents take their targets from them when `context` does
-not say. Extraction is pure text work: nothing found here is resolved or trusted.
+Run it on the request sentence (`read_request(task).request`), never on pasted material: a host
+inside a log line is evidence, not a target. Extraction is pure text work: nothing found here is
+resolved or trusted; the target policy decides what may be probed.
 """
 
 from __future__ import annotations
@@ -9,163 +10,119 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urlsplit
 
-_URL = re.compile(r"\bhttps?://[^\s<>\"'`,;)]+", re.IGNORECASE)
-_IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.])")
+_URL = re.compile(r"\bhttps?://[^\s<>\"'`,;)\]]+", re.IGNORECASE)
+_IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)")
 _IPV6 = re.compile(r"(?<![\w:])\[?(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}\]?(?![\w:])", re.IGNORECASE)
-_HOST_PORT = re.compile(
-    r"(?<![\w.-])((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}|"
-    r"(?:\d{1,3}\.){3}\d{1,3}):(\d{1,5})\b",
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+# A token that could be a host: dotted names, bare names, each optionally with :port.
+_HOST_TOKEN = re.compile(
+    rf"(?<![\w.@/:-])((?:{_LABEL}\.)*{_LABEL})(?::(\d{{1,5}}))?(?![\w@/-]|\.\w|:\w)",
     re.IGNORECASE,
 )
-_BARE_HOST_PORT = re.compile(r"(?<![\w.:/-])([a-z][a-z0-9-]{0,62}):(\d{1,5})(?![\w.:])", re.IGNORECASE)
-_DOTTED_HOST = re.compile(
-    r"(?<![\w.@/-])((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62})(?![\w-]|\.\w)",
+_PORT_LIST = re.compile(
+    r"\bports?\s*(?:#|no\.?|number)?\s*((?:\d{1,5})(?:\s*(?:,|and|&|/|or|\+)\s*\d{1,5})*)\b(?![.:]\d)",
     re.IGNORECASE,
 )
-# A bare name ("db01") counts as a host only right after words that introduce one.
-_BARE_HOST = re.compile(
-    r"\b(?:to|ping|reach|hostname|traceroute|resolve|lookup|of|against|for host)\s+"
-    r"([a-z][a-z0-9-]{0,62})\b(?![.:]\w)",
-    re.IGNORECASE,
+_PORT_BEFORE = re.compile(
+    r"(?<![\w.:/-])(\d{1,5})\s*(?:/\s*(?:tcp|udp)\b|\s+(?:port|tcp|udp)\b)", re.IGNORECASE
 )
-_PORT_LIST = re.compile(r"\bports?\s+((?:\d{1,5})(?:\s*(?:,|and|&|/|or)\s*\d{1,5})*)", re.IGNORECASE)
+_PROTO_PORT = re.compile(r"\b(?:tcp|udp)\s*/\s*(\d{1,5})\b", re.IGNORECASE)
 _ON_PORT = re.compile(
-    r"\b(?:on|at)\s+(\d{1,5})(?![\w.:])(?!\s*(?:ms|s|seconds|minutes|%|mb|gb))", re.IGNORECASE
+    r"\b(on|at)\s+(\d{2,5}(?:\s*(?:,|and|&|or)\s*\d{2,5}\b)*)(?![\w.:/%-])(?!\s*(?:ms|s|sec|seconds?|min|minutes?|h|hours?|%|mb|gb|"
+    r"kb|requests|rps|users|times|cores|days|pm|am)\b)",
+    re.IGNORECASE,
 )
-_PORT_PROTO = re.compile(r"\b(\d{1,5})/(?:tcp|udp)\b", re.IGNORECASE)
-_LOG_LINE = re.compile(
-    r"^\s*(?:\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}|[A-Z][a-z]{2}\s+\d{1,2}\s\d{2}:\d{2}|\[?\d{2}/\w{3}/\d{4}"
-    r"|\{\s*\"(?:time|ts|timestamp|level)\"|Traceback \(most recent call last\)|"
-    r".*\b(?:ERROR|WARN(?:ING)?|FATAL|CRITICAL|Exception|panic:)\b"
-    r"|.*\w(?:Exception|Error)(?::|$)|\s+at [\w.$]+\()",
-    re.MULTILINE,
-)
-_YAML = re.compile(r"^\s*(?:services|apiVersion|kind|image|containers|volumes|version)\s*:", re.MULTILINE)
-_PATH = re.compile(r"(?<![\w.])(/(?:[\w.-]+/)*[\w.-]+\.(?:log|txt|out|err|json)|/var/log/[\w./-]+)\b")
-
-_FILE_SUFFIXES = frozenset(
+_PATH = re.compile(r"(?<![\w.:/])(/(?:[\w.@-]+/)*[\w.@-]+)")
+_LOG_PATH = re.compile(r"\.(?:log|txt|out|err|json)(?:\.\d+)?$|^/var/log/")
+# Words that may name a host by themselves only after these verbs ("ping gateway").
+_INTRODUCERS = frozenset(
     {
-        "log",
-        "txt",
-        "yaml",
-        "yml",
-        "json",
-        "py",
-        "conf",
-        "cfg",
-        "ini",
-        "sh",
-        "md",
-        "out",
-        "err",
-        "csv",
-        "xml",
-        "toml",
-        "service",
-        "pid",
-        "sock",
-        "gz",
-        "zip",
-        "tar",
-        "html",
-        "js",
-        "lock",
+        "ping",
+        "traceroute",
+        "tracert",
+        "mtr",
+        "nslookup",
+        "dig",
+        "resolve",
+        "telnet",
+        "curl",
+        "host",
+        "hostname",
     }
 )
-_NOT_HOSTS = frozenset(
+_AFTER_BARE_NAME = frozenset(
     {
-        "the",
-        "a",
-        "an",
-        "my",
-        "our",
-        "your",
-        "it",
-        "this",
-        "that",
-        "port",
-        "ports",
-        "host",
-        "server",
-        "see",
-        "check",
-        "make",
-        "find",
-        "be",
-        "me",
-        "us",
-        "them",
-        "all",
-        "every",
-        "each",
-        "what",
-        "which",
-        "whether",
-        "is",
-        "are",
-        "why",
-        "how",
-        "and",
-        "or",
-        "errors",
-        "error",
-        "logs",
-        "cpu",
-        "memory",
-        "disk",
-        "load",
-        "dns",
-        "tls",
-        "ssl",
-        "http",
-        "https",
-        "tcp",
-        "udp",
-        "icmp",
-        "network",
-        "internet",
-        "service",
-        "services",
-        "kubernetes",
-        "docker",
-        "compose",
-        "yaml",
-        "connectivity",
-        "latency",
-        "certificate",
-        "cert",
-        "expiry",
-        "usage",
-        "some",
-        "any",
-        "its",
-        "of",
-        "to",
-        "for",
-        "on",
-        "at",
-        "in",
+        "",
+        "please",
+        "pls",
+        "plz",
         "from",
-        "with",
-        "by",
-        "via",
-        "up",
-        "down",
+        "and",
         "now",
         "again",
-        "there",
-        "here",
-        "localhost6",
-        "records",
-        "record",
-        "mx",
-        "website",
-        "site",
-        "box",
-        "machine",
+        "for",
+        "to",
+        "on",
+        "is",
+        "isn't",
+        "seems",
+        "looks",
+        "via",
+        "over",
+        "with",
+        "thanks",
+        "thx",
     }
+)
+# Hyphenated names without digits ("cache-a") need one of these before them.
+_NAME_INTRODUCERS = _INTRODUCERS | frozenset(
+    {"to", "on", "of", "at", "from", "against", "reach", "check", "is", "for", "hit", "hitting",
+     "reaching", "and", "between", "via", "server", "node", "box", "machine", "router", "switch",
+     "vm", "instance"}
+)  # fmt: skip
+# "3306 open on mysql-ro", "636 listening?"
+_PORT_STATE = re.compile(
+    r"(?<![\w.:/-])(\d{2,5})\s+(?:is\s+)?(?:open|closed|filtered|listening|reachable|blocked|answering)\b",
+    re.IGNORECASE,
+)
+_FILE_SUFFIXES = frozenset(
+    "log txt yaml yml json py conf cfg ini sh md out err csv xml toml service pid sock gz zip tar "
+    "html htm js ts jsx tsx css lock rb php java jar war class go rs c h cpp so dll exe bin img iso "
+    "pem crt key csr der p12 pfx env bak tmp swp timer socket mount target d properties sql db "
+    "error info warn warning debug access png jpg gif svg pdf doc docx xls xlsx tf tfvars hcl j2".split()
+)
+# Tokens with digits or hyphens that are not hosts: versions, units, devices, tech names.
+_NOT_HOST_TOKEN = re.compile(
+    r"^(?:v?\d[\w.]*|[a-z]?\d+[a-z]{0,3}|k8s|k3s|s3|ec2|ipv[46]|http[23]|tls1|sha\d+|md5|utf-?8|"
+    r"base64|x509|x86(?:-64)?|arm64|amd64|aarch64|log4j2?|oauth2|py[23]|python[23]|e2e|i18n|a11y|"
+    r"[45]xx|\d+xx|p\d{2,3}|(?:eth|ens|enp|eno|wlan|wlp|bond|br|veth|docker|lo|tun|tap|em)\d[\w]*|"
+    r"(?:sd|vd|xvd|hd)[a-z]\d*|nvme\d\w*|md\d+|dm-\d+|loop\d+|tty\w*|cpu\d+|core\d+|node\d?-exporter|"
+    r"[a-z]+-(?:based|like|side|level|wide|only|free|safe|aware|friendly|specific|related|bound|heavy|"
+    r"intensive|driven|facing|ready|enabled|disabled|signed|hosted|managed|native)|"
+    r"(?:re|pre|post|non|un|co|self|multi|cross|sub|inter|over|under|out|de|anti|semi|pseudo|end|"
+    r"point|round|load|rate|dead|blue|zero|auto|hot|cold|warm|state|day|night|real|full|half|all|"
+    r"two|one|three|single|double|in|on|off|per|top|bottom|mid|much|well|ill|so|by|first|last|"
+    r"next|built)-[a-z-]+|"
+    r"[a-z]+-(?:in|up|out|on|off|by|over|to|of|down|back|through|ups?)|"
+    r"read-write|read-only|docker-compose|e-?mail|on-?call|up-to-date|time-?out|log-?in|log-?on|"
+    r"sign-?in|set-?up|well-known|third-party|high-\w+|low-\w+|long-\w+|short-\w+|"
+    r"\w+-(?:check|checks|test|tests|probe|probes|port|ports|exporter|error|errors|log|logs)|"
+    r"hot-?fix|roll-?out|fail-?over|back-?end|front-?end|x-[\w-]+|ok|k|u)$",
+    re.IGNORECASE,
+)
+_STOPWORDS = frozenset(
+    "the a an my our your their his her it its this that these those me us them you all every each "
+    "some any what which whether who why how when where is are was be been am and or but if then so "
+    "to for of on at in from with by via up down now again there here please pls plz thanks thx "
+    "check see make find test look tell show help can could would will should may might just also "
+    "too still not no yes ok okay port ports host hosts server servers service services site website "
+    "network internet dns tls ssl http https tcp udp icmp ip cpu memory disk load logs log errors "
+    "error localhost6 box machine node vm instance it's whats what's a aaaa mx cname txt ns soa "
+    "ptr srv caa short trace itself himself herself themselves yourself right today already "
+    "tonight yesterday tomorrow".split()
 )
 
 
@@ -175,16 +132,18 @@ class Entities:
     hostnames: list[str] = field(default_factory=list)
     urls: list[str] = field(default_factory=list)
     ports: list[int] = field(default_factory=list)
-    log_lines: int = 0
-    yaml: bool = False
     paths: list[str] = field(default_factory=list)
 
     @property
     def hosts(self) -> list[str]:
-        """Targets in order of appearance preference: URL hosts, then IPs, then names."""
+        """Targets in order of preference: URL hosts, then IPs, then names."""
         from_urls = [urlsplit(u).hostname or "" for u in self.urls]
         ordered = [h for h in from_urls if h] + self.ips + self.hostnames
         return list(dict.fromkeys(ordered))
+
+    @property
+    def log_paths(self) -> list[str]:
+        return [p for p in self.paths if _LOG_PATH.search(p)]
 
     def kinds(self) -> set[str]:
         found = set()
@@ -196,11 +155,7 @@ class Entities:
             found.add("url")
         if self.ports:
             found.add("port")
-        if self.log_lines:
-            found.add("log_lines")
-        if self.yaml:
-            found.add("yaml")
-        if self.paths:
+        if self.log_paths:
             found.add("path")
         return found
 
@@ -211,59 +166,99 @@ def _add_port(ports: list[int], text: str) -> None:
         ports.append(value)
 
 
-def extract_entities(text: str) -> Entities:
+@lru_cache(maxsize=512)
+def _cached(text: str) -> Entities:
     found = Entities()
     for match in _URL.finditer(text):
-        url = match.group(0).rstrip(".")
-        found.urls.append(url)
-    without_urls = _URL.sub(" ", text)
+        found.urls.append(match.group(0).rstrip(".?!"))
+    rest = _URL.sub(" ", text)
+    for match in _PATH.finditer(rest):
+        found.paths.append(match.group(1).rstrip("."))
+    rest = _PATH.sub(" ", rest)
+    _ips(rest, found)
+    rest = _IPV6.sub(lambda m: " " if _is_ipv6(m.group(0)) else m.group(0), rest)
+    _hosts(rest, found)
+    _ports(rest, found)
+    return found
 
-    for match in _IPV4.finditer(without_urls):
+
+def extract_entities(text: str) -> Entities:
+    """Targets named in `text`; a fresh copy each call, so callers may change it."""
+    cached = _cached(text)
+    return Entities(
+        list(cached.ips), list(cached.hostnames), list(cached.urls), list(cached.ports), list(cached.paths)
+    )
+
+
+def _is_ipv6(candidate: str) -> bool:
+    try:
+        ipaddress.IPv6Address(candidate.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def _ips(text: str, found: Entities) -> None:
+    for match in _IPV4.finditer(text):
         try:
             ipaddress.IPv4Address(match.group(0))
         except ValueError:
             continue
         found.ips.append(match.group(0))
-    for match in _IPV6.finditer(without_urls):
-        candidate = match.group(0).strip("[]")
-        try:
-            ipaddress.IPv6Address(candidate)
-        except ValueError:
-            continue
-        found.ips.append(candidate)
+    for match in _IPV6.finditer(text):
+        if _is_ipv6(match.group(0)):
+            found.ips.append(match.group(0).strip("[]"))
 
-    for match in _HOST_PORT.finditer(without_urls):
-        _add_port(found.ports, match.group(2))
-    for match in _DOTTED_HOST.finditer(without_urls):
-        name = match.group(1).lower()
-        if name.rsplit(".", 1)[-1] in _FILE_SUFFIXES or _IPV4.fullmatch(name):
+
+def _hosts(text: str, found: Entities) -> None:
+    for match in _HOST_TOKEN.finditer(text):
+        name, port = match.group(1).lower(), match.group(2)
+        if name in found.ips or _IPV4.fullmatch(name) or name.isdigit():
+            if port and name in found.ips:
+                _add_port(found.ports, port)
             continue
-        if name not in found.hostnames:
+        before = re.findall(r"[\w'-]+", text[max(0, match.start() - 40) : match.start()])
+        after = re.match(r"\s*([\w'-]*)(?!\s*(?:ms|s|sec|%|mb|gb)\b)", text[match.end() :])
+        following = after.group(1).lower() if after else ""
+        if not _looks_like_host(name, bool(port), before[-1].lower() if before else "", following):
+            continue
+        if name not in found.hostnames and not any(h.startswith(name + ".") for h in found.hostnames):
             found.hostnames.append(name)
-    for match in _BARE_HOST_PORT.finditer(without_urls):
-        name = match.group(1).lower()
-        if name in _NOT_HOSTS or name in found.hostnames:
-            continue
-        found.hostnames.append(name)
-        _add_port(found.ports, match.group(2))
-    for match in _BARE_HOST.finditer(without_urls):
-        name = match.group(1).lower()
-        if name in _NOT_HOSTS or name in found.hostnames or name.isdigit():
-            continue
-        if any(h.startswith(name + ".") for h in found.hostnames):
-            continue
-        found.hostnames.append(name)
+        if port:
+            _add_port(found.ports, port)
+        elif name in found.hostnames and re.match(r"\d{2,5}\b(?![.:%/-])", following):
+            _add_port(found.ports, following)  # "ldap.corp 636"
 
-    for match in _PORT_LIST.finditer(without_urls):
+
+def _looks_like_host(name: str, with_port: bool, previous: str, following: str) -> bool:
+    if name == "localhost":
+        return True
+    if "." in name:
+        labels = name.split(".")
+        last = labels[-1]
+        if last.isdigit() or len(last) < 2 or not last.isalnum():
+            return False
+        return with_port or (last not in _FILE_SUFFIXES and not re.match(r"v?\d+$", labels[0]))
+    if name in _STOPWORDS or len(name) < 2:
+        return False
+    if with_port:
+        return True
+    if re.search(r"\d", name) and re.search(r"[a-z]", name):
+        return name[0].isalpha() and not _NOT_HOST_TOKEN.match(name)
+    if "-" in name:
+        return previous in _NAME_INTRODUCERS and not _NOT_HOST_TOKEN.match(name)
+    # "ping gateway", "ping gateway please"; not "traceroute keeps timing out".
+    return previous in _INTRODUCERS and name.isalpha() and len(name) >= 3 and following in _AFTER_BARE_NAME
+
+
+def _ports(text: str, found: Entities) -> None:
+    for match in _PORT_LIST.finditer(text):
         for number in re.findall(r"\d{1,5}", match.group(1)):
             _add_port(found.ports, number)
-    for match in _PORT_PROTO.finditer(without_urls):
-        _add_port(found.ports, match.group(1))
-    if found.hostnames or found.ips:
-        for match in _ON_PORT.finditer(without_urls):
+    for pattern in (_PORT_BEFORE, _PROTO_PORT, _PORT_STATE):
+        for match in pattern.finditer(text):
             _add_port(found.ports, match.group(1))
-
-    found.log_lines = len(_LOG_LINE.findall(text))
-    found.yaml = len(_YAML.findall(text)) >= 2
-    found.paths = _PATH.findall(text)
-    return found
+    for match in _ON_PORT.finditer(text):
+        if match.group(1).lower() == "on" or found.hostnames or found.ips:
+            for number in re.findall(r"\d{2,5}", match.group(2)):
+                _add_port(found.ports, number)

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from app.agents.base import AgentResult
+from app.agents.base import AgentResult, ProbeTarget
 
 
 class ErrorBody(BaseModel):
@@ -98,6 +98,12 @@ class RoutingOut(BaseModel):
     scores: dict[str, float] = Field(default_factory=dict)
 
 
+class NeedsInputOut(BaseModel):
+    agent: str
+    needs: list[str]
+    question: str
+
+
 class OrchestrateResponse(BaseModel):
     execution_id: str
     status: Literal["completed", "partial", "failed"]
@@ -108,6 +114,12 @@ class OrchestrateResponse(BaseModel):
     request_id: str | None
     warnings: list[str] = Field(default_factory=list)
     dry_run: bool = False
+    targets: list[ProbeTarget] = Field(
+        default_factory=list, description="What the agents would contact (dry runs)."
+    )
+    needs_input: NeedsInputOut | None = Field(
+        default=None, description="Dry runs: what the chosen agent still needs, as a question."
+    )
 
 
 class AgentInfo(BaseModel):

@@ -13,11 +13,11 @@ from typing import Any, Literal, Protocol
 import structlog
 from pydantic import BaseModel, ValidationError
 
-from app.agents.base import Agent, AgentContext, AgentResult, Interpreter, LLMNote
+from app.agents.base import Agent, AgentContext, AgentResult, InputNeed, Interpreter, LLMNote, ProbeTarget
 from app.agents.blackboard import Blackboard
 from app.agents.registry import AgentNotFound, AgentRegistry
 from app.bus.base import MessageBus
-from app.errors import AppError, InvalidAgentInput, NoMatchingAgent, UnknownAgent
+from app.errors import AppError, InvalidAgentInput, MissingInput, NoMatchingAgent, UnknownAgent
 from app.observability.metrics import (
     AGENT_LATENCY,
     AGENT_RUNS,
@@ -26,6 +26,7 @@ from app.observability.metrics import (
     labelled,
 )
 from app.observability.tracing import tracer
+from app.orchestration.evidence import gather_evidence
 from app.orchestration.router import RoutingDecision, TaskRouter
 from app.security.prompt_injection import detect_prompt_injection
 from app.security.target_policy import TargetPolicy
@@ -59,6 +60,8 @@ class Orchestration:
     duration_ms: float
     warnings: list[str]
     dry_run: bool = False
+    targets: list[ProbeTarget] = field(default_factory=list)
+    needs_input: dict[str, Any] | None = None
 
 
 class RunRecorder(Protocol):
@@ -109,7 +112,8 @@ class Orchestrator:
             span.set_attribute("routing.confidence", decision.confidence)
         if not decision.agents:
             raise NoMatchingAgent(
-                f"{decision.reason} Rephrase the task, or name an agent with agent_id.",
+                f"{decision.reason} Ask about a host's network (DNS, ports, HTTP, TLS), this "
+                "host's resources, logs you paste or name, or a compose/Kubernetes file.",
                 details={"confidence": decision.confidence, "scores": decision.scores},
             )
         return decision
@@ -123,18 +127,26 @@ class Orchestrator:
         routing = await self._decide(request)
         agents = [self._agent(agent_id) for agent_id in routing.agents]
         inputs = {agent.card.id: self._validate_input(agent, request.context) for agent in agents}
+        needs_input = _missing_input(agents, request)
         execution_id = uuid.uuid4().hex
         if request.dry_run:
+            summary = f"Dry run: would run {', '.join(routing.agents)}. {routing.reason}"
+            if needs_input:
+                summary += f" First: {needs_input['question']}"
             return Orchestration(
                 execution_id=execution_id,
                 status="completed",
                 routing=routing,
                 results=[],
-                summary=f"Dry run: would run {', '.join(routing.agents)}. {routing.reason}",
+                summary=summary,
                 duration_ms=_ms_since(started),
                 warnings=warnings,
                 dry_run=True,
+                targets=[] if needs_input else _targets(agents, request.task, inputs),
+                needs_input=needs_input,
             )
+        if needs_input:
+            raise MissingInput(needs_input["question"], details=needs_input)
         timeout = min(request.timeout_seconds or self.default_timeout, self.max_timeout)
         if self.recorder is not None:
             await self.recorder.started(execution_id, request, routing, warnings)
@@ -301,6 +313,33 @@ class Orchestrator:
                 f"The context does not fit {agent.card.id}'s input: {fields}.",
                 details={"agent_id": agent.card.id, "errors": details},
             ) from None
+
+
+def _missing_input(agents: list[Agent], request: TaskRequest) -> dict[str, Any] | None:
+    """The first agent whose required input the task does not carry, as a question to ask."""
+    evidence = gather_evidence(request.task, request.context)
+    for agent in agents:
+        card = agent.card
+        if not evidence.satisfies(card.requires_any):
+            need = card.asks or InputNeed(
+                needs=card.requires_any,
+                question=f"{card.name} needs one of: {', '.join(card.requires_any)}. What should it look at?",
+            )
+            return need.details(card.id)
+    return None
+
+
+def _targets(agents: list[Agent], task: str, inputs: Mapping[str, BaseModel]) -> list[ProbeTarget]:
+    """What the agents would contact, for agents that can say so before running."""
+    found: list[ProbeTarget] = []
+    for agent in agents:
+        plan = getattr(agent, "targets", None)
+        if callable(plan):
+            try:
+                found += plan(task, inputs[agent.card.id])
+            except AppError:
+                continue
+    return found
 
 
 def overall_status(results: list[AgentResult]) -> RunStatus:

@@ -1,43 +1,42 @@
 """Routing: which agents should take a task, how sure we are, and why.
 
-`KeywordRouter` is deterministic: it scores each agent from its card's vocabulary and from the
-entities found in the task and context. An LLM classifier can sit in front of it behind the same
-`TaskRouter` protocol and fall back to it on failure.
+`SemanticRouter` works offline and by default. Each clause of the request sentence is compared
+with every agent's example requests (and with requests that belong to no agent) through a small
+sentence-embedding model; the card's keywords and the entities the task carries (pasted logs or
+YAML, hosts, context keys) are a second signal and make the human-readable reason. A third-party
+agent is routed by its own card's examples. An LLM classifier can sit in front of it behind the
+same `TaskRouter` protocol (`llm_router.AssistedRouter`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-import structlog
-
 from app.agents.base import AgentCard
-from app.agents.entities import Entities, extract_entities
 from app.agents.registry import AgentRegistry
+from app.orchestration.evidence import Evidence, gather_evidence
+from app.orchestration.out_of_scope import CHANGE_REQUEST, HOW_TO, NO_AGENT, OUT_OF_SCOPE_EXAMPLES
+from app.orchestration.semantic import ExampleIndex, LabelMatch, SentenceEncoder
 
 Strategy = Literal["explicit", "coordinate", "single", "parallel", "none"]
-# Context keys that name an entity kind, so a caller's structured context routes like text does.
-_CONTEXT_ENTITIES: Mapping[str, str] = {
-    "hostname": "hostname",
-    "host": "hostname",
-    "url": "url",
-    "port": "port",
-    "ports": "port",
-    "logs": "log_lines",
-    "log_file": "path",
-    "path": "path",
-    "config": "yaml",
-    "inventory": "inventory",
-    "duration": "sampling",
-    "interval": "sampling",
-}
-log = structlog.get_logger("app.router")
-# Agents scoring at least this share of the best score run alongside it.
-PARALLEL_SHARE = 0.6
+
+# Weights of the second signals against cosine similarity (tuned on tests/routing_eval/dev.yaml).
+KEYWORD_WEIGHT = 0.15
+EVIDENCE_WEIGHT = 0.12
+NONE_BIAS = 0.0
+# A clause must come this close to an agent's examples to pick it on its own.
+CLAUSE_FLOOR = 0.3
+# Entities from these sources count fully; other kinds found in the request sentence count
+# SENTENCE_SHARE of their weight.
+_STRONG_KINDS = frozenset({"log_lines", "yaml", "material", "inventory", "sampling"})
+SENTENCE_SHARE = 0.5
+_CLAUSE_SPLIT = re.compile(
+    r"(?:[;\n]|(?<=[?!.])\s+|,?\s+(?:and\s+(?:also|then)|and|also|plus|then|as well as|\+|&)\s+)",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -57,7 +56,6 @@ class TaskRouter(Protocol):
 class _Vocabulary:
     pattern: re.Pattern[str] | None
     weights: Mapping[str, float]
-    entity_weights: Mapping[str, float]
 
     @classmethod
     def of(cls, card: AgentCard) -> _Vocabulary:
@@ -67,131 +65,211 @@ class _Vocabulary:
             alternation = "|".join(re.escape(w.lower()).replace(r"\ ", r"\s+") for w in words)
             pattern = re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])")
         weights = {re.sub(r"\s+", " ", k.lower()): v for k, v in card.keywords.items()}
-        return cls(pattern, weights, card.entity_weights)
+        return cls(pattern, weights)
+
+    def words(self, text: str) -> list[str]:
+        if self.pattern is None:
+            return []
+        return sorted({re.sub(r"\s+", " ", m) for m in self.pattern.findall(text)})
+
+    def score(self, words: list[str]) -> float:
+        total = sum(self.weights.get(w, 0.0) for w in words)
+        return total / (total + 1.0)
 
 
-class KeywordRouter:
-    def __init__(self, registry: AgentRegistry, min_confidence: float = 0.5) -> None:
+@dataclass
+class _Model:
+    cards: tuple[AgentCard, ...]
+    index: ExampleIndex
+    vocabularies: dict[str, _Vocabulary]
+
+
+@dataclass
+class _Clause:
+    text: str
+    scores: dict[str, float]
+    nearest: dict[str, LabelMatch]
+    words: dict[str, list[str]]
+
+    def winner(self, boost: Mapping[str, float]) -> tuple[str, float]:
+        """The clause's best label once the task's evidence is added to each agent's score."""
+        boosted = {label: score + boost.get(label, 0.0) for label, score in self.scores.items()}
+        label = max(boosted, key=lambda name: boosted[name])
+        return label, boosted[label]
+
+
+class SemanticRouter:
+    def __init__(
+        self,
+        registry: AgentRegistry,
+        encoder: SentenceEncoder,
+        *,
+        min_confidence: float = 0.5,
+        out_of_scope: Sequence[str] = OUT_OF_SCOPE_EXAMPLES,
+    ) -> None:
         self.registry = registry
+        self.encoder = encoder
         self.min_confidence = min_confidence
-        self._cache: dict[str, tuple[AgentCard, _Vocabulary]] = {}
+        self.out_of_scope = tuple(out_of_scope)
+        self._model: _Model | None = None
 
-    def _vocabulary(self, card: AgentCard) -> _Vocabulary:
-        cached = self._cache.get(card.id)
-        if cached is None or cached[0] is not card:
-            cached = (card, _Vocabulary.of(card))
-            self._cache[card.id] = cached
-        return cached[1]
+    def warm_up(self) -> None:
+        """Embed the examples now (start-up) rather than on the first request."""
+        self._current()
+
+    def _current(self) -> _Model:
+        cards = tuple(agent.card for agent in self.registry.list())
+        model = self._model
+        if (
+            model is None
+            or len(model.cards) != len(cards)
+            or any(a is not b for a, b in zip(model.cards, cards, strict=True))
+        ):
+            examples: dict[str, Sequence[str]] = {card.id: _examples(card) for card in cards}
+            examples[NO_AGENT] = self.out_of_scope
+            model = _Model(
+                cards,
+                ExampleIndex(self.encoder, examples),
+                {card.id: _Vocabulary.of(card) for card in cards},
+            )
+            self._model = model
+        return model
 
     async def route(self, task: str, context: Mapping[str, Any]) -> RoutingDecision:
-        text = task.lower()
-        entities = extract_entities(task)
-        from_context = {
-            kind for key, kind in _CONTEXT_ENTITIES.items() if context.get(key) not in (None, "", [])
-        }
-        kinds = entities.kinds() | from_context
-        scored: list[tuple[float, str, list[str], list[str]]] = []
-        unmet: dict[str, tuple[float, tuple[str, ...]]] = {}
-        for agent in self.registry.list():
-            vocabulary = self._vocabulary(agent.card)
-            words = (
-                sorted({re.sub(r"\s+", " ", m) for m in vocabulary.pattern.findall(text)})
-                if vocabulary.pattern
-                else []
-            )
-            word_score = sum(vocabulary.weights.get(w, 0.0) for w in words)
-            matched_kinds = sorted(k for k in kinds if k in vocabulary.entity_weights)
-            # Entities in free text alone are weak evidence (a host name in a poem is not a
-            # network task); entities the caller put in structured context are strong.
-            text_factor = 1.0 if word_score else 0.5
-            entity_score = sum(
-                vocabulary.entity_weights[k] * (1.0 if k in from_context else text_factor)
-                for k in matched_kinds
-            )
-            score = word_score + entity_score
-            required = agent.card.requires_any
-            if score > 0 and required and not kinds.intersection(required):
-                unmet[agent.card.id] = (score, required)
-            elif score > 0:
-                scored.append((score, agent.card.id, words, matched_kinds))
-        scored.sort(key=lambda item: (-item[0], item[1]))
-        scores = {agent_id: round(_confidence(score), 3) for score, agent_id, _, _ in scored}
-        if not scored or _confidence(scored[0][0]) < self.min_confidence:
-            best = f" (best: {scored[0][1]} at {_confidence(scored[0][0]):.2f})" if scored else ""
-            missing = [
-                f"{agent_id} would fit but needs a {' or '.join(r.replace('_', ' ') for r in required)}"
-                for agent_id, (score, required) in unmet.items()
-                if _confidence(score) >= self.min_confidence
-            ]
-            reason = f"No agent recognised this task well enough{best}."
-            if missing:
-                reason = "; ".join(missing) + " in the task or context."
+        return self.decide(task, context)
+
+    def decide(self, task: str, context: Mapping[str, Any]) -> RoutingDecision:
+        model = self._current()
+        evidence = gather_evidence(task, context)
+        request = evidence.text.request
+        # A how-to question or a change request is one request, however many "and"s it holds.
+        single = HOW_TO.match(request.strip()) or CHANGE_REQUEST.match(request.strip())
+        pieces = [request] if single else split_clauses(request)
+        clauses = [self._clause(model, text) for text in pieces]
+        boost = {card.id: EVIDENCE_WEIGHT * _evidence_score(card, evidence) for card in model.cards}
+        totals = {card.id: boost[card.id] for card in model.cards}
+        for clause in clauses:
+            for agent_id in totals:
+                totals[agent_id] = max(totals[agent_id], clause.scores.get(agent_id, 0.0) + boost[agent_id])
+        none_score = max((c.scores[NO_AGENT] for c in clauses), default=0.0)
+        chosen = self._choose(model, clauses, totals, boost, none_score)
+        scores = {agent_id: round(_confidence(score), 3) for agent_id, score in totals.items()}
+        if not chosen:
+            best = max(totals, key=lambda a: totals[a], default=None)
+            shown = f" (closest: {best} at {scores[best]:.2f})" if best else ""
             return RoutingDecision(
                 agents=[],
                 strategy="none",
-                confidence=round(_confidence(scored[0][0]), 3) if scored else 0.0,
-                reason=reason,
+                confidence=round(1.0 - _confidence(max(totals.values(), default=0.0)), 3),
+                reason=f"No agent takes this kind of request{shown}.",
                 scores=scores,
             )
-        top = scored[0][0]
-        chosen = [
-            item
-            for item in scored
-            if item[0] >= top * PARALLEL_SHARE and _confidence(item[0]) >= self.min_confidence
-        ]
-        reason = "; ".join(
-            _explain(agent_id, words, kinds_, entities) for _, agent_id, words, kinds_ in chosen
-        )
+        chosen.sort(key=lambda agent_id: -totals[agent_id])
         return RoutingDecision(
-            agents=[agent_id for _, agent_id, _, _ in chosen],
+            agents=chosen,
             strategy="parallel" if len(chosen) > 1 else "single",
-            confidence=round(_confidence(top), 3),
-            reason=reason,
+            confidence=round(_confidence(totals[chosen[0]]), 3),
+            reason="; ".join(_explain(agent_id, clauses, evidence) for agent_id in chosen),
             scores=scores,
         )
 
+    def _clause(self, model: _Model, text: str) -> _Clause:
+        nearest = model.index.scores(text)
+        lowered = text.lower()
+        words = {card.id: model.vocabularies[card.id].words(lowered) for card in model.cards}
+        scores = {
+            card.id: nearest[card.id].score
+            + KEYWORD_WEIGHT * model.vocabularies[card.id].score(words[card.id])
+            for card in model.cards
+        }
+        scores[NO_AGENT] = nearest[NO_AGENT].score + NONE_BIAS
+        if CHANGE_REQUEST.match(text.strip()) or HOW_TO.match(text.strip()):
+            scores[NO_AGENT] = max(scores.values()) + 0.1
+        return _Clause(text, scores, nearest, words)
+
+    def _choose(
+        self,
+        model: _Model,
+        clauses: list[_Clause],
+        totals: dict[str, float],
+        boost: dict[str, float],
+        none_score: float,
+    ) -> list[str]:
+        winners = [clause.winner(boost) for clause in clauses]
+        picked = {label for label, score in winners if label != NO_AGENT and score >= CLAUSE_FLOOR}
+        refused = bool(winners) and all(label == NO_AGENT for label, _ in winners)
+        # Pasted material or structured context speaks for itself even when the words are vague.
+        strong = {agent_id for agent_id, value in boost.items() if value >= EVIDENCE_WEIGHT}
+        if not refused:
+            picked |= strong
+        if not picked and not refused and totals:
+            best = max(totals, key=lambda a: totals[a])
+            if totals[best] > none_score and _confidence(totals[best]) >= self.min_confidence:
+                picked.add(best)
+        return sorted(picked)
+
+
+def _examples(card: AgentCard) -> Sequence[str]:
+    """A card without examples is routed by its name, description and keywords."""
+    return card.examples or (card.name, card.description, *card.keywords)
+
+
+def split_clauses(request: str) -> list[str]:
+    """The request sentence in the pieces a person joins with "and", ";" or a new sentence;
+    fragments of one or two words stay with the clause before them."""
+    pieces = [p.strip(" ,.-") for p in _CLAUSE_SPLIT.split(request) if p and p.strip(" ,.-")]
+    clauses: list[str] = []
+    for piece in pieces:
+        if clauses and len(piece.split()) <= 2:
+            clauses[-1] = f"{clauses[-1]} {piece}"
+        else:
+            clauses.append(piece)
+    if len(clauses) > 1:
+        clauses.append(request)  # the whole sentence too, so context across clauses counts
+    return clauses
+
+
+def _evidence_score(card: AgentCard, evidence: Evidence) -> float:
+    total = 0.0
+    for kind, weight in card.entity_weights.items():
+        if kind in evidence.from_context or (kind in _STRONG_KINDS and kind in evidence.from_text):
+            total += weight
+        elif kind in evidence.from_text:
+            total += weight * SENTENCE_SHARE
+    return total
+
 
 def _confidence(score: float) -> float:
-    """Maps an open-ended score to 0..1: one strong keyword is 0.5, two are about 0.7."""
-    return score / (score + 1.0)
+    """Maps a combined score (cosine similarity plus weighted evidence) to 0..1."""
+    return max(0.0, min(1.0, score / (score + 0.25))) if score > 0 else 0.0
 
 
-def _explain(agent_id: str, words: list[str], kinds: list[str], entities: Entities) -> str:
+def _explain(agent_id: str, clauses: list[_Clause], evidence: Evidence) -> str:
     parts = []
-    if words:
-        parts.append("task mentions " + ", ".join(f"'{w}'" for w in words[:6]))
-    shown = []
-    for kind in kinds:
-        if kind == "hostname" and entities.hostnames:
-            shown.append(f"host {entities.hostnames[0]}")
-        elif kind == "ip" and entities.ips:
-            shown.append(f"IP {entities.ips[0]}")
-        elif kind == "url" and entities.urls:
-            shown.append(f"URL {entities.urls[0][:80]}")
-        elif kind == "port" and entities.ports:
-            shown.append("port " + ", ".join(str(p) for p in entities.ports[:5]))
-        else:
-            shown.append(kind.replace("_", " "))
-    if shown:
-        parts.append("found " + ", ".join(shown))
+    best = max(clauses, key=lambda c: c.scores.get(agent_id, -1.0), default=None)
+    if best is not None and agent_id in best.nearest:
+        parts.append(f"closest to the example '{best.nearest[agent_id].example}'")
+        if best.words.get(agent_id):
+            parts.append("mentions " + ", ".join(f"'{w}'" for w in best.words[agent_id][:5]))
+    found = _found(evidence)
+    if found:
+        parts.append("found " + ", ".join(found))
     return f"{agent_id}: " + ("; ".join(parts) if parts else "matched its card")
 
 
-class FallbackRouter:
-    """Asks `primary` (an LLM classifier, say) first and uses `fallback` (the deterministic
-    router) when the primary fails, takes longer than `timeout`, or picks nothing."""
-
-    def __init__(self, primary: TaskRouter, fallback: TaskRouter, timeout: float = 5.0) -> None:
-        self.primary = primary
-        self.fallback = fallback
-        self.timeout = timeout
-
-    async def route(self, task: str, context: Mapping[str, Any]) -> RoutingDecision:
-        try:
-            decision = await asyncio.wait_for(self.primary.route(task, context), self.timeout)
-        except Exception as exc:  # any classifier failure falls back; it is never fatal
-            log.warning("router_fallback", error=type(exc).__name__, detail=str(exc)[:200])
-            return await self.fallback.route(task, context)
-        if decision.agents:
-            return decision
-        return await self.fallback.route(task, context)
+def _found(evidence: Evidence) -> list[str]:
+    entities, shown = evidence.entities, []
+    if entities.urls:
+        shown.append(f"URL {entities.urls[0][:80]}")
+    if entities.ips or entities.hostnames:
+        shown.append(f"host {(entities.ips + entities.hostnames)[0]}")
+    if entities.ports:
+        shown.append("port " + ", ".join(str(p) for p in entities.ports[:5]))
+    if entities.paths:
+        shown.append(f"path {entities.paths[0][:120]}")
+    if evidence.text.log_lines:
+        shown.append(f"{evidence.text.log_lines} pasted log line(s)")
+    if evidence.text.yaml:
+        shown.append("pasted YAML")
+    shown += [f"context {kind.replace('_', ' ')}" for kind in sorted(evidence.from_context)]
+    return shown

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.agents.entities import extract_entities
+from app.agents.request_text import read_request
 
 
 @pytest.mark.parametrize(
@@ -33,16 +34,50 @@ def test_hosts_and_ports_are_found(text: str, hosts: list[str], ports: list[int]
 
 
 def test_urls_paths_logs_and_yaml_are_recognised() -> None:
-    entities = extract_entities(
+    text = read_request(
         "see https://x.example/a and /var/log/nginx/error.log\n"
-        "2024-05-01T10:00:00Z ERROR upstream timed out\n"
+        "2024-05-01T10:00:00Z ERROR upstream timed out at db.internal:5432\n"
         "services:\n  web:\n    image: nginx:latest\n"
     )
+    entities = extract_entities(text.request)
     assert entities.urls == ["https://x.example/a"]
     assert entities.paths == ["/var/log/nginx/error.log"]
-    assert entities.log_lines >= 1
-    assert entities.yaml is True
-    assert {"url", "path", "log_lines", "yaml"} <= entities.kinds()
+    assert {"url", "path"} <= entities.kinds()
+    assert text.log_lines == 1 and text.yaml is True
+    assert "db.internal" not in entities.hostnames  # inside the pasted log: data, not a target
+
+
+@pytest.mark.parametrize(
+    ("text", "hosts", "ports"),
+    [
+        ("check db01 port 5432", ["db01"], [5432]),
+        ("is anything listening on localhost port 8080?", ["localhost"], [8080]),
+        ("cache-a:6379 slow?", ["cache-a"], [6379]),
+        ("ports 25 and 587 on mail01", ["mail01"], [25, 587]),
+        ("is ldap.corp listening on 389 and 636", ["ldap.corp"], [389, 636]),
+        ("check core-rtr-02 and web-3", ["core-rtr-02", "web-3"], []),
+        ("ping gateway", ["gateway"], []),
+        ("please check it, thanks", [], []),
+        ("traceroute keeps timing out somewhere", [], []),
+        ("k8s v1.29 upgrade broke tls1.2 on eth0", [], []),
+        ("who issued the cert for login.example.com now?", ["login.example.com"], []),
+        ("Is 3306 open on mysql-ro.internal?", ["mysql-ro.internal"], [3306]),
+    ],
+)
+def test_targets_from_plain_text(text: str, hosts: list[str], ports: list[int]) -> None:
+    entities = extract_entities(text)
+    assert entities.hosts == hosts
+    assert entities.ports == ports
+
+
+def test_material_pasted_under_a_question_is_split_from_it() -> None:
+    text = read_request(
+        "container wont stay up\n$ docker logs --tail 2 api\nWaiting for db at db:5432...\n"
+        "panic: runtime error\n\ngoroutine 1 [running]:\nmain.loadConfig(0x0)\n"
+        "        /src/cmd/api/main.go:57 +0x21\nwhat is wrong?"
+    )
+    assert text.request == "container wont stay up\nwhat is wrong?"
+    assert "db:5432" in text.material and text.log_lines >= 2
 
 
 def test_file_names_are_not_hosts() -> None:

@@ -103,6 +103,64 @@ async def test_task_no_agent_can_take_is_422_no_matching_agent(client: httpx.Asy
     assert response.json()["error"]["code"] == "no_matching_agent"
 
 
+async def test_task_no_agent_can_take_never_mentions_agent_id(client: httpx.AsyncClient) -> None:
+    response = await client.post("/api/v1/orchestrate", json={"task": "tell me a joke"}, headers=AUTH)
+    assert "agent_id" not in response.json()["error"]["message"]
+
+
+async def test_right_agent_without_its_input_asks_a_question(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/api/v1/orchestrate", json={"task": "can you check our TLS certificate?"}, headers=AUTH
+    )
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "missing_input"
+    assert error["details"] == {
+        "agent": "network_diagnostics", "needs": ["target"], "question": "Which host should I check?"
+    }  # fmt: skip
+    assert error["message"] == "Which host should I check?" and "agent_id" not in error["message"]
+
+
+async def test_dry_run_without_input_answers_200_with_needs_input(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/api/v1/orchestrate", json={"task": "what went wrong?", "dry_run": True}, headers=AUTH
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["routing"]["agents"] == ["log_analysis"]
+    assert body["needs_input"]["agent"] == "log_analysis" and body["needs_input"]["needs"] == ["logs"]
+    assert body["targets"] == []
+
+
+async def test_dry_run_shows_targets_from_the_sentence_not_from_pasted_logs(
+    client: httpx.AsyncClient,
+) -> None:
+    task = (
+        "is web-3 port 8443 answering? the app log says this:\n"
+        "2024-05-01 10:00:00,001 ERROR gunicorn.error: connect to 10.9.9.9:6432 failed (18/20 connections)"
+    )
+    response = await client.post("/api/v1/orchestrate", json={"task": task, "dry_run": True}, headers=AUTH)
+    body = response.json()
+    assert response.status_code == 200 and body["needs_input"] is None
+    assert "network_diagnostics" in body["routing"]["agents"]
+    assert body["targets"] == [
+        {"agent": "network_diagnostics", "host": "web-3", "ports": [8443], "url": None}
+    ]
+
+
+async def test_pasted_log_with_a_question_probes_nothing(client: httpx.AsyncClient) -> None:
+    task = (
+        "what went wrong?\n"
+        "2024-05-01 10:00:00,001 ERROR [gunicorn.error] Worker (pid:1834) timed out 18/20 connections\n"
+        "2024-05-01 10:00:01,002 ERROR connect to 10.9.9.9:6432 failed"
+    )
+    response = await client.post("/api/v1/orchestrate", json={"task": task}, headers=AUTH)
+    body = response.json()
+    assert response.status_code == 200, body
+    assert body["routing"]["agents"] == ["log_analysis"]
+    assert body["results"][0]["agent_id"] == "log_analysis" and body["results"][0]["status"] == "completed"
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [

@@ -6,12 +6,11 @@ import json
 
 import pytest
 
-from app.container import build_registry
+from app.container import build_registry, build_router
 from app.llm.breakers import ProviderBreakers
 from app.llm.manager import LLMManager
 from app.llm.openai import OpenAIProvider
 from app.orchestration.llm_router import AssistedRouter, LLMClassifierRouter
-from app.orchestration.router import KeywordRouter
 from app.settings import Settings
 from tests.llm.standins import Script
 
@@ -25,7 +24,7 @@ def routers(openai_url: str):  # type: ignore[no-untyped-def]
         max_retries=0,
         backoff_initial=0.01,
     )
-    deterministic = KeywordRouter(registry)
+    deterministic = build_router(Settings(_env_file=None), registry)  # type: ignore[call-arg]
     return deterministic, AssistedRouter(deterministic, LLMClassifierRouter(manager, registry), 0.7), manager
 
 

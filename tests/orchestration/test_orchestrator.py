@@ -13,7 +13,8 @@ from app.agents.base import AgentCard, AgentContext, AgentResult, Finding, LLMNo
 from app.agents.registry import AgentRegistry
 from app.errors import InvalidAgentInput, NoMatchingAgent, TargetNotAllowed, UnknownAgent
 from app.orchestration.orchestrator import Orchestrator, TaskRequest, overall_status
-from app.orchestration.router import KeywordRouter
+from app.orchestration.router import SemanticRouter
+from app.orchestration.semantic import default_encoder
 from app.security.target_policy import TargetPolicy
 
 
@@ -55,7 +56,9 @@ def orchestrator(*agents: ScriptedAgent) -> Orchestrator:
     registry = AgentRegistry()
     for agent in agents:
         registry.register(agent)
-    return Orchestrator(registry, KeywordRouter(registry), TargetPolicy(), default_timeout=5)
+    return Orchestrator(
+        registry, SemanticRouter(registry, default_encoder()), TargetPolicy(), default_timeout=5
+    )
 
 
 async def test_one_raising_and_one_timing_out_give_partial_with_both_explained() -> None:

@@ -9,11 +9,21 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from app import __version__
-from app.agents.base import SEVERITY_RANK, AgentCard, AgentContext, AgentResult, Finding, Severity
+from app.agents.base import (
+    SEVERITY_RANK,
+    AgentCard,
+    AgentContext,
+    AgentResult,
+    Finding,
+    InputNeed,
+    Severity,
+)
 from app.agents.infrastructure.config_audit import MAX_CONFIG_BYTES, ConfigProblem, audit_config
+from app.agents.infrastructure.examples import EXAMPLES
 from app.agents.infrastructure.inventory import Inventory, verify_inventory
 from app.agents.network.checks.tls import trust_context
-from app.errors import AppError
+from app.agents.request_text import read_request
+from app.errors import AppError, MissingInput
 
 
 class ConfigInvalid(AppError):
@@ -43,11 +53,7 @@ CARD = AgentCard(
     capabilities=("inventory_verification", "config_audit", "compose_audit", "kubernetes_audit"),
     version=__version__,
     input_model=InfrastructureInput,
-    examples=(
-        "Verify our service inventory against reality",
-        "Audit this docker-compose file for risky settings",
-        "Check this Kubernetes manifest for security issues",
-    ),
+    examples=EXAMPLES,
     keywords={
         "inventory": 1.5,
         "drift": 1.2,
@@ -72,6 +78,12 @@ CARD = AgentCard(
     },
     entity_weights={"yaml": 1.5, "inventory": 1.5},
     requires_any=("yaml", "inventory"),
+    asks=InputNeed(
+        needs=("config", "inventory"),
+        question=(
+            "What should I check? Paste the docker-compose or Kubernetes YAML, or send the service inventory."
+        ),
+    ),
 )
 
 
@@ -88,11 +100,12 @@ class InfrastructureAgent:
         assert isinstance(spec, InfrastructureInput)  # noqa: S101 - the registry validates
         config = spec.config
         if config is None and spec.inventory is None:
-            _, _, rest = task.partition("\n")
-            config = rest if rest.strip() else None
+            material = read_request(task).material
+            config = material if material.strip() else None
         if config is None and spec.inventory is None:
-            raise ConfigInvalid(
-                "Give context.inventory (services to verify) or context.config (YAML to audit)."
+            raise MissingInput(
+                "Give context.inventory (services to verify) or context.config (YAML to audit).",
+                details=CARD.asks.details(CARD.id) if CARD.asks else None,
             )
         output: dict[str, Any] = {}
         findings: list[Finding] = []

@@ -19,9 +19,12 @@ from drain3.template_miner_config import TemplateMinerConfig
 from pydantic import BaseModel, ConfigDict, Field
 
 from app import __version__
-from app.agents.base import AgentCard, AgentContext, AgentResult, Finding, Severity
+from app.agents.base import AgentCard, AgentContext, AgentResult, Finding, InputNeed, Severity
+from app.agents.entities import extract_entities
+from app.agents.logs.examples import EXAMPLES
 from app.agents.logs.parsing import LogEntry, parse_lines
-from app.errors import AppError
+from app.agents.request_text import read_request
+from app.errors import AppError, MissingInput
 
 MAX_TEMPLATES = 20
 EVIDENCE_LINES = 3
@@ -61,11 +64,7 @@ CARD = AgentCard(
     capabilities=("log_parsing", "error_templates", "stack_traces", "error_spikes", "root_cause"),
     version=__version__,
     input_model=LogAnalysisInput,
-    examples=(
-        "Find the errors in these logs",
-        "What is the root cause of this stack trace?",
-        "Analyse /var/log/nginx/error.log for spikes since 10:00",
-    ),
+    examples=EXAMPLES,
     keywords={
         "log": 1.0,
         "logs": 1.2,
@@ -86,8 +85,12 @@ CARD = AgentCard(
         "panic": 0.6,
         "warnings": 0.5,
     },
-    entity_weights={"log_lines": 1.5, "path": 1.0},
-    requires_any=("log_lines", "path"),
+    entity_weights={"log_lines": 1.5, "path": 1.0, "material": 0.3},
+    requires_any=("log_lines", "path", "material"),
+    asks=InputNeed(
+        needs=("logs",),
+        question="Which logs should I look at? Paste the lines, or name a log file.",
+    ),
 )
 
 
@@ -130,11 +133,14 @@ class LogAnalysisAgent:
         if spec.log_file:
             path = self._checked_path(spec.log_file)
             return await asyncio.to_thread(_tail, path, self.limits.max_bytes), str(path)
-        # Logs pasted into the task itself (after its first line).
-        _, _, rest = task.partition("\n")
-        if rest.strip():
-            return rest, "task"
-        raise LogAnalysisInputMissing()
+        text = read_request(task)
+        if text.material.strip():  # logs pasted into the task itself
+            return text.material, "task"
+        paths = extract_entities(text.request).log_paths  # "analyse /var/log/nginx/error.log"
+        if paths:
+            path = self._checked_path(paths[0])
+            return await asyncio.to_thread(_tail, path, self.limits.max_bytes), str(path)
+        raise LogAnalysisInputMissing(details=CARD.asks.details(CARD.id) if CARD.asks else None)
 
     def _checked_path(self, requested: str) -> Path:
         """The real path must be a regular file inside a configured root: `..` and symlinks
@@ -154,9 +160,7 @@ class LogAnalysisAgent:
         return real
 
 
-class LogAnalysisInputMissing(AppError):
-    code = "validation_error"
-    status = 422
+class LogAnalysisInputMissing(MissingInput):
     message = "Give the logs as context.logs, a file as context.log_file, or paste them below the task."
 
 

@@ -10,8 +10,19 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from pydantic import BaseModel
+
 from app import __version__
-from app.agents.base import SEVERITY_RANK, AgentCard, AgentContext, AgentResult, Finding, Severity
+from app.agents.base import (
+    SEVERITY_RANK,
+    AgentCard,
+    AgentContext,
+    AgentResult,
+    Finding,
+    InputNeed,
+    ProbeTarget,
+    Severity,
+)
 from app.agents.entities import Entities, extract_entities
 from app.agents.network.checks.dns import check_dns
 from app.agents.network.checks.http import check_http
@@ -20,8 +31,10 @@ from app.agents.network.checks.ping import check_ping
 from app.agents.network.checks.tcp import check_tcp
 from app.agents.network.checks.tls import check_tls, trust_context
 from app.agents.network.checks.traceroute import check_traceroute
+from app.agents.network.examples import EXAMPLES
 from app.agents.network.models import CheckName, NetworkDiagnosticsInput
-from app.errors import InvalidTarget
+from app.agents.request_text import read_request
+from app.errors import InvalidTarget, MissingInput
 from app.observability.metrics import PROBE_LATENCY, PROBES, labelled
 from app.observability.tracing import tracer
 from app.security.target_policy import ResolvedTarget
@@ -48,14 +61,7 @@ CARD = AgentCard(
     capabilities=("dns", "ping", "tcp_ports", "http", "tls_certificate", "traceroute", "connectivity"),
     version=__version__,
     input_model=NetworkDiagnosticsInput,
-    examples=(
-        "Check connectivity to example.com on port 443",
-        "Is https://status.example.org up?",
-        "When does the TLS certificate of mail.example.net:993 expire?",
-        "Are ports 22, 80 and 443 open on 10.0.0.12?",
-        "DNS lookup of example.com including MX records",
-        "Traceroute to 203.0.113.10",
-    ),
+    examples=EXAMPLES,
     keywords={
         "connectivity": 1.2,
         "connect": 0.8,
@@ -117,6 +123,7 @@ CARD = AgentCard(
     },
     entity_weights={"url": 0.9, "ip": 0.8, "hostname": 0.8, "port": 0.7},
     requires_any=("hostname", "ip", "url"),
+    asks=InputNeed(needs=("target",), question="Which host should I check?"),
 )
 
 
@@ -141,10 +148,7 @@ class NetworkDiagnosticsAgent:
         started = time.perf_counter()
         assert isinstance(context.input, NetworkDiagnosticsInput)  # noqa: S101 - the registry validates
         spec = context.input
-        entities = extract_entities(task)
-        url = spec.url or (entities.urls[0] if entities.urls else None)
-        target_text = _target(spec, url, entities)
-        ports = _ports(spec, url, entities, self.limits.max_ports)
+        target_text, ports, url = self._plan(task, spec)
         checks = _choose_checks(spec, task, url, ports)
         resolved = await context.target_policy.resolve(target_text)
 
@@ -164,6 +168,18 @@ class NetworkDiagnosticsAgent:
             output=output,
             duration_ms=ms(time.perf_counter() - started),
         )
+
+    def targets(self, task: str, spec: BaseModel) -> list[ProbeTarget]:
+        """What a run would probe: the first host, URL or IP the request sentence (or context)
+        names, and its ports. Hosts inside pasted material are never taken."""
+        assert isinstance(spec, NetworkDiagnosticsInput)  # noqa: S101 - the registry validates
+        host, ports, url = self._plan(task, spec)
+        return [ProbeTarget(agent=CARD.id, host=host, ports=ports, url=url)]
+
+    def _plan(self, task: str, spec: NetworkDiagnosticsInput) -> tuple[str, list[int], str | None]:
+        entities = extract_entities(read_request(task).request)
+        url = spec.url or (entities.urls[0] if entities.urls else None)
+        return _target(spec, url, entities), _ports(spec, url, entities, self.limits.max_ports), url
 
     async def _run(
         self,
@@ -233,8 +249,9 @@ def _target(spec: NetworkDiagnosticsInput, url: str | None, entities: Entities) 
             return host
     if entities.hosts:
         return entities.hosts[0]
-    raise InvalidTarget(
-        "No target found: name a host, IP or URL in the task, or set context.hostname or context.url."
+    raise MissingInput(
+        "No target found: name a host, IP or URL in the task, or set context.hostname or context.url.",
+        details=CARD.asks.details(CARD.id) if CARD.asks else None,
     )
 
 

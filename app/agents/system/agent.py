@@ -18,6 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from app import __version__
 from app.agents.base import SEVERITY_RANK, AgentCard, AgentContext, AgentResult, Finding, Severity
 from app.agents.entities import extract_entities
+from app.agents.request_text import read_request
+from app.agents.system.examples import EXAMPLES
 from app.agents.system.node_exporter import ScrapeFailed, sample_remote
 from app.agents.system.sampling import sample
 
@@ -79,13 +81,7 @@ CARD = AgentCard(
     capabilities=("cpu", "memory", "disk", "load", "processes", "network_io"),
     version=__version__,
     input_model=SystemMonitoringInput,
-    examples=(
-        "How are CPU and memory on this host right now?",
-        "Sample system load for 10 seconds",
-        "Which processes use the most memory?",
-        "Is the disk full on this server?",
-        "Check memory on db01 through its node exporter at http://db01:9100/metrics",
-    ),
+    examples=EXAMPLES,
     keywords={
         "cpu": 1.5,
         "memory": 1.2,
@@ -196,7 +192,7 @@ def exporter_url_in(task: str) -> str | None:
     reads that host: the URL given, else the exporter's default port and path on the first host."""
     if not _MENTIONS_EXPORTER.search(task):
         return None
-    found = extract_entities(task)
+    found = extract_entities(read_request(task).request)
     for url in found.urls:
         try:
             return SystemMonitoringInput._exporter_url(url)

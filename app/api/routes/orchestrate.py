@@ -13,6 +13,7 @@ from app.api import API_PREFIX
 from app.api.deps import CallerDep, ContainerDep
 from app.api.report import run_with_progress
 from app.api.schemas import (
+    NeedsInputOut,
     OrchestrateRequest,
     OrchestrateResponse,
     RoutingOut,
@@ -72,6 +73,8 @@ def response_for(run: Orchestration, request_id: str | None) -> OrchestrateRespo
         request_id=request_id,
         warnings=run.warnings,
         dry_run=run.dry_run,
+        targets=run.targets,
+        needs_input=NeedsInputOut(**run.needs_input) if run.needs_input else None,
     )
 
 

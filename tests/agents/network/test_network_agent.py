@@ -6,10 +6,12 @@ import ipaddress
 
 import pytest
 
+from app.agents.base import ProbeTarget
 from app.agents.network.agent import NetworkDiagnosticsAgent
 from app.agents.network.checks.ping import _tcp_ping
 from app.agents.network.checks.tls import check_tls, trust_context
-from app.errors import InvalidTarget, TargetNotAllowed
+from app.agents.network.models import NetworkDiagnosticsInput
+from app.errors import MissingInput, TargetNotAllowed
 from app.security.target_policy import TargetPolicy
 from tests.agents.network.conftest import context
 
@@ -171,9 +173,21 @@ async def test_connectivity_question_runs_the_general_set(
     assert set(result.output["checks"]) == {"dns", "ping", "tcp"}
 
 
-async def test_no_target_is_a_clear_error(agent: NetworkDiagnosticsAgent) -> None:
-    with pytest.raises(InvalidTarget, match="No target"):
+async def test_no_target_asks_which_host(agent: NetworkDiagnosticsAgent) -> None:
+    with pytest.raises(MissingInput, match="No target") as raised:
         await agent.execute("check the network please", context())
+    assert raised.value.details == {
+        "agent": "network_diagnostics", "needs": ["target"], "question": "Which host should I check?"
+    }  # fmt: skip
+
+
+async def test_hosts_inside_pasted_logs_are_never_probed(agent: NetworkDiagnosticsAgent) -> None:
+    task = "what went wrong?\n2024-05-01 10:00:00 ERROR connect to 10.4.0.21:6432 refused (db01)"
+    with pytest.raises(MissingInput):
+        await agent.execute(task, context())
+    assert agent.targets("check db01 port 5432\n" + task, NetworkDiagnosticsInput()) == [
+        ProbeTarget(agent="network_diagnostics", host="db01", ports=[5432], url=None)
+    ]
 
 
 async def test_loopback_is_refused_by_default(agent: NetworkDiagnosticsAgent) -> None:
