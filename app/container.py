@@ -91,7 +91,8 @@ class Container:
         semantic.warm_up()
         router: TaskRouter = semantic
         if not llm.offline_only:
-            router = AssistedRouter(router, LLMClassifierRouter(llm, registry), settings.llm_router_threshold)
+            classifier = LLMClassifierRouter(llm, registry, policy)
+            router = AssistedRouter(router, classifier, settings.llm_router_threshold)
         orchestrator = Orchestrator(
             registry,
             router,

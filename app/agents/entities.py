@@ -97,7 +97,7 @@ _FILE_SUFFIXES = frozenset(
 # Tokens with digits or hyphens that are not hosts: versions, units, devices, tech names.
 _NOT_HOST_TOKEN = re.compile(
     r"^(?:v?\d[\w.]*|[a-z]?\d+[a-z]{0,3}|k8s|k3s|s3|ec2|ipv[46]|http[23]|tls1|sha\d+|md5|utf-?8|"
-    r"base64|x509|x86(?:-64)?|arm64|amd64|aarch64|log4j2?|oauth2|py[23]|python[23]|e2e|i18n|a11y|"
+    r"base64|x509|x86(?:-64)?|pm2|x11|es\d+|win32|win64|node\d+|java\d+|jdk\d+|php\d|gcc\d*|arm64|amd64|aarch64|log4j2?|oauth2|py[23]|python[23]|e2e|i18n|a11y|"
     r"[45]xx|\d+xx|p\d{2,3}|(?:eth|ens|enp|eno|wlan|wlp|bond|br|veth|docker|lo|tun|tap|em)\d[\w]*|"
     r"(?:sd|vd|xvd|hd)[a-z]\d*|nvme\d\w*|md\d+|dm-\d+|loop\d+|tty\w*|cpu\d+|core\d+|node\d?-exporter|"
     r"[a-z]+-(?:based|like|side|level|wide|only|free|safe|aware|friendly|specific|related|bound|heavy|"
@@ -124,6 +124,14 @@ _STOPWORDS = frozenset(
     "ptr srv caa short trace itself himself herself themselves yourself right today already "
     "tonight yesterday tomorrow".split()
 )
+
+
+_EXPORTER_URL = re.compile(r"^https?://[^/]+:9100(?:/|$)|/metrics/?$", re.IGNORECASE)
+
+
+def is_exporter_url(url: str) -> bool:
+    """A Prometheus node exporter's address: read by system monitoring, not probed."""
+    return bool(_EXPORTER_URL.search(url))
 
 
 @dataclass

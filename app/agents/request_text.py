@@ -19,9 +19,11 @@ _TIMESTAMP = (
     r"|\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\s"  # bare clock
     r"|\d{10}(?:\.\d+)?\s)"  # epoch seconds
 )
+_ANY_TIMESTAMP = re.compile(_TIMESTAMP)
 _LEVEL = r"(?:TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERR(?:OR)?|FATAL|CRIT(?:ICAL)?|SEVERE|PANIC|ALERT|EMERG)"
 _LOG_LINE = re.compile(
     rf"^\s*(?:\[?{_TIMESTAMP}"
+    r"|.{0,40}\b\d{1,2}:\d{2}:\d{2}\b"  # a clock with seconds near the start: redis, glog, custom
     r"|\S+ \S+ \S+ \[\d{2}/\w{3}/\d{4}"  # access log
     rf"|\[?{_LEVEL}\]?[\s:\]|]"  # a line that starts with its level
     r"|\[[\w .:/-]{3,40}\]\s"  # [worker-3] ...
@@ -85,7 +87,11 @@ def read_request(task: str) -> RequestText:
     return RequestText(
         request="\n".join(r for r in request if r),
         material=body,
-        log_lines=sum(1 for kind in kinds if kind == "log"),
+        log_lines=sum(
+            1
+            for line, kind in zip(lines, kinds, strict=True)
+            if kind == "log" or (kind != "request" and _ANY_TIMESTAMP.search(line))
+        ),
         yaml=len(COMPOSE_OR_K8S.findall(body)) >= 2,
         json=any(kind == "json" for kind in kinds),
     )
@@ -125,11 +131,37 @@ def _line_kinds(lines: list[str]) -> list[str]:
                 kinds[index], changed = "material", True
         if not changed:
             break
+    _program_status_lines(lines, kinds)
     return ["request" if kind == "blank" else kind for kind in kinds]
 
 
 _FRAME = re.compile(r"\S+\.(?:go|py|java|js|mjs|ts|rb|rs|c|cc|cpp|cs|php|kt|scala|ex|exs):\d+|\(0x[0-9a-f]")
 _JSON_OBJECT = re.compile(r"^\s*[\[{].*[\]}],?\s*$")
+
+
+def _program_status_lines(lines: list[str], kinds: list[str]) -> None:
+    """A line after material that opens with a name the material is full of ("api-1 exited
+    with code 1" under `api-1  | ...` lines) is the program's output, not the person's words."""
+    first = next((i for i, kind in enumerate(kinds) if kind not in ("request", "blank")), None)
+    if first is None:
+        return
+    names = {
+        match.group(1).lower()
+        for index in range(first, len(lines))
+        if kinds[index] != "request"
+        for match in [re.match(r"\s*([\w.-]{3,40})", lines[index])]
+        if match
+    }
+    for index in range(first + 1, len(lines)):
+        head = re.match(r"\s*([\w.-]{3,40})\s", lines[index])
+        if kinds[index] == "request" and head and head.group(1).lower() in names - _COMMON_OPENERS:
+            if not _ends_like_question(lines[index]):
+                kinds[index] = "material"
+
+
+_COMMON_OPENERS = frozenset(
+    {"the", "this", "that", "what", "why", "how", "and", "but", "also", "then", "here"}
+)
 
 
 def _kind(line: str, lines: list[str], index: int) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from app.agents.entities import Entities, extract_entities
+from app.agents.entities import Entities, extract_entities, is_exporter_url
 from app.agents.request_text import RequestText, read_request
 
 # Context keys that name an entity kind, so a caller's structured context routes like text does.
@@ -46,6 +46,11 @@ def gather_evidence(task: str, context: Mapping[str, Any]) -> Evidence:
     text = read_request(task)
     entities = extract_entities(text.request)
     from_text = set(entities.kinds()) | text.kinds
+    exporters = [url for url in entities.urls if is_exporter_url(url)]
+    if exporters:  # a node exporter's /metrics is read by system monitoring, not probed
+        from_text.add("exporter")
+        if len(exporters) == len(entities.urls) and not (entities.ips or entities.hostnames):
+            from_text.discard("url")
     if text.material.strip():
         from_text.add("material")
     from_context = frozenset(

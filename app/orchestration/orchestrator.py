@@ -33,6 +33,7 @@ from app.security.target_policy import TargetPolicy
 
 log = structlog.get_logger("app.orchestrator")
 RunStatus = Literal["completed", "partial", "failed"]
+_TARGET_KEYS = ("hostname", "host", "url", "port", "ports")
 Progress = Callable[[str, dict[str, Any]], Awaitable[None]]
 
 
@@ -125,9 +126,12 @@ class Orchestrator:
             for name in detect_prompt_injection(request.task, request.context)
         ]
         routing = await self._decide(request)
+        # The router's proposed targets fill in only when the caller named none of their own.
+        own_target = any(request.context.get(key) for key in _TARGET_KEYS)
+        context = dict(request.context) if own_target else {**routing.context, **request.context}
         agents = [self._agent(agent_id) for agent_id in routing.agents]
-        inputs = {agent.card.id: self._validate_input(agent, request.context) for agent in agents}
-        needs_input = _missing_input(agents, request)
+        inputs = {agent.card.id: self._validate_input(agent, context) for agent in agents}
+        needs_input = _missing_input(agents, request.task, context)
         execution_id = uuid.uuid4().hex
         if request.dry_run:
             summary = f"Dry run: would run {', '.join(routing.agents)}. {routing.reason}"
@@ -315,9 +319,9 @@ class Orchestrator:
             ) from None
 
 
-def _missing_input(agents: list[Agent], request: TaskRequest) -> dict[str, Any] | None:
+def _missing_input(agents: list[Agent], task: str, context: Mapping[str, Any]) -> dict[str, Any] | None:
     """The first agent whose required input the task does not carry, as a question to ask."""
-    evidence = gather_evidence(request.task, request.context)
+    evidence = gather_evidence(task, context)
     for agent in agents:
         card = agent.card
         if not evidence.satisfies(card.requires_any):

@@ -91,15 +91,21 @@ CHANGE_REQUEST = re.compile(
     r"stop|clear|clean|purge|wipe|truncate|free up|configure|set up|setup|enable|disable|"
     r"grant|revoke|reset|provision|open a ticket|file a ticket|raise a ticket|book|order|migrate|"
     r"move|rename|edit|modify|fix|apply|push|merge|commit|translate|mount|unmount|format|flush|"
-    r"open (?:port \d|up|a|an|the|new)\b|close (?:port|the|a)\b|"
-    r"purchase|buy|cancel|schedule|reserve|assign|tell me a|sing|compose a)\b",
+    r"open (?:port \d+|up|a|an|the|new)\b|close (?:port|the|a)\b|"
+    r"purchase|buy|cancel|schedule|reserve|assign|tell me a|sing|compose a|bump|increse|incrase|"
+    r"decrese|whitelist|allowlist|unlock|approve|(?:can|could|would) (?:we|you|u|i) (?:get|have) "
+    r".{0,60}\b(?:opened|closed|added|removed|deleted|increased|raised|bumped|restarted|deployed|"
+    r"installed|upgraded|renewed|created|changed|allowed|whitelisted|blocked|rotated|reset))\b"
+    # "deploy just failed", "restart keeps looping": a statement about the verb, not an order
+    r"(?!\s+(?:just|failed|fails|failing|is|was|has|had|keeps|kept|did|does|didn't|doesn't|broke|"
+    r"went|seems|looks|job|pipeline|step|logs?|loop|loops|count|errors?|timed?)\b)",
     re.IGNORECASE,
 )
 # Questions about how to do something or what a concept is, with nothing pasted to look at.
 HOW_TO = re.compile(
     r"^(?:(?:hey|hi|so|ok|okay|quick question)[,!.]?\s+)*"
     r"(?:how (?:do|can|should|would|does) (?:i|we|you|one|\S+)|how to|what(?:s|'s| is| are) (?:a|an|the "
-    r"difference|the default|the best|the meaning)|explain (?:the|what|how|why|to me)|"
+    r"difference|the default|the best|the meaning|the regex|the command|the syntax|the flag|the way)|explain (?:the|what|how|why|to me)|"
     r"what does \S+ (?:stand for|mean)|difference between|define|recommend|suggest|any good)\b"
     r"|.{0,40}\b(?:diff?e?re?nce between|explain (?:to me )?(?:what|how|why)|what (?:\S+ ){1,4}(?:actually )?"
     r"means?\b|stand for\b)",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal, Protocol
 
 from app.agents.base import AgentCard
@@ -20,6 +21,7 @@ from app.agents.registry import AgentRegistry
 from app.orchestration.evidence import Evidence, gather_evidence
 from app.orchestration.out_of_scope import CHANGE_REQUEST, HOW_TO, NO_AGENT, OUT_OF_SCOPE_EXAMPLES
 from app.orchestration.semantic import ExampleIndex, LabelMatch, SentenceEncoder
+from app.orchestration.typos import TypoFixer
 
 Strategy = Literal["explicit", "coordinate", "single", "parallel", "none"]
 
@@ -27,14 +29,19 @@ Strategy = Literal["explicit", "coordinate", "single", "parallel", "none"]
 KEYWORD_WEIGHT = 0.15
 EVIDENCE_WEIGHT = 0.12
 NONE_BIAS = 0.0
+# A piece of a longer request ("..., and is this box out of disk") needs this much more.
+SUBCLAUSE_MARGIN = 0.05
+# Between two close agents, the one that can run beats the one that would have to ask first.
+UNMET_PENALTY = 0.04
 # A clause must come this close to an agent's examples to pick it on its own.
 CLAUSE_FLOOR = 0.3
 # Entities from these sources count fully; other kinds found in the request sentence count
 # SENTENCE_SHARE of their weight.
-_STRONG_KINDS = frozenset({"log_lines", "yaml", "material", "inventory", "sampling"})
+_STRONG_KINDS = frozenset({"log_lines", "yaml", "material", "inventory", "sampling", "exporter"})
 SENTENCE_SHARE = 0.5
 _CLAUSE_SPLIT = re.compile(
-    r"(?:[;\n]|(?<=[?!.])\s+|,?\s+(?:and\s+(?:also|then)|and|also|plus|then|as well as|\+|&)\s+)",
+    r"(?:[;\n]|(?<=[?!.])\s+|\s+[—–]\s+|(?:^|\s)\d[.)]\s+"
+    r"|,?\s+(?:and\s+(?:also|then)|and|also|plus|then|as well as|\+|&)\s+)",
     re.IGNORECASE,
 )
 
@@ -46,6 +53,9 @@ class RoutingDecision:
     confidence: float
     reason: str
     scores: dict[str, float] = field(default_factory=dict)
+    # Context the router proposes (an LLM classifier's validated targets: hostname, ports, url);
+    # the caller's own context wins over it.
+    context: dict[str, Any] = field(default_factory=dict)
 
 
 class TaskRouter(Protocol):
@@ -82,6 +92,7 @@ class _Model:
     cards: tuple[AgentCard, ...]
     index: ExampleIndex
     vocabularies: dict[str, _Vocabulary]
+    typos: TypoFixer
 
 
 @dataclass
@@ -125,12 +136,12 @@ class SemanticRouter:
             or len(model.cards) != len(cards)
             or any(a is not b for a, b in zip(model.cards, cards, strict=True))
         ):
-            examples: dict[str, Sequence[str]] = {card.id: _examples(card) for card in cards}
-            examples[NO_AGENT] = self.out_of_scope
+            examples = (*((card.id, tuple(_examples(card))) for card in cards), (NO_AGENT, self.out_of_scope))
             model = _Model(
                 cards,
-                ExampleIndex(self.encoder, examples),
+                _index(self.encoder, examples),
                 {card.id: _Vocabulary.of(card) for card in cards},
+                _typos(examples, tuple(k for card in cards for k in card.keywords)),
             )
             self._model = model
         return model
@@ -146,13 +157,17 @@ class SemanticRouter:
         single = HOW_TO.match(request.strip()) or CHANGE_REQUEST.match(request.strip())
         pieces = [request] if single else split_clauses(request)
         clauses = [self._clause(model, text) for text in pieces]
-        boost = {card.id: EVIDENCE_WEIGHT * _evidence_score(card, evidence) for card in model.cards}
+        boost = {
+            card.id: EVIDENCE_WEIGHT * _evidence_score(card, evidence)
+            - (0.0 if evidence.satisfies(card.requires_any) else UNMET_PENALTY)
+            for card in model.cards
+        }
         totals = {card.id: boost[card.id] for card in model.cards}
         for clause in clauses:
             for agent_id in totals:
                 totals[agent_id] = max(totals[agent_id], clause.scores.get(agent_id, 0.0) + boost[agent_id])
         none_score = max((c.scores[NO_AGENT] for c in clauses), default=0.0)
-        chosen = self._choose(model, clauses, totals, boost, none_score)
+        chosen = self._choose(clauses, totals, boost, none_score)
         scores = {agent_id: round(_confidence(score), 3) for agent_id, score in totals.items()}
         if not chosen:
             best = max(totals, key=lambda a: totals[a], default=None)
@@ -174,8 +189,8 @@ class SemanticRouter:
         )
 
     def _clause(self, model: _Model, text: str) -> _Clause:
-        nearest = model.index.scores(text)
-        lowered = text.lower()
+        lowered = model.typos.fix(text)
+        nearest = model.index.scores(lowered)
         words = {card.id: model.vocabularies[card.id].words(lowered) for card in model.cards}
         scores = {
             card.id: nearest[card.id].score
@@ -189,14 +204,21 @@ class SemanticRouter:
 
     def _choose(
         self,
-        model: _Model,
         clauses: list[_Clause],
         totals: dict[str, float],
         boost: dict[str, float],
         none_score: float,
     ) -> list[str]:
         winners = [clause.winner(boost) for clause in clauses]
-        picked = {label for label, score in winners if label != NO_AGENT and score >= CLAUSE_FLOOR}
+        # The last clause is the whole request; a piece of it must be clearer to add an agent.
+        floors = [
+            CLAUSE_FLOOR + (SUBCLAUSE_MARGIN if i < len(clauses) - 1 else 0.0) for i in range(len(clauses))
+        ]
+        picked = {
+            label
+            for (label, score), floor in zip(winners, floors, strict=True)
+            if label != NO_AGENT and score >= floor
+        }
         refused = bool(winners) and all(label == NO_AGENT for label, _ in winners)
         # Pasted material or structured context speaks for itself even when the words are vague.
         strong = {agent_id for agent_id, value in boost.items() if value >= EVIDENCE_WEIGHT}
@@ -207,6 +229,17 @@ class SemanticRouter:
             if totals[best] > none_score and _confidence(totals[best]) >= self.min_confidence:
                 picked.add(best)
         return sorted(picked)
+
+
+@lru_cache(maxsize=16)
+def _index(encoder: SentenceEncoder, examples: tuple[tuple[str, tuple[str, ...]], ...]) -> ExampleIndex:
+    """Embedded once per set of examples: every app built in one process shares it."""
+    return ExampleIndex(encoder, dict(examples))
+
+
+@lru_cache(maxsize=16)
+def _typos(examples: tuple[tuple[str, tuple[str, ...]], ...], keywords: tuple[str, ...]) -> TypoFixer:
+    return TypoFixer([*(text for _, texts in examples for text in texts), *keywords])
 
 
 def _examples(card: AgentCard) -> Sequence[str]:

@@ -32,6 +32,8 @@ class SentenceEncoder(Protocol):
 
     def encode(self, texts: Sequence[str]) -> Vector: ...
 
+    def __hash__(self) -> int: ...  # indexes of its embeddings are cached per encoder
+
 
 class WordLlamaEncoder:
     """WordLlama from the wheel's files. Its loader looks for the tokenizer under `tokenizer/`

@@ -144,3 +144,23 @@ async def test_over_http_inline_logs_and_refused_paths(make_settings, log_root: 
         )
         assert missing.status_code == 422
         assert isinstance(ok, httpx.Response)
+
+
+async def test_a_path_in_the_request_sentence_is_read_under_the_log_roots(
+    make_settings, log_root: Path
+) -> None:  # type: ignore[no-untyped-def]
+    app = create_app(make_settings(log_roots=[str(log_root)]))
+    async for client in open_client(app):
+        headers = {"X-API-Key": PLAIN_KEY}
+        read = await client.post(
+            "/api/v1/orchestrate",
+            json={"task": f"Analyse {log_root}/app/api.log for spikes"},
+            headers=headers,
+        )
+        outside = await client.post(
+            "/api/v1/orchestrate", json={"task": "Analyse /etc/shadow.log for spikes"}, headers=headers
+        )
+    assert read.status_code == 200, read.json()
+    assert read.json()["routing"]["agents"] == ["log_analysis"]
+    assert read.json()["results"][0]["output"]["source"] == str(log_root / "app" / "api.log")
+    assert outside.status_code == 403 and outside.json()["error"]["code"] == "log_path_refused"

@@ -60,7 +60,7 @@ def test_installed_plugin_is_listed_routed_and_run(plugin_site: Path) -> None:
                     headers = {"X-API-Key": "plugin-test-key"}
                     agents = (await client.get("/api/v1/agents", headers=headers)).json()["agents"]
                     run = (await client.post("/api/v1/orchestrate", headers=headers,
-                           json={"task": "What usually runs on port 5432?"})).json()
+                           json={"task": "what normally listens on port 5432, which software?"})).json()
             print(json.dumps({"agents": [a["id"] for a in agents], "run": run}))
 
         asyncio.run(main())

@@ -148,6 +148,44 @@ async def test_dry_run_shows_targets_from_the_sentence_not_from_pasted_logs(
     ]
 
 
+INCIDENT_LOG = (
+    "what went wrong?\n"
+    "[2024-05-01 03:12:08 +0000] [1834] [CRITICAL] WORKER TIMEOUT (pid:1872)\n"
+    "2024-05-01 03:12:08,114 ERROR gunicorn.error: pool exhausted 18/20 connections to 10.4.0.21:6432\n"
+    "2024-05-01 03:12:09,002 ERROR [app.db] could not connect to server at db-primary.internal:5432\n"
+    "2024-05-01 03:12:09,019 WARNING upstream https://payments.example.com/api timed out"
+)
+COMPOSE_PASTE = (
+    "anything risky in our compose file?\n"
+    "services:\n  api:\n    image: example/api:latest\n    privileged: true\n"
+    "    environment:\n      DATABASE_URL: postgres://app:changeme@db:5432/app\n"
+    '  db:\n    image: postgres:16\n    ports:\n      - "5432:5432"\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("task", "agent"), [(INCIDENT_LOG, "log_analysis"), (COMPOSE_PASTE, "infrastructure")]
+)
+async def test_pasted_material_routes_by_what_it_is_and_names_no_target(
+    client: httpx.AsyncClient, task: str, agent: str
+) -> None:
+    response = await client.post("/api/v1/orchestrate", json={"task": task, "dry_run": True}, headers=AUTH)
+    body = response.json()
+    assert body["routing"]["agents"] == [agent]
+    assert body["targets"] == [] and body["needs_input"] is None
+
+
+async def test_a_node_exporter_url_is_read_by_system_monitoring(client: httpx.AsyncClient) -> None:
+    task = "scrape http://198.51.100.30:9100/metrics and tell me if that box is swapping"
+    response = await client.post("/api/v1/orchestrate", json={"task": task, "dry_run": True}, headers=AUTH)
+    body = response.json()
+    assert body["routing"]["agents"] == ["system_monitoring"]
+    assert body["targets"] == [
+        {"agent": "system_monitoring", "host": "198.51.100.30", "ports": [9100],
+         "url": "http://198.51.100.30:9100/metrics"}
+    ]  # fmt: skip
+
+
 async def test_pasted_log_with_a_question_probes_nothing(client: httpx.AsyncClient) -> None:
     task = (
         "what went wrong?\n"

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
+import ssl
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import openai
 import pytest
@@ -13,6 +17,7 @@ import pytest
 from app.main import create_app
 from tests.conftest import PLAIN_KEY, open_client
 from tests.integration.uvicorn_process import clean_env, start, stop
+from tests.loopback_servers import make_certificates
 
 KEY = "chat-test-key-123"
 
@@ -39,6 +44,82 @@ def listening_port() -> Iterator[int]:
 def client(server: str) -> Iterator[openai.OpenAI]:
     with openai.OpenAI(base_url=f"{server}/v1", api_key=KEY, max_retries=0, timeout=30) as sdk:
         yield sdk
+
+
+@pytest.fixture(scope="module")
+def tls_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """A TLS server on 127.0.0.1 with a certificate made here; it completes handshakes only."""
+    certs = make_certificates(tmp_path_factory.mktemp("tls"), days_valid=40)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certs.cert_file, certs.key_file)
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stop_event = threading.Event()
+
+    def serve() -> None:
+        while not stop_event.is_set():
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                continue
+            with contextlib.suppress(OSError, ssl.SSLError):
+                connection.settimeout(5)
+                with context.wrap_socket(connection, server_side=True) as tls:
+                    tls.recv(1)
+            connection.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield listener.getsockname()[1]
+    stop_event.set()
+    thread.join(timeout=2)
+    listener.close()
+
+
+def _ask(
+    client: openai.OpenAI, messages: list[dict[str, str]], *, stream: bool
+) -> tuple[str, dict[str, Any]]:
+    """The assistant's answer and the service's `x_orchestrator` block (streaming has none)."""
+    if stream:
+        chunks = client.chat.completions.create(model="orchestrator", messages=messages, stream=True)  # type: ignore[arg-type]
+        return "".join(c.choices[0].delta.content or "" for c in chunks if c.choices), {}
+    completion = client.chat.completions.create(model="orchestrator", messages=messages)  # type: ignore[arg-type]
+    assert completion.choices[0].finish_reason == "stop"
+    return completion.choices[0].message.content or "", (completion.model_extra or {}).get(
+        "x_orchestrator", {}
+    )
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_two_turn_conversation_completes_the_earlier_request(
+    client: openai.OpenAI, tls_port: int, listening_port: int, stream: bool
+) -> None:
+    history = [{"role": "user", "content": "can you check our TLS certificate?"}]
+    question, extra = _ask(client, history, stream=stream)
+    assert question.strip() == "Which host should I check?"
+    if not stream:
+        assert extra["needs_input"]["agent"] == "network_diagnostics" and "error_code" not in extra
+    history += [
+        {"role": "assistant", "content": question},
+        {"role": "user", "content": f"it's 127.0.0.1:{tls_port}"},
+    ]
+    answer, extra = _ask(client, history, stream=stream)
+    assert "network_diagnostics" in answer and f"127.0.0.1:{tls_port}" in answer
+    assert "certificate" in answer.lower()  # the TLS check ran against the loopback server
+    if not stream:
+        assert extra["agents"] == ["network_diagnostics"] and extra["status"] in ("completed", "partial")
+    history += [
+        {"role": "assistant", "content": answer},
+        {"role": "user", "content": f"now port {listening_port} too"},
+    ]
+    answer, _ = _ask(client, history, stream=stream)
+    assert f"accepts TCP on port {listening_port}" in answer  # the last target, reused
+    history += [
+        {"role": "assistant", "content": answer},
+        {"role": "user", "content": "write a poem about the sea"},
+    ]
+    answer, _ = _ask(client, history, stream=stream)
+    assert "I could not run this" in answer  # a new, unrelated request starts fresh
 
 
 def test_models_lists_the_orchestrator_and_each_agent(client: openai.OpenAI) -> None:

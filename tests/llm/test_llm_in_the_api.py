@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import socket
+from typing import Any
 
 import httpx
 
@@ -11,6 +13,13 @@ from tests.conftest import PLAIN_KEY, open_client
 from tests.llm.standins import ANSWER, Script
 
 AUTH = {"X-API-Key": PLAIN_KEY}
+# The semantic router is unsure about these (well under LLM_ROUTER_THRESHOLD's 0.7) and finds no host.
+UNSURE = "payments-db is acting weird since this morning, 5432 maybe?"
+PASTED = (
+    "the api is acting weird since the deploy, can you look?\n"
+    "2024-05-01 12:00:01 ERROR pool: connect to db-internal-9.corp:5432 refused (password=hunter2-secret)\n"
+    "2024-05-01 12:00:02 ERROR pool: giving up after 3 attempts"
+)
 
 
 def task(port: int) -> dict[str, object]:
@@ -82,3 +91,84 @@ async def test_offline_default_marks_results_as_rule_based(client: httpx.AsyncCl
 async def test_non_admin_sees_only_its_own_usage(make_settings) -> None:  # type: ignore[no-untyped-def]
     async for client in open_client(create_app(make_settings())):
         assert (await client.get("/api/v1/usage", headers=AUTH)).json() == {"usage": {}}
+
+
+def classifier_answer(targets: dict[str, Any] | None = None) -> str:
+    body: dict[str, Any] = {"agents": ["network_diagnostics"], "confidence": 0.9, "reason": "a database port"}
+    if targets is not None:
+        body["targets"] = targets
+    return json.dumps(body)
+
+
+async def dry_run(client: httpx.AsyncClient, task: str) -> dict[str, Any]:
+    response = await client.post("/api/v1/orchestrate", json={"task": task, "dry_run": True}, headers=AUTH)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def test_bedrock_classifier_targets_make_the_dry_run_plan(  # type: ignore[no-untyped-def]
+    make_settings, bedrock_url: str, bedrock_script: Script
+) -> None:
+    settings = make_settings(
+        llm_provider="bedrock", bedrock_endpoint_url=bedrock_url, aws_access_key_id="AKIDEXAMPLETEST",
+        aws_secret_access_key="test-secret-key",
+    )  # fmt: skip
+    async for client in open_client(create_app(settings)):
+        bedrock_script.answer = classifier_answer({"host": "payments-db", "ports": [5432]})
+        body = await dry_run(client, UNSURE)
+        assert body["routing"]["agents"] == ["network_diagnostics"]
+        assert body["routing"]["reason"].startswith("LLM classifier (bedrock)")
+        assert body["targets"] == [
+            {"agent": "network_diagnostics", "host": "payments-db", "ports": [5432], "url": None}
+        ]
+        assert body["needs_input"] is None
+        assert len(bedrock_script.calls) == 1  # the classifier; a dry run interprets nothing
+        prompt = bedrock_script.calls[0]["body"]["messages"][0]["content"][0]["text"]
+        assert "<<<CHECK_DATA" in prompt and "payments-db" in prompt
+        # Without proposed targets the same request still lacks a host: the targets made the plan.
+        bedrock_script.answer = classifier_answer()
+        body = await dry_run(client, UNSURE)
+        assert body["routing"]["agents"] == ["network_diagnostics"] and body["targets"] == []
+        assert body["needs_input"]["agent"] == "network_diagnostics"
+
+
+async def test_openai_classifier_host_from_pasted_logs_is_not_a_target(  # type: ignore[no-untyped-def]
+    make_settings, openai_url: str, openai_script: Script
+) -> None:
+    settings = make_settings(llm_provider="openai", openai_base_url=openai_url, openai_api_key="sk-test")
+    async for client in open_client(create_app(settings)):
+        openai_script.answer = classifier_answer({"host": "db-internal-9.corp", "ports": [5432]})
+        body = await dry_run(client, PASTED)
+        assert body["routing"]["agents"] == ["network_diagnostics"]
+        assert body["routing"]["reason"].startswith("LLM classifier (openai)")
+        assert body["targets"] == [] and body["needs_input"]["agent"] == "network_diagnostics"
+        sent = json.dumps(openai_script.calls[0]["body"])
+        assert "hunter2" not in sent and "db-internal-9" not in sent
+
+
+async def test_openai_classifier_host_the_policy_denies_is_not_a_target(  # type: ignore[no-untyped-def]
+    make_settings, openai_url: str, openai_script: Script
+) -> None:
+    settings = make_settings(
+        llm_provider="openai", openai_base_url=openai_url, openai_api_key="sk-test",
+        network_deny_targets=["payments-db"],
+    )  # fmt: skip
+    async for client in open_client(create_app(settings)):
+        openai_script.answer = classifier_answer({"host": "payments-db", "ports": [5432]})
+        body = await dry_run(client, UNSURE)
+        assert len(openai_script.calls) == 1 and body["routing"]["agents"] == ["network_diagnostics"]
+        assert body["targets"] == [] and body["needs_input"]["agent"] == "network_diagnostics"
+
+
+async def test_confident_request_does_not_call_the_model(  # type: ignore[no-untyped-def]
+    make_settings, openai_url: str, openai_script: Script
+) -> None:
+    settings = make_settings(llm_provider="openai", openai_base_url=openai_url, openai_api_key="sk-test")
+    async for client in open_client(create_app(settings)):
+        openai_script.answer = classifier_answer({"host": "example.com", "ports": [8443]})
+        body = await dry_run(client, "Check connectivity to example.com on port 443")
+        assert openai_script.calls == []
+        assert body["targets"] == [
+            {"agent": "network_diagnostics", "host": "example.com", "ports": [443], "url": None}
+        ]

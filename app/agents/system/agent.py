@@ -16,8 +16,16 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from app import __version__
-from app.agents.base import SEVERITY_RANK, AgentCard, AgentContext, AgentResult, Finding, Severity
-from app.agents.entities import extract_entities
+from app.agents.base import (
+    SEVERITY_RANK,
+    AgentCard,
+    AgentContext,
+    AgentResult,
+    Finding,
+    ProbeTarget,
+    Severity,
+)
+from app.agents.entities import extract_entities, is_exporter_url
 from app.agents.request_text import read_request
 from app.agents.system.examples import EXAMPLES
 from app.agents.system.node_exporter import ScrapeFailed, sample_remote
@@ -108,7 +116,7 @@ CARD = AgentCard(
         "node exporter": 1.5,
         "node_exporter": 1.5,
     },
-    entity_weights={"sampling": 1.5},
+    entity_weights={"sampling": 1.5, "exporter": 1.5},
 )
 
 
@@ -125,6 +133,15 @@ class SystemMonitoringAgent:
         self.thresholds = thresholds or Thresholds()
         self.scrape_timeout = scrape_timeout
         self.trust = trust or ssl.create_default_context()
+
+    def targets(self, task: str, spec: BaseModel) -> list[ProbeTarget]:
+        """A node exporter read instead of this host is what a run would contact."""
+        assert isinstance(spec, SystemMonitoringInput)  # noqa: S101 - the registry validates
+        url = spec.node_exporter_url or exporter_url_in(task)
+        if url is None:
+            return []
+        parts = urlsplit(url)
+        return [ProbeTarget(agent=CARD.id, host=parts.hostname, ports=[parts.port or 9100], url=url)]
 
     async def execute(self, task: str, context: AgentContext) -> AgentResult:
         started = time.perf_counter()
@@ -189,11 +206,13 @@ _MENTIONS_EXPORTER = re.compile(r"\bnode[ _-]exporter\b", re.IGNORECASE)
 
 def exporter_url_in(task: str) -> str | None:
     """A task that names a node exporter ("node exporter of db01", "... http://db01:9100/metrics")
-    reads that host: the URL given, else the exporter's default port and path on the first host."""
-    if not _MENTIONS_EXPORTER.search(task):
-        return None
+    or gives an exporter's URL (port 9100, or a /metrics path) reads that host: the URL given,
+    else the exporter's default port and path on the first host."""
     found = extract_entities(read_request(task).request)
-    for url in found.urls:
+    exporter_urls = [url for url in found.urls if is_exporter_url(url)]
+    if not exporter_urls and not _MENTIONS_EXPORTER.search(task):
+        return None
+    for url in exporter_urls or found.urls:
         try:
             return SystemMonitoringInput._exporter_url(url)
         except ValueError:

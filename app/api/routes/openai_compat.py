@@ -1,9 +1,11 @@
 """OpenAI-compatible chat for chatbot front ends: `GET /v1/models` and `POST /v1/chat/completions`,
 non-streaming and streaming (SSE chunks, progress as agents finish, then `data: [DONE]`).
 
-The last user message is the task; a ```json block in it is the context. Model `orchestrator`
-routes; `agent:<id>` runs that agent. A task the agents cannot take is answered in words, not
-with an HTTP error, so chat windows show why."""
+The whole history is read statelessly (`orchestration.conversation`): the last user message is
+the task, completed by earlier turns when it answers the assistant's question or lacks what its
+agent needs; a ```json block in a message is its context. Model `orchestrator` routes;
+`agent:<id>` runs that agent. A task the agents cannot take, or a question back to the user, is
+answered in words, not with an HTTP error, so chat windows show it."""
 
 from __future__ import annotations
 
@@ -21,7 +23,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.api.deps import CallerDep, ContainerDep
 from app.api.report import format_agent, format_run, run_with_progress
 from app.api.schemas import error_responses
+from app.container import Container
 from app.errors import AppError
+from app.orchestration.conversation import ConversationReader, Turn
 from app.orchestration.orchestrator import Orchestration, TaskRequest
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
@@ -74,10 +78,10 @@ async def chat_completions(
     body: ChatRequest, request: Request, caller: CallerDep, container: ContainerDep
 ) -> dict[str, Any] | StreamingResponse:
     agent_id = _agent_for(body.model, container.registry.list())
-    task, context = _task_and_context(body.messages)
+    resolved = await _reader(container).resolve(_turns(body.messages), agent_id)
     task_request = TaskRequest(
-        task=task,
-        context=context,
+        task=resolved.task[:8000],
+        context=resolved.context,
         agent_id=agent_id,
         request_id=getattr(request.state, "request_id", None),
         key_label=caller.key_label,
@@ -95,7 +99,7 @@ async def chat_completions(
     except AppError as exc:
         if exc.status >= 500 or exc.code in ("unauthorized", "rate_limited"):
             raise
-        content, extra = _explain(exc), {"error_code": exc.code}
+        content, extra = _explain(exc), _error_extra(exc)
     prompt_tokens = sum(len(_text(m.content).split()) for m in body.messages)
     return {
         "id": completion_id,
@@ -129,22 +133,35 @@ def _text(content: str | list[dict[str, Any]] | None) -> str:
     return content or ""
 
 
-def _task_and_context(messages: list[ChatMessage]) -> tuple[str, dict[str, Any]]:
-    users = [_text(m.content) for m in messages if m.role == "user" and _text(m.content).strip()]
-    if not users:
+def _reader(container: Container) -> ConversationReader:
+    questions = [a.card.asks.question for a in container.registry.list() if a.card.asks]
+    return ConversationReader(container.orchestrator, questions)
+
+
+def _turns(messages: list[ChatMessage]) -> list[Turn]:
+    """User and assistant turns with text; a user turn's ```json block becomes its context."""
+    turns: list[Turn] = []
+    for message in messages:
+        text = _text(message.content)
+        if message.role == "assistant" and text.strip():
+            turns.append(Turn("assistant", text))
+        elif message.role == "user" and text.strip():
+            turns.append(Turn("user", *_task_and_context(text)))
+    if not any(turn.role == "user" for turn in turns):
         raise NoUserMessage()
-    task = users[-1]
-    context: dict[str, Any] = {}
-    match = _JSON_BLOCK.search(task)
+    return turns
+
+
+def _task_and_context(text: str) -> tuple[str, dict[str, Any]]:
+    match = _JSON_BLOCK.search(text)
     if match:
         try:
             parsed = json.loads(match.group(1))
         except json.JSONDecodeError:
             parsed = None
         if isinstance(parsed, dict):
-            context = parsed
-            task = _JSON_BLOCK.sub("", task).strip() or task
-    return task[:8000], context
+            return _JSON_BLOCK.sub("", text).strip() or text, parsed
+    return text, {}
 
 
 class NoUserMessage(AppError):
@@ -154,11 +171,19 @@ class NoUserMessage(AppError):
 
 
 def _explain(exc: AppError) -> str:
+    if exc.code == "missing_input" and isinstance(exc.details, dict) and exc.details.get("question"):
+        return str(exc.details["question"])  # a question back, as a normal answer
     hints = {
         "no_matching_agent": "Try naming a host and port, pasting log lines, or a compose/Kubernetes file.",
         "target_not_allowed": "The target policy refuses this address; ask an operator to allow it.",
     }
     return f"I could not run this: {exc.message} {hints.get(exc.code, '')}".strip()
+
+
+def _error_extra(exc: AppError) -> dict[str, Any]:
+    if exc.code == "missing_input":
+        return {"needs_input": exc.details}
+    return {"error_code": exc.code}
 
 
 def _extra(run: Orchestration) -> dict[str, Any]:

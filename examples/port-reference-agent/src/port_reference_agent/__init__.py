@@ -42,7 +42,17 @@ class PortReferenceAgent:
         capabilities=("port_reference",),
         version="1.0.0",
         input_model=PortReferenceInput,
-        examples=("What usually runs on port 5432?", "which service uses port 9092"),
+        # The router compares tasks with these: no code change in the service routes a plugin.
+        examples=(
+            "What usually runs on port 5432?",
+            "which service uses port 9092",
+            "what is port 6443 normally used for",
+            "which daemon listens on 11211 by default",
+            "port 27017 belongs to what software?",
+            "what app would be on 9200",
+            "who uses tcp 5672 usually",
+            "what service is 3306",
+        ),
         keywords={"usually runs": 1.5, "which service": 1.5, "what runs": 1.5, "well-known port": 1.5},
         entity_weights={"port": 0.5},
     )
