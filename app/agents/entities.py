@@ -32,7 +32,9 @@ _PORT_BEFORE = re.compile(
 _PROTO_PORT = re.compile(r"\b(?:tcp|udp)\s*/\s*(\d{1,5})\b", re.IGNORECASE)
 _ON_PORT = re.compile(
     r"\b(on|at)\s+(\d{2,5}(?:\s*(?:,|and|&|or)\s*\d{2,5}\b)*)(?![\w.:/%-])(?!\s*(?:ms|s|sec|seconds?|min|minutes?|h|hours?|%|mb|gb|"
-    r"kb|requests|rps|users|times|cores|days|pm|am)\b)",
+    r"kb|tb|requests|rps|users|times|cores|days|pm|am|servers?|hosts?|nodes?|machines?|boxes|pods?|"
+    r"instances?|replicas?|containers?|workers?|threads?|connections?|clients?|percent|x|k|items|"
+    r"lines|errors|files|jobs|tasks|calls|queries|retries|attempts)\b)",
     re.IGNORECASE,
 )
 _PATH = re.compile(r"(?<![\w.:/])(/(?:[\w.@-]+/)*[\w.@-]+)")
@@ -46,42 +48,18 @@ _INTRODUCERS = frozenset(
         "mtr",
         "nslookup",
         "dig",
-        "resolve",
         "telnet",
         "curl",
-        "host",
+        "ping6",
+        "traceroute6",
         "hostname",
-    }
-)
-_AFTER_BARE_NAME = frozenset(
-    {
-        "",
-        "please",
-        "pls",
-        "plz",
-        "from",
-        "and",
-        "now",
-        "again",
-        "for",
-        "to",
-        "on",
-        "is",
-        "isn't",
-        "seems",
-        "looks",
-        "via",
-        "over",
-        "with",
-        "thanks",
-        "thx",
     }
 )
 # Hyphenated names without digits ("cache-a") need one of these before them.
 _NAME_INTRODUCERS = _INTRODUCERS | frozenset(
     {"to", "on", "of", "at", "from", "against", "reach", "check", "is", "for", "hit", "hitting",
-     "reaching", "and", "between", "via", "server", "node", "box", "machine", "router", "switch",
-     "vm", "instance"}
+     "reaching", "between", "via", "server", "node", "box", "machine", "router", "switch",
+     "vm", "instance", "host"}
 )  # fmt: skip
 # "3306 open on mysql-ro", "636 listening?"
 _PORT_STATE = re.compile(
@@ -97,7 +75,8 @@ _FILE_SUFFIXES = frozenset(
 # Tokens with digits or hyphens that are not hosts: versions, units, devices, tech names.
 _NOT_HOST_TOKEN = re.compile(
     r"^(?:v?\d[\w.]*|[a-z]?\d+[a-z]{0,3}|k8s|k3s|s3|ec2|ipv[46]|http[23]|tls1|sha\d+|md5|utf-?8|"
-    r"base64|x509|x86(?:-64)?|pm2|x11|es\d+|win32|win64|node\d+|java\d+|jdk\d+|php\d|gcc\d*|arm64|amd64|aarch64|log4j2?|oauth2|py[23]|python[23]|e2e|i18n|a11y|"
+    r"base64|x509|x86(?:-64)?|ssh2|rsa\d+|aes\d+|ubuntu\d+|debian\d+|centos\d+|rhel\d+|"
+    r"win(?:dows)?\d+|python\d+|go\d+|gp[23]|io[12]|pm2|x11|es\d+|win32|win64|node\d+|java\d+|jdk\d+|php\d|gcc\d*|arm64|amd64|aarch64|log4j2?|oauth2|py[23]|python[23]|e2e|i18n|a11y|"
     r"[45]xx|\d+xx|p\d{2,3}|(?:eth|ens|enp|eno|wlan|wlp|bond|br|veth|docker|lo|tun|tap|em)\d[\w]*|"
     r"(?:sd|vd|xvd|hd)[a-z]\d*|nvme\d\w*|md\d+|dm-\d+|loop\d+|tty\w*|cpu\d+|core\d+|node\d?-exporter|"
     r"[a-z]+-(?:based|like|side|level|wide|only|free|safe|aware|friendly|specific|related|bound|heavy|"
@@ -110,9 +89,22 @@ _NOT_HOST_TOKEN = re.compile(
     r"read-write|read-only|docker-compose|e-?mail|on-?call|up-to-date|time-?out|log-?in|log-?on|"
     r"sign-?in|set-?up|well-known|third-party|high-\w+|low-\w+|long-\w+|short-\w+|"
     r"\w+-(?:check|checks|test|tests|probe|probes|port|ports|exporter|error|errors|log|logs)|"
-    r"hot-?fix|roll-?out|fail-?over|back-?end|front-?end|x-[\w-]+|ok|k|u)$",
+    r"hot-?fix|roll-?out|fail-?over|back-?end|front-?end|x-[\w-]+|ok|k|u|"
+    r"fail2ban|ed25519|ed448|x25519|curve25519|sev\d|raid\d+|latin-?\d|iso-?\d+|ping6|traceroute6|"
+    r"crc32|u?int\d+|float\d+|smbv?\d|nfsv\d|snmpv\d|ssl\d|tls\d+|h[23]c?|"
+    r"(?:us|eu|ap|sa|ca|me|af|il|cn)-(?:north|south|east|west|central|northeast|southeast|northwest|"
+    r"southwest)-\d|cve-\d{4}-\d+)$",
     re.IGNORECASE,
 )
+# Labels that make a dotted token code, an instance type or a version rather than a host name.
+_NOT_HOST_LABEL = re.compile(
+    r"^(?:v\d+|exc|query|session|objects|self|nano|micro|small|medium|large|\d*xlarge|metal|"
+    r"\w*(?:error|exception|warning))$",
+    re.IGNORECASE,
+)
+_TICKET = re.compile(r"^[A-Z][A-Z0-9]*-\d+(?:-\d+)?$")
+# Verb forms: "traceroute keeps timing out" names no host called "keeps".
+_VERB_FORM = re.compile(r"^\w{3,}(?:s|ed|ing|ly)$")
 _STOPWORDS = frozenset(
     "the a an my our your their his her it its this that these those me us them you all every each "
     "some any what which whether who why how when where is are was be been am and or but if then so "
@@ -220,7 +212,10 @@ def _ips(text: str, found: Entities) -> None:
 
 def _hosts(text: str, found: Entities) -> None:
     for match in _HOST_TOKEN.finditer(text):
-        name, port = match.group(1).lower(), match.group(2)
+        written, port = match.group(1), match.group(2)
+        name = written.lower()
+        if not port and _TICKET.match(written):  # ORA-12541, INC-4821, JIRA-42: ids, not hosts
+            continue
         if name in found.ips or _IPV4.fullmatch(name) or name.isdigit():
             if port and name in found.ips:
                 _add_port(found.ports, port)
@@ -228,7 +223,7 @@ def _hosts(text: str, found: Entities) -> None:
         before = re.findall(r"[\w'-]+", text[max(0, match.start() - 40) : match.start()])
         after = re.match(r"\s*([\w'-]*)(?!\s*(?:ms|s|sec|%|mb|gb)\b)", text[match.end() :])
         following = after.group(1).lower() if after else ""
-        if not _looks_like_host(name, bool(port), before[-1].lower() if before else "", following):
+        if not _looks_like_host(name, bool(port), before[-1].lower() if before else ""):
             continue
         if name not in found.hostnames and not any(h.startswith(name + ".") for h in found.hostnames):
             found.hostnames.append(name)
@@ -238,7 +233,7 @@ def _hosts(text: str, found: Entities) -> None:
             _add_port(found.ports, following)  # "ldap.corp 636"
 
 
-def _looks_like_host(name: str, with_port: bool, previous: str, following: str) -> bool:
+def _looks_like_host(name: str, with_port: bool, previous: str) -> bool:
     if name == "localhost":
         return True
     if "." in name:
@@ -246,7 +241,10 @@ def _looks_like_host(name: str, with_port: bool, previous: str, following: str) 
         last = labels[-1]
         if last.isdigit() or len(last) < 2 or not last.isalnum():
             return False
-        return with_port or (last not in _FILE_SUFFIXES and not re.match(r"v?\d+$", labels[0]))
+        code_like = any(_NOT_HOST_LABEL.match(label) for label in labels[1:])
+        return with_port or (
+            last not in _FILE_SUFFIXES and not re.match(r"v?\d+$", labels[0]) and not code_like
+        )
     if name in _STOPWORDS or len(name) < 2:
         return False
     if with_port:
@@ -255,11 +253,37 @@ def _looks_like_host(name: str, with_port: bool, previous: str, following: str) 
         return name[0].isalpha() and not _NOT_HOST_TOKEN.match(name)
     if "-" in name:
         return previous in _NAME_INTRODUCERS and not _NOT_HOST_TOKEN.match(name)
-    # "ping gateway", "ping gateway please"; not "traceroute keeps timing out".
-    return previous in _INTRODUCERS and name.isalpha() and len(name) >= 3 and following in _AFTER_BARE_NAME
+    # "ping gateway", "nslookup gateway returns nothing"; not "traceroute keeps timing out".
+    return previous in _INTRODUCERS and name.isalpha() and len(name) >= 3 and not _VERB_FORM.match(name)
+
+
+_SERVICE = (
+    r"smtps?|submission|imaps?|pop3s?|ldaps?|rdp|ssh|sftp|ftps?|https?|nfs|rpcbind|amqps?|mqtt|winrm|"
+    r"smb|dns|ntp|snmp|syslog|postgres(?:ql)?|mysql|redis|mongo(?:db)?|kafka|zookeeper|etcd|"
+    r"memcached?|elasticsearch|grafana|prometheus|alertmanager|consul|vault|ldap|kerberos|radius|"
+    r"sip|rtsp|vnc|telnet|gossip|management|native|jmx|tls|ssl|starttls|grpc|websocket|rabbitmq"
+)
+# "imap 993", "amqp 5672" (not "http 504": a status), "9093 (tls)", "8301 gossip"
+_SERVICE_THEN_PORT = re.compile(rf"\b({_SERVICE})\s+(?:port\s+)?(\d{{2,5}})\b(?![.:%/-]\d)", re.IGNORECASE)
+_PORT_THEN_SERVICE = re.compile(rf"(?<![\w.:/-])(\d{{2,5}})\s+\(?(?:{_SERVICE})\b", re.IGNORECASE)
+# "binds 9404", "uses 2049,", "moved from 3000 to port 3001"
+_PORT_VERB = re.compile(
+    r"\b(?:binds?(?:\s+to)?|exposes?|listens?(?:\s+on)?|uses|moved\s+from|from)\s+(?:port\s+)?(\d{2,5})\b"
+    r"(?=\s*(?:,|$)|\s+(?:to|but|and)\b)",
+    re.IGNORECASE,
+)
+_BRACKET_PORT = re.compile(r"\]:(\d{1,5})\b")
 
 
 def _ports(text: str, found: Entities) -> None:
+    for match in _SERVICE_THEN_PORT.finditer(text):
+        if not (match.group(1).lower().startswith("http") and 100 <= int(match.group(2)) <= 599):
+            _add_port(found.ports, match.group(2))
+    for pattern in (_PORT_THEN_SERVICE, _PORT_VERB):
+        for match in pattern.finditer(text):
+            _add_port(found.ports, match.group(1))
+    for match in _BRACKET_PORT.finditer(text):
+        _add_port(found.ports, match.group(1))
     for match in _PORT_LIST.finditer(text):
         for number in re.findall(r"\d{1,5}", match.group(1)):
             _add_port(found.ports, number)

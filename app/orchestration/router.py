@@ -26,7 +26,7 @@ from app.orchestration.typos import TypoFixer
 Strategy = Literal["explicit", "coordinate", "single", "parallel", "none"]
 
 # Weights of the second signals against cosine similarity (tuned on tests/routing_eval/dev.yaml).
-KEYWORD_WEIGHT = 0.15
+KEYWORD_WEIGHT = 0.1
 EVIDENCE_WEIGHT = 0.12
 NONE_BIAS = 0.0
 # A piece of a longer request ("..., and is this box out of disk") needs this much more.
@@ -209,19 +209,16 @@ class SemanticRouter:
         boost: dict[str, float],
         none_score: float,
     ) -> list[str]:
-        winners = [clause.winner(boost) for clause in clauses]
-        # The last clause is the whole request; a piece of it must be clearer to add an agent.
-        floors = [
-            CLAUSE_FLOOR + (SUBCLAUSE_MARGIN if i < len(clauses) - 1 else 0.0) for i in range(len(clauses))
-        ]
-        picked = {
-            label
-            for (label, score), floor in zip(winners, floors, strict=True)
-            if label != NO_AGENT and score >= floor
-        }
-        refused = bool(winners) and all(label == NO_AGENT for label, _ in winners)
         # Pasted material or structured context speaks for itself even when the words are vague.
         strong = {agent_id for agent_id, value in boost.items() if value >= EVIDENCE_WEIGHT}
+        winners = [clause.winner(boost) for clause in clauses]
+        picked: set[str] = set()
+        for position, (label, score) in enumerate(winners, start=1):
+            # The last clause is the whole request; a piece of it must be clearer to add an agent.
+            floor = CLAUSE_FLOOR + (SUBCLAUSE_MARGIN if position < len(winners) else 0.0)
+            if label != NO_AGENT and score >= floor:
+                picked.add(label)
+        refused = bool(winners) and all(label == NO_AGENT for label, _ in winners)
         if not refused:
             picked |= strong
         if not picked and not refused and totals:
