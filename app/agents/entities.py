@@ -63,7 +63,8 @@ _NAME_INTRODUCERS = _INTRODUCERS | frozenset(
 )  # fmt: skip
 # "3306 open on mysql-ro", "636 listening?"
 _PORT_STATE = re.compile(
-    r"(?<![\w.:/-])(\d{2,5})\s+(?:is\s+)?(?:open|closed|filtered|listening|reachable|blocked|answering)\b",
+    r"(?<![\w.:/-])(\d{2,5})\s+(?:is\s+)?(?:even\s+|still\s+|really\s+|actually\s+|currently\s+)?"
+    r"(?:open|closed|filtered|listening|reachable|blocked|answering|answers|responding|responds)\b",
     re.IGNORECASE,
 )
 _FILE_SUFFIXES = frozenset(
@@ -79,7 +80,7 @@ _NOT_HOST_TOKEN = re.compile(
     r"win(?:dows)?\d+|python\d+|go\d+|gp[23]|io[12]|pm2|x11|es\d+|win32|win64|node\d+|java\d+|jdk\d+|php\d|gcc\d*|arm64|amd64|aarch64|log4j2?|oauth2|py[23]|python[23]|e2e|i18n|a11y|"
     r"[45]xx|\d+xx|p\d{2,3}|(?:eth|ens|enp|eno|wlan|wlp|bond|br|veth|docker|lo|tun|tap|em)\d[\w]*|"
     r"(?:sd|vd|xvd|hd)[a-z]\d*|nvme\d\w*|md\d+|dm-\d+|loop\d+|tty\w*|cpu\d+|core\d+|node\d?-exporter|"
-    r"[a-z]+-(?:based|like|side|level|wide|only|free|safe|aware|friendly|specific|related|bound|heavy|"
+    r"[a-z0-9]+-(?:based|like|side|level|wide|only|free|safe|aware|friendly|specific|related|bound|heavy|"
     r"intensive|driven|facing|ready|enabled|disabled|signed|hosted|managed|native)|"
     r"(?:re|pre|post|non|un|co|self|multi|cross|sub|inter|over|under|out|de|anti|semi|pseudo|end|"
     r"point|round|load|rate|dead|blue|zero|auto|hot|cold|warm|state|day|night|real|full|half|all|"
@@ -275,7 +276,14 @@ _PORT_VERB = re.compile(
 _BRACKET_PORT = re.compile(r"\]:(\d{1,5})\b")
 
 
+_NUMBER_RUN = re.compile(r"(?<![\w.:/-])\d{2,5}(?:(?:\s*,\s*|\s+and\s+|\s+)\d{2,5})+(?![\w.:%/-])")
+
+
 def _ports(text: str, found: Entities) -> None:
+    if re.search(r"\bports?\b", text, re.IGNORECASE):  # "open ports on nas01? check 80 443 and 5000"
+        for match in _NUMBER_RUN.finditer(text):
+            for number in re.findall(r"\d{2,5}", match.group(0)):
+                _add_port(found.ports, number)
     for match in _SERVICE_THEN_PORT.finditer(text):
         if not (match.group(1).lower().startswith("http") and 100 <= int(match.group(2)) <= 599):
             _add_port(found.ports, match.group(2))

@@ -23,13 +23,14 @@ _ANY_TIMESTAMP = re.compile(_TIMESTAMP)
 _LEVEL = r"(?:TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERR(?:OR)?|FATAL|CRIT(?:ICAL)?|SEVERE|PANIC|ALERT|EMERG)"
 _LOG_LINE = re.compile(
     rf"^\s*(?:\[?{_TIMESTAMP}"
-    r"|.{0,40}\b\d{1,2}:\d{2}:\d{2}\b"  # a clock with seconds near the start: redis, glog, custom
+    r"|.{0,40}(?<!\d)\d{1,2}:\d{2}:\d{2}(?!\d)"  # a clock with seconds near the start: redis, logfmt
     r"|\S+ \S+ \S+ \[\d{2}/\w{3}/\d{4}"  # access log
     rf"|\[?{_LEVEL}\]?[\s:\]|]"  # a line that starts with its level
     r"|\[[\w .:/-]{3,40}\]\s"  # [worker-3] ...
     r"|\{\s*\"@?(?:time|ts|timestamp|date|level|lvl|severity|msg|message|log|logger)\"\s*:"  # JSON logs
-    r"|Traceback \(most recent call last\)|File \"[^\"]+\", line \d+|at [\w$.<>]+\(|Caused by: |"
-    r"\.\.\. \d+ more|[\w.]+(?:Exception|Error)(?::|\s*$)|goroutine \d+ \[|panic: |"
+    r"|Traceback \(most recent call last\)|File \"[^\"]+\", line \d+|Caused by: |"
+    r"at [\w$.<>]+ ?(?:\[as \w+\] )?\(|"  # Java, and Node's "at X [as y] ("
+    r"\.\.\. \d+ more|[\w.]*(?:Exception|Error)(?::|\s*$)|goroutine \d+ \[|panic: |"
     r"[A-Z]\d{4} \d{2}:\d{2}"  # glog
     r"|<\d{1,3}>"  # raw syslog priority
     r"|[\w.-]+\[\d+\]: "  # program[pid]:
@@ -41,6 +42,12 @@ _YAML_ITEM = re.compile(r"^\s*- \S")
 _YAML_DOC = re.compile(r"^(?:---|\.\.\.)\s*$")
 _JSON_EDGE = re.compile(r"^\s*(?:[{}\[\]],?|\"[^\"]+\"\s*:.*)\s*$")
 _INDENTED = re.compile(r"^(?: {2,}|\t)\S")
+_FRAME = re.compile(r"\S+\.(?:go|py|java|js|mjs|ts|rb|rs|c|cc|cpp|cs|php|kt|scala|ex|exs):\d+|\(0x[0-9a-f]")
+_JSON_OBJECT = re.compile(r"^\s*[\[{].*[\]}],?\s*$")
+# Words that open a person's sentence as often as a program's output line.
+_COMMON_OPENERS = frozenset(
+    {"the", "this", "that", "what", "why", "how", "and", "but", "also", "then", "here"}
+)
 # The request's own keys in a YAML-looking line ("note: please check") are prose, not config.
 _PROSE_KEYS = frozenset({"note", "question", "q", "context", "fyi", "ps", "update", "edit", "hi", "hey"})
 COMPOSE_OR_K8S = re.compile(
@@ -135,10 +142,6 @@ def _line_kinds(lines: list[str]) -> list[str]:
     return ["request" if kind == "blank" else kind for kind in kinds]
 
 
-_FRAME = re.compile(r"\S+\.(?:go|py|java|js|mjs|ts|rb|rs|c|cc|cpp|cs|php|kt|scala|ex|exs):\d+|\(0x[0-9a-f]")
-_JSON_OBJECT = re.compile(r"^\s*[\[{].*[\]}],?\s*$")
-
-
 def _program_status_lines(lines: list[str], kinds: list[str]) -> None:
     """A line after material that opens with a name the material is full of ("api-1 exited
     with code 1" under `api-1  | ...` lines) is the program's output, not the person's words."""
@@ -159,11 +162,6 @@ def _program_status_lines(lines: list[str], kinds: list[str]) -> None:
                 kinds[index] = "material"
 
 
-_COMMON_OPENERS = frozenset(
-    {"the", "this", "that", "what", "why", "how", "and", "but", "also", "then", "here"}
-)
-
-
 def _kind(line: str, lines: list[str], index: int) -> str:
     stripped = line.strip()
     if not stripped:
@@ -172,9 +170,7 @@ def _kind(line: str, lines: list[str], index: int) -> str:
         return "log"
     if " " not in stripped and len(stripped) > 15 and any(c in stripped for c in "/()=:"):
         return "material"  # a path, a call or a key=value blob: code, not a sentence
-    if _JSON_OBJECT.match(line):
-        return "json"
-    if _JSON_EDGE.match(line):
+    if _JSON_OBJECT.match(line) or _JSON_EDGE.match(line):
         return "json"
     if _YAML_DOC.match(line) or _is_yaml(line, lines, index):
         return "yaml"

@@ -255,12 +255,13 @@ CHANGE_REQUEST = re.compile(
     r"move|rename|edit|modify|fix|apply|push|merge|commit|translate|mount|unmount|format|flush|"
     r"open (?:port \d+|up|a|an|the|new)\b|close (?:port|the|a)\b|"
     r"purchase|buy|cancel|schedule|reserve|assign|tell me a|sing|compose a|bump|increse|incrase|"
+    r"turn (?:this|these|that|it|them|the) (?:\w+ ){0,3}into|"
     r"decrese|whitelist|allowlist|unlock|approve|shut ?down|spin up|tear down|turn (?:on|off)|"
     r"silence|mute|ack|acknowledge|page|notify|escalate|drain|cordon|uncordon|evict|failover|"
     r"fail over|promote|snapshot|back up|restore|reindex|vacuum|rebalance|reload|set the|set a|"
     r"(?:can|could|would) (?:we|you|u|i) (?:get|have) "
     r".{0,60}\b(?:opened|closed|added|removed|deleted|increased|raised|bumped|restarted|deployed|"
-    r"installed|upgraded|renewed|created|changed|allowed|whitelisted|blocked|rotated|reset))\b"
+    r"installed|upgraded|renewed|created|changed|allowed|whitelisted|blocked|rotated|reset))(?![\w-])"
     # "deploy just failed", "restart keeps looping": a statement about the verb, not an order
     r"(?!\s+(?:just|failed|fails|failing|is|was|has|had|keeps|kept|did|does|didn't|doesn't|broke|"
     r"went|seems|looks|job|pipeline|step|logs?|loop|loops|count|errors?|timed?|of|status|state)\b)",
@@ -268,13 +269,14 @@ CHANGE_REQUEST = re.compile(
 )
 # Questions about how to do something or what a concept is, with nothing pasted to look at.
 HOW_TO = re.compile(
-    r"^(?:(?:hey|hi|so|ok|okay|quick question)[,!.]?\s+)*"
-    r"(?:how (?:do|can|should|would|does) (?:i|we|you|one|\S+)|how to|what(?:s|'s| is| are) (?:a|an|the "
-    r"difference|the default|the best|the meaning|the regex|the command|the syntax|the flag|the way)|explain (?:the|what|how|why|to me)|"
-    r"what does \S+ (?:stand for|mean)|difference between|define|recommend|suggest|any good)\b"
-    r"|(?:which is better|should (?:we|i) (?:use|pick|choose|go with)|best practices? (?:for|to|on)|"
+    r"^(?:(?:hey|hi|so|ok|okay|quick question|can you|could you|can u|pls|please)[,!.]?\s+)*"
+    r"(?:how (?:do|can|should|would|does) (?:i|we|you|one|\S+)|how to|"
+    r"what(?:s|'s| is| are) (?:a|an|the (?:difference|default|best|meaning|regex|command|syntax|flag|way))|"
+    r"explain (?:the|what|how|why|to me)|explain \w+(?: \w+)? to me|"
+    r"what does \S+ (?:stand for|mean)|difference between|define|recommend|suggest|any good|"
+    r"which is better|should (?:we|i) (?:use|pick|choose|go with)|best practices? (?:for|to|on)|"
     r"is it (?:safe|ok|okay|possible|normal) to|how much \w+ (?:should|does|do|is enough)|"
-    r"pros and cons|what can you do|who are you|what are you)\b"
+    r"pros and cons|what can you do|who are you|what are you|what(?:s|'s| is| are) \w+\s*\??$)(?![\w-])"
     r"|.{0,40}\b(?:diff?e?re?nce between|explain (?:to me )?(?:what|how|why)|what (?:\S+ ){1,4}(?:actually )?"
     r"means?\b|stand for\b)",
     re.IGNORECASE,

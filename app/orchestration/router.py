@@ -40,7 +40,7 @@ CLAUSE_FLOOR = 0.3
 _STRONG_KINDS = frozenset({"log_lines", "yaml", "material", "inventory", "sampling", "exporter"})
 SENTENCE_SHARE = 0.5
 _CLAUSE_SPLIT = re.compile(
-    r"(?:[;\n]|(?<=[?!.])\s+|\s+[—–]\s+|(?:^|\s)\d[.)]\s+"
+    r"(?:[;\n]|(?<=[?!.])\s+|\s+[—–-]\s+|(?:^|\s)\d[.)]\s+|,?\s+or\s+(?=(?:is|are|does|do|can|was)\s)"
     r"|,?\s+(?:and\s+(?:also|then)|and|also|plus|then|as well as|\+|&)\s+)",
     re.IGNORECASE,
 )
@@ -101,6 +101,7 @@ class _Clause:
     scores: dict[str, float]
     nearest: dict[str, LabelMatch]
     words: dict[str, list[str]]
+    outright: bool = False  # a change request or a how-to question: no agent, whatever else
 
     def winner(self, boost: Mapping[str, float]) -> tuple[str, float]:
         """The clause's best label once the task's evidence is added to each agent's score."""
@@ -154,9 +155,11 @@ class SemanticRouter:
         evidence = gather_evidence(task, context)
         request = evidence.text.request
         # A how-to question or a change request is one request, however many "and"s it holds.
-        single = HOW_TO.match(request.strip()) or CHANGE_REQUEST.match(request.strip())
+        single = CHANGE_REQUEST.match(request.strip()) or HOW_TO.match(request.strip())
         pieces = [request] if single else split_clauses(request)
-        clauses = [self._clause(model, text) for text in pieces]
+        pasted = "material" in evidence.from_text or bool(evidence.from_context)
+        # "Is it ok to commit this?" over a pasted Secret asks about the paste: not a how-to.
+        clauses = [self._clause(model, text, how_to_refuses=not pasted) for text in pieces]
         boost = {
             card.id: EVIDENCE_WEIGHT * _evidence_score(card, evidence)
             - (0.0 if evidence.satisfies(card.requires_any) else UNMET_PENALTY)
@@ -167,7 +170,8 @@ class SemanticRouter:
             for agent_id in totals:
                 totals[agent_id] = max(totals[agent_id], clause.scores.get(agent_id, 0.0) + boost[agent_id])
         none_score = max((c.scores[NO_AGENT] for c in clauses), default=0.0)
-        chosen = self._choose(clauses, totals, boost, none_score)
+        satisfied = {card.id for card in model.cards if evidence.satisfies(card.requires_any)}
+        chosen = self._choose(clauses, totals, boost, none_score, satisfied if pasted else None)
         scores = {agent_id: round(_confidence(score), 3) for agent_id, score in totals.items()}
         if not chosen:
             best = max(totals, key=lambda a: totals[a], default=None)
@@ -188,7 +192,7 @@ class SemanticRouter:
             scores=scores,
         )
 
-    def _clause(self, model: _Model, text: str) -> _Clause:
+    def _clause(self, model: _Model, text: str, how_to_refuses: bool = True) -> _Clause:
         lowered = model.typos.fix(text)
         nearest = model.index.scores(lowered)
         words = {card.id: model.vocabularies[card.id].words(lowered) for card in model.cards}
@@ -198,9 +202,10 @@ class SemanticRouter:
             for card in model.cards
         }
         scores[NO_AGENT] = nearest[NO_AGENT].score + NONE_BIAS
-        if CHANGE_REQUEST.match(text.strip()) or HOW_TO.match(text.strip()):
-            scores[NO_AGENT] = max(scores.values()) + 0.1
-        return _Clause(text, scores, nearest, words)
+        outright = bool(CHANGE_REQUEST.match(text.strip()) or (how_to_refuses and HOW_TO.match(text.strip())))
+        if outright:
+            scores[NO_AGENT] = max(scores.values()) + 1.0  # decisive, whatever the evidence adds
+        return _Clause(text, scores, nearest, words, outright)
 
     def _choose(
         self,
@@ -208,7 +213,10 @@ class SemanticRouter:
         totals: dict[str, float],
         boost: dict[str, float],
         none_score: float,
+        material_for: set[str] | None,
     ) -> list[str]:
+        """`material_for`: when something was pasted or given as context, the agents it satisfies;
+        vague words alone then do not refuse the task, only a change or how-to request does."""
         # Pasted material or structured context speaks for itself even when the words are vague.
         strong = {agent_id for agent_id, value in boost.items() if value >= EVIDENCE_WEIGHT}
         winners = [clause.winner(boost) for clause in clauses]
@@ -219,6 +227,10 @@ class SemanticRouter:
             if label != NO_AGENT and score >= floor:
                 picked.add(label)
         refused = bool(winners) and all(label == NO_AGENT for label, _ in winners)
+        if refused and material_for and not any(clause.outright for clause in clauses):
+            refused = False
+            candidates = {a: v for a, v in totals.items() if a in material_for}
+            picked.add(max(candidates, key=lambda a: candidates[a]))
         if not refused:
             picked |= strong
         if not picked and not refused and totals:
@@ -250,7 +262,7 @@ def split_clauses(request: str) -> list[str]:
     pieces = [p.strip(" ,.-") for p in _CLAUSE_SPLIT.split(request) if p and p.strip(" ,.-")]
     clauses: list[str] = []
     for piece in pieces:
-        if clauses and len(piece.split()) <= 2:
+        if clauses and len(piece.split()) <= 1:
             clauses[-1] = f"{clauses[-1]} {piece}"
         else:
             clauses.append(piece)

@@ -10,6 +10,7 @@ that keeps real words that the vocabulary happens to lack ("post", "pint") as th
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 
 _WORD = re.compile(r"[a-z]{4,}")
@@ -18,7 +19,10 @@ MIN_LENGTH = 4
 
 class TypoFixer:
     def __init__(self, texts: Iterable[str]) -> None:
-        self.vocabulary = frozenset(w for text in texts for w in re.findall(r"[a-z]+", text.lower()))
+        # Words seen at least twice: the examples themselves hold a few typos ("pign db01"), and
+        # a word written once may be one of them.
+        counts = Counter(w for text in texts for w in re.findall(r"[a-z]+", text.lower()))
+        self.vocabulary = frozenset(word for word, count in counts.items() if count >= 2)
         # Each word under every spelling with one letter dropped: a typo that added a letter,
         # or swapped two, matches one of these.
         self._by_deletion: dict[str, str] = {}
