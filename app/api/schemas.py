@@ -129,7 +129,10 @@ class AgentInfo(BaseModel):
     capabilities: list[str]
     status: Literal["available"]
     version: str
-    examples: list[str]
+    examples: list[str] = Field(
+        description="The first example requests (the router learns from all of them)."
+    )
+    example_count: int = Field(description="How many example requests the card carries.")
     input_schema: dict[str, Any]
 
 

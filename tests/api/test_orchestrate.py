@@ -29,6 +29,7 @@ async def test_list_and_get_agents(client: httpx.AsyncClient) -> None:
     assert network["status"] == "available"
     assert "tls_certificate" in network["capabilities"]
     assert "hostname" in network["input_schema"]["properties"]
+    assert len(network["examples"]) == 10 and network["example_count"] >= 25
     one = await client.get("/api/v1/agents/network_diagnostics", headers=AUTH)
     assert one.json() == network
 

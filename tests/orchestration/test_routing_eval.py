@@ -2,8 +2,8 @@
 
 The corpus (tests/routing_eval/heldout.yaml) was written apart from the cards' examples and is
 never tuned on; `bench/routing.py` prints the full report and docs/ROUTING.md records it. The
-floors below are the figures measured when the semantic router landed, rounded down: they
-keep what exists from getting worse while the issue's targets (95% / 95% / 0.95) are open.
+floors are the targets the router was built to (accuracy and refusals 95%, target F1 0.95):
+routing is deterministic, so a change that drops below them fails here.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from app.container import build_registry, build_router
 from app.settings import Settings
 from bench.routing import HELDOUT, evaluate, load_corpus
 
-ACCURACY_FLOOR = 0.90
-REFUSAL_FLOOR = 0.82
-TARGET_F1_FLOOR = 0.89
+ACCURACY_FLOOR = 0.95
+REFUSAL_FLOOR = 0.95
+TARGET_F1_FLOOR = 0.95
 
 
 @pytest.fixture(scope="module")

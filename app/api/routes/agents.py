@@ -11,6 +11,9 @@ from app.api.deps import ContainerDep
 from app.api.schemas import AgentInfo, AgentList, error_responses
 from app.errors import NotFound
 
+# The router learns from every example; a caller reading the list wants the first few.
+SHOWN_EXAMPLES = 10
+
 router = APIRouter(prefix=f"{API_PREFIX}/agents", tags=["agents"])
 
 
@@ -23,7 +26,8 @@ def agent_info(agent: Agent) -> AgentInfo:
         capabilities=list(card.capabilities),
         status="available",
         version=card.version,
-        examples=list(card.examples),
+        examples=list(card.examples[:SHOWN_EXAMPLES]),
+        example_count=len(card.examples),
         input_schema=card.input_schema(),
     )
 
