@@ -16,7 +16,8 @@ from app.agents.logs.agent import LogAnalysisAgent, LogLimits
 from app.agents.network.agent import NetworkDiagnosticsAgent, NetworkLimits
 from app.agents.network.checks.tls import trust_context
 from app.agents.registry import AgentRegistry
-from app.agents.system.agent import SystemMonitoringAgent, Thresholds
+from app.agents.system.agent import SystemMonitoringAgent
+from app.agents.system.report import Thresholds
 from app.bus.base import MessageBus
 from app.bus.memory import MemoryBus
 from app.bus.redis import RedisBus

@@ -164,3 +164,113 @@ async def test_a_path_in_the_request_sentence_is_read_under_the_log_roots(
     assert read.json()["routing"]["agents"] == ["log_analysis"]
     assert read.json()["results"][0]["output"]["source"] == str(log_root / "app" / "api.log")
     assert outside.status_code == 403 and outside.json()["error"]["code"] == "log_path_refused"
+
+
+def _incident_log() -> str:
+    """Pool exhaustion behind 504s, among many healthy requests and health probes."""
+    lines = []
+    for second in range(0, 50):
+        lines.append(
+            f'10.0.0.{second % 7 + 2} - - [01/May/2024:03:11:{second:02d} +0000] "GET /api/orders/{1000 + second} '
+            f'HTTP/1.1" 200 {512 + second} "-" "shop-web/2.1"'
+        )
+        lines.append(
+            f'10.0.0.9 - - [01/May/2024:03:11:{second:02d} +0000] "GET /healthz HTTP/1.1" 200 2 "-" "kube-probe/1.29"'
+        )
+    lines.append(
+        "2024-05-01 03:12:00,101 WARNING sqlalchemy.pool.impl.QueuePool: QueuePool limit of size 5 overflow 10 "
+        "reached, connection timed out, timeout 30.00"
+    )
+    for n in range(4):
+        lines += [
+            f"2024-05-01 03:12:{10 + n:02d},200 ERROR app.views: Exception on /api/orders [GET]",
+            "Traceback (most recent call last):",
+            '  File "/srv/app/views.py", line 41, in orders',
+            "    rows = session.execute(query)",
+            "sqlalchemy.exc.TimeoutError: QueuePool limit of size 5 overflow 10 reached, connection timed out, "
+            "timeout 30.00",
+        ]
+    for second in range(20, 26):
+        lines.append(
+            f'10.0.0.3 - - [01/May/2024:03:12:{second:02d} +0000] "GET /api/orders/{2000 + second} HTTP/1.1" '
+            f'504 160 "-" "shop-web/2.1"'
+        )
+        lines.append(
+            f'10.0.0.9 - - [01/May/2024:03:12:{second:02d} +0000] "GET /healthz HTTP/1.1" 200 2 "-" "kube-probe/1.29"'
+        )
+    return "\n".join(lines)
+
+
+async def test_incident_root_cause_is_the_pool_not_a_request_line() -> None:
+    result = await run(_incident_log())
+    root = result.output["root_cause"]  # type: ignore[attr-defined]
+    assert (
+        "QueuePool" in root["template"]
+        or "QueuePool" in (root["exception_type"] or "")
+        or any("QueuePool" in line for line in root["evidence"])
+    )
+    top = result.findings[0]  # type: ignore[attr-defined]
+    assert top.code == "likely_root_cause" and "HTTP_200" not in top.message and "/healthz" not in top.message
+    assert not any(" 200 " in line or "/healthz" in line for line in root["evidence"])
+    templates = {row["template"] for row in result.output["templates"]}  # type: ignore[attr-defined]
+    assert "GET /api/orders/<id> -> HTTP_504" in templates and "GET /api/orders/<id> -> HTTP_200" in templates
+
+
+async def test_a_healthy_dpkg_log_is_healthy_and_counts_agree() -> None:
+    packages = [
+        "libgpg-error-l10n:all 1.47-1",
+        "libc6:amd64 2.36-9",
+        "liberror-perl:all 0.17029-2",
+        "ssl-cert:all 1.1.2",
+    ]
+    lines = []
+    for n in range(180):
+        package = packages[n % len(packages)]
+        lines += [
+            f"2024-05-01 10:{n // 60:02d}:{n % 60:02d} status half-configured {package}",
+            f"2024-05-01 10:{n // 60:02d}:{n % 60:02d} configure {package} <none>",
+            f"2024-05-01 10:{n // 60:02d}:{n % 60:02d} status installed {package}",
+        ]
+    result = await run("\n".join(lines))
+    assert [f.code for f in result.findings] == ["no_errors"]  # type: ignore[attr-defined]
+    assert result.findings[0].severity == "info"  # type: ignore[attr-defined]
+    assert "0 error(s)" in result.summary and "No errors found" in result.summary  # type: ignore[attr-defined]
+
+
+async def test_the_error_counts_in_findings_agree_with_the_summary() -> None:
+    result = await run(APP_LOG)
+    errors = result.output["levels"].get("error", 0) + result.output["levels"].get("critical", 0)  # type: ignore[attr-defined]
+    assert f"{errors} error(s)" in result.summary  # type: ignore[attr-defined]
+    counted = [
+        int(f.message.rsplit(": ", 1)[1].split(" ")[0])
+        for f in result.findings  # type: ignore[attr-defined]
+        if f.code == "error_template"
+    ]
+    assert counted and all(0 < n <= errors for n in counted)
+
+
+async def test_a_java_chain_names_its_innermost_cause() -> None:
+    java = (
+        '2024-05-01 10:00:00 ERROR Exception in thread "main" java.lang.IllegalStateException: pool closed\n'
+        "\tat com.example.Pool.get(Pool.java:42)\n"
+        "Caused by: org.postgresql.util.PSQLException: Connection refused\n\t... 2 more\n"
+        "Caused by: java.net.ConnectException: Connection refused (Connection refused)\n\t... 5 more\n"
+    )
+    result = await run(java)
+    assert result.output["root_cause"]["exception_type"] == "java.net.ConnectException"  # type: ignore[attr-defined]
+    assert any("caused by java.net.ConnectException" in f.message for f in result.findings)  # type: ignore[attr-defined]
+    assert result.output["entries"] == 1  # type: ignore[attr-defined]  # one event, not five lines
+
+
+async def test_a_go_panic_is_one_event() -> None:
+    go = (
+        "2024/05/01 10:00:00 starting\n"
+        "panic: runtime error: invalid memory address or nil pointer dereference\n"
+        "[signal SIGSEGV: segmentation violation code=0x1 addr=0x18 pc=0x7a3c21]\n\n"
+        "goroutine 1 [running]:\nmain.loadConfig(0x0)\n\t/src/cmd/api/main.go:57 +0x21\nmain.main()\n"
+        "\t/src/cmd/api/main.go:23 +0x3a\n"
+    )
+    result = await run(go)
+    assert result.output["entries"] == 3  # type: ignore[attr-defined]  # starting, panic, its signal line
+    assert result.output["root_cause"] is not None  # type: ignore[attr-defined]
+    assert "nil pointer" in result.output["root_cause"]["template"]  # type: ignore[attr-defined]

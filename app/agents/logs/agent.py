@@ -19,8 +19,9 @@ from drain3.template_miner_config import TemplateMinerConfig
 from pydantic import BaseModel, ConfigDict, Field
 
 from app import __version__
-from app.agents.base import AgentCard, AgentContext, AgentResult, Finding, InputNeed, Severity
+from app.agents.base import SEVERITY_RANK, AgentCard, AgentContext, AgentResult, Finding, InputNeed, Severity
 from app.agents.entities import extract_entities
+from app.agents.logs import causes
 from app.agents.logs.examples import EXAMPLES
 from app.agents.logs.parsing import LogEntry, parse_lines
 from app.agents.request_text import read_request
@@ -199,20 +200,31 @@ def analyse(lines: list[str], since: dt.datetime | None, until: dt.datetime | No
         ]
     levels = Counter(e.level for e in entries)
     miner = _miner()
-    templates: dict[int, dict[str, Any]] = {}
+    templates: dict[int | str, dict[str, Any]] = {}
     for entry in entries:
-        result = miner.add_log_message(entry.message or entry.text)
-        cluster = templates.setdefault(result["cluster_id"], {"count": 0, "levels": Counter(), "entries": []})
+        key: int | str
+        if entry.status is not None:  # access lines: method, route shape and status, as they are
+            key = entry.message
+        else:
+            # An exception groups by what was raised and why, not by the line that logged it.
+            key = miner.add_log_message(entry.exception_line or entry.message or entry.text)["cluster_id"]
+        cluster = templates.setdefault(key, {"count": 0, "levels": Counter(), "entries": []})
         cluster["count"] += 1
         cluster["levels"][entry.level] += 1
         cluster["entries"].append(entry)
-    by_id = {c.cluster_id: c.get_template() for c in miner.drain.clusters}
-    table = [_template_row(by_id.get(cid, ""), data) for cid, data in templates.items()]
+    by_id: dict[int | str, str] = {c.cluster_id: c.get_template() for c in miner.drain.clusters}
+    table = [_template_row(by_id.get(key, str(key)), data) for key, data in templates.items()]
     table.sort(key=lambda row: (-row["errors"], -row["count"]))
     exceptions = Counter(e.exception_type for e in entries if e.exception_type)
+    caused_by = {
+        e.exception_type: e.root_exception
+        for e in entries
+        if e.exception_type and e.root_exception and e.root_exception != e.exception_type
+    }
     spikes = _spikes([e for e in entries if e.is_error])
-    root = _root_cause(table, entries, spikes)
-    findings = _findings(table, exceptions, spikes, root)
+    ranked = causes.rank(table)
+    root = _root_cause(ranked[0]) if ranked else None
+    findings = _findings(table, exceptions, caused_by, spikes, root, ranked)
     timestamps = [e.timestamp for e in entries if e.timestamp]
     return {
         "lines": len(lines),
@@ -226,6 +238,9 @@ def analyse(lines: list[str], since: dt.datetime | None, until: dt.datetime | No
         "exceptions": dict(exceptions.most_common(10)),
         "spikes": spikes,
         "root_cause": root,
+        "candidates": [
+            {"template": c.row["template"], "score": c.score, "why": list(c.reasons)} for c in ranked[:5]
+        ],
         "findings": findings,
     }
 
@@ -261,23 +276,21 @@ def _spikes(errors: list[LogEntry]) -> list[dict[str, Any]]:
     ]
 
 
-def _root_cause(
-    table: list[dict[str, Any]], entries: list[LogEntry], spikes: list[dict[str, Any]]
-) -> dict[str, Any] | None:
-    error_rows = [row for row in table if row["errors"]]
-    if not error_rows:
-        return None
-    # The earliest error template among the most frequent ones is the likeliest cause: later
-    # errors are usually its consequences.
-    frequent = [row for row in error_rows if row["errors"] >= max(1, error_rows[0]["errors"] // 3)]
-    row = min(frequent, key=lambda r: (r["first_seen"] or "~", -r["errors"]))
-    evidence = [e.full_text[:500] for e in row["_entries"][:EVIDENCE_LINES]]
-    exception = next((e.exception_type for e in row["_entries"] if e.exception_type), None)
+def _root_cause(candidate: causes.Candidate) -> dict[str, Any]:
+    row = candidate.row
+    problems = [e for e in candidate.entries if e.level in ("warning", "error", "critical")]
+    evidence = [e.full_text[:500] for e in (problems or candidate.entries)[:EVIDENCE_LINES]]
+    exception = next(
+        (e.root_exception or e.exception_type for e in candidate.entries if e.exception_type), None
+    )
     return {
         "template": row["template"],
         "count": row["count"],
+        "errors": row["errors"],
+        "level": row["level"],
         "first_seen": row["first_seen"],
         "exception_type": exception,
+        "why": list(candidate.reasons),
         "evidence": evidence,
     }
 
@@ -285,33 +298,41 @@ def _root_cause(
 def _findings(
     table: list[dict[str, Any]],
     exceptions: Counter[str],
+    caused_by: dict[str, str],
     spikes: list[dict[str, Any]],
     root: dict[str, Any] | None,
+    ranked: list[causes.Candidate],
 ) -> list[Finding]:
     findings: list[Finding] = []
     if root:
         cause = f" ({root['exception_type']})" if root["exception_type"] else ""
+        severity = Severity.WARNING if root["level"] == "warning" else Severity.CRITICAL
+        times = root["errors"] or root["count"]
         findings.append(
             Finding(
-                severity=Severity.CRITICAL,
+                severity=severity,
                 code="likely_root_cause",
-                message=f'Most likely root cause{cause}: "{root["template"]}", {root["count"]} times '
-                f"from {root['first_seen'] or 'an unknown time'}.",
+                message=f'Most likely root cause{cause}: "{root["template"]}", {times} time(s) '
+                f"from {root['first_seen'] or 'an unknown time'} ({', '.join(root['why'])}).",
             )
         )
     for kind, count in exceptions.most_common(5):
+        chain = f", caused by {caused_by[kind]}" if kind in caused_by else ""
         findings.append(
-            Finding(severity=Severity.CRITICAL, code="exception", message=f"{kind} raised {count} time(s).")
-        )
-    for row in table[:10]:
-        if row["errors"]:
-            findings.append(
-                Finding(
-                    severity=Severity.WARNING,
-                    code="error_template",
-                    message=f'"{row["template"]}" logged {row["count"]} time(s) at {row["level"]}.',
-                )
+            Finding(
+                severity=Severity.CRITICAL, code="exception", message=f"{kind} raised {count} time(s){chain}."
             )
+        )
+    shown = [c.row for c in ranked[1:8]]
+    for row in shown:
+        problems = row["errors"] or sum(1 for e in row["_entries"] if e.level == "warning")
+        findings.append(
+            Finding(
+                severity=Severity.WARNING,
+                code="error_template" if row["errors"] else "warning_template",
+                message=f'"{row["template"]}": {problems} {"error" if row["errors"] else "warning"}(s).',
+            )
+        )
     for spike in spikes:
         findings.append(
             Finding(
@@ -323,8 +344,11 @@ def _findings(
         )
     if not findings:
         findings.append(
-            Finding(severity=Severity.INFO, code="no_errors", message="No errors or stack traces found.")
+            Finding(
+                severity=Severity.INFO, code="no_errors", message="No errors, warnings or stack traces found."
+            )
         )
+    findings.sort(key=lambda f: -SEVERITY_RANK[f.severity])
     return findings
 
 
@@ -335,8 +359,9 @@ def _summary(report: dict[str, Any], findings: list[Finding]) -> str:
     root = report["root_cause"]
     if root:
         cause = f" ({root['exception_type']})" if root["exception_type"] else ""
-        return f'{head}. Likely root cause{cause}: "{root["template"]}" x{root["count"]}.'
-    return f"{head}. No errors found."
+        times = root["errors"] or root["count"]
+        return f'{head}. Likely root cause{cause}: "{root["template"]}" x{times}.'
+    return f"{head}. No errors found." if not errors else f"{head}."
 
 
 def _utc(value: dt.datetime | None) -> dt.datetime | None:

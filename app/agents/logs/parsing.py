@@ -34,13 +34,33 @@ _ACCESS = re.compile(
     r"^(?P<client>\S+) \S+ \S+ \[(?P<ts>\d{2}/\w{3}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4})\] "
     r'"(?P<request>[^"]*)" (?P<status>\d{3}) (?P<size>\S+)'
 )
+# A level word counts where a level stands: in capitals anywhere ("ERROR"), or bracketed,
+# `level=`, a leading "error:" in any case. "libgpg-error-l10n" in a dpkg line is no error.
 _LEVEL_WORD = re.compile(
-    r"\b(TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERROR|ERR|FATAL|CRITICAL|CRIT|SEVERE|PANIC)\b", re.I
+    r"(?-i:\b(TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERROR|ERR|FATAL|CRITICAL|CRIT|SEVERE|PANIC|EMERG)\b)"
+    r"|[\[<(/](trace|debug|info|notice|warn(?:ing)?|error|err|fatal|critical|crit|severe|panic)[\]>):]"
+    r"|\b(?:level|lvl|severity)=\"?(trace|debug|info|notice|warn(?:ing)?|error|err|fatal|critical|crit|panic)\b"
+    r"|^(?:\W*)(trace|debug|info|notice|warn(?:ing)?|error|err|fatal|critical|panic):",
+    re.IGNORECASE,
+)
+_UPPER_LEVEL = re.compile(
+    r"\b(TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERROR|ERR|FATAL|CRITICAL|CRIT|SEVERE|PANIC)\b"
 )
 _CONTINUATION = re.compile(
     r"^(\s+\S|\tat |Caused by: |Traceback \(most recent call last\)|\.\.\. \d+ more"
-    r"|During handling of the above)"
+    r"|During handling of the above|The above exception was the direct cause"
+    r"|goroutine \d+ \[|created by |\S+\.go:\d+|[\w./*()-]+\(.*\)$)"
 )
+# Kubernetes events (`kubectl get events`): LAST SEEN, TYPE, REASON, OBJECT, MESSAGE.
+_K8S_EVENT = re.compile(
+    r"^(?:\S+\s+)?(?P<type>Normal|Warning)\s+(?P<reason>[A-Z]\w+)\s+(?P<object>\S+/\S+)\s+(?P<msg>.*)$"
+)
+_K8S_BAD_REASONS = frozenset(
+    {"OOMKilled", "CrashLoopBackOff", "BackOff", "Failed", "FailedScheduling", "FailedMount",
+     "FailedAttachVolume", "ImagePullBackOff", "ErrImagePull", "Evicted", "Unhealthy", "FailedCreate",
+     "NodeNotReady", "FailedKillPod", "OutOfmemory", "FreeDiskSpaceFailed", "SystemOOM"}
+)  # fmt: skip
+HEALTH_PATH = re.compile(r"^/(?:health\w*|healthz|readyz|livez|ready|live|ping|status|metrics)\b", re.I)
 _PY_EXCEPTION = re.compile(
     r"^(?P<type>[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning))(?::\s?(?P<msg>.*))?$"
 )
@@ -59,6 +79,10 @@ class LogEntry:
     message: str = ""
     extra_lines: list[str] = field(default_factory=list)
     exception_type: str | None = None
+    root_exception: str | None = None  # the innermost "Caused by" of a chain
+    exception_line: str | None = None  # "Type: message" of that innermost exception
+    status: int | None = None  # HTTP status of an access-log line
+    health_check: bool = False  # an access-log line for /health, /healthz, /ready...
 
     @property
     def is_error(self) -> bool:
@@ -85,6 +109,8 @@ def parse_lines(lines: list[str], year: int | None = None) -> list[LogEntry]:
         entries.append(_parse(number, line, year))
     for entry in entries:
         entry.exception_type = _exception_type(entry)
+        entry.root_exception = _root_exception(entry) or entry.exception_type
+        entry.exception_line = _exception_line(entry)
         if entry.exception_type and entry.level not in ("error", "critical"):
             entry.level = "error"
     return entries
@@ -110,7 +136,20 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
         entry.timestamp = dt.datetime.strptime(access["ts"], "%d/%b/%Y:%H:%M:%S %z").astimezone(dt.UTC)
         status = int(access["status"])
         entry.level = "error" if status >= 500 else "warning" if status >= 400 else "info"
-        entry.message = f"{access['request']} -> {status}"
+        method, _, rest = access["request"].partition(" ")
+        path = rest.split(" ")[0].split("?")[0]
+        entry.status = status
+        entry.health_check = bool(HEALTH_PATH.match(path))
+        # The status stays in the message as a word, so a 504 never groups with a 200.
+        entry.message = f"{method} {_path_shape(path)} -> HTTP_{status}"
+        return entry
+    event = _K8S_EVENT.match(line)
+    if event:
+        reason = event["reason"]
+        entry.level = (
+            "error" if reason in _K8S_BAD_REASONS else "warning" if event["type"] == "Warning" else "info"
+        )
+        entry.message = f"{event['type']} {reason} {event['object'].split('/')[0]}: {event['msg']}"
         return entry
     syslog = _SYSLOG.match(line)
     if syslog:
@@ -123,10 +162,22 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
             entry.message = line[iso.end() :].strip(" -|:[]")
     word = _LEVEL_WORD.search(line[:200])
     if word:
-        entry.level = LEVELS.get(word.group(1).lower(), "info")
-        if entry.message.upper().startswith(word.group(1).upper()):
-            entry.message = entry.message[len(word.group(1)) :].strip(" -|:]")
+        name = next(g for g in word.groups() if g)
+        entry.level = LEVELS.get(name.lower(), "info")
+        if entry.message.upper().startswith(name.upper()):
+            entry.message = entry.message[len(name) :].strip(" -|:]")
+        # Keep the level in the message: an ERROR and an INFO line never share a template.
+        entry.message = f"{entry.level.upper()} {entry.message}"
     return entry
+
+
+def _path_shape(path: str) -> str:
+    """/api/orders/1234/items -> /api/orders/<id>/items: requests to one route group together."""
+    parts = [
+        "<id>" if re.fullmatch(r"\d+|[0-9a-f]{8,}(?:-[0-9a-f]{4,}){0,4}", part, re.I) else part
+        for part in path.split("/")
+    ]
+    return "/".join(parts)[:120]
 
 
 def _exception_type(entry: LogEntry) -> str | None:
@@ -137,6 +188,31 @@ def _exception_type(entry: LogEntry) -> str | None:
     for line in [entry.text, *entry.extra_lines]:
         match = _JAVA_EXCEPTION.search(line)
         if match and ("Exception" in line or "Error" in line):
+            return match["type"]
+    return None
+
+
+def _exception_line(entry: LogEntry) -> str | None:
+    """The line that names the innermost exception, with its message."""
+    if not entry.root_exception:
+        return None
+    for line in reversed([entry.text, *entry.extra_lines]):
+        stripped = line.strip().removeprefix("Caused by: ")
+        if entry.root_exception in stripped:
+            return stripped[stripped.index(entry.root_exception) :][:300]
+    return None
+
+
+def _root_exception(entry: LogEntry) -> str | None:
+    """The innermost exception of a Java "Caused by:" chain, or a Python chain's first one."""
+    causes = [
+        line.strip()[len("Caused by: ") :]
+        for line in entry.extra_lines
+        if line.strip().startswith("Caused by: ")
+    ]
+    for cause in reversed(causes):
+        match = _JAVA_EXCEPTION.search(cause) or _PY_EXCEPTION.match(cause)
+        if match:
             return match["type"]
     return None
 

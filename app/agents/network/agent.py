@@ -29,7 +29,7 @@ from app.agents.network.checks.http import check_http
 from app.agents.network.checks.outcome import CheckOutcome, ms
 from app.agents.network.checks.ping import check_ping
 from app.agents.network.checks.tcp import check_tcp
-from app.agents.network.checks.tls import check_tls, trust_context
+from app.agents.network.checks.tls import TLS_PORTS, check_tls, speaks_tls, trust_context
 from app.agents.network.checks.traceroute import check_traceroute
 from app.agents.network.examples import EXAMPLES
 from app.agents.network.models import CheckName, NetworkDiagnosticsInput
@@ -37,7 +37,7 @@ from app.agents.request_text import read_request
 from app.errors import InvalidTarget, MissingInput
 from app.observability.metrics import PROBE_LATENCY, PROBES, labelled
 from app.observability.tracing import tracer
-from app.security.target_policy import ResolvedTarget
+from app.security.target_policy import IPAddress, ResolvedTarget
 
 _CHECK_WORDS: dict[CheckName, re.Pattern[str]] = {
     "dns": re.compile(r"\b(dns|resolv\w*|lookup|nslookup|dig|records?|mx|cname|name ?servers?)\b"),
@@ -47,7 +47,6 @@ _CHECK_WORDS: dict[CheckName, re.Pattern[str]] = {
     "tls": re.compile(r"\b(tls|ssl|certificates?|certs?|expir\w*|https)\b"),
     "traceroute": re.compile(r"\b(traceroute|tracert|mtr|route|hops?|path)\b"),
 }
-_TLS_PORTS = {443, 8443, 465, 636, 993, 995, 5986, 6443}
 
 CARD = AgentCard(
     id="network_diagnostics",
@@ -163,7 +162,7 @@ class NetworkDiagnosticsAgent:
         return AgentResult(
             agent_id=CARD.id,
             status="completed",
-            summary=_summary(resolved.host, findings, list(outcomes)),
+            summary=_summary(resolved.host, findings, outcomes),
             findings=findings,
             output=output,
             duration_ms=ms(time.perf_counter() - started),
@@ -199,7 +198,11 @@ class NetworkDiagnosticsAgent:
                 jobs["dns"] = _skipped("dns", f"{host} is an IP address; there is nothing to resolve")
             else:
                 jobs["dns"] = check_dns(
-                    host, _record_types(spec, task), list(self.limits.nameservers), timeout
+                    host,
+                    _record_types(spec, task),
+                    list(self.limits.nameservers),
+                    timeout,
+                    [str(address) for address in target.addresses],
                 )
         if ip is None:
             reason = f"{host} does not resolve ({target.resolution_error})"
@@ -214,8 +217,7 @@ class NetworkDiagnosticsAgent:
             if "tcp" in checks:
                 jobs["tcp"] = check_tcp(ip, host, ports, timeout, self.limits.concurrency)
             if "http" in checks:
-                http_url = url or _default_url(host, ports)
-                jobs["http"] = check_http(http_url, ip, context.target_policy, timeout, self._trust)
+                jobs["http"] = self._http(url, ip, host, ports, timeout, context)
             if "tls" in checks:
                 jobs["tls"] = check_tls(ip, host, _tls_port(url, ports), timeout, self._trust)
             if "traceroute" in checks:
@@ -223,6 +225,23 @@ class NetworkDiagnosticsAgent:
         names = list(jobs)
         results = await asyncio.gather(*(_observed(name, job) for name, job in jobs.items()))
         return dict(zip(names, results, strict=True))
+
+    async def _http(
+        self,
+        url: str | None,
+        ip: IPAddress,
+        host: str,
+        ports: list[int],
+        timeout: float,
+        context: AgentContext,
+    ) -> CheckOutcome:
+        """HTTP(S) on the URL given, or on the port: a port other than 80 and 443 is asked
+        whether it speaks TLS first, so a TLS service on any port is spoken to in TLS."""
+        if url is None:
+            port = ports[0] if ports else 443
+            tls = port == 443 or (port != 80 and await speaks_tls(ip, port, min(timeout, 2.0)))
+            url = _default_url(host, port, tls)
+        return await check_http(url, ip, context.target_policy, timeout, self._trust)
 
 
 async def _observed(check: str, job: Awaitable[CheckOutcome]) -> CheckOutcome:
@@ -288,7 +307,7 @@ def _choose_checks(
         chosen |= {"dns", "ping"}
         if ports:
             chosen.add("tcp")
-            if any(p in _TLS_PORTS for p in ports):
+            if any(p in TLS_PORTS for p in ports):
                 chosen.add("tls")
     if "tcp" in chosen and not ports:
         chosen.discard("tcp")
@@ -305,21 +324,18 @@ def _record_types(spec: NetworkDiagnosticsInput, task: str) -> list[str]:
     return types
 
 
-def _default_url(host: str, ports: list[int]) -> str:
+def _default_url(host: str, port: int, tls: bool) -> str:
     shown = f"[{host}]" if ":" in host else host
-    port = ports[0] if ports else 443
-    if port == 443:
-        return f"https://{shown}/"
-    if port == 80:
-        return f"http://{shown}/"
-    scheme = "https" if port in _TLS_PORTS else "http"
+    scheme = "https" if tls else "http"
+    if port == (443 if tls else 80):
+        return f"{scheme}://{shown}/"
     return f"{scheme}://{shown}:{port}/"
 
 
 def _tls_port(url: str | None, ports: list[int]) -> int:
     if url and url.startswith("https"):
         return urlsplit(url).port or 443
-    tls_ports = [p for p in ports if p in _TLS_PORTS]
+    tls_ports = [p for p in ports if p in TLS_PORTS]
     return tls_ports[0] if tls_ports else (ports[0] if ports else 443)
 
 
@@ -338,12 +354,15 @@ def _ordered(findings: list[Finding]) -> list[Finding]:
     return sorted(unique, key=lambda f: -SEVERITY_RANK[f.severity])
 
 
-def _summary(host: str, findings: list[Finding], checks: list[CheckName]) -> str:
+def _summary(host: str, findings: list[Finding], outcomes: dict[CheckName, CheckOutcome]) -> str:
+    """Names only the checks that ran; skipped ones are said to be skipped, never passed."""
+    skipped = [n for n, o in outcomes.items() if isinstance(o.output, dict) and o.output.get("skipped")]
+    ran = ", ".join(name for name in outcomes if name not in skipped) or "none"
+    tail = f"; skipped: {', '.join(skipped)}" if skipped else ""
     problems = [f for f in findings if f.severity != Severity.INFO]
-    ran = ", ".join(checks)
     if not problems:
-        return f"{host}: no problems found ({ran})."
+        return f"{host}: no problems found (checks run: {ran}{tail})."
     critical = [f for f in problems if f.severity == Severity.CRITICAL]
     lead = critical[0] if critical else problems[0]
     counts = f"{len(critical)} critical, {len(problems) - len(critical)} warning"
-    return f"{lead.message} ({counts}; checks run: {ran})."
+    return f"{lead.message} ({counts}; checks run: {ran}{tail})."

@@ -9,7 +9,6 @@ import re
 import ssl
 import statistics
 import time
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,7 +16,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from app import __version__
 from app.agents.base import (
-    SEVERITY_RANK,
     AgentCard,
     AgentContext,
     AgentResult,
@@ -27,8 +25,10 @@ from app.agents.base import (
 )
 from app.agents.entities import extract_entities, is_exporter_url
 from app.agents.request_text import read_request
+from app.agents.system import report
 from app.agents.system.examples import EXAMPLES
 from app.agents.system.node_exporter import ScrapeFailed, sample_remote
+from app.agents.system.report import Thresholds, trend
 from app.agents.system.sampling import sample
 
 
@@ -65,15 +65,6 @@ class SystemMonitoringInput(BaseModel):
         if self.duration and self.interval > self.duration:
             raise ValueError("interval must not be longer than duration")
         return self
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    cpu: tuple[float, float] = (85.0, 95.0)
-    memory: tuple[float, float] = (85.0, 95.0)
-    disk: tuple[float, float] = (85.0, 95.0)
-    swap: tuple[float, float] = (50.0, 80.0)
-    load_per_core: tuple[float, float] = (1.5, 3.0)
 
 
 CARD = AgentCard(
@@ -149,21 +140,21 @@ class SystemMonitoringAgent:
         assert isinstance(spec, SystemMonitoringInput)  # noqa: S101 - the registry validates
         url = spec.node_exporter_url or exporter_url_in(task)
         if url:
-            return await self._remote(spec, url, context, started)
+            return await self._remote(spec, url, context, started, task)
         raw = await asyncio.to_thread(sample, spec.duration, spec.interval, spec.top)
         output = _summarise(raw)
-        findings = _findings(output, self.thresholds)
+        findings = report.findings(output, self.thresholds, task)
         return AgentResult(
             agent_id=CARD.id,
             status="completed",
-            summary=_summary(output, findings),
+            summary=report.summary(output, findings, task),
             findings=findings,
             output=output,
             duration_ms=round((time.perf_counter() - started) * 1000, 2),
         )
 
     async def _remote(
-        self, spec: SystemMonitoringInput, url: str, context: AgentContext, started: float
+        self, spec: SystemMonitoringInput, url: str, context: AgentContext, started: float, task: str
     ) -> AgentResult:
         host = urlsplit(url).hostname or url
         window = max(spec.duration, spec.interval)
@@ -182,7 +173,7 @@ class SystemMonitoringAgent:
                 duration_ms=round((time.perf_counter() - started) * 1000, 2),
                 error=str(exc),
             )
-        findings = _findings(output, self.thresholds)
+        findings = report.findings(output, self.thresholds, task)
         if not output["source"]["tls_verified"]:
             findings.append(
                 Finding(
@@ -194,7 +185,7 @@ class SystemMonitoringAgent:
         return AgentResult(
             agent_id=CARD.id,
             status="completed",
-            summary=f"{host}: {_summary(output, findings)}",
+            summary=f"{host}: {report.summary(output, findings, task)}",
             findings=findings,
             output=output,
             duration_ms=round((time.perf_counter() - started) * 1000, 2),
@@ -224,18 +215,6 @@ def exporter_url_in(task: str) -> str | None:
     return f"http://[{host}]:9100/metrics" if ":" in host else f"http://{host}:9100/metrics"
 
 
-def _trend(values: list[float]) -> str:
-    if len(values) < 3:
-        return "steady"
-    half = len(values) // 2
-    before, after = statistics.fmean(values[:half]), statistics.fmean(values[half:])
-    if after - before > 5:
-        return "rising"
-    if before - after > 5:
-        return "falling"
-    return "steady"
-
-
 def _summarise(raw: dict[str, Any]) -> dict[str, Any]:
     samples = raw["samples"]
     first, last = raw["baseline"], samples[-1]
@@ -258,14 +237,14 @@ def _summarise(raw: dict[str, Any]) -> dict[str, Any]:
             "average": round(statistics.fmean(cpu), 1),
             "max": round(max(cpu), 1),
             "per_core_average": [round(v, 1) for v in per_core],
-            "trend": _trend(cpu),
+            "trend": trend(cpu),
         },
         "load": {"1m": last["load"][0], "5m": last["load"][1], "15m": last["load"][2]},
         "memory": {
             "percent": last["memory_percent"],
             "available_mb": last["memory_available_mb"],
             "total_mb": last["memory_total_mb"],
-            "trend": _trend(memory),
+            "trend": trend(memory),
         },
         "swap": {"percent": last["swap_percent"]},
         "disks": raw["disks"],
@@ -276,85 +255,3 @@ def _summarise(raw: dict[str, Any]) -> dict[str, Any]:
         "network": network,
         "processes": raw["processes"],
     }
-
-
-def _level(value: float, limits: tuple[float, float]) -> Severity | None:
-    if value >= limits[1]:
-        return Severity.CRITICAL
-    if value >= limits[0]:
-        return Severity.WARNING
-    return None
-
-
-def _findings(output: dict[str, Any], limits: Thresholds) -> list[Finding]:
-    found: list[Finding] = []
-
-    def check(value: float, bounds: tuple[float, float], code: str, message: str) -> None:
-        severity = _level(value, bounds)
-        if severity is not None:
-            found.append(Finding(severity=severity, code=code, message=message))
-
-    cpu, memory = output["cpu"], output["memory"]
-    check(
-        cpu["average"],
-        limits.cpu,
-        "high_cpu",
-        f"CPU averaged {cpu['average']}% (peak {cpu['max']}%, {cpu['trend']}).",
-    )
-    check(
-        memory["percent"],
-        limits.memory,
-        "high_memory",
-        f"Memory is {memory['percent']}% used ({memory['available_mb']} MB available, {memory['trend']}).",
-    )
-    check(output["swap"]["percent"], limits.swap, "high_swap", f"Swap is {output['swap']['percent']}% used.")
-    per_core = output["load"]["1m"] / max(output["cores"], 1)
-    check(
-        per_core,
-        limits.load_per_core,
-        "high_load",
-        f"Load {output['load']['1m']:.2f} on {output['cores']} cores ({per_core:.2f} per core).",
-    )
-    for disk in output["disks"]:
-        check(
-            disk["percent"],
-            limits.disk,
-            "disk_filling",
-            f"{disk['mount']} is {disk['percent']}% full ({disk['free_gb']} GB free).",
-        )
-    if cpu["trend"] == "rising" or memory["trend"] == "rising":
-        found.append(
-            Finding(
-                severity=Severity.INFO,
-                code="rising_usage",
-                message=f"Usage is rising across the samples (CPU {cpu['trend']}, memory {memory['trend']}).",
-            )
-        )
-    top = output["processes"]["by_cpu"][:1]
-    if top and top[0]["cpu_percent"] >= limits.cpu[0]:
-        found.append(
-            Finding(
-                severity=Severity.INFO,
-                code="top_process",
-                message=f"{top[0]['name']} (pid {top[0]['pid']}) uses {top[0]['cpu_percent']}% CPU.",
-            )
-        )
-    found.sort(key=lambda f: -SEVERITY_RANK[f.severity])
-    if not found:
-        found.append(
-            Finding(
-                severity=Severity.INFO,
-                code="system_ok",
-                message="CPU, memory, swap, load and disks are within thresholds.",
-            )
-        )
-    return found
-
-
-def _summary(output: dict[str, Any], findings: list[Finding]) -> str:
-    head = (
-        f"CPU {output['cpu']['average']}%, memory {output['memory']['percent']}%, "
-        f"load {output['load']['1m']:.2f} on {output['cores']} cores over {output['samples']} samples"
-    )
-    problems = [f for f in findings if f.severity != Severity.INFO]
-    return f"{head}. {problems[0].message}" if problems else f"{head}. Within thresholds."

@@ -171,7 +171,7 @@ def summarise(first: Samples, last: Samples, elapsed: float) -> dict[str, Any]:
             "average": cpu,
             "max": max(per_core, default=0.0),
             "per_core_average": per_core,
-            "trend": "steady",
+            "trend": None,  # two scrapes give a rate, not a direction
         },
         "load": {
             "1m": _value(last, "node_load1") or 0.0,
@@ -182,7 +182,7 @@ def summarise(first: Samples, last: Samples, elapsed: float) -> dict[str, Any]:
             "percent": round(100.0 * (total - available) / total, 1) if total else 0.0,
             "available_mb": round(available / 2**20),
             "total_mb": round(total / 2**20),
-            "trend": "steady",
+            "trend": None,  # two scrapes give a rate, not a direction
         },
         "swap": {"percent": round(100.0 * (swap_total - swap_free) / swap_total, 1) if swap_total else 0.0},
         "disks": sorted(disks, key=lambda d: -d["percent"]),

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
+import ssl
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +17,7 @@ from app.agents.network.models import NetworkDiagnosticsInput
 from app.errors import MissingInput, TargetNotAllowed
 from app.security.target_policy import TargetPolicy
 from tests.agents.network.conftest import context
+from tests.loopback_servers import Certificates, make_certificates, server_port, start_http
 
 LOOPBACK = ipaddress.ip_address("127.0.0.1")
 
@@ -90,11 +94,66 @@ async def test_tls_certificate_days_to_expiry_subject_issuer_validity(
     assert result.findings[0].severity == "warning"
 
 
-async def test_untrusted_certificate_is_critical(tls_port: int) -> None:
+async def test_certificate_from_an_unknown_ca_says_so_in_words(tls_port: int) -> None:
     outcome = await check_tls(LOOPBACK, "localhost", tls_port, 2.0, trust_context(None))
     assert outcome.output["trusted"] is False and outcome.output["valid"] is False
     assert outcome.output["days_until_expiry"] == 10
-    assert "certificate_untrusted" in {f.code for f in outcome.findings}
+    finding = next(f for f in outcome.findings if f.code == "certificate_unknown_ca")
+    assert finding.severity == "critical" and "Test Ops CA" in finding.message
+    assert "does not trust" in finding.message and "unable to get" not in finding.message
+
+
+async def _tls_server(certs: Certificates) -> asyncio.Server:
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(certs.cert_file, certs.key_file)
+    return await start_http(server_context)
+
+
+async def test_certificate_for_another_name_is_a_name_mismatch(tmp_path: Path) -> None:
+    certs = make_certificates(tmp_path, days_valid=40, names=("other.example.net",))
+    server = await _tls_server(certs)
+    try:
+        outcome = await check_tls(
+            LOOPBACK, "localhost", server_port(server), 2.0, trust_context(str(certs.ca_file))
+        )
+    finally:
+        server.close()
+    finding = next(f for f in outcome.findings if f.code == "certificate_name_mismatch")
+    assert finding.severity == "critical" and "other.example.net" in finding.message
+
+
+async def test_expired_certificate_is_one_clear_finding(tmp_path: Path) -> None:
+    certs = make_certificates(tmp_path, days_valid=-1)
+    server = await _tls_server(certs)
+    try:
+        outcome = await check_tls(
+            LOOPBACK, "localhost", server_port(server), 2.0, trust_context(str(certs.ca_file))
+        )
+    finally:
+        server.close()
+    assert [f.code for f in outcome.findings] == ["certificate_expired"]
+    assert "expired" in outcome.findings[0].message
+
+
+async def test_tls_on_a_plain_http_port_says_it_speaks_plain_http(http_port: int) -> None:
+    outcome = await check_tls(LOOPBACK, "localhost", http_port, 2.0, trust_context(None))
+    (finding,) = outcome.findings
+    assert finding.code == "tls_not_spoken" and finding.severity == "warning"
+    assert "speaks plain HTTP, not TLS" in finding.message
+    assert "SSL" not in finding.message and "WRONG_VERSION" not in finding.message
+
+
+async def test_tls_on_a_closed_port_says_nothing_listens(closed_port: int) -> None:
+    outcome = await check_tls(LOOPBACK, "localhost", closed_port, 2.0, trust_context(None))
+    assert [f.code for f in outcome.findings] == ["tls_port_closed"]
+
+
+async def test_http_on_a_tls_port_that_is_not_443_speaks_tls(
+    agent: NetworkDiagnosticsAgent, tls_port: int
+) -> None:
+    result = await agent.execute("check http", context(hostname="localhost", port=tls_port, checks=["http"]))
+    http = result.output["checks"]["http"]
+    assert http["url"] == f"https://localhost:{tls_port}/" and http["status_code"] == 200
 
 
 async def test_https_url_runs_http_and_tls(agent: NetworkDiagnosticsAgent, tls_port: int) -> None:
@@ -104,13 +163,35 @@ async def test_https_url_runs_http_and_tls(agent: NetworkDiagnosticsAgent, tls_p
     assert result.output["checks"]["tls"]["days_until_expiry"] == 10
 
 
-async def test_dns_check_reports_records_and_mx_when_asked(agent: NetworkDiagnosticsAgent) -> None:
+async def test_localhost_is_answered_by_the_system_not_reported_missing_from_dns(
+    agent: NetworkDiagnosticsAgent, http_port: int
+) -> None:
     result = await agent.execute(
-        "dns lookup of mail records", context(hostname="localhost", dns_record_types=["A", "MX"])
+        "check connectivity", context(hostname="localhost", ports=[http_port], checks=["dns", "ping", "tcp"])
     )
-    dns = result.output["checks"]["dns"]
-    assert dns["records"]["A"] == ["127.0.0.1"]
-    assert "dns_no_mx" in codes(result)
+    assert result.findings[0].severity != "critical"
+    assert not {"dns_nxdomain", "dns_resolution_failed"} & codes(result)
+    assert "dns_local_name" in codes(result) and "NXDOMAIN" not in result.summary
+    assert "skipped: dns" in result.summary  # a check that did not run is never said to pass
+
+
+async def test_a_name_only_the_system_resolves_is_a_warning_not_a_failure(
+    agent: NetworkDiagnosticsAgent,
+) -> None:
+    from app.agents.network.checks.dns import check_dns
+
+    outcome = await check_dns("nope.test", ["A"], list(agent.limits.nameservers), 2.0, ["10.0.0.8"])
+    assert [(f.code, f.severity) for f in outcome.findings] == [("dns_local_only", "warning")]
+    assert "10.0.0.8" in outcome.findings[0].message
+
+
+async def test_summary_names_skipped_checks_as_skipped(
+    agent: NetworkDiagnosticsAgent, http_port: int
+) -> None:
+    result = await agent.execute(
+        "check it", context(hostname="127.0.0.1", ports=[http_port], checks=["dns", "tcp"])
+    )
+    assert result.summary.endswith("(checks run: tcp; skipped: dns).")
 
 
 async def test_dns_reports_cname_and_mx(agent: NetworkDiagnosticsAgent) -> None:

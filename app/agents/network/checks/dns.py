@@ -31,9 +31,25 @@ def make_resolver(nameservers: list[str], timeout: float) -> dns.asyncresolver.R
 
 
 async def check_dns(
-    host: str, record_types: list[str], nameservers: list[str], timeout: float
+    host: str,
+    record_types: list[str],
+    nameservers: list[str],
+    timeout: float,
+    system_addresses: list[str] | None = None,
 ) -> CheckOutcome:
+    """DNS records of `host`. Reachability uses the system's resolution (`/etc/hosts`, search
+    domains), passed as `system_addresses`: a name the system resolves but DNS does not know is
+    a warning about other machines, not a failure here."""
     started = time.perf_counter()
+    system = system_addresses or []
+    if host == "localhost" or host.endswith(".localhost"):
+        outcome = CheckOutcome({"hostname": host, "records": {}, "skipped": True, "system_addresses": system})
+        outcome.add(
+            Severity.INFO,
+            "dns_local_name",
+            f"{host} is answered by this system, not DNS: {', '.join(system) or 'no address'}.",
+        )
+        return outcome
     try:
         resolver = make_resolver(nameservers, timeout)
     except dns.resolver.NoResolverConfiguration:
@@ -43,7 +59,8 @@ async def check_dns(
 
     async def lookup(rtype: str) -> tuple[str, list[str] | str]:
         try:
-            answer = await resolver.resolve(host, rtype, raise_on_no_answer=False)
+            # A name without dots is looked up under the search domains, as the system does.
+            answer = await resolver.resolve(host, rtype, raise_on_no_answer=False, search="." not in host)
         except dns.resolver.NXDOMAIN:
             return rtype, "nxdomain"
         except (dns.resolver.LifetimeTimeout, dns.exception.Timeout):
@@ -64,11 +81,20 @@ async def check_dns(
         "records": records,
         "errors": errors,
         "nameservers": [str(ns) for ns in resolver.nameservers],
+        "system_addresses": system,
         "latency_ms": ms(time.perf_counter() - started),
     }
     outcome = CheckOutcome(output)
     addresses = records.get("A", []) + records.get("AAAA", [])
-    if "nxdomain" in errors.values():
+    if not addresses and system:
+        problem = "does not exist in DNS" if "nxdomain" in errors.values() else "has no address in DNS"
+        outcome.add(
+            Severity.WARNING,
+            "dns_local_only",
+            f"{host} {problem}, but this system resolves it to {', '.join(system[:4])} "
+            "(through /etc/hosts or a search domain): the checks use that, other machines may not.",
+        )
+    elif "nxdomain" in errors.values():
         outcome.add(Severity.CRITICAL, "dns_nxdomain", f"{host} does not exist in DNS (NXDOMAIN).")
     elif "timeout" in errors.values() and not addresses:
         outcome.add(Severity.CRITICAL, "dns_timeout", f"DNS did not answer for {host} within {timeout:g}s.")

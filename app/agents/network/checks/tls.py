@@ -13,6 +13,8 @@ from app.agents.base import Severity
 from app.agents.network.checks.outcome import CheckOutcome
 from app.security.target_policy import IPAddress
 
+# Ports where TLS is the protocol itself, not a choice: plain text there is a fault.
+TLS_PORTS = frozenset({443, 8443, 465, 636, 993, 995, 5986, 6443})
 EXPIRY_WARNING_DAYS = 14
 EXPIRY_CRITICAL_DAYS = 3
 _OLD_PROTOCOLS = {"TLSv1", "TLSv1.1", "SSLv3"}
@@ -61,21 +63,124 @@ async def check_tls(
         try:
             der, version, cipher = await _handshake(ip, port, server_name, _inspect_context(), timeout)
         except (OSError, TimeoutError, ssl.SSLError) as inner:
-            return _failed(host, port, inner, timeout)
+            return await _failed(ip, host, port, inner, timeout)
     except (OSError, TimeoutError, ssl.SSLError) as exc:
-        return _failed(host, port, exc, timeout)
+        return await _failed(ip, host, port, exc, timeout)
     return _describe(host, port, der, version, cipher, verify_error)
 
 
-def _failed(host: str, port: int, exc: BaseException, timeout: float) -> CheckOutcome:
-    reason = (
-        f"no handshake within {timeout:g}s"
-        if isinstance(exc, TimeoutError)
-        else (getattr(exc, "strerror", None) or str(exc) or type(exc).__name__)
-    )
-    outcome = CheckOutcome({"port": port, "valid": False, "error": reason})
-    outcome.add(Severity.CRITICAL, "tls_handshake_failed", f"TLS to {host}:{port} failed: {reason}.")
+async def speaks_tls(ip: IPAddress, port: int, timeout: float) -> bool:
+    """Whether the port completes a TLS handshake (any certificate): how the HTTP check and the
+    workflows tell https from http on ports that are not 80 or 443."""
+    try:
+        await _handshake(ip, port, None, _inspect_context(), timeout)
+    except (OSError, TimeoutError, ssl.SSLError):
+        return False
+    return True
+
+
+# OpenSSL reasons, by what they mean to the person who asked.
+_NOT_TLS = frozenset(
+    {"WRONG_VERSION_NUMBER", "HTTP_REQUEST", "UNKNOWN_PROTOCOL", "RECORD_LAYER_FAILURE",
+     "PACKET_LENGTH_TOO_LONG", "UNEXPECTED_MESSAGE", "UNEXPECTED_EOF_WHILE_READING"}
+)  # fmt: skip
+_NO_COMMON_VERSION = frozenset(
+    {"UNSUPPORTED_PROTOCOL", "TLSV1_ALERT_PROTOCOL_VERSION", "NO_PROTOCOLS_AVAILABLE",
+     "VERSION_TOO_LOW", "VERSION_TOO_HIGH", "TLSV1_ALERT_INAPPROPRIATE_FALLBACK"}
+)  # fmt: skip
+_REFUSED = frozenset(
+    {"SSLV3_ALERT_HANDSHAKE_FAILURE", "NO_SHARED_CIPHER", "NO_CIPHERS_AVAILABLE",
+     "TLSV13_ALERT_CERTIFICATE_REQUIRED", "SSLV3_ALERT_BAD_CERTIFICATE"}
+)  # fmt: skip
+
+
+async def _failed(ip: IPAddress, host: str, port: int, exc: BaseException, timeout: float) -> CheckOutcome:
+    """A handshake that failed, in words an engineer can act on rather than OpenSSL's."""
+    reason = getattr(exc, "reason", None) if isinstance(exc, ssl.SSLError) else None
+    where = f"{host}:{port}"
+    severity = Severity.CRITICAL
+    not_tls = reason in _NOT_TLS or isinstance(exc, ssl.SSLEOFError | TimeoutError)
+    if isinstance(exc, ConnectionRefusedError):
+        code, message = "tls_port_closed", f"Nothing listens on {where}: the connection was refused."
+    elif not_tls and await _plain_greeting(ip, port, min(timeout, 2.0)) == "http":
+        # A server that answers a plain question but not a TLS one (some time out on the
+        # ClientHello, others answer it with an HTTP 400) speaks plain HTTP there.
+        code = "tls_not_spoken"
+        message = (
+            f"{where} speaks plain HTTP, not TLS: there is no certificate to check "
+            "(use http:// there, or the port TLS is served on)."
+        )
+        severity = Severity.CRITICAL if port in TLS_PORTS else Severity.WARNING
+    elif isinstance(exc, TimeoutError):
+        code, message = "tls_handshake_timeout", f"TLS to {where} did not complete within {timeout:g}s."
+    elif not_tls:
+        code, message = "tls_not_spoken", f"{where} does not speak TLS: the handshake got a non-TLS answer."
+        severity = Severity.CRITICAL if port in TLS_PORTS else Severity.WARNING
+    elif reason in _NO_COMMON_VERSION:
+        code = "tls_protocol_mismatch"
+        message = (
+            f"{where} and this service share no TLS version (the server offers only older or newer ones)."
+        )
+    elif reason in _REFUSED:
+        code = "tls_handshake_refused"
+        message = f"{where} refused the handshake: no cipher in common, or it requires a client certificate."
+    else:
+        detail = getattr(exc, "strerror", None) or reason or type(exc).__name__
+        code, message = "tls_handshake_failed", f"TLS to {where} failed: {detail}."
+    outcome = CheckOutcome({"port": port, "valid": False, "error": code})
+    outcome.add(severity, code, message)
     return outcome
+
+
+async def _plain_greeting(ip: IPAddress, port: int, timeout: float) -> str | None:
+    """Ask the port a plain HTTP question: "http" when it answers like an HTTP server."""
+    try:
+        reader, writer = await asyncio.wait_for(asyncio.open_connection(str(ip), port), timeout)
+    except (OSError, TimeoutError):
+        return None
+    try:
+        writer.write(b"HEAD / HTTP/1.0\r\n\r\n")
+        await writer.drain()
+        first = await asyncio.wait_for(reader.read(16), timeout)
+    except (OSError, TimeoutError):
+        return None
+    finally:
+        writer.close()
+    return "http" if first.startswith(b"HTTP/") else None
+
+
+def _untrusted(
+    outcome: CheckOutcome, host: str, port: int, error: str, cert: x509.Certificate, sans: list[str]
+) -> None:
+    """Why verification failed, in words: expiry has its own finding already."""
+    text = error.lower()
+    where = f"{host}:{port}"
+    if "expired" in text:
+        return
+    if "mismatch" in text:
+        names = ", ".join(sans[:4]) or cert.subject.rfc4514_string()
+        outcome.add(
+            Severity.CRITICAL,
+            "certificate_name_mismatch",
+            f"The certificate of {where} is not valid for {host}: it names {names}.",
+        )
+    elif "self-signed" in text or "self signed" in text or "issuer" in text:
+        issuer = cert.issuer.rfc4514_string()
+        kind = "self-signed" if cert.subject == cert.issuer else f"issued by {issuer}"
+        outcome.add(
+            Severity.CRITICAL,
+            "certificate_unknown_ca",
+            f"The certificate of {where} is {kind}, an issuer this service does not trust "
+            "(clients without that CA will refuse it).",
+        )
+    elif "not yet valid" in text:
+        outcome.add(
+            Severity.CRITICAL, "certificate_not_yet_valid", f"The certificate of {where} is not valid yet."
+        )
+    else:
+        outcome.add(
+            Severity.CRITICAL, "certificate_untrusted", f"The certificate of {where} is not trusted: {error}."
+        )
 
 
 def _describe(
@@ -131,11 +236,7 @@ def _describe(
             f"The certificate of {host}:{port} expires in {days} days, on {not_after:%Y-%m-%d}.",
         )
     if not trusted:
-        outcome.add(
-            Severity.CRITICAL,
-            "certificate_untrusted",
-            f"The certificate of {host}:{port} is not trusted: {verify_error}.",
-        )
+        _untrusted(outcome, host, port, verify_error or "", cert, sans)
     if version in _OLD_PROTOCOLS:
         outcome.add(Severity.WARNING, "tls_protocol_outdated", f"{host}:{port} negotiated {version}.")
     if trusted and in_window and days > EXPIRY_WARNING_DAYS:

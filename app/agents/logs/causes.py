@@ -1,0 +1,88 @@
+"""Ranks message templates as root-cause candidates the way an on-call engineer reads a log:
+errors over warnings, exceptions (and the innermost cause of a chain) over plain lines, the first
+error before the burst of symptoms over the noisy ones after it, resource exhaustion over the
+timeouts it causes. Successful requests and health checks are never a cause."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from app.agents.logs.parsing import LogEntry
+
+_LEVEL_WEIGHT = {"critical": 3.0, "error": 2.0, "warning": 1.0}
+# Words of a cause (something ran out, broke or was refused) and of a symptom (waiting for it).
+_CAUSE = re.compile(
+    r"no space left|disk full|enospc|out of memory|outofmemory|\boom|killed process|oomkilled|"
+    r"too many (?:connections|open files|clients)|pool (?:limit|exhausted|timeout)|queuepool|"
+    r"connection pool|exhausted|deadlock|certificate|expired|permission denied|access denied|"
+    r"could not resolve|name or service not known|no such host|nxdomain|misconf|read-only file system|"
+    r"segmentation fault|sigsegv|nil pointer|null ?pointer|cannot allocate|quota exceeded|"
+    r"failedscheduling|imagepullbackoff|errimagepull|authentication failed|max_connections|"
+    r"connection refused|econnrefused|unable to connect|could not connect",
+    re.IGNORECASE,
+)
+_SYMPTOM = re.compile(
+    r"timed? ?out|timeout|upstream|\bhttp5\d\d\b|-> 5\d\d|retry|retrying|backoff|back-off|"
+    r"connection reset|broken pipe|unavailable|crashloop|restarting|worker exited|exited with code",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    row: dict[str, Any]
+    score: float
+    reasons: tuple[str, ...]
+
+    @property
+    def entries(self) -> list[LogEntry]:
+        entries: list[LogEntry] = self.row["_entries"]
+        return entries
+
+
+def eligible(row: dict[str, Any]) -> bool:
+    """Errors and warnings may be causes; a successful or health-check request never is."""
+    entries: list[LogEntry] = row["_entries"]
+    if all(e.health_check for e in entries):
+        return False
+    if any(e.status is not None for e in entries) and all((e.status or 0) < 500 for e in entries):
+        return False
+    return row["level"] in _LEVEL_WEIGHT
+
+
+def rank(table: list[dict[str, Any]]) -> list[Candidate]:
+    candidates = [row for row in table if eligible(row)]
+    if not candidates:
+        return []
+    order = sorted(candidates, key=lambda r: r["first_seen"] or "~")
+    first = {id(row): position for position, row in enumerate(order)}
+    ranked = []
+    for row in candidates:
+        reasons: list[str] = [row["level"]]
+        score = _LEVEL_WEIGHT[row["level"]]
+        entries: list[LogEntry] = row["_entries"]
+        text = " ".join([row["template"], *(e.full_text[:2000] for e in entries[:3])])
+        if any(e.exception_type for e in entries):
+            score += 0.6
+            reasons.append("exception")
+        if any(e.root_exception and e.root_exception != e.exception_type for e in entries):
+            score += 0.5
+            reasons.append("innermost cause of a chain")
+        if _CAUSE.search(text):
+            score += 1.2
+            reasons.append("names a cause")
+        if _SYMPTOM.search(text) or any((e.status or 0) >= 500 for e in entries):
+            score -= 0.8
+            reasons.append("reads like a symptom")
+        # The first problem in time gets most of this, the last one none.
+        if len(order) > 1:
+            score += 1.5 * (1 - first[id(row)] / (len(order) - 1))
+            if first[id(row)] == 0:
+                reasons.append("first to appear")
+        score += 0.2 * math.log10(1 + row["errors"])
+        ranked.append(Candidate(row, round(score, 3), tuple(reasons)))
+    ranked.sort(key=lambda c: (-c.score, c.row["first_seen"] or "~"))
+    return ranked
