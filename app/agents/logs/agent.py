@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
+import re
 import statistics
 import time
 from collections import Counter
@@ -175,7 +176,7 @@ def _tail(path: Path, max_bytes: int) -> str:
 def _miner() -> TemplateMiner:
     config = TemplateMinerConfig()
     config.profiling_enabled = False
-    config.drain_sim_th = 0.5
+    config.drain_sim_th = 0.55  # two-word lines that differ in one word stay apart
     config.masking_instructions = [
         MaskingInstruction(r"\b[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}\b", "UUID"),
         MaskingInstruction(r"\b(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\b", "IP"),
@@ -213,7 +214,7 @@ def analyse(lines: list[str], since: dt.datetime | None, until: dt.datetime | No
         cluster["levels"][entry.level] += 1
         cluster["entries"].append(entry)
     by_id: dict[int | str, str] = {c.cluster_id: c.get_template() for c in miner.drain.clusters}
-    table = [_template_row(by_id.get(key, str(key)), data) for key, data in templates.items()]
+    table = [row for key, data in templates.items() for row in _rows(by_id.get(key, str(key)), data)]
     table.sort(key=lambda row: (-row["errors"], -row["count"]))
     exceptions = Counter(e.exception_type for e in entries if e.exception_type)
     caused_by = {
@@ -243,6 +244,23 @@ def analyse(lines: list[str], since: dt.datetime | None, until: dt.datetime | No
         ],
         "findings": findings,
     }
+
+
+def _rows(template: str, data: dict[str, Any]) -> list[dict[str, Any]]:
+    """A template generalises only over many variants: a wildcard standing for two or three
+    different lines ("Reason: <*>" for CrashLoopBackOff and OOMKilled) hides what they said."""
+    entries: list[LogEntry] = data["entries"]
+    variants: dict[str, list[LogEntry]] = {}
+    for entry in entries:
+        variants.setdefault(entry.exception_line or entry.message, []).append(entry)
+    if "<*>" not in template or len(variants) > 3:
+        return [_template_row(template, data)]
+    return [
+        _template_row(
+            message, {"count": len(group), "levels": Counter(e.level for e in group), "entries": group}
+        )
+        for message, group in variants.items()
+    ]
 
 
 def _template_row(template: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -291,6 +309,7 @@ def _root_cause(candidate: causes.Candidate) -> dict[str, Any]:
         "first_seen": row["first_seen"],
         "exception_type": exception,
         "why": list(candidate.reasons),
+        "example": (problems or candidate.entries)[0].message[:200],
         "evidence": evidence,
     }
 
@@ -308,11 +327,13 @@ def _findings(
         cause = f" ({root['exception_type']})" if root["exception_type"] else ""
         severity = Severity.WARNING if root["level"] == "warning" else Severity.CRITICAL
         times = root["errors"] or root["count"]
+        # A template with wildcards hides what was said: one real line shows it.
+        example = f' e.g. "{root["example"]}"' if re.search(r"<(?:\*|[A-Z]+)>", root["template"]) else ""
         findings.append(
             Finding(
                 severity=severity,
                 code="likely_root_cause",
-                message=f'Most likely root cause{cause}: "{root["template"]}", {times} time(s) '
+                message=f'Most likely root cause{cause}: "{root["template"]}"{example}, {times} time(s) '
                 f"from {root['first_seen'] or 'an unknown time'} ({', '.join(root['why'])}).",
             )
         )

@@ -21,7 +21,10 @@ _CAUSE = re.compile(
     r"could not resolve|name or service not known|no such host|nxdomain|misconf|read-only file system|"
     r"segmentation fault|sigsegv|nil pointer|null ?pointer|cannot allocate|quota exceeded|"
     r"failedscheduling|imagepullbackoff|errimagepull|authentication failed|max_connections|"
-    r"connection refused|econnrefused|unable to connect|could not connect",
+    r"connection refused|econnrefused|unable to connect|could not connect|address already in use|"
+    r"eaddrinuse|killed process|out of memory|maxmemory|misconf|disk watermark|not ?found|"
+    r"manifest unknown|no such image|"
+    r"exit code:\s*137",
     re.IGNORECASE,
 )
 _SYMPTOM = re.compile(
@@ -43,10 +46,18 @@ class Candidate:
         return entries
 
 
+# Requests browsers and crawlers make on their own: a miss there is never an incident's cause.
+_BACKGROUND_NOISE = re.compile(
+    r"favicon\.ico|robots\.txt|apple-touch-icon|sitemap\.xml|\.well-known/|\.js\.map|\.css\.map",
+    re.IGNORECASE,
+)
+
+
 def eligible(row: dict[str, Any]) -> bool:
-    """Errors and warnings may be causes; a successful or health-check request never is."""
+    """Errors and warnings may be causes; a successful or health-check request, or a browser's
+    request for a favicon, never is."""
     entries: list[LogEntry] = row["_entries"]
-    if all(e.health_check for e in entries):
+    if all(e.health_check for e in entries) or _BACKGROUND_NOISE.search(row["template"]):
         return False
     if any(e.status is not None for e in entries) and all((e.status or 0) < 500 for e in entries):
         return False
@@ -54,10 +65,15 @@ def eligible(row: dict[str, Any]) -> bool:
 
 
 def rank(table: list[dict[str, Any]]) -> list[Candidate]:
+    """Candidates best first; warnings compete only in a log that has errors (a log of
+    warnings alone has no root cause to name)."""
     candidates = [row for row in table if eligible(row)]
+    if not any(row["errors"] for row in candidates):
+        return []
     if not candidates:
         return []
-    order = sorted(candidates, key=lambda r: r["first_seen"] or "~")
+    # Time orders them; where lines carry no time (`kubectl describe`), their place in the text.
+    order = sorted(candidates, key=lambda r: (r["first_seen"] or "~", r["_entries"][0].line_no))
     first = {id(row): position for position, row in enumerate(order)}
     ranked = []
     for row in candidates:
@@ -74,6 +90,8 @@ def rank(table: list[dict[str, Any]]) -> list[Candidate]:
         if _CAUSE.search(text):
             score += 1.2
             reasons.append("names a cause")
+        elif row["level"] == "warning":
+            score -= 1.0  # a warning that names no cause is background, not the incident
         if _SYMPTOM.search(text) or any((e.status or 0) >= 500 for e in entries):
             score -= 0.8
             reasons.append("reads like a symptom")

@@ -60,6 +60,20 @@ _K8S_BAD_REASONS = frozenset(
      "FailedAttachVolume", "ImagePullBackOff", "ErrImagePull", "Evicted", "Unhealthy", "FailedCreate",
      "NodeNotReady", "FailedKillPod", "OutOfmemory", "FreeDiskSpaceFailed", "SystemOOM"}
 )  # fmt: skip
+# Lines that carry no level (syslog, journald, `kubectl describe`) are judged by what they say.
+_FAILURE = re.compile(
+    r"out of memory|killed process|oom[-_ ]?kill\w*|segfault|failed to (?:start|open|bind|connect|"
+    r"mount|create|load|read|write|resolve)|failed with result|start request repeated too quickly|"
+    r"main process exited, code=(?:exited|killed|dumped)|address already in use|eaddrinuse|"
+    r"permission denied|no space left on device|cannot allocate memory|crashloopbackoff|"
+    r"back-off restarting|exit code:\s*(?:1|2|126|127|137|139|143)\b|errimagepull|imagepullbackoff|"
+    r"failedscheduling|failedmount|connection refused|traceback \(most recent|\bfatal\b|\bpanic\b",
+    re.IGNORECASE,
+)
+_WARNING_HINT = re.compile(
+    r"\b(?:deprecat\w*|retrying|slow|degraded|high|throttl\w*|unhealthy|timed out)\b", re.I
+)
+_JSON_DETAIL = ("error", "err", "exception", "exc", "reason", "detail", "error_message", "cause")
 HEALTH_PATH = re.compile(r"^/(?:health\w*|healthz|readyz|livez|ready|live|ping|status|metrics)\b", re.I)
 _PY_EXCEPTION = re.compile(
     r"^(?P<type>[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning))(?::\s?(?P<msg>.*))?$"
@@ -99,7 +113,7 @@ def parse_lines(lines: list[str], year: int | None = None) -> list[LogEntry]:
         line = raw.rstrip("\r\n")
         if not line.strip():
             continue
-        if entries and _CONTINUATION.match(line):
+        if entries and _CONTINUATION.match(line) and _belongs(entries[-1], line):
             entries[-1].extra_lines.append(line)
             continue
         if entries and entries[-1].extra_lines and _PY_EXCEPTION.match(line.strip()):
@@ -116,6 +130,26 @@ def parse_lines(lines: list[str], year: int | None = None) -> list[LogEntry]:
     return entries
 
 
+_FRAME_LINE = re.compile(r"^\s+(?:at |File \"|\.\.\. |[\w$.<>/]+\(|[\w./-]+\.\w+:\d+|\^|~)")
+
+
+_REPORT_FIELD = re.compile(r"^\s+[A-Z][\w .-]{0,40}:(?:\s|$)")
+_REPORT_ROW = re.compile(r"^\s+(?:Normal|Warning)\s{2,}\S")
+
+
+def _belongs(previous: LogEntry, line: str) -> bool:
+    """An indented line continues the entry before it when that entry is a problem or a trace
+    already ("Traceback...", "\tat ...", a wrapped error message). Indented lines of a report
+    (`kubectl describe`, YAML) are entries of their own, so each can say what it says."""
+    if not line[:1].isspace():
+        return True  # "Caused by:", "Traceback (most recent call last):", "goroutine 1 [": trace markers
+    if _FRAME_LINE.match(line):
+        return True
+    if _REPORT_FIELD.match(line) or _REPORT_ROW.match(line):
+        return False  # "  Reason:  OOMKilled", "  Warning  BackOff  2m  kubelet ...": a report's own lines
+    return bool(previous.extra_lines) or previous.level in ("error", "critical")
+
+
 def _parse(number: int, line: str, year: int | None) -> LogEntry:
     entry = LogEntry(line_no=number, text=line, message=line)
     stripped = line.strip()
@@ -130,6 +164,9 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
             level = str(data.get("level") or data.get("severity") or data.get("log_level") or "info").lower()
             entry.level = LEVELS.get(level, "info")
             entry.message = str(data.get("message") or data.get("msg") or data.get("event") or stripped)
+            detail = next((data[k] for k in _JSON_DETAIL if isinstance(data.get(k), str) and data[k]), None)
+            if detail:  # "failed to store session" says less than its "error" field
+                entry.message = f"{entry.message} | {detail[:300]}"
             return entry
     access = _ACCESS.match(line)
     if access:
@@ -161,6 +198,13 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
             entry.timestamp = _iso(iso["ts"])
             entry.message = line[iso.end() :].strip(" -|:[]")
     word = _LEVEL_WORD.search(line[:200])
+    if word is None:
+        if _FAILURE.search(line):
+            entry.level = "error"
+        elif _WARNING_HINT.search(line):
+            entry.level = "warning"
+        if entry.level != "info":
+            entry.message = f"{entry.level.upper()} {entry.message}"
     if word:
         name = next(g for g in word.groups() if g)
         entry.level = LEVELS.get(name.lower(), "info")
@@ -168,6 +212,7 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
             entry.message = entry.message[len(name) :].strip(" -|:]")
         # Keep the level in the message: an ERROR and an INFO line never share a template.
         entry.message = f"{entry.level.upper()} {entry.message}"
+    entry.message = " ".join(entry.message.split())  # column padding is not part of what was said
     return entry
 
 

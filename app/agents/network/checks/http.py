@@ -36,6 +36,7 @@ async def fetch_status(
     (as `body`), refusing one longer than that many bytes."""
     context: ssl.SSLContext | None = None
     verified = None
+    verify_error: str | None = None
     if scheme == "https":
         context = trust
         verified = True
@@ -45,7 +46,8 @@ async def fetch_status(
             asyncio.open_connection(str(ip), port, ssl=context, server_hostname=host if context else None),
             timeout,
         )
-    except ssl.SSLCertVerificationError:
+    except ssl.SSLCertVerificationError as exc:
+        verify_error = getattr(exc, "verify_message", None) or str(exc)
         insecure = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         insecure.check_hostname = False
         insecure.verify_mode = ssl.CERT_NONE
@@ -82,6 +84,7 @@ async def fetch_status(
                     "location": headers.get("location"),
                     "server": headers.get("server"),
                     "tls_verified": verified,
+                    "tls_error": verify_error,
                 }
                 if body_limit is None:
                     return response
@@ -170,6 +173,19 @@ async def _check_redirect(url: str, policy: TargetPolicy) -> IPAddress | str:
     return resolved.primary
 
 
+def _untrusted_because(error: str) -> str:
+    text = error.lower()
+    if "expired" in text:
+        return ": it has expired"
+    if "mismatch" in text:
+        return ": it is issued for another name"
+    if "self-signed" in text or "self signed" in text or "issuer" in text:
+        return ": its issuer is not a trusted CA"
+    if "not yet valid" in text:
+        return ": it is not valid yet"
+    return f" ({error})" if error else ""
+
+
 def _failed(url: str, redirects: list[dict[str, Any]], exc: BaseException, timeout: float) -> CheckOutcome:
     reason = (
         f"no answer within {timeout:g}s"
@@ -211,7 +227,10 @@ def _report(
     if response["latency_ms"] > SLOW_RESPONSE_MS:
         outcome.add(Severity.WARNING, "http_slow", f"{shown} took {response['latency_ms']:.0f} ms to answer.")
     if response.get("tls_verified") is False:
+        why = _untrusted_because(str(response.get("tls_error") or ""))
         outcome.add(
-            Severity.CRITICAL, "certificate_untrusted", f"{shown}: the server's certificate is not trusted."
+            Severity.CRITICAL,
+            "certificate_untrusted",
+            f"{shown}: the server's certificate is not trusted{why}.",
         )
     return outcome

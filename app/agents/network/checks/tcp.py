@@ -75,7 +75,7 @@ async def check_tcp(
     for entry in results:
         by_state.setdefault(entry["state"], []).append(entry["port"])
     if by_state.get("open"):
-        outcome.add(Severity.INFO, "port_open", f"{host} accepts TCP on {_ports(by_state['open'])}.")
+        outcome.add(Severity.INFO, "port_open", f"{host} accepts TCP on {_ports(by_state['open'])}: open.")
     if by_state.get("refused"):
         outcome.add(
             Severity.CRITICAL,

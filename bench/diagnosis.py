@@ -1,0 +1,208 @@
+"""Golden-case score: does each agent's top finding say what a senior engineer would say?
+
+    .venv/bin/python -m bench.diagnosis             # every counted case
+    .venv/bin/python -m bench.diagnosis --failures  # list failing ids and why (look only at seen cases)
+
+Runs each case of tests/golden/cases.yaml through the real app (ASGI, embedded defaults, targets
+limited to loopback), with the servers a network case asks for started on 127.0.0.1. A case
+passes when its top finding has an allowed severity and one of the expected phrases, and no
+forbidden phrase appears in any finding or the summary. Cases listed under `seen` in
+tests/golden/seen.yaml were looked at while tuning: reported, never counted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import ssl
+import sys
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+from asgi_lifespan import LifespanManager
+
+from app.main import create_app
+from app.settings import Settings
+from tests.loopback_servers import make_certificates, server_port, start_http
+
+GOLDEN = Path(__file__).resolve().parent.parent / "tests" / "golden"
+KEY = "golden-bench-key"
+
+
+@dataclass
+class Outcome:
+    case_id: str
+    agent: str
+    passed: bool
+    problems: list[str] = field(default_factory=list)
+
+
+def load_cases() -> tuple[list[dict[str, Any]], set[str]]:
+    """Both batches of cases, and the ids looked at while tuning."""
+    cases = [
+        case
+        for name in ("cases.yaml", "cases2.yaml")
+        if (GOLDEN / name).exists()
+        for case in yaml.safe_load((GOLDEN / name).read_text()) or []
+    ]
+    seen_file = GOLDEN / "seen.yaml"
+    seen = set(yaml.safe_load(seen_file.read_text()) or []) if seen_file.exists() else set()
+    return cases, seen
+
+
+@asynccontextmanager
+async def served(spec: dict[str, Any] | None, folder: Path) -> AsyncIterator[int | None]:
+    """The loopback server a network case asks for; yields its port (or a closed one)."""
+    if not spec:
+        yield None
+        return
+    kind = spec.get("kind")
+    if kind == "closed":
+        server = await asyncio.start_server(lambda r, w: w.close(), "127.0.0.1", 0)
+        port = server_port(server)
+        server.close()
+        await server.wait_closed()
+        yield port
+        return
+    context = None
+    if kind == "tls":
+        cert = spec.get("cert", "valid")
+        days = {"expired": -1}.get(cert, int(spec.get("days", 90)))
+        names = ("other.example.net",) if cert == "wrong_name" else ("localhost",)
+        where = folder / f"certs-{cert}-{days}"
+        where.mkdir(exist_ok=True)
+        certs = make_certificates(where, days_valid=days, names=names)
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(certs.cert_file, certs.key_file)
+        if cert != "unknown_ca":
+            (folder / "trusted-ca.pem").write_bytes(certs.ca_file.read_bytes())
+    status = int(spec.get("status", 200))
+    server = await start_http(context, routes=lambda path: (status, "Status", {}))
+    try:
+        yield server_port(server)
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+def _substitute(value: Any, port: int | None) -> Any:
+    if isinstance(value, str) and port is not None and "$PORT" in value:
+        return port if value == "$PORT" else value.replace("$PORT", str(port))
+    if isinstance(value, dict):
+        return {k: _substitute(v, port) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substitute(v, port) for v in value]
+    return value
+
+
+def judge(case: dict[str, Any], body: dict[str, Any]) -> list[str]:
+    problems: list[str] = []
+    results = body.get("results") or []
+    if not results:
+        return [f"no result: {json.dumps(body.get('error') or body)[:200]}"]
+    result = results[0]
+    findings = result.get("findings") or []
+    expect = case.get("expect_top") or {}
+    if not findings:
+        return ["no findings"]
+    top = findings[0]
+    allowed = expect.get("severity") or ["info", "warning", "critical"]
+    if top["severity"] not in allowed:
+        problems.append(f"top severity {top['severity']} not in {allowed}")
+    phrases = [p.lower() for p in expect.get("any_of") or []]
+    where = top["message"]
+    if expect.get("where") == "top_or_summary":
+        # The summary counts too, less any echo of the question itself.
+        where += " " + (result.get("summary") or "").replace(case["task"], "")
+    if phrases and not any(p in where.lower() for p in phrases):
+        problems.append("top finding has none of the expected phrases")
+    text = " ".join([result.get("summary") or "", *(f["message"] for f in findings)]).lower()
+    for forbidden in case.get("must_not") or []:
+        if str(forbidden).lower() in text:
+            problems.append(f"forbidden item shown: {forbidden!r}")
+    return problems
+
+
+async def run_case(case: dict[str, Any], folder: Path) -> Outcome:
+    context = dict(case.get("context") or {})
+    for key, relative in (case.get("context_files") or {}).items():
+        context[key] = (GOLDEN / relative).read_text()
+    async with served(case.get("serve"), folder) as port:
+        trusted = folder / "trusted-ca.pem"
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            api_keys=[f"bench:{KEY}"],
+            database_url=f"sqlite+aiosqlite:///{folder / 'golden.db'}",
+            network_allow_targets=["127.0.0.0/8", "localhost"],
+            tls_ca_file=str(trusted) if trusted.exists() else None,
+            log_level="ERROR",
+            agent_plugins_enabled=False,
+        )
+        app = create_app(settings)
+        async with LifespanManager(app) as manager:
+            transport = httpx.ASGITransport(app=manager.app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://golden") as client:
+                response = await client.post(
+                    "/api/v1/orchestrate",
+                    headers={"X-API-Key": KEY},
+                    json={
+                        "task": case["task"],
+                        "agent_id": case["agent"],
+                        "context": _substitute(context, port),
+                    },
+                    timeout=60,
+                )
+        trusted.unlink(missing_ok=True)
+    problems = judge(case, response.json())
+    return Outcome(case["id"], case["agent"], not problems, problems)
+
+
+async def run_all() -> tuple[list[Outcome], set[str]]:
+    cases, seen = load_cases()
+    outcomes: list[Outcome] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for case in cases:
+            outcomes.append(await run_case(case, Path(tmp)))
+    return outcomes, seen
+
+
+async def score(show_failures: bool) -> int:
+    outcomes, seen = await run_all()
+    cases = outcomes
+    counted = [o for o in outcomes if o.case_id not in seen]
+    passed = sum(o.passed for o in counted)
+    print(f"golden cases: {len(cases)} ({len(seen)} seen while tuning, not counted)")
+    print(
+        f"top-finding agreement with nothing forbidden shown: {passed}/{len(counted)} = {passed / max(len(counted), 1):.1%}"
+    )
+    for agent in sorted({o.agent for o in counted}):
+        mine = [o for o in counted if o.agent == agent]
+        print(f"  {agent:22} {sum(o.passed for o in mine)}/{len(mine)}")
+    forbidden = sum(1 for o in counted if any("forbidden" in p for p in o.problems))
+    print(f"cases showing a forbidden item: {forbidden}")
+    if show_failures:
+        for outcome in outcomes:
+            if not outcome.passed:
+                tag = " (seen)" if outcome.case_id in seen else ""
+                print(f"  FAIL {outcome.case_id}{tag}: {'; '.join(outcome.problems)}")
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--failures", action="store_true", help="list failing cases and why")
+    args = parser.parse_args()
+    return asyncio.run(score(args.failures))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,17 @@
+"""The golden cases through the real app: the score the agents were built to (90% top-finding
+agreement on cases never looked at while tuning) and no forbidden item shown anywhere."""
+
+from __future__ import annotations
+
+from bench.diagnosis import run_all
+
+FLOOR = 0.90
+
+
+async def test_golden_cases_keep_their_score_and_never_show_a_forbidden_item() -> None:
+    outcomes, seen = await run_all()
+    counted = [o for o in outcomes if o.case_id not in seen]
+    passed = [o for o in counted if o.passed]
+    assert len(passed) / len(counted) >= FLOOR, [(o.case_id, o.problems) for o in counted if not o.passed]
+    shown = [(o.case_id, p) for o in outcomes for p in o.problems if p.startswith("forbidden")]
+    assert shown == []
