@@ -18,7 +18,7 @@ from app.agents.base import (
     InputNeed,
     Severity,
 )
-from app.agents.infrastructure.config_audit import MAX_CONFIG_BYTES, ConfigProblem, audit_config
+from app.agents.infrastructure.config_audit import MAX_CONFIG_BYTES, ConfigProblem, audit_config, importance
 from app.agents.infrastructure.examples import EXAMPLES
 from app.agents.infrastructure.inventory import Inventory, verify_inventory
 from app.agents.network.checks.tls import trust_context
@@ -129,10 +129,8 @@ class InfrastructureAgent:
                 raise ConfigInvalid(f"context.config: {exc}") from None
             output["config"] = {"kind": kind, "issues": len(found)}
             findings += found
-            parts.append(
-                f"{kind} audit: {len(found)} risky setting(s)" if found else f"{kind} audit: nothing risky"
-            )
-        findings.sort(key=lambda f: -SEVERITY_RANK[f.severity])
+            parts.append(_audit_summary(kind, found))
+        findings.sort(key=lambda f: (-SEVERITY_RANK[f.severity], importance(f)))
         if not findings:
             findings.append(
                 Finding(severity=Severity.INFO, code="no_issues", message="No drift and no risky settings.")
@@ -145,3 +143,12 @@ class InfrastructureAgent:
             output=output,
             duration_ms=round((time.perf_counter() - started) * 1000, 2),
         )
+
+
+def _audit_summary(kind: str, found: list[Finding]) -> str:
+    if not found:
+        return f"{kind} audit: nothing risky"
+    critical = sum(f.severity == Severity.CRITICAL for f in found)
+    return (
+        f"{kind} audit: {len(found)} risky setting(s), {critical} critical, {len(found) - critical} warning"
+    )

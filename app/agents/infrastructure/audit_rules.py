@@ -1,0 +1,189 @@
+"""The one severity table of the configuration audit: compose and Kubernetes findings are built
+from it, so the same risk carries the same code and severity on both (docs/INFRASTRUCTURE_AUDIT.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from app.agents.base import Finding, Severity
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What a check code means: its severity, why it matters, what to do, and where it shows."""
+
+    severity: Severity
+    why: str
+    fix: str
+    compose: str  # an example that triggers it in docker-compose, or "" when compose has no such setting
+    kubernetes: str  # the same for Kubernetes
+
+
+_C, _W = Severity.CRITICAL, Severity.WARNING
+
+RULES = MappingProxyType(
+    {
+        "privileged_container": Rule(
+            _C,
+            "all devices and capabilities of the host: a container escape is one mount away",
+            "drop privileged and add only the capabilities it needs",
+            "privileged: true",
+            "securityContext.privileged: true",
+        ),
+        "dangerous_capability": Rule(
+            _C,
+            "ALL, SYS_ADMIN, SYS_MODULE, SYS_RAWIO and DAC_READ_SEARCH are known container escapes",
+            "remove the capability",
+            "cap_add: [SYS_ADMIN]",
+            "capabilities.add: [ALL]",
+        ),
+        "host_network": Rule(
+            _C,
+            "the container sees every host interface and loopback-only service, and can bind host ports",
+            "use the container network and publish only the ports it serves",
+            "network_mode: host",
+            "hostNetwork: true",
+        ),
+        "host_pid": Rule(
+            _C,
+            "the container sees and can signal or trace every process of the host",
+            "remove the host PID namespace",
+            "pid: host",
+            "hostPID: true",
+        ),
+        "host_ipc": Rule(
+            _C,
+            "the container shares the host's shared memory and semaphores",
+            "remove the host IPC namespace",
+            "ipc: host",
+            "hostIPC: true",
+        ),
+        "docker_socket_mount": Rule(
+            _C,
+            "the container runtime's socket (Docker, containerd, CRI-O, Podman) is root on the host",
+            "remove the socket mount or put a restricted proxy in front of it",
+            "- /var/run/docker.sock:/var/run/docker.sock",
+            "hostPath: {path: /var/run/docker.sock}",
+        ),
+        "sensitive_host_path_mount": Rule(
+            _C,
+            "/, system directories (/etc, /usr, /var, /proc, /sys, /dev, /boot, /run), home directories "
+            "and the runtime's or kubelet's state give control of the host",
+            "remove the mount",
+            "- /etc:/host-etc",
+            "hostPath: {path: /}",
+        ),
+        "plaintext_secret": Rule(
+            _C,
+            "a literal password, token or key in the file is readable by anyone who can read the file",
+            "move it to a secret store and reference it",
+            "DB_PASSWORD: hunter2",
+            "env: [{name: API_TOKEN, value: abc123}]",
+        ),
+        "secret_in_url": Rule(
+            _C,
+            "a password inside a URL is a literal secret, and URLs end up in logs",
+            "take the password out of the URL and reference a secret",
+            "DATABASE_URL: postgres://app:hunter2@db:5432/app",
+            "env: [{name: DATABASE_URL, value: 'postgres://app:hunter2@db/app'}]",
+        ),
+        "added_capability": Rule(
+            _W,
+            "a capability beyond the runtime's default set widens what a compromise can do",
+            "remove it unless the service needs it",
+            "cap_add: [NET_ADMIN]",
+            "capabilities.add: [NET_ADMIN]",
+        ),
+        "capabilities_not_dropped": Rule(
+            _W,
+            "the runtime's default capabilities (NET_RAW, SETUID, CHOWN ...) stay available to an attacker",
+            "drop ALL and add back only what it needs",
+            "no cap_drop: [ALL]",
+            "no capabilities.drop: [ALL]",
+        ),
+        "privilege_escalation": Rule(
+            _W,
+            "setuid binaries can raise the process's privileges",
+            "forbid privilege escalation",
+            "security_opt: [no-new-privileges:false]",
+            "allowPrivilegeEscalation: true",
+        ),
+        "runs_as_root": Rule(
+            _W,
+            "root in the container is one kernel bug away from root on the host",
+            "run as a non-root user",
+            "user: root, or no user",
+            "runAsUser: 0, or neither runAsUser nor runAsNonRoot",
+        ),
+        "writable_root_filesystem": Rule(
+            _W,
+            "an attacker can change the container's binaries and configuration",
+            "make the root filesystem read-only and mount volumes where it writes",
+            "no read_only: true",
+            "no readOnlyRootFilesystem: true",
+        ),
+        "host_path_mount": Rule(
+            _W,
+            "a host directory ties the container to one host and exposes the host's files",
+            "use a named volume, or mount read-only only what it needs",
+            "- /srv/data:/data",
+            "hostPath: {path: /srv/data}",
+        ),
+        "database_port_exposed": Rule(
+            _W,
+            "a database reachable on every interface of the host or from outside the cluster",
+            "bind it to 127.0.0.1 or keep it inside the cluster",
+            '"5432:5432" or "0.0.0.0:5432:5432"',
+            "hostPort: 5432, or a NodePort/LoadBalancer Service on 5432",
+        ),
+        "image_latest_tag": Rule(
+            _W,
+            "latest changes under you: deploys are not reproducible and rollbacks are guesses",
+            "pin a version tag or a digest",
+            "image: nginx:latest",
+            "image: nginx:latest",
+        ),
+        "image_untagged": Rule(
+            _W,
+            "no tag means latest",
+            "pin a version tag or a digest",
+            "image: nginx",
+            "image: nginx",
+        ),
+        "missing_resource_limits": Rule(
+            _W,
+            "one runaway container can starve everything else on the host or node",
+            "set CPU and memory limits",
+            "no deploy.resources.limits, mem_limit or cpus",
+            "no resources.limits.cpu or .memory",
+        ),
+        "missing_health_check": Rule(
+            _W,
+            "without a health check a hung process keeps receiving traffic and is never restarted",
+            "add a health check",
+            "no healthcheck",
+            "no readinessProbe or livenessProbe",
+        ),
+        "single_replica": Rule(
+            _W,
+            "one replica means downtime on every deploy, node drain or crash",
+            "run at least 2 replicas",
+            "",
+            "replicas: 1 on a Deployment or StatefulSet",
+        ),
+        "missing_restart_policy": Rule(
+            _W,
+            "compose does not restart a crashed container by default",
+            "set restart: unless-stopped",
+            "no restart",
+            "",
+        ),
+    }
+)
+
+
+def rule_finding(code: str, where: str, what: str) -> Finding:
+    """A finding whose severity comes from the table: `where: what; fix.`"""
+    rule = RULES[code]
+    return Finding(severity=rule.severity, code=code, message=f"{where}: {what}; {rule.fix}.")

@@ -1,0 +1,137 @@
+"""The docker-compose auditor: each service's settings, in the short and long syntax compose
+accepts. Codes and severities come from the shared table in audit_rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from app.agents.base import Finding
+from app.agents.infrastructure.audit_rules import rule_finding
+from app.agents.infrastructure.container_checks import (
+    ALL_INTERFACES,
+    as_list,
+    as_mapping,
+    capability_findings,
+    database_port_finding,
+    host_path_findings,
+    image_findings,
+    port_range,
+    text_of,
+)
+from app.agents.infrastructure.secret_scan import env_pairs, scan_env
+
+
+def audit_compose(document: dict[str, Any]) -> list[Finding]:
+    services = document.get("services")
+    findings: list[Finding] = []
+    for name, service in services.items() if isinstance(services, dict) else []:
+        if isinstance(service, dict):
+            findings += _service(f"service {name}", service)
+    return findings
+
+
+def _service(where: str, service: dict[str, Any]) -> Iterator[Finding]:
+    if service.get("privileged") is True:
+        yield rule_finding("privileged_container", where, "runs privileged")
+    yield from capability_findings(where, service.get("cap_add"), service.get("cap_drop"), "cap_drop: [ALL]")
+    if any(
+        text_of(opt).replace("=", ":") == "no-new-privileges:false"
+        for opt in as_list(service.get("security_opt"))
+    ):
+        yield rule_finding(
+            "privilege_escalation", where, "allows privilege escalation (no-new-privileges:false)"
+        )
+    for key, code, label in (
+        ("network_mode", "host_network", "network"),
+        ("pid", "host_pid", "PID namespace"),
+        ("ipc", "host_ipc", "IPC namespace"),
+    ):
+        if service.get(key) == "host":
+            yield rule_finding(code, where, f"shares the host's {label} ({key}: host)")
+    for volume in as_list(service.get("volumes")):
+        source = _bind_source(volume)
+        if source is not None:
+            yield from host_path_findings(where, source)
+    yield from _user(where, service.get("user"))
+    if service.get("read_only") is not True:
+        yield rule_finding("writable_root_filesystem", where, "read_only is not true")
+    yield from scan_env(where, env_pairs(service.get("environment")))
+    for port in as_list(service.get("ports")):
+        if finding := _published_database(where, port):
+            yield finding
+    yield from image_findings(where, service.get("image"))
+    yield from _limits(where, service)
+    yield from _health_and_restart(where, service)
+
+
+def _bind_source(volume: Any) -> str | None:
+    """The host path of a bind mount, short or long syntax. Named and anonymous volumes are not
+    host paths, and neither are paths inside the project (`./config`), which ship with the file."""
+    source: Any = None
+    if isinstance(volume, str) and ":" in volume:
+        source = volume.split(":", 1)[0]
+    elif isinstance(volume, dict) and volume.get("type") == "bind":
+        source = volume.get("source")
+    if not isinstance(source, str):
+        return None
+    outside_project = source.startswith(("/", "~", "..")) or "/../" in source
+    return source if outside_project else None
+
+
+def _user(where: str, user: Any) -> Iterator[Finding]:
+    if user is None:
+        yield rule_finding(
+            "runs_as_root", where, "no user is set, so it runs as the image's user, often root"
+        )
+    elif (name := text_of(user).split(":", 1)[0]) in ("root", "0"):
+        yield rule_finding("runs_as_root", where, f"runs as user {name} (root)")
+
+
+def _published_database(where: str, port: Any) -> Finding | None:
+    """Ports in the short (`[IP:][HOST:]CONTAINER[/PROTO]`) or long syntax published on all interfaces."""
+    if isinstance(port, dict):
+        host_ip = text_of(port.get("host_ip"))
+        numbers = {*port_range(port.get("target")), *port_range(port.get("published"))}
+    elif isinstance(port, int | str):
+        parts = str(port).rsplit(":", 2)
+        host_ip = parts[0] if len(parts) == 3 else ""
+        numbers = {n for part in parts[-2:] for n in port_range(part)}
+    else:
+        return None
+    if host_ip not in ALL_INTERFACES:  # bound to loopback or to one chosen address
+        return None
+    return database_port_finding(where, numbers, f"is published on all interfaces ({_short(port)})")
+
+
+def _short(port: Any) -> str:
+    if isinstance(port, dict):
+        return f"published {text_of(port.get('published'), 'any')}, target {text_of(port.get('target'))}"
+    return str(port)
+
+
+def _limits(where: str, service: dict[str, Any]) -> Iterator[Finding]:
+    limits = as_mapping(as_mapping(as_mapping(service.get("deploy")).get("resources")).get("limits"))
+    has = {
+        "cpu": bool(limits.get("cpus") or service.get("cpus") or service.get("cpu_quota")),
+        "memory": bool(limits.get("memory") or service.get("mem_limit")),
+    }
+    missing = [r for r, present in has.items() if not present]
+    if missing:
+        yield rule_finding("missing_resource_limits", where, f"no {' or '.join(missing)} limit")
+
+
+def _health_and_restart(where: str, service: dict[str, Any]) -> Iterator[Finding]:
+    restart = service.get("restart")
+    condition = as_mapping(as_mapping(service.get("deploy")).get("restart_policy")).get("condition")
+    one_shot = restart in ("no", False) or condition == "none"  # YAML reads an unquoted `no` as False
+    health = service.get("healthcheck")
+    disabled = isinstance(health, dict) and (
+        health.get("disable") is True or health.get("test") in ("NONE", ["NONE"])
+    )
+    if not one_shot and (not isinstance(health, dict) or disabled):
+        yield rule_finding(
+            "missing_health_check", where, "no healthcheck" + (" (disabled)" if disabled else " in the file")
+        )
+    if restart is None and condition is None:
+        yield rule_finding("missing_restart_policy", where, "no restart policy, so a crash stays down")

@@ -1,0 +1,104 @@
+"""Checks of one container that compose and Kubernetes share: image tag, capabilities, host
+paths and database ports, each judged the same way whichever file format declared it."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Collection, Iterator
+from typing import Any
+
+from app.agents.base import Finding
+from app.agents.infrastructure.audit_rules import rule_finding
+
+# Each is a known container escape on its own.
+DANGEROUS_CAPABILITIES = frozenset({"ALL", "SYS_ADMIN", "SYS_MODULE", "SYS_RAWIO", "DAC_READ_SEARCH"})
+# Docker's and containerd's default set: adding one back after dropping ALL grants nothing new
+# (the Pod Security "baseline" level allows exactly these).
+DEFAULT_CAPABILITIES = frozenset({
+    "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE",
+    "NET_RAW", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
+})  # fmt: skip
+RUNTIME_SOCKETS = frozenset({
+    "/var/run/docker.sock", "/run/docker.sock", "/var/run/containerd/containerd.sock",
+    "/run/containerd/containerd.sock", "/var/run/crio/crio.sock", "/run/crio/crio.sock",
+    "/var/run/podman/podman.sock", "/run/podman/podman.sock",
+})  # fmt: skip
+SENSITIVE_PATHS = frozenset({"/", "/etc", "/root", "/proc", "/sys", "/dev", "/boot", "/run", "/var/run",
+                             "/var", "/usr", "/home", "/etc/shadow", "/etc/sudoers"})  # fmt: skip
+SENSITIVE_TREES = ("/root/", "/proc/", "/boot/", "/etc/kubernetes", "/var/lib/kubelet", "/var/lib/docker",
+                   "/var/lib/containerd", "/etc/ssh", "/etc/sudoers.d")  # fmt: skip
+# PostgreSQL, MySQL/MariaDB, SQL Server, Oracle, MongoDB, Redis, memcached, Elasticsearch/OpenSearch,
+# Cassandra, CouchDB, InfluxDB, CockroachDB, Neo4j, etcd.
+DATABASE_PORTS = frozenset({5432, 3306, 33060, 1433, 1521, 27017, 27018, 27019, 6379, 11211, 9200, 9300,
+                            9042, 5984, 8086, 26257, 7687, 2379})  # fmt: skip
+ALL_INTERFACES = frozenset({"", "0.0.0.0", "::", "[::]", "*"})  # noqa: S104 - what we look for
+
+
+def as_mapping(value: Any) -> dict[str, Any]:
+    """The value when YAML gave a mapping, else empty: a malformed field is skipped, not fatal."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def text_of(value: Any, default: str = "") -> str:
+    """A scalar as text; never a list or mapping, which YAML aliases can make a billion items long."""
+    return default if value is None or isinstance(value, list | dict) else str(value)
+
+
+def image_findings(where: str, image: Any) -> Iterator[Finding]:
+    if not isinstance(image, str) or not image or "@sha256:" in image:
+        return
+    last = image.rsplit("/", 1)[-1]
+    tag = last.rsplit(":", 1)[1] if ":" in last else None
+    if tag is None:
+        yield rule_finding("image_untagged", where, f"image {image} has no tag (so latest)")
+    elif tag == "latest":
+        yield rule_finding("image_latest_tag", where, f"image {image} uses the latest tag")
+
+
+def capability_names(values: Any) -> set[str]:
+    """Upper-case names without the CAP_ prefix (compose accepts both spellings)."""
+    items = [values] if isinstance(values, str) else values if isinstance(values, list) else []
+    return {text_of(v).upper().removeprefix("CAP_") for v in items} - {""}
+
+
+def capability_findings(where: str, added: Any, dropped: Any, setting: str) -> Iterator[Finding]:
+    add = capability_names(added)
+    for name in sorted(add & DANGEROUS_CAPABILITIES):
+        yield rule_finding("dangerous_capability", where, f"adds capability {name}")
+    for name in sorted(add - DANGEROUS_CAPABILITIES - DEFAULT_CAPABILITIES):
+        yield rule_finding("added_capability", where, f"adds capability {name}")
+    if "ALL" not in capability_names(dropped):
+        yield rule_finding(
+            "capabilities_not_dropped", where, f"does not drop ALL capabilities (no {setting})"
+        )
+
+
+def host_path_findings(where: str, path: str) -> Iterator[Finding]:
+    normalised = posixpath.normpath("/" + path.strip("/")) if path.startswith("/") else path
+    if normalised in RUNTIME_SOCKETS:
+        yield rule_finding("docker_socket_mount", where, f"mounts the container runtime socket {normalised}")
+    elif normalised in SENSITIVE_PATHS or normalised.startswith(SENSITIVE_TREES):
+        yield rule_finding("sensitive_host_path_mount", where, f"mounts the host's {normalised}")
+    else:
+        yield rule_finding("host_path_mount", where, f"mounts host path {normalised}")
+
+
+def database_port_finding(where: str, ports: Collection[int], exposure: str) -> Finding | None:
+    """A finding when one of `ports` is a well-known database port; `exposure` says how it is reachable."""
+    hits = sorted(p for p in DATABASE_PORTS if p in ports)
+    if not hits:
+        return None
+    return rule_finding("database_port_exposed", where, f"database port {hits[0]} {exposure}")
+
+
+def port_range(value: Any) -> range:
+    """`5432`, `"5432"`, `"5432/tcp"` or `"5000-5010"` as a range; empty when it is not a port."""
+    text = text_of(value).split("/", 1)[0].strip()
+    low, _, high = text.partition("-")
+    if not low.isdigit() or (high and not high.isdigit()):
+        return range(0)
+    return range(int(low), int(high or low) + 1)

@@ -1,0 +1,168 @@
+"""The Kubernetes auditor: workloads (containers and init containers), Services that expose a
+database outside the cluster, and ConfigMaps that hold secrets. Codes and severities come from
+the shared table in audit_rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from app.agents.base import Finding
+from app.agents.infrastructure.audit_rules import rule_finding
+from app.agents.infrastructure.container_checks import (
+    ALL_INTERFACES,
+    as_list,
+    as_mapping,
+    capability_findings,
+    database_port_finding,
+    host_path_findings,
+    image_findings,
+    port_range,
+    text_of,
+)
+from app.agents.infrastructure.secret_scan import env_pairs, scan_env
+
+WORKLOAD_KINDS = frozenset(
+    {"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob"}
+)
+REPLICATED_KINDS = frozenset({"Deployment", "StatefulSet"})  # where one replica is an availability gap
+RUN_TO_COMPLETION_KINDS = frozenset({"Job", "CronJob"})  # no probes expected
+
+
+def audit_kubernetes(documents: list[dict[str, Any]]) -> list[Finding]:
+    objects = [o for d in documents for o in _objects(d)]
+    autoscaled = _autoscaled_minimum(objects)
+    findings: list[Finding] = []
+    for obj in objects:
+        kind = text_of(obj.get("kind"))
+        metadata_name = text_of(as_mapping(obj.get("metadata")).get("name"), "?")
+        name = f"{kind} {metadata_name}"
+        if kind in WORKLOAD_KINDS:
+            findings += _workload(obj, name, autoscaled.get((kind, metadata_name)))
+        elif kind == "Service":
+            findings += _service(obj, name)
+        elif kind == "ConfigMap":
+            findings += scan_env(name, env_pairs(as_mapping(obj.get("data"))), noun="key")
+    return findings
+
+
+def _objects(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The document itself, or the items of a `kind: List` (what `kubectl get -o yaml` prints)."""
+    if text_of(document.get("kind")).endswith("List"):
+        yield from (item for item in as_list(document.get("items")) if isinstance(item, dict))
+    else:
+        yield document
+
+
+def _autoscaled_minimum(objects: list[dict[str, Any]]) -> dict[tuple[str, str], int]:
+    """(kind, name) of each workload a HorizontalPodAutoscaler in the same file scales, to its minReplicas."""
+    minimum: dict[tuple[str, str], int] = {}
+    for obj in objects:
+        if obj.get("kind") == "HorizontalPodAutoscaler":
+            spec = as_mapping(obj.get("spec"))
+            target = as_mapping(spec.get("scaleTargetRef"))
+            replicas = spec.get("minReplicas", 1)
+            minimum[(text_of(target.get("kind")), text_of(target.get("name")))] = (
+                replicas if isinstance(replicas, int) else 1
+            )
+    return minimum
+
+
+def _pod_template(obj: dict[str, Any]) -> dict[str, Any]:
+    spec = as_mapping(obj.get("spec"))
+    if obj.get("kind") == "Pod":
+        return spec
+    if obj.get("kind") == "CronJob":
+        spec = as_mapping(as_mapping(spec.get("jobTemplate")).get("spec"))
+    return as_mapping(as_mapping(spec.get("template")).get("spec"))
+
+
+def _workload(obj: dict[str, Any], name: str, autoscaled_minimum: int | None) -> Iterator[Finding]:
+    kind = obj.get("kind")
+    pod = _pod_template(obj)
+    for key, code, label in (
+        ("hostNetwork", "host_network", "network"),
+        ("hostPID", "host_pid", "PID namespace"),
+        ("hostIPC", "host_ipc", "IPC namespace"),
+    ):
+        if pod.get(key) is True:
+            yield rule_finding(code, name, f"shares the host's {label} ({key}: true)")
+    for volume in as_list(pod.get("volumes")):
+        host = as_mapping(as_mapping(volume).get("hostPath"))
+        if host.get("path"):
+            yield from host_path_findings(
+                f"{name} volume {text_of(volume.get('name'), '?')}", text_of(host["path"])
+            )
+    if kind in REPLICATED_KINDS:
+        replicas = as_mapping(obj.get("spec")).get("replicas", 1)
+        if autoscaled_minimum is not None:
+            if autoscaled_minimum < 2:
+                yield rule_finding("single_replica", name, "its autoscaler's minReplicas is 1")
+        elif replicas == 1:
+            yield rule_finding("single_replica", name, "runs 1 replica")
+    long_running = kind not in RUN_TO_COMPLETION_KINDS and not (
+        kind == "Pod" and pod.get("restartPolicy") in ("Never", "OnFailure")
+    )
+    pod_security = as_mapping(pod.get("securityContext"))
+    for label, key in (("container", "containers"), ("init container", "initContainers")):
+        for container in as_list(pod.get(key)):
+            if isinstance(container, dict):
+                where = f"{name} {label} {text_of(container.get('name'), '?')}"
+                yield from _container(where, container, pod_security)
+                if long_running and key == "containers":
+                    yield from _probes(where, container)
+
+
+def _container(where: str, container: dict[str, Any], pod_security: dict[str, Any]) -> Iterator[Finding]:
+    security = as_mapping(container.get("securityContext"))
+    if security.get("privileged") is True:
+        yield rule_finding("privileged_container", where, "runs privileged")
+    capabilities = as_mapping(security.get("capabilities"))
+    yield from capability_findings(
+        where, capabilities.get("add"), capabilities.get("drop"), "capabilities.drop: [ALL]"
+    )
+    if security.get("allowPrivilegeEscalation") is True:
+        yield rule_finding("privilege_escalation", where, "allows privilege escalation")
+    yield from _root(where, {**pod_security, **security})
+    if security.get("readOnlyRootFilesystem") is not True:
+        yield rule_finding("writable_root_filesystem", where, "readOnlyRootFilesystem is not true")
+    yield from image_findings(where, container.get("image"))
+    limits = as_mapping(as_mapping(container.get("resources")).get("limits"))
+    missing = [r for r in ("cpu", "memory") if not limits.get(r)]
+    if missing:
+        yield rule_finding("missing_resource_limits", where, f"no {' or '.join(missing)} limit")
+    yield from scan_env(where, env_pairs(container.get("env")))
+    for port in map(as_mapping, as_list(container.get("ports"))):
+        if port.get("hostPort") and text_of(port.get("hostIP")) in ALL_INTERFACES:
+            numbers = {*port_range(port.get("containerPort")), *port_range(port.get("hostPort"))}
+            exposure = f"is published on every node interface (hostPort {text_of(port.get('hostPort'))})"
+            if finding := database_port_finding(where, numbers, exposure):
+                yield finding
+
+
+def _root(where: str, security: dict[str, Any]) -> Iterator[Finding]:
+    user = security.get("runAsUser")
+    if user == 0:
+        yield rule_finding("runs_as_root", where, "runs as user 0 (root)")
+    elif user is None and security.get("runAsNonRoot") is not True:
+        yield rule_finding(
+            "runs_as_root", where, "neither runAsNonRoot nor runAsUser is set, so it may run as root"
+        )
+
+
+def _probes(where: str, container: dict[str, Any]) -> Iterator[Finding]:
+    missing = [p for p in ("readinessProbe", "livenessProbe") if not container.get(p)]
+    if missing:
+        yield rule_finding("missing_health_check", where, f"no {' or '.join(missing)}")
+
+
+def _service(obj: dict[str, Any], name: str) -> Iterator[Finding]:
+    spec = as_mapping(obj.get("spec"))
+    service_type = spec.get("type", "ClusterIP")
+    if service_type not in ("NodePort", "LoadBalancer"):
+        return
+    for port in map(as_mapping, as_list(spec.get("ports"))):
+        numbers = {p for p in (port.get("port"), port.get("targetPort")) if isinstance(p, int)}
+        exposure = f"is exposed outside the cluster ({service_type})"
+        if finding := database_port_finding(name, numbers, exposure):
+            yield finding

@@ -1,0 +1,88 @@
+"""Secrets in environment values: literal values of secret-looking variables, credentials inside
+URLs and inline private keys. Findings name the variable; the value never leaves this module."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from app.agents.base import Finding
+from app.agents.infrastructure.audit_rules import rule_finding
+from app.agents.infrastructure.container_checks import text_of
+
+# A word of a variable name that marks a secret, alone or glued to the end of a word (DBPASSWORD).
+_SECRET_WORDS = (
+    "PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "TOKEN", "APIKEY", "PRIVATEKEY", "SECRETKEY",
+    "CREDENTIAL", "CREDENTIALS",
+)  # fmt: skip
+# Two words that together mark a secret: API_KEY, PRIVATE_KEY, SIGNING_KEY ...
+_SECRET_PAIRS = {("API", "KEY"), ("PRIVATE", "KEY"), ("ACCESS", "KEY"), ("AUTH", "KEY"), ("MASTER", "KEY"),
+                 ("ENCRYPTION", "KEY"), ("SIGNING", "KEY"), ("DB", "PWD")}  # fmt: skip
+# A last word that makes the variable about a secret rather than the secret: POSTGRES_PASSWORD_FILE.
+_NOT_THE_SECRET = {
+    "FILE", "PATH", "DIR", "NAME", "ID", "REF", "TTL", "EXPIRY", "EXPIRES", "EXPIRATION", "LIFETIME",
+    "AGE", "LENGTH", "LEN", "MIN", "MAX", "TIMEOUT", "ENABLED", "DISABLED", "REQUIRED", "HEADER",
+    "ALGORITHM", "ALG", "TYPE", "POLICY", "FIELD", "ENDPOINT", "HOST", "PORT", "USER", "USERNAME",
+}  # fmt: skip
+_LITERAL_WORDS = {"true", "false", "yes", "no", "on", "off", "null", "none"}
+# ${NAME}, ${NAME:?message}, ${NAME:-} and $NAME (compose), $(NAME) (Kubernetes); group 2 is a default.
+_REFERENCE = re.compile(
+    r"^(?:\$\{[A-Za-z_]\w*(?:(:?-)([^}]*)|:?\?[^}]*)?\}|\$[A-Za-z_]\w*|\$\([A-Za-z_]\w*\))$"
+)
+_URL_CREDENTIALS = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s/@:]*:([^\s/@]+)@")
+_PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
+
+
+def env_pairs(env: Any) -> list[tuple[str, Any]]:
+    """(name, value) of compose's mapping or `KEY=VALUE` list form and Kubernetes' `env` list."""
+    if isinstance(env, dict):
+        return [(text_of(key), value) for key, value in env.items()]
+    pairs: list[tuple[str, Any]] = []
+    for item in env if isinstance(env, list) else []:
+        if isinstance(item, str) and "=" in item:
+            key, _, value = item.partition("=")
+            pairs.append((key, value))
+        elif isinstance(item, dict) and "name" in item:
+            pairs.append((text_of(item["name"]), item.get("value")))
+    return pairs
+
+
+def scan_env(
+    where: str, pairs: Iterable[tuple[str, Any]], noun: str = "environment variable"
+) -> Iterator[Finding]:
+    """One finding per variable that holds a secret; the message names it and never its value."""
+    for key, value in pairs:
+        if value is None or isinstance(value, bool | float | dict | list):
+            continue
+        text = str(value)
+        if any(_written(match.group(1)) for match in _URL_CREDENTIALS.finditer(text)):
+            what = f"{noun} {key} holds a URL with a password in it (value redacted)"
+            yield rule_finding("secret_in_url", where, what)
+        elif _PRIVATE_KEY.search(text) or (is_secret_name(key) and _written(text)):
+            how = (
+                "falls back to a literal default" if _written(text) == "default" else "holds a literal secret"
+            )
+            yield rule_finding("plaintext_secret", where, f"{noun} {key} {how} (value redacted)")
+
+
+def is_secret_name(key: str) -> bool:
+    """PASSWORD, API_KEY, DbPassword, GITHUB_TOKEN: yes; PASSWORD_FILE, TOKEN_TTL, TOKENIZER: no."""
+    words = [w for w in re.split(r"[^A-Z0-9]+", re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", key).upper()) if w]
+    if not words or words[-1] in _NOT_THE_SECRET:
+        return False
+    if any(word.endswith(secret) for word in words for secret in _SECRET_WORDS):
+        return True
+    return any(pair in _SECRET_PAIRS for pair in zip(words, words[1:], strict=False))
+
+
+def _written(text: str) -> str | None:
+    """ "literal" for a value written in the file, "default" for a reference whose fallback is
+    written in the file (${DB_PASSWORD:-changeme}), None for a reference filled in at run time."""
+    text = text.strip()
+    if not text or text.lower() in _LITERAL_WORDS:
+        return None
+    reference = _REFERENCE.match(text)
+    if reference is None:
+        return "literal"
+    return "default" if reference.group(2) else None

@@ -1,0 +1,270 @@
+"""One severity scale for compose and Kubernetes: the table in code is the documented one, the same
+risk gets the same code and severity from both auditors, and the defects of the issue are caught."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.agents.infrastructure.audit_rules import RULES
+from tests.agents.test_infrastructure import (
+    EXPECTED_SEVERITY,
+    audit,
+    compose,
+    compose_service,
+    k8s_container,
+    k8s_workload,
+    manifest,
+    risky_codes,
+)
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "INFRASTRUCTURE_AUDIT.md"
+HARDENED_SECURITY = {
+    "runAsNonRoot": True, "allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
+    "capabilities": {"drop": ["ALL"]},
+}  # fmt: skip
+
+
+def security(**changes: Any) -> dict[str, Any]:
+    return {k: v for k, v in {**HARDENED_SECURITY, **changes}.items() if v is not None}
+
+
+def container_pod(**container: Any) -> dict[str, Any]:
+    return k8s_workload("Deployment", "api", [k8s_container(**container)])
+
+
+def test_the_table_in_code_is_the_documented_scale() -> None:
+    assert {code: rule.severity.value for code, rule in RULES.items()} == EXPECTED_SEVERITY
+
+
+def test_the_docs_table_matches_the_code() -> None:
+    rows = re.findall(r"^\| `([a-z_]+)` \| (critical|warning|info) \|", DOC.read_text(), re.MULTILINE)
+    assert dict(rows) == EXPECTED_SEVERITY
+    assert len(rows) == len(EXPECTED_SEVERITY)
+
+
+def test_only_replicas_and_restart_policy_belong_to_one_format() -> None:
+    assert {code for code, rule in RULES.items() if not rule.compose} == {"single_replica"}
+    assert {code for code, rule in RULES.items() if not rule.kubernetes} == {"missing_restart_policy"}
+
+
+# Each risk written once for compose (a service's settings) and once for Kubernetes (a manifest),
+# everything else hardened: each side must give exactly that code, with the same severity.
+SAME_RISK: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
+    ("privileged_container", {"privileged": True}, container_pod(securityContext=security(privileged=True))),
+    ("dangerous_capability", {"cap_add": ["SYS_ADMIN"]},
+     container_pod(securityContext=security(capabilities={"add": ["SYS_ADMIN"], "drop": ["ALL"]}))),
+    ("added_capability", {"cap_add": ["NET_ADMIN"]},
+     container_pod(securityContext=security(capabilities={"add": ["NET_ADMIN"], "drop": ["ALL"]}))),
+    ("capabilities_not_dropped", {"cap_drop": None}, container_pod(securityContext=security(capabilities=None))),
+    ("privilege_escalation", {"security_opt": ["no-new-privileges:false"]},
+     container_pod(securityContext=security(allowPrivilegeEscalation=True))),
+    ("host_network", {"network_mode": "host"}, k8s_workload("Deployment", "api", hostNetwork=True)),
+    ("host_pid", {"pid": "host"}, k8s_workload("Deployment", "api", hostPID=True)),
+    ("host_ipc", {"ipc": "host"}, k8s_workload("Deployment", "api", hostIPC=True)),
+    ("docker_socket_mount", {"volumes": ["/var/run/docker.sock:/var/run/docker.sock"]},
+     k8s_workload("Deployment", "api", volumes=[{"name": "s", "hostPath": {"path": "/var/run/docker.sock"}}])),
+    ("sensitive_host_path_mount", {"volumes": ["/:/host:ro"]},
+     k8s_workload("Deployment", "api", volumes=[{"name": "root", "hostPath": {"path": "/"}}])),
+    ("host_path_mount", {"volumes": [{"type": "bind", "source": "/srv/data", "target": "/data"}]},
+     k8s_workload("Deployment", "api", volumes=[{"name": "d", "hostPath": {"path": "/srv/data"}}])),
+    ("runs_as_root", {"user": "root"}, container_pod(securityContext=security(runAsNonRoot=None, runAsUser=0))),
+    ("runs_as_root", {"user": None}, container_pod(securityContext=security(runAsNonRoot=None))),
+    ("writable_root_filesystem", {"read_only": False},
+     container_pod(securityContext=security(readOnlyRootFilesystem=None))),
+    ("plaintext_secret", {"environment": {"DB_PASSWORD": "hunter2"}},
+     container_pod(env=[{"name": "DB_PASSWORD", "value": "hunter2"}])),
+    ("secret_in_url", {"environment": ["DATABASE_URL=postgres://app:hunter2@db:5432/app"]},
+     container_pod(env=[{"name": "DATABASE_URL", "value": "postgres://app:hunter2@db:5432/app"}])),
+    ("database_port_exposed", {"ports": ["5432:5432"]}, container_pod(ports=[{"containerPort": 5432, "hostPort": 5432}])),
+    ("image_latest_tag", {"image": "nginx:latest"}, container_pod(image="nginx:latest")),
+    ("image_untagged", {"image": "nginx"}, container_pod(image="nginx")),
+    ("missing_resource_limits", {"deploy": None}, container_pod(resources=None)),
+    ("missing_health_check", {"healthcheck": None}, container_pod(readinessProbe=None, livenessProbe=None)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("code", "service", "kubernetes"), SAME_RISK, ids=[f"{c}-{i}" for i, (c, *_) in enumerate(SAME_RISK)]
+)
+async def test_the_same_risk_has_the_same_code_and_severity_in_compose_and_kubernetes(
+    code: str, service: dict[str, Any], kubernetes: dict[str, Any]
+) -> None:
+    from_compose = await audit(compose(web=compose_service(**service)))
+    from_kubernetes = await audit(manifest(kubernetes))
+    assert risky_codes(from_compose) == risky_codes(from_kubernetes) == {code}
+    severities = {f.severity.value for f in from_compose.findings + from_kubernetes.findings}
+    assert severities == {EXPECTED_SEVERITY[code]}
+
+
+def test_every_code_with_both_examples_has_a_same_risk_pair() -> None:
+    both = {code for code, rule in RULES.items() if rule.compose and rule.kubernetes}
+    assert {code for code, *_ in SAME_RISK} == both
+
+
+# The defects named in the issue.
+
+
+@pytest.mark.parametrize("cap_add", [["SYS_ADMIN"], "SYS_ADMIN", ["CAP_SYS_ADMIN"], ["ALL"], ["sys_admin"]])
+async def test_cap_add_sys_admin_or_all_is_critical_in_compose(cap_add: Any) -> None:
+    result = await audit(compose(web=compose_service(cap_add=cap_add)))
+    assert [(f.severity, f.code) for f in result.findings] == [("critical", "dangerous_capability")]
+    assert result.findings[0].message.startswith("service web: adds capability ")
+
+
+async def test_adding_back_a_default_capability_after_dropping_all_is_fine() -> None:
+    service = compose_service(cap_add=["NET_BIND_SERVICE", "NET_RAW"])
+    pod = container_pod(securityContext=security(capabilities={"drop": ["ALL"], "add": ["NET_BIND_SERVICE"]}))
+    assert risky_codes(await audit(compose(web=service))) == set()
+    assert risky_codes(await audit(manifest(pod))) == set()
+
+
+@pytest.mark.parametrize(
+    "port",
+    ["5432:5432", "0.0.0.0:5432:5432", "5432", "15432:5432", "[::]:5432:5432", ":::5432:5432", "5430-5440:5430-5440",
+     5432, {"target": 5432, "published": 5432}, {"target": 5432, "host_ip": "0.0.0.0"}],
+)  # fmt: skip
+async def test_a_database_published_on_all_interfaces_is_flagged(port: Any) -> None:
+    result = await audit(compose(db=compose_service(image="postgres:16.3", ports=[port])))
+    assert [(f.severity, f.code) for f in result.findings] == [("warning", "database_port_exposed")]
+    assert "service db: database port 5432 is published on all interfaces" in result.findings[0].message
+
+
+@pytest.mark.parametrize(
+    "port",
+    ["127.0.0.1:5432:5432", "[::1]:5432:5432", "::1:5432:5432", "127.0.0.1::5432", "localhost:5432:5432",
+     "10.0.0.5:5432:5432", {"target": 5432, "published": 5432, "host_ip": "127.0.0.1"}, "8080:8080"],
+)  # fmt: skip
+async def test_a_database_on_loopback_or_a_chosen_address_is_fine(port: Any) -> None:
+    result = await audit(compose(db=compose_service(image="postgres:16.3", ports=[port])))
+    assert risky_codes(result) == set()
+
+
+@pytest.mark.parametrize(
+    ("service", "code"),
+    [
+        ({"kind": "Service", "spec": {"type": "LoadBalancer", "ports": [{"port": 5432}]}}, "database_port_exposed"),
+        ({"kind": "Service", "spec": {"type": "NodePort", "ports": [{"port": 80, "targetPort": 6379}]}},
+         "database_port_exposed"),
+        ({"kind": "Service", "spec": {"type": "ClusterIP", "ports": [{"port": 5432}]}}, None),
+        ({"kind": "Service", "spec": {"type": "LoadBalancer", "ports": [{"port": 443}]}}, None),
+    ],
+)  # fmt: skip
+async def test_a_database_service_outside_the_cluster_is_flagged(
+    service: dict[str, Any], code: str | None
+) -> None:
+    document = {"apiVersion": "v1", "metadata": {"name": "db"}, **service}
+    assert risky_codes(await audit(manifest(document))) == ({code} if code else set())
+
+
+@pytest.mark.parametrize(
+    ("gap", "code"),
+    [
+        ({"readinessProbe": None, "livenessProbe": None}, "missing_health_check"),
+        ({"livenessProbe": None}, "missing_health_check"),
+        ({"resources": {"limits": {"memory": "256Mi"}}}, "missing_resource_limits"),
+        ({"resources": None}, "missing_resource_limits"),
+        ({"securityContext": security(readOnlyRootFilesystem=None)}, "writable_root_filesystem"),
+        ({"securityContext": security(capabilities={"drop": ["NET_RAW"]})}, "capabilities_not_dropped"),
+    ],
+)
+async def test_each_kubernetes_hardening_gap_gives_its_own_finding(gap: dict[str, Any], code: str) -> None:
+    result = await audit(manifest(container_pod(**gap)))
+    assert risky_codes(result) == {code}
+    assert result.findings[0].message.startswith("Deployment api container app: ")
+
+
+@pytest.mark.parametrize(
+    ("kind", "replicas", "flagged"),
+    [("Deployment", 1, True), ("StatefulSet", 1, True), ("Deployment", None, True), ("Deployment", 2, False),
+     ("StatefulSet", 3, False), ("DaemonSet", None, False), ("ReplicaSet", 1, False)],
+)  # fmt: skip
+async def test_a_single_replica_is_flagged_on_deployments_and_statefulsets_only(
+    kind: str, replicas: int | None, flagged: bool
+) -> None:
+    result = await audit(manifest(k8s_workload(kind, "api", replicas=replicas)))
+    assert risky_codes(result) == ({"single_replica"} if flagged else set())
+    if flagged:
+        assert result.findings[0].message.startswith(f"{kind} api: ")
+
+
+@pytest.mark.parametrize(("minimum", "flagged"), [(2, False), (1, True), (None, True)])
+async def test_an_autoscalers_minimum_replaces_the_replica_count(minimum: int | None, flagged: bool) -> None:
+    spec: dict[str, Any] = {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "api"}}
+    if minimum is not None:
+        spec["minReplicas"] = minimum
+    spec["maxReplicas"] = 5
+    hpa = {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": "api"},
+        "spec": spec,
+    }
+    result = await audit(manifest(k8s_workload("Deployment", "api", replicas=None), hpa))
+    assert risky_codes(result) == ({"single_replica"} if flagged else set())
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [("Deployment", True), ("StatefulSet", True), ("DaemonSet", True), ("ReplicaSet", True), ("Pod", True),
+     ("Job", False), ("CronJob", False)],
+)  # fmt: skip
+async def test_probes_are_expected_on_long_running_workloads_only(kind: str, expected: bool) -> None:
+    document = k8s_workload(kind, "api", [k8s_container(probes=False)])
+    result = await audit(manifest(document))
+    assert risky_codes(result) == ({"missing_health_check"} if expected else set())
+
+
+async def test_init_containers_are_audited_but_need_no_probes() -> None:
+    init = k8s_container("setup", probes=False, image="busybox", resources=None)
+    result = await audit(manifest(k8s_workload("Deployment", "api", initContainers=[init])))
+    assert {(f.message.split(":")[0], f.code) for f in result.findings} == {
+        ("Deployment api init container setup", "image_untagged"),
+        ("Deployment api init container setup", "missing_resource_limits"),
+    }
+
+
+async def test_a_cronjobs_pod_template_is_read_through_its_job_template() -> None:
+    container = k8s_container("dump", probes=False, securityContext=security(privileged=True))
+    result = await audit(manifest(k8s_workload("CronJob", "backup", [container])))
+    assert [(f.severity, f.code) for f in result.findings] == [("critical", "privileged_container")]
+    assert result.findings[0].message.startswith("CronJob backup container dump: ")
+
+
+async def test_pod_level_run_as_non_root_covers_its_containers() -> None:
+    container = k8s_container(securityContext=security(runAsNonRoot=None))
+    pod_level = k8s_workload("Deployment", "api", [container], securityContext={"runAsNonRoot": True})
+    assert risky_codes(await audit(manifest(pod_level))) == set()
+    overridden = k8s_container(securityContext=security(runAsUser=0))
+    pod_level = k8s_workload("Deployment", "api", [overridden], securityContext={"runAsNonRoot": True})
+    assert risky_codes(await audit(manifest(pod_level))) == {"runs_as_root"}
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"restart": None}, {"missing_restart_policy"}),
+        ({"restart": None, "deploy": {"restart_policy": {"condition": "on-failure"},
+                                      "resources": {"limits": {"cpus": "1", "memory": "1G"}}}}, set()),
+        ({"restart": False, "healthcheck": None}, set()),  # an unquoted `no` in YAML, a one-shot service
+        ({"healthcheck": {"test": ["NONE"]}}, {"missing_health_check"}),
+        ({"deploy": None, "mem_limit": "512m"}, {"missing_resource_limits"}),
+        ({"deploy": None, "mem_limit": "512m", "cpus": 0.5}, set()),
+        ({"user": "0:0"}, {"runs_as_root"}),
+        ({"user": 0}, {"runs_as_root"}),
+        ({"volumes": ["../shared:/shared"]}, {"host_path_mount"}),
+        ({"volumes": ["~/.cache:/cache"]}, {"host_path_mount"}),
+        ({"volumes": ["./config:/config:ro", "data:/data", "/anonymous"]}, set()),
+        ({"volumes": ["/etc/localtime:/etc/localtime:ro"]}, {"host_path_mount"}),
+        ({"volumes": ["/var/lib/docker:/docker"]}, {"sensitive_host_path_mount"}),
+        ({"volumes": ["/run/containerd/containerd.sock:/run/containerd/containerd.sock"]}, {"docker_socket_mount"}),
+        ({"image": "registry.example.com:5000/api"}, {"image_untagged"}),
+        ({"image": "registry.example.com:5000/api:1.0"}, set()),
+        ({"image": "nginx@sha256:" + "0" * 64}, set()),
+    ],
+)  # fmt: skip
+async def test_compose_settings_in_their_various_forms(changes: dict[str, Any], expected: set[str]) -> None:
+    assert risky_codes(await audit(compose(web=compose_service(**changes)))) == expected
