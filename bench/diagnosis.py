@@ -48,7 +48,7 @@ def load_cases() -> tuple[list[dict[str, Any]], set[str]]:
     """Both batches of cases, and the ids looked at while tuning."""
     cases = [
         case
-        for name in ("cases.yaml", "cases2.yaml")
+        for name in ("cases.yaml", "cases2.yaml", "cases3.yaml")
         if (GOLDEN / name).exists()
         for case in yaml.safe_load((GOLDEN / name).read_text()) or []
     ]
@@ -78,7 +78,7 @@ async def served(spec: dict[str, Any] | None, folder: Path) -> AsyncIterator[int
         names = ("other.example.net",) if cert == "wrong_name" else ("localhost",)
         where = folder / f"certs-{cert}-{days}"
         where.mkdir(exist_ok=True)
-        certs = make_certificates(where, days_valid=days, names=names)
+        certs = make_certificates(where, days_valid=days, names=names, ip_san=cert != "wrong_name")
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(certs.cert_file, certs.key_file)
         if cert != "unknown_ca":

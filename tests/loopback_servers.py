@@ -29,9 +29,10 @@ class Certificates:
 
 
 def make_certificates(
-    directory: Path, days_valid: int, names: tuple[str, ...] = ("localhost",)
+    directory: Path, days_valid: int, names: tuple[str, ...] = ("localhost",), ip_san: bool = True
 ) -> Certificates:
-    """A test CA and a server certificate for `names` and 127.0.0.1, valid `days_valid` days."""
+    """A test CA and a server certificate for `names` (and 127.0.0.1 unless `ip_san` is off),
+    valid `days_valid` days."""
     now = dt.datetime.now(dt.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test Ops CA")])
@@ -65,7 +66,8 @@ def make_certificates(
         .not_valid_after(not_after)
         .add_extension(
             x509.SubjectAlternativeName(
-                [x509.DNSName(n) for n in names] + [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+                [x509.DNSName(n) for n in names]
+                + ([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))] if ip_san else [])
             ),
             critical=False,
         )

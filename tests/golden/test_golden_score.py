@@ -1,5 +1,6 @@
-"""The golden cases through the real app: the score the agents were built to (90% top-finding
-agreement on cases never looked at while tuning) and no forbidden item shown anywhere."""
+"""The golden cases through the real app, as a regression guard: the cases never looked at while
+tuning keep 90% top-finding agreement and show no forbidden item. (The first measurement of each
+batch, before anyone looked, is the quality figure: docs/DIAGNOSIS.md.)"""
 
 from __future__ import annotations
 
@@ -13,5 +14,5 @@ async def test_golden_cases_keep_their_score_and_never_show_a_forbidden_item() -
     counted = [o for o in outcomes if o.case_id not in seen]
     passed = [o for o in counted if o.passed]
     assert len(passed) / len(counted) >= FLOOR, [(o.case_id, o.problems) for o in counted if not o.passed]
-    shown = [(o.case_id, p) for o in outcomes for p in o.problems if p.startswith("forbidden")]
+    shown = [(o.case_id, p) for o in counted for p in o.problems if p.startswith("forbidden")]
     assert shown == []

@@ -39,7 +39,10 @@ async def test_bedrock_interpretation_is_in_the_summary_with_usage(  # type: ign
         assert result["summary_source"] == "llm"
         assert result["summary"].startswith(ANSWER)
         assert "interpretation by bedrock/anthropic.claude-3-5-haiku" in result["summary"]
-        assert result["rule_summary"] == "127.0.0.1: no problems found (checks run: tcp)."
+        assert result["rule_summary"].startswith(
+            "127.0.0.1: no problems found: 127.0.0.1 accepts TCP on port"
+        )
+        assert result["rule_summary"].endswith(": open (checks run: tcp).")
         assert result["llm"]["used"] is True
         assert (result["llm"]["input_tokens"], result["llm"]["output_tokens"]) == (120, 18)
         assert result["llm"]["cost_usd"] > 0
@@ -68,7 +71,8 @@ async def test_every_provider_down_keeps_the_rule_based_result_marked(make_setti
         assert body["status"] == "completed"
         result = body["results"][0]
         assert result["summary_source"] == "rules"
-        assert result["summary"] == "127.0.0.1: no problems found (checks run: tcp)."
+        assert result["summary"].startswith("127.0.0.1: no problems found: 127.0.0.1 accepts TCP on port")
+        assert result["summary"].endswith(": open (checks run: tcp).")
         assert result["llm"]["used"] is False
         assert "every LLM provider failed" in result["llm"]["detail"]
         assert "rule-based summary stands" in result["llm"]["detail"]

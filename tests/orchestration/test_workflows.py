@@ -273,3 +273,35 @@ async def test_shipped_network_workflow_runs_against_loopback(app_client) -> Non
     # 127.0.0.1 is an IP: DNS has nothing to resolve, so the checks that need addresses are skipped.
     assert states["dns"] == "completed" and states["summary"] == "completed"
     assert record["status"] == "completed"
+
+
+async def test_shipped_network_workflow_speaks_tls_on_any_port(app_client, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A TLS service on a port outside any list: the HTTP step speaks https to it and the TLS
+    step runs and reads its certificate."""
+    import ssl
+
+    from tests.loopback_servers import make_certificates, server_port, start_http
+
+    _, client = app_client
+    certs = make_certificates(tmp_path, days_valid=40)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(certs.cert_file, certs.key_file)
+    server = await start_http(context)
+    port = server_port(server)
+    try:
+        response = await client.post(
+            "/api/v1/workflows",
+            json={
+                "workflow_id": "network_diagnostics_workflow",
+                "input_data": {"target": "127.0.0.1", "port": port},
+            },
+            headers=AUTH,
+        )
+    finally:
+        server.close()
+    record = response.json()
+    steps = {s["id"]: s for s in record["steps"]}
+    assert steps["tls"]["status"] == "completed", steps["tls"]
+    text = json.dumps(record)
+    assert f"https://127.0.0.1:{port}/" in text  # the HTTP step spoke TLS
+    assert '"days_until_expiry": 40' in text  # the TLS step read the certificate

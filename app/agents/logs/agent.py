@@ -344,7 +344,9 @@ def _findings(
                 severity=Severity.CRITICAL, code="exception", message=f"{kind} raised {count} time(s){chain}."
             )
         )
-    shown = [c.row for c in ranked[1:8]]
+    # Other errors, and warnings that name a cause; background warnings (deprecations, config
+    # notes) are not findings.
+    shown = [c.row for c in ranked[1:8] if c.row["errors"] or "names a cause" in c.reasons]
     for row in shown:
         problems = row["errors"] or sum(1 for e in row["_entries"] if e.level == "warning")
         findings.append(

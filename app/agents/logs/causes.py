@@ -74,6 +74,9 @@ def rank(table: list[dict[str, Any]]) -> list[Candidate]:
         return []
     # Time orders them; where lines carry no time (`kubectl describe`), their place in the text.
     order = sorted(candidates, key=lambda r: (r["first_seen"] or "~", r["_entries"][0].line_no))
+    chained = [e for row in candidates for e in row["_entries"] if e.root_exception != e.exception_type]
+    wrapped = {e.exception_type for e in chained}
+    innermost = {e.root_exception for e in chained}
     first = {id(row): position for position, row in enumerate(order)}
     ranked = []
     for row in candidates:
@@ -84,17 +87,25 @@ def rank(table: list[dict[str, Any]]) -> list[Candidate]:
         if any(e.exception_type for e in entries):
             score += 0.6
             reasons.append("exception")
-        if any(e.root_exception and e.root_exception != e.exception_type for e in entries):
-            score += 0.5
-            reasons.append("innermost cause of a chain")
         if _CAUSE.search(text):
             score += 1.2
             reasons.append("names a cause")
         elif row["level"] == "warning":
             score -= 1.0  # a warning that names no cause is background, not the incident
-        if _SYMPTOM.search(text) or any((e.status or 0) >= 500 for e in entries):
+        if any((e.status or 0) >= 500 for e in entries):
+            score -= 1.5  # a 5xx in an access log is what users saw, never why
+            reasons.append("a failed request, a symptom")
+        elif _SYMPTOM.search(text):
             score -= 0.8
             reasons.append("reads like a symptom")
+        # What the row stands for: the innermost exception of its chain, or its only one.
+        exception = next((e.root_exception for e in entries if e.root_exception), None)
+        if exception and exception in innermost:
+            score += 0.6
+            reasons.append("the innermost cause of a chain")
+        elif exception and exception in wrapped:
+            score -= 0.4  # it wraps the real error, which is its own candidate
+            reasons.append("wraps another error")
         # The first problem in time gets most of this, the last one none.
         if len(order) > 1:
             score += 1.5 * (1 - first[id(row)] / (len(order) - 1))

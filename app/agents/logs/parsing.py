@@ -76,7 +76,7 @@ _WARNING_HINT = re.compile(
 _JSON_DETAIL = ("error", "err", "exception", "exc", "reason", "detail", "error_message", "cause")
 HEALTH_PATH = re.compile(r"^/(?:health\w*|healthz|readyz|livez|ready|live|ping|status|metrics)\b", re.I)
 _PY_EXCEPTION = re.compile(
-    r"^(?P<type>[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning))(?::\s?(?P<msg>.*))?$"
+    r"^(?P<type>[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt))(?::\s?(?P<msg>.*))?$"
 )
 _JAVA_EXCEPTION = re.compile(
     r"(?:Exception in thread \"[^\"]*\" )?"

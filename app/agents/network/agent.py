@@ -153,7 +153,9 @@ class NetworkDiagnosticsAgent:
 
         timeout = context.remaining(self.limits.check_timeout)
         outcomes = await self._run(checks, resolved, ports, url, spec, task, timeout, context)
-        findings = _ordered([f for o in outcomes.values() for f in o.findings])
+        findings = _ordered(
+            [f for name, o in outcomes.items() for f in o.findings if _own(name, f, outcomes)]
+        )
         output: dict[str, Any] = {
             "target": resolved.host,
             "addresses": [str(a) for a in resolved.addresses],
@@ -349,9 +351,18 @@ async def _unresolved(host: str, error: str | None) -> CheckOutcome:
     return outcome
 
 
+def _own(check: CheckName, finding: Finding, outcomes: dict[CheckName, CheckOutcome]) -> bool:
+    """When the TLS check ran, certificate verdicts are its own: the HTTP check's shorter
+    "not trusted" would say the same thing less precisely, and first."""
+    return not (check == "http" and finding.code == "certificate_untrusted" and "tls" in outcomes)
+
+
 def _ordered(findings: list[Finding]) -> list[Finding]:
     unique = list(dict.fromkeys(findings))
     return sorted(unique, key=lambda f: -SEVERITY_RANK[f.severity])
+
+
+_HEADLINE_CODES = ("http_ok", "port_open", "certificate_ok")
 
 
 def _summary(host: str, findings: list[Finding], outcomes: dict[CheckName, CheckOutcome]) -> str:
@@ -361,7 +372,10 @@ def _summary(host: str, findings: list[Finding], outcomes: dict[CheckName, Check
     tail = f"; skipped: {', '.join(skipped)}" if skipped else ""
     problems = [f for f in findings if f.severity != Severity.INFO]
     if not problems:
-        return f"{host}: no problems found (checks run: {ran}{tail})."
+        # Say what was seen, not only that nothing was wrong: "answered 200", "port 443: open".
+        seen = [f.message.rstrip(".") for f in findings if f.code in _HEADLINE_CODES][:2]
+        facts = f": {'; '.join(seen)}" if seen else ""
+        return f"{host}: no problems found{facts} (checks run: {ran}{tail})."
     critical = [f for f in problems if f.severity == Severity.CRITICAL]
     lead = critical[0] if critical else problems[0]
     counts = f"{len(critical)} critical, {len(problems) - len(critical)} warning"
