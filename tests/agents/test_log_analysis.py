@@ -274,3 +274,30 @@ async def test_a_go_panic_is_one_event() -> None:
     assert result.output["entries"] == 3  # type: ignore[attr-defined]  # starting, panic, its signal line
     assert result.output["root_cause"] is not None  # type: ignore[attr-defined]
     assert "nil pointer" in result.output["root_cause"]["template"]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("lines", "cause"),
+    [
+        (
+            [
+                "May 14 02:10:01 web-2 kernel: [123.4] nfs: server nfs01 not responding, still trying",
+                "May 14 02:11:02 web-2 gunicorn[2201]: [2024-05-14 02:11:02 +0000] [2201] [CRITICAL] WORKER TIMEOUT (pid:2314)",
+                "May 14 02:11:03 web-2 gunicorn[2201]: [2024-05-14 02:11:03 +0000] [2201] [CRITICAL] WORKER TIMEOUT (pid:2315)",
+            ],
+            "not responding",
+        ),
+        (
+            [
+                '10.0.0.2 - - [14/May/2024:12:02:20 +0000] "POST /checkout HTTP/1.1" 502 157 "-" "shop/1.0"',
+                "[14-May-2024 12:02:21] WARNING: [pool www] server reached pm.max_children setting (20), consider raising it",
+                '10.0.0.3 - - [14/May/2024:12:02:24 +0000] "POST /checkout HTTP/1.1" 502 157 "-" "shop/1.0"',
+            ],
+            "max_children",
+        ),
+    ],
+)
+async def test_a_resource_limit_outranks_the_failures_it_causes(lines: list[str], cause: str) -> None:
+    result = await run("\n".join(lines))
+    assert cause in result.findings[0].message  # type: ignore[attr-defined]
+    assert result.findings[0].code == "likely_root_cause"  # type: ignore[attr-defined]

@@ -23,7 +23,9 @@ _CAUSE = re.compile(
     r"failedscheduling|imagepullbackoff|errimagepull|authentication failed|max_connections|"
     r"connection refused|econnrefused|unable to connect|could not connect|address already in use|"
     r"eaddrinuse|killed process|out of memory|maxmemory|misconf|disk watermark|not ?found|"
-    r"manifest unknown|no such image|"
+    r"manifest unknown|no such image|sealed|stale file handle|estale|not responding|hung task|"
+    r"inode|memory alarm|resource alarm|high watermark|max_children|maxrequestworkers|"
+    r"reached (?:the )?(?:pm\.)?max|limit reached|used before issued|clock skew|not synchroni[sz]ed|"
     r"exit code:\s*137",
     re.IGNORECASE,
 )
@@ -106,8 +108,9 @@ def rank(table: list[dict[str, Any]]) -> list[Candidate]:
         elif exception and exception in wrapped:
             score -= 0.4  # it wraps the real error, which is its own candidate
             reasons.append("wraps another error")
-        # The first problem in time gets most of this, the last one none.
-        if len(order) > 1:
+        # The first problem in time gets most of this, the last one none; a failed request's
+        # earliness says when users noticed, not what broke.
+        if len(order) > 1 and not any((e.status or 0) >= 500 for e in entries):
             score += 1.5 * (1 - first[id(row)] / (len(order) - 1))
             if first[id(row)] == 0:
                 reasons.append("first to appear")

@@ -67,7 +67,10 @@ _FAILURE = re.compile(
     r"main process exited, code=(?:exited|killed|dumped)|address already in use|eaddrinuse|"
     r"permission denied|no space left on device|cannot allocate memory|crashloopbackoff|"
     r"back-off restarting|exit code:\s*(?:1|2|126|127|137|139|143)\b|errimagepull|imagepullbackoff|"
-    r"failedscheduling|failedmount|connection refused|traceback \(most recent|\bfatal\b|\bpanic\b",
+    r"failedscheduling|failedmount|connection refused|traceback \(most recent|\bfatal\b|\bpanic\b|"
+    r"not responding|stale file handle|estale|hung task|blocked for more than|is sealed|"
+    r"used before issued|clock skew|not synchroni[sz]ed|no selectable sources|time jumped|"
+    r"resource alarm|memory alarm|reached (?:the )?(?:pm\.)?max_?\w*|no inodes|inode",
     re.IGNORECASE,
 )
 _WARNING_HINT = re.compile(
