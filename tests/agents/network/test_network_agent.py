@@ -11,6 +11,7 @@ import pytest
 
 from app.agents.base import ProbeTarget
 from app.agents.network.agent import NetworkDiagnosticsAgent
+from app.agents.network.checks.outcome import CheckOutcome
 from app.agents.network.checks.ping import _tcp_ping
 from app.agents.network.checks.tls import check_tls, trust_context
 from app.agents.network.models import NetworkDiagnosticsInput
@@ -109,28 +110,25 @@ async def _tls_server(certs: Certificates) -> asyncio.Server:
     return await start_http(server_context)
 
 
-async def test_certificate_for_another_name_is_a_name_mismatch(tmp_path: Path) -> None:
-    certs = make_certificates(tmp_path, days_valid=40, names=("other.example.net",))
+async def _check_trusted(certs: Certificates) -> CheckOutcome:
+    """The TLS check of localhost against a server with `certs`, their CA trusted."""
     server = await _tls_server(certs)
     try:
-        outcome = await check_tls(
+        return await check_tls(
             LOOPBACK, "localhost", server_port(server), 2.0, trust_context(str(certs.ca_file))
         )
     finally:
         server.close()
+
+
+async def test_certificate_for_another_name_is_a_name_mismatch(tmp_path: Path) -> None:
+    outcome = await _check_trusted(make_certificates(tmp_path, days_valid=40, names=("other.example.net",)))
     finding = next(f for f in outcome.findings if f.code == "certificate_name_mismatch")
     assert finding.severity == "critical" and "other.example.net" in finding.message
 
 
 async def test_expired_certificate_is_one_clear_finding(tmp_path: Path) -> None:
-    certs = make_certificates(tmp_path, days_valid=-1)
-    server = await _tls_server(certs)
-    try:
-        outcome = await check_tls(
-            LOOPBACK, "localhost", server_port(server), 2.0, trust_context(str(certs.ca_file))
-        )
-    finally:
-        server.close()
+    outcome = await _check_trusted(make_certificates(tmp_path, days_valid=-1))
     assert [f.code for f in outcome.findings] == ["certificate_expired"]
     assert "expired" in outcome.findings[0].message
 
