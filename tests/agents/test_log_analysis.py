@@ -301,3 +301,23 @@ async def test_a_resource_limit_outranks_the_failures_it_causes(lines: list[str]
     result = await run("\n".join(lines))
     assert cause in result.findings[0].message  # type: ignore[attr-defined]
     assert result.findings[0].code == "likely_root_cause"  # type: ignore[attr-defined]
+
+
+async def test_a_debug_line_naming_an_exception_type_is_not_an_error() -> None:
+    lines = [
+        "2024-05-14 08:00:00.100 DEBUG 1 --- [main] c.e.web.Handlers : Exception handler registered for "
+        "3 exception types (ValidationException, NotFoundException, java.lang.IllegalStateException)",
+        "2024-05-14 08:00:01.200  INFO 1 --- [main] o.s.b.w.e.tomcat.TomcatWebServer : Tomcat started on port 8080",
+    ]
+    result = await run("\n".join(lines))
+    assert [f.code for f in result.findings] == ["no_errors"]  # type: ignore[attr-defined]
+
+
+async def test_terraform_style_error_lines_are_errors() -> None:
+    lines = [
+        "2024-05-14T07:30:23.17Z Acquiring state lock. This may take a few moments...",
+        "2024-05-14T07:30:25.49Z │ Error: Error acquiring the state lock",
+        "2024-05-14T07:30:30.31Z Job failed: exit code 1",
+    ]
+    result = await run("\n".join(lines))
+    assert "acquiring the state lock" in result.findings[0].message  # type: ignore[attr-defined]

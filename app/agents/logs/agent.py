@@ -216,7 +216,8 @@ def analyse(lines: list[str], since: dt.datetime | None, until: dt.datetime | No
     by_id: dict[int | str, str] = {c.cluster_id: c.get_template() for c in miner.drain.clusters}
     table = [row for key, data in templates.items() for row in _rows(by_id.get(key, str(key)), data)]
     table.sort(key=lambda row: (-row["errors"], -row["count"]))
-    exceptions = Counter(e.exception_type for e in entries if e.exception_type)
+    # Raised ones only: a DEBUG line that names an exception type raised nothing.
+    exceptions = Counter(e.exception_type for e in entries if e.exception_type and e.is_error)
     caused_by = {
         e.exception_type: e.root_exception
         for e in entries

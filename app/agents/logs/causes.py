@@ -24,14 +24,17 @@ _CAUSE = re.compile(
     r"connection refused|econnrefused|unable to connect|could not connect|address already in use|"
     r"eaddrinuse|killed process|out of memory|maxmemory|misconf|disk watermark|not ?found|"
     r"manifest unknown|no such image|sealed|stale file handle|estale|not responding|hung task|"
-    r"inode|memory alarm|resource alarm|high watermark|max_children|maxrequestworkers|"
+    r"inode|memory alarm|resource alarm|limit alarm|alarm set|high watermark|max_children|maxrequestworkers|"
+    r"state lock|lock held|session expired|sessionexpired|"
     r"reached (?:the )?(?:pm\.)?max|limit reached|used before issued|clock skew|not synchroni[sz]ed|"
     r"exit code:\s*137",
     re.IGNORECASE,
 )
 _SYMPTOM = re.compile(
     r"timed? ?out|timeout|upstream|\bhttp5\d\d\b|-> 5\d\d|retry|retrying|backoff|back-off|"
-    r"connection reset|broken pipe|unavailable|crashloop|restarting|worker exited|exited with code",
+    r"connection reset|broken pipe|unavailable|crashloop|restarting|worker exited|exited with code|"
+    r"exiting|cannot start|shutting down|giving up|job failed|closing amqp connection|"
+    r"unexpectedly closed|blocked by|will wait",
     re.IGNORECASE,
 )
 

@@ -40,7 +40,8 @@ _LEVEL_WORD = re.compile(
     r"(?-i:\b(TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERROR|ERR|FATAL|CRITICAL|CRIT|SEVERE|PANIC|EMERG)\b)"
     r"|[\[<(/](trace|debug|info|notice|warn(?:ing)?|error|err|fatal|critical|crit|severe|panic)[\]>):]"
     r"|\b(?:level|lvl|severity)=\"?(trace|debug|info|notice|warn(?:ing)?|error|err|fatal|critical|crit|panic)\b"
-    r"|^(?:\W*)(trace|debug|info|notice|warn(?:ing)?|error|err|fatal|critical|panic):",
+    r"|^(?:\W*)(trace|debug|info|notice|warn(?:ing)?|error|err|fatal|critical|panic):"
+    r"|(?:^|[\s│|>])(?-i:(Error|Warning|Fatal|Panic)):\s",  # terraform, node, npm: "│ Error: ..."
     re.IGNORECASE,
 )
 _UPPER_LEVEL = re.compile(
@@ -97,6 +98,7 @@ class LogEntry:
     extra_lines: list[str] = field(default_factory=list)
     exception_type: str | None = None
     root_exception: str | None = None  # the innermost "Caused by" of a chain
+    level_written: bool = False  # the line states its level (a DEBUG line naming an exception is no error)
     exception_line: str | None = None  # "Type: message" of that innermost exception
     status: int | None = None  # HTTP status of an access-log line
     health_check: bool = False  # an access-log line for /health, /healthz, /ready...
@@ -128,7 +130,8 @@ def parse_lines(lines: list[str], year: int | None = None) -> list[LogEntry]:
         entry.exception_type = _exception_type(entry)
         entry.root_exception = _root_exception(entry) or entry.exception_type
         entry.exception_line = _exception_line(entry)
-        if entry.exception_type and entry.level not in ("error", "critical"):
+        thrown = bool(entry.extra_lines) or not entry.level_written
+        if entry.exception_type and thrown and entry.level not in ("error", "critical"):
             entry.level = "error"
     return entries
 
@@ -209,6 +212,7 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
         if entry.level != "info":
             entry.message = f"{entry.level.upper()} {entry.message}"
     if word:
+        entry.level_written = True
         name = next(g for g in word.groups() if g)
         entry.level = LEVELS.get(name.lower(), "info")
         if entry.message.upper().startswith(name.upper()):
@@ -246,6 +250,8 @@ def _exception_line(entry: LogEntry) -> str | None:
         return None
     for line in reversed([entry.text, *entry.extra_lines]):
         stripped = line.strip().removeprefix("Caused by: ")
+        if stripped.startswith(("at ", "File ", "...")):
+            continue  # a stack frame names the type, not what was raised
         if entry.root_exception in stripped:
             return stripped[stripped.index(entry.root_exception) :][:300]
     return None
