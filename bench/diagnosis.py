@@ -48,7 +48,7 @@ def load_cases() -> tuple[list[dict[str, Any]], set[str]]:
     """Both batches of cases, and the ids looked at while tuning."""
     cases = [
         case
-        for name in ("cases.yaml", "cases2.yaml", "cases3.yaml")
+        for name in ("cases.yaml", "cases2.yaml", "cases3.yaml", "cases4.yaml")
         if (GOLDEN / name).exists()
         for case in yaml.safe_load((GOLDEN / name).read_text()) or []
     ]

@@ -106,7 +106,7 @@ def check(case: dict, where: str, errors: list[str]) -> None:
         err("serve is only for network cases")
 
 
-CASE_FILES = ("cases.yaml", "cases2.yaml", "cases3.yaml")
+CASE_FILES = ("cases.yaml", "cases2.yaml", "cases3.yaml", "cases4.yaml")
 
 
 def test_golden_cases_are_well_formed() -> None:
@@ -123,7 +123,7 @@ def test_golden_cases_are_well_formed() -> None:
         if counts[agent] < n:
             errors.append(f"{agent}: {counts[agent]} cases, want at least {n}")
     referenced = {rel for c in cases for rel in (c.get("context_files") or {}).values()}
-    folders = ("logs", "manifests", "logs2", "manifests2", "logs3", "manifests3")
+    folders = ("logs", "manifests", "logs2", "manifests2", "logs3", "manifests3", "logs4", "manifests4")
     on_disk = {str(p.relative_to(HERE)) for d in folders if (HERE / d).exists() for p in (HERE / d).iterdir()}
     errors += [f"{orphan} is referenced by no case" for orphan in sorted(on_disk - referenced)]
     assert errors == []
