@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import ssl
 import sys
 import tempfile
 from collections.abc import AsyncIterator
@@ -30,7 +29,7 @@ from asgi_lifespan import LifespanManager
 
 from app.main import create_app
 from app.settings import Settings
-from tests.loopback_servers import make_certificates, server_port, start_http
+from tests.loopback_servers import make_certificates, server_context, server_port, start_http
 
 GOLDEN = Path(__file__).resolve().parent.parent / "tests" / "golden"
 KEY = "golden-bench-key"
@@ -79,8 +78,7 @@ async def served(spec: dict[str, Any] | None, folder: Path) -> AsyncIterator[int
         where = folder / f"certs-{cert}-{days}"
         where.mkdir(exist_ok=True)
         certs = make_certificates(where, days_valid=days, names=names, ip_san=cert != "wrong_name")
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        context.load_cert_chain(certs.cert_file, certs.key_file)
+        context = server_context(certs)
         if cert != "unknown_ca":
             (folder / "trusted-ca.pem").write_bytes(certs.ca_file.read_bytes())
     status = int(spec.get("status", 200))
@@ -175,10 +173,9 @@ async def run_all() -> tuple[list[Outcome], set[str]]:
 
 async def score(show_failures: bool) -> int:
     outcomes, seen = await run_all()
-    cases = outcomes
     counted = [o for o in outcomes if o.case_id not in seen]
     passed = sum(o.passed for o in counted)
-    print(f"golden cases: {len(cases)} ({len(seen)} seen while tuning, not counted)")
+    print(f"golden cases: {len(outcomes)} ({len(seen)} seen while tuning, not counted)")
     print(
         f"top-finding agreement with nothing forbidden shown: {passed}/{len(counted)} = {passed / max(len(counted), 1):.1%}"
     )

@@ -88,6 +88,13 @@ def make_certificates(
     return Certificates(ca_file, cert_file, key_file, not_after)
 
 
+def server_context(certs: Certificates) -> ssl.SSLContext:
+    """The server side of TLS with `certs`: what every loopback TLS server here listens with."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(certs.cert_file, certs.key_file)
+    return context
+
+
 def http_routes(path: str) -> tuple[int, str, dict[str, str]]:
     if path == "/fail":
         return 503, "Service Unavailable", {}

@@ -17,7 +17,7 @@ import pytest
 from app.main import create_app
 from tests.conftest import PLAIN_KEY, open_client
 from tests.integration.uvicorn_process import clean_env, start, stop
-from tests.loopback_servers import make_certificates
+from tests.loopback_servers import make_certificates, server_context
 
 KEY = "chat-test-key-123"
 
@@ -49,9 +49,7 @@ def client(server: str) -> Iterator[openai.OpenAI]:
 @pytest.fixture(scope="module")
 def tls_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """A TLS server on 127.0.0.1 with a certificate made here; it completes handshakes only."""
-    certs = make_certificates(tmp_path_factory.mktemp("tls"), days_valid=40)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(certs.cert_file, certs.key_file)
+    context = server_context(make_certificates(tmp_path_factory.mktemp("tls"), days_valid=40))
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(0.2)
     stop_event = threading.Event()

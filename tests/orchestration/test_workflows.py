@@ -249,14 +249,9 @@ async def test_orchestrations_have_events_too_and_cannot_be_cancelled(app_client
     assert response.status_code == 409
 
 
-async def test_shipped_network_workflow_runs_against_loopback(app_client) -> None:  # type: ignore[no-untyped-def]
-    _, client = app_client
-
-    async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writer.close()
-
-    server = await asyncio.start_server(accept, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
+async def _network_workflow(client: httpx.AsyncClient, server: asyncio.Server) -> tuple[dict[str, Any], int]:
+    """The shipped network workflow run against `server` (closed afterwards): record and port."""
+    port: int = server.sockets[0].getsockname()[1]
     try:
         response = await client.post(
             "/api/v1/workflows",
@@ -268,7 +263,16 @@ async def test_shipped_network_workflow_runs_against_loopback(app_client) -> Non
         )
     finally:
         server.close()
-    record = response.json()
+    return response.json(), port
+
+
+async def test_shipped_network_workflow_runs_against_loopback(app_client) -> None:  # type: ignore[no-untyped-def]
+    _, client = app_client
+
+    async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.close()
+
+    record, _ = await _network_workflow(client, await asyncio.start_server(accept, "127.0.0.1", 0))
     states = {s["id"]: s["status"] for s in record["steps"]}
     # 127.0.0.1 is an IP: DNS has nothing to resolve, so the checks that need addresses are skipped.
     assert states["dns"] == "completed" and states["summary"] == "completed"
@@ -278,28 +282,11 @@ async def test_shipped_network_workflow_runs_against_loopback(app_client) -> Non
 async def test_shipped_network_workflow_speaks_tls_on_any_port(app_client, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """A TLS service on a port outside any list: the HTTP step speaks https to it and the TLS
     step runs and reads its certificate."""
-    import ssl
-
-    from tests.loopback_servers import make_certificates, server_port, start_http
+    from tests.loopback_servers import make_certificates, server_context, start_http
 
     _, client = app_client
-    certs = make_certificates(tmp_path, days_valid=40)
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(certs.cert_file, certs.key_file)
-    server = await start_http(context)
-    port = server_port(server)
-    try:
-        response = await client.post(
-            "/api/v1/workflows",
-            json={
-                "workflow_id": "network_diagnostics_workflow",
-                "input_data": {"target": "127.0.0.1", "port": port},
-            },
-            headers=AUTH,
-        )
-    finally:
-        server.close()
-    record = response.json()
+    server = await start_http(server_context(make_certificates(tmp_path, days_valid=40)))
+    record, port = await _network_workflow(client, server)
     steps = {s["id"]: s for s in record["steps"]}
     assert steps["tls"]["status"] == "completed", steps["tls"]
     text = json.dumps(record)

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import ssl
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -12,7 +11,14 @@ from app.agents.base import AgentContext
 from app.agents.network.agent import NetworkDiagnosticsAgent, NetworkLimits
 from app.agents.network.models import NetworkDiagnosticsInput
 from app.security.target_policy import TargetPolicy
-from tests.loopback_servers import Certificates, make_certificates, server_port, start_dns, start_http
+from tests.loopback_servers import (
+    Certificates,
+    make_certificates,
+    server_context,
+    server_port,
+    start_dns,
+    start_http,
+)
 
 LOOPBACK_POLICY = TargetPolicy(allow=["127.0.0.0/8", "::1/128", "localhost"])
 ZONE = {
@@ -63,9 +69,7 @@ def certificates(tmp_path: Path) -> Certificates:
 
 @pytest.fixture
 async def tls_port(certificates: Certificates) -> AsyncIterator[int]:
-    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    server_context.load_cert_chain(certificates.cert_file, certificates.key_file)
-    server = await start_http(server_context)
+    server = await start_http(server_context(certificates))
     yield server_port(server)
     server.close()
     await server.wait_closed()

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
-import ssl
 from pathlib import Path
 
 import pytest
@@ -18,7 +16,7 @@ from app.agents.network.models import NetworkDiagnosticsInput
 from app.errors import MissingInput, TargetNotAllowed
 from app.security.target_policy import TargetPolicy
 from tests.agents.network.conftest import context
-from tests.loopback_servers import Certificates, make_certificates, server_port, start_http
+from tests.loopback_servers import Certificates, make_certificates, server_context, server_port, start_http
 
 LOOPBACK = ipaddress.ip_address("127.0.0.1")
 
@@ -104,15 +102,9 @@ async def test_certificate_from_an_unknown_ca_says_so_in_words(tls_port: int) ->
     assert "does not trust" in finding.message and "unable to get" not in finding.message
 
 
-async def _tls_server(certs: Certificates) -> asyncio.Server:
-    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    server_context.load_cert_chain(certs.cert_file, certs.key_file)
-    return await start_http(server_context)
-
-
 async def _check_trusted(certs: Certificates) -> CheckOutcome:
     """The TLS check of localhost against a server with `certs`, their CA trusted."""
-    server = await _tls_server(certs)
+    server = await start_http(server_context(certs))
     try:
         return await check_tls(
             LOOPBACK, "localhost", server_port(server), 2.0, trust_context(str(certs.ca_file))
