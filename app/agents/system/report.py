@@ -87,7 +87,16 @@ def findings(output: dict[str, Any], limits: Thresholds, task: str = "") -> list
     return found + answers
 
 
+# What each finding is about: threshold findings and the answers alike.
 _SUBJECT_OF = {
+    "disk_usage": "disk",
+    "memory_usage": "memory",
+    "swap_usage": "swap",
+    "cpu_usage": "cpu",
+    "load_average": "load",
+    "top_processes": "processes",
+    "disk_io": "io",
+    "network_rates": "network",
     "high_cpu": "cpu",
     "high_memory": "memory",
     "high_swap": "swap",
@@ -216,9 +225,7 @@ def _answer(subject: str, output: dict[str, Any]) -> Finding | None:
 def summary(output: dict[str, Any], found: list[Finding], task: str = "") -> str:
     """The answer to what was asked first, then the worst other problem."""
     asked = subjects(task)
-    lead = next(
-        (f for f in found if _SUBJECT_OF.get(f.code) in asked or _ANSWER_OF.get(f.code) in asked), None
-    )
+    lead = next((f for f in found if _SUBJECT_OF.get(f.code) in asked), None)
     problems = [f for f in found if f.severity != Severity.INFO]
     head = (
         f"CPU {output['cpu']['average']}%, memory {output['memory']['percent']}%, "
@@ -229,15 +236,3 @@ def summary(output: dict[str, Any], found: list[Finding], task: str = "") -> str
         other = next((f for f in problems if f is not lead), None)
         return lead.message + (f" Also: {other.message}" if other else "") + f" ({head})."
     return f"{head}. {problems[0].message}" if problems else f"{head}. Within thresholds."
-
-
-_ANSWER_OF = {
-    "disk_usage": "disk",
-    "memory_usage": "memory",
-    "swap_usage": "swap",
-    "cpu_usage": "cpu",
-    "load_average": "load",
-    "top_processes": "processes",
-    "disk_io": "io",
-    "network_rates": "network",
-}
