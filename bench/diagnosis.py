@@ -1,9 +1,10 @@
 """Golden-case score: does each agent's top finding say what a senior engineer would say?
 
-    .venv/bin/python -m bench.diagnosis             # every counted case
-    .venv/bin/python -m bench.diagnosis --failures  # list failing ids and why (look only at seen cases)
+    .venv/bin/python -m bench.diagnosis                    # every batch
+    .venv/bin/python -m bench.diagnosis --batch cases5.yaml  # one batch (a first measurement)
+    .venv/bin/python -m bench.diagnosis --failures         # why seen cases fail; ids of unseen ones
 
-Runs each case of tests/golden/cases.yaml through the real app (ASGI, embedded defaults, targets
+Runs each case of tests/golden/cases*.yaml through the real app (ASGI, embedded defaults, targets
 limited to loopback), with the servers a network case asks for started on 127.0.0.1. A case
 passes when its top finding has an allowed severity and one of the expected phrases, and no
 forbidden phrase appears in any finding or the summary. Cases listed under `seen` in
@@ -43,12 +44,16 @@ class Outcome:
     problems: list[str] = field(default_factory=list)
 
 
-def load_cases() -> tuple[list[dict[str, Any]], set[str]]:
-    """Both batches of cases, and the ids looked at while tuning."""
+def batches() -> list[str]:
+    """The case files in the order they were written: cases.yaml, cases2.yaml, ..."""
+    return sorted((p.name for p in GOLDEN.glob("cases*.yaml")), key=lambda n: (len(n), n))
+
+
+def load_cases(names: list[str] | None = None) -> tuple[list[dict[str, Any]], set[str]]:
+    """The cases of the named batches (every batch by default), and the ids looked at while tuning."""
     cases = [
         case
-        for name in ("cases.yaml", "cases2.yaml", "cases3.yaml", "cases4.yaml")
-        if (GOLDEN / name).exists()
+        for name in names or batches()
         for case in yaml.safe_load((GOLDEN / name).read_text()) or []
     ]
     seen_file = GOLDEN / "seen.yaml"
@@ -162,8 +167,8 @@ async def run_case(case: dict[str, Any], folder: Path) -> Outcome:
     return Outcome(case["id"], case["agent"], not problems, problems)
 
 
-async def run_all() -> tuple[list[Outcome], set[str]]:
-    cases, seen = load_cases()
+async def run_all(names: list[str] | None = None) -> tuple[list[Outcome], set[str]]:
+    cases, seen = load_cases(names)
     outcomes: list[Outcome] = []
     with tempfile.TemporaryDirectory() as tmp:
         for case in cases:
@@ -171,8 +176,8 @@ async def run_all() -> tuple[list[Outcome], set[str]]:
     return outcomes, seen
 
 
-async def score(show_failures: bool) -> int:
-    outcomes, seen = await run_all()
+async def score(show_failures: bool, names: list[str] | None = None) -> int:
+    outcomes, seen = await run_all(names)
     counted = [o for o in outcomes if o.case_id not in seen]
     passed = sum(o.passed for o in counted)
     print(f"golden cases: {len(outcomes)} ({len(seen)} seen while tuning, not counted)")
@@ -185,10 +190,14 @@ async def score(show_failures: bool) -> int:
     forbidden = sum(1 for o in counted if any("forbidden" in p for p in o.problems))
     print(f"cases showing a forbidden item: {forbidden}")
     if show_failures:
+        # Why an unseen case fails is not printed: reading it would make it seen.
         for outcome in outcomes:
-            if not outcome.passed:
-                tag = " (seen)" if outcome.case_id in seen else ""
-                print(f"  FAIL {outcome.case_id}{tag}: {'; '.join(outcome.problems)}")
+            if not outcome.passed and outcome.case_id in seen:
+                print(f"  FAIL {outcome.case_id} (seen): {'; '.join(outcome.problems)}")
+        unseen = [o.case_id for o in outcomes if not o.passed and o.case_id not in seen]
+        if unseen:
+            print("  failing, not yet seen (add to seen.yaml before reading them):")
+            print("".join(f"    - {case_id}\n" for case_id in unseen), end="")
     return 0
 
 
@@ -196,9 +205,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--failures", action="store_true", help="list failing cases and why")
+    parser.add_argument("--failures", action="store_true", help="why seen cases fail; ids of unseen ones")
+    parser.add_argument(
+        "--batch", action="append", choices=batches(), help="only this case file (repeatable)"
+    )
     args = parser.parse_args()
-    return asyncio.run(score(args.failures))
+    return asyncio.run(score(args.failures, args.batch))
 
 
 if __name__ == "__main__":

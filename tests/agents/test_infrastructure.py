@@ -30,7 +30,8 @@ EXPECTED_SEVERITY = {
     "runs_as_root": "warning", "writable_root_filesystem": "warning", "host_path_mount": "warning",
     "database_port_exposed": "warning", "image_latest_tag": "warning", "image_untagged": "warning",
     "missing_resource_limits": "warning", "missing_health_check": "warning", "single_replica": "warning",
-    "missing_restart_policy": "warning",
+    "missing_restart_policy": "warning", "rbac_cluster_admin": "critical", "rbac_everyone": "critical",
+    "rbac_wildcard": "critical", "rbac_sensitive_permission": "warning", "security_profile_disabled": "warning",
 }  # fmt: skip
 
 COMPOSE = f"""
@@ -95,7 +96,7 @@ services:
   sloppy:
     image: nginx:latest
     user: root
-    security_opt: ["no-new-privileges:false"]
+    security_opt: ["no-new-privileges:false", "seccomp=unconfined"]
   untagged:
     <<: *hardened
     image: redis
@@ -121,6 +122,7 @@ COMPOSE_EXPECTED = {
     "service sloppy": {
         "runs_as_root", "writable_root_filesystem", "capabilities_not_dropped", "missing_resource_limits",
         "missing_health_check", "missing_restart_policy", "image_latest_tag", "privilege_escalation",
+        "security_profile_disabled",
     },
     "service untagged": {"image_untagged"},
     "service no_health": {"missing_health_check"},
@@ -212,7 +214,8 @@ KUBERNETES = manifest(
     ),
     k8s_workload(
         "Deployment", "sloppy",
-        [{"name": "app", "image": "example/app", "securityContext": {"allowPrivilegeEscalation": True}}],
+        [{"name": "app", "image": "example/app",
+          "securityContext": {"allowPrivilegeEscalation": True, "seccompProfile": {"type": "Unconfined"}}}],
         replicas=None,
         initContainers=[k8s_container("setup", probes=False, securityContext={
             "runAsUser": 0, "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]},
@@ -234,6 +237,13 @@ KUBERNETES = manifest(
     {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "db"}, "spec": {"ports": [{"port": 5432}]}},
     {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings"},
      "data": {"DB_PASSWORD": SECRET, "LOG_LEVEL": "info"}},
+    {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "metadata": {"name": "ops"},
+     "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
+     "subjects": [{"kind": "ServiceAccount", "name": "ops", "namespace": "tools"},
+                  {"kind": "Group", "name": "system:unauthenticated"}]},
+    {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "everything"},
+     "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]},
+               {"apiGroups": [""], "resources": ["secrets"], "verbs": ["get", "list"]}]},
 )  # fmt: skip
 KUBERNETES_EXPECTED = {
     "Deployment escape": {"host_network", "host_pid", "host_ipc"},
@@ -246,7 +256,7 @@ KUBERNETES_EXPECTED = {
     "Deployment sloppy": {"single_replica"},
     "Deployment sloppy container app": {
         "runs_as_root", "writable_root_filesystem", "capabilities_not_dropped", "missing_resource_limits",
-        "missing_health_check", "image_untagged", "privilege_escalation",
+        "missing_health_check", "image_untagged", "privilege_escalation", "security_profile_disabled",
     },
     "Deployment sloppy init container setup": {"runs_as_root"},
     "CronJob backup container dump": {"plaintext_secret"},
@@ -254,6 +264,8 @@ KUBERNETES_EXPECTED = {
     "ReplicaSet legacy volume pki": {"sensitive_host_path_mount"},
     "Service db-public": {"database_port_exposed"},
     "ConfigMap settings": {"plaintext_secret"},
+    "ClusterRoleBinding ops": {"rbac_cluster_admin", "rbac_everyone"},
+    "ClusterRole everything": {"rbac_wildcard", "rbac_sensitive_permission"},
 }  # fmt: skip
 
 

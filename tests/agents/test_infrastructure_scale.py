@@ -46,8 +46,10 @@ def test_the_docs_table_matches_the_code() -> None:
     assert len(rows) == len(EXPECTED_SEVERITY)
 
 
-def test_only_replicas_and_restart_policy_belong_to_one_format() -> None:
-    assert {code for code, rule in RULES.items() if not rule.compose} == {"single_replica"}
+def test_only_replicas_rbac_and_restart_policy_belong_to_one_format() -> None:
+    assert {code for code, rule in RULES.items() if not rule.compose} == {
+        "single_replica", "rbac_cluster_admin", "rbac_everyone", "rbac_wildcard", "rbac_sensitive_permission"
+    }
     assert {code for code, rule in RULES.items() if not rule.kubernetes} == {"missing_restart_policy"}
 
 
@@ -84,6 +86,10 @@ SAME_RISK: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     ("image_untagged", {"image": "nginx"}, container_pod(image="nginx")),
     ("missing_resource_limits", {"deploy": None}, container_pod(resources=None)),
     ("missing_health_check", {"healthcheck": None}, container_pod(readinessProbe=None, livenessProbe=None)),
+    ("security_profile_disabled", {"security_opt": ["seccomp:unconfined"]},
+     container_pod(securityContext=security(seccompProfile={"type": "Unconfined"}))),
+    ("plaintext_secret", {"command": ["redis-server", "--requirepass", "hunter2"]},
+     container_pod(args=["redis-server", "--requirepass", "hunter2"])),
 ]  # fmt: skip
 
 

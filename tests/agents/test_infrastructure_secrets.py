@@ -164,3 +164,58 @@ async def test_the_agents_422_does_not_echo_the_secret() -> None:
     with pytest.raises(ConfigInvalid) as raised:
         await InfrastructureAgent().execute("audit", context)
     assert SECRET not in str(raised.value) and SECRET not in repr(raised.value.__dict__)
+
+
+# Secrets on command lines: shown by `ps`, `docker inspect` and the pod spec.
+COMMAND_LINES: list[tuple[Any, str | None]] = [
+    (f"redis-server --requirepass {SECRET} --appendonly yes", "--requirepass"),
+    (["redis-server", "--requirepass", "$(REDIS_PASSWORD)"], None),
+    (["sh", "-c", f"redis-cli -a {SECRET} ping | grep PONG"], "-a"),
+    (["sh", "-c", 'redis-cli -a "$REDIS_PASSWORD" ping'], None),
+    (["mysqladmin", "ping", "-uroot", f"-p{SECRET}"], "-p"),
+    (["mysqladmin", "ping", "-uroot", "-p$$MYSQL_ROOT_PASSWORD"], None),
+    (f"PGPASSWORD={SECRET} pg_dump -h db app", "PGPASSWORD"),
+    (["--db-password=" + SECRET], "--db-password"),
+    (["--token", SECRET], "--token"),
+    (["curl", "-f", f"http://admin:{SECRET}@localhost:8080/health"], "URL"),
+    (["--tls-private-key-file=/etc/tls/key.pem"], None),
+    (["--private-key", "/etc/tls/key.pem"], None),
+    (["--password-file=/run/secrets/db"], None),
+    (["--token-ttl", "3600"], None),
+    (["/bin/server", "--port", "8080", "--auth", "none"], None),
+    (["sh", "-c", "echo 'unbalanced"], None),
+    (["psql", "-p", "5432", "-U", "app"], None),
+]
+
+
+@pytest.mark.parametrize(("command", "flag"), COMMAND_LINES)
+async def test_a_literal_secret_on_a_command_line_is_found_and_not_echoed(
+    command: Any, flag: str | None
+) -> None:
+    from_compose = await audit(compose(cache=compose_service(command=command)))
+    args = command if isinstance(command, list) else ["sh", "-c", command]
+    from_kubernetes = await audit(
+        manifest(k8s_workload("Deployment", "cache", [k8s_container(args=args)], replicas=2))
+    )
+    for result in (from_compose, from_kubernetes):
+        risky = [f for f in result.findings if f.severity != "info"]
+        if flag is None:
+            assert risky == [], [f.message for f in risky]
+            continue
+        assert [f.code for f in risky] == ["secret_in_url" if flag == "URL" else "plaintext_secret"]
+        assert "value redacted)" in risky[0].message
+        assert flag == "URL" or f"({flag}, value redacted)" in risky[0].message
+        assert SECRET not in result.model_dump_json()
+
+
+async def test_healthchecks_and_probes_are_command_lines_too() -> None:
+    service = compose_service(healthcheck={"test": ["CMD", "redis-cli", "-a", SECRET, "ping"]})
+    probe = {"exec": {"command": ["redis-cli", "-a", SECRET, "ping"]}}
+    pod = k8s_workload("Deployment", "cache", [k8s_container(livenessProbe=probe)], replicas=2)
+    for result, place in (
+        (await audit(compose(cache=service)), "healthcheck"),
+        (await audit(manifest(pod)), "livenessProbe"),
+    ):
+        assert [(f.severity, f.code) for f in result.findings] == [("critical", "plaintext_secret")]
+        assert f"on its {place} (-a, value redacted)" in result.findings[0].message
+        assert SECRET not in result.model_dump_json()

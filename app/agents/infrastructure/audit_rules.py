@@ -88,6 +88,46 @@ RULES = MappingProxyType(
             "DATABASE_URL: postgres://app:hunter2@db:5432/app",
             "env: [{name: DATABASE_URL, value: 'postgres://app:hunter2@db/app'}]",
         ),
+        "rbac_cluster_admin": Rule(
+            _C,
+            "cluster-admin (or admin/edit bound cluster-wide) lets whoever holds the token read every "
+            "secret and run anything anywhere: a compromise of one pod owns the cluster",
+            "bind a Role with only the verbs and resources the workload uses",
+            "",
+            "ClusterRoleBinding roleRef: {kind: ClusterRole, name: cluster-admin}",
+        ),
+        "rbac_everyone": Rule(
+            _C,
+            "system:anonymous, system:unauthenticated and system:authenticated are every caller of the API "
+            "server (or every identity in the cluster)",
+            "bind the role to the service accounts or groups that need it",
+            "",
+            "subjects: [{kind: Group, name: system:unauthenticated}]",
+        ),
+        "rbac_wildcard": Rule(
+            _C,
+            "every verb on every resource is cluster-admin under another name, including what future "
+            "API versions add",
+            "list the verbs and resources the workload uses",
+            "",
+            "rules: [{apiGroups: ['*'], resources: ['*'], verbs: ['*']}]",
+        ),
+        "rbac_sensitive_permission": Rule(
+            _W,
+            "reading secrets, exec into pods, node proxy, impersonation, escalate and bind each lead to "
+            "more privilege than the role states",
+            "grant it only where the workload needs it, in a namespaced Role",
+            "",
+            "rules: [{resources: [secrets], verbs: [get, list]}] in a ClusterRole",
+        ),
+        "security_profile_disabled": Rule(
+            _W,
+            "unconfined seccomp, AppArmor or SELinux removes the kernel's filter on what a compromised "
+            "process may call, the default guard against container escapes",
+            "keep the runtime's default profile (RuntimeDefault) or write a narrower one",
+            "security_opt: [seccomp:unconfined]",
+            "seccompProfile: {type: Unconfined}",
+        ),
         "added_capability": Rule(
             _W,
             "a capability beyond the runtime's default set widens what a compromise can do",

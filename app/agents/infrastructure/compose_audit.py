@@ -19,7 +19,7 @@ from app.agents.infrastructure.container_checks import (
     port_range,
     text_of,
 )
-from app.agents.infrastructure.secret_scan import env_pairs, scan_env
+from app.agents.infrastructure.secret_scan import env_pairs, scan_command, scan_env
 
 
 def audit_compose(document: dict[str, Any]) -> list[Finding]:
@@ -35,13 +35,22 @@ def _service(where: str, service: dict[str, Any]) -> Iterator[Finding]:
     if service.get("privileged") is True:
         yield rule_finding("privileged_container", where, "runs privileged")
     yield from capability_findings(where, service.get("cap_add"), service.get("cap_drop"), "cap_drop: [ALL]")
-    if any(
-        text_of(opt).replace("=", ":") == "no-new-privileges:false"
+    options = [
+        text_of(opt).replace("=", ":").replace(" ", "").lower()
         for opt in as_list(service.get("security_opt"))
-    ):
+    ]
+    if "no-new-privileges:false" in options:
         yield rule_finding(
             "privilege_escalation", where, "allows privilege escalation (no-new-privileges:false)"
         )
+    for option in options:
+        if option in ("seccomp:unconfined", "apparmor:unconfined", "label:disable"):
+            label = {"seccomp": "seccomp", "apparmor": "AppArmor", "label": "SELinux labels"}[
+                option.split(":")[0]
+            ]
+            yield rule_finding(
+                "security_profile_disabled", where, f"runs with {label} switched off ({option})"
+            )
     for key, code, label in (
         ("network_mode", "host_network", "network"),
         ("pid", "host_pid", "PID namespace"),
@@ -52,11 +61,15 @@ def _service(where: str, service: dict[str, Any]) -> Iterator[Finding]:
     for volume in as_list(service.get("volumes")):
         source = _bind_source(volume)
         if source is not None:
-            yield from host_path_findings(where, source)
+            yield from host_path_findings(where, source, _read_only(volume), how="bind-mounts")
     yield from _user(where, service.get("user"))
     if service.get("read_only") is not True:
         yield rule_finding("writable_root_filesystem", where, "read_only is not true")
     yield from scan_env(where, env_pairs(service.get("environment")))
+    yield from scan_command(
+        where, "command line", [*_words(service.get("entrypoint")), *_words(service.get("command"))]
+    )
+    yield from scan_command(where, "healthcheck", _words(as_mapping(service.get("healthcheck")).get("test")))
     for port in as_list(service.get("ports")):
         if finding := _published_database(where, port):
             yield finding
@@ -77,6 +90,20 @@ def _bind_source(volume: Any) -> str | None:
         return None
     outside_project = source.startswith(("/", "~", "..")) or "/../" in source
     return source if outside_project else None
+
+
+def _words(command: Any) -> list[str]:
+    """A command in compose's string or list form, as words."""
+    if isinstance(command, str):
+        return [command]
+    return [text_of(part) for part in as_list(command)]
+
+
+def _read_only(volume: Any) -> bool:
+    if isinstance(volume, dict):
+        return volume.get("read_only") is True
+    options = str(volume).split(":")[2:]
+    return any("ro" in option.split(",") for option in options)
 
 
 def _user(where: str, user: Any) -> Iterator[Finding]:

@@ -40,6 +40,9 @@ def audit_config(text: str) -> tuple[str, list[Finding]]:
 _IMPORTANCE = (
     "plaintext_secret",
     "secret_in_url",
+    "rbac_everyone",
+    "rbac_cluster_admin",
+    "rbac_wildcard",
     "privileged_container",
     "dangerous_capability",
     "docker_socket_mount",
@@ -48,6 +51,8 @@ _IMPORTANCE = (
     "host_ipc",
     "sensitive_host_path_mount",
     "database_port_exposed",
+    "rbac_sensitive_permission",
+    "security_profile_disabled",
     "added_capability",
     "privilege_escalation",
     "runs_as_root",

@@ -77,14 +77,23 @@ def capability_findings(where: str, added: Any, dropped: Any, setting: str) -> I
         )
 
 
-def host_path_findings(where: str, path: str) -> Iterator[Finding]:
+def host_path_findings(
+    where: str, path: str, read_only: bool | None = None, how: str = "mounts"
+) -> Iterator[Finding]:
+    """`read_only` is None where the format does not say it next to the path (a hostPath volume);
+    `how` is the format's word for it (compose bind-mounts)."""
     normalised = posixpath.normpath("/" + path.strip("/")) if path.startswith("/") else path
+    mode = {True: " read-only", False: " read-write", None: ""}[read_only]
     if normalised in RUNTIME_SOCKETS:
-        yield rule_finding("docker_socket_mount", where, f"mounts the container runtime socket {normalised}")
+        yield rule_finding("docker_socket_mount", where, f"{how} the container runtime socket {normalised}")
+    elif normalised == "/":
+        yield rule_finding(
+            "sensitive_host_path_mount", where, f"{how} the host's root filesystem (/){mode}: the whole host"
+        )
     elif normalised in SENSITIVE_PATHS or normalised.startswith(SENSITIVE_TREES):
-        yield rule_finding("sensitive_host_path_mount", where, f"mounts the host's {normalised}")
+        yield rule_finding("sensitive_host_path_mount", where, f"{how} the host's {normalised}{mode}")
     else:
-        yield rule_finding("host_path_mount", where, f"mounts host path {normalised}")
+        yield rule_finding("host_path_mount", where, f"{how} host path {normalised}{mode}")
 
 
 def database_port_finding(where: str, ports: Collection[int], exposure: str) -> Finding | None:

@@ -1,6 +1,6 @@
 """The Kubernetes auditor: workloads (containers and init containers), Services that expose a
-database outside the cluster, and ConfigMaps that hold secrets. Codes and severities come from
-the shared table in audit_rules."""
+database outside the cluster, ConfigMaps that hold secrets, and RBAC roles and bindings. Codes
+and severities come from the shared table in audit_rules."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ from app.agents.infrastructure.container_checks import (
     port_range,
     text_of,
 )
-from app.agents.infrastructure.secret_scan import env_pairs, scan_env
+from app.agents.infrastructure.rbac_audit import BINDING_KINDS, ROLE_KINDS, audit_rbac
+from app.agents.infrastructure.secret_scan import env_pairs, scan_command, scan_env
 
 WORKLOAD_KINDS = frozenset(
     {"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob"}
@@ -43,6 +44,8 @@ def audit_kubernetes(documents: list[dict[str, Any]]) -> list[Finding]:
             findings += _service(obj, name)
         elif kind == "ConfigMap":
             findings += scan_env(name, env_pairs(as_mapping(obj.get("data"))), noun="key")
+        elif kind in ROLE_KINDS or kind in BINDING_KINDS:
+            findings += audit_rbac(obj, name)
     return findings
 
 
@@ -69,12 +72,42 @@ def _autoscaled_minimum(objects: list[dict[str, Any]]) -> dict[tuple[str, str], 
 
 
 def _pod_template(obj: dict[str, Any]) -> dict[str, Any]:
-    spec = as_mapping(obj.get("spec"))
+    return as_mapping(_pod_object(obj).get("spec"))
+
+
+def _pod_object(obj: dict[str, Any]) -> dict[str, Any]:
+    """The pod itself or the workload's pod template (metadata and spec)."""
     if obj.get("kind") == "Pod":
-        return spec
+        return obj
+    spec = as_mapping(obj.get("spec"))
     if obj.get("kind") == "CronJob":
         spec = as_mapping(as_mapping(spec.get("jobTemplate")).get("spec"))
-    return as_mapping(as_mapping(spec.get("template")).get("spec"))
+    return as_mapping(spec.get("template"))
+
+
+# Profiles that switch the kernel's syscall or MAC filter off, however they are written.
+_UNCONFINED = "unconfined"
+_PROFILE_ANNOTATIONS = (
+    "seccomp.security.alpha.kubernetes.io/",
+    "container.seccomp.security.alpha.kubernetes.io/",
+    "container.apparmor.security.beta.kubernetes.io/",
+)
+
+
+def _unconfined(where: str, security: dict[str, Any]) -> Iterator[Finding]:
+    for key, label in (("seccompProfile", "seccomp"), ("appArmorProfile", "AppArmor")):
+        if text_of(as_mapping(security.get(key)).get("type")).lower() == _UNCONFINED:
+            yield rule_finding("security_profile_disabled", where, f"runs with {label} Unconfined ({key})")
+
+
+def _unconfined_annotations(name: str, pod: dict[str, Any]) -> Iterator[Finding]:
+    annotations = as_mapping(as_mapping(pod.get("metadata")).get("annotations"))
+    for key, value in annotations.items():
+        if text_of(key).startswith(_PROFILE_ANNOTATIONS) and text_of(value).lower() == _UNCONFINED:
+            label = "AppArmor" if "apparmor" in text_of(key) else "seccomp"
+            yield rule_finding(
+                "security_profile_disabled", name, f"runs with {label} unconfined (annotation {key})"
+            )
 
 
 def _workload(obj: dict[str, Any], name: str, autoscaled_minimum: int | None) -> Iterator[Finding]:
@@ -104,6 +137,8 @@ def _workload(obj: dict[str, Any], name: str, autoscaled_minimum: int | None) ->
         kind == "Pod" and pod.get("restartPolicy") in ("Never", "OnFailure")
     )
     pod_security = as_mapping(pod.get("securityContext"))
+    yield from _unconfined(f"{name} pod", pod_security)
+    yield from _unconfined_annotations(name, _pod_object(obj))
     for label, key in (("container", "containers"), ("init container", "initContainers")):
         for container in as_list(pod.get(key)):
             if isinstance(container, dict):
@@ -123,6 +158,7 @@ def _container(where: str, container: dict[str, Any], pod_security: dict[str, An
     )
     if security.get("allowPrivilegeEscalation") is True:
         yield rule_finding("privilege_escalation", where, "allows privilege escalation")
+    yield from _unconfined(where, security)
     yield from _root(where, {**pod_security, **security})
     if security.get("readOnlyRootFilesystem") is not True:
         yield rule_finding("writable_root_filesystem", where, "readOnlyRootFilesystem is not true")
@@ -132,12 +168,28 @@ def _container(where: str, container: dict[str, Any], pod_security: dict[str, An
     if missing:
         yield rule_finding("missing_resource_limits", where, f"no {' or '.join(missing)} limit")
     yield from scan_env(where, env_pairs(container.get("env")))
+    yield from scan_command(
+        where, "command line", [*_words(container.get("command")), *_words(container.get("args"))]
+    )
+    lifecycle = as_mapping(container.get("lifecycle"))
+    for label, hook in (
+        *(
+            (probe, as_mapping(container.get(probe)))
+            for probe in ("readinessProbe", "livenessProbe", "startupProbe")
+        ),
+        *((f"{hook} hook", as_mapping(lifecycle.get(hook))) for hook in ("postStart", "preStop")),
+    ):
+        yield from scan_command(where, label, _words(as_mapping(hook.get("exec")).get("command")))
     for port in map(as_mapping, as_list(container.get("ports"))):
         if port.get("hostPort") and text_of(port.get("hostIP")) in ALL_INTERFACES:
             numbers = {*port_range(port.get("containerPort")), *port_range(port.get("hostPort"))}
             exposure = f"is published on every node interface (hostPort {text_of(port.get('hostPort'))})"
             if finding := database_port_finding(where, numbers, exposure):
                 yield finding
+
+
+def _words(command: Any) -> list[str]:
+    return [text_of(part) for part in as_list(command)] if isinstance(command, list) else []
 
 
 def _root(where: str, security: dict[str, Any]) -> Iterator[Finding]:

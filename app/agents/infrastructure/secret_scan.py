@@ -1,9 +1,11 @@
-"""Secrets in environment values: literal values of secret-looking variables, credentials inside
-URLs and inline private keys. Findings name the variable; the value never leaves this module."""
+"""Secrets in environment values and command lines: literal values of secret-looking variables and
+flags, credentials inside URLs and inline private keys. Findings name the variable or flag; the
+value never leaves this module."""
 
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -86,3 +88,78 @@ def _written(text: str) -> str | None:
     if reference is None:
         return "literal"
     return "default" if reference.group(2) else None
+
+
+# Flags and settings that take a secret as their value, beyond names is_secret_name knows.
+_SECRET_FLAGS = frozenset({"requirepass", "masterauth", "pass", "pwd", "auth", "authpass"})
+_FLAG = re.compile(r"^-{1,2}([A-Za-z][\w.-]*)(?:=(.*))?$")
+_ASSIGNMENT = re.compile(r"^([A-Za-z_]\w*)=(.+)$")
+# Programs whose short flag carries the password itself: mysql -pSECRET, redis-cli -a SECRET.
+_SHORT_PASSWORD = {"mysql": "-p", "mysqladmin": "-p", "mysqldump": "-p", "mariadb": "-p", "redis-cli": "-a"}
+
+
+def scan_command(where: str, label: str, command: Any) -> Iterator[Finding]:
+    """One finding when a command (a string or a list of words, shells' `-c` scripts included)
+    passes a literal secret: `--password=x`, `--requirepass x`, `PGPASSWORD=x psql`, `mysql -px`,
+    `redis-cli -a x`, a URL with a password. Secrets on a command line show in `ps`, `docker
+    inspect` and the pod spec; the finding names the flag, never the value."""
+    words = _command_words(command)
+    for index, word in enumerate(words):
+        flag = _secret_flag(words, index, word)
+        if flag:
+            what = (
+                f"passes a literal password or secret on its {label} ({flag}, value redacted), "
+                "visible in ps and inspect output"
+            )
+            yield rule_finding("plaintext_secret", where, what)
+            return
+        if any(_written(match.group(1)) for match in _URL_CREDENTIALS.finditer(word)):
+            yield rule_finding(
+                "secret_in_url", where, f"its {label} holds a URL with a password in it (value redacted)"
+            )
+            return
+
+
+def _command_words(command: Any) -> list[str]:
+    parts = [command] if isinstance(command, str) else command if isinstance(command, list) else []
+    words: list[str] = []
+    for part in parts:
+        text = text_of(part)
+        try:
+            split = shlex.split(text) if any(c.isspace() for c in text) else [text]
+        except ValueError:  # an unbalanced quote: plain words will do
+            split = text.split()
+        words += split
+    return words
+
+
+def _secret_flag(words: list[str], index: int, word: str) -> str | None:
+    """The flag or variable name when `word` (with the word after it) passes a literal secret."""
+    following = words[index + 1] if index + 1 < len(words) else ""
+    if match := _FLAG.match(word):
+        name, value = match.group(1), match.group(2)
+        if _secret_option(name) and _literal(following if value is None else value):
+            return f"--{name}"
+        program = next(
+            (p for p in _SHORT_PASSWORD if any(w.rsplit("/", 1)[-1] == p for w in words[:index])), None
+        )
+        short = _SHORT_PASSWORD.get(program or "")
+        if short == "-p" and word.startswith("-p") and _literal(word[2:]):
+            return "-p"
+        if short == "-a" and word == "-a" and _literal(following):
+            return "-a"
+        return None
+    if match := _ASSIGNMENT.match(word):
+        return match.group(1) if _secret_option(match.group(1)) and _literal(match.group(2)) else None
+    if word.lower() in _SECRET_FLAGS and _literal(following):
+        return word  # redis-server's `requirepass x`, config lines passed as words
+    return None
+
+
+def _literal(value: str) -> bool:
+    """A value written out, not a reference ($VAR, $(cat ...)), a file path or another flag."""
+    return bool(value) and not value.startswith(("$", "-", "/", "./", "~")) and _written(value) is not None
+
+
+def _secret_option(name: str) -> bool:
+    return name.lower() in _SECRET_FLAGS or is_secret_name(name.replace("-", "_").replace(".", "_"))
