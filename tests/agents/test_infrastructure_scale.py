@@ -48,7 +48,11 @@ def test_the_docs_table_matches_the_code() -> None:
 
 def test_only_replicas_rbac_and_restart_policy_belong_to_one_format() -> None:
     assert {code for code, rule in RULES.items() if not rule.compose} == {
-        "single_replica", "rbac_cluster_admin", "rbac_everyone", "rbac_wildcard", "rbac_sensitive_permission"
+        "single_replica",
+        "rbac_cluster_admin",
+        "rbac_everyone",
+        "rbac_wildcard",
+        "rbac_sensitive_permission",
     }
     assert {code for code, rule in RULES.items() if not rule.kubernetes} == {"missing_restart_policy"}
 

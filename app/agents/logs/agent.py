@@ -23,8 +23,10 @@ from app import __version__
 from app.agents.base import SEVERITY_RANK, AgentCard, AgentContext, AgentResult, Finding, InputNeed, Severity
 from app.agents.entities import extract_entities
 from app.agents.logs import causes
+from app.agents.logs.anomalies import shrinking_output
 from app.agents.logs.examples import EXAMPLES
 from app.agents.logs.parsing import LogEntry, parse_lines
+from app.agents.logs.security import auth_findings
 from app.agents.request_text import read_request
 from app.errors import AppError, MissingInput
 
@@ -226,7 +228,9 @@ def analyse(lines: list[str], since: dt.datetime | None, until: dt.datetime | No
     spikes = _spikes([e for e in entries if e.is_error])
     ranked = causes.rank(table)
     root = _root_cause(ranked[0]) if ranked else None
-    findings = _findings(table, exceptions, caused_by, spikes, root, ranked)
+    findings = auth_findings(entries) + _findings(table, exceptions, caused_by, spikes, root, ranked)
+    findings += shrinking_output(entries)
+    findings.sort(key=lambda f: -SEVERITY_RANK[f.severity])  # stable: the root cause leads its severity
     timestamps = [e.timestamp for e in entries if e.timestamp]
     return {
         "lines": len(lines),
@@ -243,7 +247,7 @@ def analyse(lines: list[str], since: dt.datetime | None, until: dt.datetime | No
         "candidates": [
             {"template": c.row["template"], "score": c.score, "why": list(c.reasons)} for c in ranked[:5]
         ],
-        "findings": findings,
+        "findings": findings or [_no_problems(levels)],
     }
 
 
@@ -366,26 +370,45 @@ def _findings(
                 f"(typically {spike['typical']:g}).",
             )
         )
-    if not findings:
-        findings.append(
-            Finding(
-                severity=Severity.INFO, code="no_errors", message="No errors, warnings or stack traces found."
-            )
-        )
-    findings.sort(key=lambda f: -SEVERITY_RANK[f.severity])
     return findings
+
+
+def _no_problems(levels: Counter[str]) -> Finding:
+    """A healthy log: say so, and what the warnings it has were (none named a cause)."""
+    warnings = levels.get("warning", 0)
+    if not warnings:
+        return Finding(
+            severity=Severity.INFO, code="no_errors", message="No errors, warnings or stack traces found."
+        )
+    return Finding(
+        severity=Severity.INFO,
+        code="no_errors",
+        message=f"No errors or stack traces found; the {warnings} warning(s) name no cause "
+        "(background such as deprecations or retries that recovered).",
+    )
 
 
 def _summary(report: dict[str, Any], findings: list[Finding]) -> str:
     levels = report["levels"]
     errors = levels.get("error", 0) + levels.get("critical", 0)
     head = f"{report['entries']} entries, {errors} error(s), {levels.get('warning', 0)} warning(s)"
+    top = findings[0]
+    if top.code == "login_after_brute_force":
+        return f"{head}. {top.message.split(': a brute force')[0]}: a brute force that succeeded."
     root = report["root_cause"]
+    if not root and top.severity != Severity.INFO:  # no error to blame, yet something is wrong
+        return f"{head}. {top.message}"
     if root:
         cause = f" ({root['exception_type']})" if root["exception_type"] else ""
         times = root["errors"] or root["count"]
         return f'{head}. Likely root cause{cause}: "{root["template"]}" x{times}.'
-    return f"{head}. No errors found." if not errors else f"{head}."
+    if errors:
+        return f"{head}."
+    return (
+        f"{head}. No errors found."
+        if not levels.get("warning")
+        else f"{head}. No errors; the warnings name no cause."
+    )
 
 
 def _utc(value: dt.datetime | None) -> dt.datetime | None:

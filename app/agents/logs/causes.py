@@ -27,14 +27,17 @@ _CAUSE = re.compile(
     r"inode|memory alarm|resource alarm|limit alarm|alarm set|high watermark|max_children|maxrequestworkers|"
     r"state lock|lock held|session expired|sessionexpired|"
     r"reached (?:the )?(?:pm\.)?max|limit reached|used before issued|clock skew|not synchroni[sz]ed|"
-    r"exit code:\s*137",
+    r"exit code:\s*137|table full|queue full|dropping packet|i/o error|corrupt|unreachable|no route to host|"
+    r"unhealthy|health ?checks? failed|no healthy (?:upstream|target|backend|host|server)s?|"
+    r"already exists|duplicate key|does not exist",
     re.IGNORECASE,
 )
 _SYMPTOM = re.compile(
     r"timed? ?out|timeout|upstream|\bhttp5\d\d\b|-> 5\d\d|retry|retrying|backoff|back-off|"
     r"connection reset|broken pipe|unavailable|crashloop|restarting|worker exited|exited with code|"
     r"exiting|cannot start|shutting down|giving up|job failed|closing amqp connection|"
-    r"unexpectedly closed|blocked by|will wait",
+    r"unexpectedly closed|blocked by|will wait|"
+    r"\b(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) /\S* (?:HTTP/[\d.]+\"? )?5\d\d\b",  # a request that failed
     re.IGNORECASE,
 )
 
@@ -58,6 +61,11 @@ _BACKGROUND_NOISE = re.compile(
 )
 
 
+def _text(row: dict[str, Any]) -> str:
+    entries: list[LogEntry] = row["_entries"]
+    return " ".join([row["template"], *(e.full_text[:2000] for e in entries[:3])])
+
+
 def eligible(row: dict[str, Any]) -> bool:
     """Errors and warnings may be causes; a successful or health-check request, or a browser's
     request for a favicon, never is."""
@@ -70,15 +78,17 @@ def eligible(row: dict[str, Any]) -> bool:
 
 
 def rank(table: list[dict[str, Any]]) -> list[Candidate]:
-    """Candidates best first; warnings compete only in a log that has errors (a log of
-    warnings alone has no root cause to name)."""
+    """Candidates best first. In a log without errors only a warning that names a cause (a table
+    full, a certificate expired) is one: other warnings there are background."""
     candidates = [row for row in table if eligible(row)]
     if not any(row["errors"] for row in candidates):
-        return []
+        candidates = [row for row in candidates if _CAUSE.search(_text(row))]
     if not candidates:
         return []
     # Time orders them; where lines carry no time (`kubectl describe`), their place in the text.
-    order = sorted(candidates, key=lambda r: (r["first_seen"] or "~", r["_entries"][0].line_no))
+    # A warning that names no cause is background: it takes no place in that order.
+    substantive = [row for row in candidates if row["errors"] or _CAUSE.search(_text(row))]
+    order = sorted(substantive, key=lambda r: (r["first_seen"] or "~", r["_entries"][0].line_no))
     chained = [e for row in candidates for e in row["_entries"] if e.root_exception != e.exception_type]
     wrapped = {e.exception_type for e in chained}
     innermost = {e.root_exception for e in chained}
@@ -88,7 +98,7 @@ def rank(table: list[dict[str, Any]]) -> list[Candidate]:
         reasons: list[str] = [row["level"]]
         score = _LEVEL_WEIGHT[row["level"]]
         entries: list[LogEntry] = row["_entries"]
-        text = " ".join([row["template"], *(e.full_text[:2000] for e in entries[:3])])
+        text = _text(row)
         if any(e.exception_type for e in entries):
             score += 0.6
             reasons.append("exception")
@@ -97,11 +107,13 @@ def rank(table: list[dict[str, Any]]) -> list[Candidate]:
             reasons.append("names a cause")
         elif row["level"] == "warning":
             score -= 1.0  # a warning that names no cause is background, not the incident
+        symptom = False
         if any((e.status or 0) >= 500 for e in entries):
             score -= 1.5  # a 5xx in an access log is what users saw, never why
             reasons.append("a failed request, a symptom")
         elif _SYMPTOM.search(text):
             score -= 0.8
+            symptom = True
             reasons.append("reads like a symptom")
         # What the row stands for: the innermost exception of its chain, or its only one.
         exception = next((e.root_exception for e in entries if e.root_exception), None)
@@ -112,9 +124,9 @@ def rank(table: list[dict[str, Any]]) -> list[Candidate]:
             score -= 0.4  # it wraps the real error, which is its own candidate
             reasons.append("wraps another error")
         # The first problem in time gets most of this, the last one none; a failed request's
-        # earliness says when users noticed, not what broke.
-        if len(order) > 1 and not any((e.status or 0) >= 500 for e in entries):
-            score += 1.5 * (1 - first[id(row)] / (len(order) - 1))
+        # earliness says when users noticed, not what broke, and a symptom's says it half.
+        if id(row) in first and len(order) > 1 and not any((e.status or 0) >= 500 for e in entries):
+            score += (0.75 if symptom else 1.5) * (1 - first[id(row)] / (len(order) - 1))
             if first[id(row)] == 0:
                 reasons.append("first to appear")
         score += 0.2 * math.log10(1 + row["errors"])

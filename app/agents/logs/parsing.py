@@ -12,6 +12,7 @@ LEVELS = {
     "trace": "debug",
     "debug": "debug",
     "info": "info",
+    "log": "info",  # PostgreSQL's "LOG:"
     "notice": "info",
     "information": "info",
     "warn": "warning",
@@ -24,12 +25,42 @@ LEVELS = {
     "alert": "critical",
     "emerg": "critical",
     "severe": "error",
+    "detail": "info",
+    "hint": "info",
+    "statement": "info",
+    "context": "info",
     "panic": "critical",
 }
 _ISO = re.compile(r"(?P<ts>\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?)")
 _SYSLOG = re.compile(
     r"^(?P<ts>[A-Z][a-z]{2}\s+\d{1,2}\s\d{2}:\d{2}:\d{2})\s+(?P<host>\S+)\s+(?P<proc>[^:\[]+)(?:\[\d+\])?:\s?(?P<msg>.*)$"
 )
+# klog/glog (every Kubernetes component): "E0513 21:14:03.123456    1234 file.go:123] message".
+_KLOG = re.compile(
+    r"^(?P<level>[IWEF])(?P<md>\d{4}) (?P<time>\d{2}:\d{2}:\d{2}(?:\.\d+)?)\s+\d+ [\w.-]+:\d+\] ?(?P<msg>.*)$"
+)
+_KLOG_LEVELS = {"I": "info", "W": "warning", "E": "error", "F": "critical"}
+# Redis: "1:M 14 May 2024 02:00:00.123 # message", the mark after the time is the level.
+_REDIS = re.compile(
+    r"^\d+:[XCSM] (?P<ts>\d{1,2} \w{3} \d{4} \d{2}:\d{2}:\d{2}(?:\.\d+)?) (?P<mark>[.*#-]) (?P<msg>.*)$"
+)
+_REDIS_LEVELS = {".": "debug", "-": "info", "*": "info", "#": "warning"}
+# nginx error log and Go's log package: "2024/05/14 02:00:00 [error] 123#0: ..."
+_SLASH_TIME = re.compile(r"^(?P<ts>\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2})")
+# ASP.NET Core's console logger: "fail: Microsoft.AspNetCore...[1]" on a line of its own.
+_DOTNET = re.compile(r"^(?P<level>trce|dbug|info|warn|fail|crit): ")
+_DOTNET_LEVELS = {
+    "trce": "debug",
+    "dbug": "debug",
+    "info": "info",
+    "warn": "warning",
+    "fail": "error",
+    "crit": "critical",
+}
+# JSON level fields: words, pino/bunyan numbers, MongoDB's one-letter "s".
+_JSON_LEVEL_KEYS = ("level", "severity", "log_level", "levelname", "loglevel", "lvl", "log.level", "s")
+_NUMERIC_LEVELS = {10: "debug", 20: "debug", 30: "info", 40: "warning", 50: "error", 60: "critical"}
+_LETTER_LEVELS = {"F": "critical", "E": "error", "W": "warning", "I": "info", "D": "debug"}
 _ACCESS = re.compile(
     r"^(?P<client>\S+) \S+ \S+ \[(?P<ts>\d{2}/\w{3}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4})\] "
     r'"(?P<request>[^"]*)" (?P<status>\d{3}) (?P<size>\S+)'
@@ -38,7 +69,8 @@ _ACCESS = re.compile(
 # `level=`, a leading "error:" in any case. "libgpg-error-l10n" in a dpkg line is no error.
 _LEVEL_WORD = re.compile(
     r"(?-i:\b(TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERROR|ERR|FATAL|CRITICAL|CRIT|SEVERE|PANIC|EMERG)\b)"
-    r"|[\[<(/](trace|debug|info|notice|warn(?:ing)?|error|err|fatal|critical|crit|severe|panic)[\]>):]"
+    r"|(?-i:\b(LOG|DETAIL|HINT|STATEMENT|CONTEXT):\s)"  # PostgreSQL
+    r"|[\[<(/:](trace|debug|info|notice|warn(?:ing)?|error|err|fatal|critical|crit|severe|panic|emerg|alert)[\]>):]"
     r"|\b(?:level|lvl|severity)=\"?(trace|debug|info|notice|warn(?:ing)?|error|err|fatal|critical|crit|panic)\b"
     r"|^(?:\W*)(trace|debug|info|notice|warn(?:ing)?|error|err|fatal|critical|panic):"
     r"|(?:^|[\s│|>])(?-i:(Error|Warning|Fatal|Panic)):\s",  # terraform, node, npm: "│ Error: ..."
@@ -61,7 +93,9 @@ _K8S_BAD_REASONS = frozenset(
      "FailedAttachVolume", "ImagePullBackOff", "ErrImagePull", "Evicted", "Unhealthy", "FailedCreate",
      "NodeNotReady", "FailedKillPod", "OutOfmemory", "FreeDiskSpaceFailed", "SystemOOM"}
 )  # fmt: skip
-# Lines that carry no level (syslog, journald, `kubectl describe`) are judged by what they say.
+# Lines that carry no level (syslog, journald, kernel, `kubectl describe`, CI output) are judged by
+# what they say: words of failure make an error, words of trouble a warning; counts of zero
+# ("0 failed", "errors=0") say the opposite and are taken out first.
 _FAILURE = re.compile(
     r"out of memory|killed process|oom[-_ ]?kill\w*|segfault|failed to (?:start|open|bind|connect|"
     r"mount|create|load|read|write|resolve)|failed with result|start request repeated too quickly|"
@@ -71,12 +105,49 @@ _FAILURE = re.compile(
     r"failedscheduling|failedmount|connection refused|traceback \(most recent|\bfatal\b|\bpanic\b|"
     r"not responding|stale file handle|estale|hung task|blocked for more than|is sealed|"
     r"used before issued|clock skew|not synchroni[sz]ed|no selectable sources|time jumped|"
-    r"resource alarm|memory alarm|reached (?:the )?(?:pm\.)?max_?\w*|no inodes|inode",
+    r"resource alarm|memory alarm|reached (?:the )?(?:pm\.)?max_?\w*|no inodes|"
+    r"\b(?:table|disk|queue|quota) (?:is )?full\b|\bdropp(?:ing|ed) (?:packet|connection)s?\b|"
+    r"\bi/o error\b|corrupt(?:ed|ion)\b|unreachable",
     re.IGNORECASE,
 )
+# Words of trouble in general: a warning, which counts only where it names a cause (causes.py).
 _WARNING_HINT = re.compile(
-    r"\b(?:deprecat\w*|retrying|slow|degraded|high|throttl\w*|unhealthy|timed out)\b", re.I
+    r"\b(?:fail(?:ed|ure|ures|s)?|errors?|crash(?:ed|es)?|abort(?:ed)?|refused|denied|exhausted|exceeded|"
+    r"overflow|killed|expired|cannot|can't|could not|couldn't|unable to|not ready|unhealthy|"
+    r"deprecat\w*|retry(?:ing)?|slow|degraded|high|throttl\w*|timed out|timeout|lagging|backlog|"
+    r"evict\w*|rejected|lost)\b",
+    re.I,
 )
+_NEGATED = re.compile(
+    r"\b(?:0|no|zero|without)\s+(?:\w+\s+)?(?:errors?|failures?|failed|faults?|dropped)\b|"
+    r"\b(?:errors?|failures?|failed|fails|dropped|timeouts?|crashes|restarts|faults?|unreachable)[\s\w]{0,12}?[=:]\s*0(?![\d.])|"
+    r"\bfail(?:ed|ure)?[_-]\w+|\w+[_-]fail(?:ed|ure)?\b|"  # fail_timeout, failed_jobs, on-failure: names
+    r"\berror[_.-]\w+|\w+[_.-]errors?\b|"  # error_log, error.html, gpg-error: names, not events
+    r"(?<!\w)/[\w./-]+",  # paths name files, not what happened to them
+    re.I,
+)
+# sshd and PAM: authentication failures are an attacker's noise (warnings); what matters is a
+# success after them (logs/security.py).
+_AUTH_FAILURE = re.compile(
+    r"\b(?:Failed (?:password|publickey|none|keyboard-interactive)|Invalid user|authentication failure|"
+    r"Connection closed by (?:invalid|authenticating) user|maximum authentication attempts exceeded|"
+    r"Disconnected from (?:invalid|authenticating) user)\b",
+    re.I,
+)
+
+
+def unlevelled_level(text: str) -> str:
+    """The level a line without a written level deserves by what it says."""
+    if _AUTH_FAILURE.search(text):
+        return "warning"
+    cleaned = _NEGATED.sub(" ", text)
+    if _FAILURE.search(cleaned):
+        return "error"
+    if _WARNING_HINT.search(cleaned):
+        return "warning"
+    return "info"
+
+
 _JSON_DETAIL = ("error", "err", "exception", "exc", "reason", "detail", "error_message", "cause")
 HEALTH_PATH = re.compile(r"^/(?:health\w*|healthz|readyz|livez|ready|live|ping|status|metrics)\b", re.I)
 _PY_EXCEPTION = re.compile(
@@ -167,8 +238,7 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
         if isinstance(data, dict):
             stamp = data.get("timestamp") or data.get("time") or data.get("ts") or data.get("@timestamp")
             entry.timestamp = _iso(str(stamp)) if stamp is not None else None
-            level = str(data.get("level") or data.get("severity") or data.get("log_level") or "info").lower()
-            entry.level = LEVELS.get(level, "info")
+            entry.level = _json_level(data)
             entry.message = str(data.get("message") or data.get("msg") or data.get("event") or stripped)
             detail = next((data[k] for k in _JSON_DETAIL if isinstance(data.get(k), str) and data[k]), None)
             if detail:  # "failed to store session" says less than its "error" field
@@ -195,9 +265,38 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
         entry.message = f"{event['type']} {reason} {event['object'].split('/')[0]}: {event['msg']}"
         return entry
     syslog = _SYSLOG.match(line)
+    klog = _KLOG.search(syslog["msg"] if syslog else line)
+    if klog:  # journald's prefix, if any, says less than klog's own level
+        entry.timestamp = entry.timestamp or _klog_time(klog["md"], klog["time"], year)
+        if syslog:
+            entry.timestamp = _syslog_time(syslog["ts"], year)
+        entry.level_written = True
+        entry.level = _KLOG_LEVELS[klog["level"]]
+        entry.message = f"{entry.level.upper()} {klog['msg']}"
+        entry.message = " ".join(entry.message.split())
+        return entry
+    redis = _REDIS.match(line)
+    if redis:
+        entry.timestamp = _redis_time(redis["ts"])
+        entry.level_written = True
+        entry.level = _REDIS_LEVELS[redis["mark"]]
+        if entry.level == "info":  # Redis writes some failures at notice level ("*")
+            entry.level = unlevelled_level(redis["msg"])
+        entry.message = " ".join(f"{entry.level.upper()} {redis['msg']}".split())
+        return entry
+    dotnet = _DOTNET.match(line)
+    if dotnet:
+        entry.level_written = True
+        entry.level = _DOTNET_LEVELS[dotnet["level"]]
+        entry.message = " ".join(f"{entry.level.upper()} {line[dotnet.end() :]}".split())
+        return entry
+    slash = _SLASH_TIME.match(line)
     if syslog:
         entry.timestamp = _syslog_time(syslog["ts"], year)
         entry.message = f"{syslog['proc'].strip()}: {syslog['msg']}"
+    elif slash:
+        entry.timestamp = _iso(slash["ts"].replace("/", "-"))
+        entry.message = line[slash.end() :].strip(" -|:[]")
     else:
         iso = _ISO.search(line[:40])
         if iso:
@@ -205,10 +304,7 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
             entry.message = line[iso.end() :].strip(" -|:[]")
     word = _LEVEL_WORD.search(line[:200])
     if word is None:
-        if _FAILURE.search(line):
-            entry.level = "error"
-        elif _WARNING_HINT.search(line):
-            entry.level = "warning"
+        entry.level = unlevelled_level(entry.message)
         if entry.level != "info":
             entry.message = f"{entry.level.upper()} {entry.message}"
     if word:
@@ -269,6 +365,36 @@ def _root_exception(entry: LogEntry) -> str | None:
         if match:
             return match["type"]
     return None
+
+
+def _json_level(data: dict[str, object]) -> str:
+    for key in _JSON_LEVEL_KEYS:
+        value = data.get(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return _NUMERIC_LEVELS.get(value - value % 10, "info")
+        if isinstance(value, str) and value:
+            if key == "s":
+                return _LETTER_LEVELS.get(value[:1], "info")
+            return LEVELS.get(value.lower(), "info")
+    return "info"
+
+
+def _klog_time(month_day: str, time: str, year: int | None) -> dt.datetime | None:
+    try:
+        value = dt.datetime.strptime(
+            f"{year or dt.datetime.now(dt.UTC).year}{month_day} {time.split('.')[0]}", "%Y%m%d %H:%M:%S"
+        )
+    except ValueError:
+        return None
+    return value.replace(tzinfo=dt.UTC)
+
+
+def _redis_time(text: str) -> dt.datetime | None:
+    try:
+        value = dt.datetime.strptime(text.split(".")[0], "%d %b %Y %H:%M:%S")
+    except ValueError:
+        return None
+    return value.replace(tzinfo=dt.UTC)
 
 
 def _iso(text: str) -> dt.datetime | None:

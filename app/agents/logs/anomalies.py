@@ -1,0 +1,101 @@
+"""Numbers that stop making sense: a job whose every run reported gigabytes (or thousands of rows)
+and whose latest runs report a few bytes (or none) is failing quietly, even when it says "ok".
+An engineer reading a backup or export log checks the sizes; so does this."""
+
+from __future__ import annotations
+
+import re
+import statistics
+
+from app.agents.base import Finding, Severity
+from app.agents.logs.parsing import LogEntry
+
+_UNITS = {
+    "b": 1, "byte": 1, "bytes": 1, "k": 1e3, "kb": 1e3, "kib": 1024, "m": 1e6, "mb": 1e6, "mib": 1024**2,
+    "g": 1e9, "gb": 1e9, "gib": 1024**3, "t": 1e12, "tb": 1e12, "tib": 1024**4,
+}  # fmt: skip
+_SIZE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s?(bytes?|[KMGT]i?B|[KMGT]|B)\b")
+_COUNT = re.compile(
+    r"(?<![\w.])(\d+)\s(rows?|records?|files?|objects?|items?|documents?|messages?|keys?|tables?|entries)\b",
+    re.I,
+)
+MIN_RUNS = 4  # a usual value needs history
+SHRINK = 100  # the latest value is a hundredth of the usual one or less
+MIN_USUAL_BYTES = 1e5  # a drop from a few kilobytes is not worth a page
+
+
+# Any word with a digit in it, and the unit after it: lines that differ only there are one kind.
+_NUMBERS = re.compile(r"\S*\d\S*(?:\s(?:bytes?|[KMGT]i?B|[KMGT]|B)\b)?")
+
+
+def _size(text: str) -> float | None:
+    match = _SIZE.search(text)
+    if not match:
+        return None
+    unit = match[2].lower()
+    return float(match[1]) * _UNITS[unit if unit in _UNITS else unit.rstrip("s")]
+
+
+def _count(text: str) -> tuple[float, str] | None:
+    match = _COUNT.search(text)
+    return (float(match[1]), match[2].lower()) if match else None
+
+
+def shrinking_output(entries: list[LogEntry]) -> list[Finding]:
+    """One warning per kind of message (the same words, any numbers) whose latest values fell
+    to a hundredth of its usual one."""
+    groups: dict[str, list[LogEntry]] = {}
+    for entry in entries:
+        if entry.status is None:  # access lines' sizes are responses, not a job's output
+            groups.setdefault(_NUMBERS.sub("#", entry.message), []).append(entry)
+    findings = []
+    for group in groups.values():
+        if len(group) >= MIN_RUNS:
+            finding = _shrunk(group, "size") or _shrunk(group, "count")
+            if finding:
+                findings.append(finding)
+    return findings
+
+
+def _shrunk(entries: list[LogEntry], kind: str) -> Finding | None:
+    values: list[tuple[float, LogEntry]] = []
+    noun = "bytes"
+    for entry in entries:
+        if kind == "size":
+            size = _size(entry.message)
+            if size is not None:
+                values.append((size, entry))
+        elif counted := _count(entry.message):
+            values.append((counted[0], entry))
+            noun = counted[1]
+    if len(values) < MIN_RUNS:
+        return None
+    # The longest trailing run of tiny values against the usual value before it (2 at least).
+    tail, usual = 0, 0.0
+    for size in range(1, len(values) - 1):
+        before = statistics.median(v for v, _ in values[:-size])
+        if all(v * SHRINK <= before for v, _ in values[-size:]):
+            tail, usual = size, before
+    if tail == 0 or (kind == "size" and usual < MIN_USUAL_BYTES) or usual <= 0:
+        return None
+    latest, first_small = values[-1], values[-tail][1]
+    when = f" since {first_small.timestamp.isoformat()}" if first_small.timestamp else ""
+    shown = _bytes(latest[0]) if kind == "size" else f"{latest[0]:g} {noun}"
+    usual_shown = _bytes(usual) if kind == "size" else f"{usual:g} {noun}"
+    what = "suspiciously small" if kind == "size" else "far fewer than usual"
+    return Finding(
+        severity=Severity.WARNING,
+        code="output_shrank",
+        message=(
+            f'The last {tail} of {len(values)} lines like "{latest[1].message[:160]}" report {shown}{when}, '
+            f"against a usual {usual_shown}: {what}, so that job is likely failing quietly (an empty dump "
+            "or export still reports success)."
+        ),
+    )
+
+
+def _bytes(value: float) -> str:
+    for unit, size in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if value >= size:
+            return f"{value / size:.1f} {unit}"
+    return f"{value:g} B"

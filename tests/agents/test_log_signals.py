@@ -1,0 +1,118 @@
+"""What an engineer sees in a log beyond its errors: a login that succeeds after a brute force,
+a job whose output shrank to nothing while it reports success, a warning that names a cause in
+a log without errors; and what is not a cause: a failed request, a background warning."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from app.agents.logs.agent import analyse
+
+START = dt.datetime(2024, 5, 14, 3, 0, tzinfo=dt.UTC)
+
+
+def at(seconds: int) -> str:
+    return (START + dt.timedelta(seconds=seconds)).strftime("%b %d %H:%M:%S")
+
+
+def auth_log(success_from: str | None) -> list[str]:
+    lines = [f"{at(0)} bastion CRON[700]: pam_unix(cron:session): session opened for user root by (uid=0)"]
+    for i in range(30):
+        user = ("admin", "oracle", "deploy", "test")[i % 4]
+        lines.append(
+            f"{at(i + 1)} bastion sshd[{900 + i}]: Failed password for {user} from 203.0.113.45 port {40000 + i} ssh2"
+        )
+    lines.append(f"{at(40)} bastion sshd[990]: Accepted publickey for alice from 192.0.2.10 port 50000 ssh2")
+    if success_from:
+        lines.append(
+            f"{at(60)} bastion sshd[999]: Accepted password for deploy from {success_from} port 41000 ssh2"
+        )
+        lines.append(
+            f"{at(60)} bastion sshd[999]: pam_unix(sshd:session): session opened for user deploy by (uid=0)"
+        )
+    return lines
+
+
+def test_a_login_after_a_brute_force_from_the_same_address_is_the_top_finding() -> None:
+    report = analyse(auth_log("203.0.113.45"), None, None)
+    top = report["findings"][0]
+    assert (top.severity, top.code) == ("critical", "login_after_brute_force")
+    assert "Accepted password for deploy from 203.0.113.45" in top.message
+    assert "after 30 failed logins" in top.message
+
+
+def test_a_brute_force_that_never_succeeded_is_a_warning_and_a_normal_login_is_nothing() -> None:
+    report = analyse(auth_log(None), None, None)
+    assert [(f.severity, f.code) for f in report["findings"]] == [("warning", "brute_force")]
+    assert "30 failed logins from 203.0.113.45 for 4 user name(s)" in report["findings"][0].message
+    assert "alice" not in report["findings"][0].message
+
+
+def test_a_success_from_another_address_is_not_a_compromise() -> None:
+    report = analyse(auth_log("192.0.2.99"), None, None)
+    assert "login_after_brute_force" not in {f.code for f in report["findings"]}
+
+
+def nightly(sizes: list[str]) -> list[str]:
+    lines = []
+    for day, size in enumerate(sizes, start=1):
+        stamp = f"2024-05-{day:02d} 02:00:0{day % 10}"
+        lines.append(
+            f"{stamp} INFO backup[{4100 + day}]: dump written /backups/db-202405{day:02d}.sql.gz size={size} duration={day}m"
+        )
+        lines.append(f"{stamp} INFO backup[{4100 + day}]: upload ok rc=0")
+    return lines
+
+
+def test_a_dump_that_shrank_to_bytes_is_found_while_the_job_says_ok() -> None:
+    report = analyse(nightly(["4.21 GiB", "4.22 GiB", "4.24 GiB", "20 B", "20 B"]), None, None)
+    top = report["findings"][0]
+    assert (top.severity, top.code) == ("warning", "output_shrank")
+    assert "report 20 B since 2024-05-04" in top.message and "usual 4.5 GB" in top.message
+
+
+def test_sizes_that_vary_or_start_small_are_not_an_anomaly() -> None:
+    for sizes in (
+        ["4.2 GiB", "3.1 GiB", "900 MiB", "4.0 GiB", "4.1 GiB"],
+        ["20 B", "22 B", "19 B", "0 B", "0 B"],
+    ):
+        assert [f.code for f in analyse(nightly(sizes), None, None)["findings"]] == ["no_errors"]
+
+
+def test_rows_exported_dropping_to_zero_is_found() -> None:
+    lines = [f"2024-05-{d:02d}T01:00:00Z INFO export: wrote {n} rows to s3://exports/orders" for d, n in
+             enumerate([120400, 118800, 121000, 0, 0], start=1)]  # fmt: skip
+    top = analyse(lines, None, None)["findings"][0]
+    assert top.code == "output_shrank" and "0 rows" in top.message
+
+
+def test_a_warning_that_names_a_cause_is_found_in_a_log_without_errors() -> None:
+    lines = [f"May 14 18:0{i}:00 edge-gw-2 dhclient[512]: DHCPREQUEST for 10.0.0.5 on eth0" for i in range(5)]
+    lines += [
+        f"May 14 18:1{i}:00 edge-gw-2 kernel: nf_conntrack: nf_conntrack: table full, dropping packet"
+        for i in range(5)
+    ]
+    report = analyse(lines, None, None)
+    assert "table full" in report["findings"][0].message
+    assert "DHCP" not in " ".join(f.message for f in report["findings"])
+
+
+def test_a_log_with_background_warnings_only_is_healthy_and_says_why() -> None:
+    lines = [
+        f"2024-05-14T02:0{i}:00Z WARN app: DeprecationWarning: pkg_resources is deprecated" for i in range(4)
+    ]
+    lines += [f"2024-05-14T02:1{i}:00Z INFO app: processed batch {i}" for i in range(6)]
+    report = analyse(lines, None, None)
+    assert [f.severity for f in report["findings"]] == ["info"]
+    assert "4 warning(s) name no cause" in report["findings"][0].message
+
+
+def test_a_request_that_failed_in_an_app_log_is_a_symptom_of_the_schema_error_before_it() -> None:
+    lines = [
+        "2024-05-14T10:00:00Z INFO deploy: running alembic upgrade head",
+        '2024-05-14T10:00:01Z ERROR migrate: psycopg2.errors.DuplicateTable: relation "invoices_v2" already exists',
+        "2024-05-14T10:00:02Z ERROR deploy: pre-deploy hook failed (exit 1)",
+    ] + [f"2024-05-14T10:01:{i:02d}Z ERROR api: GET /v2/invoices/{i} 500 - ProgrammingError: column x does not exist"
+         for i in range(10)]  # fmt: skip
+    root = analyse(lines, None, None)["root_cause"]
+    assert "already exists" in root["template"]
