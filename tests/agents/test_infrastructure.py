@@ -121,8 +121,7 @@ COMPOSE_EXPECTED = {
     "service db_everywhere": {"database_port_exposed"},
     "service sloppy": {
         "runs_as_root", "writable_root_filesystem", "capabilities_not_dropped", "missing_resource_limits",
-        "missing_health_check", "missing_restart_policy", "image_latest_tag", "privilege_escalation",
-        "security_profile_disabled",
+        "missing_restart_policy", "image_latest_tag", "privilege_escalation", "security_profile_disabled",
     },
     "service untagged": {"image_untagged"},
     "service no_health": {"missing_health_check"},

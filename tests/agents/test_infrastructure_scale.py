@@ -65,7 +65,8 @@ SAME_RISK: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
      container_pod(securityContext=security(capabilities={"add": ["SYS_ADMIN"], "drop": ["ALL"]}))),
     ("added_capability", {"cap_add": ["NET_ADMIN"]},
      container_pod(securityContext=security(capabilities={"add": ["NET_ADMIN"], "drop": ["ALL"]}))),
-    ("capabilities_not_dropped", {"cap_drop": None}, container_pod(securityContext=security(capabilities=None))),
+    ("capabilities_not_dropped", {"cap_drop": None},
+     container_pod(securityContext=security(capabilities=None, allowPrivilegeEscalation=None))),
     ("privilege_escalation", {"security_opt": ["no-new-privileges:false"]},
      container_pod(securityContext=security(allowPrivilegeEscalation=True))),
     ("host_network", {"network_mode": "host"}, k8s_workload("Deployment", "api", hostNetwork=True)),
@@ -89,7 +90,9 @@ SAME_RISK: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     ("image_latest_tag", {"image": "nginx:latest"}, container_pod(image="nginx:latest")),
     ("image_untagged", {"image": "nginx"}, container_pod(image="nginx")),
     ("missing_resource_limits", {"deploy": None}, container_pod(resources=None)),
-    ("missing_health_check", {"healthcheck": None}, container_pod(readinessProbe=None, livenessProbe=None)),
+    ("missing_health_check",
+     {"healthcheck": None, "deploy": {"replicas": 2, "resources": {"limits": {"cpus": "0.5", "memory": "256M"}}}},
+     container_pod(readinessProbe=None, livenessProbe=None)),
     ("security_profile_disabled", {"security_opt": ["seccomp:unconfined"]},
      container_pod(securityContext=security(seccompProfile={"type": "Unconfined"}))),
     ("plaintext_secret", {"command": ["redis-server", "--requirepass", "hunter2"]},
@@ -176,9 +179,13 @@ async def test_a_database_service_outside_the_cluster_is_flagged(
         ({"readinessProbe": None, "livenessProbe": None}, "missing_health_check"),
         ({"livenessProbe": None}, "missing_health_check"),
         ({"resources": {"limits": {"memory": "256Mi"}}}, "missing_resource_limits"),
+        ({"resources": {"requests": {"cpu": "100m"}, "limits": {"cpu": "1"}}}, "missing_resource_limits"),
         ({"resources": None}, "missing_resource_limits"),
         ({"securityContext": security(readOnlyRootFilesystem=None)}, "writable_root_filesystem"),
-        ({"securityContext": security(capabilities={"drop": ["NET_RAW"]})}, "capabilities_not_dropped"),
+        (
+            {"securityContext": security(capabilities={"drop": ["NET_RAW"]}, allowPrivilegeEscalation=None)},
+            "capabilities_not_dropped",
+        ),
     ],
 )
 async def test_each_kubernetes_hardening_gap_gives_its_own_finding(gap: dict[str, Any], code: str) -> None:
@@ -278,3 +285,45 @@ async def test_pod_level_run_as_non_root_covers_its_containers() -> None:
 )  # fmt: skip
 async def test_compose_settings_in_their_various_forms(changes: dict[str, Any], expected: set[str]) -> None:
     assert risky_codes(await audit(compose(web=compose_service(**changes)))) == expected
+
+
+async def test_a_non_root_container_that_cannot_escalate_needs_no_capability_drop() -> None:
+    """The kernel gives a non-root process no capabilities, and no-new-privileges stops setuid
+    binaries and file capabilities from granting any: dropping ALL would change nothing."""
+    service = compose_service(cap_drop=None, security_opt=["no-new-privileges:true"])
+    pod = container_pod(securityContext=security(capabilities=None))
+    assert risky_codes(await audit(compose(web=service))) == set()
+    assert risky_codes(await audit(manifest(pod))) == set()
+    as_root = compose_service(cap_drop=None, security_opt=["no-new-privileges:true"], user="root")
+    assert "capabilities_not_dropped" in risky_codes(await audit(compose(web=as_root)))
+
+
+async def test_a_cpu_request_or_reservation_stands_in_for_a_cpu_limit_but_memory_needs_one() -> None:
+    requested = container_pod(
+        resources={"requests": {"cpu": "250m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}}
+    )
+    assert risky_codes(await audit(manifest(requested))) == set()
+    reserved = compose_service(
+        deploy={"resources": {"limits": {"memory": "256M"}, "reservations": {"cpus": "0.25"}}}
+    )
+    assert risky_codes(await audit(compose(web=reserved))) == set()
+    no_memory = container_pod(resources={"requests": {"cpu": "250m"}, "limits": {"cpu": "1"}})
+    assert risky_codes(await audit(manifest(no_memory))) == {"missing_resource_limits"}
+
+
+@pytest.mark.parametrize(
+    ("services", "flagged"),
+    [
+        ({"web": {}}, False),  # Docker never acts on a failing check outside a swarm: the image's own may do
+        ({"web": {"healthcheck": {"disable": True}}}, True),
+        ({"web": {"deploy": {"replicas": 3, "resources": {"limits": {"cpus": "1", "memory": "1G"}}}}}, True),
+        ({"web": {}, "worker": {"depends_on": {"web": {"condition": "service_healthy"}}}}, True),
+        ({"web": {}, "worker": {"depends_on": {"web": {"condition": "service_started"}}}}, False),
+    ],
+)
+async def test_compose_asks_for_a_health_check_where_something_acts_on_it(
+    services: dict[str, dict[str, Any]], flagged: bool
+) -> None:
+    files = {name: compose_service(**{"healthcheck": None, **changes}) for name, changes in services.items()}
+    findings = [f for f in (await audit(compose(**files))).findings if f.code == "missing_health_check"]
+    assert [f.message.split(":")[0] for f in findings] == (["service web"] if flagged else [])

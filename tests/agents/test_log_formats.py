@@ -61,3 +61,66 @@ def test_levels_where_each_format_writes_them(line: str, level: str) -> None:
 )
 def test_lines_without_a_level_are_judged_by_what_they_say(text: str, level: str) -> None:
     assert unlevelled_level(text) == level
+
+
+def test_json_lines_from_go_services_are_one_entry_each() -> None:
+    """A zap line names its caller ("fx/rates.go:57"): that is no Go stack frame."""
+    lines = [
+        f'{{"level":"info","ts":"2024-06-03T08:57:{i:02d}Z","caller":"fx/rates.go:57","msg":"refreshed rates"}}'
+        for i in range(5)
+    ]
+    assert len(parse_lines(lines)) == 5
+
+
+def test_json_request_lines_read_like_access_lines() -> None:
+    health, failed, epoch = parse_lines(
+        [
+            '{"level":"info","ts":"2024-06-03T08:57:14Z","msg":"request","method":"GET","path":"/healthz","status":200}',
+            '{"level":"info","ts":"2024-06-03T09:01:00Z","msg":"request","method":"POST","path":"/v1/checkout/91","status":502}',
+            '{"level":30,"time":1717405260000,"msg":"request completed","req":{},"statusCode":200,"url":"/v1/cart?x=1"}',
+        ]
+    )
+    assert health.health_check and health.status == 200
+    assert (failed.status, failed.level, failed.message) == (
+        502,
+        "error",
+        "POST /v1/checkout/<id> -> HTTP_502",
+    )
+    assert epoch.timestamp is not None and epoch.timestamp.isoformat() == "2024-06-03T09:01:00+00:00"
+    assert epoch.status == 200 and not epoch.health_check
+
+
+def test_a_java_exception_on_the_line_after_its_message_belongs_to_it() -> None:
+    (entry, after) = parse_lines(
+        [
+            "2024-05-21 22:31:00.120 ERROR [consumer-1] c.e.Consumer - Offset commit failed for batch",
+            "org.apache.kafka.clients.consumer.CommitFailedException: Offset commit cannot be completed",
+            "\tat org.apache.kafka.clients.consumer.internals.ConsumerCoordinator.commit(ConsumerCoordinator.java:1)",
+            "2024-05-21 22:31:01.000 INFO [consumer-1] c.e.Consumer - polling",
+        ]
+    )
+    assert entry.exception_type == "org.apache.kafka.clients.consumer.CommitFailedException"
+    assert len(entry.extra_lines) == 2 and after.level == "info"
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        (
+            "mysqld[812]: [Note] [MY-010559] [Repl] statistics: waited due a Worker queue full = 0; overrun = 0",
+            "info",
+        ),
+        ("  Tolerations: node.kubernetes.io/unreachable:NoExecute op=Exists for 300s", "info"),
+        ("  session.timeout.ms = 45000", "info"),
+    ],
+)
+def test_counters_at_zero_and_dotted_names_are_not_events(text: str, level: str) -> None:
+    (entry,) = parse_lines([text])
+    assert entry.level == level
+
+
+def test_redis_warnings_are_raised_by_what_they_say() -> None:
+    (entry,) = parse_lines(
+        ["1:M 14 May 2024 02:00:00.123 # Can't save in background: fork: Cannot allocate memory"]
+    )
+    assert entry.level == "error"

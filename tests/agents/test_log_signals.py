@@ -116,3 +116,50 @@ def test_a_request_that_failed_in_an_app_log_is_a_symptom_of_the_schema_error_be
          for i in range(10)]  # fmt: skip
     root = analyse(lines, None, None)["root_cause"]
     assert "already exists" in root["template"]
+
+
+def test_a_cause_still_happening_at_the_end_is_said_so() -> None:
+    lines = [
+        f"2024-09-02 11:0{i}:00 UTC [88] FATAL: could not receive data from WAL stream: SSL SYSCALL error: EOF detected"
+        for i in range(4)
+    ]
+    lines += [
+        f"2024-09-02 11:{m:02d}:00 UTC [88] FATAL: requested WAL segment 000000010000003A000000C1 has already been removed"
+        for m in range(10, 60, 5)
+    ]  # fmt: skip
+    root = analyse(lines, None, None)["root_cause"]
+    assert "already been removed" in root["template"]
+    assert "still happening at the end" in root["why"]
+    stopped = analyse(lines[:8], None, None)["root_cause"]  # the log ends before the cause stops
+    assert "still happening at the end" in stopped["why"]
+    ended = lines + [f"2024-09-02 13:{m:02d}:00 UTC [88] LOG: restartpoint complete" for m in range(0, 60, 5)]
+    assert "still happening at the end" not in analyse(ended, None, None)["root_cause"]["why"]
+
+
+def test_a_change_just_before_timeouts_is_named_as_the_likely_trigger() -> None:
+    lines = [f"2024-05-21T14:0{i}:00Z INFO api: GET /api/orders/{i} 200 30ms" for i in range(4)]
+    lines.append(
+        "2024-05-21T14:04:30Z WARN config: Applying refreshed datasource settings: maximum-pool-size 40 -> 4"
+    )
+    lines += [
+        f"2024-05-21T14:05:{i:02d}Z ERROR api: Connection is not available, request timed out after 30000ms"
+        for i in range(8)
+    ]
+    report = analyse(lines, None, None)
+    top = report["findings"][0]
+    assert top.code == "likely_trigger" and "maximum-pool-size 40 -> 4" in top.message
+    assert "30 s before the first error" in top.message
+
+
+def test_no_trigger_is_named_when_the_errors_name_their_cause() -> None:
+    lines = ["2024-05-21T14:04:30Z INFO deploy: deployed version 4.2.1"]
+    lines += [f"2024-05-21T14:05:{i:02d}Z ERROR app: write failed: No space left on device" for i in range(5)]
+    assert "likely_trigger" not in {f.code for f in analyse(lines, None, None)["findings"]}
+
+
+def test_an_authentication_error_outranks_the_dropped_connection_before_it() -> None:
+    lines = [
+        "2024-08-19T06:00:01Z ERROR worker: redis.exceptions.ConnectionError: Connection closed by server.",
+        *(f"2024-08-19T06:00:{i + 2:02d}Z ERROR worker: Cannot connect to redis: invalid username-password pair" for i in range(6)),
+    ]  # fmt: skip
+    assert "invalid username-password" in analyse(lines, None, None)["root_cause"]["template"]

@@ -202,7 +202,7 @@ RULES = MappingProxyType(
             _W,
             "without a health check a hung process keeps receiving traffic and is never restarted",
             "add a health check",
-            "no healthcheck",
+            "healthcheck disabled, or none where a swarm or a `service_healthy` dependant uses it",
             "no readinessProbe or livenessProbe",
         ),
         "single_replica": Rule(

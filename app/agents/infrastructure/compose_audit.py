@@ -23,22 +23,42 @@ from app.agents.infrastructure.secret_scan import env_pairs, scan_command, scan_
 
 
 def audit_compose(document: dict[str, Any]) -> list[Finding]:
-    services = document.get("services")
+    services = as_mapping(document.get("services"))
+    awaited = _awaited_healthy(services)
     findings: list[Finding] = []
-    for name, service in services.items() if isinstance(services, dict) else []:
+    for name, service in services.items():
         if isinstance(service, dict):
             findings += _service(f"service {name}", service)
+            findings += _health_and_restart(f"service {name}", service, awaited.get(text_of(name)))
     return findings
+
+
+def _awaited_healthy(services: dict[str, Any]) -> dict[str, str]:
+    """Services another one waits for with `depends_on: {x: {condition: service_healthy}}`, to
+    the first that waits."""
+    awaited: dict[str, str] = {}
+    for name, service in services.items():
+        depends = as_mapping(as_mapping(service).get("depends_on"))
+        for dependency, spec in depends.items():
+            if as_mapping(spec).get("condition") == "service_healthy":
+                awaited.setdefault(text_of(dependency), text_of(name))
+    return awaited
 
 
 def _service(where: str, service: dict[str, Any]) -> Iterator[Finding]:
     if service.get("privileged") is True:
         yield rule_finding("privileged_container", where, "runs privileged")
-    yield from capability_findings(where, service.get("cap_add"), service.get("cap_drop"), "cap_drop: [ALL]")
     options = [
         text_of(opt).replace("=", ":").replace(" ", "").lower()
         for opt in as_list(service.get("security_opt"))
     ]
+    user = text_of(service.get("user")).split(":", 1)[0]
+    unprivileged = user not in ("", "root", "0") and bool(
+        {"no-new-privileges", "no-new-privileges:true"} & {*options}
+    )
+    yield from capability_findings(
+        where, service.get("cap_add"), service.get("cap_drop"), "cap_drop: [ALL]", unprivileged
+    )
     if "no-new-privileges:false" in options:
         yield rule_finding(
             "privilege_escalation", where, "allows privilege escalation (no-new-privileges:false)"
@@ -75,7 +95,6 @@ def _service(where: str, service: dict[str, Any]) -> Iterator[Finding]:
             yield finding
     yield from image_findings(where, service.get("image"))
     yield from _limits(where, service)
-    yield from _health_and_restart(where, service)
 
 
 def _bind_source(volume: Any) -> str | None:
@@ -138,9 +157,11 @@ def _short(port: Any) -> str:
 
 
 def _limits(where: str, service: dict[str, Any]) -> Iterator[Finding]:
-    limits = as_mapping(as_mapping(as_mapping(service.get("deploy")).get("resources")).get("limits"))
+    resources = as_mapping(as_mapping(service.get("deploy")).get("resources"))
+    limits, reservations = as_mapping(resources.get("limits")), as_mapping(resources.get("reservations"))
+    shared = reservations.get("cpus") or service.get("cpu_shares")  # a fair share, as a Kubernetes request
     has = {
-        "cpu": bool(limits.get("cpus") or service.get("cpus") or service.get("cpu_quota")),
+        "cpu": bool(limits.get("cpus") or service.get("cpus") or service.get("cpu_quota") or shared),
         "memory": bool(limits.get("memory") or service.get("mem_limit")),
     }
     missing = [r for r, present in has.items() if not present]
@@ -148,17 +169,29 @@ def _limits(where: str, service: dict[str, Any]) -> Iterator[Finding]:
         yield rule_finding("missing_resource_limits", where, f"no {' or '.join(missing)} limit")
 
 
-def _health_and_restart(where: str, service: dict[str, Any]) -> Iterator[Finding]:
+# deploy keys of a swarm stack: there the orchestrator replaces a task whose health check fails.
+_ORCHESTRATED = ("replicas", "mode", "update_config", "rollback_config")
+
+
+def _health_and_restart(where: str, service: dict[str, Any], waited_by: str | None) -> Iterator[Finding]:
+    """Docker itself never acts on a failing health check: compose needs one where a swarm
+    replaces unhealthy tasks, where another service waits for it to be healthy, and never
+    switched off (that hides the image's own)."""
+    deploy = as_mapping(service.get("deploy"))
     restart = service.get("restart")
-    condition = as_mapping(as_mapping(service.get("deploy")).get("restart_policy")).get("condition")
+    condition = as_mapping(deploy.get("restart_policy")).get("condition")
     one_shot = restart in ("no", False) or condition == "none"  # YAML reads an unquoted `no` as False
     health = service.get("healthcheck")
     disabled = isinstance(health, dict) and (
         health.get("disable") is True or health.get("test") in ("NONE", ["NONE"])
     )
-    if not one_shot and (not isinstance(health, dict) or disabled):
-        yield rule_finding(
-            "missing_health_check", where, "no healthcheck" + (" (disabled)" if disabled else " in the file")
-        )
+    missing = not isinstance(health, dict)
+    if disabled and not one_shot:
+        yield rule_finding("missing_health_check", where, "its healthcheck is disabled")
+    elif missing and waited_by:
+        what = f"no healthcheck, yet service {waited_by} waits for it to be healthy (so it never starts)"
+        yield rule_finding("missing_health_check", where, what)
+    elif missing and not one_shot and any(key in deploy for key in _ORCHESTRATED):
+        yield rule_finding("missing_health_check", where, "no healthcheck for the swarm to act on")
     if restart is None and condition is None:
         yield rule_finding("missing_restart_policy", where, "no restart policy, so a crash stays down")

@@ -65,13 +65,18 @@ def capability_names(values: Any) -> set[str]:
     return {text_of(v).upper().removeprefix("CAP_") for v in items} - {""}
 
 
-def capability_findings(where: str, added: Any, dropped: Any, setting: str) -> Iterator[Finding]:
+def capability_findings(
+    where: str, added: Any, dropped: Any, setting: str, unprivileged: bool = False
+) -> Iterator[Finding]:
+    """`unprivileged`: the process runs as a non-root user and cannot escalate. The kernel gives
+    such a process no capabilities and no-new-privileges stops setuid binaries and file
+    capabilities from granting any, so not dropping ALL leaves nothing usable."""
     add = capability_names(added)
     for name in sorted(add & DANGEROUS_CAPABILITIES):
         yield rule_finding("dangerous_capability", where, f"adds capability {name}")
     for name in sorted(add - DANGEROUS_CAPABILITIES - DEFAULT_CAPABILITIES):
         yield rule_finding("added_capability", where, f"adds capability {name}")
-    if "ALL" not in capability_names(dropped):
+    if "ALL" not in capability_names(dropped) and not unprivileged:
         yield rule_finding(
             "capabilities_not_dropped", where, f"does not drop ALL capabilities (no {setting})"
         )

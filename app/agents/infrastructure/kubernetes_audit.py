@@ -153,8 +153,11 @@ def _container(where: str, container: dict[str, Any], pod_security: dict[str, An
     if security.get("privileged") is True:
         yield rule_finding("privileged_container", where, "runs privileged")
     capabilities = as_mapping(security.get("capabilities"))
+    effective = {**pod_security, **security}
+    non_root = effective.get("runAsNonRoot") is True or effective.get("runAsUser") not in (None, 0)
+    unprivileged = non_root and security.get("allowPrivilegeEscalation") is False
     yield from capability_findings(
-        where, capabilities.get("add"), capabilities.get("drop"), "capabilities.drop: [ALL]"
+        where, capabilities.get("add"), capabilities.get("drop"), "capabilities.drop: [ALL]", unprivileged
     )
     if security.get("allowPrivilegeEscalation") is True:
         yield rule_finding("privilege_escalation", where, "allows privilege escalation")
@@ -163,8 +166,11 @@ def _container(where: str, container: dict[str, Any], pod_security: dict[str, An
     if security.get("readOnlyRootFilesystem") is not True:
         yield rule_finding("writable_root_filesystem", where, "readOnlyRootFilesystem is not true")
     yield from image_findings(where, container.get("image"))
-    limits = as_mapping(as_mapping(container.get("resources")).get("limits"))
-    missing = [r for r in ("cpu", "memory") if not limits.get(r)]
+    resources = as_mapping(container.get("resources"))
+    limits, requests = as_mapping(resources.get("limits")), as_mapping(resources.get("requests"))
+    # A CPU request already shares the CPU fairly under contention; many teams leave the CPU
+    # limit off on purpose (it throttles), so only memory, which cannot be shared back, needs one.
+    missing = [r for r in ("cpu", "memory") if not limits.get(r) and not (r == "cpu" and requests.get("cpu"))]
     if missing:
         yield rule_finding("missing_resource_limits", where, f"no {' or '.join(missing)} limit")
     yield from scan_env(where, env_pairs(container.get("env")))

@@ -80,7 +80,10 @@ def _role(obj: dict[str, Any], name: str, cluster_wide: bool) -> Iterator[Findin
                 "every API group" if "*" in groups else f"API groups {', '.join(sorted(groups)) or 'core'}"
             )
             yield rule_finding(
-                "rbac_wildcard", name, f"grants every verb on every resource of {where} {scope}"
+                "rbac_wildcard",
+                name,
+                f"grants every verb on every resource of {where} {scope} (wildcards '*'), "
+                "cluster-admin in all but name",
             )
             continue
         if "*" in resources or "*" in verbs:

@@ -24,6 +24,7 @@ from app.agents.base import SEVERITY_RANK, AgentCard, AgentContext, AgentResult,
 from app.agents.entities import extract_entities
 from app.agents.logs import causes
 from app.agents.logs.anomalies import shrinking_output
+from app.agents.logs.changes import change_before
 from app.agents.logs.examples import EXAMPLES
 from app.agents.logs.parsing import LogEntry, parse_lines
 from app.agents.logs.security import auth_findings
@@ -228,7 +229,10 @@ def analyse(lines: list[str], since: dt.datetime | None, until: dt.datetime | No
     spikes = _spikes([e for e in entries if e.is_error])
     ranked = causes.rank(table)
     root = _root_cause(ranked[0]) if ranked else None
-    findings = auth_findings(entries) + _findings(table, exceptions, caused_by, spikes, root, ranked)
+    trigger = _trigger(entries, ranked)
+    findings = (
+        auth_findings(entries) + trigger + _findings(table, exceptions, caused_by, spikes, root, ranked)
+    )
     findings += shrinking_output(entries)
     findings.sort(key=lambda f: -SEVERITY_RANK[f.severity])  # stable: the root cause leads its severity
     timestamps = [e.timestamp for e in entries if e.timestamp]
@@ -249,6 +253,27 @@ def analyse(lines: list[str], since: dt.datetime | None, until: dt.datetime | No
         ],
         "findings": findings or [_no_problems(levels)],
     }
+
+
+def _trigger(entries: list[LogEntry], ranked: list[causes.Candidate]) -> list[Finding]:
+    """When the errors name no cause (timeouts, waits, failed requests), a change logged just
+    before the first of them is the likelier answer."""
+    if not ranked or "names a cause" in ranked[0].reasons:
+        return []
+    first_error = min((e.timestamp for e in entries if e.is_error and e.timestamp), default=None)
+    change = change_before(entries, first_error)
+    if change is None or change.timestamp is None or first_error is None:
+        return []
+    seconds = (first_error - change.timestamp).total_seconds()
+    return [
+        Finding(
+            severity=Severity.CRITICAL,
+            code="likely_trigger",
+            message=f"Likely trigger: a change {seconds:.0f} s before the first error: "
+            f'"{change.message[:240]}" at {change.timestamp.isoformat()}; the errors after it '
+            f'("{ranked[0].row["template"][:160]}") name no cause of their own.',
+        )
+    ]
 
 
 def _rows(template: str, data: dict[str, Any]) -> list[dict[str, Any]]:
@@ -393,6 +418,8 @@ def _summary(report: dict[str, Any], findings: list[Finding]) -> str:
     errors = levels.get("error", 0) + levels.get("critical", 0)
     head = f"{report['entries']} entries, {errors} error(s), {levels.get('warning', 0)} warning(s)"
     top = findings[0]
+    if top.code == "likely_trigger":
+        return f"{head}. {top.message.split('; the errors after it')[0]}."
     if top.code == "login_after_brute_force":
         return f"{head}. {top.message.split(': a brute force')[0]}: a brute force that succeeded."
     root = report["root_cause"]

@@ -5,6 +5,7 @@ timeouts it causes. Successful requests and health checks are never a cause."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from dataclasses import dataclass
@@ -29,14 +30,18 @@ _CAUSE = re.compile(
     r"reached (?:the )?(?:pm\.)?max|limit reached|used before issued|clock skew|not synchroni[sz]ed|"
     r"exit code:\s*137|table full|queue full|dropping packet|i/o error|corrupt|unreachable|no route to host|"
     r"unhealthy|health ?checks? failed|no healthy (?:upstream|target|backend|host|server)s?|"
-    r"already exists|duplicate key|does not exist",
+    r"already exists|duplicate key|does not exist|already been removed|no longer exists|"
+    r"authenticationerror|authentication error|auth(?:entication)? failure|invalid (?:username|password|"
+    r"credentials|token|api[ _-]?key)|wrongpass|unauthori[sz]ed|bad credentials|login failed|invalid_grant|"
+    r"already (?:\w+ )?(?:attached|in use|held|locked)|held by|locked by|multi-attach|"
+    r"(?:longer|larger|more) than the configured|exceed(?:s|ed)? (?:the )?(?:configured|max|maximum|limit)",
     re.IGNORECASE,
 )
 _SYMPTOM = re.compile(
     r"timed? ?out|timeout|upstream|\bhttp5\d\d\b|-> 5\d\d|retry|retrying|backoff|back-off|"
     r"connection reset|broken pipe|unavailable|crashloop|restarting|worker exited|exited with code|"
     r"exiting|cannot start|shutting down|giving up|job failed|closing amqp connection|"
-    r"unexpectedly closed|blocked by|will wait|"
+    r"unexpectedly closed|blocked by|will wait|closed by (?:the )?(?:server|peer|remote)|eof detected|"
     r"\b(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) /\S* (?:HTTP/[\d.]+\"? )?5\d\d\b",  # a request that failed
     re.IGNORECASE,
 )
@@ -59,6 +64,28 @@ _BACKGROUND_NOISE = re.compile(
     r"favicon\.ico|robots\.txt|apple-touch-icon|sitemap\.xml|\.well-known/|\.js\.map|\.css\.map",
     re.IGNORECASE,
 )
+
+
+def _still_happening(table: list[dict[str, Any]]) -> set[int]:
+    """Rows seen 3 times or more whose last line falls in the last tenth of the log (by time, or
+    by line where lines carry no time)."""
+    stamps = [row["last_seen"] for row in table if row["last_seen"]] + [
+        row["first_seen"] for row in table if row["first_seen"]
+    ]
+    lines = [e.line_no for row in table for e in row["_entries"]]
+    ongoing = set()
+    for row in table:
+        entries: list[LogEntry] = row["_entries"]
+        if len(entries) < 3:
+            continue
+        if stamps and row["last_seen"]:
+            start, end = dt.datetime.fromisoformat(min(stamps)), dt.datetime.fromisoformat(max(stamps))
+            late = dt.datetime.fromisoformat(row["last_seen"]) >= end - (end - start) / 10
+        else:
+            late = entries[-1].line_no >= max(lines) - (max(lines) - min(lines)) / 10
+        if late:
+            ongoing.add(id(row))
+    return ongoing
 
 
 def _text(row: dict[str, Any]) -> str:
@@ -93,6 +120,7 @@ def rank(table: list[dict[str, Any]]) -> list[Candidate]:
     wrapped = {e.exception_type for e in chained}
     innermost = {e.root_exception for e in chained}
     first = {id(row): position for position, row in enumerate(order)}
+    ongoing = _still_happening(table)
     ranked = []
     for row in candidates:
         reasons: list[str] = [row["level"]]
@@ -105,6 +133,9 @@ def rank(table: list[dict[str, Any]]) -> list[Candidate]:
         if _CAUSE.search(text):
             score += 1.2
             reasons.append("names a cause")
+            if id(row) in ongoing:  # of two causes, the one that has not stopped is the problem now
+                score += 0.8
+                reasons.append("still happening at the end")
         elif row["level"] == "warning":
             score -= 1.0  # a warning that names no cause is background, not the incident
         symptom = False

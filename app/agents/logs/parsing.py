@@ -14,6 +14,8 @@ LEVELS = {
     "info": "info",
     "log": "info",  # PostgreSQL's "LOG:"
     "notice": "info",
+    "note": "info",  # MySQL's [Note] and [System]
+    "system": "info",
     "information": "info",
     "warn": "warning",
     "warning": "warning",
@@ -44,6 +46,7 @@ _KLOG_LEVELS = {"I": "info", "W": "warning", "E": "error", "F": "critical"}
 _REDIS = re.compile(
     r"^\d+:[XCSM] (?P<ts>\d{1,2} \w{3} \d{4} \d{2}:\d{2}:\d{2}(?:\.\d+)?) (?P<mark>[.*#-]) (?P<msg>.*)$"
 )
+_RANK = {"debug": 0, "info": 1, "warning": 2, "error": 3, "critical": 4}
 _REDIS_LEVELS = {".": "debug", "-": "info", "*": "info", "#": "warning"}
 # nginx error log and Go's log package: "2024/05/14 02:00:00 [error] 123#0: ..."
 _SLASH_TIME = re.compile(r"^(?P<ts>\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2})")
@@ -70,7 +73,7 @@ _ACCESS = re.compile(
 _LEVEL_WORD = re.compile(
     r"(?-i:\b(TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERROR|ERR|FATAL|CRITICAL|CRIT|SEVERE|PANIC|EMERG)\b)"
     r"|(?-i:\b(LOG|DETAIL|HINT|STATEMENT|CONTEXT):\s)"  # PostgreSQL
-    r"|[\[<(/:](trace|debug|info|notice|warn(?:ing)?|error|err|fatal|critical|crit|severe|panic|emerg|alert)[\]>):]"
+    r"|[\[<(/:](trace|debug|info|note|notice|system|warn(?:ing)?|error|err|fatal|critical|crit|severe|panic|emerg|alert)[\]>):]"
     r"|\b(?:level|lvl|severity)=\"?(trace|debug|info|notice|warn(?:ing)?|error|err|fatal|critical|crit|panic)\b"
     r"|^(?:\W*)(trace|debug|info|notice|warn(?:ing)?|error|err|fatal|critical|panic):"
     r"|(?:^|[\s│|>])(?-i:(Error|Warning|Fatal|Panic)):\s",  # terraform, node, npm: "│ Error: ..."
@@ -82,7 +85,7 @@ _UPPER_LEVEL = re.compile(
 _CONTINUATION = re.compile(
     r"^(\s+\S|\tat |Caused by: |Traceback \(most recent call last\)|\.\.\. \d+ more"
     r"|During handling of the above|The above exception was the direct cause"
-    r"|goroutine \d+ \[|created by |\S+\.go:\d+|[\w./*()-]+\(.*\)$)"
+    r"|goroutine \d+ \[|created by |[\w./-]+\.go:\d+|[\w./*()-]+\(.*\)$)"
 )
 # Kubernetes events (`kubectl get events`): LAST SEEN, TYPE, REASON, OBJECT, MESSAGE.
 _K8S_EVENT = re.compile(
@@ -121,9 +124,12 @@ _WARNING_HINT = re.compile(
 _NEGATED = re.compile(
     r"\b(?:0|no|zero|without)\s+(?:\w+\s+)?(?:errors?|failures?|failed|faults?|dropped)\b|"
     r"\b(?:errors?|failures?|failed|fails|dropped|timeouts?|crashes|restarts|faults?|unreachable)[\s\w]{0,12}?[=:]\s*0(?![\d.])|"
+    r"[\w ]{0,40}=\s*0(?![\d.])|"  # any counter at zero: "waited due a Worker queue full = 0"
     r"\bfail(?:ed|ure)?[_-]\w+|\w+[_-]fail(?:ed|ure)?\b|"  # fail_timeout, failed_jobs, on-failure: names
     r"\berror[_.-]\w+|\w+[_.-]errors?\b|"  # error_log, error.html, gpg-error: names, not events
-    r"(?<!\w)/[\w./-]+",  # paths name files, not what happened to them
+    r"(?<!\w)/[\w./-]+|"  # paths name files, not what happened to them
+    r"\b[\w-]+(?:\.[\w-]+)+/[\w./:-]+|"  # node.kubernetes.io/unreachable:NoExecute names a taint
+    r"\b[a-z]\w*(?:\.[a-z]\w*)+\b",  # session.timeout.ms, error.log, o.a.k.Consumer: names, not events
     re.I,
 )
 # sshd and PAM: authentication failures are an attacker's noise (warnings); what matters is a
@@ -153,6 +159,7 @@ HEALTH_PATH = re.compile(r"^/(?:health\w*|healthz|readyz|livez|ready|live|ping|s
 _PY_EXCEPTION = re.compile(
     r"^(?P<type>[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt))(?::\s?(?P<msg>.*))?$"
 )
+_THROWN = re.compile(r"^(?:[a-z]\w*\.)+[A-Z]\w*(?:Exception|Error)(?::\s|$)")
 _JAVA_EXCEPTION = re.compile(
     r"(?:Exception in thread \"[^\"]*\" )?"
     r"(?P<type>(?:[a-z]\w*\.)+[A-Z]\w*(?:Exception|Error))(?::\s?(?P<msg>.*))?"
@@ -189,11 +196,15 @@ def parse_lines(lines: list[str], year: int | None = None) -> list[LogEntry]:
         line = raw.rstrip("\r\n")
         if not line.strip():
             continue
-        if entries and _CONTINUATION.match(line) and _belongs(entries[-1], line):
+        if entries and not line.startswith("{") and _CONTINUATION.match(line) and _belongs(entries[-1], line):
             entries[-1].extra_lines.append(line)
             continue
         if entries and entries[-1].extra_lines and _PY_EXCEPTION.match(line.strip()):
             # The last line of a Python traceback names the exception.
+            entries[-1].extra_lines.append(line)
+            continue
+        if entries and entries[-1].level in ("warning", "error", "critical") and _THROWN.match(line):
+            # Logback and log4j print the exception on the line after the message, unindented.
             entries[-1].extra_lines.append(line)
             continue
         entries.append(_parse(number, line, year))
@@ -236,13 +247,13 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
         except ValueError:
             data = None
         if isinstance(data, dict):
-            stamp = data.get("timestamp") or data.get("time") or data.get("ts") or data.get("@timestamp")
-            entry.timestamp = _iso(str(stamp)) if stamp is not None else None
+            entry.timestamp = _json_time(data)
             entry.level = _json_level(data)
             entry.message = str(data.get("message") or data.get("msg") or data.get("event") or stripped)
             detail = next((data[k] for k in _JSON_DETAIL if isinstance(data.get(k), str) and data[k]), None)
             if detail:  # "failed to store session" says less than its "error" field
                 entry.message = f"{entry.message} | {detail[:300]}"
+            _json_request(entry, data)
             return entry
     access = _ACCESS.match(line)
     if access:
@@ -280,8 +291,11 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
         entry.timestamp = _redis_time(redis["ts"])
         entry.level_written = True
         entry.level = _REDIS_LEVELS[redis["mark"]]
-        if entry.level == "info":  # Redis writes some failures at notice level ("*")
-            entry.level = unlevelled_level(redis["msg"])
+        # "#" is the most Redis says (warning), and some failures come at notice level ("*"):
+        # what the line says can only raise it.
+        said = unlevelled_level(redis["msg"])
+        if entry.level != "debug" and _RANK[said] > _RANK[entry.level]:
+            entry.level = said
         entry.message = " ".join(f"{entry.level.upper()} {redis['msg']}".split())
         return entry
     dotnet = _DOTNET.match(line)
@@ -365,6 +379,46 @@ def _root_exception(entry: LogEntry) -> str | None:
         if match:
             return match["type"]
     return None
+
+
+_JSON_STATUS = ("status", "status_code", "statusCode", "http_status", "response_status")
+_JSON_PATH = ("path", "uri", "url", "route", "request_path", "request_uri")
+
+
+def _json_request(entry: LogEntry, data: dict[str, object]) -> None:
+    """A JSON request log (method, path, status) reads like an access-log line: its status is a
+    symptom at most, and a health check is never a problem."""
+    status = next((data[k] for k in _JSON_STATUS if isinstance(data.get(k), int | str)), None)
+    path = next((data[k] for k in _JSON_PATH if isinstance(data.get(k), str)), None)
+    if status is None or path is None or not str(status).isdigit() or not 100 <= int(str(status)) <= 599:
+        return
+    entry.status = int(str(status))
+    route = str(path).split("?")[0]
+    if "://" in route:
+        route = "/" + route.split("://", 1)[1].partition("/")[2]
+    entry.health_check = bool(HEALTH_PATH.match(route))
+    method = str(data.get("method") or data.get("http_method") or data.get("verb") or "")
+    detail = entry.message.partition(" | ")[2]
+    entry.message = f"{method} {_path_shape(route)} -> HTTP_{entry.status}".strip() + (
+        f" | {detail}" if detail else ""
+    )
+    if entry.level == "info" and entry.status >= 500:
+        entry.level = "error"
+
+
+def _json_time(data: dict[str, object]) -> dt.datetime | None:
+    stamp = next(
+        (data[k] for k in ("timestamp", "time", "ts", "@timestamp", "t") if data.get(k) is not None), None
+    )
+    if isinstance(stamp, dict):  # MongoDB: {"t": {"$date": "..."}}
+        stamp = stamp.get("$date")
+    if isinstance(stamp, int | float) and not isinstance(stamp, bool):
+        seconds = stamp / 1000 if stamp > 1e11 else stamp  # epoch milliseconds or seconds
+        try:
+            return dt.datetime.fromtimestamp(seconds, dt.UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    return _iso(str(stamp)) if stamp is not None else None
 
 
 def _json_level(data: dict[str, object]) -> str:

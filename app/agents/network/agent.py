@@ -357,12 +357,15 @@ def _own(check: CheckName, finding: Finding, outcomes: dict[CheckName, CheckOutc
     return not (check == "http" and finding.code == "certificate_untrusted" and "tls" in outcomes)
 
 
+# What a healthy answer leads with: the most specific thing checked (a certificate's days left
+# says more than an answered request, which says more than an open port).
+_HEADLINE_CODES = ("certificate_ok", "http_ok", "port_open")
+
+
 def _ordered(findings: list[Finding]) -> list[Finding]:
     unique = list(dict.fromkeys(findings))
-    return sorted(unique, key=lambda f: -SEVERITY_RANK[f.severity])
-
-
-_HEADLINE_CODES = ("http_ok", "port_open", "certificate_ok")
+    headline = {code: rank for rank, code in enumerate(_HEADLINE_CODES)}
+    return sorted(unique, key=lambda f: (-SEVERITY_RANK[f.severity], headline.get(f.code, len(headline))))
 
 
 def _summary(host: str, findings: list[Finding], outcomes: dict[CheckName, CheckOutcome]) -> str:
@@ -373,7 +376,7 @@ def _summary(host: str, findings: list[Finding], outcomes: dict[CheckName, Check
     problems = [f for f in findings if f.severity != Severity.INFO]
     if not problems:
         # Say what was seen, not only that nothing was wrong: "answered 200", "port 443: open".
-        seen = [f.message.rstrip(".") for f in findings if f.code in _HEADLINE_CODES][:2]
+        seen = [f.message.rstrip(".") for f in findings if f.code in _HEADLINE_CODES][:3]
         facts = f": {'; '.join(seen)}" if seen else ""
         return f"{host}: no problems found{facts} (checks run: {ran}{tail})."
     critical = [f for f in problems if f.severity == Severity.CRITICAL]

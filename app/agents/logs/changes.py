@@ -1,0 +1,44 @@
+"""What changed just before it broke: a configuration refresh, a deploy, a rollout, a setting
+applied at run time or a credential rotated in the minutes before the first error. Engineers ask
+this first when the errors themselves only say that something is waiting or timing out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from app.agents.logs.parsing import LogEntry
+
+WINDOW = dt.timedelta(minutes=10)
+_CHANGE = re.compile(
+    r"\b(?:config(?:uration)?|settings?|properties|feature[ -]flags?|flags?|parameters?|keys)\b[^.]{0,60}?"
+    r"\b(?:changed|updated|reloaded|refreshed|applied|modified|toggled|set to|enabled|disabled)\b|"
+    r"\b(?:reload(?:ed|ing)?|refresh(?:ed|ing)?|appl(?:y|ying|ied))\b[^.]{0,40}?\b(?:config(?:uration)?|settings?)\b|"
+    r"\b(?:deployed|deploying|rolled out|rolling out|rollout of|upgraded to|downgraded to|released)\b|"
+    r"\bscaled? (?:down|up|to)\b|"
+    r"\brotated? (?:the )?(?:keys?|secrets?|passwords?|credentials?|certificates?)\b",
+    re.IGNORECASE,
+)
+# "40 -> 4", "from 40 to 4": a value that was changed, shown in the same line.
+_NEW_VALUE = re.compile(r"\S+\s*(?:->|=>|→)\s*\S+|\bfrom \S+ to \S+", re.IGNORECASE)
+
+
+def change_before(entries: list[LogEntry], first_error: dt.datetime | None) -> LogEntry | None:
+    """The change logged closest before the first error, within ten minutes; one that shows the
+    new value wins over one that does not."""
+    if first_error is None:
+        return None
+    found = [
+        e
+        for e in entries
+        if e.timestamp is not None
+        and first_error - WINDOW <= e.timestamp <= first_error
+        and not e.is_error
+        and e.status is None
+        and _CHANGE.search(e.message)
+    ]
+    if not found:
+        return None
+    return max(
+        found, key=lambda e: (bool(_NEW_VALUE.search(e.message)), e.timestamp or first_error, e.line_no)
+    )
