@@ -28,7 +28,7 @@ EXPECTED_SEVERITY = {
     "sensitive_host_path_mount": "critical", "plaintext_secret": "critical", "secret_in_url": "critical",
     "added_capability": "warning", "capabilities_not_dropped": "warning", "privilege_escalation": "warning",
     "runs_as_root": "warning", "writable_root_filesystem": "warning", "host_path_mount": "warning",
-    "database_port_exposed": "warning", "image_latest_tag": "warning", "image_untagged": "warning",
+    "database_port_exposed": "critical", "image_latest_tag": "warning", "image_untagged": "warning",
     "missing_resource_limits": "warning", "missing_health_check": "warning", "single_replica": "warning",
     "missing_restart_policy": "warning", "rbac_cluster_admin": "critical", "rbac_everyone": "critical",
     "rbac_wildcard": "critical", "rbac_sensitive_permission": "warning", "security_profile_disabled": "warning",

@@ -81,7 +81,7 @@ SAME_RISK: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     ("runs_as_root", {"user": "root"}, container_pod(securityContext=security(runAsNonRoot=None, runAsUser=0))),
     ("runs_as_root", {"user": None}, container_pod(securityContext=security(runAsNonRoot=None))),
     ("writable_root_filesystem", {"read_only": False},
-     container_pod(securityContext=security(readOnlyRootFilesystem=None))),
+     container_pod(securityContext=security(readOnlyRootFilesystem=None, allowPrivilegeEscalation=None))),
     ("plaintext_secret", {"environment": {"DB_PASSWORD": "hunter2"}},
      container_pod(env=[{"name": "DB_PASSWORD", "value": "hunter2"}])),
     ("secret_in_url", {"environment": ["DATABASE_URL=postgres://app:hunter2@db:5432/app"]},
@@ -142,7 +142,7 @@ async def test_adding_back_a_default_capability_after_dropping_all_is_fine() -> 
 )  # fmt: skip
 async def test_a_database_published_on_all_interfaces_is_flagged(port: Any) -> None:
     result = await audit(compose(db=compose_service(image="postgres:16.3", ports=[port])))
-    assert [(f.severity, f.code) for f in result.findings] == [("warning", "database_port_exposed")]
+    assert [(f.severity, f.code) for f in result.findings] == [("critical", "database_port_exposed")]
     assert "service db: database port 5432 is published on all interfaces" in result.findings[0].message
 
 
@@ -181,7 +181,10 @@ async def test_a_database_service_outside_the_cluster_is_flagged(
         ({"resources": {"limits": {"memory": "256Mi"}}}, "missing_resource_limits"),
         ({"resources": {"requests": {"cpu": "100m"}, "limits": {"cpu": "1"}}}, "missing_resource_limits"),
         ({"resources": None}, "missing_resource_limits"),
-        ({"securityContext": security(readOnlyRootFilesystem=None)}, "writable_root_filesystem"),
+        (
+            {"securityContext": security(readOnlyRootFilesystem=None, allowPrivilegeEscalation=None)},
+            "writable_root_filesystem",
+        ),
         (
             {"securityContext": security(capabilities={"drop": ["NET_RAW"]}, allowPrivilegeEscalation=None)},
             "capabilities_not_dropped",
@@ -287,15 +290,20 @@ async def test_compose_settings_in_their_various_forms(changes: dict[str, Any], 
     assert risky_codes(await audit(compose(web=compose_service(**changes)))) == expected
 
 
-async def test_a_non_root_container_that_cannot_escalate_needs_no_capability_drop() -> None:
+async def test_a_non_root_container_that_cannot_escalate_needs_no_capability_drop_or_read_only_root() -> None:
     """The kernel gives a non-root process no capabilities, and no-new-privileges stops setuid
-    binaries and file capabilities from granting any: dropping ALL would change nothing."""
-    service = compose_service(cap_drop=None, security_opt=["no-new-privileges:true"])
-    pod = container_pod(securityContext=security(capabilities=None))
+    binaries and file capabilities from granting any: dropping ALL would change nothing; and it
+    can write only what its own user owns."""
+    service = compose_service(cap_drop=None, read_only=None, security_opt=["no-new-privileges:true"])
+    pod = container_pod(securityContext=security(capabilities=None, readOnlyRootFilesystem=None))
     assert risky_codes(await audit(compose(web=service))) == set()
     assert risky_codes(await audit(manifest(pod))) == set()
-    as_root = compose_service(cap_drop=None, security_opt=["no-new-privileges:true"], user="root")
-    assert "capabilities_not_dropped" in risky_codes(await audit(compose(web=as_root)))
+    as_root = compose_service(
+        cap_drop=None, read_only=None, security_opt=["no-new-privileges:true"], user="root"
+    )
+    assert {"capabilities_not_dropped", "writable_root_filesystem"} <= risky_codes(
+        await audit(compose(web=as_root))
+    )
 
 
 async def test_a_cpu_request_or_reservation_stands_in_for_a_cpu_limit_but_memory_needs_one() -> None:

@@ -124,3 +124,41 @@ def test_redis_warnings_are_raised_by_what_they_say() -> None:
         ["1:M 14 May 2024 02:00:00.123 # Can't save in background: fork: Cannot allocate memory"]
     )
     assert entry.level == "error"
+
+
+def test_envoy_access_lines_say_why_a_request_failed() -> None:
+    (ok, failed) = parse_lines(
+        [
+            '[2024-06-11T23:58:44.103Z] "GET /ready HTTP/1.1" 200 - via_upstream - "-" 0 2 0 0 "-" "kube-probe/1.29"',
+            '[2024-06-12T00:00:03.120Z] "POST /v3/authorizations HTTP/1.1" 503 UF upstream_reset_before_response_started'
+            '{connection_failure} - "TLS_error:_SSLV3_ALERT_CERTIFICATE_EXPIRED" 0 91 12 - "-" "Go-http-client/1.1"',
+        ]
+    )
+    assert ok.health_check and ok.status == 200 and ok.level == "info"
+    assert failed.status == 503 and failed.level == "error"
+    assert failed.message.startswith(
+        "POST /v3/authorizations -> HTTP_503 UF upstream_reset_before_response_started"
+    )
+    assert failed.message.endswith("CERTIFICATE_EXPIRED")
+
+
+def test_a_dotnet_unhandled_exception_is_an_error_with_its_type() -> None:
+    (entry,) = parse_lines(
+        [
+            "Unhandled exception. System.IO.IOException: The configured user limit (128) on the number of inotify "
+            "instances has been reached.",
+            "   at System.IO.FileSystemWatcher.StartRaisingEvents()",
+        ]
+    )
+    assert entry.level == "error" and entry.exception_type == "System.IO.IOException"
+
+
+def test_an_ansible_failure_it_was_told_to_ignore_is_no_error() -> None:
+    ignored, marker, real = parse_lines(
+        [
+            'fatal: [web-05]: FAILED! => {"changed": false, "cmd": ["systemctl", "cat", "legacy.service"], "rc": 1}',
+            "...ignoring",
+            'fatal: [web-05]: FAILED! => {"changed": false, "msg": "Could not get lock /var/lib/dpkg/lock-frontend"}',
+        ]
+    )
+    assert (ignored.level, real.level) == ("info", "critical")

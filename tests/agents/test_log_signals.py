@@ -163,3 +163,56 @@ def test_an_authentication_error_outranks_the_dropped_connection_before_it() -> 
         *(f"2024-08-19T06:00:{i + 2:02d}Z ERROR worker: Cannot connect to redis: invalid username-password pair" for i in range(6)),
     ]  # fmt: skip
     assert "invalid username-password" in analyse(lines, None, None)["root_cause"]["template"]
+
+
+def test_warnings_are_not_listed_beside_errors() -> None:
+    lines = [
+        '2024-06-11T10:14:00Z WARN kubelet: Unable to retrieve pull secret: secret "regcred-legacy" not found',
+        "2024-06-11T10:15:00Z node-7 kernel: nf_conntrack: nf_conntrack: table full, dropping packet",
+        *(
+            f"2024-06-11T10:16:0{i}Z ERROR kubelet: Liveness probe failed: context deadline exceeded"
+            for i in range(3)
+        ),
+    ]
+    findings = analyse(lines, None, None)["findings"]
+    assert "table full" in findings[0].message
+    assert "regcred" not in " ".join(f.message for f in findings)
+
+
+def test_a_warning_that_caused_an_outage_is_critical() -> None:
+    lines = [
+        *(
+            f"2024-06-11T10:15:0{i}Z WARN lb: target api-{i} is unhealthy: health checks failed with code 404"
+            for i in range(2)
+        ),
+        *(
+            f"2024-06-11T10:16:0{i}Z ERROR proxy: upstream connect error or disconnect/reset before headers"
+            for i in range(5)
+        ),
+    ]
+    top = analyse(lines, None, None)["findings"][0]
+    assert (top.code, top.severity) == ("likely_root_cause", "critical")
+    assert "unhealthy" in top.message
+
+
+def test_one_readiness_failure_during_a_rollout_is_not_a_problem() -> None:
+    lines = [
+        "5m Normal ScalingReplicaSet deployment/web Scaled up replica set web-7d9f to 3",
+        '5m Normal Pulled pod/web-7d9f-abcde Container image "registry.example.com/web:2.31.0" already present',
+        "5m Normal Started pod/web-7d9f-abcde Started container web",
+        '4m Warning Unhealthy pod/web-7d9f-abcde Readiness probe failed: Get "http://10.244.1.70:8080/ready": '
+        "dial tcp 10.244.1.70:8080: connect: connection refused",
+        "4m Normal ScalingReplicaSet deployment/web Scaled down replica set web-5c4b to 0",
+    ]
+    assert [f.severity for f in analyse(lines, None, None)["findings"]] == ["info"]
+
+
+def test_a_limit_that_was_reached_is_a_cause() -> None:
+    lines = ["2024-06-11T10:00:00Z INFO app: starting"] + [
+        f"2024-06-11T10:00:0{i}Z ERROR app: request failed: upstream timed out" for i in range(1, 5)
+    ]
+    lines.insert(
+        1,
+        "2024-06-11T10:00:01Z ERROR app: The configured user limit (128) on inotify instances has been reached",
+    )
+    assert "limit (128)" in analyse(lines, None, None)["root_cause"]["template"].replace("<NUM>", "128")

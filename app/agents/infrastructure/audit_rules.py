@@ -171,8 +171,9 @@ RULES = MappingProxyType(
             "hostPath: {path: /srv/data}",
         ),
         "database_port_exposed": Rule(
-            _W,
-            "a database reachable on every interface of the host or from outside the cluster",
+            _C,
+            "a database reachable on every interface of the host (Docker's published ports bypass the host "
+            "firewall) or from outside the cluster: one weak or missing password from a data breach",
             "bind it to 127.0.0.1 or keep it inside the cluster",
             '"5432:5432" or "0.0.0.0:5432:5432"',
             "hostPort: 5432, or a NodePort/LoadBalancer Service on 5432",

@@ -83,7 +83,7 @@ def _service(where: str, service: dict[str, Any]) -> Iterator[Finding]:
         if source is not None:
             yield from host_path_findings(where, source, _read_only(volume), how="bind-mounts")
     yield from _user(where, service.get("user"))
-    if service.get("read_only") is not True:
+    if service.get("read_only") is not True and not unprivileged:  # see capability_findings
         yield rule_finding("writable_root_filesystem", where, "read_only is not true")
     yield from scan_env(where, env_pairs(service.get("environment")))
     yield from scan_command(

@@ -163,7 +163,7 @@ def _container(where: str, container: dict[str, Any], pod_security: dict[str, An
         yield rule_finding("privilege_escalation", where, "allows privilege escalation")
     yield from _unconfined(where, security)
     yield from _root(where, {**pod_security, **security})
-    if security.get("readOnlyRootFilesystem") is not True:
+    if security.get("readOnlyRootFilesystem") is not True and not unprivileged:  # see capability_findings
         yield rule_finding("writable_root_filesystem", where, "readOnlyRootFilesystem is not true")
     yield from image_findings(where, container.get("image"))
     resources = as_mapping(container.get("resources"))

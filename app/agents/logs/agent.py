@@ -355,7 +355,9 @@ def _findings(
     findings: list[Finding] = []
     if root:
         cause = f" ({root['exception_type']})" if root["exception_type"] else ""
-        severity = Severity.WARNING if root["level"] == "warning" else Severity.CRITICAL
+        # The cause of an outage is as bad as the outage: critical when the log has errors.
+        errors_seen = any(row["errors"] for row in table)
+        severity = Severity.CRITICAL if root["level"] != "warning" or errors_seen else Severity.WARNING
         times = root["errors"] or root["count"]
         # A template with wildcards hides what was said: one real line shows it.
         example = f' e.g. "{root["example"]}"' if re.search(r"<(?:\*|[A-Z]+)>", root["template"]) else ""
@@ -374,9 +376,12 @@ def _findings(
                 severity=Severity.CRITICAL, code="exception", message=f"{kind} raised {count} time(s){chain}."
             )
         )
-    # Other errors, and warnings that name a cause; background warnings (deprecations, config
-    # notes) are not findings.
-    shown = [c.row for c in ranked[1:8] if c.row["errors"] or "names a cause" in c.reasons]
+    # Other errors; warnings that name a cause only where the log has no errors (where there are
+    # errors, a warning beside them is context at most, and a misleading one as often).
+    has_errors = any(c.row["errors"] for c in ranked)
+    shown = [
+        c.row for c in ranked[1:8] if c.row["errors"] or (not has_errors and "names a cause" in c.reasons)
+    ]
     for row in shown:
         problems = row["errors"] or sum(1 for e in row["_entries"] if e.level == "warning")
         findings.append(

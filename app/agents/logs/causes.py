@@ -34,7 +34,8 @@ _CAUSE = re.compile(
     r"authenticationerror|authentication error|auth(?:entication)? failure|invalid (?:username|password|"
     r"credentials|token|api[ _-]?key)|wrongpass|unauthori[sz]ed|bad credentials|login failed|invalid_grant|"
     r"already (?:\w+ )?(?:attached|in use|held|locked)|held by|locked by|multi-attach|"
-    r"(?:longer|larger|more) than the configured|exceed(?:s|ed)? (?:the )?(?:configured|max|maximum|limit)",
+    r"(?:longer|larger|more) than the configured|exceed(?:s|ed)? (?:the )?(?:configured|max|maximum|limit)|"
+    r"\b(?:limit|maximum|max)\b[^.]{0,80}?\b(?:has been |was |is )?(?:reached|exceeded|hit)\b",
     re.IGNORECASE,
 )
 _SYMPTOM = re.compile(
@@ -42,6 +43,7 @@ _SYMPTOM = re.compile(
     r"connection reset|broken pipe|unavailable|crashloop|restarting|worker exited|exited with code|"
     r"exiting|cannot start|shutting down|giving up|job failed|closing amqp connection|"
     r"unexpectedly closed|blocked by|will wait|closed by (?:the )?(?:server|peer|remote)|eof detected|"
+    r"(?:readiness|liveness|startup) probe failed|"
     r"\b(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) /\S* (?:HTTP/[\d.]+\"? )?5\d\d\b",  # a request that failed
     re.IGNORECASE,
 )
@@ -109,7 +111,9 @@ def rank(table: list[dict[str, Any]]) -> list[Candidate]:
     full, a certificate expired) is one: other warnings there are background."""
     candidates = [row for row in table if eligible(row)]
     if not any(row["errors"] for row in candidates):
-        candidates = [row for row in candidates if _CAUSE.search(_text(row))]
+        candidates = [
+            row for row in candidates if _CAUSE.search(_text(row)) and not _SYMPTOM.search(_text(row))
+        ]
     if not candidates:
         return []
     # Time orders them; where lines carry no time (`kubectl describe`), their place in the text.

@@ -71,7 +71,7 @@ _ACCESS = re.compile(
 # A level word counts where a level stands: in capitals anywhere ("ERROR"), or bracketed,
 # `level=`, a leading "error:" in any case. "libgpg-error-l10n" in a dpkg line is no error.
 _LEVEL_WORD = re.compile(
-    r"(?-i:\b(TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERROR|ERR|FATAL|CRITICAL|CRIT|SEVERE|PANIC|EMERG)\b)"
+    r"(?-i:\b(TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERROR|ERR|FATAL|CRITICAL|CRIT|SEVERE|PANIC|EMERG|ALERT)\b)"
     r"|(?-i:\b(LOG|DETAIL|HINT|STATEMENT|CONTEXT):\s)"  # PostgreSQL
     r"|[\[<(/:](trace|debug|info|note|notice|system|warn(?:ing)?|error|err|fatal|critical|crit|severe|panic|emerg|alert)[\]>):]"
     r"|\b(?:level|lvl|severity)=\"?(trace|debug|info|notice|warn(?:ing)?|error|err|fatal|critical|crit|panic)\b"
@@ -88,12 +88,18 @@ _CONTINUATION = re.compile(
     r"|goroutine \d+ \[|created by |[\w./-]+\.go:\d+|[\w./*()-]+\(.*\)$)"
 )
 # Kubernetes events (`kubectl get events`): LAST SEEN, TYPE, REASON, OBJECT, MESSAGE.
+# Envoy and Istio's default access log: [time] "METHOD path proto" status flags details termination
+# "upstream transport failure" ...
+_ENVOY = re.compile(
+    r'^\[(?P<ts>\d{4}-\d{2}-\d{2}T[\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)\] "(?P<request>[A-Z]+ \S+[^"]*)" '
+    r'(?P<status>\d{3}) (?P<flags>\S+) (?P<details>\S+) \S+ "(?P<failure>[^"]*)"'
+)
 _K8S_EVENT = re.compile(
     r"^(?:\S+\s+)?(?P<type>Normal|Warning)\s+(?P<reason>[A-Z]\w+)\s+(?P<object>\S+/\S+)\s+(?P<msg>.*)$"
 )
 _K8S_BAD_REASONS = frozenset(
     {"OOMKilled", "CrashLoopBackOff", "BackOff", "Failed", "FailedScheduling", "FailedMount",
-     "FailedAttachVolume", "ImagePullBackOff", "ErrImagePull", "Evicted", "Unhealthy", "FailedCreate",
+     "FailedAttachVolume", "ImagePullBackOff", "ErrImagePull", "Evicted", "FailedCreate",
      "NodeNotReady", "FailedKillPod", "OutOfmemory", "FreeDiskSpaceFailed", "SystemOOM"}
 )  # fmt: skip
 # Lines that carry no level (syslog, journald, kernel, `kubectl describe`, CI output) are judged by
@@ -110,7 +116,7 @@ _FAILURE = re.compile(
     r"used before issued|clock skew|not synchroni[sz]ed|no selectable sources|time jumped|"
     r"resource alarm|memory alarm|reached (?:the )?(?:pm\.)?max_?\w*|no inodes|"
     r"\b(?:table|disk|queue|quota) (?:is )?full\b|\bdropp(?:ing|ed) (?:packet|connection)s?\b|"
-    r"\bi/o error\b|corrupt(?:ed|ion)\b|unreachable",
+    r"\bi/o error\b|corrupt(?:ed|ion)\b|unreachable|unhandled exception",
     re.IGNORECASE,
 )
 # Words of trouble in general: a warning, which counts only where it names a cause (causes.py).
@@ -159,10 +165,14 @@ HEALTH_PATH = re.compile(r"^/(?:health\w*|healthz|readyz|livez|ready|live|ping|s
 _PY_EXCEPTION = re.compile(
     r"^(?P<type>[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt))(?::\s?(?P<msg>.*))?$"
 )
-_THROWN = re.compile(r"^(?:[a-z]\w*\.)+[A-Z]\w*(?:Exception|Error)(?::\s|$)")
+_THROWN = re.compile(
+    r"^(?:Unhandled exception\. )?(?:(?:System|Microsoft)(?:\.[A-Z]\w*)*\.|(?:[a-z]\w*\.)+)"
+    r"[A-Z]\w*(?:Exception|Error)(?::\s|$)"
+)
 _JAVA_EXCEPTION = re.compile(
-    r"(?:Exception in thread \"[^\"]*\" )?"
-    r"(?P<type>(?:[a-z]\w*\.)+[A-Z]\w*(?:Exception|Error))(?::\s?(?P<msg>.*))?"
+    r"(?:Exception in thread \"[^\"]*\" |Unhandled exception\. )?"
+    r"(?P<type>(?:(?:System|Microsoft)(?:\.[A-Z]\w*)*\.|(?:[a-z]\w*\.)+)[A-Z]\w*(?:Exception|Error))"
+    r"(?::\s?(?P<msg>.*))?"
 )
 
 
@@ -208,6 +218,10 @@ def parse_lines(lines: list[str], year: int | None = None) -> list[LogEntry]:
             entries[-1].extra_lines.append(line)
             continue
         entries.append(_parse(number, line, year))
+    for previous, entry in zip(entries, entries[1:], strict=False):
+        if entry.text.strip() == "...ignoring":  # Ansible: a failure the play chose to ignore
+            previous.level = "info"
+            previous.level_written = True
     for entry in entries:
         entry.exception_type = _exception_type(entry)
         entry.root_exception = _root_exception(entry) or entry.exception_type
@@ -258,14 +272,17 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
     access = _ACCESS.match(line)
     if access:
         entry.timestamp = dt.datetime.strptime(access["ts"], "%d/%b/%Y:%H:%M:%S %z").astimezone(dt.UTC)
-        status = int(access["status"])
-        entry.level = "error" if status >= 500 else "warning" if status >= 400 else "info"
-        method, _, rest = access["request"].partition(" ")
-        path = rest.split(" ")[0].split("?")[0]
-        entry.status = status
-        entry.health_check = bool(HEALTH_PATH.match(path))
-        # The status stays in the message as a word, so a 504 never groups with a 200.
-        entry.message = f"{method} {_path_shape(path)} -> HTTP_{status}"
+        _request(entry, access["request"], int(access["status"]))
+        return entry
+    envoy = _ENVOY.match(line)
+    if envoy:
+        entry.timestamp = _iso(envoy["ts"])
+        # Envoy says why a request failed: response flags (UF, UH, URX ...), the code's details
+        # and the upstream transport failure ("TLS_error: ... CERTIFICATE_EXPIRED").
+        why = [envoy["flags"], envoy["details"], envoy["failure"]]
+        _request(
+            entry, envoy["request"], int(envoy["status"]), [w for w in why if w not in ("-", "via_upstream")]
+        )
         return entry
     event = _K8S_EVENT.match(line)
     if event:
@@ -331,6 +348,18 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
         entry.message = f"{entry.level.upper()} {entry.message}"
     entry.message = " ".join(entry.message.split())  # column padding is not part of what was said
     return entry
+
+
+def _request(entry: LogEntry, request: str, status: int, why: list[str] | None = None) -> None:
+    """An access-log line: its level from the status, and a message of method, route shape and
+    status (the status stays a word, so a 504 never groups with a 200), plus why, where the
+    proxy says it."""
+    method, _, rest = request.partition(" ")
+    path = rest.split(" ")[0].split("?")[0]
+    entry.level = "error" if status >= 500 else "warning" if status >= 400 else "info"
+    entry.status = status
+    entry.health_check = bool(HEALTH_PATH.match(path))
+    entry.message = " ".join([f"{method} {_path_shape(path)} -> HTTP_{status}", *(why or [])])
 
 
 def _path_shape(path: str) -> str:
