@@ -162,3 +162,37 @@ def test_an_ansible_failure_it_was_told_to_ignore_is_no_error() -> None:
         ]
     )
     assert (ignored.level, real.level) == ("info", "critical")
+
+
+@pytest.mark.parametrize(
+    ("line", "level", "message"),
+    [
+        ('{"log":"2024-06-11 10:15:00,120 ERROR [api] payment failed\\n","stream":"stderr","time":"2024-06-11T10:15:00.1Z"}',
+         "error", "ERROR [api] payment failed"),
+        ("2024-06-11T10:15:00.123456789Z stderr F 2024-06-11 10:15:00 WARN cache: evicting 40% of keys",
+         "warning", "WARNING cache: evicting 40% of keys"),
+        ('{"MESSAGE":"Out of memory: Killed process 812 (java)","PRIORITY":"3","__REALTIME_TIMESTAMP":"1718100900000000"}',
+         "error", "Out of memory: Killed process 812 (java)"),
+        ('{"severity":"WARNING","textPayload":"Quota nearly exhausted","timestamp":"2024-06-11T10:15:00Z"}',
+         "warning", "Quota nearly exhausted"),
+    ],
+)  # fmt: skip
+def test_container_and_journal_wrappers_are_unwrapped(line: str, level: str, message: str) -> None:
+    (entry,) = parse_lines([line])
+    assert (entry.level, entry.message) == (level, message)
+    assert entry.timestamp is not None and entry.timestamp.year == 2024
+
+
+def test_haproxy_http_lines_carry_status_backend_and_termination_state() -> None:
+    ok, failed = parse_lines(
+        [
+            "Jun 11 10:14:00 lb-1 haproxy[812]: 10.0.0.1:5000 [11/Jun/2024:10:14:00.120] fe_api be_api/api-1 "
+            '0/0/1/2/3 200 512 - - ---- 12/12/0/0/0 0/0 "GET /healthz HTTP/1.1"',
+            "Jun 11 10:15:00 lb-1 haproxy[812]: 10.0.0.1:5001 [11/Jun/2024:10:15:00.120] fe_api be_api/<NOSRV> "
+            '0/-1/-1/-1/0 503 217 - - SC-- 12/12/0/0/0 0/0 "POST /api/orders/91 HTTP/1.1"',
+        ]
+    )
+    assert ok.health_check and ok.status == 200
+    assert (
+        failed.message == "POST /api/orders/<id> -> HTTP_503 be_api/<NOSRV> SC--" and failed.level == "error"
+    )

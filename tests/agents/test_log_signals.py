@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from app.agents.logs.agent import analyse
 
 START = dt.datetime(2024, 5, 14, 3, 0, tzinfo=dt.UTC)
@@ -216,3 +218,21 @@ def test_a_limit_that_was_reached_is_a_cause() -> None:
         "2024-06-11T10:00:01Z ERROR app: The configured user limit (128) on inotify instances has been reached",
     )
     assert "limit (128)" in analyse(lines, None, None)["root_cause"]["template"].replace("<NUM>", "128")
+
+
+@pytest.mark.parametrize(
+    "cause",
+    [
+        "write to /data failed: operation not permitted",
+        "Pod evicted: The node was low on resource: memory (memory pressure)",
+        "upstream API answered 429 Too Many Requests: rate limit exceeded for key k-12",
+        "Lock wait timeout exceeded; try restarting transaction",
+        "protocol version mismatch: client 3, server 4",
+        "missing required environment variable DATABASE_URL",
+        "invalid configuration: listen address ':http' could not be parsed",
+    ],
+)
+def test_general_kinds_of_cause_outrank_the_timeouts_after_them(cause: str) -> None:
+    lines = [f"2024-06-11T10:00:0{i}Z ERROR api: request to /orders timed out after 30s" for i in range(1, 6)]
+    lines.insert(2, f"2024-06-11T10:00:02Z ERROR worker: {cause}")
+    assert "names a cause" in analyse(lines, None, None)["root_cause"]["why"]

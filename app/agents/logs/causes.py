@@ -35,7 +35,17 @@ _CAUSE = re.compile(
     r"credentials|token|api[ _-]?key)|wrongpass|unauthori[sz]ed|bad credentials|login failed|invalid_grant|"
     r"already (?:\w+ )?(?:attached|in use|held|locked)|held by|locked by|multi-attach|"
     r"(?:longer|larger|more) than the configured|exceed(?:s|ed)? (?:the )?(?:configured|max|maximum|limit)|"
-    r"\b(?:limit|maximum|max)\b[^.]{0,80}?\b(?:has been |was |is )?(?:reached|exceeded|hit)\b",
+    r"\b(?:limit|maximum|max)\b[^.]{0,80}?\b(?:has been |was |is )?(?:reached|exceeded|hit)\b|"
+    # General kinds of cause: refused by policy, pressure and eviction, rate limits, locks, lost
+    # quorum, mismatched versions, missing or invalid configuration, crashes of the process itself.
+    r"operation not permitted|\beperm\b|\beacces\b|\bforbidden\b|revoked|suspended|"
+    r"evicted|(?:disk|memory|pid) ?pressure|rate.?limit(?:ed)?|too many requests|throttl(?:ed|ing)|"
+    r"lock wait timeout|could not (?:obtain|get|acquire) (?:the )?lock|unable to acquire (?:the )?lock|"
+    r"split.?brain|lost leadership|leader election lost|no leader|quorum|"
+    r"mismatch|incompatible|unsupported (?:version|protocol)|"
+    r"missing (?:required|env|environment|config|configuration|file|key|column|table|secret|permission)|"
+    r"\bis not set\b|\bnot defined\b|invalid (?:config|configuration|argument|value|syntax|format)|"
+    r"syntax error|parse error|malformed|cannot parse|failed to parse|core dumped|stack overflow",
     re.IGNORECASE,
 )
 _SYMPTOM = re.compile(

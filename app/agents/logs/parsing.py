@@ -61,7 +61,18 @@ _DOTNET_LEVELS = {
     "crit": "critical",
 }
 # JSON level fields: words, pino/bunyan numbers, MongoDB's one-letter "s".
-_JSON_LEVEL_KEYS = ("level", "severity", "log_level", "levelname", "loglevel", "lvl", "log.level", "s")
+_JSON_LEVEL_KEYS = (
+    "level", "severity", "log_level", "levelname", "loglevel", "lvl", "log.level", "s",
+    "PRIORITY", "priority",
+)  # fmt: skip
+# journald's PRIORITY is syslog's: 0 emerg ... 3 err, 4 warning, 5 notice, 6 info, 7 debug.
+_SYSLOG_PRIORITIES = ("critical", "critical", "critical", "error", "warning", "info", "info", "debug")
+_JSON_MESSAGE = ("message", "msg", "MESSAGE", "textPayload", "event", "log")
+# containerd/CRI-O: "2024-06-11T10:15:00.123456789Z stderr F <line>"
+_CRI = re.compile(
+    r"^(?P<ts>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})) "
+    r"(?:stdout|stderr) [FP] (?P<line>.*)$"
+)
 _NUMERIC_LEVELS = {10: "debug", 20: "debug", 30: "info", 40: "warning", 50: "error", 60: "critical"}
 _LETTER_LEVELS = {"F": "critical", "E": "error", "W": "warning", "I": "info", "D": "debug"}
 _ACCESS = re.compile(
@@ -93,6 +104,12 @@ _CONTINUATION = re.compile(
 _ENVOY = re.compile(
     r'^\[(?P<ts>\d{4}-\d{2}-\d{2}T[\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)\] "(?P<request>[A-Z]+ \S+[^"]*)" '
     r'(?P<status>\d{3}) (?P<flags>\S+) (?P<details>\S+) \S+ "(?P<failure>[^"]*)"'
+)
+# HAProxy's httplog: client [accept date] frontend backend/server timers status bytes ... state ...
+# "request"
+_HAPROXY = re.compile(
+    r"\S+:\d+ \[\d{2}/\w{3}/\d{4}:[\d:.]+\] \S+ (?P<server>\S+/\S+) [\d/+-]+ (?P<status>\d{3}) \S+ \S+ \S+ "
+    r'(?P<state>[\w-]{4}) .*?"(?P<request>[A-Z]+ \S+[^"]*)"'
 )
 _K8S_EVENT = re.compile(
     r"^(?:\S+\s+)?(?P<type>Normal|Warning)\s+(?P<reason>[A-Z]\w+)\s+(?P<object>\S+/\S+)\s+(?P<msg>.*)$"
@@ -253,6 +270,12 @@ def _belongs(previous: LogEntry, line: str) -> bool:
 
 
 def _parse(number: int, line: str, year: int | None) -> LogEntry:
+    cri = _CRI.match(line)
+    if cri:  # containerd's /var/log/pods files: the container's own line after a prefix
+        inner = _parse(number, cri["line"], year)
+        inner.text = line
+        inner.timestamp = inner.timestamp or _iso(cri["ts"])
+        return inner
     entry = LogEntry(line_no=number, text=line, message=line)
     stripped = line.strip()
     if stripped.startswith("{"):
@@ -260,10 +283,18 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
             data = json.loads(stripped)
         except ValueError:
             data = None
+        if isinstance(data, dict) and isinstance(data.get("log"), str) and "stream" in data:
+            # Docker's json-file driver: {"log": "<the container's line>\n", "stream": ..., "time": ...}
+            inner = _parse(number, data["log"].rstrip("\n"), year)
+            inner.text = line
+            inner.timestamp = inner.timestamp or _json_time(data)
+            return inner
         if isinstance(data, dict):
             entry.timestamp = _json_time(data)
             entry.level = _json_level(data)
-            entry.message = str(data.get("message") or data.get("msg") or data.get("event") or stripped)
+            entry.message = str(
+                next((data[k] for k in _JSON_MESSAGE if isinstance(data.get(k), str) and data[k]), stripped)
+            )
             detail = next((data[k] for k in _JSON_DETAIL if isinstance(data.get(k), str) and data[k]), None)
             if detail:  # "failed to store session" says less than its "error" field
                 entry.message = f"{entry.message} | {detail[:300]}"
@@ -322,6 +353,13 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
         entry.message = " ".join(f"{entry.level.upper()} {line[dotnet.end() :]}".split())
         return entry
     slash = _SLASH_TIME.match(line)
+    haproxy = _HAPROXY.search(line)
+    if haproxy:  # HAProxy's httplog: status, backend/server and termination state say what failed
+        entry.timestamp = _syslog_time(syslog["ts"], year) if syslog else None
+        server, state = haproxy["server"], haproxy["state"]
+        why = [server] + ([state] if state.strip("-") else []) if int(haproxy["status"]) >= 400 else []
+        _request(entry, haproxy["request"], int(haproxy["status"]), why)
+        return entry
     if syslog:
         entry.timestamp = _syslog_time(syslog["ts"], year)
         entry.message = f"{syslog['proc'].strip()}: {syslog['msg']}"
@@ -410,8 +448,8 @@ def _root_exception(entry: LogEntry) -> str | None:
     return None
 
 
-_JSON_STATUS = ("status", "status_code", "statusCode", "http_status", "response_status")
-_JSON_PATH = ("path", "uri", "url", "route", "request_path", "request_uri")
+_JSON_STATUS = ("status", "status_code", "statusCode", "http_status", "response_status", "DownstreamStatus")
+_JSON_PATH = ("path", "uri", "url", "route", "request_path", "request_uri", "RequestPath")
 
 
 def _json_request(entry: LogEntry, data: dict[str, object]) -> None:
@@ -436,9 +474,10 @@ def _json_request(entry: LogEntry, data: dict[str, object]) -> None:
 
 
 def _json_time(data: dict[str, object]) -> dt.datetime | None:
-    stamp = next(
-        (data[k] for k in ("timestamp", "time", "ts", "@timestamp", "t") if data.get(k) is not None), None
-    )
+    keys = ("timestamp", "time", "ts", "@timestamp", "t", "__REALTIME_TIMESTAMP")
+    stamp = next((data[k] for k in keys if data.get(k) is not None), None)
+    if isinstance(stamp, str) and stamp.isdigit():  # journald: microseconds since the epoch
+        stamp = int(stamp) / 1000 if len(stamp) > 13 else int(stamp)
     if isinstance(stamp, dict):  # MongoDB: {"t": {"$date": "..."}}
         stamp = stamp.get("$date")
     if isinstance(stamp, int | float) and not isinstance(stamp, bool):
@@ -453,6 +492,8 @@ def _json_time(data: dict[str, object]) -> dt.datetime | None:
 def _json_level(data: dict[str, object]) -> str:
     for key in _JSON_LEVEL_KEYS:
         value = data.get(key)
+        if key in ("PRIORITY", "priority") and str(value).isdigit() and int(str(value)) < 8:
+            return _SYSLOG_PRIORITIES[int(str(value))]
         if isinstance(value, int) and not isinstance(value, bool):
             return _NUMERIC_LEVELS.get(value - value % 10, "info")
         if isinstance(value, str) and value:
