@@ -236,3 +236,31 @@ def test_general_kinds_of_cause_outrank_the_timeouts_after_them(cause: str) -> N
     lines = [f"2024-06-11T10:00:0{i}Z ERROR api: request to /orders timed out after 30s" for i in range(1, 6)]
     lines.insert(2, f"2024-06-11T10:00:02Z ERROR worker: {cause}")
     assert "names a cause" in analyse(lines, None, None)["root_cause"]["why"]
+
+
+def slow_queries(after_ms: int, change: str | None) -> list[str]:
+    lines = [
+        f'{{"t":{{"$date":"2024-06-11T13:5{i}:00Z"}},"s":"I","c":"COMMAND","msg":"Slow query",'
+        f'"attr":{{"ns":"shop.orders","durationMillis":{150 + i}}}}}'
+        for i in range(5)
+    ]
+    if change:
+        lines.append(f'{{"t":{{"$date":"2024-06-11T14:02:00Z"}},"s":"I","c":"COMMAND","msg":"{change}"}}')
+    lines += [
+        f'{{"t":{{"$date":"2024-06-11T14:0{i + 3}:00Z"}},"s":"I","c":"COMMAND","msg":"Slow query",'
+        f'"attr":{{"ns":"shop.orders","durationMillis":{after_ms + i}}}}}'
+        for i in range(5)
+    ]
+    return lines
+
+
+def test_a_slowdown_after_a_schema_change_names_the_change() -> None:
+    findings = analyse(slow_queries(11_300, "CMD: dropIndexes"), None, None)["findings"]
+    assert [f.code for f in findings] == ["likely_trigger", "slowdown"]
+    assert "dropIndexes" in findings[0].message and "things got slow" in findings[0].message
+    assert "median 11.3 s" in findings[1].message and "against 152 ms before" in findings[1].message
+
+
+def test_a_slowdown_without_a_change_is_still_reported_and_a_small_one_is_not() -> None:
+    assert [f.code for f in analyse(slow_queries(11_300, None), None, None)["findings"]] == ["slowdown"]
+    assert [f.code for f in analyse(slow_queries(400, None), None, None)["findings"]] == ["no_errors"]

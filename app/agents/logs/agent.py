@@ -23,7 +23,7 @@ from app import __version__
 from app.agents.base import SEVERITY_RANK, AgentCard, AgentContext, AgentResult, Finding, InputNeed, Severity
 from app.agents.entities import extract_entities
 from app.agents.logs import causes
-from app.agents.logs.anomalies import shrinking_output
+from app.agents.logs.anomalies import Slowdown, shrinking_output, slowdowns
 from app.agents.logs.changes import change_before
 from app.agents.logs.examples import EXAMPLES
 from app.agents.logs.parsing import LogEntry, parse_lines
@@ -229,11 +229,12 @@ def analyse(lines: list[str], since: dt.datetime | None, until: dt.datetime | No
     spikes = _spikes([e for e in entries if e.is_error])
     ranked = causes.rank(table)
     root = _root_cause(ranked[0]) if ranked else None
-    trigger = _trigger(entries, ranked)
+    slow = slowdowns(entries)
+    trigger = _trigger(entries, ranked, slow)
     findings = (
         auth_findings(entries) + trigger + _findings(table, exceptions, caused_by, spikes, root, ranked)
     )
-    findings += shrinking_output(entries)
+    findings += shrinking_output(entries) + [s.finding() for s in slow[:2]]
     findings.sort(key=lambda f: -SEVERITY_RANK[f.severity])  # stable: the root cause leads its severity
     timestamps = [e.timestamp for e in entries if e.timestamp]
     return {
@@ -255,23 +256,31 @@ def analyse(lines: list[str], since: dt.datetime | None, until: dt.datetime | No
     }
 
 
-def _trigger(entries: list[LogEntry], ranked: list[causes.Candidate]) -> list[Finding]:
-    """When the errors name no cause (timeouts, waits, failed requests), a change logged just
-    before the first of them is the likelier answer."""
-    if not ranked or "names a cause" in ranked[0].reasons:
+def _trigger(entries: list[LogEntry], ranked: list[causes.Candidate], slow: list[Slowdown]) -> list[Finding]:
+    """When the errors name no cause (timeouts, waits, failed requests), or there are no errors
+    but things got slow, a change logged just before the first of them is the likelier answer."""
+    if ranked and "names a cause" in ranked[0].reasons:
         return []
     first_error = min((e.timestamp for e in entries if e.is_error and e.timestamp), default=None)
-    change = change_before(entries, first_error)
-    if change is None or change.timestamp is None or first_error is None:
+    if ranked and first_error:
+        start, what = first_error, "the first error"
+        effect = f'the errors after it ("{ranked[0].row["template"][:160]}") name no cause of their own'
+    elif not ranked and slow and slow[0].since.timestamp:
+        start, what = slow[0].since.timestamp, "things got slow"
+        factor = slow[0].after_ms / max(slow[0].before_ms, 0.001)
+        effect = f'then "{slow[0].since.message[:160]}" got {factor:.0f}x slower'
+    else:
         return []
-    seconds = (first_error - change.timestamp).total_seconds()
+    change = change_before(entries, start)
+    if change is None or change.timestamp is None:
+        return []
+    seconds = (start - change.timestamp).total_seconds()
     return [
         Finding(
-            severity=Severity.CRITICAL,
+            severity=Severity.CRITICAL if ranked else Severity.WARNING,
             code="likely_trigger",
-            message=f"Likely trigger: a change {seconds:.0f} s before the first error: "
-            f'"{change.message[:240]}" at {change.timestamp.isoformat()}; the errors after it '
-            f'("{ranked[0].row["template"][:160]}") name no cause of their own.',
+            message=f"Likely trigger: a change {seconds:.0f} s before {what}: "
+            f'"{change.message[:240]}" at {change.timestamp.isoformat()}; {effect}.',
         )
     ]
 
@@ -424,7 +433,7 @@ def _summary(report: dict[str, Any], findings: list[Finding]) -> str:
     head = f"{report['entries']} entries, {errors} error(s), {levels.get('warning', 0)} warning(s)"
     top = findings[0]
     if top.code == "likely_trigger":
-        return f"{head}. {top.message.split('; the errors after it')[0]}."
+        return f"{head}. {top.message.split('; ')[0]}."
     if top.code == "login_after_brute_force":
         return f"{head}. {top.message.split(': a brute force')[0]}: a brute force that succeeded."
     root = report["root_cause"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import statistics
+from dataclasses import dataclass
 
 from app.agents.base import Finding, Severity
 from app.agents.logs.parsing import LogEntry
@@ -99,3 +100,65 @@ def _bytes(value: float) -> str:
         if value >= size:
             return f"{value / size:.1f} {unit}"
     return f"{value:g} B"
+
+
+# Durations a line reports: "took 12ms", "in 3.2 s", "duration=450ms", JSON "durationMillis": 10234.
+_DURATION_FIELD = re.compile(
+    r'"?(?:durationMillis|duration_ms|latency_ms|elapsed_ms|took_ms|response_time_ms|request_time_ms)"?\s*[:=]\s*'
+    r"(\d+(?:\.\d+)?)"
+)
+_DURATION_TEXT = re.compile(
+    r"\b(?:took|in|after|duration[=:]|latency[=:]|elapsed[=:]|time[=:])\s?(\d+(?:\.\d+)?)\s?(ms|s|sec|seconds)\b",
+    re.IGNORECASE,
+)
+SLOWER = 10  # the later median is ten times the earlier one or more
+MIN_SLOW_MS = 500  # and half a second at least: 2 ms -> 20 ms pages nobody
+
+
+def _milliseconds(entry: LogEntry) -> float | None:
+    if match := _DURATION_FIELD.search(entry.text):
+        return float(match[1])
+    if match := _DURATION_TEXT.search(entry.message):
+        return float(match[1]) * (1 if match[2].lower() == "ms" else 1000)
+    return None
+
+
+@dataclass(frozen=True)
+class Slowdown:
+    since: LogEntry
+    before_ms: float
+    after_ms: float
+    count: int
+
+    def finding(self) -> Finding:
+        when = f" since {self.since.timestamp.isoformat()}" if self.since.timestamp else ""
+        return Finding(
+            severity=Severity.WARNING,
+            code="slowdown",
+            message=(
+                f'Lines like "{self.since.message[:160]}" take a median {_duration(self.after_ms)}{when} '
+                f"({self.count} lines), against {_duration(self.before_ms)} before: "
+                f"{self.after_ms / max(self.before_ms, 0.001):.0f}x slower."
+            ),
+        )
+
+
+def slowdowns(entries: list[LogEntry]) -> list[Slowdown]:
+    """Kinds of line whose reported duration jumped tenfold or more and stayed there, and when."""
+    groups: dict[str, list[tuple[float, LogEntry]]] = {}
+    for entry in entries:
+        if (ms := _milliseconds(entry)) is not None:
+            groups.setdefault(_NUMBERS.sub("#", entry.message), []).append((ms, entry))
+    found = []
+    for values in groups.values():
+        for split in range(3, len(values) - 2):
+            before = statistics.median(v for v, _ in values[:split])
+            after = statistics.median(v for v, _ in values[split:])
+            if after >= MIN_SLOW_MS and after >= SLOWER * before and values[split][0] >= SLOWER * before:
+                found.append(Slowdown(values[split][1], before, after, len(values) - split))
+                break
+    return sorted(found, key=lambda s: s.since.line_no)
+
+
+def _duration(ms: float) -> str:
+    return f"{ms / 1000:.1f} s" if ms >= 1000 else f"{ms:.0f} ms"

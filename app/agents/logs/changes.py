@@ -16,6 +16,9 @@ _CHANGE = re.compile(
     r"\b(?:reload(?:ed|ing)?|refresh(?:ed|ing)?|appl(?:y|ying|ied))\b[^.]{0,40}?\b(?:config(?:uration)?|settings?)\b|"
     r"\b(?:deployed|deploying|rolled out|rolling out|rollout of|upgraded to|downgraded to|released)\b|"
     r"\bscaled? (?:down|up|to)\b|"
+    r"\bdrop(?:ped)? (?:the )?(?:index|table|column)|\bdropIndex(?:es)?\b|"
+    r"\b(?:DROP|ALTER|CREATE) (?:INDEX|TABLE)\b|"
+    r"\bschema migration\b|\bmigrations? (?:applied|ran|completed)\b|"
     r"\brotated? (?:the )?(?:keys?|secrets?|passwords?|credentials?|certificates?)\b",
     re.IGNORECASE,
 )
