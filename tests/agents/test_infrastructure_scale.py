@@ -335,3 +335,26 @@ async def test_compose_asks_for_a_health_check_where_something_acts_on_it(
     files = {name: compose_service(**{"healthcheck": None, **changes}) for name, changes in services.items()}
     findings = [f for f in (await audit(compose(**files))).findings if f.code == "missing_health_check"]
     assert [f.message.split(":")[0] for f in findings] == (["service web"] if flagged else [])
+
+
+@pytest.mark.parametrize(
+    ("image", "flagged"),
+    [("postgres:16.2-alpine", False), ("docker.io/library/redis:7.2", False), ("mysql@sha256:" + "a" * 64, False),
+     ("registry.example.com/postgres:16", True), ("bitnami/postgresql:16", True), ("nginx:1.27", True)],
+)  # fmt: skip
+async def test_official_database_images_drop_root_themselves(image: str, flagged: bool) -> None:
+    """postgres, mysql, redis ... start as root only to hand their data directory to their own user."""
+    service = compose_service(
+        image=image, user=None, cap_drop=None, read_only=None, security_opt=["no-new-privileges:true"]
+    )
+    codes = risky_codes(await audit(compose(db=service)))
+    hardening = {"runs_as_root", "capabilities_not_dropped", "writable_root_filesystem"}
+    assert (codes & hardening == hardening) is flagged, codes
+
+
+async def test_a_clean_file_says_what_was_checked() -> None:
+    result = await audit(compose(web=compose_service()))
+    (finding,) = result.findings
+    assert finding.message.startswith(
+        "No issues found: nothing risky in the compose file (privileges, capabilities"
+    )

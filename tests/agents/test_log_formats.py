@@ -196,3 +196,39 @@ def test_haproxy_http_lines_carry_status_backend_and_termination_state() -> None
     assert (
         failed.message == "POST /api/orders/<id> -> HTTP_503 be_api/<NOSRV> SC--" and failed.level == "error"
     )
+
+
+def test_every_host_of_an_ignored_ansible_task_is_ignored() -> None:
+    entries = parse_lines(
+        [
+            'fatal: [web-01]: FAILED! => {"changed": false, "msg": "Could not find the requested service apache2"}',
+            'fatal: [web-02]: FAILED! => {"changed": false, "msg": "Could not find the requested service apache2"}',
+            "...ignoring",
+        ]
+    )
+    assert [e.level for e in entries[:2]] == ["info", "info"]
+
+
+def test_kubernetes_failure_events_that_later_succeeded_are_settled() -> None:
+    entries = parse_lines(
+        [
+            "2m10s (x2 over 2m12s) Warning FailedScheduling pod/api-7c9d-m8z0f 0/3 nodes are available: 3 Insufficient cpu.",
+            "2m Normal TriggeredScaleUp pod/api-7c9d-m8z0f pod triggered scale-up",
+            "90s Normal Scheduled pod/api-7c9d-m8z0f Successfully assigned shop/api-7c9d-m8z0f to node-4",
+            "3m Warning FailedScheduling pod/api-7c9d-q1w2e 0/3 nodes are available: 3 Insufficient cpu.",
+        ]
+    )
+    assert [e.level for e in entries] == ["info", "info", "info", "error"]
+    assert entries[0].message.endswith("(settled: a later event shows it succeeded)")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "2024-03-12 14:02:12.491 UTC [4242] deploy@shop LOG:  process 4242 still waiting for AccessExclusiveLock on relation 16417",
+        'I0312 16:31:07.882395    1187 eviction_manager.go:176] "Evicting pod" pod="reporting/report-builder"',
+    ],
+)
+def test_problems_written_at_info_level_are_warnings(line: str) -> None:
+    (entry,) = parse_lines([line])
+    assert entry.level == "warning" and entry.message.startswith("WARNING ")

@@ -264,3 +264,41 @@ def test_a_slowdown_after_a_schema_change_names_the_change() -> None:
 def test_a_slowdown_without_a_change_is_still_reported_and_a_small_one_is_not() -> None:
     assert [f.code for f in analyse(slow_queries(11_300, None), None, None)["findings"]] == ["slowdown"]
     assert [f.code for f in analyse(slow_queries(400, None), None, None)["findings"]] == ["no_errors"]
+
+
+@pytest.mark.parametrize(
+    ("line", "words"),
+    [
+        ('ERROR gw: charge failed: Post "https://acquirer.example.net": remote error: tls: expired certificate',
+         "client certificate we present (mTLS)"),
+        ("ERROR ingest: write failed: [Errno 28] No space left on device", "df -i"),
+        ("ERROR worker: CommitFailedException: the consumer was kicked out of the group", "max.poll.interval.ms"),
+    ],
+)  # fmt: skip
+def test_the_root_cause_says_what_a_well_known_error_means(line: str, words: str) -> None:
+    lines = [f"2024-06-11T10:00:0{i}Z {line}" for i in range(3)]
+    top = analyse(lines, None, None)["findings"][0]
+    assert top.code == "likely_root_cause" and "It means: " in top.message and words in top.message
+
+
+def test_known_harmless_kubelet_errors_are_never_the_cause() -> None:
+    lines = [
+        "Mar 12 16:30:00 node-3 kubelet[1187]: E0312 16:30:00.1 1187 summary_sys_containers.go:48] "
+        '"Failed to get system container stats" err="failed to get cgroup stats"',
+        'Mar 12 16:31:07 node-3 kubelet[1187]: I0312 16:31:07.8 1187 eviction_manager.go:176] "Evicting pod" '
+        'pod="reporting/report-builder" message="The node was low on resource: ephemeral-storage."',
+    ]
+    findings = analyse(lines * 3, None, None)["findings"]
+    assert "low on resource" in findings[0].message
+    assert "system container stats" not in " ".join(f.message for f in findings)
+
+
+def test_a_healthy_build_log_quotes_its_last_success() -> None:
+    lines = [
+        "tests/test_errors.py::test_error_page_renders PASSED",
+        "WARNING: Running pip as the 'root' user can result in broken permissions",
+        "============ 34 passed, 2 skipped, 1 xfailed in 9.84s ============",
+    ]
+    (finding,) = analyse(lines, None, None)["findings"]
+    assert finding.severity == "info" and '"============ 34 passed, 2 skipped' in finding.message
+    assert finding.message.startswith("No action needed")

@@ -132,9 +132,13 @@ class InfrastructureAgent:
             parts.append(_audit_summary(kind, found))
         findings.sort(key=lambda f: (-SEVERITY_RANK[f.severity], importance(f)))
         if not findings:
-            findings.append(
-                Finding(severity=Severity.INFO, code="no_issues", message="No drift and no risky settings.")
-            )
+            checked = []
+            if "config" in output:
+                checked.append(f"nothing risky in the {output['config']['kind']} file ({_CHECKED})")
+            if "inventory" in output:
+                checked.append("every service matches its expected state")
+            message = f"No issues found: {'; '.join(checked) or 'nothing to check'}."
+            findings.append(Finding(severity=Severity.INFO, code="no_issues", message=message))
         return AgentResult(
             agent_id=CARD.id,
             status="completed",
@@ -143,6 +147,12 @@ class InfrastructureAgent:
             output=output,
             duration_ms=round((time.perf_counter() - started) * 1000, 2),
         )
+
+
+_CHECKED = (
+    "privileges, capabilities, host access, secrets, exposure, image tags, limits, health checks, "
+    "replicas and RBAC were checked"
+)
 
 
 def _audit_summary(kind: str, found: list[Finding]) -> str:

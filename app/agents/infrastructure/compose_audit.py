@@ -14,6 +14,7 @@ from app.agents.infrastructure.container_checks import (
     as_mapping,
     capability_findings,
     database_port_finding,
+    drops_root_itself,
     host_path_findings,
     image_findings,
     port_range,
@@ -53,7 +54,8 @@ def _service(where: str, service: dict[str, Any]) -> Iterator[Finding]:
         for opt in as_list(service.get("security_opt"))
     ]
     user = text_of(service.get("user")).split(":", 1)[0]
-    unprivileged = user not in ("", "root", "0") and bool(
+    drops_root = not user and drops_root_itself(service.get("image"))
+    unprivileged = (user not in ("", "root", "0") or drops_root) and bool(
         {"no-new-privileges", "no-new-privileges:true"} & {*options}
     )
     yield from capability_findings(
@@ -82,7 +84,8 @@ def _service(where: str, service: dict[str, Any]) -> Iterator[Finding]:
         source = _bind_source(volume)
         if source is not None:
             yield from host_path_findings(where, source, _read_only(volume), how="bind-mounts")
-    yield from _user(where, service.get("user"))
+    if not drops_root:
+        yield from _user(where, service.get("user"))
     if service.get("read_only") is not True and not unprivileged:  # see capability_findings
         yield rule_finding("writable_root_filesystem", where, "read_only is not true")
     yield from scan_env(where, env_pairs(service.get("environment")))

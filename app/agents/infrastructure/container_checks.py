@@ -34,6 +34,23 @@ DATABASE_PORTS = frozenset({5432, 3306, 33060, 1433, 1521, 27017, 27018, 27019, 
 ALL_INTERFACES = frozenset({"", "0.0.0.0", "::", "[::]", "*"})  # noqa: S104 - what we look for
 
 
+# Official images that start as root only to hand the data directory to their own user and then
+# run as it (gosu/su-exec in the entrypoint), or that declare a non-root USER: no `user` needed.
+PRIVILEGE_DROPPING_IMAGES = frozenset(
+    {"postgres", "mysql", "mariadb", "mongo", "redis", "rabbitmq", "memcached", "elasticsearch"}
+)
+
+
+def drops_root_itself(image: Any) -> bool:
+    """`postgres:16`, `docker.io/library/redis:7-alpine`: an official image that does not run as root."""
+    if not isinstance(image, str) or not image:
+        return False
+    parts = image.split("@", 1)[0].split("/")
+    parts[-1] = parts[-1].split(":", 1)[0]  # the tag
+    official = len(parts) == 1 or parts[-2] == "library"
+    return official and parts[-1] in PRIVILEGE_DROPPING_IMAGES
+
+
 def as_mapping(value: Any) -> dict[str, Any]:
     """The value when YAML gave a mapping, else empty: a malformed field is skipped, not fatal."""
     return value if isinstance(value, dict) else {}

@@ -26,6 +26,7 @@ from app.agents.logs import causes
 from app.agents.logs.anomalies import Slowdown, shrinking_output, slowdowns
 from app.agents.logs.changes import change_before
 from app.agents.logs.examples import EXAMPLES
+from app.agents.logs.hints import meaning
 from app.agents.logs.parsing import LogEntry, parse_lines
 from app.agents.logs.security import auth_findings
 from app.agents.request_text import read_request
@@ -252,7 +253,7 @@ def analyse(lines: list[str], since: dt.datetime | None, until: dt.datetime | No
         "candidates": [
             {"template": c.row["template"], "score": c.score, "why": list(c.reasons)} for c in ranked[:5]
         ],
-        "findings": findings or [_no_problems(levels)],
+        "findings": findings or [_no_problems(levels, entries)],
     }
 
 
@@ -350,6 +351,7 @@ def _root_cause(candidate: causes.Candidate) -> dict[str, Any]:
         "why": list(candidate.reasons),
         "example": (problems or candidate.entries)[0].message[:200],
         "evidence": evidence,
+        "meaning": meaning(" ".join([row["template"], *evidence])),
     }
 
 
@@ -375,7 +377,8 @@ def _findings(
                 severity=severity,
                 code="likely_root_cause",
                 message=f'Most likely root cause{cause}: "{root["template"]}"{example}, {times} time(s) '
-                f"from {root['first_seen'] or 'an unknown time'} ({', '.join(root['why'])}).",
+                f"from {root['first_seen'] or 'an unknown time'} ({', '.join(root['why'])})."
+                + (f" It means: {root['meaning']}." if root["meaning"] else ""),
             )
         )
     for kind, count in exceptions.most_common(5):
@@ -412,18 +415,32 @@ def _findings(
     return findings
 
 
-def _no_problems(levels: Counter[str]) -> Finding:
-    """A healthy log: say so, and what the warnings it has were (none named a cause)."""
+# A line that reports the job, build or rollout went well: a healthy answer quotes the last one.
+_SUCCESS = re.compile(
+    r"\b\d+ passed\b|\bsucceeded\b|\bcompleted successfully\b|"
+    r"\bsuccessfully (?:rolled out|deployed|completed)\b|\bbuild successful\b|\bjob succeeded\b|"
+    r"\bexit(?:ed)? (?:with )?(?:code|status) 0\b|\bfinished: success\b",
+    re.IGNORECASE,
+)
+
+
+def _no_problems(levels: Counter[str], entries: list[LogEntry]) -> Finding:
+    """A healthy log: say so, what the warnings it has were (none named a cause), and the last
+    line that reported success."""
     warnings = levels.get("warning", 0)
+    success = next((e for e in reversed(entries) if not e.is_error and _SUCCESS.search(e.message)), None)
+    said = f' Last success reported: "{success.message[:200]}".' if success else ""
     if not warnings:
         return Finding(
-            severity=Severity.INFO, code="no_errors", message="No errors, warnings or stack traces found."
+            severity=Severity.INFO,
+            code="no_errors",
+            message=f"No errors, warnings or stack traces found.{said}",
         )
     return Finding(
         severity=Severity.INFO,
         code="no_errors",
-        message=f"No errors or stack traces found; the {warnings} warning(s) name no cause "
-        "(background such as deprecations or retries that recovered).",
+        message=f"No action needed: no errors or stack traces, and the {warnings} warning(s) name no cause "
+        f"(background such as deprecations, transient probe failures or retries that recovered).{said}",
     )
 
 

@@ -30,16 +30,17 @@ _CAUSE = re.compile(
     r"reached (?:the )?(?:pm\.)?max|limit reached|used before issued|clock skew|not synchroni[sz]ed|"
     r"exit code:\s*137|table full|queue full|dropping packet|i/o error|corrupt|unreachable|no route to host|"
     r"unhealthy|health ?checks? failed|no healthy (?:upstream|target|backend|host|server)s?|"
-    r"already exists|duplicate key|does not exist|already been removed|no longer exists|"
+    r"already exists|does not exist|already been removed|no longer exists|"
     r"authenticationerror|authentication error|auth(?:entication)? failure|invalid (?:username|password|"
-    r"credentials|token|api[ _-]?key)|wrongpass|unauthori[sz]ed|bad credentials|login failed|invalid_grant|"
+    r"credentials|token|api[ _-]?key)|wrongpass|bad credentials|login failed|invalid_grant|"
     r"already (?:\w+ )?(?:attached|in use|held|locked)|held by|locked by|multi-attach|"
     r"(?:longer|larger|more) than the configured|exceed(?:s|ed)? (?:the )?(?:configured|max|maximum|limit)|"
     r"\b(?:limit|maximum|max)\b[^.]{0,80}?\b(?:has been |was |is )?(?:reached|exceeded|hit)\b|"
     # General kinds of cause: refused by policy, pressure and eviction, rate limits, locks, lost
     # quorum, mismatched versions, missing or invalid configuration, crashes of the process itself.
     r"operation not permitted|\beperm\b|\beacces\b|\bforbidden\b|revoked|suspended|"
-    r"evicted|(?:disk|memory|pid) ?pressure|rate.?limit(?:ed)?|too many requests|throttl(?:ed|ing)|"
+    r"evicted|evicting pod|low on resource|(?:disk|memory|pid) ?pressure|"
+    r"rate.?limit(?:ed)?|too many requests|throttl(?:ed|ing)|"
     r"lock wait timeout|could not (?:obtain|get|acquire) (?:the )?lock|unable to acquire (?:the )?lock|"
     r"split.?brain|lost leadership|leader election lost|no leader|quorum|"
     r"mismatch|incompatible|unsupported (?:version|protocol)|"
@@ -71,11 +72,28 @@ class Candidate:
         return entries
 
 
-# Requests browsers and crawlers make on their own: a miss there is never an incident's cause.
+# Requests browsers and crawlers make on their own: a miss there is never an incident's cause;
+# nor are messages known to be harmless (the kubelet's cgroup-stats and first image-GC errors,
+# printed on healthy nodes for years).
 _BACKGROUND_NOISE = re.compile(
-    r"favicon\.ico|robots\.txt|apple-touch-icon|sitemap\.xml|\.well-known/|\.js\.map|\.css\.map",
+    r"favicon\.ico|robots\.txt|apple-touch-icon|sitemap\.xml|\.well-known/|\.js\.map|\.css\.map|"
+    r"Failed to get system container stats|Image garbage collection failed once",
     re.IGNORECASE,
 )
+
+
+def _onset(table: list[dict[str, Any]]) -> dt.datetime | None:
+    """When the incident began: the first error followed by two more within a minute."""
+    times = sorted(
+        e.timestamp for row in table for e in row["_entries"] if e.is_error and e.timestamp is not None
+    )
+    return next((t for i, t in enumerate(times[:-2]) if times[i + 2] - t <= dt.timedelta(minutes=1)), None)
+
+
+def _before(row: dict[str, Any], onset: dt.datetime | None) -> bool:
+    """Seen only until five minutes or more before the onset: background, not the start of it."""
+    last = row["last_seen"]
+    return bool(onset and last and dt.datetime.fromisoformat(last) < onset - dt.timedelta(minutes=5))
 
 
 def _still_happening(table: list[dict[str, Any]]) -> set[int]:
@@ -128,7 +146,11 @@ def rank(table: list[dict[str, Any]]) -> list[Candidate]:
         return []
     # Time orders them; where lines carry no time (`kubectl describe`), their place in the text.
     # A warning that names no cause is background: it takes no place in that order.
-    substantive = [row for row in candidates if row["errors"] or _CAUSE.search(_text(row))]
+    # So is an error that came and went well before the incident began.
+    onset = _onset(table)
+    substantive = [
+        row for row in candidates if (row["errors"] or _CAUSE.search(_text(row))) and not _before(row, onset)
+    ]
     order = sorted(substantive, key=lambda r: (r["first_seen"] or "~", r["_entries"][0].line_no))
     chained = [e for row in candidates for e in row["_entries"] if e.root_exception != e.exception_type]
     wrapped = {e.exception_type for e in chained}

@@ -51,7 +51,10 @@ _REDIS_LEVELS = {".": "debug", "-": "info", "*": "info", "#": "warning"}
 # nginx error log and Go's log package: "2024/05/14 02:00:00 [error] 123#0: ..."
 _SLASH_TIME = re.compile(r"^(?P<ts>\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2})")
 # ASP.NET Core's console logger: "fail: Microsoft.AspNetCore...[1]" on a line of its own.
-_DOTNET = re.compile(r"^(?P<level>trce|dbug|info|warn|fail|crit): ")
+_DOTNET = re.compile(
+    r"^(?P<ts>\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?\s+)?"
+    r"(?P<level>trce|dbug|info|warn|fail|crit): "
+)
 _DOTNET_LEVELS = {
     "trce": "debug",
     "dbug": "debug",
@@ -112,8 +115,16 @@ _HAPROXY = re.compile(
     r'(?P<state>[\w-]{4}) .*?"(?P<request>[A-Z]+ \S+[^"]*)"'
 )
 _K8S_EVENT = re.compile(
-    r"^(?:\S+\s+)?(?P<type>Normal|Warning)\s+(?P<reason>[A-Z]\w+)\s+(?P<object>\S+/\S+)\s+(?P<msg>.*)$"
+    r"^(?:\S+(?:\s+\(x\d+ over \S+\))?\s+)?(?P<type>Normal|Warning)\s+(?P<reason>[A-Z]\w+)\s+"
+    r"(?P<object>\S+/\S+)\s+(?P<msg>.*)$"
 )
+# A failure event that a later success of the same object settled: FailedScheduling while the
+# autoscaler adds a node, then Scheduled. Failure reason -> the reasons that settle it.
+_K8S_SETTLED_BY = {
+    "FailedScheduling": {"Scheduled"}, "FailedAttachVolume": {"SuccessfulAttachVolume"},
+    "FailedMount": {"Started"}, "ErrImagePull": {"Pulled"}, "ImagePullBackOff": {"Pulled"},
+    "FailedCreate": {"SuccessfulCreate"}, "Failed": {"Pulled", "Started"},
+}  # fmt: skip
 _K8S_BAD_REASONS = frozenset(
     {"OOMKilled", "CrashLoopBackOff", "BackOff", "Failed", "FailedScheduling", "FailedMount",
      "FailedAttachVolume", "ImagePullBackOff", "ErrImagePull", "Evicted", "FailedCreate",
@@ -165,6 +176,15 @@ _AUTH_FAILURE = re.compile(
 )
 
 
+# Problems whatever level the program gave them: PostgreSQL writes lock waits and too-frequent
+# checkpoints at LOG, the kubelet evicts pods at Info, some daemons log the OOM killer at notice.
+_ALWAYS_A_PROBLEM = re.compile(
+    r"still waiting for \w*Lock|deadlock detected|checkpoints are occurring too frequently|"
+    r"out of memory|killed process \d+|Evicting pod|must evict pod|low on resource",
+    re.IGNORECASE,
+)
+
+
 def unlevelled_level(text: str) -> str:
     """The level a line without a written level deserves by what it says."""
     if _AUTH_FAILURE.search(text):
@@ -207,6 +227,7 @@ class LogEntry:
     exception_line: str | None = None  # "Type: message" of that innermost exception
     status: int | None = None  # HTTP status of an access-log line
     health_check: bool = False  # an access-log line for /health, /healthz, /ready...
+    event: tuple[str, str] | None = None  # a Kubernetes event's (reason, kind/name)
 
     @property
     def is_error(self) -> bool:
@@ -235,10 +256,17 @@ def parse_lines(lines: list[str], year: int | None = None) -> list[LogEntry]:
             entries[-1].extra_lines.append(line)
             continue
         entries.append(_parse(number, line, year))
-    for previous, entry in zip(entries, entries[1:], strict=False):
-        if entry.text.strip() == "...ignoring":  # Ansible: a failure the play chose to ignore
-            previous.level = "info"
-            previous.level_written = True
+    _settle_events(entries)
+    for entry in entries:
+        if entry.level in ("debug", "info") and _ALWAYS_A_PROBLEM.search(entry.text):
+            entry.level = "warning"
+            entry.message = "WARNING " + re.sub(r"^(?:INFO|DEBUG) ", "", entry.message)
+    for index, entry in enumerate(entries):
+        if entry.text.strip() == "...ignoring":  # Ansible: the failures just above were ignored
+            for failed in reversed(entries[:index]):
+                if not failed.text.startswith(("fatal: [", "failed: [")):
+                    break
+                failed.level, failed.level_written = "info", True
     for entry in entries:
         entry.exception_type = _exception_type(entry)
         entry.root_exception = _root_exception(entry) or entry.exception_type
@@ -322,6 +350,7 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
             "error" if reason in _K8S_BAD_REASONS else "warning" if event["type"] == "Warning" else "info"
         )
         entry.message = f"{event['type']} {reason} {event['object'].split('/')[0]}: {event['msg']}"
+        entry.event = (reason, event["object"])
         return entry
     syslog = _SYSLOG.match(line)
     klog = _KLOG.search(syslog["msg"] if syslog else line)
@@ -348,6 +377,7 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
         return entry
     dotnet = _DOTNET.match(line)
     if dotnet:
+        entry.timestamp = _iso(dotnet["ts"].strip()) if dotnet["ts"] else None
         entry.level_written = True
         entry.level = _DOTNET_LEVELS[dotnet["level"]]
         entry.message = " ".join(f"{entry.level.upper()} {line[dotnet.end() :]}".split())
@@ -386,6 +416,18 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
         entry.message = f"{entry.level.upper()} {entry.message}"
     entry.message = " ".join(entry.message.split())  # column padding is not part of what was said
     return entry
+
+
+def _settle_events(entries: list[LogEntry]) -> None:
+    """A Kubernetes failure event whose object later succeeded at the same step is history, not a
+    problem: the events list keeps both, in any order."""
+    happened = {(e.event[0], e.event[1]) for e in entries if e.event}
+    for entry in entries:
+        if entry.event and entry.level != "info":
+            reason, obj = entry.event
+            if any((settled, obj) in happened for settled in _K8S_SETTLED_BY.get(reason, ())):
+                entry.level = "info"
+                entry.message = f"{entry.message} (settled: a later event shows it succeeded)"
 
 
 def _request(entry: LogEntry, request: str, status: int, why: list[str] | None = None) -> None:

@@ -1,0 +1,80 @@
+"""What well-known error strings mean, in the words an engineer who has met them would use: the
+root cause finding says it next to the line it quotes, so the reader does not have to know that
+"remote error: tls: expired certificate" is about our own client certificate."""
+
+from __future__ import annotations
+
+import re
+
+_HINTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), meaning)
+    for pattern, meaning in (
+        (
+            r"remote error: tls: (?:expired|bad|revoked|unknown) certificate|"
+            r"alert (?:certificate expired|bad certificate)|"
+            r"SSLV3_ALERT_(?:CERTIFICATE_EXPIRED|BAD_CERTIFICATE)",
+            "the other side rejected the client certificate we present (mTLS): renew or replace our client "
+            "certificate; the server's own certificate is not the problem",
+        ),
+        (
+            r"x509: certificate has expired|certificate has expired|CERTIFICATE_VERIFY_FAILED.*expired",
+            "the server's certificate has expired: renew it (and check what automates renewal)",
+        ),
+        (
+            r"x509: certificate signed by unknown authority|unable to get local issuer certificate|"
+            r"self.signed certificate",
+            "the certificate's issuer is not trusted here: install the CA, or fix a chain that misses its "
+            "intermediate",
+        ),
+        (
+            r"no space left on device|\bENOSPC\b",
+            "a filesystem is full: check `df -h` and `df -i` (inodes run out too), then what grew",
+        ),
+        (
+            r"too many open files|\bEMFILE\b",
+            "the process hit its open-file limit: a descriptor leak, or a limit too low",
+        ),
+        (
+            r"OOMKilled|exit code:?\s*137|killed process \d+|out of memory",
+            "the kernel killed the process for memory: a leak, or a memory limit too low for the load",
+        ),
+        (
+            r"AADSTS7000222|client secret keys? .{0,40}expired|invalid_client.{0,80}secret",
+            "the app registration's client secret has expired: create a new secret and roll it out",
+        ),
+        (
+            r"max\.poll\.interval\.ms|poll timeout has expired|CommitFailedException|"
+            r"(?:kicked out of|removed from) the group|not part of an active group",
+            "processing a batch took longer than max.poll.interval.ms, so the consumer was removed from its "
+            "group: lower max.poll.records or speed up processing",
+        ),
+        (
+            r"name or service not known|no such host|NXDOMAIN|could not resolve host|ENOTFOUND|EAI_AGAIN",
+            "a name does not resolve: check the name, the DNS server and search domains",
+        ),
+        (
+            r"address already in use|EADDRINUSE",
+            "another process already listens on that port: find it with `ss -ltnp`",
+        ),
+        (
+            r"Multi-Attach error|already exclusively attached",
+            "a ReadWriteOnce volume is still attached to another node (often a dead one): the new pod cannot "
+            "mount it until that attachment is removed",
+        ),
+        (
+            r"too many connections|too many clients|remaining connection slots are reserved",
+            "the database refuses new connections at max_connections: find what holds them (long queries, "
+            "leaks, a pool per replica)",
+        ),
+        (
+            r"could not get lock /var/lib/dpkg|dpkg frontend lock|lock-frontend",
+            "another package manager run (often unattended-upgrades) holds the dpkg lock: wait for it and "
+            "retry",
+        ),
+    )
+)
+
+
+def meaning(text: str) -> str | None:
+    """What the first well-known error string in `text` means, or None."""
+    return next((hint for pattern, hint in _HINTS if pattern.search(text)), None)
