@@ -32,6 +32,7 @@ EXPECTED_SEVERITY = {
     "missing_resource_limits": "warning", "missing_health_check": "warning", "single_replica": "warning",
     "missing_restart_policy": "warning", "rbac_cluster_admin": "critical", "rbac_everyone": "critical",
     "rbac_wildcard": "critical", "rbac_sensitive_permission": "warning", "security_profile_disabled": "warning",
+    "service_selects_no_pods": "critical", "pdb_blocks_drain": "warning",
 }  # fmt: skip
 
 COMPOSE = f"""
@@ -234,6 +235,10 @@ KUBERNETES = manifest(
     {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "db-public"},
      "spec": {"type": "LoadBalancer", "ports": [{"port": 5432}]}},
     {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "db"}, "spec": {"ports": [{"port": 5432}]}},
+    {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "api"},
+     "spec": {"selector": {"app": "api-server"}, "ports": [{"port": 80}]}},
+    {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "escape"},
+     "spec": {"minAvailable": 3, "selector": {"matchLabels": {"app": "escape"}}}},
     {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings"},
      "data": {"DB_PASSWORD": SECRET, "LOG_LEVEL": "info"}},
     {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "metadata": {"name": "ops"},
@@ -264,6 +269,8 @@ KUBERNETES_EXPECTED = {
     "Service db-public": {"database_port_exposed"},
     "ConfigMap settings": {"plaintext_secret"},
     "ClusterRoleBinding ops": {"rbac_cluster_admin", "rbac_everyone"},
+    "Service api": {"service_selects_no_pods"},
+    "PodDisruptionBudget escape": {"pdb_blocks_drain"},
     "ClusterRole everything": {"rbac_wildcard", "rbac_sensitive_permission"},
 }  # fmt: skip
 

@@ -46,13 +46,15 @@ def test_the_docs_table_matches_the_code() -> None:
     assert len(rows) == len(EXPECTED_SEVERITY)
 
 
-def test_only_replicas_rbac_and_restart_policy_belong_to_one_format() -> None:
+def test_only_replicas_rbac_wiring_and_restart_policy_belong_to_one_format() -> None:
     assert {code for code, rule in RULES.items() if not rule.compose} == {
         "single_replica",
         "rbac_cluster_admin",
         "rbac_everyone",
         "rbac_wildcard",
         "rbac_sensitive_permission",
+        "service_selects_no_pods",
+        "pdb_blocks_drain",
     }
     assert {code for code, rule in RULES.items() if not rule.kubernetes} == {"missing_restart_policy"}
 

@@ -128,6 +128,21 @@ RULES = MappingProxyType(
             "security_opt: [seccomp:unconfined]",
             "seccompProfile: {type: Unconfined}",
         ),
+        "service_selects_no_pods": Rule(
+            _C,
+            "a Service whose selector matches no pod has no endpoints: every request to it fails",
+            "make the selector match the pod template's labels",
+            "",
+            "selector: {app: checkout-api} while the pods are labelled app: checkout",
+        ),
+        "pdb_blocks_drain": Rule(
+            _W,
+            "a PodDisruptionBudget that allows no voluntary disruption makes every node drain and upgrade "
+            "wait forever",
+            "use maxUnavailable: 1, or keep minAvailable below the replica count",
+            "",
+            "minAvailable: 2 over 2 replicas, or maxUnavailable: 0",
+        ),
         "added_capability": Rule(
             _W,
             "a capability beyond the runtime's default set widens what a compromise can do",

@@ -22,6 +22,7 @@ from app.agents.infrastructure.container_checks import (
 )
 from app.agents.infrastructure.rbac_audit import BINDING_KINDS, ROLE_KINDS, audit_rbac
 from app.agents.infrastructure.secret_scan import env_pairs, scan_command, scan_env
+from app.agents.infrastructure.wiring import audit_wiring
 
 WORKLOAD_KINDS = frozenset(
     {"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob"}
@@ -46,6 +47,7 @@ def audit_kubernetes(documents: list[dict[str, Any]]) -> list[Finding]:
             findings += scan_env(name, env_pairs(as_mapping(obj.get("data"))), noun="key")
         elif kind in ROLE_KINDS or kind in BINDING_KINDS:
             findings += audit_rbac(obj, name)
+    findings += audit_wiring(objects)
     return findings
 
 
