@@ -232,3 +232,11 @@ def test_kubernetes_failure_events_that_later_succeeded_are_settled() -> None:
 def test_problems_written_at_info_level_are_warnings(line: str) -> None:
     (entry,) = parse_lines([line])
     assert entry.level == "warning" and entry.message.startswith("WARNING ")
+
+
+def test_a_level_right_after_the_syslog_program_counts() -> None:
+    (entry,) = parse_lines(
+        ['Mar 11 00:00:01 batch-02 logrotate: error: skipping "/var/log/ingest/ingest.log" because parent '
+         "directory has insecure permissions"]
+    )  # fmt: skip
+    assert entry.level == "error" and entry.level_written

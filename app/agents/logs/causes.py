@@ -46,7 +46,9 @@ _CAUSE = re.compile(
     r"mismatch|incompatible|unsupported (?:version|protocol)|"
     r"missing (?:required|env|environment|config|configuration|file|key|column|table|secret|permission)|"
     r"\bis not set\b|\bnot defined\b|invalid (?:config|configuration|argument|value|syntax|format)|"
-    r"syntax error|parse error|malformed|cannot parse|failed to parse|core dumped|stack overflow",
+    r"syntax error|parse error|malformed|cannot parse|failed to parse|core dumped|stack overflow|"
+    r"insecure permissions|bad permissions|permissions (?:are|is) too open|unknown directive|"
+    r"configuration file .{0,80} test failed",
     re.IGNORECASE,
 )
 _SYMPTOM = re.compile(
@@ -80,20 +82,6 @@ _BACKGROUND_NOISE = re.compile(
     r"Failed to get system container stats|Image garbage collection failed once",
     re.IGNORECASE,
 )
-
-
-def _onset(table: list[dict[str, Any]]) -> dt.datetime | None:
-    """When the incident began: the first error followed by two more within a minute."""
-    times = sorted(
-        e.timestamp for row in table for e in row["_entries"] if e.is_error and e.timestamp is not None
-    )
-    return next((t for i, t in enumerate(times[:-2]) if times[i + 2] - t <= dt.timedelta(minutes=1)), None)
-
-
-def _before(row: dict[str, Any], onset: dt.datetime | None) -> bool:
-    """Seen only until five minutes or more before the onset: background, not the start of it."""
-    last = row["last_seen"]
-    return bool(onset and last and dt.datetime.fromisoformat(last) < onset - dt.timedelta(minutes=5))
 
 
 def _still_happening(table: list[dict[str, Any]]) -> set[int]:
@@ -146,11 +134,7 @@ def rank(table: list[dict[str, Any]]) -> list[Candidate]:
         return []
     # Time orders them; where lines carry no time (`kubectl describe`), their place in the text.
     # A warning that names no cause is background: it takes no place in that order.
-    # So is an error that came and went well before the incident began.
-    onset = _onset(table)
-    substantive = [
-        row for row in candidates if (row["errors"] or _CAUSE.search(_text(row))) and not _before(row, onset)
-    ]
+    substantive = [row for row in candidates if row["errors"] or _CAUSE.search(_text(row))]
     order = sorted(substantive, key=lambda r: (r["first_seen"] or "~", r["_entries"][0].line_no))
     chained = [e for row in candidates for e in row["_entries"] if e.root_exception != e.exception_type]
     wrapped = {e.exception_type for e in chained}

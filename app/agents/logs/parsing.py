@@ -401,7 +401,7 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
         if iso:
             entry.timestamp = _iso(iso["ts"])
             entry.message = line[iso.end() :].strip(" -|:[]")
-    word = _LEVEL_WORD.search(line[:200])
+    word = _LEVEL_WORD.search((syslog["msg"] if syslog else line)[:200])  # "logrotate: error: ..."
     if word is None:
         entry.level = unlevelled_level(entry.message)
         if entry.level != "info":
