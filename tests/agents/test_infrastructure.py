@@ -32,7 +32,8 @@ EXPECTED_SEVERITY = {
     "missing_resource_limits": "warning", "missing_health_check": "warning", "single_replica": "warning",
     "missing_restart_policy": "warning", "rbac_cluster_admin": "critical", "rbac_everyone": "critical",
     "rbac_wildcard": "critical", "rbac_sensitive_permission": "warning", "security_profile_disabled": "warning",
-    "service_selects_no_pods": "critical", "pdb_blocks_drain": "warning",
+    "service_selects_no_pods": "critical", "pdb_blocks_drain": "warning", "heap_over_memory_limit": "critical",
+    "data_on_ephemeral_storage": "critical",
 }  # fmt: skip
 
 COMPOSE = f"""
@@ -101,6 +102,10 @@ services:
   untagged:
     <<: *hardened
     image: redis
+  jvm:
+    <<: *hardened
+    environment:
+      JAVA_OPTS: -Xms512m -Xmx1g
   migrate:
     <<: *hardened
     restart: "no"
@@ -125,6 +130,7 @@ COMPOSE_EXPECTED = {
         "missing_restart_policy", "image_latest_tag", "privilege_escalation", "security_profile_disabled",
     },
     "service untagged": {"image_untagged"},
+    "service jvm": {"heap_over_memory_limit"},
     "service no_health": {"missing_health_check"},
 }  # fmt: skip
 
@@ -235,6 +241,9 @@ KUBERNETES = manifest(
     {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "db-public"},
      "spec": {"type": "LoadBalancer", "ports": [{"port": 5432}]}},
     {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "db"}, "spec": {"ports": [{"port": 5432}]}},
+    k8s_workload("StatefulSet", "cache", [k8s_container(
+        "redis", image="redis:7.2.4", volumeMounts=[{"name": "scratch", "mountPath": "/data"}])],
+        replicas=2, volumes=[{"name": "scratch", "emptyDir": {}}]),
     {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "api"},
      "spec": {"selector": {"app": "api-server"}, "ports": [{"port": 80}]}},
     {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "escape"},
@@ -270,6 +279,7 @@ KUBERNETES_EXPECTED = {
     "ConfigMap settings": {"plaintext_secret"},
     "ClusterRoleBinding ops": {"rbac_cluster_admin", "rbac_everyone"},
     "Service api": {"service_selects_no_pods"},
+    "StatefulSet cache container redis": {"data_on_ephemeral_storage"},
     "PodDisruptionBudget escape": {"pdb_blocks_drain"},
     "ClusterRole everything": {"rbac_wildcard", "rbac_sensitive_permission"},
 }  # fmt: skip

@@ -55,6 +55,7 @@ def test_only_replicas_rbac_wiring_and_restart_policy_belong_to_one_format() -> 
         "rbac_sensitive_permission",
         "service_selects_no_pods",
         "pdb_blocks_drain",
+        "data_on_ephemeral_storage",
     }
     assert {code for code, rule in RULES.items() if not rule.kubernetes} == {"missing_restart_policy"}
 
@@ -97,6 +98,8 @@ SAME_RISK: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
      container_pod(readinessProbe=None, livenessProbe=None)),
     ("security_profile_disabled", {"security_opt": ["seccomp:unconfined"]},
      container_pod(securityContext=security(seccompProfile={"type": "Unconfined"}))),
+    ("heap_over_memory_limit", {"environment": {"JAVA_TOOL_OPTIONS": "-Xmx256m"}},
+     container_pod(env=[{"name": "JAVA_TOOL_OPTIONS", "value": "-Xmx256m"}])),
     ("plaintext_secret", {"command": ["redis-server", "--requirepass", "hunter2"]},
      container_pod(args=["redis-server", "--requirepass", "hunter2"])),
 ]  # fmt: skip

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.agents.test_infrastructure import audit, k8s_workload, manifest, risky_codes
+from tests.agents.test_infrastructure import audit, k8s_container, k8s_workload, manifest, risky_codes
 
 
 def service(selector: dict[str, str], namespace: str | None = None) -> dict[str, Any]:
@@ -63,3 +63,41 @@ async def test_a_budget_that_allows_no_disruption_blocks_drains(
 ) -> None:
     result = await audit(manifest(k8s_workload("Deployment", "checkout", replicas=replicas), budget(**spec)))
     assert risky_codes(result) == ({"pdb_blocks_drain"} if flagged else set())
+
+
+@pytest.mark.parametrize(
+    ("heap", "limit", "flagged"),
+    [
+        ("-Xmx3g", "2Gi", True),
+        ("-Xms3g -Xmx3072m", "3Gi", True),
+        ("-Xmx1536m", "2Gi", False),
+        ("-Xmx2g", "4G", False),
+    ],
+)
+async def test_a_jvm_heap_as_large_as_the_memory_limit_is_critical(
+    heap: str, limit: str, flagged: bool
+) -> None:
+    container = k8s_container(env=[{"name": "JAVA_TOOL_OPTIONS", "value": heap}],
+                              resources={"requests": {"cpu": "1"}, "limits": {"memory": limit}})  # fmt: skip
+    codes = risky_codes(await audit(manifest(k8s_workload("Deployment", "pricing", [container]))))
+    assert ("heap_over_memory_limit" in codes) is flagged
+
+
+@pytest.mark.parametrize(
+    ("image", "volume", "flagged"),
+    [("postgres:16.3", {"emptyDir": {}}, True), ("bitnami/postgresql:16", {"emptyDir": {"medium": "Memory"}}, True),
+     ("postgres:16.3", {"persistentVolumeClaim": {"claimName": "data"}}, False), ("nginx:1.27", {"emptyDir": {}}, False)],
+)  # fmt: skip
+async def test_a_database_on_an_empty_dir_loses_its_data(
+    image: str, volume: dict[str, Any], flagged: bool
+) -> None:
+    container = k8s_container(
+        "db", image=image, volumeMounts=[{"name": "data", "mountPath": "/var/lib/postgresql/data"}]
+    )
+    workload = k8s_workload(
+        "StatefulSet", "orders-db", [container], replicas=2, volumes=[{"name": "data", **volume}]
+    )
+    result = await audit(manifest(workload))
+    assert ("data_on_ephemeral_storage" in risky_codes(result)) is flagged
+    if flagged:
+        assert result.findings[0].code == "data_on_ephemeral_storage"

@@ -302,3 +302,37 @@ def test_a_healthy_build_log_quotes_its_last_success() -> None:
     (finding,) = analyse(lines, None, None)["findings"]
     assert finding.severity == "info" and '"============ 34 passed, 2 skipped' in finding.message
     assert finding.message.startswith("No action needed")
+
+
+def test_a_job_that_says_it_passed_is_healthy_whatever_its_lines_say() -> None:
+    lines = [
+        "$ git describe --tags",
+        "fatal: No names found, cannot describe anything.",
+        "tests/test_api.py::test_upstream_refused_returns_502 PASSED",
+        "============ 59 passed, 1 skipped in 41.20s ============",
+        "Job succeeded",
+    ]
+    assert [f.severity for f in analyse(lines, None, None)["findings"]] == ["info"]
+    assert analyse([*lines[:-2], "============ 1 failed, 58 passed in 41.20s ============", "ERROR: Job failed"],
+                   None, None)["findings"][0].severity != "info"  # fmt: skip
+
+
+def test_a_rails_error_after_its_request_tag_is_one_entry_with_its_exception() -> None:
+    lines = []
+    for i in range(3):
+        tag = f"3dc99996-3b0e-3576-c6d8-b4ddb9d8dd4{i}"
+        lines += [
+            f"web F, [2024-05-14T15:01:5{i}.135509 #1] FATAL -- : [{tag}]   ",
+            f"web [{tag}] RedisClient::OutOfMemoryError (OOM command not allowed when used memory > 'maxmemory'.):",
+        ]
+    report = analyse(lines, None, None)
+    assert report["entries"] == 3 and "maxmemory" in report["root_cause"]["template"]
+
+
+def test_a_close_change_is_mentioned_even_when_the_errors_name_their_cause() -> None:
+    lines = [
+        "2024-05-14T11:29:40Z INFO puppet-agent: /Stage[main]/Dns/File[/etc/resolv.conf]/content: content changed"
+    ]
+    lines += [f"2024-05-14T11:30:0{i}Z ERROR api: write failed: No space left on device" for i in range(5)]
+    codes = [f.code for f in analyse(lines, None, None)["findings"]]
+    assert codes[0] == "likely_root_cause" and "change_before_errors" in codes

@@ -128,6 +128,22 @@ RULES = MappingProxyType(
             "security_opt: [seccomp:unconfined]",
             "seccompProfile: {type: Unconfined}",
         ),
+        "heap_over_memory_limit": Rule(
+            _C,
+            "a JVM heap as large as the memory limit leaves nothing for the rest of the process: the kernel "
+            "kills it (exit 137) as soon as the heap fills",
+            "keep -Xmx well below the limit (about 75%), or use -XX:MaxRAMPercentage",
+            "JAVA_OPTS: -Xmx3g with mem_limit: 2g",
+            "JAVA_TOOL_OPTIONS: -Xmx3g with resources.limits.memory: 2Gi",
+        ),
+        "data_on_ephemeral_storage": Rule(
+            _C,
+            "a database whose data directory is an emptyDir loses everything when the pod is rescheduled, "
+            "evicted or its node replaced",
+            "keep the data on a PersistentVolumeClaim (volumeClaimTemplates)",
+            "",
+            "postgres with volumeMounts /var/lib/postgresql/data on an emptyDir volume",
+        ),
         "service_selects_no_pods": Rule(
             _C,
             "a Service whose selector matches no pod has no endpoints: every request to it fails",

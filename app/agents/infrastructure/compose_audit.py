@@ -15,6 +15,7 @@ from app.agents.infrastructure.container_checks import (
     capability_findings,
     database_port_finding,
     drops_root_itself,
+    heap_findings,
     host_path_findings,
     image_findings,
     port_range,
@@ -170,6 +171,9 @@ def _limits(where: str, service: dict[str, Any]) -> Iterator[Finding]:
     missing = [r for r, present in has.items() if not present]
     if missing:
         yield rule_finding("missing_resource_limits", where, f"no {' or '.join(missing)} limit")
+    jvm = [text_of(v) for _, v in env_pairs(service.get("environment"))]
+    jvm += _words(service.get("entrypoint")) + _words(service.get("command"))
+    yield from heap_findings(where, jvm, limits.get("memory") or service.get("mem_limit"))
 
 
 # deploy keys of a swarm stack: there the orchestrator replaces a task whose health check fails.

@@ -44,6 +44,8 @@ _IMPORTANCE = (
     "rbac_cluster_admin",
     "rbac_wildcard",
     "service_selects_no_pods",
+    "data_on_ephemeral_storage",
+    "heap_over_memory_limit",
     "privileged_container",
     "dangerous_capability",
     "docker_socket_mount",

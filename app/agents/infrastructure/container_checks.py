@@ -4,6 +4,7 @@ paths and database ports, each judged the same way whichever file format declare
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Collection, Iterator
 from typing import Any
 
@@ -136,3 +137,49 @@ def port_range(value: Any) -> range:
     if not low.isdigit() or (high and not high.isdigit()):
         return range(0)
     return range(int(low), int(high or low) + 1)
+
+
+# Images that keep data: their data directory on scratch space is data loss waiting for a reschedule.
+DATA_IMAGES = (
+    "postgres", "mysql", "mariadb", "mongo", "redis", "elasticsearch", "opensearch", "cassandra", "etcd",
+    "kafka", "zookeeper", "rabbitmq", "clickhouse", "cockroach", "influxdb", "neo4j", "minio",
+)  # fmt: skip
+
+
+def keeps_data(image: Any) -> bool:
+    """`postgres:16`, `bitnami/postgresql:16`, `registry.example.com/mongo:7`: a datastore's image."""
+    if not isinstance(image, str):
+        return False
+    name = image.split("@", 1)[0].rsplit("/", 1)[-1].split(":", 1)[0].lower()
+    return any(kind in name for kind in DATA_IMAGES)
+
+
+_UNITS = {"": 1, "k": 1e3, "m": 1e6, "g": 1e9, "t": 1e12, "ki": 2**10, "mi": 2**20, "gi": 2**30, "ti": 2**40}
+_QUANTITY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]i?)?b?\s*$", re.IGNORECASE)
+_HEAP = re.compile(r"-Xmx(\d+)([kmgt]?)\b", re.IGNORECASE)
+
+
+def memory_bytes(value: Any) -> float | None:
+    """A memory size as Kubernetes (`2Gi`, `512M`) or compose (`2g`, `512m`, `1gb`) writes it."""
+    match = _QUANTITY.match(text_of(value))
+    if not match:
+        return None
+    return float(match[1]) * _UNITS[(match[2] or "").lower()]
+
+
+def heap_findings(where: str, texts: list[str], limit: Any) -> Iterator[Finding]:
+    """A JVM told to use a heap (-Xmx) as large as its memory limit or larger: the heap alone
+    fills the cgroup, and the kernel kills the container (exit 137) as soon as it is used."""
+    limit_bytes = memory_bytes(limit)
+    if limit_bytes is None:
+        return
+    for text in texts:
+        for heap in _HEAP.finditer(text):
+            size = float(heap[1]) * {"": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}[heap[2].lower()]
+            if size >= limit_bytes:
+                what = (
+                    f"the JVM heap -Xmx{heap[1]}{heap[2]} is as large as the memory limit {text_of(limit)} "
+                    "or larger, so the container is OOM-killed (exit 137) under load"
+                )
+                yield rule_finding("heap_over_memory_limit", where, what)
+                return

@@ -15,8 +15,10 @@ from app.agents.infrastructure.container_checks import (
     as_mapping,
     capability_findings,
     database_port_finding,
+    heap_findings,
     host_path_findings,
     image_findings,
+    keeps_data,
     port_range,
     text_of,
 )
@@ -122,6 +124,7 @@ def _workload(obj: dict[str, Any], name: str, autoscaled_minimum: int | None) ->
     ):
         if pod.get(key) is True:
             yield rule_finding(code, name, f"shares the host's {label} ({key}: true)")
+    yield from _data_on_scratch(name, pod)
     for volume in as_list(pod.get("volumes")):
         host = as_mapping(as_mapping(volume).get("hostPath"))
         if host.get("path"):
@@ -176,6 +179,9 @@ def _container(where: str, container: dict[str, Any], pod_security: dict[str, An
     if missing:
         yield rule_finding("missing_resource_limits", where, f"no {' or '.join(missing)} limit")
     yield from scan_env(where, env_pairs(container.get("env")))
+    jvm = [text_of(v) for _, v in env_pairs(container.get("env"))]
+    jvm += _words(container.get("command")) + _words(container.get("args"))
+    yield from heap_findings(where, jvm, limits.get("memory"))
     yield from scan_command(
         where, "command line", [*_words(container.get("command")), *_words(container.get("args"))]
     )
@@ -194,6 +200,25 @@ def _container(where: str, container: dict[str, Any], pod_security: dict[str, An
             exposure = f"is published on every node interface (hostPort {text_of(port.get('hostPort'))})"
             if finding := database_port_finding(where, numbers, exposure):
                 yield finding
+
+
+def _data_on_scratch(name: str, pod: dict[str, Any]) -> Iterator[Finding]:
+    """A datastore container whose data directory is mounted from an emptyDir volume."""
+    scratch = {
+        text_of(v.get("name")) for v in map(as_mapping, as_list(pod.get("volumes"))) if "emptyDir" in v
+    }
+    for container in map(as_mapping, as_list(pod.get("containers"))):
+        if not keeps_data(container.get("image")):
+            continue
+        for mount in map(as_mapping, as_list(container.get("volumeMounts"))):
+            path = text_of(mount.get("mountPath"))
+            if text_of(mount.get("name")) in scratch and (
+                "/var/lib/" in path or path.rstrip("/").endswith("data")
+            ):
+                where = f"{name} container {text_of(container.get('name'), '?')}"
+                what = f"keeps its data at {path} on an emptyDir volume, deleted with the pod"
+                yield rule_finding("data_on_ephemeral_storage", where, what)
+                return
 
 
 def _words(command: Any) -> list[str]:

@@ -228,7 +228,7 @@ def analyse(lines: list[str], since: dt.datetime | None, until: dt.datetime | No
         if e.exception_type and e.root_exception and e.root_exception != e.exception_type
     }
     spikes = _spikes([e for e in entries if e.is_error])
-    ranked = causes.rank(table)
+    ranked = [] if _passed_job(entries) else causes.rank(table)
     root = _root_cause(ranked[0]) if ranked else None
     slow = slowdowns(entries)
     trigger = _trigger(entries, ranked, slow)
@@ -257,12 +257,44 @@ def analyse(lines: list[str], since: dt.datetime | None, until: dt.datetime | No
     }
 
 
+# A CI or batch job's own verdict at its end: when it says it passed and nothing says it failed,
+# the error-looking lines before it (git's "fatal: No names found", tests named after errors)
+# did not fail it.
+_PASSED = re.compile(
+    r"^(?:Job succeeded|Build succeeded|BUILD SUCCESSFUL|Finished: SUCCESS|Pipeline succeeded)\b|"
+    r"^=+ \d+ passed(?:, \d+ (?:skipped|xfailed|xpassed|warnings?|deselected))* in [\d.]+s",
+    re.IGNORECASE,
+)
+_FAILED = re.compile(
+    r"\bJob failed\b|\bBUILD FAILED\b|Finished: FAILURE|\bPipeline failed\b|\b\d+ failed\b|"
+    r"exit(?:ed)? (?:with )?(?:code|status) [1-9]",
+    re.IGNORECASE,
+)
+
+
+def _passed_job(entries: list[LogEntry]) -> bool:
+    verdict = any(_PASSED.search(e.text.strip()) for e in entries[-15:])
+    return verdict and not any(_FAILED.search(e.text) for e in entries)
+
+
+CLOSE_CHANGE = dt.timedelta(minutes=2)
+
+
 def _trigger(entries: list[LogEntry], ranked: list[causes.Candidate], slow: list[Slowdown]) -> list[Finding]:
     """When the errors name no cause (timeouts, waits, failed requests), or there are no errors
     but things got slow, a change logged just before the first of them is the likelier answer."""
-    if ranked and "names a cause" in ranked[0].reasons:
-        return []
     first_error = min((e.timestamp for e in entries if e.is_error and e.timestamp), default=None)
+    if ranked and "names a cause" in ranked[0].reasons:
+        # The errors explain themselves; a change right before them is still worth a look.
+        change = change_before(entries, first_error, window=CLOSE_CHANGE)
+        if change is None or change.timestamp is None or first_error is None:
+            return []
+        seconds = (first_error - change.timestamp).total_seconds()
+        message = (
+            f'A change {seconds:.0f} s before the first error: "{change.message[:240]}"; '
+            "check whether it led to it."
+        )
+        return [Finding(severity=Severity.WARNING, code="change_before_errors", message=message)]
     if ranked and first_error:
         start, what = first_error, "the first error"
         effect = f'the errors after it ("{ranked[0].row["template"][:160]}") name no cause of their own'

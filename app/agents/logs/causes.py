@@ -56,7 +56,7 @@ _SYMPTOM = re.compile(
     r"connection reset|broken pipe|unavailable|crashloop|restarting|worker exited|exited with code|"
     r"exiting|cannot start|shutting down|giving up|job failed|closing amqp connection|"
     r"unexpectedly closed|blocked by|will wait|closed by (?:the )?(?:server|peer|remote)|eof detected|"
-    r"(?:readiness|liveness|startup) probe failed|"
+    r"(?:readiness|liveness|startup) probe failed|lost connection|broken connection|"
     r"\b(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) /\S* (?:HTTP/[\d.]+\"? )?5\d\d\b",  # a request that failed
     re.IGNORECASE,
 )
@@ -76,10 +76,11 @@ class Candidate:
 
 # Requests browsers and crawlers make on their own: a miss there is never an incident's cause;
 # nor are messages known to be harmless (the kubelet's cgroup-stats and first image-GC errors,
-# printed on healthy nodes for years).
+# printed on healthy nodes for years; MySQL's reverse-DNS warning).
 _BACKGROUND_NOISE = re.compile(
     r"favicon\.ico|robots\.txt|apple-touch-icon|sitemap\.xml|\.well-known/|\.js\.map|\.css\.map|"
-    r"Failed to get system container stats|Image garbage collection failed once",
+    r"Failed to get system container stats|Image garbage collection failed once|"
+    r"IP address '[^']*' could not be resolved",  # MySQL without skip-name-resolve, forever
     re.IGNORECASE,
 )
 

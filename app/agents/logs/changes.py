@@ -19,6 +19,7 @@ _CHANGE = re.compile(
     r"\bdrop(?:ped)? (?:the )?(?:index|table|column)|\bdropIndex(?:es)?\b|"
     r"\b(?:DROP|ALTER|CREATE) (?:INDEX|TABLE)\b|"
     r"\bschema migration\b|\bmigrations? (?:applied|ran|completed)\b|"
+    r"\bcontent changed\b|\bupdated content of\b|\bfile .{0,80} changed\b|"  # Puppet, Chef
     r"\brotated? (?:the )?(?:keys?|secrets?|passwords?|credentials?|certificates?)\b",
     re.IGNORECASE,
 )
@@ -26,16 +27,18 @@ _CHANGE = re.compile(
 _NEW_VALUE = re.compile(r"\S+\s*(?:->|=>|→)\s*\S+|\bfrom \S+ to \S+", re.IGNORECASE)
 
 
-def change_before(entries: list[LogEntry], first_error: dt.datetime | None) -> LogEntry | None:
-    """The change logged closest before the first error, within ten minutes; one that shows the
-    new value wins over one that does not."""
+def change_before(
+    entries: list[LogEntry], first_error: dt.datetime | None, window: dt.timedelta = WINDOW
+) -> LogEntry | None:
+    """The change logged closest before the first error, within the window (ten minutes unless
+    said); one that shows the new value wins over one that does not."""
     if first_error is None:
         return None
     found = [
         e
         for e in entries
         if e.timestamp is not None
-        and first_error - WINDOW <= e.timestamp <= first_error
+        and first_error - window <= e.timestamp <= first_error
         and not e.is_error
         and e.status is None
         and _CHANGE.search(e.message)

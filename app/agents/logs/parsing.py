@@ -116,7 +116,7 @@ _HAPROXY = re.compile(
 )
 _K8S_EVENT = re.compile(
     r"^(?:\S+(?:\s+\(x\d+ over \S+\))?\s+)?(?P<type>Normal|Warning)\s+(?P<reason>[A-Z]\w+)\s+"
-    r"(?P<object>\S+/\S+)\s+(?P<msg>.*)$"
+    r"(?P<object>\S+)\s+(?P<msg>.*)$"
 )
 # A failure event that a later success of the same object settled: FailedScheduling while the
 # autoscaler adds a node, then Scheduled. Failure reason -> the reasons that settle it.
@@ -245,6 +245,10 @@ def parse_lines(lines: list[str], year: int | None = None) -> list[LogEntry]:
         if not line.strip():
             continue
         if entries and not line.startswith("{") and _CONTINUATION.match(line) and _belongs(entries[-1], line):
+            entries[-1].extra_lines.append(line)
+            continue
+        if entries and _continues_tagged(entries[-1], line):
+            # Rails: "FATAL -- : [request-id]" alone, then "[request-id] Error (message)" lines.
             entries[-1].extra_lines.append(line)
             continue
         if entries and entries[-1].extra_lines and _PY_EXCEPTION.match(line.strip()):
@@ -418,6 +422,15 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
     return entry
 
 
+_EMPTY_TAGGED = re.compile(r"\[(?P<tag>[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}|[0-9a-f]{16,32})\]\s*$")
+
+
+def _continues_tagged(previous: LogEntry, line: str) -> bool:
+    """The previous entry's line ended with a request tag and nothing else, and this line carries it."""
+    tagged = _EMPTY_TAGGED.search(previous.text)
+    return tagged is not None and f"[{tagged['tag']}]" in line
+
+
 def _settle_events(entries: list[LogEntry]) -> None:
     """A Kubernetes failure event whose object later succeeded at the same step is history, not a
     problem: the events list keeps both, in any order."""
@@ -451,6 +464,9 @@ def _path_shape(path: str) -> str:
     return "/".join(parts)[:120]
 
 
+_RUBY_EXCEPTION = re.compile(r"\b(?P<type>[A-Z]\w*(?:::[A-Z]\w*)+(?:Error|Exception|Invalid|Timeout)?) \(")
+
+
 def _exception_type(entry: LogEntry) -> str | None:
     for line in reversed(entry.extra_lines):
         match = _PY_EXCEPTION.match(line.strip())
@@ -460,6 +476,9 @@ def _exception_type(entry: LogEntry) -> str | None:
         match = _JAVA_EXCEPTION.search(line)
         if match and ("Exception" in line or "Error" in line):
             return match["type"]
+    for line in entry.extra_lines:
+        if ruby := _RUBY_EXCEPTION.search(line):
+            return ruby["type"]
     return None
 
 
