@@ -13,6 +13,7 @@ from app.agents.infrastructure.container_checks import (
     as_list,
     as_mapping,
     capability_findings,
+    command_words,
     database_port_finding,
     drops_root_itself,
     heap_findings,
@@ -91,9 +92,13 @@ def _service(where: str, service: dict[str, Any]) -> Iterator[Finding]:
         yield rule_finding("writable_root_filesystem", where, "read_only is not true")
     yield from scan_env(where, env_pairs(service.get("environment")))
     yield from scan_command(
-        where, "command line", [*_words(service.get("entrypoint")), *_words(service.get("command"))]
+        where,
+        "command line",
+        [*command_words(service.get("entrypoint")), *command_words(service.get("command"))],
     )
-    yield from scan_command(where, "healthcheck", _words(as_mapping(service.get("healthcheck")).get("test")))
+    yield from scan_command(
+        where, "healthcheck", command_words(as_mapping(service.get("healthcheck")).get("test"))
+    )
     for port in as_list(service.get("ports")):
         if finding := _published_database(where, port):
             yield finding
@@ -113,13 +118,6 @@ def _bind_source(volume: Any) -> str | None:
         return None
     outside_project = source.startswith(("/", "~", "..")) or "/../" in source
     return source if outside_project else None
-
-
-def _words(command: Any) -> list[str]:
-    """A command in compose's string or list form, as words."""
-    if isinstance(command, str):
-        return [command]
-    return [text_of(part) for part in as_list(command)]
 
 
 def _read_only(volume: Any) -> bool:
@@ -172,7 +170,7 @@ def _limits(where: str, service: dict[str, Any]) -> Iterator[Finding]:
     if missing:
         yield rule_finding("missing_resource_limits", where, f"no {' or '.join(missing)} limit")
     jvm = [text_of(v) for _, v in env_pairs(service.get("environment"))]
-    jvm += _words(service.get("entrypoint")) + _words(service.get("command"))
+    jvm += command_words(service.get("entrypoint")) + command_words(service.get("command"))
     yield from heap_findings(where, jvm, limits.get("memory") or service.get("mem_limit"))
 
 

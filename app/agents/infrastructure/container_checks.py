@@ -66,6 +66,14 @@ def text_of(value: Any, default: str = "") -> str:
     return default if value is None or isinstance(value, list | dict) else str(value)
 
 
+def command_words(command: Any) -> list[str]:
+    """A command as words: compose's string form is one word (scan_command splits it), a list
+    (compose or Kubernetes) one word per item."""
+    if isinstance(command, str):
+        return [command]
+    return [text_of(part) for part in as_list(command)]
+
+
 def image_findings(where: str, image: Any) -> Iterator[Finding]:
     if not isinstance(image, str) or not image or "@sha256:" in image:
         return

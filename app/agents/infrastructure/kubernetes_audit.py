@@ -14,6 +14,7 @@ from app.agents.infrastructure.container_checks import (
     as_list,
     as_mapping,
     capability_findings,
+    command_words,
     database_port_finding,
     heap_findings,
     host_path_findings,
@@ -180,10 +181,12 @@ def _container(where: str, container: dict[str, Any], pod_security: dict[str, An
         yield rule_finding("missing_resource_limits", where, f"no {' or '.join(missing)} limit")
     yield from scan_env(where, env_pairs(container.get("env")))
     jvm = [text_of(v) for _, v in env_pairs(container.get("env"))]
-    jvm += _words(container.get("command")) + _words(container.get("args"))
+    jvm += command_words(container.get("command")) + command_words(container.get("args"))
     yield from heap_findings(where, jvm, limits.get("memory"))
     yield from scan_command(
-        where, "command line", [*_words(container.get("command")), *_words(container.get("args"))]
+        where,
+        "command line",
+        [*command_words(container.get("command")), *command_words(container.get("args"))],
     )
     lifecycle = as_mapping(container.get("lifecycle"))
     for label, hook in (
@@ -193,7 +196,7 @@ def _container(where: str, container: dict[str, Any], pod_security: dict[str, An
         ),
         *((f"{hook} hook", as_mapping(lifecycle.get(hook))) for hook in ("postStart", "preStop")),
     ):
-        yield from scan_command(where, label, _words(as_mapping(hook.get("exec")).get("command")))
+        yield from scan_command(where, label, command_words(as_mapping(hook.get("exec")).get("command")))
     for port in map(as_mapping, as_list(container.get("ports"))):
         if port.get("hostPort") and text_of(port.get("hostIP")) in ALL_INTERFACES:
             numbers = {*port_range(port.get("containerPort")), *port_range(port.get("hostPort"))}
@@ -219,10 +222,6 @@ def _data_on_scratch(name: str, pod: dict[str, Any]) -> Iterator[Finding]:
                 what = f"keeps its data at {path} on an emptyDir volume, deleted with the pod"
                 yield rule_finding("data_on_ephemeral_storage", where, what)
                 return
-
-
-def _words(command: Any) -> list[str]:
-    return [text_of(part) for part in as_list(command)] if isinstance(command, list) else []
 
 
 def _root(where: str, security: dict[str, Any]) -> Iterator[Finding]:
