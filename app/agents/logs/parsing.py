@@ -93,9 +93,6 @@ _LEVEL_WORD = re.compile(
     r"|(?:^|[\s│|>])(?-i:(Error|Warning|Fatal|Panic)):\s",  # terraform, node, npm: "│ Error: ..."
     re.IGNORECASE,
 )
-_UPPER_LEVEL = re.compile(
-    r"\b(TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERROR|ERR|FATAL|CRITICAL|CRIT|SEVERE|PANIC)\b"
-)
 _CONTINUATION = re.compile(
     r"^(\s+\S|\tat |Caused by: |Traceback \(most recent call last\)|\.\.\. \d+ more"
     r"|During handling of the above|The above exception was the direct cause"
