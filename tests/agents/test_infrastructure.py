@@ -33,7 +33,7 @@ EXPECTED_SEVERITY = {
     "missing_restart_policy": "warning", "rbac_cluster_admin": "critical", "rbac_everyone": "critical",
     "rbac_wildcard": "critical", "rbac_sensitive_permission": "warning", "security_profile_disabled": "warning",
     "service_selects_no_pods": "critical", "pdb_blocks_drain": "warning", "heap_over_memory_limit": "critical",
-    "data_on_ephemeral_storage": "critical",
+    "data_on_ephemeral_storage": "critical", "fragile_liveness_probe": "warning",
 }  # fmt: skip
 
 COMPOSE = f"""
@@ -235,6 +235,8 @@ KUBERNETES = manifest(
         {"name": "pki", "hostPath": {"path": "/etc/kubernetes/pki"}},
     ]),
     k8s_workload("Deployment", "scaled", replicas=None),
+    k8s_workload("Deployment", "jumpy", [k8s_container(livenessProbe={"httpGet": {"path": "/health", "port": 8080},
+                                                                     "failureThreshold": 1})]),
     {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "scaled"},
      "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "scaled"},
               "minReplicas": 2, "maxReplicas": 5}},
@@ -279,6 +281,7 @@ KUBERNETES_EXPECTED = {
     "ConfigMap settings": {"plaintext_secret"},
     "ClusterRoleBinding ops": {"rbac_cluster_admin", "rbac_everyone"},
     "Service api": {"service_selects_no_pods"},
+    "Deployment jumpy container app": {"fragile_liveness_probe"},
     "StatefulSet cache container redis": {"data_on_ephemeral_storage"},
     "PodDisruptionBudget escape": {"pdb_blocks_drain"},
     "ClusterRole everything": {"rbac_wildcard", "rbac_sensitive_permission"},

@@ -56,6 +56,7 @@ def test_only_replicas_rbac_wiring_and_restart_policy_belong_to_one_format() -> 
         "service_selects_no_pods",
         "pdb_blocks_drain",
         "data_on_ephemeral_storage",
+        "fragile_liveness_probe",
     }
     assert {code for code, rule in RULES.items() if not rule.kubernetes} == {"missing_restart_policy"}
 

@@ -101,3 +101,21 @@ async def test_a_database_on_an_empty_dir_loses_its_data(
     assert ("data_on_ephemeral_storage" in risky_codes(result)) is flagged
     if flagged:
         assert result.findings[0].code == "data_on_ephemeral_storage"
+
+
+@pytest.mark.parametrize(
+    ("liveness", "startup", "flagged"),
+    [
+        ({"httpGet": {"path": "/health", "port": 8080}, "failureThreshold": 1}, None, True),
+        ({"httpGet": {"path": "/health", "port": 8080}, "failureThreshold": 3}, None, False),
+        ({"httpGet": {"path": "/health", "port": 8080}}, None, False),  # the default is 3
+    ],
+)
+async def test_a_liveness_probe_that_gives_up_after_one_failure(
+    liveness: dict[str, Any], startup: dict[str, Any] | None, flagged: bool
+) -> None:
+    container = k8s_container(livenessProbe=liveness, startupProbe=startup)
+    result = await audit(manifest(k8s_workload("Deployment", "orders", [container])))
+    assert risky_codes(result) == ({"fragile_liveness_probe"} if flagged else set())
+    if flagged:
+        assert "without a startupProbe" in result.findings[0].message

@@ -336,3 +336,31 @@ def test_a_close_change_is_mentioned_even_when_the_errors_name_their_cause() -> 
     lines += [f"2024-05-14T11:30:0{i}Z ERROR api: write failed: No space left on device" for i in range(5)]
     codes = [f.code for f in analyse(lines, None, None)["findings"]]
     assert codes[0] == "likely_root_cause" and "change_before_errors" in codes
+
+
+def test_nginx_handshake_noise_and_missing_files_are_never_the_cause() -> None:
+    lines = [
+        "2024/05/27 09:14:00 [crit] 31#31: *18115 SSL_do_handshake() failed (SSL: error:0A00006C:SSL routines::bad "
+        "key share) while SSL handshaking, client: 203.0.113.9, server: 0.0.0.0:443",
+        '2024/05/27 09:14:10 [error] 31#31: *18120 open() "/usr/share/nginx/html/wp-login.php" failed '
+        "(2: No such file or directory), client: 203.0.113.9, server: _",
+    ] + [
+        f"2024/05/27 09:15:{i:02d} [error] 31#31: *182{i:02d} upstream sent too big header while reading response "
+        'header from upstream, client: 10.0.0.5, server: app.example.com, request: "GET /auth/callback HTTP/1.1"'
+        for i in range(5)
+    ]  # fmt: skip
+    findings = analyse(lines, None, None)["findings"]
+    assert "too big header" in findings[0].message
+    shown = " ".join(f.message for f in findings)
+    assert "bad key share" not in shown and "wp-login" not in shown
+
+
+def test_writes_a_full_elasticsearch_refuses_are_found_though_logged_at_info() -> None:
+    lines = [
+        f"[2024-05-27T02:14:{i:02d},737][INFO ][logstash.outputs.elasticsearch][main] Retrying failed action "
+        '{:status=>429, :error=>{"type"=>"cluster_block_exception", "reason"=>"index [app-logs] blocked by: '
+        '[TOO_MANY_REQUESTS/12/disk usage exceeded flood-stage watermark, index has read-only-allow-delete block];"}}'
+        for i in range(4)
+    ]  # fmt: skip
+    top = analyse(lines, None, None)["findings"][0]
+    assert top.code == "likely_root_cause" and "flood-stage" in top.message

@@ -237,6 +237,15 @@ RULES = MappingProxyType(
             "healthcheck disabled, or none where a swarm or a `service_healthy` dependant uses it",
             "no readinessProbe or livenessProbe",
         ),
+        "fragile_liveness_probe": Rule(
+            _W,
+            "a liveness probe that gives up after one failure restarts pods on a single slow answer, and all "
+            "of them together when a shared dependency blips",
+            "allow 3 or more failures, keep liveness to the process itself, and add a startupProbe for slow "
+            "starts",
+            "",
+            "livenessProbe: {failureThreshold: 1}",
+        ),
         "single_replica": Rule(
             _W,
             "one replica means downtime on every deploy, node drain or crash",

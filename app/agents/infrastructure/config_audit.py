@@ -65,6 +65,7 @@ _IMPORTANCE = (
     "host_path_mount",
     "missing_resource_limits",
     "missing_health_check",
+    "fragile_liveness_probe",
     "single_replica",
     "missing_restart_policy",
     "writable_root_filesystem",

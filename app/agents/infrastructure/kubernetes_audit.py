@@ -238,6 +238,13 @@ def _probes(where: str, container: dict[str, Any]) -> Iterator[Finding]:
     missing = [p for p in ("readinessProbe", "livenessProbe") if not container.get(p)]
     if missing:
         yield rule_finding("missing_health_check", where, f"no {' or '.join(missing)}")
+    liveness = as_mapping(container.get("livenessProbe"))
+    if liveness and liveness.get("failureThreshold") in (1, "1"):
+        what = "its livenessProbe has failureThreshold 1, so one slow or failed check restarts it"
+        delay = liveness.get("initialDelaySeconds")
+        if not container.get("startupProbe") and not (isinstance(delay, int) and delay >= 30):
+            what += ", and without a startupProbe a slow start is killed too"
+        yield rule_finding("fragile_liveness_probe", where, what)
 
 
 def _service(obj: dict[str, Any], name: str) -> Iterator[Finding]:

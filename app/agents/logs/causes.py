@@ -48,7 +48,8 @@ _CAUSE = re.compile(
     r"\bis not set\b|\bnot defined\b|invalid (?:config|configuration|argument|value|syntax|format)|"
     r"syntax error|parse error|malformed|cannot parse|failed to parse|core dumped|stack overflow|"
     r"insecure permissions|bad permissions|permissions (?:are|is) too open|unknown directive|"
-    r"configuration file .{0,80} test failed",
+    r"configuration file .{0,80} test failed|too big header|header too large|buffer too small|"
+    r"flood.stage|watermark|read-only-allow-delete|cluster_block_exception",
     re.IGNORECASE,
 )
 _SYMPTOM = re.compile(
@@ -80,6 +81,8 @@ class Candidate:
 _BACKGROUND_NOISE = re.compile(
     r"favicon\.ico|robots\.txt|apple-touch-icon|sitemap\.xml|\.well-known/|\.js\.map|\.css\.map|"
     r"Failed to get system container stats|Image garbage collection failed once|"
+    r"SSL_do_handshake\(\) failed|while SSL handshaking|"  # nginx logs every scanner's bad handshake
+    r"open\(\) .{0,300}? failed \((?:2|<NUM>): No such file or directory\)|"  # and every 404 of a file
     r"IP address '[^']*' could not be resolved",  # MySQL without skip-name-resolve, forever
     re.IGNORECASE,
 )
@@ -107,6 +110,19 @@ def _still_happening(table: list[dict[str, Any]]) -> set[int]:
     return ongoing
 
 
+# Causes that no symptom word around them makes less of one: "blocked by ... flood-stage
+# watermark", "upstream sent too big header".
+_DEFINITE = re.compile(
+    r"flood.stage|watermark|read-only-allow-delete|cluster_block_exception|no space left|out of memory|"
+    r"oomkilled|too many open files|certificate has expired|too big header|header too large",
+    re.IGNORECASE,
+)
+
+
+def _reads_like_symptom(text: str) -> bool:
+    return bool(_SYMPTOM.search(text)) and not _DEFINITE.search(text)
+
+
 def _text(row: dict[str, Any]) -> str:
     entries: list[LogEntry] = row["_entries"]
     return " ".join([row["template"], *(e.full_text[:2000] for e in entries[:3])])
@@ -129,7 +145,7 @@ def rank(table: list[dict[str, Any]]) -> list[Candidate]:
     candidates = [row for row in table if eligible(row)]
     if not any(row["errors"] for row in candidates):
         candidates = [
-            row for row in candidates if _CAUSE.search(_text(row)) and not _SYMPTOM.search(_text(row))
+            row for row in candidates if _CAUSE.search(_text(row)) and not _reads_like_symptom(_text(row))
         ]
     if not candidates:
         return []
@@ -163,7 +179,7 @@ def rank(table: list[dict[str, Any]]) -> list[Candidate]:
         if any((e.status or 0) >= 500 for e in entries):
             score -= 1.5  # a 5xx in an access log is what users saw, never why
             reasons.append("a failed request, a symptom")
-        elif _SYMPTOM.search(text):
+        elif _reads_like_symptom(text):
             score -= 0.8
             symptom = True
             reasons.append("reads like a symptom")

@@ -174,10 +174,12 @@ _AUTH_FAILURE = re.compile(
 
 
 # Problems whatever level the program gave them: PostgreSQL writes lock waits and too-frequent
-# checkpoints at LOG, the kubelet evicts pods at Info, some daemons log the OOM killer at notice.
+# checkpoints at LOG, the kubelet evicts pods at Info, Logstash retries writes Elasticsearch
+# refuses (a full disk) at INFO, some daemons log the OOM killer at notice.
 _ALWAYS_A_PROBLEM = re.compile(
     r"still waiting for \w*Lock|deadlock detected|checkpoints are occurring too frequently|"
-    r"out of memory|killed process \d+|Evicting pod|must evict pod|low on resource",
+    r"out of memory|killed process \d+|Evicting pod|must evict pod|low on resource|"
+    r"flood.stage watermark|read-only-allow-delete|cluster_block_exception",
     re.IGNORECASE,
 )
 
