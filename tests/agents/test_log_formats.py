@@ -219,7 +219,7 @@ def test_kubernetes_failure_events_that_later_succeeded_are_settled() -> None:
         ]
     )
     assert [e.level for e in entries] == ["info", "info", "info", "error"]
-    assert entries[0].message.endswith("(settled: a later event shows it succeeded)")
+    assert entries[0].message.endswith("(settled: another event shows it succeeded)")
 
 
 @pytest.mark.parametrize(

@@ -358,13 +358,12 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
     syslog = _SYSLOG.match(line)
     klog = _KLOG.search(syslog["msg"] if syslog else line)
     if klog:  # journald's prefix, if any, says less than klog's own level
-        entry.timestamp = entry.timestamp or _klog_time(klog["md"], klog["time"], year)
-        if syslog:
-            entry.timestamp = _syslog_time(syslog["ts"], year)
+        entry.timestamp = (
+            _syslog_time(syslog["ts"], year) if syslog else _klog_time(klog["md"], klog["time"], year)
+        )
         entry.level_written = True
         entry.level = _KLOG_LEVELS[klog["level"]]
-        entry.message = f"{entry.level.upper()} {klog['msg']}"
-        entry.message = " ".join(entry.message.split())
+        entry.message = " ".join(f"{entry.level.upper()} {klog['msg']}".split())
         return entry
     redis = _REDIS.match(line)
     if redis:
@@ -431,15 +430,15 @@ def _continues_tagged(previous: LogEntry, line: str) -> bool:
 
 
 def _settle_events(entries: list[LogEntry]) -> None:
-    """A Kubernetes failure event whose object later succeeded at the same step is history, not a
-    problem: the events list keeps both, in any order."""
+    """A Kubernetes failure event whose object succeeded at the same step (FailedScheduling, then
+    Scheduled) is history, not a problem; the events list keeps both, in any order."""
     happened = {(e.event[0], e.event[1]) for e in entries if e.event}
     for entry in entries:
         if entry.event and entry.level != "info":
             reason, obj = entry.event
             if any((settled, obj) in happened for settled in _K8S_SETTLED_BY.get(reason, ())):
                 entry.level = "info"
-                entry.message = f"{entry.message} (settled: a later event shows it succeeded)"
+                entry.message = f"{entry.message} (settled: another event shows it succeeded)"
 
 
 def _request(entry: LogEntry, request: str, status: int, why: list[str] | None = None) -> None:
