@@ -52,9 +52,7 @@ def batches() -> list[str]:
 def load_cases(names: list[str] | None = None) -> tuple[list[dict[str, Any]], set[str]]:
     """The cases of the named batches (every batch by default), and the ids looked at while tuning."""
     cases = [
-        case
-        for name in names or batches()
-        for case in yaml.safe_load((GOLDEN / name).read_text()) or []
+        case for name in names or batches() for case in yaml.safe_load((GOLDEN / name).read_text()) or []
     ]
     seen_file = GOLDEN / "seen.yaml"
     seen = set(yaml.safe_load(seen_file.read_text()) or []) if seen_file.exists() else set()
