@@ -219,3 +219,13 @@ async def test_healthchecks_and_probes_are_command_lines_too() -> None:
         assert [(f.severity, f.code) for f in result.findings] == [("critical", "plaintext_secret")]
         assert f"on its {place} (-a, value redacted)" in result.findings[0].message
         assert SECRET not in result.model_dump_json()
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "flagged"),
+    [("SESSION_TOKEN_AUDIENCE", "notifier", False), ("SECRET_ROTATION_DAYS", "90", False),
+     ("PASSWORD_RESET_LINK_TTL", "30m", False), ("API_TOKEN", "720h", False), ("API_TOKEN", SECRET, True)],
+)  # fmt: skip
+async def test_settings_about_secrets_are_not_secrets(key: str, value: str, flagged: bool) -> None:
+    result = await audit(compose(app=compose_service(environment={key: value})))
+    assert ("plaintext_secret" in {f.code for f in result.findings}) is flagged

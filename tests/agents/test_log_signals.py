@@ -364,3 +364,25 @@ def test_writes_a_full_elasticsearch_refuses_are_found_though_logged_at_info() -
     ]  # fmt: skip
     top = analyse(lines, None, None)["findings"][0]
     assert top.code == "likely_root_cause" and "flood-stage" in top.message
+
+
+def test_a_clock_that_is_wrong_is_the_cause_of_token_errors() -> None:
+    lines = [
+        f"May 14 06:0{i}:00 api-02 orders-api[812]: WARN auth: token rejected: iat is in the future"
+        for i in range(5)
+    ]
+    lines.insert(
+        1, "May 14 06:00:30 api-02 chronyd[501]: System clock wrong by -212.345 seconds, adjustment started"
+    )
+    top = analyse(lines, None, None)["findings"][0]
+    assert top.code == "likely_root_cause" and "clock wrong" in top.message
+
+
+def test_duplicate_key_errors_are_an_application_race_not_the_incident() -> None:
+    lines = [
+        '2024-03-19 02:40:00 UTC [812] ERROR:  duplicate key value violates unique constraint "idempotency_keys_pkey"',
+        '2024-03-19 02:47:00 UTC [813] PANIC:  could not write to file "pg_wal/xlogtemp.1": No space left on device',
+    ]
+    findings = analyse(lines, None, None)["findings"]
+    assert "No space left" in findings[0].message
+    assert "idempotency_keys_pkey" not in " ".join(f.message for f in findings)

@@ -26,7 +26,11 @@ _NOT_THE_SECRET = {
     "FILE", "PATH", "DIR", "NAME", "ID", "REF", "TTL", "EXPIRY", "EXPIRES", "EXPIRATION", "LIFETIME",
     "AGE", "LENGTH", "LEN", "MIN", "MAX", "TIMEOUT", "ENABLED", "DISABLED", "REQUIRED", "HEADER",
     "ALGORITHM", "ALG", "TYPE", "POLICY", "FIELD", "ENDPOINT", "HOST", "PORT", "USER", "USERNAME",
+    "AUDIENCE", "ISSUER", "SCOPE", "URL", "URI", "DAYS", "HOURS", "MINUTES", "SECONDS", "INTERVAL", "PERIOD",
+    "COUNT", "SIZE", "VERSION", "MODE", "FORMAT", "PREFIX", "KIND", "STRENGTH", "ATTEMPTS", "RETRIES",
 }  # fmt: skip
+# A number or a duration ("30", "15m", "720h") is a setting, whatever the variable is called.
+_SETTING_VALUE = re.compile(r"^\d+(?:\.\d+)?(?:ms|s|m|h|d|w)?$")
 _LITERAL_WORDS = {"true", "false", "yes", "no", "on", "off", "null", "none"}
 # ${NAME}, ${NAME:?message}, ${NAME:-} and $NAME (compose), $(NAME) (Kubernetes); group 2 is a default.
 _REFERENCE = re.compile(
@@ -61,7 +65,9 @@ def scan_env(
         if any(_written(match.group(1)) for match in _URL_CREDENTIALS.finditer(text)):
             what = f"{noun} {key} holds a URL with a password in it (value redacted)"
             yield rule_finding("secret_in_url", where, what)
-        elif _PRIVATE_KEY.search(text) or (is_secret_name(key) and _written(text)):
+        elif _PRIVATE_KEY.search(text) or (
+            is_secret_name(key) and _written(text) and not _SETTING_VALUE.match(text.strip())
+        ):
             how = (
                 "falls back to a literal default" if _written(text) == "default" else "holds a literal secret"
             )

@@ -471,8 +471,9 @@ def _no_problems(levels: Counter[str], entries: list[LogEntry]) -> Finding:
     return Finding(
         severity=Severity.INFO,
         code="no_errors",
-        message=f"No action needed: no errors or stack traces, and the {warnings} warning(s) name no cause "
-        f"(background such as deprecations, transient probe failures or retries that recovered).{said}",
+        message=f"No action needed, this looks healthy: no errors or stack traces, and the {warnings} "
+        "warning(s) name no cause (expected background such as deprecations, probe failures while new pods "
+        f"start, or retries that recovered).{said}",
     )
 
 

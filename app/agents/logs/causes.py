@@ -49,7 +49,9 @@ _CAUSE = re.compile(
     r"syntax error|parse error|malformed|cannot parse|failed to parse|core dumped|stack overflow|"
     r"insecure permissions|bad permissions|permissions (?:are|is) too open|unknown directive|"
     r"configuration file .{0,80} test failed|too big header|header too large|buffer too small|"
-    r"flood.stage|watermark|read-only-allow-delete|cluster_block_exception",
+    r"flood.stage|watermark|read-only-allow-delete|cluster_block_exception|"
+    r"gc overhead|overhead, spent|java heap space|heap (?:usage|space|pressure)|clock (?:is )?wrong|"
+    r"clock (?:is )?(?:off|behind|ahead) by",
     re.IGNORECASE,
 )
 _SYMPTOM = re.compile(
@@ -83,7 +85,8 @@ _BACKGROUND_NOISE = re.compile(
     r"Failed to get system container stats|Image garbage collection failed once|"
     r"SSL_do_handshake\(\) failed|while SSL handshaking|"  # nginx logs every scanner's bad handshake
     r"open\(\) .{0,300}? failed \((?:2|<NUM>): No such file or directory\)|"  # and every 404 of a file
-    r"IP address '[^']*' could not be resolved",  # MySQL without skip-name-resolve, forever
+    r"IP address '[^']*' could not be resolved|"  # MySQL without skip-name-resolve, forever
+    r"duplicate key value violates unique constraint",  # an upsert race the application handles
     re.IGNORECASE,
 )
 

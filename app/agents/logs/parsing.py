@@ -179,7 +179,8 @@ _AUTH_FAILURE = re.compile(
 _ALWAYS_A_PROBLEM = re.compile(
     r"still waiting for \w*Lock|deadlock detected|checkpoints are occurring too frequently|"
     r"out of memory|killed process \d+|Evicting pod|must evict pod|low on resource|"
-    r"flood.stage watermark|read-only-allow-delete|cluster_block_exception",
+    r"flood.stage watermark|read-only-allow-delete|cluster_block_exception|clock wrong by|"
+    r"overhead, spent \[",
     re.IGNORECASE,
 )
 
