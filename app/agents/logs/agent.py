@@ -462,19 +462,14 @@ def _no_problems(levels: Counter[str], entries: list[LogEntry]) -> Finding:
     warnings = levels.get("warning", 0)
     success = next((e for e in reversed(entries) if not e.is_error and _SUCCESS.search(e.message)), None)
     said = f' Last success reported: "{success.message[:200]}".' if success else ""
-    if not warnings:
-        return Finding(
-            severity=Severity.INFO,
-            code="no_errors",
-            message=f"No errors, warnings or stack traces found.{said}",
-        )
-    return Finding(
-        severity=Severity.INFO,
-        code="no_errors",
-        message=f"No action needed, this looks healthy: no errors or stack traces, and the {warnings} "
-        "warning(s) name no cause (expected background such as deprecations, probe failures while new pods "
-        f"start, or retries that recovered).{said}",
+    message = (
+        f"No action needed, this looks healthy: no errors or stack traces, and the {warnings} warning(s) "
+        "name no cause (expected background such as deprecations, probe failures while new pods start, "
+        "or retries that recovered)."
+        if warnings
+        else "No errors, warnings or stack traces found."
     )
+    return Finding(severity=Severity.INFO, code="no_errors", message=message + said)
 
 
 def _summary(report: dict[str, Any], findings: list[Finding]) -> str:
