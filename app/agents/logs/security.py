@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from app.agents.base import Finding, Severity
 from app.agents.logs.parsing import LogEntry
@@ -28,7 +28,7 @@ SUSPICIOUS_AFTER = 5
 @dataclass
 class _Source:
     failures: int = 0
-    users: set[str] | None = None
+    users: set[str] = field(default_factory=set)
     first_failure: LogEntry | None = None
 
 
@@ -41,7 +41,7 @@ def auth_findings(entries: list[LogEntry]) -> list[Finding]:
             source = sources[failed["ip"]]
             source.failures += 1
             user = failed["user"] or failed["invalid"] or failed["pam"] or failed["max"] or "?"
-            source.users = (source.users or set()) | {user}
+            source.users.add(user)
             source.first_failure = source.first_failure or entry
         elif (accepted := _ACCEPTED.search(text)) and sources[accepted["ip"]].failures >= SUSPICIOUS_AFTER:
             source = sources[accepted["ip"]]
@@ -63,7 +63,7 @@ def auth_findings(entries: list[LogEntry]) -> list[Finding]:
             severity=Severity.WARNING,
             code="brute_force",
             message=(
-                f"{source.failures} failed logins from {ip} for {len(source.users or ())} user name(s)"
+                f"{source.failures} failed logins from {ip} for {len(source.users)} user name(s)"
                 f"{_when(source.first_failure, ' since ')}: a password-guessing attack."
             ),
         )
