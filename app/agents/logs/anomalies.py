@@ -23,6 +23,7 @@ _COUNT = re.compile(
 MIN_RUNS = 4  # a usual value needs history
 SHRINK = 100  # the latest value is a hundredth of the usual one or less
 MIN_USUAL_BYTES = 1e5  # a drop from a few kilobytes is not worth a page
+HISTORY = 500  # the most recent values of a kind of line weighed: enough history, bounded work
 
 
 # Any word with a digit in it, and the unit after it: lines that differ only there are one kind.
@@ -69,6 +70,7 @@ def _shrunk(entries: list[LogEntry], kind: str) -> Finding | None:
         elif counted := _count(entry.message):
             values.append((counted[0], entry))
             noun = counted[1]
+    values = values[-HISTORY:]
     if len(values) < MIN_RUNS:
         return None
     # The longest trailing run of tiny values against the usual value before it (2 at least).
@@ -150,7 +152,8 @@ def slowdowns(entries: list[LogEntry]) -> list[Slowdown]:
         if (ms := _milliseconds(entry)) is not None:
             groups.setdefault(_NUMBERS.sub("#", entry.message), []).append((ms, entry))
     found = []
-    for values in groups.values():
+    for group in groups.values():
+        values = group[-HISTORY:]
         for split in range(3, len(values) - 2):
             before = statistics.median(v for v, _ in values[:split])
             after = statistics.median(v for v, _ in values[split:])
