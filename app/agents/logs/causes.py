@@ -98,16 +98,25 @@ def _still_happening(table: list[dict[str, Any]]) -> set[int]:
         row["first_seen"] for row in table if row["first_seen"]
     ]
     lines = [e.line_no for row in table for e in row["_entries"]]
+    if not lines:
+        return set()
+    # The last tenth, once for the whole log.
+    late_line = max(lines) - (max(lines) - min(lines)) / 10
+    start, end = (
+        (dt.datetime.fromisoformat(min(stamps)), dt.datetime.fromisoformat(max(stamps)))
+        if stamps
+        else (None, None)
+    )
+    late_time = end - (end - start) / 10 if start and end else None
     ongoing = set()
     for row in table:
         entries: list[LogEntry] = row["_entries"]
         if len(entries) < 3:
             continue
-        if stamps and row["last_seen"]:
-            start, end = dt.datetime.fromisoformat(min(stamps)), dt.datetime.fromisoformat(max(stamps))
-            late = dt.datetime.fromisoformat(row["last_seen"]) >= end - (end - start) / 10
+        if late_time and row["last_seen"]:
+            late = dt.datetime.fromisoformat(row["last_seen"]) >= late_time
         else:
-            late = entries[-1].line_no >= max(lines) - (max(lines) - min(lines)) / 10
+            late = entries[-1].line_no >= late_line
         if late:
             ongoing.add(id(row))
     return ongoing
