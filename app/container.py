@@ -38,7 +38,7 @@ from app.security.redaction import SecretRedactor
 from app.security.target_policy import TargetPolicy
 from app.settings import Settings
 from app.storage import migrate
-from app.storage.audit import AuditLog
+from app.storage.audit import AuditLog, RepeatedEvents
 from app.storage.db import Database
 from app.storage.events import EventLog
 from app.storage.executions import ExecutionStore
@@ -66,6 +66,7 @@ class Container:
     executions: ExecutionStore
     events: EventLog
     audit: AuditLog
+    floods: RepeatedEvents  # failed keys and throttled callers: one audit row per window
     maintenance: Maintenance
     instance_id: str
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -83,8 +84,8 @@ class Container:
         instance_id = uuid.uuid4().hex
         writer = GroupCommitWriter(database)
         executions = ExecutionStore(database.sessions)
-        events = EventLog(writer, database.sessions, bus)
         redactor = SecretRedactor(settings.secret_values)
+        events = EventLog(writer, database.sessions, bus, redactor)
         registry = build_registry(settings)
         policy = TargetPolicy(settings.network_allow_targets, settings.network_deny_targets)
         interpreter = LLMInterpreter(llm)
@@ -127,6 +128,7 @@ class Container:
             events=events,
             resumer=workflows if settings.workflow_resume else None,
         )
+        audit = AuditLog(writer, database.sessions)
         return cls(
             settings=settings,
             api_keys=ApiKeyStore(parse_api_keys(settings.api_keys)),
@@ -148,7 +150,8 @@ class Container:
             writer=writer,
             executions=executions,
             events=events,
-            audit=AuditLog(writer, database.sessions),
+            audit=audit,
+            floods=RepeatedEvents(audit),
             maintenance=maintenance,
             instance_id=instance_id,
         )
@@ -173,6 +176,12 @@ class Container:
         self.maintenance.start()
         self._watch_pool()
         self._tasks.append(asyncio.create_task(self._cancel_listener(), name="cancel-listener"))
+        self._tasks.append(asyncio.create_task(self._flush_floods(), name="audit-floods"))
+
+    async def _flush_floods(self) -> None:
+        while True:
+            await asyncio.sleep(min(5.0, self.floods.window))
+            await self.floods.flush()
 
     async def _cancel_listener(self) -> None:
         while True:
@@ -195,6 +204,7 @@ class Container:
             with suppress(asyncio.CancelledError, Exception):
                 await running
         await self.maintenance.stop()
+        await self.floods.flush(everything=True)
         await self.writer.close()
         await self.llm.close()
         await self.bus.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from typing import Annotated, Literal
+from urllib.parse import unquote, urlsplit
 
 from limits import parse_many
 from pydantic import BaseModel, Field, ValidationError, field_validator
@@ -226,9 +227,12 @@ class Settings(BaseSettings):
             self.openai_api_key,
             self.aws_secret_access_key,
             self.aws_session_token,
-            _redis_password(self.redis_url),
+            _url_password(self.redis_url),
+            _url_password(self.database_url),
         ]
-        return plain + [value for value in others if value]
+        found = plain + [value for value in others if value]
+        # A URL's password is percent-encoded in the URL and plain once decoded: scrub both.
+        return list(dict.fromkeys([*found, *(unquote(value) for value in found)]))
 
     @property
     def llm_price_override(self) -> tuple[float, float] | None:
@@ -255,11 +259,9 @@ class Settings(BaseSettings):
         return OllamaSettings(base_url=self.ollama_base_url, model=self.ollama_model)
 
 
-def _redis_password(url: str | None) -> str | None:
+def _url_password(url: str | None) -> str | None:
     if not url:
         return None
-    from urllib.parse import urlsplit
-
     return urlsplit(url).password
 
 

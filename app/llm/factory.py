@@ -5,6 +5,7 @@ from __future__ import annotations
 from app.llm.base import Provider
 from app.llm.breakers import ProviderBreakers
 from app.llm.manager import LLMManager
+from app.security.redaction import SecretRedactor
 from app.settings import Settings
 
 
@@ -71,4 +72,5 @@ def build_manager(settings: Settings) -> LLMManager:
         call_timeout=settings.llm_call_timeout_seconds,
         deadline=settings.llm_deadline_seconds,
         max_tokens=settings.llm_max_tokens,
+        redactor=SecretRedactor(settings.secret_values),
     )

@@ -40,6 +40,7 @@ from app.observability.metrics import (
     labelled,
 )
 from app.observability.tracing import tracer
+from app.security.redaction import SecretRedactor
 
 log = structlog.get_logger("app.llm")
 MAX_RETRY_AFTER_SECONDS = 10.0
@@ -57,6 +58,7 @@ class LLMManager:
         backoff_initial: float = 0.25,
         backoff_max: float = 4.0,
         max_tokens: int = 512,
+        redactor: SecretRedactor | None = None,
     ) -> None:
         if not providers:
             raise ValueError("at least one provider is needed")
@@ -66,6 +68,8 @@ class LLMManager:
         self.call_timeout = call_timeout
         self.deadline = deadline
         self.max_tokens = max_tokens
+        # Prompts carry pasted logs and task text: secrets are scrubbed before they leave.
+        self.redactor = redactor or SecretRedactor()
         self._backoff = wait_exponential(multiplier=backoff_initial, max=backoff_max) + wait_random(
             0, backoff_initial
         )
@@ -78,6 +82,12 @@ class LLMManager:
     @property
     def offline_only(self) -> bool:
         return all(provider.name == "offline" for provider in self.providers)
+
+    def _outgoing(self, provider: Provider, messages: list[Message]) -> list[Message]:
+        """What a provider is sent: the offline one is in-process, the others get no secret."""
+        if provider.name == "offline":
+            return messages
+        return [Message(m.role, self.redactor.scrub(m.content)) for m in messages]
 
     def _wait(self, state: RetryCallState) -> float:
         delay = float(self._backoff(state))
@@ -103,7 +113,10 @@ class LLMManager:
                     span.set_attribute("llm.model", provider.model)
                     async with asyncio.timeout(remaining):
                         response = await self._call(
-                            provider, messages, max_tokens or self.max_tokens, ends_at
+                            provider,
+                            self._outgoing(provider, messages),
+                            max_tokens or self.max_tokens,
+                            ends_at,
                         )
                     span.set_attribute("llm.input_tokens", response.usage.input_tokens)
                     span.set_attribute("llm.output_tokens", response.usage.output_tokens)
@@ -165,7 +178,7 @@ class LLMManager:
             started = False
             try:
                 async with self.breakers.guard(provider.name):
-                    async for piece in provider.stream(messages, options):
+                    async for piece in provider.stream(self._outgoing(provider, messages), options):
                         started = True
                         yield piece
                 return

@@ -78,6 +78,7 @@ def configure_logging(level: str = "INFO", fmt: str = "json", known_secrets: Ite
     renderer: Processor
     if fmt == "console":
         tail: list[Processor] = [
+            structlog.processors.format_exc_info,  # the traceback as text, so it is scrubbed too
             redactor,
             structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty()),
         ]
@@ -85,8 +86,8 @@ def configure_logging(level: str = "INFO", fmt: str = "json", known_secrets: Ite
         logger_factory: Any = structlog.PrintLoggerFactory(_StdoutText())  # type: ignore[arg-type]
     else:
         tail = [
+            _TRACEBACKS,  # rendered first: exception messages carry secrets as often as events do
             redactor,
-            _TRACEBACKS,
             structlog.processors.JSONRenderer(serializer=_orjson_bytes),
         ]
         renderer = structlog.processors.JSONRenderer(serializer=_orjson_str)
@@ -102,9 +103,10 @@ def configure_logging(level: str = "INFO", fmt: str = "json", known_secrets: Ite
         cache_logger_on_first_use=True,
     )
 
-    stdlib_tail: list[Processor] = [redactor]
-    if fmt != "console":
-        stdlib_tail.append(_TRACEBACKS)
+    stdlib_tail: list[Processor] = [
+        structlog.processors.format_exc_info if fmt == "console" else _TRACEBACKS,
+        redactor,
+    ]
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder(), _drop_color_message],
         processors=[

@@ -31,14 +31,30 @@ _SENSITIVE_KEY = re.compile(
     r"(^|[_-])(password|passwd|secret|token|api[_-]?key|authorization|private[_-]?key|credentials?)($|[_-])",
     re.IGNORECASE,
 )
+# A name that says its value is a secret, as it appears before `=` or `:` in logs, JSON,
+# YAML, env files and query strings (`db_password`, "SecretAccessKey", X-Auth-Token).
+_SECRET_NAME = (
+    r"[\w.-]*(?:password|passwd|secret|token(?!s)|api[_-]?key|access[_-]?key|private[_-]?key)[\w.-]*"  # noqa: S105
+)
 _SECRET_PATTERNS = (
+    # PEM private keys, whole.
+    re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)"),
+    # The password of a URL (postgres://user:PASSWORD@host), user and host kept.
+    re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^\s:/@]*:)([^\s@/]+)(@)"),
     re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+"),
     re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"),
-    re.compile(r"(?i)(aws_secret_access_key|api[_-]?key|secret|password|token)(\s*[=:]\s*)\S+"),
+    # A Kubernetes env entry: `name: DB_PASSWORD` then `value: ...` on the next line.
+    re.compile(
+        rf"(?i)(name:\s*[\"']?{_SECRET_NAME}[\"']?\s*\n\s*-?\s*value:\s*)(\"[^\"\n]*\"|'[^'\n]*'|[^\s,}}]+)"
+    ),
+    re.compile(r"(?i)^(\s*(?:set-)?cookie:\s*)(.+)$", re.MULTILINE),
+    re.compile(rf"(?i)(\b{_SECRET_NAME}[\"']?)(\s*[=:]\s*)(\"[^\"\n]*\"|'[^'\n]*'|[^\s,;&}}]+)"),
 )
 # Every string any pattern above can match contains one of these: most strings are let through
-# after this one scan instead of three.
-_MAYBE_SECRET = re.compile(r"(?i)bearer|basic|AKIA|ASIA|api[_-]?key|secret|password|token")
+# after this one scan instead of several.
+_MAYBE_SECRET = re.compile(
+    r"(?i)bearer|basic|AKIA|ASIA|api[_-]?key|access[_-]?key|secret|passw|token|PRIVATE KEY|cookie|://[^\s/@]*:[^\s@/]*@"
+)
 REDACTED = "[redacted]"
 
 
@@ -99,8 +115,14 @@ class SecretRedactor:
 
 
 def _keep_prefix(match: re.Match[str]) -> str:
-    if match.lastindex and match.lastindex >= 2:
+    """Replace the secret part of a match and keep what names it (`password=`, `Bearer `)."""
+    groups = match.lastindex or 0
+    if groups >= 3:  # name, separator, value (a URL: prefix, password, "@")
+        if match.group(3) == "@":
+            return f"{match.group(1)}{REDACTED}@"
         return f"{match.group(1)}{match.group(2)}{REDACTED}"
-    if match.lastindex == 1 and match.group(1).lower() in {"bearer", "basic"}:
+    if groups == 2:
+        return f"{match.group(1)}{REDACTED}"
+    if groups == 1 and match.group(1).lower() in {"bearer", "basic"}:
         return f"{match.group(1)} {REDACTED}"
     return REDACTED

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
 from app.bus.base import MessageBus
+from app.security.redaction import SecretRedactor
 from app.storage.models import EventRow, utcnow
 from app.storage.writer import GroupCommitWriter, insert_later
 
@@ -40,9 +41,16 @@ def _staged(session: Session, execution_id: str, seq: int, kind: str, data: dict
 
 class EventLog:
     def __init__(
-        self, writer: GroupCommitWriter, sessions: async_sessionmaker[AsyncSession], bus: MessageBus
+        self,
+        writer: GroupCommitWriter,
+        sessions: async_sessionmaker[AsyncSession],
+        bus: MessageBus,
+        redactor: SecretRedactor | None = None,
     ) -> None:
         self.writer = writer
+        # Events are stored, published to other replicas and streamed: summaries in them can
+        # quote pasted material, so they are scrubbed like every stored record.
+        self.redactor = redactor or SecretRedactor()
         self.sessions = sessions
         self.bus = bus
         self._next: dict[str, int] = {}
@@ -80,7 +88,7 @@ class EventLog:
     ) -> EventRow:
         """Add an event, numbered by `reserve`, to a write that is being committed anyway;
         publish it after the commit."""
-        return _staged(session, execution_id, seq, kind, data)
+        return _staged(session, execution_id, seq, kind, self.redactor.redact(data))
 
     def stage_next(self, session: Session, execution_id: str, kind: str, data: dict[str, Any]) -> EventRow:
         """Stage an event for a run this process is not numbering (another process ran it):
@@ -88,7 +96,7 @@ class EventLog:
         last = session.execute(
             select(func.max(EventRow.seq)).where(EventRow.execution_id == execution_id)
         ).scalar()
-        return _staged(session, execution_id, int(last or 0) + 1, kind, data)
+        return _staged(session, execution_id, int(last or 0) + 1, kind, self.redactor.redact(data))
 
     async def emit(self, execution_id: str, kind: str, data: dict[str, Any]) -> None:
         rows: list[EventRow] = []
