@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable, Coroutine
+from dataclasses import replace
+from typing import Annotated, Any
 
 import structlog
-from fastapi import Depends, Request, Security
+from fastapi import Depends, Request, Response, Security
+from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from app.container import Container
@@ -48,27 +51,53 @@ async def authenticate(
     api_key: Annotated[str | None, Security(api_key_header)],
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
 ) -> Caller:
-    """Resolve the caller from X-API-Key or Authorization: Bearer; 401 when neither is valid."""
+    """Resolve the caller from X-API-Key or Authorization: Bearer; 401 when neither is valid.
+    On the API's routes `GuardedRoute` has done it before the body was read."""
+    known: Caller | None = getattr(request.state, "caller", None)
+    if known is not None:
+        return known
+    return await _authenticate(request, container, api_key or (bearer.credentials if bearer else None))
+
+
+def _presented_key(request: Request) -> str | None:
+    """The key as `api_key_header` and `bearer_scheme` read it, straight from the headers."""
+    if key := request.headers.get("x-api-key"):
+        return key
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    return credentials.strip() or None if scheme.lower() == "bearer" else None
+
+
+async def _authenticate(request: Request, container: Container, presented: str | None) -> Caller:
     settings = container.settings
     client_ip: str = getattr(request.state, "client_ip", None) or (
         request.client.host if request.client else "unknown"
     )
     if not settings.auth_enabled:
-        return Caller(key_label=None, admin=True, client_ip=client_ip)
+        caller = Caller(key_label=None, admin=True, client_ip=client_ip)
+        request.state.caller = caller
+        return caller
 
-    presented = api_key or (bearer.credentials if bearer else None)
     label = container.api_keys.authenticate(presented) if presented else None
     if label is None:
         reason = "missing" if not presented else "invalid"
         log.warning("authentication_failed", reason=reason, client=client_ip)
-        request_id = getattr(request.state, "request_id", None)
-        await container.audit.record_or_log(
-            AuditEvent(
-                "authentication_failed", None, client_ip, request_id, reason, {"path": request.url.path}
-            )
+        failure = AuditEvent(
+            "authentication_failed",
+            None,
+            client_ip,
+            getattr(request.state, "request_id", None),
+            reason,
+            {"path": request.url.path},
         )
-        # Failed attempts spend the client address's budget, so guessing keys is throttled too.
-        await container.rate_limiter.check(f"authfail:{client_ip}")
+        # Failed attempts spend the client address's budget, so guessing keys is throttled;
+        # the throttle comes first and the audit counts a flood instead of writing a row each.
+        try:
+            await container.rate_limiter.check(f"authfail:{client_ip}")
+        except RateLimited:
+            RATE_LIMITED.inc()
+            await container.floods.record(replace(failure, outcome="throttled"))
+            raise
+        await container.floods.record(failure)
         raise AuthenticationRequired(
             "A valid API key is required: send it as X-API-Key or Authorization: Bearer."
             if reason == "missing"
@@ -77,7 +106,9 @@ async def authenticate(
         )
     request.state.key_label = label
     structlog.contextvars.bind_contextvars(key_label=label)
-    return Caller(key_label=label, admin=label in settings.admin_key_labels, client_ip=client_ip)
+    caller = Caller(key_label=label, admin=label in settings.admin_key_labels, client_ip=client_ip)
+    request.state.caller = caller
+    return caller
 
 
 CallerDep = Annotated[Caller, Depends(authenticate)]
@@ -85,11 +116,18 @@ CallerDep = Annotated[Caller, Depends(authenticate)]
 
 async def enforce_rate_limit(request: Request, container: ContainerDep, caller: CallerDep) -> RateLimitStatus:
     """Count the request against the caller's budget; the headers are added by middleware."""
+    spent: RateLimitStatus | None = getattr(request.state, "rate_limit", None)
+    if spent is not None:  # `GuardedRoute` spent it before the body was read
+        return spent
+    return await _spend(request, container, caller)
+
+
+async def _spend(request: Request, container: Container, caller: Caller) -> RateLimitStatus:
     try:
         status = await container.rate_limiter.check(caller.rate_limit_identity)
     except RateLimited:
         RATE_LIMITED.inc()
-        await container.audit.record_or_log(
+        await container.floods.record(
             AuditEvent(
                 "rate_limited",
                 caller.key_label,
@@ -102,6 +140,23 @@ async def enforce_rate_limit(request: Request, container: ContainerDep, caller: 
         raise
     request.state.rate_limit = status
     return status
+
+
+class GuardedRoute(APIRoute):
+    """A route of the API proper: the caller is authenticated and its rate-limit budget spent
+    before FastAPI reads and parses the body, so a request without a valid key gets 401 (and a
+    throttled one 429) without its body being read, malformed or not."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def guarded(request: Request) -> Response:
+            container: Container = request.app.state.container
+            caller = await _authenticate(request, container, _presented_key(request))
+            await _spend(request, container, caller)
+            return await handler(request)
+
+        return guarded
 
 
 RateLimitDep = Annotated[RateLimitStatus, Depends(enforce_rate_limit)]

@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import AsyncIterator
-from dataclasses import asdict, dataclass
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import structlog
@@ -99,6 +100,84 @@ class AuditLog:
             query = query.where(AuditRow.event == event)
         async with self.sessions() as session:
             return list((await session.execute(query)).scalars())
+
+
+@dataclass
+class _Window:
+    started: float
+    first: AuditEvent
+    more: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)
+    last_request_id: str | None = None
+
+
+class RepeatedEvents:
+    """Audit rows for events that arrive in floods (failed keys, throttled callers): the first of
+    each kind per actor and address in a window is written at once; the rest are counted and
+    written as one row (outcome `repeated`, details `count`) when the window closes. A key
+    guesser cannot make the service write a row per request."""
+
+    def __init__(
+        self,
+        audit: AuditLog,
+        *,
+        window_seconds: float = 60.0,
+        max_open: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.audit = audit
+        self.window = window_seconds
+        self.max_open = max_open
+        self.clock = clock
+        self._open: dict[tuple[str, str | None, str | None], _Window] = {}
+
+    async def record(self, event: AuditEvent) -> None:
+        key = (event.event, event.actor, event.client_ip)
+        now = self.clock()
+        window = self._open.get(key)
+        if window is not None and now - window.started < self.window:
+            window.more += 1
+            outcome = event.outcome or ""
+            window.outcomes[outcome] = window.outcomes.get(outcome, 0) + 1
+            window.last_request_id = event.request_id
+            return
+        closed = self._close(now, also=key)
+        self._open[key] = _Window(started=now, first=event)
+        await self.audit.record_or_log(*closed, event)
+
+    async def flush(self, *, everything: bool = False) -> int:
+        """Write the tallies of closed windows (all of them at shutdown); how many rows."""
+        closed = self._close(float("inf") if everything else self.clock())
+        if closed:
+            await self.audit.record_or_log(*closed)
+        return len(closed)
+
+    def _close(self, now: float, also: tuple[str, str | None, str | None] | None = None) -> list[AuditEvent]:
+        ended = [
+            key for key, window in self._open.items() if key == also or now - window.started >= self.window
+        ]
+        while len(self._open) - len(ended) >= self.max_open:  # bounded memory: oldest first
+            ended.append(next(key for key in self._open if key not in ended))
+        summaries = []
+        for key in ended:
+            window = self._open.pop(key)
+            if window.more:
+                summaries.append(
+                    AuditEvent(
+                        window.first.event,
+                        window.first.actor,
+                        window.first.client_ip,
+                        window.last_request_id,
+                        "repeated",
+                        {
+                            "count": window.more,
+                            "window_seconds": self.window,
+                            "outcomes": window.outcomes,
+                            **(window.first.details or {}),
+                        },
+                    )
+                )
+        return summaries
 
 
 @dataclass(frozen=True)

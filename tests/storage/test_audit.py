@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy import delete, select, update
 
 from app.main import create_app
 from app.settings import Settings
+from app.storage.audit import AuditEvent, RepeatedEvents
 from app.storage.db import Database
 from app.storage.models import AuditRow
 from tests.conftest import PLAIN_KEY, open_client
@@ -91,3 +93,55 @@ async def test_edited_or_deleted_rows_are_detected_by_the_verify_command(make_se
     await database.close()
     deleted = verify(settings.database_url)
     assert deleted.returncode == 1 and "prev_hash" in deleted.stderr
+
+
+async def test_a_flood_of_bad_keys_is_throttled_and_writes_a_handful_of_rows(make_settings) -> None:  # type: ignore[no-untyped-def]
+    settings = make_settings(admin_key_labels=["ops"], rate_limit="20/minute")
+    async for client in open_client(create_app(settings)):
+        statuses = [
+            (await client.get("/api/v1/me", headers={"X-API-Key": f"guess-{n}"})).status_code
+            for n in range(200)
+        ]
+        assert statuses[:20] == [401] * 20
+        assert statuses[20:] == [429] * 180  # throttled per address once its budget is spent
+    # After shutdown (the tally is written then): the first failure and one row counting the rest.
+    database = Database(settings.database_url)
+    async with database.sessions() as session:
+        rows = list((await session.execute(select(AuditRow).order_by(AuditRow.id))).scalars())
+    await database.close()
+    failures = [row for row in rows if row.event == "authentication_failed"]
+    assert len(rows) <= 5 and len(failures) == 2
+    assert failures[0].outcome == "invalid"
+    assert failures[1].outcome == "repeated"
+    assert failures[1].details["count"] == 199
+    assert failures[1].details["outcomes"] == {"invalid": 19, "throttled": 180}
+    assert all(b.prev_hash == a.hash for a, b in zip(rows, rows[1:], strict=False))
+
+
+async def test_repeated_events_are_written_once_per_window_and_counted() -> None:
+    written: list[AuditEvent] = []
+
+    class Audit:
+        async def record_or_log(self, *events: AuditEvent) -> None:
+            written.extend(events)
+
+    now = [0.0]
+    floods = RepeatedEvents(Audit(), window_seconds=60, max_open=2, clock=lambda: now[0])  # type: ignore[arg-type]
+    failed = AuditEvent("authentication_failed", None, "192.0.2.1", None, "invalid", {"path": "/me"})
+    for _ in range(5):
+        await floods.record(failed)
+    assert [e.outcome for e in written] == ["invalid"]
+    assert await floods.flush() == 0  # the window is still open
+    now[0] = 61.0
+    await floods.record(failed)  # a new window: the last one's tally, then this failure
+    assert [(e.outcome, (e.details or {}).get("count")) for e in written] == [
+        ("invalid", None),
+        ("repeated", 4),
+        ("invalid", None),
+    ]
+    # Bounded: a third address evicts the oldest window (its tally is written).
+    await floods.record(replace(failed, client_ip="192.0.2.2"))
+    await floods.record(replace(failed, client_ip="192.0.2.2"))
+    await floods.record(replace(failed, client_ip="192.0.2.3"))
+    assert len(floods._open) == 2
+    assert await floods.flush(everything=True) == 1  # 192.0.2.2's second failure
