@@ -146,3 +146,33 @@ async def test_keys_never_reach_a_log_line(make_settings) -> None:  # type: igno
         "AKIAABCDEFGHIJKLMNOP",
     ):
         assert secret not in output, secret
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/orchestrate", b'{"task": "ping 127.0.0.1",'),  # malformed JSON
+        ("/api/v1/orchestrate", json.dumps({"task": "x" * 900_000}).encode()),  # large and valid
+        ("/api/v1/workflows", b"not json at all"),
+        ("/v1/chat/completions", b"{"),
+    ],
+)
+async def test_a_request_without_a_valid_key_is_refused_before_its_body_is_parsed(
+    client: httpx.AsyncClient, path: str, body: bytes
+) -> None:
+    headers = {"Content-Type": "application/json"}
+    for auth in ({}, {"X-API-Key": "wrong"}, {"Authorization": "Bearer wrong"}):
+        response = await client.post(path, content=body, headers={**headers, **auth})
+        assert response.status_code == 401, response.text
+        assert response.json()["error"]["code"] == "unauthorized"
+    # With a key, a malformed body is what is wrong.
+    response = await client.post(path, content=b"{", headers={**headers, "X-API-Key": PLAIN_KEY})
+    assert response.status_code == 422
+
+
+async def test_a_throttled_caller_is_refused_before_its_body_is_parsed(make_settings) -> None:  # type: ignore[no-untyped-def]
+    async for client in open_client(create_app(make_settings(rate_limit="1/minute"))):
+        auth = {"X-API-Key": PLAIN_KEY, "Content-Type": "application/json"}
+        assert (await client.post("/api/v1/orchestrate", content=b"{", headers=auth)).status_code == 422
+        response = await client.post("/api/v1/orchestrate", content=b"{", headers=auth)
+        assert response.status_code == 429 and response.json()["error"]["code"] == "rate_limited"

@@ -7,14 +7,14 @@ from fastapi import APIRouter
 from app.agents.base import Agent
 from app.agents.registry import AgentNotFound
 from app.api import API_PREFIX
-from app.api.deps import ContainerDep
+from app.api.deps import ContainerDep, GuardedRoute
 from app.api.schemas import AgentInfo, AgentList, error_responses
 from app.errors import NotFound
 
 # The router learns from every example; a caller reading the list wants the first few.
 SHOWN_EXAMPLES = 10
 
-router = APIRouter(prefix=f"{API_PREFIX}/agents", tags=["agents"])
+router = APIRouter(prefix=f"{API_PREFIX}/agents", tags=["agents"], route_class=GuardedRoute)
 
 
 def agent_info(agent: Agent) -> AgentInfo:

@@ -9,12 +9,12 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from app.api import API_PREFIX
-from app.api.deps import CallerDep, ContainerDep
+from app.api.deps import CallerDep, ContainerDep, GuardedRoute
 from app.api.schemas import error_responses
 from app.errors import Forbidden
 from app.storage.audit import AuditEvent
 
-router = APIRouter(prefix=API_PREFIX, tags=["audit"])
+router = APIRouter(prefix=API_PREFIX, tags=["audit"], route_class=GuardedRoute)
 
 
 class AuditEntry(BaseModel):

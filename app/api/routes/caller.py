@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app.api import API_PREFIX
-from app.api.deps import CallerDep, RateLimitDep
+from app.api.deps import CallerDep, GuardedRoute, RateLimitDep
 from app.api.schemas import CallerOut, RateLimitOut
 
-router = APIRouter(prefix=API_PREFIX, tags=["auth"])
+router = APIRouter(prefix=API_PREFIX, tags=["auth"], route_class=GuardedRoute)
 
 
 @router.get("/me", response_model=CallerOut)

@@ -12,13 +12,13 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from app.api import API_PREFIX
-from app.api.deps import CallerDep, ContainerDep
+from app.api.deps import CallerDep, ContainerDep, GuardedRoute
 from app.api.schemas import error_responses
 from app.errors import AppError, NotFound
 from app.storage.audit import AuditEvent
 from app.storage.executions import ExecutionFilter, ExecutionRecord
 
-router = APIRouter(prefix=f"{API_PREFIX}/executions", tags=["executions"])
+router = APIRouter(prefix=f"{API_PREFIX}/executions", tags=["executions"], route_class=GuardedRoute)
 
 StatusFilter = Literal["pending", "running", "completed", "partial", "failed", "cancelled", "interrupted"]
 KindFilter = Literal["orchestration", "workflow"]

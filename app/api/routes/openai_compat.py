@@ -20,7 +20,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.deps import CallerDep, ContainerDep
+from app.api.deps import CallerDep, ContainerDep, GuardedRoute
 from app.api.report import format_agent, format_run, run_with_progress
 from app.api.schemas import error_responses
 from app.container import Container
@@ -28,7 +28,7 @@ from app.errors import AppError
 from app.orchestration.conversation import ConversationReader, Turn
 from app.orchestration.orchestrator import Orchestration, TaskRequest
 
-router = APIRouter(prefix="/v1", tags=["openai-compatible"])
+router = APIRouter(prefix="/v1", tags=["openai-compatible"], route_class=GuardedRoute)
 ORCHESTRATOR_MODEL = "orchestrator"
 _JSON_BLOCK = re.compile(r"```(?:json)?\s*(\{.*?\})\s*```", re.S)
 

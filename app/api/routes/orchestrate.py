@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from app.api import API_PREFIX
-from app.api.deps import CallerDep, ContainerDep
+from app.api.deps import CallerDep, ContainerDep, GuardedRoute
 from app.api.report import run_with_progress
 from app.api.schemas import (
     NeedsInputOut,
@@ -22,7 +22,7 @@ from app.api.schemas import (
 from app.errors import error_envelope
 from app.orchestration.orchestrator import Orchestration, Orchestrator, TaskRequest
 
-router = APIRouter(prefix=API_PREFIX, tags=["orchestration"])
+router = APIRouter(prefix=API_PREFIX, tags=["orchestration"], route_class=GuardedRoute)
 
 
 @router.post(

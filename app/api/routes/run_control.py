@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from app.api import API_PREFIX
-from app.api.deps import CallerDep, ContainerDep
+from app.api.deps import CallerDep, ContainerDep, GuardedRoute
 from app.api.schemas import error_responses
 from app.container import Container
 from app.errors import AppError, NotFound
@@ -24,7 +24,7 @@ from app.storage.events import TERMINAL, topic
 from app.storage.executions import ACTIVE, ExecutionRecord
 from app.storage.models import ExecutionRow
 
-router = APIRouter(prefix=f"{API_PREFIX}/executions", tags=["executions"])
+router = APIRouter(prefix=f"{API_PREFIX}/executions", tags=["executions"], route_class=GuardedRoute)
 KEEPALIVE_SECONDS = 15
 POLL_SECONDS = 2.0
 

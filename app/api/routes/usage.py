@@ -8,10 +8,10 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from app.api import API_PREFIX
-from app.api.deps import CallerDep, ContainerDep
+from app.api.deps import CallerDep, ContainerDep, GuardedRoute
 from app.storage.audit import AuditEvent
 
-router = APIRouter(prefix=API_PREFIX, tags=["usage"])
+router = APIRouter(prefix=API_PREFIX, tags=["usage"], route_class=GuardedRoute)
 
 
 class UsageOut(BaseModel):

@@ -9,14 +9,14 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.api import API_PREFIX
-from app.api.deps import CallerDep, ContainerDep
+from app.api.deps import CallerDep, ContainerDep, GuardedRoute
 from app.api.schemas import error_responses
 from app.errors import NotFound
 from app.orchestration.workflows.loader import parse_definition
 from app.orchestration.workflows.models import WorkflowDefinition
 from app.storage.executions import ExecutionRecord
 
-router = APIRouter(prefix=f"{API_PREFIX}/workflows", tags=["workflows"])
+router = APIRouter(prefix=f"{API_PREFIX}/workflows", tags=["workflows"], route_class=GuardedRoute)
 
 
 class WorkflowSummary(BaseModel):
