@@ -87,7 +87,11 @@ class Container:
         redactor = SecretRedactor(settings.secret_values)
         events = EventLog(writer, database.sessions, bus, redactor)
         registry = build_registry(settings)
-        policy = TargetPolicy(settings.network_allow_targets, settings.network_deny_targets)
+        policy = TargetPolicy(
+            settings.network_allow_targets,
+            settings.network_deny_targets,
+            default=settings.network_default_policy,
+        )
         interpreter = LLMInterpreter(llm)
         semantic = build_router(settings, registry)
         semantic.warm_up()

@@ -96,6 +96,9 @@ class Settings(BaseSettings):
     # Network diagnostics target policy
     network_allow_targets: CommaList = Field(default_factory=list)
     network_deny_targets: CommaList = Field(default_factory=list)
+    # `deny`: only what NETWORK_ALLOW_TARGETS names can be probed (the safe way to try the
+    # service on a laptop: NETWORK_ALLOW_TARGETS=127.0.0.0/8,localhost).
+    network_default_policy: Literal["allow", "deny"] = "allow"
 
     # Network diagnostics
     dns_nameservers: CommaList = Field(default_factory=list)

@@ -10,9 +10,13 @@ import asyncio
 import ipaddress
 import re
 import socket
+import time
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from typing import Literal
+
+import structlog
 
 from app.errors import InvalidTarget, TargetNotAllowed
 
@@ -21,8 +25,27 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 _LEGACY_IPV4 = re.compile(r"^(0x[0-9a-f]+|[0-9]+)(\.(0x[0-9a-f]+|[0-9]+)){0,3}$", re.IGNORECASE)
 _LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# IPv6 prefixes that carry an IPv4 address in their last 32 bits (NAT64, RFC 6052 and 8215).
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
 _EXTRA_REFUSED = (ipaddress.ip_network("0.0.0.0/8"), ipaddress.ip_network("fec0::/10"))
+# Instance metadata services hand out cloud credentials; the IPv4 link-local ones are refused
+# as link-local, these are not link-local. Only an allow entry naming the very address opens one.
+_METADATA = frozenset(
+    ipaddress.ip_address(a) for a in ("169.254.169.254", "169.254.170.2", "fd00:ec2::254", "100.100.100.200")
+)
+DENIED_NAMES_TTL = 60.0
+log = structlog.get_logger("app.target_policy")
+
+# (host) -> (canonical name, addresses): the system's resolution, CNAMEs followed.
+Resolver = Callable[[str], Awaitable[tuple[str, list[str]]]]
+
+
+async def system_resolver(host: str) -> tuple[str, list[str]]:
+    infos = await asyncio.get_running_loop().getaddrinfo(
+        host, None, type=socket.SOCK_STREAM, flags=socket.AI_CANONNAME
+    )
+    canonical = next((str(info[3]) for info in infos if info[3]), host)
+    return canonical.rstrip(".").lower(), [str(info[4][0]).split("%")[0] for info in infos]
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,17 +102,28 @@ def normalise_hostname(text: str) -> str:
 
 class TargetPolicy:
     def __init__(
-        self, allow: Iterable[str] = (), deny: Iterable[str] = (), resolve_timeout: float = 3.0
+        self,
+        allow: Iterable[str] = (),
+        deny: Iterable[str] = (),
+        resolve_timeout: float = 3.0,
+        *,
+        default: Literal["allow", "deny"] = "allow",
+        resolver: Resolver = system_resolver,
     ) -> None:
         self._allow_nets, self._allow_names = _split_entries(allow)
         self._deny_nets, self._deny_names = _split_entries(deny)
         self.resolve_timeout = resolve_timeout
+        self.default = default
+        self.resolver = resolver
+        # The addresses of the names a deny list names, so that an alias of a denied host, or
+        # its address typed directly, is refused too. Refreshed at most every DENIED_NAMES_TTL.
+        self._denied_addresses: dict[IPAddress, str] = {}
+        self._denied_resolved_at = -DENIED_NAMES_TTL
 
     def check_address(self, ip: IPAddress, host: str | None = None) -> None:
         """Raise TargetNotAllowed unless `ip` (reached through `host`) may be probed."""
         ip = _unmap(ip)
-        embedded = _embedded_ipv4(ip)
-        candidates = [ip] if embedded is None else [ip, embedded]
+        candidates = [ip, *_embedded_ipv4(ip)]
         shown = f"{host} ({ip})" if host and host != str(ip) else str(ip)
         for address in candidates:
             if self._matches(address, host, self._deny_nets, self._deny_names):
@@ -97,8 +131,28 @@ class TargetPolicy:
                     f"{shown} is refused by NETWORK_DENY_TARGETS.",
                     details={"target": host or str(ip), "address": str(ip), "reason": "denied"},
                 )
+            if address in self._denied_addresses:
+                name = self._denied_addresses[address]
+                raise TargetNotAllowed(
+                    f"{shown} is an address of {name}, which NETWORK_DENY_TARGETS refuses.",
+                    details={"target": host or str(ip), "address": str(ip), "reason": "denied"},
+                )
+        for address in candidates:
+            if address in _METADATA and not self._names_exactly(address):
+                kind = "link-local" if address.is_link_local else "cloud metadata"
+                raise TargetNotAllowed(
+                    f"{shown} is a {kind} address (a cloud metadata service), which the "
+                    "diagnostics never probe unless NETWORK_ALLOW_TARGETS names that very address.",
+                    details={"target": host or str(ip), "address": str(ip), "reason": kind},
+                )
         if any(self._matches(a, host, self._allow_nets, self._allow_names) for a in candidates):
             return
+        if self.default == "deny":
+            raise TargetNotAllowed(
+                f"{shown} is not in NETWORK_ALLOW_TARGETS, and NETWORK_DEFAULT_POLICY=deny probes "
+                "only what that list names.",
+                details={"target": host or str(ip), "address": str(ip), "reason": "not_allowed"},
+            )
         for address in candidates:
             reason = _refused_category(address)
             if reason:
@@ -126,26 +180,51 @@ class TargetPolicy:
     async def resolve(self, text: str) -> ResolvedTarget:
         """Validate, resolve and check every address; a name that does not resolve is returned
         with `resolution_error` (a finding for the caller, not a refusal)."""
+        await self._resolve_denied_names()
         host, ip = self.check_host(text)
         if ip is not None:
             return ResolvedTarget(host=host, addresses=(ip,), is_ip=True)
-        loop = asyncio.get_running_loop()
         try:
-            infos = await asyncio.wait_for(
-                loop.getaddrinfo(host, None, type=socket.SOCK_STREAM), self.resolve_timeout
-            )
+            canonical, found = await asyncio.wait_for(self.resolver(host), self.resolve_timeout)
         except TimeoutError:
             return ResolvedTarget(host, (), False, f"no answer within {self.resolve_timeout:g}s")
         except OSError as exc:
             return ResolvedTarget(host, (), False, exc.strerror or str(exc))
+        if canonical != host and _name_matches(canonical, self._deny_names):
+            raise TargetNotAllowed(
+                f"{host} is an alias of {canonical}, which NETWORK_DENY_TARGETS refuses.",
+                details={"target": host, "reason": "denied"},
+            )
         addresses: list[IPAddress] = []
-        for info in infos:
-            address = _unmap(ipaddress.ip_address(str(info[4][0]).split("%")[0]))
+        for text_address in found:
+            address = _unmap(ipaddress.ip_address(text_address))
             if address not in addresses:
                 addresses.append(address)
         for address in addresses:
             self.check_address(address, host)
         return ResolvedTarget(host=host, addresses=tuple(addresses), is_ip=False)
+
+    async def _resolve_denied_names(self) -> None:
+        exact = [name for name in self._deny_names if not name.startswith(".")]
+        now = time.monotonic()
+        if not exact or now - self._denied_resolved_at < DENIED_NAMES_TTL:
+            return
+        self._denied_resolved_at = now
+        denied: dict[IPAddress, str] = {}
+        for name in exact:
+            try:
+                _, found = await asyncio.wait_for(self.resolver(name), self.resolve_timeout)
+            except (TimeoutError, OSError) as exc:  # the name still refuses itself by name
+                log.info("denied_name_unresolved", name=name, error=type(exc).__name__)
+                continue
+            for text_address in found:
+                denied.setdefault(_unmap(ipaddress.ip_address(text_address)), name)
+        self._denied_addresses = denied
+
+    def _names_exactly(self, ip: IPAddress) -> bool:
+        return any(
+            net.num_addresses == 1 and ip in net for net in self._allow_nets if net.version == ip.version
+        )
 
     def _matches(
         self,
@@ -185,10 +264,17 @@ def _name_matches(host: str, names: tuple[str, ...]) -> bool:
     return any(host.endswith(n) if n.startswith(".") else host == n for n in names)
 
 
-def _embedded_ipv4(ip: IPAddress) -> ipaddress.IPv4Address | None:
-    if isinstance(ip, ipaddress.IPv6Address) and ip in _NAT64:
-        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-    return None
+def _embedded_ipv4(ip: IPAddress) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address reaches through translation (NAT64, 6to4, Teredo)."""
+    if not isinstance(ip, ipaddress.IPv6Address):
+        return []
+    if any(ip in net for net in _NAT64):
+        return [ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)]
+    if ip.sixtofour is not None:
+        return [ip.sixtofour]
+    if ip.teredo is not None:
+        return list(ip.teredo)
+    return []
 
 
 def _refused_category(ip: IPAddress) -> str | None:

@@ -126,3 +126,75 @@ async def test_invalid_policy_entries_stop_startup(make_settings) -> None:  # ty
     create_app(make_settings(network_allow_targets=["10.0.0.0/8", "*.corp.example"]))
     async for _ in open_client(create_app(make_settings(network_deny_targets=["db01"]))):
         pass
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "64:ff9b:1::a9fe:a9fe",  # local-use NAT64 (RFC 8215) of 169.254.169.254
+        "2002:a9fe:a9fe::1",  # 6to4 of 169.254.169.254
+        "2002:7f00:1::1",  # 6to4 of 127.0.0.1
+        "fd00:ec2::254",  # the AWS instance metadata service over IPv6
+        "100.100.100.200",  # Alibaba Cloud's metadata service
+    ],
+)
+async def test_ipv6_translations_and_cloud_metadata_over_ipv6_are_refused(spelling: str) -> None:
+    with pytest.raises(TargetNotAllowed):
+        await TargetPolicy().resolve(spelling)
+    # ... and are not let through by a broad allow of private space.
+    with pytest.raises(TargetNotAllowed):
+        await TargetPolicy(allow=["fd00::/8", "100.64.0.0/10"]).resolve(spelling)
+
+
+def _resolver(table: dict[str, tuple[str, list[str]]]):  # type: ignore[no-untyped-def]
+    """A name service answering from `table`: name -> (canonical name, addresses)."""
+
+    async def getaddrinfo(host: str) -> tuple[str, list[str]]:
+        if host not in table:
+            raise OSError(-2, "Name or service not known")
+        return table[host]
+
+    return getaddrinfo
+
+
+async def test_an_alias_of_a_denied_name_is_refused() -> None:
+    names = _resolver(
+        {
+            "vault.example.internal": ("vault.example.internal", ["10.9.9.9"]),
+            "innocent.example.com": ("vault.example.internal", ["10.9.9.9"]),  # a CNAME to it
+            "other.example.com": ("other.example.com", ["10.9.9.9"]),  # same address, other name
+            "fine.example.com": ("fine.example.com", ["10.1.1.1"]),
+        }
+    )
+    policy = TargetPolicy(deny=["vault.example.internal"], resolver=names)
+    for alias in ("innocent.example.com", "other.example.com", "10.9.9.9"):
+        with pytest.raises(TargetNotAllowed) as refused:
+            await policy.resolve(alias)
+        assert "vault.example.internal" in refused.value.message
+        assert refused.value.details["reason"] == "denied"
+    resolved = await policy.resolve("fine.example.com")
+    assert [str(a) for a in resolved.addresses] == ["10.1.1.1"]
+
+
+async def test_default_deny_probes_only_what_the_allow_list_names() -> None:
+    names = _resolver(
+        {"localhost": ("localhost", ["127.0.0.1"]), "db.example.com": ("db.example.com", ["10.0.0.5"])}
+    )
+    policy = TargetPolicy(allow=["127.0.0.0/8", "localhost"], default="deny", resolver=names)
+    assert (await policy.resolve("127.0.0.1")).primary == ipaddress.ip_address("127.0.0.1")
+    assert (await policy.resolve("localhost")).primary == ipaddress.ip_address("127.0.0.1")
+    for target in ("10.0.0.5", "db.example.com", "192.0.2.10"):
+        with pytest.raises(TargetNotAllowed) as refused:
+            await policy.resolve(target)
+        assert "NETWORK_DEFAULT_POLICY=deny" in refused.value.message
+        assert refused.value.details["reason"] == "not_allowed"
+
+
+async def test_default_deny_over_http_and_in_settings(make_settings) -> None:  # type: ignore[no-untyped-def]
+    settings = make_settings(network_default_policy="deny", network_allow_targets=["127.0.0.0/8"])
+    async for client in open_client(create_app(settings)):
+        response = await client.post("/api/v1/orchestrate", json={"task": "ping 10.0.0.1"}, headers=AUTH)
+        assert response.status_code == 403
+        assert "NETWORK_DEFAULT_POLICY=deny" in response.json()["error"]["message"]
+    with pytest.raises(ValueError, match="network_default_policy"):
+        make_settings(network_default_policy="maybe")
