@@ -13,8 +13,7 @@ RUN pip install .
 FROM python:3.11-slim
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
-    PYTHONDONTWRITEBYTECODE=1 \
-    FORWARDED_ALLOW_IPS=127.0.0.1
+    PYTHONDONTWRITEBYTECODE=1
 RUN useradd --system --uid 10001 --home-dir /srv --shell /usr/sbin/nologin app \
     && mkdir -p /srv/data && chown app:app /srv/data
 COPY --from=build /opt/venv /opt/venv
@@ -23,7 +22,7 @@ USER app
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/api/v1/health/live', timeout=2)"]
-# --proxy-headers: behind a load balancer, set FORWARDED_ALLOW_IPS (uvicorn) and TRUSTED_PROXIES
-# (the service) to the balancer's addresses.
-CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers", \
+# --no-proxy-headers: X-Forwarded-For is believed by the service itself, from TRUSTED_PROXIES only
+# (one source of truth: uvicorn would otherwise rewrite the client address first, from its own list).
+CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000", "--no-proxy-headers", \
      "--no-access-log", "--timeout-graceful-shutdown", "20"]

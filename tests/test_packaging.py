@@ -17,7 +17,8 @@ def test_dockerfile_is_multistage_nonroot_and_health_checked() -> None:
     user_lines = [line.split()[1] for line in dockerfile.splitlines() if line.startswith("USER ")]
     assert user_lines and user_lines[-1] not in {"root", "0"}
     assert "HEALTHCHECK" in dockerfile and "/api/v1/health/live" in dockerfile
-    assert "--proxy-headers" in dockerfile
+    # The service alone decides whose X-Forwarded-For is believed (TRUSTED_PROXIES).
+    assert "--no-proxy-headers" in dockerfile and "FORWARDED_ALLOW_IPS" not in dockerfile
     assert '"app.main:app"' in dockerfile
 
 

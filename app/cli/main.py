@@ -170,7 +170,7 @@ def cmd_serve(args: argparse.Namespace, out: Output) -> int:
         host=args.host,
         port=args.port,
         workers=args.workers,
-        proxy_headers=True,
+        proxy_headers=False,  # X-Forwarded-For is believed from TRUSTED_PROXIES only, by the app
         access_log=False,
     )
     return EXIT_OK

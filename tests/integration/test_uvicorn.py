@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -90,3 +91,26 @@ def test_chunked_upload_is_stopped_early_with_413(dev_server: str) -> None:
     assert response.startswith(b"HTTP/1.1 413"), response[:200]
     assert b'"code":"payload_too_large"' in response
     assert sent < 512 * 1024, f"the server read {sent} bytes before refusing"
+
+
+def _dockerfile_proxy_flags() -> list[str]:
+    """The proxy-header flags the image starts uvicorn with (its CMD, continuation lines joined)."""
+    text = (Path(__file__).resolve().parents[2] / "Dockerfile").read_text().replace("\\\n", " ")
+    command = json.loads(next(line for line in text.splitlines() if line.startswith("CMD ["))[4:])
+    return [arg for arg in command if "proxy-headers" in arg]
+
+
+def test_a_forged_forwarded_for_does_not_escape_the_per_address_throttle(tmp_path: Path) -> None:
+    # FORWARDED_ALLOW_IPS="*" is what the Kubernetes config map once set: uvicorn started the way
+    # the image starts it must not let any caller choose its own address with it.
+    flags = _dockerfile_proxy_flags()
+    assert flags == ["--no-proxy-headers"], flags
+    env = clean_env(API_KEYS=f"dev:{DEV_KEY}", RATE_LIMIT="2/minute", FORWARDED_ALLOW_IPS="*")
+    for base in _serve(tmp_path, ["app.main:app", *flags], env):
+        statuses = [
+            httpx.get(
+                f"{base}/api/v1/me", headers={"X-API-Key": "guess", "X-Forwarded-For": f"203.0.113.{n}"}
+            ).status_code
+            for n in range(4)
+        ]
+        assert statuses == [401, 401, 429, 429]
