@@ -136,12 +136,14 @@ async def run_case(case: dict[str, Any], folder: Path) -> Outcome:
     for key, relative in (case.get("context_files") or {}).items():
         context[key] = (GOLDEN / relative).read_text()
     async with served(case.get("serve"), folder) as port:
+        task = str(_substitute(case["task"], port))  # the README: $PORT everywhere, task included
         trusted = folder / "trusted-ca.pem"
         settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
             api_keys=[f"bench:{KEY}"],
             database_url=f"sqlite+aiosqlite:///{folder / 'golden.db'}",
             network_allow_targets=["127.0.0.0/8", "localhost"],
+            network_default_policy="deny",  # nothing beyond this machine, whatever a case names
             tls_ca_file=str(trusted) if trusted.exists() else None,
             log_level="ERROR",
             agent_plugins_enabled=False,
@@ -154,14 +156,14 @@ async def run_case(case: dict[str, Any], folder: Path) -> Outcome:
                     "/api/v1/orchestrate",
                     headers={"X-API-Key": KEY},
                     json={
-                        "task": case["task"],
+                        "task": task,
                         "agent_id": case["agent"],
                         "context": _substitute(context, port),
                     },
                     timeout=60,
                 )
         trusted.unlink(missing_ok=True)
-    problems = judge(case, response.json())
+    problems = judge({**case, "task": task}, response.json())
     return Outcome(case["id"], case["agent"], not problems, problems)
 
 

@@ -180,6 +180,8 @@ class NetworkDiagnosticsAgent:
     def _plan(self, task: str, spec: NetworkDiagnosticsInput) -> tuple[str, list[int], str | None]:
         entities = extract_entities(read_request(task).request)
         url = spec.url or (entities.urls[0] if entities.urls else None)
+        if url:
+            _check_url(url)
         return _target(spec, url, entities), _ports(spec, url, entities, self.limits.max_ports), url
 
     async def _run(
@@ -259,6 +261,16 @@ async def _observed(check: str, job: Awaitable[CheckOutcome]) -> CheckOutcome:
     ).inc()
     labelled(PROBE_LATENCY, check).observe(time.perf_counter() - started)
     return outcome
+
+
+def _check_url(url: str) -> None:
+    """A URL's port is a number from 1 to 65535 (`urlsplit` raises on anything else, later)."""
+    try:
+        port = urlsplit(url).port
+    except ValueError:
+        port = 0
+    if port == 0:
+        raise InvalidTarget(f"{url[:200]} has a port that is not a number from 1 to 65535.")
 
 
 def _target(spec: NetworkDiagnosticsInput, url: str | None, entities: Entities) -> str:

@@ -13,7 +13,7 @@ from app.agents.network.checks.outcome import CheckOutcome
 from app.agents.network.checks.ping import _tcp_ping
 from app.agents.network.checks.tls import check_tls, trust_context
 from app.agents.network.models import NetworkDiagnosticsInput
-from app.errors import MissingInput, TargetNotAllowed
+from app.errors import InvalidTarget, MissingInput, TargetNotAllowed
 from app.security.target_policy import TargetPolicy
 from tests.agents.network.conftest import context
 from tests.loopback_servers import Certificates, make_certificates, server_context, server_port, start_http
@@ -264,3 +264,13 @@ async def test_hosts_inside_pasted_logs_are_never_probed(agent: NetworkDiagnosti
 async def test_loopback_is_refused_by_default(agent: NetworkDiagnosticsAgent) -> None:
     with pytest.raises(TargetNotAllowed):
         await agent.execute("ping 127.0.0.1", context(policy=TargetPolicy()))
+
+
+@pytest.mark.parametrize(
+    "url", ["https://localhost:$PORT/", "http://127.0.0.1:99999/", "https://127.0.0.1:0/"]
+)
+async def test_a_url_with_a_bad_port_is_invalid_input_not_a_crash(
+    agent: NetworkDiagnosticsAgent, url: str
+) -> None:
+    with pytest.raises(InvalidTarget, match="port that is not a number from 1 to 65535"):
+        await agent.execute(f"check the certificate at {url}", context())
