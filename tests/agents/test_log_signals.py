@@ -386,3 +386,128 @@ def test_duplicate_key_errors_are_an_application_race_not_the_incident() -> None
     findings = analyse(lines, None, None)["findings"]
     assert "No space left" in findings[0].message
     assert "idempotency_keys_pkey" not in " ".join(f.message for f in findings)
+
+
+def klog(level: str, second: int, text: str) -> str:
+    return f"{level}0312 10:{second // 60:02d}:{second % 60:02d}.000000       1 sync.go:190] {text}"
+
+
+def test_an_acme_challenge_that_404s_is_the_cause_not_background() -> None:
+    lines = [klog("I", 0, '"cert-manager/controller: starting controller" controller="orders"')]
+    for i in range(1, 20):
+        lines.append(
+            klog("E", i * 30, '"cert-manager/challenges: propagation check failed" err="failed to perform self check '
+                 "GET request 'http://shop.example.com/.well-known/acme-challenge/abc123': wrong status code '404', "
+                 "expected '200'\" type=\"HTTP-01\"")
+        )  # fmt: skip
+        lines.append(
+            klog("E", i * 30 + 1, '"cert-manager/certificates-issuing: re-queuing item due to optimistic locking on '
+                 'resource" error="Operation cannot be fulfilled on certificates.cert-manager.io \\"api\\": the object '
+                 'has been modified; please apply your changes to the latest version and try again"')
+        )  # fmt: skip
+    report = analyse(lines, None, None)
+    top = report["findings"][0]
+    assert top.severity == "critical" and "acme-challenge" in top.message and "404" in top.message
+    assert not any("optimistic locking" in f.message for f in report["findings"])
+
+
+def test_errors_that_are_all_known_background_make_a_healthy_log_that_says_so() -> None:
+    lines = []
+    for i in range(10):
+        lines.append(
+            f"{at(i * 60)} node-1 node_exporter[812]: ts=2024-05-14T03:0{i}:00.000Z caller=collector.go:169 "
+            'level=error msg="collector failed" name=hwmon duration_seconds=0.01 '
+            'err="open /sys/class/hwmon/hwmon0/temp1_input: no such file or directory"'
+        )
+        lines.append(f"{at(i * 60 + 1)} node-1 systemd[1]: Started Session {i} of user deploy.")
+    report = analyse(lines, None, None)
+    [finding] = report["findings"]
+    assert finding.severity == "info"
+    assert "the 10 error line(s) are known background" in finding.message
+    assert "No errors" not in finding.message
+
+
+@pytest.mark.parametrize(
+    ("line", "words"),
+    [
+        ("cron[611]: (*system*pgbackup) WRONG FILE OWNER (/etc/cron.d/pgbackup)", "WRONG FILE OWNER"),
+        (
+            "sshd[3227]: Authentication refused: bad ownership or modes for directory /home/deploy",
+            "bad ownership",
+        ),
+        (
+            "gitlab-runner[44]: verifying go.example.com/ratelimit@v1.4.2: checksum mismatch",
+            "checksum mismatch",
+        ),
+    ],
+)
+def test_a_refusal_for_ownership_modes_or_integrity_is_a_cause_whatever_its_level(
+    line: str, words: str
+) -> None:
+    lines = [f"{at(i)} host-1 systemd[1]: Started Session {i} of user deploy." for i in range(30)]
+    lines.insert(12, f"{at(12)} host-1 {line}")
+    top = analyse(lines, None, None)["findings"][0]
+    assert top.severity == "critical" and words in top.message
+
+
+def test_an_exhausted_resource_outranks_an_earlier_warning_that_names_a_lesser_cause() -> None:
+    lines = [
+        f"[2024-05-20T02:4{i}:00,000][WARN ][o.e.m.j.JvmGcMonitorService] [es-master-1] [gc][7680{i}] overhead, "
+        f"spent [409ms] collecting in the last [1s]"
+        for i in range(5)
+    ] + [
+        f"[2024-05-20T03:0{i}:00,000][WARN ][o.e.c.r.a.DiskThresholdMonitor] [es-master-1] flood stage disk "
+        "watermark [95%] exceeded on [abc][es-data-2][/usr/share/elasticsearch/data] free: 4.8gb[4.8%], all "
+        "indices on this node will be marked read-only"
+        for i in range(5)
+    ]
+    top = analyse(lines, None, None)["findings"][0]
+    assert "flood stage disk watermark" in top.message and "a resource exhausted" in top.message
+
+
+def test_a_pool_that_cannot_hand_out_connections_is_a_cause_even_at_warning_level() -> None:
+    lines = []
+    for i in range(20):
+        lines.append(f"2024-07-08T09:00:{i:02d}.000Z pid=7 tid=w{i} class=SyncJob jid=a{i} INFO: start")
+        lines.append(
+            f"2024-07-08T09:00:{i:02d}.500Z pid=7 tid=w{i} WARN: ActiveRecord::ConnectionTimeoutError: could not "
+            "obtain a connection from the pool within 5.000 seconds (waited 5.001 seconds); all pooled connections "
+            "were in use"
+        )
+    top = analyse(lines, None, None)["findings"][0]
+    assert (
+        top.severity in ("warning", "critical")
+        and "could not obtain a connection from the pool" in top.message
+    )
+
+
+def test_durations_of_different_tasks_are_not_compared_as_one_slowdown() -> None:
+    lines = []
+    for i in range(10):
+        lines.append(
+            f"[2024-05-14 10:00:{i:02d},000: INFO/ForkPoolWorker-1] Task reports.tasks.send_mail[{i:08x}-aaaa] "
+            f"succeeded in 0.18{i}s: None"
+        )
+    for i in range(10):
+        lines.append(
+            f"[2024-05-14 10:01:{i:02d},000: INFO/ForkPoolWorker-2] Task reports.tasks.refresh_views[{i:08x}-bbbb] "
+            f"succeeded in 4.6{i}s: None"
+        )
+    findings = analyse(lines, None, None)["findings"]
+    assert [f.severity for f in findings] == ["info"]
+    assert not any(f.code == "slowdown" for f in findings)
+
+
+def test_a_key_ring_that_differs_between_replicas_is_explained() -> None:
+    lines = []
+    for i in range(6):
+        lines.append(
+            f"info: Microsoft.AspNetCore.Hosting.Diagnostics[1] Request starting HTTP/1.1 GET /cart {i}"
+        )
+        lines.append("fail: Microsoft.AspNetCore.Antiforgery.DefaultAntiforgery[7]")
+        lines.append(
+            "      Microsoft.AspNetCore.Antiforgery.AntiforgeryValidationException: The antiforgery token could "
+            "not be decrypted."
+        )
+    top = analyse(lines, None, None)["findings"][0]
+    assert "Data Protection keys differ between instances" in top.message

@@ -460,15 +460,23 @@ def _no_problems(levels: Counter[str], entries: list[LogEntry]) -> Finding:
     """A healthy log: say so, what the warnings it has were (none named a cause), and the last
     line that reported success."""
     warnings = levels.get("warning", 0)
-    success = next((e for e in reversed(entries) if not e.is_error and _SUCCESS.search(e.message)), None)
+    success = next((e for e in reversed(entries) if e.level == "info" and _SUCCESS.search(e.message)), None)
     said = f' Last success reported: "{success.message[:200]}".' if success else ""
-    message = (
-        f"No action needed, this looks healthy: no errors or stack traces, and the {warnings} warning(s) "
-        "name no cause (expected background such as deprecations, probe failures while new pods start, "
-        "or retries that recovered)."
-        if warnings
-        else "No errors, warnings or stack traces found."
-    )
+    errors = levels.get("error", 0) + levels.get("critical", 0)
+    if errors:  # every error line was known background, or a job that passed wrote it
+        message = (
+            f"No action needed, this looks healthy: the {errors} error line(s) are known background "
+            "(routine retries and conflicts, scanners, sensors a machine does not have) or were "
+            "followed by a passing verdict, and nothing else points at a problem."
+        )
+    elif warnings:
+        message = (
+            f"No action needed, this looks healthy: no errors or stack traces, and the {warnings} "
+            "warning(s) name no cause (expected background such as deprecations, probe failures while "
+            "new pods start, or retries that recovered)."
+        )
+    else:
+        message = "No errors, warnings or stack traces found."
     return Finding(severity=Severity.INFO, code="no_errors", message=message + said)
 
 

@@ -27,7 +27,8 @@ HISTORY = 500  # the most recent values of a kind of line weighed: enough histor
 
 
 # Any word with a digit in it, and the unit after it: lines that differ only there are one kind.
-_NUMBERS = re.compile(r"\S*\d\S*(?:\s(?:bytes?|[KMGT]i?B|[KMGT]|B)\b)?")
+# (A word, not a whole token: "tasks.refresh_views[5a3b-...]" keeps the task's name.)
+_NUMBERS = re.compile(r"[\w-]*\d[\w.:-]*(?:\s(?:bytes?|[KMGT]i?B|[KMGT]|B)\b)?")
 
 
 def _size(text: str) -> float | None:

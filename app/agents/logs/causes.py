@@ -18,7 +18,8 @@ _LEVEL_WEIGHT = {"critical": 3.0, "error": 2.0, "warning": 1.0}
 _CAUSE = re.compile(
     r"no space left|disk full|enospc|out of memory|outofmemory|\boom|killed process|oomkilled|"
     r"too many (?:connections|open files|clients)|pool (?:limit|exhausted|timeout)|queuepool|"
-    r"connection pool|exhausted|deadlock|certificate|expired|permission denied|access denied|"
+    r"connection pool|(?:obtain|get|acquire|check ?out) a connection|connectiontimeouterror|exhausted|"
+    r"deadlock|certificate|expired|permission denied|access denied|"
     r"could not resolve|name or service not known|no such host|nxdomain|misconf|read-only file system|"
     r"segmentation fault|sigsegv|nil pointer|null ?pointer|cannot allocate|quota exceeded|"
     r"failedscheduling|imagepullbackoff|errimagepull|authentication failed|max_connections|"
@@ -39,7 +40,7 @@ _CAUSE = re.compile(
     # General kinds of cause: refused by policy, pressure and eviction, rate limits, locks, lost
     # quorum, mismatched versions, missing or invalid configuration, crashes of the process itself.
     r"operation not permitted|\beperm\b|\beacces\b|\bforbidden\b|revoked|suspended|"
-    r"evicted|evicting pod|low on resource|(?:disk|memory|pid) ?pressure|"
+    r"evicted|evicting pod|low on resource|attempting to reclaim|must evict|(?:disk|memory|pid) ?pressure|"
     r"rate.?limit(?:ed)?|too many requests|throttl(?:ed|ing)|"
     r"lock wait timeout|could not (?:obtain|get|acquire) (?:the )?lock|unable to acquire (?:the )?lock|"
     r"split.?brain|lost leadership|leader election lost|no leader|quorum|"
@@ -51,7 +52,9 @@ _CAUSE = re.compile(
     r"configuration file .{0,80} test failed|too big header|header too large|buffer too small|"
     r"flood.stage|watermark|read-only-allow-delete|cluster_block_exception|"
     r"gc overhead|overhead, spent|java heap space|heap (?:usage|space|pressure)|clock (?:is )?wrong|"
-    r"clock (?:is )?(?:off|behind|ahead) by",
+    r"clock (?:is )?(?:off|behind|ahead) by|"
+    r"wrong file owner|bad (?:file )?(?:owner(?:ship)?|mode)s?\b|ownership or modes|insecure mode|"
+    r"checksum mismatch|security error|not (?:be )?persisted|key ring",
     re.IGNORECASE,
 )
 _SYMPTOM = re.compile(
@@ -81,12 +84,19 @@ class Candidate:
 # nor are messages known to be harmless (the kubelet's cgroup-stats and first image-GC errors,
 # printed on healthy nodes for years; MySQL's reverse-DNS warning).
 _BACKGROUND_NOISE = re.compile(
-    r"favicon\.ico|robots\.txt|apple-touch-icon|sitemap\.xml|\.well-known/|\.js\.map|\.css\.map|"
+    # (an ACME challenge under .well-known/ is a certificate being issued: never noise)
+    r"favicon\.ico|robots\.txt|apple-touch-icon|sitemap\.xml|\.well-known/(?!acme-challenge)|\.js\.map|"
+    r"\.css\.map|"
     r"Failed to get system container stats|Image garbage collection failed once|"
     r"SSL_do_handshake\(\) failed|while SSL handshaking|"  # nginx logs every scanner's bad handshake
     r"open\(\) .{0,300}? failed \((?:2|<NUM>): No such file or directory\)|"  # and every 404 of a file
     r"IP address '[^']*' could not be resolved|"  # MySQL without skip-name-resolve, forever
-    r"duplicate key value violates unique constraint",  # an upsert race the application handles
+    r"duplicate key value violates unique constraint|"  # an upsert race the application handles
+    r"^(?:WARNING:? )?file does not exist\s*$|Failed to extract cache|"  # a CI runner's cache miss
+    # A Kubernetes controller lost an optimistic-concurrency race and re-queues: routine.
+    r"the object has been modified; please apply your changes|optimistic locking|"
+    # node_exporter collectors for hardware the machine does not have (VMs have no sensors).
+    r"collector failed.{0,40}name=(?:hwmon|thermal_zone|rapl|powersupplyclass|nvme|edac|infiniband)",
     re.IGNORECASE,
 )
 
@@ -126,7 +136,9 @@ def _still_happening(table: list[dict[str, Any]]) -> set[int]:
 # watermark", "upstream sent too big header".
 _DEFINITE = re.compile(
     r"flood.stage|watermark|read-only-allow-delete|cluster_block_exception|no space left|out of memory|"
-    r"oomkilled|too many open files|certificate has expired|too big header|header too large",
+    r"oomkilled|too many open files|certificate has expired|too big header|header too large|"
+    r"(?:disk|memory|pid) ?pressure|attempting to reclaim|"
+    r"(?:obtain|get|acquire|check ?out) a connection|queuepool limit|pool (?:limit|exhausted)",
     re.IGNORECASE,
 )
 
@@ -182,6 +194,9 @@ def rank(table: list[dict[str, Any]]) -> list[Candidate]:
         if _CAUSE.search(text):
             score += 1.2
             reasons.append("names a cause")
+            if _DEFINITE.search(text):  # a disk that is full beats a collector that was slow
+                score += 1.0
+                reasons.append("a resource exhausted")
             if id(row) in ongoing:  # of two causes, the one that has not stopped is the problem now
                 score += 0.8
                 reasons.append("still happening at the end")

@@ -27,6 +27,13 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "intermediate",
         ),
         (
+            r"was not found in the key ring|antiforgery token could not be decrypted|"
+            r"Unprotect ticket failed|error unprotecting the session cookie",
+            "ASP.NET Core Data Protection keys differ between instances: each replica made its own key "
+            "ring, so cookies and tokens from another one fail; persist and share the key ring "
+            "(PersistKeysTo... on shared storage)",
+        ),
+        (
             r"no space left on device|\bENOSPC\b",
             "a filesystem is full: check `df -h` and `df -i` (inodes run out too), then what grew",
         ),

@@ -141,7 +141,10 @@ _FAILURE = re.compile(
     r"used before issued|clock skew|not synchroni[sz]ed|no selectable sources|time jumped|"
     r"resource alarm|memory alarm|reached (?:the )?(?:pm\.)?max_?\w*|no inodes|"
     r"\b(?:table|disk|queue|quota) (?:is )?full\b|\bdropp(?:ing|ed) (?:packet|connection)s?\b|"
-    r"\bi/o error\b|corrupt(?:ed|ion)\b|unreachable|unhandled exception",
+    r"\bi/o error\b|corrupt(?:ed|ion)\b|unreachable|unhandled exception|"
+    # Refusals for ownership, modes or integrity: cron, sshd's StrictModes, go's checksum database.
+    r"wrong file owner|bad (?:file )?(?:owner(?:ship)?|mode)s?\b|insecure (?:mode|permissions)|"
+    r"checksum mismatch|\bsecurity error\b",
     re.IGNORECASE,
 )
 # Words of trouble in general: a warning, which counts only where it names a cause (causes.py).
