@@ -34,6 +34,7 @@ EXPECTED_SEVERITY = {
     "rbac_wildcard": "critical", "rbac_sensitive_permission": "warning", "security_profile_disabled": "warning",
     "service_selects_no_pods": "critical", "pdb_blocks_drain": "warning", "heap_over_memory_limit": "critical",
     "data_on_ephemeral_storage": "critical", "fragile_liveness_probe": "warning",
+    "database_without_password": "critical", "admin_api_unauthenticated": "critical",
 }  # fmt: skip
 
 COMPOSE = f"""
@@ -60,6 +61,11 @@ services:
       POSTGRES_PASSWORD_FILE: /run/secrets/db
       TOKEN_TTL: 3600
       DATABASE_URL: postgres://app:${{DB_PASSWORD}}@db:5432/app
+  open_doors:
+    <<: *hardened
+    environment:
+      POSTGRES_HOST_AUTH_METHOD: trust
+    command: ["traefik", "--providers.docker=true", "--api.insecure=true"]
   escape:
     <<: *hardened
     privileged: true
@@ -122,6 +128,7 @@ COMPOSE_EXPECTED = {
         "privileged_container", "dangerous_capability", "added_capability", "host_network", "host_pid",
         "host_ipc", "docker_socket_mount", "sensitive_host_path_mount", "host_path_mount",
     },
+    "service open_doors": {"database_without_password", "admin_api_unauthenticated"},
     "service secrets": {"plaintext_secret", "secret_in_url"},
     "service secrets_list": {"plaintext_secret", "secret_in_url"},
     "service db_everywhere": {"database_port_exposed"},

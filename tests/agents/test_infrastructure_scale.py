@@ -91,6 +91,12 @@ SAME_RISK: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     ("secret_in_url", {"environment": ["DATABASE_URL=postgres://app:hunter2@db:5432/app"]},
      container_pod(env=[{"name": "DATABASE_URL", "value": "postgres://app:hunter2@db:5432/app"}])),
     ("database_port_exposed", {"ports": ["5432:5432"]}, container_pod(ports=[{"containerPort": 5432, "hostPort": 5432}])),
+    ("database_without_password", {"environment": {"POSTGRES_HOST_AUTH_METHOD": "trust"}},
+     container_pod(env=[{"name": "POSTGRES_HOST_AUTH_METHOD", "value": "trust"}])),
+    ("database_without_password", {"environment": ["MYSQL_ALLOW_EMPTY_PASSWORD=yes"]},
+     container_pod(env=[{"name": "MYSQL_ALLOW_EMPTY_PASSWORD", "value": "true"}])),
+    ("admin_api_unauthenticated", {"command": "traefik --api.insecure=true --providers.docker"},
+     container_pod(args=["--api.insecure=true", "--entrypoints.web.address=:80"])),
     ("image_latest_tag", {"image": "nginx:latest"}, container_pod(image="nginx:latest")),
     ("image_untagged", {"image": "nginx"}, container_pod(image="nginx")),
     ("missing_resource_limits", {"deploy": None}, container_pod(resources=None)),
@@ -277,8 +283,12 @@ async def test_pod_level_run_as_non_root_covers_its_containers() -> None:
                                       "resources": {"limits": {"cpus": "1", "memory": "1G"}}}}, set()),
         ({"restart": False, "healthcheck": None}, set()),  # an unquoted `no` in YAML, a one-shot service
         ({"healthcheck": {"test": ["NONE"]}}, {"missing_health_check"}),
-        ({"deploy": None, "mem_limit": "512m"}, {"missing_resource_limits"}),
+        ({"deploy": None, "mem_limit": "512m"}, set()),  # memory limited: no CPU limit asked for
+        ({"deploy": None, "cpus": 0.5}, {"missing_resource_limits"}),  # memory is what must be limited
         ({"deploy": None, "mem_limit": "512m", "cpus": 0.5}, set()),
+        ({"user": None, "image": "registry.example.com/base/nginx-unprivileged:1.25.4"}, set()),
+        ({"user": None, "image": "gcr.example.com/distroless/static:nonroot"}, set()),
+        ({"user": None, "image": "registry.example.com/base/nginx:1.25.4"}, {"runs_as_root"}),
         ({"user": "0:0"}, {"runs_as_root"}),
         ({"user": 0}, {"runs_as_root"}),
         ({"volumes": ["../shared:/shared"]}, {"host_path_mount"}),

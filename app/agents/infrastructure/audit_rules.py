@@ -201,6 +201,22 @@ RULES = MappingProxyType(
             "- /srv/data:/data",
             "hostPath: {path: /srv/data}",
         ),
+        "database_without_password": Rule(
+            _C,
+            "the database lets anyone who reaches it log in as any user, the superuser included, with no "
+            "password at all",
+            "remove it and give the database a password from a secret (scram-sha-256 for PostgreSQL)",
+            "POSTGRES_HOST_AUTH_METHOD: trust, or MYSQL_ALLOW_EMPTY_PASSWORD: yes",
+            "env POSTGRES_HOST_AUTH_METHOD=trust, or MYSQL_ALLOW_EMPTY_PASSWORD=yes",
+        ),
+        "admin_api_unauthenticated": Rule(
+            _C,
+            "an admin API or dashboard served with no authentication: anyone who reaches the port reads "
+            "(or changes) the whole configuration",
+            "turn the insecure mode off and serve the dashboard through an authenticated route",
+            "command: [--api.insecure=true]",
+            "args: [--api.insecure=true]",
+        ),
         "database_port_exposed": Rule(
             _C,
             "a database reachable on every interface of the host (Docker's published ports bypass the host "

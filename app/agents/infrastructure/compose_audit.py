@@ -19,6 +19,7 @@ from app.agents.infrastructure.container_checks import (
     heap_findings,
     host_path_findings,
     image_findings,
+    open_door_findings,
     port_range,
     text_of,
 )
@@ -91,6 +92,11 @@ def _service(where: str, service: dict[str, Any]) -> Iterator[Finding]:
     if service.get("read_only") is not True and not unprivileged:  # see capability_findings
         yield rule_finding("writable_root_filesystem", where, "read_only is not true")
     yield from scan_env(where, env_pairs(service.get("environment")))
+    yield from open_door_findings(
+        where,
+        env_pairs(service.get("environment")),
+        command_words(service.get("command")) + command_words(service.get("entrypoint")),
+    )
     yield from scan_command(
         where,
         "command line",
@@ -166,7 +172,9 @@ def _limits(where: str, service: dict[str, Any]) -> Iterator[Finding]:
         "cpu": bool(limits.get("cpus") or service.get("cpus") or service.get("cpu_quota") or shared),
         "memory": bool(limits.get("memory") or service.get("mem_limit")),
     }
-    missing = [r for r, present in has.items() if not present]
+    # Memory cannot be shared back, so it needs a limit; a CPU limit only throttles (and many
+    # teams leave it off on purpose), so it is asked for only with the memory limit missing too.
+    missing = [] if has["memory"] else [r for r, present in has.items() if not present]
     if missing:
         yield rule_finding("missing_resource_limits", where, f"no {' or '.join(missing)} limit")
     jvm = [text_of(v) for _, v in env_pairs(service.get("environment"))]

@@ -38,6 +38,8 @@ def audit_config(text: str) -> tuple[str, list[Finding]]:
 # Within one severity, what an engineer fixes first: exposure and explicit risks before gaps in
 # hardening, and an explicit root user before an image that may run as root.
 _IMPORTANCE = (
+    "database_without_password",
+    "admin_api_unauthenticated",
     "plaintext_secret",
     "secret_in_url",
     "rbac_everyone",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from typing import Any
 
 from app.agents.base import Finding
@@ -42,6 +42,9 @@ PRIVILEGE_DROPPING_IMAGES = frozenset(
 )
 
 
+_NON_ROOT_IMAGE = re.compile(r"unprivileged|rootless|non-?root", re.IGNORECASE)
+
+
 def drops_root_itself(image: Any) -> bool:
     """`postgres:16`, `docker.io/library/redis:7-alpine`: an official image that does not run as root."""
     if not isinstance(image, str) or not image:
@@ -49,6 +52,8 @@ def drops_root_itself(image: Any) -> bool:
     parts = image.split("@", 1)[0].split("/")
     parts[-1] = parts[-1].split(":", 1)[0]  # the tag
     official = len(parts) == 1 or parts[-2] == "library"
+    if _NON_ROOT_IMAGE.search(parts[-1]) or _NON_ROOT_IMAGE.search(image.split("@", 1)[0].rsplit(":", 1)[-1]):
+        return True  # nginx-unprivileged, distroless ...:nonroot, *-rootless: built to run as a user
     return official and parts[-1] in PRIVILEGE_DROPPING_IMAGES
 
 
@@ -64,6 +69,41 @@ def as_list(value: Any) -> list[Any]:
 def text_of(value: Any, default: str = "") -> str:
     """A scalar as text; never a list or mapping, which YAML aliases can make a billion items long."""
     return default if value is None or isinstance(value, list | dict) else str(value)
+
+
+# Settings that switch authentication off: an official database image told to accept anyone,
+# an admin API told to need no login.
+_NO_PASSWORD = {
+    "POSTGRES_HOST_AUTH_METHOD": {"trust"},
+    "MYSQL_ALLOW_EMPTY_PASSWORD": {"yes", "true", "1"},
+    "MARIADB_ALLOW_EMPTY_ROOT_PASSWORD": {"yes", "true", "1"},
+    "ALLOW_EMPTY_PASSWORD": {"yes", "true", "1"},  # Bitnami images
+}
+_INSECURE_API_FLAGS = ("--api.insecure=true", "--api.insecure")
+
+
+def open_door_findings(where: str, env: Iterable[tuple[str, Any]], words: list[str]) -> Iterator[Finding]:
+    for name, value in env:
+        shown = text_of(value).strip().lower()
+        if shown in _NO_PASSWORD.get(name.upper(), ()):
+            yield rule_finding(
+                "database_without_password",
+                where,
+                f"{name}={text_of(value)} lets anyone who reaches the database log in without a password",
+            )
+        if name.upper() == "TRAEFIK_API_INSECURE" and shown in ("true", "1"):
+            yield rule_finding(
+                "admin_api_unauthenticated",
+                where,
+                f"{name}=true serves the Traefik API and dashboard without authentication",
+            )
+    flags = {word.strip().lower() for text in words for word in text.split()}
+    if any(flag in flags for flag in _INSECURE_API_FLAGS):
+        yield rule_finding(
+            "admin_api_unauthenticated",
+            where,
+            "--api.insecure=true serves the Traefik API and dashboard without authentication (port 8080)",
+        )
 
 
 def command_words(command: Any) -> list[str]:

@@ -20,6 +20,7 @@ from app.agents.infrastructure.container_checks import (
     host_path_findings,
     image_findings,
     keeps_data,
+    open_door_findings,
     port_range,
     text_of,
 )
@@ -180,6 +181,11 @@ def _container(where: str, container: dict[str, Any], pod_security: dict[str, An
     if missing:
         yield rule_finding("missing_resource_limits", where, f"no {' or '.join(missing)} limit")
     yield from scan_env(where, env_pairs(container.get("env")))
+    yield from open_door_findings(
+        where,
+        env_pairs(container.get("env")),
+        command_words(container.get("command")) + command_words(container.get("args")),
+    )
     jvm = [text_of(v) for _, v in env_pairs(container.get("env"))]
     jvm += command_words(container.get("command")) + command_words(container.get("args"))
     yield from heap_findings(where, jvm, limits.get("memory"))
