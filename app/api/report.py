@@ -47,6 +47,9 @@ async def run_with_progress(
         except AppError as exc:
             await queue.put(("error", exc))
             return
+        except Exception as exc:  # anything else still ends the stream, with the 500 envelope
+            await queue.put(("error", AppError(f"The run failed unexpectedly ({type(exc).__name__}).")))
+            return
         await queue.put(("done", outcome))
 
     task = asyncio.create_task(run())

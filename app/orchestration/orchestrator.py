@@ -66,7 +66,8 @@ class Orchestration:
 
 
 class RunRecorder(Protocol):
-    """Persists a run: `started` is durable before any agent runs; then `finished` or `failed`."""
+    """Persists a run: `started` is durable before any agent runs; then exactly one of `finished`,
+    `failed` or `cancelled`."""
 
     async def started(
         self,
@@ -79,6 +80,8 @@ class RunRecorder(Protocol):
     async def finished(self, execution_id: str, request: TaskRequest, run: Orchestration) -> None: ...
 
     async def failed(self, execution_id: str, request: TaskRequest, error: AppError) -> None: ...
+
+    async def cancelled(self, execution_id: str, request: TaskRequest, reason: str) -> None: ...
 
     def abandon(self, execution_id: str) -> None:
         """The run ended without an outcome (cancelled): its lease will mark it interrupted."""
@@ -180,9 +183,19 @@ class Orchestrator:
             if self.recorder is not None:
                 await self.recorder.failed(execution_id, request, exc)
             raise
-        except BaseException:
+        except asyncio.CancelledError:
+            # The caller went away (a streaming client disconnected) or the service is stopping:
+            # the run ends here, and its record says so instead of staying `running`.
             if self.recorder is not None:
-                self.recorder.abandon(execution_id)
+                reason = "the caller went away before the run finished"
+                await asyncio.shield(self.recorder.cancelled(execution_id, request, reason))
+            raise
+        except Exception as exc:  # a bug or a dependency: the record still gets its one terminal state
+            log.exception("orchestration_crashed", execution_id=execution_id)
+            if self.recorder is not None:
+                await self.recorder.failed(
+                    execution_id, request, AppError(f"The run failed unexpectedly ({type(exc).__name__}).")
+                )
             raise
         status = overall_status(results)
         labelled(ORCHESTRATIONS, routing.strategy, status).inc()

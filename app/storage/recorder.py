@@ -7,6 +7,7 @@ import asyncio
 import datetime as dt
 from typing import TYPE_CHECKING, Any, cast
 
+import structlog
 from sqlalchemy import Table, bindparam, update
 from sqlalchemy.orm import Session
 
@@ -21,6 +22,9 @@ from app.storage.writer import GroupCommitWriter, defer, insert_later
 if TYPE_CHECKING:
     from app.orchestration.orchestrator import Orchestration, TaskRequest
     from app.orchestration.router import RoutingDecision
+
+
+log = structlog.get_logger("app.recorder")
 
 
 class ExecutionRecorder:
@@ -175,6 +179,22 @@ class ExecutionRecorder:
             {"execution_id": execution_id, "message": error.message, "details": error.details},
         )
         await self._finish(execution_id, values, [], [event], [])
+
+    async def cancelled(self, execution_id: str, request: TaskRequest, reason: str) -> None:
+        values = {"status": "cancelled", "error": {"code": "cancelled", "message": f"Cancelled: {reason}."}}
+        event = AuditEvent(
+            "orchestration_finished",
+            request.key_label,
+            request.client_ip,
+            request.request_id,
+            "cancelled",
+            {"execution_id": execution_id, "reason": reason},
+        )
+        try:
+            await self._finish(execution_id, values, [], [event], [])
+        except Exception as exc:  # the lease lapses and the orphan sweep ends it instead
+            log.warning("cancel_record_failed", execution_id=execution_id, error=type(exc).__name__)
+            self.abandon(execution_id)
 
     async def _finish(
         self,

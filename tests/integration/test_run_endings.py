@@ -1,0 +1,72 @@
+"""Every run ends: a streaming client that goes away cancels its run (recorded, not left
+`running`), and a failure that is not an AppError (the database refusing the outcome) still
+ends the stream with the error envelope instead of leaving it open forever."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from app.main import create_app
+from tests.conftest import PLAIN_KEY, database_backend, open_client
+from tests.integration.uvicorn_process import clean_env, start, stop
+
+KEY = "run-endings-key"
+SAMPLE = {
+    "task": "sample cpu and memory",
+    "agent_id": "system_monitoring",
+    "context": {"duration": 6, "interval": 1},
+}
+
+
+def test_a_streaming_client_that_disconnects_leaves_a_cancelled_run(tmp_path: Path) -> None:
+    env = clean_env(API_KEYS=f"ops:{KEY}", DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'runs.db'}")
+    process, base = start(tmp_path, ["app.main:app"], env)
+    try:
+        headers = {"X-API-Key": KEY, "Accept": "text/event-stream"}
+        execution_id = None
+        with httpx.stream(
+            "POST", f"{base}/api/v1/orchestrate", json=SAMPLE, headers=headers, timeout=10
+        ) as stream:
+            for line in stream.iter_lines():
+                if line.startswith("data:") and "execution_id" in line:
+                    execution_id = json.loads(line[5:])["execution_id"]
+                    break  # leave while the 6-second sample is still running
+        assert execution_id
+        left = time.monotonic()
+        status = "running"
+        while status == "running" and time.monotonic() - left < 4:  # well before the sample ends
+            time.sleep(0.2)
+            record = httpx.get(f"{base}/api/v1/executions/{execution_id}", headers={"X-API-Key": KEY}).json()
+            status = record["status"]
+        assert status == "cancelled", record
+        assert "caller went away" in record["error"]["message"]
+        events = httpx.get(
+            f"{base}/api/v1/executions/{execution_id}/events", headers={"X-API-Key": KEY}, timeout=5
+        ).text
+        assert events.count("event: execution_finished") == 1 and '"cancelled"' in events
+    finally:
+        stop(process)
+
+
+@pytest.mark.skipif(database_backend() != "sqlite", reason="breaks the SQLite file it owns")
+async def test_a_database_error_in_the_outcome_write_ends_the_stream_with_an_error(
+    make_settings, listener: int
+) -> None:  # type: ignore[no-untyped-def]
+    app = create_app(make_settings(network_allow_targets=["127.0.0.0/8"]))
+    async for client in open_client(app):
+        async with app.state.container.database.engine.begin() as connection:
+            await connection.execute(text("ALTER TABLE execution_events RENAME TO events_gone"))
+        task = {"task": f"is port {listener} open on 127.0.0.1?", "context": {"checks": ["tcp"]}}
+        headers = {"X-API-Key": PLAIN_KEY, "Accept": "text/event-stream"}
+        response = await asyncio.wait_for(client.post("/api/v1/orchestrate", json=task, headers=headers), 20)
+        assert response.status_code == 200
+        assert "event: error" in response.text
+        error = json.loads(response.text.split("event: error", 1)[1].split("data:", 1)[1].split("\n", 1)[0])
+        assert error["error"]["code"] in ("internal_error", "service_unavailable")
