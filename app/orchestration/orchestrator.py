@@ -87,6 +87,12 @@ class RunRecorder(Protocol):
         """The run ended without an outcome (cancelled): its lease will mark it interrupted."""
 
 
+class RunCancelled(AppError):
+    code = "cancelled"
+    status = 409
+    message = "The run was cancelled before it finished."
+
+
 class Orchestrator:
     def __init__(
         self,
@@ -108,6 +114,16 @@ class Orchestrator:
         self.interpreter = interpreter
         self.recorder = recorder
         self.bus = bus
+        # The agents' work of each run in flight here, so that a cancel request can stop it.
+        self.running: dict[str, asyncio.Task[list[AgentResult]]] = {}
+
+    def cancel_local(self, execution_id: str) -> bool:
+        """Stop a run in flight in this process; False when it is not running here."""
+        work = self.running.get(execution_id)
+        if work is None or work.done():
+            return False
+        work.cancel()
+        return True
 
     async def route_task(self, task: str, context: Mapping[str, Any]) -> RoutingDecision:
         with tracer.start_as_current_span("route_task") as span:
@@ -167,8 +183,8 @@ class Orchestrator:
                     "confidence": routing.confidence,
                 },
             )
-        try:
-            results = await self.coordinate_agents(
+        work = asyncio.create_task(
+            self.coordinate_agents(
                 agents,
                 request.task,
                 inputs,
@@ -178,17 +194,29 @@ class Orchestrator:
                 key_label=request.key_label,
                 execution_id=execution_id,
                 progress=request.progress,
-            )
+            ),
+            name=f"run-{execution_id}",
+        )
+        self.running[execution_id] = work
+        try:
+            try:
+                results = await work
+            finally:
+                self.running.pop(execution_id, None)
         except AppError as exc:
             if self.recorder is not None:
                 await self.recorder.failed(execution_id, request, exc)
             raise
         except asyncio.CancelledError:
-            # The caller went away (a streaming client disconnected) or the service is stopping:
-            # the run ends here, and its record says so instead of staying `running`.
+            # A cancel request stopped the work, or the caller went away (a streaming client
+            # disconnected) or the service is stopping: the record says so, never `running`.
+            current = asyncio.current_task()
+            requested = work.cancelled() and not (current is not None and current.cancelling())
+            reason = "cancelled on request" if requested else "the caller went away before the run finished"
             if self.recorder is not None:
-                reason = "the caller went away before the run finished"
                 await asyncio.shield(self.recorder.cancelled(execution_id, request, reason))
+            if requested:
+                raise RunCancelled(f"Run {execution_id} was cancelled before it finished.") from None
             raise
         except Exception as exc:  # a bug or a dependency: the record still gets its one terminal state
             log.exception("orchestration_crashed", execution_id=execution_id)

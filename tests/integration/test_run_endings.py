@@ -70,3 +70,27 @@ async def test_a_database_error_in_the_outcome_write_ends_the_stream_with_an_err
         assert "event: error" in response.text
         error = json.loads(response.text.split("event: error", 1)[1].split("data:", 1)[1].split("\n", 1)[0])
         assert error["error"]["code"] in ("internal_error", "service_unavailable")
+
+
+async def test_a_running_orchestration_can_be_cancelled(make_settings) -> None:  # type: ignore[no-untyped-def]
+    auth = {"X-API-Key": PLAIN_KEY}
+    async for client in open_client(create_app(make_settings())):
+        asking = asyncio.create_task(client.post("/api/v1/orchestrate", json=SAMPLE, headers=auth))
+        running: list[dict[str, object]] = []
+        for _ in range(100):
+            page = (await client.get("/api/v1/executions?status=running", headers=auth)).json()
+            running = page["executions"]
+            if running:
+                break
+            await asyncio.sleep(0.05)
+        [record] = running
+        started = time.monotonic()
+        accepted = await client.post(f"/api/v1/executions/{record['execution_id']}/cancel", headers=auth)
+        assert accepted.status_code == 202, accepted.text
+        answer = await asyncio.wait_for(asking, 5)
+        assert time.monotonic() - started < 2  # well before the 6-second sample would end
+        assert answer.status_code == 409 and answer.json()["error"]["code"] == "cancelled"
+        after = (await client.get(f"/api/v1/executions/{record['execution_id']}", headers=auth)).json()
+        assert after["status"] == "cancelled" and "cancelled on request" in after["error"]["message"]
+        again = await client.post(f"/api/v1/executions/{record['execution_id']}/cancel", headers=auth)
+        assert again.status_code == 409 and again.json()["error"]["code"] == "not_cancellable"

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from app.agents.base import AgentCard, AgentContext, AgentResult, Finding
 from app.main import create_app
+from app.orchestration.workflows.models import WorkflowDefinition
 from tests.conftest import PLAIN_KEY, open_client
 
 AUTH = {"X-API-Key": PLAIN_KEY}
@@ -239,14 +240,34 @@ async def test_events_are_ordered_end_with_one_terminal_event_and_replay_late(ap
     assert resumed == events[3:]
 
 
-async def test_orchestrations_have_events_too_and_cannot_be_cancelled(app_client) -> None:  # type: ignore[no-untyped-def]
+async def test_orchestrations_have_events_too_and_a_finished_one_cannot_be_cancelled(app_client) -> None:  # type: ignore[no-untyped-def]
     _, client = app_client
     body = {"task": "sleep", "agent_id": "sleeper", "context": {"seconds": 0}}
     execution_id = (await client.post("/api/v1/orchestrate", json=body, headers=AUTH)).json()["execution_id"]
     events = parse_sse((await client.get(f"/api/v1/executions/{execution_id}/events", headers=AUTH)).text)
     assert [e["type"] for e in events] == ["execution_started", "agent_finished", "execution_finished"]
     response = await client.post(f"/api/v1/executions/{execution_id}/cancel", headers=AUTH)
-    assert response.status_code == 409
+    assert response.status_code == 409  # (a running one can be: tests/integration/test_run_endings.py)
+    assert response.json()["error"]["message"] == "The run is already completed."
+
+
+async def test_a_workflow_whose_agent_is_not_installed_here_fails_instead_of_hanging(app_client) -> None:  # type: ignore[no-untyped-def]
+    app, client = app_client
+    workflows = app.state.container.workflows
+    # As a replica without a plugin meets it when it resumes another replica's run.
+    definition = WorkflowDefinition.model_validate(
+        {"id": "plugin_flow", "steps": [{"id": "first", "agent": "sleeper", "input": {"seconds": 0}},
+                                        {"id": "second", "agent": "not_installed", "depends_on": ["first"]}]}
+    )  # fmt: skip
+    execution_id = await workflows.submit(definition, {}, owner="ops", request_id=None, client_ip=None)
+    await asyncio.wait_for(workflows.wait(execution_id), 5)
+    record = (await client.get(f"/api/v1/executions/{execution_id}", headers=AUTH)).json()
+    assert record["status"] == "partial"  # it ended: one step done, one failed
+    steps = {s["id"]: s for s in record["steps"]}
+    assert steps["first"]["status"] == "completed"
+    assert steps["second"]["status"] == "failed"
+    assert "'not_installed' is not installed on this replica" in steps["second"]["error"]
+    assert execution_id not in workflows.running
 
 
 async def _network_workflow(client: httpx.AsyncClient, server: asyncio.Server) -> tuple[dict[str, Any], int]:

@@ -57,8 +57,6 @@ async def cancel(execution_id: str, caller: CallerDep, container: ContainerDep) 
     record = await _owned(container, caller, execution_id)
     if record.status not in ACTIVE:
         raise NotCancellable(f"The run is already {record.status}.")
-    if record.kind != "workflow":
-        raise NotCancellable("Orchestrations finish within their timeout and cannot be cancelled.")
 
     def op(session: Session) -> None:
         session.execute(

@@ -17,6 +17,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from app.agents.base import Agent, AgentResult, Finding, Severity
+from app.agents.registry import AgentNotFound
 from app.bus.base import MessageBus
 from app.errors import AppError
 from app.observability.metrics import WORKFLOW_RUNS, WORKFLOW_STEP_LATENCY, labelled
@@ -155,9 +156,10 @@ class WorkflowExecutor:
             await asyncio.shield(task)
 
     def cancel_local(self, execution_id: str) -> bool:
+        """Stop a workflow, or an orchestration, running in this process; False when neither is."""
         task = self.running.get(execution_id)
         if task is None or task.done():
-            return False
+            return self.orchestrator.cancel_local(execution_id)
         task.cancel()
         return True
 
@@ -191,12 +193,19 @@ class WorkflowExecutor:
                     )
         except asyncio.CancelledError:
             cancelled = True
-            for task in active:
-                task.cancel()
-            await asyncio.gather(*active, return_exceptions=True)
+            await _stop(active)
             for state in run.states.values():
                 if state.status not in TERMINAL_STEP:
                     state.status, state.error = "cancelled", "the run was cancelled"
+        except Exception as exc:  # a bug, a missing agent, the database: the run still ends
+            log.exception("workflow_crashed", execution_id=run.execution_id)
+            await _stop(active)
+            why = f"the run failed unexpectedly ({type(exc).__name__})"
+            for state in run.states.values():
+                if state.status not in TERMINAL_STEP:
+                    state.status, state.error = "failed", why
+            await asyncio.shield(self._finish(run, "failed"))
+            return "failed"
         status = "cancelled" if cancelled else workflow_status(run.states.values())
         await asyncio.shield(self._finish(run, status))
         return status
@@ -245,9 +254,12 @@ class WorkflowExecutor:
                 result = await self._attempts(
                     run, step, render(step.task, context), render(step.input, context)
                 )
-        except (TemplateProblem, AppError) as exc:
+        except (TemplateProblem, AppError, AgentNotFound) as exc:
             state.status = "failed"
-            state.error = exc.message if isinstance(exc, AppError) else str(exc)
+            if isinstance(exc, AgentNotFound):  # resumed on a replica without that plugin
+                state.error = f"agent {exc.agent_id!r} is not installed on this replica"
+            else:
+                state.error = exc.message if isinstance(exc, AppError) else str(exc)
             state.finished_at = utcnow().isoformat()
             state.duration_ms = _ms(started)
             return state
@@ -454,3 +466,10 @@ class WorkflowExecutor:
 
 def _ms(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 2)
+
+
+async def _stop(active: Mapping[asyncio.Task[StepState], str]) -> None:
+    """Cancel a run's step tasks and wait for them: none outlives its run."""
+    for task in active:
+        task.cancel()
+    await asyncio.gather(*active, return_exceptions=True)
