@@ -131,6 +131,7 @@ class Container:
             retention_days=settings.execution_retention_days,
             events=events,
             resumer=workflows if settings.workflow_resume else None,
+            live=lambda: [*workflows.running, *orchestrator.running],
         )
         audit = AuditLog(writer, database.sessions)
         return cls(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -152,14 +153,24 @@ class ExecutionStore:
         next_cursor = encode_cursor(rows[-1].created_at, rows[-1].id) if more and rows else None
         return [ExecutionRecord.from_row(row) for row in rows], next_cursor
 
-    async def renew_leases(self, owner: str, ttl: float) -> int:
-        async with self.sessions() as session, session.begin():
-            result = await session.execute(
-                update(ExecutionRow)
-                .where(ExecutionRow.lease_owner == owner, ExecutionRow.status.in_(ACTIVE))
-                .values(lease_expires_at=utcnow() + dt.timedelta(seconds=ttl))
-            )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    async def renew_leases(self, owner: str, ttl: float, live: Collection[str]) -> int:
+        """Extend the leases of the runs this process is still working on: only `live` ones, so
+        a run whose task died (a bug, a lost database write) lets its lease lapse and is swept."""
+        renewed = 0
+        ids = sorted(live)
+        for start in range(0, len(ids), 500):
+            async with self.sessions() as session, session.begin():
+                result = await session.execute(
+                    update(ExecutionRow)
+                    .where(
+                        ExecutionRow.id.in_(ids[start : start + 500]),
+                        ExecutionRow.lease_owner == owner,
+                        ExecutionRow.status.in_(ACTIVE),
+                    )
+                    .values(lease_expires_at=utcnow() + dt.timedelta(seconds=ttl))
+                )
+            renewed += int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return renewed
 
     async def expired_leases(self) -> list[str]:
         async with self.sessions() as session:

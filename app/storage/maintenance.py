@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections.abc import Callable, Collection
 from contextlib import suppress
 from typing import Protocol
 
@@ -43,6 +44,7 @@ class Maintenance:
         retention_days: float,
         events: EventLog,
         resumer: Resumer | None = None,
+        live: Callable[[], Collection[str]] = frozenset,
     ) -> None:
         self.store = store
         self.writer = writer
@@ -51,6 +53,7 @@ class Maintenance:
         self.retention = dt.timedelta(days=retention_days)
         self.events = events
         self.resumer = resumer
+        self.live = live  # the runs this process is working on: only their leases are renewed
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -67,7 +70,7 @@ class Maintenance:
         loop = asyncio.get_running_loop()
         while True:
             try:
-                await self.store.renew_leases(self.instance_id, self.lease_seconds)
+                await self.store.renew_leases(self.instance_id, self.lease_seconds, self.live())
                 await self.interrupt_orphans()
                 if self.resumer is not None:
                     await self.resumer.cancel_requested(await self.store.cancel_requested(self.instance_id))
