@@ -204,11 +204,11 @@ class Container:
             task.cancel()
             with suppress(asyncio.CancelledError):
                 await task
-        for running in list(self.workflows.running.values()):
-            running.cancel()  # their leases lapse and another replica resumes them
-            with suppress(asyncio.CancelledError, Exception):
-                await running
-        await self.maintenance.stop()
+        await self.maintenance.stop()  # claims nothing more
+        try:  # running workflows go to another replica, from their last completed step
+            await self.workflows.hand_over()
+        except Exception as exc:  # their leases lapse instead, and the sweep does the same
+            log.warning("workflow_hand_over_failed", error=type(exc).__name__)
         await self.floods.flush(everything=True)
         await self.writer.close()
         await self.llm.close()

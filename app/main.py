@@ -32,6 +32,7 @@ from app.middleware.cors import EnvelopeCORSMiddleware
 from app.middleware.error_boundary import ErrorBoundaryMiddleware
 from app.middleware.request_context import RequestContextMiddleware
 from app.middleware.security_headers import SecurityHeadersMiddleware
+from app.observability.health import drain_on_signals
 from app.observability.logging import configure_logging
 from app.observability.tracing import instrument, provider_from_environment
 from app.security.client_address import ClientAddressResolver
@@ -57,10 +58,12 @@ def create_app(settings: Settings | None = None, tracer_provider: TracerProvider
         app.state.container = container
         await container.start()
         _log_startup(settings, container)
+        restore_signals = drain_on_signals(container.health)
         try:
             yield
         finally:
             log.info("shutdown_started")
+            restore_signals()
             await container.close()
             log.info("shutdown_complete")
 

@@ -101,3 +101,14 @@ async def test_our_own_manifests_pass_our_own_audit() -> None:
     assert kind == "kubernetes"
     assert [f for f in findings if f.severity != "info"] == []
     assert {"hpa.yaml", "deployment.yaml", "service.yaml", "pdb.yaml"} <= {m.name for m in K8S}
+
+
+def test_pods_stop_gracefully_a_pre_stop_pause_then_the_drain_within_the_grace_period() -> None:
+    deployment = yaml.safe_load((DEPLOY / "k8s" / "deployment.yaml").read_text())
+    pod = deployment["spec"]["template"]["spec"]
+    [app] = pod["containers"]
+    command = app["lifecycle"]["preStop"]["exec"]["command"]
+    pause = float(re.search(r"sleep\((\d+(?:\.\d+)?)\)", " ".join(command))[1])  # type: ignore[index]
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    graceful = float(re.search(r'"--timeout-graceful-shutdown", "(\d+)"', dockerfile)[1])  # type: ignore[index]
+    assert 0 < pause and pause + graceful < pod["terminationGracePeriodSeconds"]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import signal
+import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -91,3 +93,31 @@ class HealthService:
         if detail:
             result.update(detail)
         return result
+
+
+def drain_on_signals(health: HealthService) -> Callable[[], None]:
+    """Readiness turns false the moment SIGTERM (or SIGINT) arrives, before the server drains its
+    requests, so a balancer stops sending new ones; the server's own handler then runs as before.
+    Returns what puts the previous handlers back."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous: dict[int, tuple[Callable[..., Any], Callable[..., Any]]] = {}
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        handler = signal.getsignal(sig)
+        if not callable(handler):  # no server installed one: nothing to drain for
+            continue
+
+        def draining(signum: int, frame: Any, _handler: Callable[..., Any] = handler) -> None:
+            health.draining = True
+            log.info("draining", signal=signal.Signals(signum).name)
+            _handler(signum, frame)
+
+        previous[sig] = (handler, draining)
+        signal.signal(sig, draining)
+
+    def restore() -> None:
+        for sig, (handler, ours) in previous.items():
+            if signal.getsignal(sig) is ours:  # unless something else took it over since
+                signal.signal(sig, handler)
+
+    return restore

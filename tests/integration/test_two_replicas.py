@@ -4,6 +4,7 @@ replica's workflow is resumed by the other within the lease time."""
 from __future__ import annotations
 
 import json
+import signal
 import socket
 import time
 from collections.abc import Iterator
@@ -111,3 +112,43 @@ def test_killing_the_replica_running_a_workflow_lets_the_other_resume_it(replica
     assert resumed["data"]["instance"]
     assert {s["id"]: s["status"] for s in record["steps"]}["after"] in ("completed", "failed")
     assert time.monotonic() - killed_at < 30
+
+
+def handover_workflow(port: int) -> dict[str, Any]:
+    """A quick TCP check, then a 4-second sample: both succeed wherever they run."""
+    return {
+        "definition": {
+            "id": "handover_flow",
+            "steps": [
+                {"id": "reach", "agent": "network_diagnostics", "task": "is the port open?",
+                 "input": {"host": "127.0.0.1", "ports": [port], "checks": ["tcp"]}},
+                {"id": "sample", "agent": "system_monitoring", "task": "sample cpu",
+                 "input": {"duration": 4, "interval": 1}, "depends_on": ["reach"]},
+            ],
+        },
+        "wait": False,
+    }  # fmt: skip
+
+
+def test_sigterm_hands_a_running_workflow_to_the_other_replica(replicas, silent_port: int) -> None:  # type: ignore[no-untyped-def]
+    (process_a, base_a), (_, base_b) = replicas
+    accepted = httpx.post(
+        f"{base_a}/api/v1/workflows", json=handover_workflow(silent_port), headers=HEADERS, timeout=10
+    )
+    assert accepted.status_code == 202, accepted.text
+    execution_id = accepted.json()["execution_id"]
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        record = httpx.get(f"{base_b}/api/v1/executions/{execution_id}", headers=HEADERS, timeout=5).json()
+        if any(s["id"] == "sample" and s["status"] == "running" for s in record["steps"]):
+            break
+        time.sleep(0.1)
+    process_a.send_signal(signal.SIGTERM)  # a rolling deploy stops replica A mid-sample
+    process_a.wait(timeout=30)
+    events = read_events(base_b, execution_id, timeout=40)
+    record = httpx.get(f"{base_b}/api/v1/executions/{execution_id}", headers=HEADERS, timeout=5).json()
+    assert record["status"] == "completed", record
+    kinds = [e["type"] for e in events]
+    assert kinds.count("execution_finished") == 1 and events[-1]["data"]["status"] == "completed"
+    assert "execution_resumed" in kinds
+    assert {s["id"]: s["status"] for s in record["steps"]} == {"reach": "completed", "sample": "completed"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import socket
 import time
 
@@ -10,7 +11,7 @@ import httpx
 import pytest
 
 from app.main import create_app
-from app.observability.health import HealthService
+from app.observability.health import HealthService, drain_on_signals
 from tests.conftest import database_backend, open_client
 
 
@@ -122,3 +123,23 @@ async def test_health_against_real_postgresql(make_settings, database_url: str) 
             "latency_ms": body["checks"]["database"]["latency_ms"],
             "backend": "postgresql",
         }
+
+
+def test_readiness_turns_false_the_moment_a_stop_signal_arrives() -> None:
+    """The server's handler (uvicorn's, here a stand-in) still runs; readiness is false first."""
+    seen: list[int] = []
+
+    def server_handler(signum: int, frame: object) -> None:
+        seen.append(signum)
+
+    previous = signal.signal(signal.SIGTERM, server_handler)
+    try:
+        health = HealthService({}, critical=set(), timeout=1, cache_seconds=0)
+        restore = drain_on_signals(health)
+        assert not health.draining
+        signal.raise_signal(signal.SIGTERM)
+        assert health.draining and seen == [signal.SIGTERM]
+        restore()
+        assert signal.getsignal(signal.SIGTERM) is server_handler
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -71,6 +71,9 @@ class WorkflowExecutor:
         self.max_steps = max_steps
         self.definitions: dict[str, WorkflowDefinition] = {}
         self.running: dict[str, asyncio.Task[str]] = {}
+        # Set while the process stops: running workflows are handed to another replica (their
+        # completed steps stay, their leases are released), not cancelled.
+        self.handing_over = False
 
     # --- starting ---------------------------------------------------------------------------
     def prepare(self, definition: WorkflowDefinition, input_data: Mapping[str, Any]) -> dict[str, Any]:
@@ -150,6 +153,34 @@ class WorkflowExecutor:
         self.running[run.execution_id] = task
         task.add_done_callback(lambda _: self.running.pop(run.execution_id, None))
 
+    async def hand_over(self) -> list[str]:
+        """The process is stopping: stop every workflow running here without ending it, and
+        release its lease at once, so another replica (or this service's next start) claims it
+        and resumes from its last completed step."""
+        self.handing_over = True
+        tasks = dict(self.running)
+        for task in tasks.values():
+            task.cancel()
+        await asyncio.gather(*tasks.values(), return_exceptions=True)
+        ids = list(tasks)
+        if not ids:
+            return []
+
+        def op(session: Session) -> None:
+            session.execute(
+                update(ExecutionRow)
+                .where(
+                    ExecutionRow.id.in_(ids),
+                    ExecutionRow.lease_owner == self.instance_id,
+                    ExecutionRow.status == "running",
+                )
+                .values(lease_expires_at=utcnow())
+            )
+
+        await self.writer.submit(op)
+        log.info("workflows_handed_over", count=len(ids))
+        return ids
+
     async def wait(self, execution_id: str) -> None:
         task = self.running.get(execution_id)
         if task is not None:
@@ -192,8 +223,10 @@ class WorkflowExecutor:
                         {"step": step_id, "summary": state.summary, "error": state.error},
                     )
         except asyncio.CancelledError:
-            cancelled = True
             await _stop(active)
+            if self.handing_over:  # no terminal state: another replica resumes the run
+                return "handed_over"
+            cancelled = True
             for state in run.states.values():
                 if state.status not in TERMINAL_STEP:
                     state.status, state.error = "cancelled", "the run was cancelled"
