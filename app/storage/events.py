@@ -33,8 +33,12 @@ def event_message(row: EventRow) -> dict[str, Any]:
     }
 
 
+def _values(execution_id: str, seq: int, kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    return {"execution_id": execution_id, "seq": seq, "at": utcnow(), "type": kind, "data": data}
+
+
 def _staged(session: Session, execution_id: str, seq: int, kind: str, data: dict[str, Any]) -> EventRow:
-    values = {"execution_id": execution_id, "seq": seq, "at": utcnow(), "type": kind, "data": data}
+    values = _values(execution_id, seq, kind, data)
     insert_later(session, EventRow, values)
     return EventRow(**values)  # not in the session: what `publish` sends once committed
 
@@ -82,6 +86,11 @@ class EventLog:
 
     def forget(self, execution_id: str) -> None:
         self._next.pop(execution_id, None)
+
+    def prepare(self, execution_id: str, seq: int, kind: str, data: dict[str, Any]) -> dict[str, Any]:
+        """An event's row, for a write that inserts it only if a condition holds (the run's
+        outcome is still unwritten); `EventRow(**values)` is what to publish if it was."""
+        return _values(execution_id, seq, kind, self.redactor.redact(data))
 
     def stage(
         self, session: Session, execution_id: str, seq: int, kind: str, data: dict[str, Any]

@@ -181,7 +181,7 @@ class ExecutionStore:
             )
         return list(result.scalars())
 
-    async def claim_expired_workflows(self, owner: str, ttl: float) -> list[ExecutionRow]:
+    async def claim_expired_workflows(self, owner: str, ttl: float, limit: int = 50) -> list[ExecutionRow]:
         """Take over workflows whose owner's lease expired. On PostgreSQL candidates are locked
         with FOR UPDATE SKIP LOCKED, so replicas sweeping together never claim the same run; the
         conditional UPDATE makes the claim safe on SQLite too."""
@@ -196,7 +196,7 @@ class ExecutionStore:
                     ExecutionRow.definition.is_not(None),
                     ExecutionRow.cancel_requested.is_(False),
                 )
-                .limit(50)
+                .limit(limit)
             )
             if session.bind is not None and session.bind.dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)

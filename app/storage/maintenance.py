@@ -19,6 +19,7 @@ from app.storage.executions import ACTIVE, ExecutionStore
 from app.storage.models import EventRow, ExecutionRow, utcnow
 from app.storage.writer import GroupCommitWriter
 
+CLAIM_BATCH = 50
 log = structlog.get_logger("app.storage.maintenance")
 
 
@@ -90,11 +91,19 @@ class Maintenance:
             return 0
         to_interrupt = list(orphans)
         if self.resumer is not None:
-            claimed = await self.store.claim_expired_workflows(self.instance_id, self.lease_seconds)
-            if claimed:
-                await self.resumer.resume(claimed)
-                log.warning("runs_resumed", count=len(claimed))
-            claimed_ids = {row.id for row in claimed}
+            # Every claimable workflow is claimed, a batch at a time: none is marked interrupted
+            # because more than one batch of them expired at once.
+            claimed_ids: set[str] = set()
+            while True:
+                claimed = await self.store.claim_expired_workflows(
+                    self.instance_id, self.lease_seconds, CLAIM_BATCH
+                )
+                if claimed:
+                    await self.resumer.resume(claimed)
+                    log.warning("runs_resumed", count=len(claimed))
+                claimed_ids.update(row.id for row in claimed)
+                if len(claimed) < CLAIM_BATCH:
+                    break
             to_interrupt = [i for i in to_interrupt if i not in claimed_ids]
         if not to_interrupt:
             return 0

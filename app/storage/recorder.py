@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 import structlog
-from sqlalchemy import Table, bindparam, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.errors import AppError
 from app.security.redaction import SecretRedactor
 from app.storage.audit import AuditEvent, append_in
 from app.storage.events import TERMINAL, EventLog
-from app.storage.executions import agents_column
+from app.storage.executions import ACTIVE, agents_column
 from app.storage.models import EventRow, ExecutionRow, UsageRow, utcnow
 from app.storage.writer import GroupCommitWriter, defer, insert_later
 
@@ -213,36 +214,64 @@ class ExecutionRecorder:
             "lease_expires_at": None,
         }
 
-        staged: list[EventRow] = []
         kinds = [*progress, (TERMINAL, {"status": values["status"]})]
         seqs = self.events.reserve(execution_id, len(kinds), final=True)
+        prepared = [
+            self.events.prepare(execution_id, seq, kind, data)
+            for seq, (kind, data) in zip(seqs, kinds, strict=True)
+        ]
+        written: list[bool] = []
 
         def op(session: Session) -> None:
-            defer(session, "execution_outcomes", _update_outcomes, row, order=1)
+            defer(session, "execution_outcomes", _update_outcomes, Outcome(row, prepared, written), order=1)
             for usage_row in usage:
                 insert_later(session, UsageRow, usage_row)
             append_in(session, *events)
-            staged[:] = [
-                self.events.stage(session, execution_id, seq, kind, data)
-                for seq, (kind, data) in zip(seqs, kinds, strict=True)
-            ]
 
         await self.writer.submit(op)
-        await self.events.publish(staged)
+        if written and written[0]:
+            await self.events.publish([EventRow(**event) for event in prepared])
+        else:  # the orphan sweep ended it first (this process stalled past its lease)
+            log.warning("outcome_dropped", execution_id=execution_id, status=values["status"])
 
 
-def _update_outcomes(session: Session, rows: list[object]) -> None:
-    """Every outcome of a batch in one Core executemany UPDATE by primary key. Rows differ in
-    which columns they set (a failure sets `error`, a success `results`): group by shape."""
-    by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for row in rows:
-        assert isinstance(row, dict)  # noqa: S101
-        values = {key: value for key, value in row.items() if key != "id"}
-        values["row_id"] = row["id"]
-        by_shape.setdefault(tuple(sorted(values)), []).append(values)
+@dataclass(frozen=True)
+class Outcome:
+    """A run's final values and events, written only while the run is still active."""
+
+    row: dict[str, Any]
+    events: list[dict[str, Any]]
+    written: list[bool]  # the write appends True (applied) or False (the run had already ended)
+
+
+def _update_outcomes(session: Session, items: list[object]) -> None:
+    """Every outcome of a batch: the runs still active (locked against a concurrent orphan sweep
+    on PostgreSQL) get one Core executemany UPDATE per shape of row (a failure sets `error`, a
+    success `results`) and their final events; a run the sweep already ended gets neither, so it
+    never has two terminal states or two terminal events."""
+    outcomes = [item for item in items if isinstance(item, Outcome)]
     table = cast(Table, ExecutionRow.__table__)
+    ids = [o.row["id"] for o in outcomes]
+    query = select(table.c.id).where(table.c.id.in_(ids), table.c.status.in_(ACTIVE))
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    active = set(session.execute(query).scalars())
+    by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    events: list[dict[str, Any]] = []
+    for outcome in outcomes:
+        live = outcome.row["id"] in active
+        outcome.written.append(live)
+        if not live:
+            continue
+        values = {key: value for key, value in outcome.row.items() if key != "id"}
+        values["row_id"] = outcome.row["id"]
+        by_shape.setdefault(tuple(sorted(values)), []).append(values)
+        events.extend(outcome.events)
     for group in by_shape.values():
-        session.execute(update(table).where(table.c.id == bindparam("row_id")), group)
+        guarded = update(table).where(table.c.id == bindparam("row_id"), table.c.status.in_(ACTIVE))
+        session.execute(guarded, group)
+    if events:
+        session.execute(insert(cast(Table, EventRow.__table__)), events)
 
 
 def _routing(decision: RoutingDecision) -> dict[str, Any]:

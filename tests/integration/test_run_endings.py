@@ -5,15 +5,17 @@ ends the stream with the error envelope instead of leaving it open forever."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import time
 from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import text
+from sqlalchemy import text, update
 
 from app.main import create_app
+from app.storage.models import ExecutionRow, utcnow
 from tests.conftest import PLAIN_KEY, database_backend, open_client
 from tests.integration.uvicorn_process import clean_env, start, stop
 
@@ -94,3 +96,34 @@ async def test_a_running_orchestration_can_be_cancelled(make_settings) -> None: 
         assert after["status"] == "cancelled" and "cancelled on request" in after["error"]["message"]
         again = await client.post(f"/api/v1/executions/{record['execution_id']}/cancel", headers=auth)
         assert again.status_code == 409 and again.json()["error"]["code"] == "not_cancellable"
+
+
+async def test_a_run_the_sweep_ended_keeps_that_ending_when_its_owner_finishes_late(make_settings) -> None:  # type: ignore[no-untyped-def]
+    """The owner stalled past its lease: the orphan sweep marked the run interrupted. When the
+    owner finishes after all, the stored outcome and the one terminal event stay the sweep's."""
+    app = create_app(make_settings())
+    auth = {"X-API-Key": PLAIN_KEY}
+    short = {**SAMPLE, "context": {"duration": 2, "interval": 1}}
+    async for client in open_client(app):
+        container = app.state.container
+        asking = asyncio.create_task(client.post("/api/v1/orchestrate", json=short, headers=auth))
+        running: list[dict[str, object]] = []
+        while not running:
+            await asyncio.sleep(0.05)
+            running = (await client.get("/api/v1/executions?status=running", headers=auth)).json()[
+                "executions"
+            ]
+        execution_id = str(running[0]["execution_id"])
+        async with container.database.sessions() as session, session.begin():
+            await session.execute(
+                update(ExecutionRow)
+                .where(ExecutionRow.id == execution_id)
+                .values(lease_expires_at=utcnow() - dt.timedelta(seconds=1))
+            )
+        assert await container.maintenance.interrupt_orphans() == 1
+        answer = await asyncio.wait_for(asking, 10)
+        assert answer.status_code == 200  # the caller still gets what the agents found
+        record = (await client.get(f"/api/v1/executions/{execution_id}", headers=auth)).json()
+        assert record["status"] == "interrupted"
+        events = (await client.get(f"/api/v1/executions/{execution_id}/events", headers=auth)).text
+        assert events.count("event: execution_finished") == 1 and '"interrupted"' in events

@@ -390,12 +390,18 @@ class WorkflowExecutor:
         [seq] = self.events.reserve(run.execution_id)
 
         def op(session: Session) -> None:
-            session.execute(
+            still_ours = session.execute(
                 update(ExecutionRow)
-                .where(ExecutionRow.id == run.execution_id)
+                .where(
+                    ExecutionRow.id == run.execution_id,
+                    ExecutionRow.status == "running",
+                    ExecutionRow.lease_owner == self.instance_id,
+                )
                 .values(steps=self.redactor.redact(steps))
-            )
-            staged[:] = [self.events.stage(session, run.execution_id, seq, kind, data)]
+                .returning(ExecutionRow.id)
+            ).all()
+            if still_ours:  # else ended by the sweep, or resumed elsewhere: theirs to tell
+                staged[:] = [self.events.stage(session, run.execution_id, seq, kind, data)]
 
         await self.writer.submit(op)
         await self.events.publish(staged)
@@ -432,7 +438,20 @@ class WorkflowExecutor:
         [seq] = self.events.reserve(run.execution_id, final=True)
 
         def op(session: Session) -> None:
-            session.execute(update(ExecutionRow).where(ExecutionRow.id == run.execution_id).values(**values))
+            # Only while it is still this process's running run: if the orphan sweep ended it,
+            # or another replica took it over while this one stalled, that outcome stands.
+            still_ours = session.execute(
+                update(ExecutionRow)
+                .where(
+                    ExecutionRow.id == run.execution_id,
+                    ExecutionRow.status == "running",
+                    ExecutionRow.lease_owner == self.instance_id,
+                )
+                .values(**values)
+                .returning(ExecutionRow.id)
+            ).all()
+            if not still_ours:
+                return
             staged[:] = [self.events.stage(session, run.execution_id, seq, TERMINAL, {"status": status})]
             append_in(
                 session,
