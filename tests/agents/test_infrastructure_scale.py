@@ -55,7 +55,6 @@ def test_only_replicas_rbac_wiring_and_restart_policy_belong_to_one_format() -> 
         "rbac_sensitive_permission",
         "service_selects_no_pods",
         "pdb_blocks_drain",
-        "data_on_ephemeral_storage",
         "fragile_liveness_probe",
     }
     assert {code for code, rule in RULES.items() if not rule.kubernetes} == {"missing_restart_policy"}
@@ -97,6 +96,9 @@ SAME_RISK: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
      container_pod(env=[{"name": "MYSQL_ALLOW_EMPTY_PASSWORD", "value": "true"}])),
     ("admin_api_unauthenticated", {"command": "traefik --api.insecure=true --providers.docker"},
      container_pod(args=["--api.insecure=true", "--entrypoints.web.address=:80"])),
+    ("data_on_ephemeral_storage", {"image": "postgres:16.3"},
+     k8s_workload("StatefulSet", "db", [k8s_container(image="postgres:16.3", volumeMounts=[
+         {"name": "data", "mountPath": "/var/lib/postgresql/data"}])], volumes=[{"name": "data", "emptyDir": {}}])),
     ("image_latest_tag", {"image": "nginx:latest"}, container_pod(image="nginx:latest")),
     ("image_untagged", {"image": "nginx"}, container_pod(image="nginx")),
     ("missing_resource_limits", {"deploy": None}, container_pod(resources=None)),
@@ -153,7 +155,10 @@ async def test_adding_back_a_default_capability_after_dropping_all_is_fine() -> 
      5432, {"target": 5432, "published": 5432}, {"target": 5432, "host_ip": "0.0.0.0"}],
 )  # fmt: skip
 async def test_a_database_published_on_all_interfaces_is_flagged(port: Any) -> None:
-    result = await audit(compose(db=compose_service(image="postgres:16.3", ports=[port])))
+    service = compose_service(
+        image="postgres:16.3", ports=[port], volumes=["pgdata:/var/lib/postgresql/data"]
+    )
+    result = await audit(compose(db=service))
     assert [(f.severity, f.code) for f in result.findings] == [("critical", "database_port_exposed")]
     assert "service db: database port 5432 is published on all interfaces" in result.findings[0].message
 
@@ -164,7 +169,10 @@ async def test_a_database_published_on_all_interfaces_is_flagged(port: Any) -> N
      "10.0.0.5:5432:5432", {"target": 5432, "published": 5432, "host_ip": "127.0.0.1"}, "8080:8080"],
 )  # fmt: skip
 async def test_a_database_on_loopback_or_a_chosen_address_is_fine(port: Any) -> None:
-    result = await audit(compose(db=compose_service(image="postgres:16.3", ports=[port])))
+    service = compose_service(
+        image="postgres:16.3", ports=[port], volumes=["pgdata:/var/lib/postgresql/data"]
+    )
+    result = await audit(compose(db=service))
     assert risky_codes(result) == set()
 
 
@@ -374,3 +382,26 @@ async def test_a_clean_file_says_what_was_checked() -> None:
     assert finding.message.startswith(
         "No issues found: nothing risky in the compose file (privileges, capabilities"
     )
+
+
+@pytest.mark.parametrize(
+    ("service", "flagged"),
+    [
+        ({"image": "mysql:8.0"}, True),
+        ({"image": "mysql:8.0", "volumes": ["/var/lib/mysql"]}, True),  # anonymous: gone with `down`
+        ({"image": "mysql:8.0", "volumes": [{"type": "tmpfs", "target": "/var/lib/mysql"}]}, True),
+        ({"image": "mysql:8.0", "volumes": ["dbdata:/var/lib/mysql"]}, False),
+        ({"image": "postgres:16.3", "volumes": [{"type": "volume", "source": "pg", "target": "/var/lib/postgresql"}]},
+         False),
+        ({"image": "bitnami/postgresql:16", "volumes": ["./data:/bitnami/postgresql"]}, False),
+        ({"image": "mysql:8.0", "command": "--max-connections=500"}, True),  # options for the server
+        ({"image": "mysql:8.0", "command": ["mysqldump", "--all-databases"]}, False),  # a client job
+        ({"image": "registry.example.com/tools/mysql-backup:1.6"}, False),  # named after it, not it
+        ({"image": "redis:7.2"}, False),  # often a cache: not judged
+    ],
+)  # fmt: skip
+async def test_a_compose_database_without_a_volume_on_its_data_directory_loses_its_data(
+    service: dict[str, Any], flagged: bool
+) -> None:
+    result = await audit(compose(db=compose_service(**service)))
+    assert ("data_on_ephemeral_storage" in risky_codes(result)) is flagged

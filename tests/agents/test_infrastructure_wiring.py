@@ -119,3 +119,23 @@ async def test_a_liveness_probe_that_gives_up_after_one_failure(
     assert risky_codes(result) == ({"fragile_liveness_probe"} if flagged else set())
     if flagged:
         assert "without a startupProbe" in result.findings[0].message
+
+
+@pytest.mark.parametrize(
+    ("liveness", "startup", "flagged"),
+    [
+        ({"initialDelaySeconds": 5, "periodSeconds": 5, "failureThreshold": 2}, None, True),  # 15 s
+        ({"initialDelaySeconds": 5, "periodSeconds": 5, "failureThreshold": 2}, {"failureThreshold": 30}, False),
+        ({"initialDelaySeconds": 10, "periodSeconds": 10, "failureThreshold": 3}, None, False),  # 40 s
+        ({}, None, False),  # Kubernetes' defaults: 30 s
+    ],
+)  # fmt: skip
+async def test_a_liveness_probe_that_kills_a_slow_start_without_a_startup_probe(
+    liveness: dict[str, Any], startup: dict[str, Any] | None, flagged: bool
+) -> None:
+    probe = {"httpGet": {"path": "/health", "port": 8080}, **liveness}
+    container = k8s_container(livenessProbe=probe, startupProbe=startup)
+    result = await audit(manifest(k8s_workload("Deployment", "ledger", [container])))
+    assert risky_codes(result) == ({"fragile_liveness_probe"} if flagged else set())
+    if flagged:
+        assert "not answering 15 s after start" in result.findings[0].message

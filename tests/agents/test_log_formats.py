@@ -23,6 +23,12 @@ from app.agents.logs.parsing import parse_lines, unlevelled_level
         ("1:M 14 May 2024 02:00:00.123 * Error connecting to MASTER: Connection refused", "error"),
         ("2024/05/14 02:00:00 [error] 812#812: *7 connect() failed (111: Connection refused)", "error"),
         ("[Tue May 14 02:00:00.123 2024] [proxy:error] [pid 812] AH00940: HTTP: disabled connection", "error"),
+        ("14-May-2024 09:10:14.331 general: warning: zone corp.example.internal/IN: expired", "warning"),
+        ("14-May-2024 09:02:03.018 lame-servers: info: connection refused resolving 'cdn.example.net/A/IN'", "info"),
+        ("14-May-2024 09:10:14.329 xfer-in: info: zone c.example/IN: refresh: retry limit for primary "
+         "10.30.0.10#53 exceeded (source 10.30.0.53#0)", "warning"),
+        ("npm error code EUSAGE", "error"),
+        ("npm ERR! code ERESOLVE", "error"),
         ("fail: Microsoft.AspNetCore.Server.Kestrel[13]", "error"),
         ("warn: Microsoft.AspNetCore.DataProtection[35]", "warning"),
         ("crit: Microsoft.Hosting.Lifetime[0]", "critical"),
@@ -240,3 +246,38 @@ def test_a_level_right_after_the_syslog_program_counts() -> None:
          "directory has insecure permissions"]
     )  # fmt: skip
     assert entry.level == "error" and entry.level_written
+
+
+def test_an_error_object_in_a_json_line_says_what_failed() -> None:
+    line = (
+        '{"level":50,"time":1715658088504,"msg":"failed to index product update","err":{"type":"ResponseError",'
+        '"message":"cluster_block_exception: index [products] blocked by: [TOO_MANY_REQUESTS/12/disk usage '
+        'exceeded flood-stage watermark]","stack":"ResponseError: ..."}}'
+    )
+    [entry] = parse_lines([line])
+    assert entry.level == "error"
+    assert entry.message.startswith("failed to index product update | ResponseError: cluster_block_exception")
+
+
+def test_asp_net_core_messages_under_their_category_line_belong_to_it() -> None:
+    lines = [
+        "warn: Microsoft.AspNetCore.Server.Kestrel[22]",
+        '      As of "10/03/2024 11:21:07 +00:00", the heartbeat has been running for "00:00:02.87" which is '
+        'longer than "00:00:01". This could be caused by thread pool starvation.',
+        "info: Microsoft.Hosting.Lifetime[0]",
+        "      Application started.",
+    ]
+    entries = parse_lines(lines)
+    assert [e.level for e in entries] == ["warning", "info"]
+    assert "thread pool starvation" in entries[0].full_text
+
+
+def test_a_line_without_a_time_takes_the_time_of_the_line_before_it() -> None:
+    lines = [
+        "2024-05-14 01:12:02.118 UTC [812] LOG:  archiver process started",
+        "ERROR: [047]: unable to create path '/mnt/repo/archive': [30] Read-only file system",
+        "2024-05-14 04:38:52.959 UTC [831] PANIC:  could not write to file: No space left on device",
+    ]
+    entries = parse_lines(lines)
+    assert entries[1].timestamp == entries[0].timestamp
+    assert entries[1].timestamp is not None and entries[1].timestamp < entries[2].timestamp  # type: ignore[operator]

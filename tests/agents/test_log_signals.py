@@ -462,7 +462,7 @@ def test_an_exhausted_resource_outranks_an_earlier_warning_that_names_a_lesser_c
         for i in range(5)
     ]
     top = analyse(lines, None, None)["findings"][0]
-    assert "flood stage disk watermark" in top.message and "a resource exhausted" in top.message
+    assert "flood stage disk watermark" in top.message and "a definite cause" in top.message
 
 
 def test_a_pool_that_cannot_hand_out_connections_is_a_cause_even_at_warning_level() -> None:
@@ -511,3 +511,43 @@ def test_a_key_ring_that_differs_between_replicas_is_explained() -> None:
         )
     top = analyse(lines, None, None)["findings"][0]
     assert "Data Protection keys differ between instances" in top.message
+
+
+@pytest.mark.parametrize(
+    "noise",
+    [
+        "14-May-2024 09:02:03.018 lame-servers: info: connection refused resolving 'cdn.example.net/A/IN': 203.0.113.77#53",
+        "May 14 09:02:03 ns2 named[905]: network unreachable resolving './DNSKEY/IN': 2001:db8:2::53#53",
+        "May 14 09:02:03 mx-out-1 postfix/smtpd[812]: warning: hostname scanner.example.net does not resolve to "
+        "address 203.0.113.77: Name or service not known",
+        "May 14 09:02:03 mx-out-1 postfix/smtpd[812]: NOQUEUE: reject: RCPT from unknown[203.0.113.77]: 554 5.7.1 "
+        "<a@example.net>: Relay access denied",
+        "WARNING: cache.zip: chmod cache.zip: operation not permitted (suppressing repeats)",
+        "ERROR: No files to upload",
+    ],
+)  # fmt: skip
+def test_background_a_resolver_a_mail_server_or_a_ci_runner_writes_all_day_is_no_cause(noise: str) -> None:
+    lines = [f"{at(i)} host-1 systemd[1]: Started Session {i} of user deploy." for i in range(20)]
+    lines.insert(10, noise)
+    assert analyse(lines, None, None)["root_cause"] is None
+
+
+@pytest.mark.parametrize(
+    ("cause", "words"),
+    [
+        ("fatal error: concurrent map writes", "concurrent map writes"),
+        (
+            "ERROR: THESE PACKAGES DO NOT MATCH THE HASHES FROM THE REQUIREMENTS FILE.",
+            "DO NOT MATCH THE HASHES",
+        ),
+        ("transfer of 'corp.example.internal/IN' from 10.60.0.10#53: Transfer status: REFUSED", "REFUSED"),
+    ],
+)
+def test_a_definite_cause_outranks_the_louder_errors_it_causes(cause: str, words: str) -> None:
+    lines = [
+        f'{at(i)} host-1 app[7]: level=ERROR msg="request failed" err="context canceled" req={i}'
+        for i in range(8)
+    ]
+    lines.insert(5, f"{at(5)} host-1 app[7]: {cause}")
+    top = analyse(lines, None, None)["findings"][0]
+    assert top.code == "likely_root_cause" and words in top.message

@@ -138,10 +138,10 @@ RULES = MappingProxyType(
         ),
         "data_on_ephemeral_storage": Rule(
             _C,
-            "a database whose data directory is an emptyDir loses everything when the pod is rescheduled, "
-            "evicted or its node replaced",
-            "keep the data on a PersistentVolumeClaim (volumeClaimTemplates)",
-            "",
+            "a database whose data directory is scratch space (an emptyDir, or the container itself) loses "
+            "everything when the pod is rescheduled or the container recreated",
+            "keep the data on a PersistentVolumeClaim (volumeClaimTemplates) or a named volume",
+            "mysql with no volume on /var/lib/mysql",
             "postgres with volumeMounts /var/lib/postgresql/data on an emptyDir volume",
         ),
         "service_selects_no_pods": Rule(

@@ -14,6 +14,7 @@ from app.agents.infrastructure.container_checks import (
     as_mapping,
     capability_findings,
     command_words,
+    data_directories,
     database_port_finding,
     drops_root_itself,
     heap_findings,
@@ -110,6 +111,46 @@ def _service(where: str, service: dict[str, Any]) -> Iterator[Finding]:
             yield finding
     yield from image_findings(where, service.get("image"))
     yield from _limits(where, service)
+    yield from _data_in_container(where, service)
+
+
+def _data_in_container(where: str, service: dict[str, Any]) -> Iterator[Finding]:
+    """A datastore with no volume (named or bind) on its data directory keeps its data in the
+    container: `docker compose down`, or a recreate, loses it. A tmpfs there is no better."""
+    directories = data_directories(service.get("image"))
+    if not directories or not _runs_the_server(service):
+        return
+    targets = [_volume_target(v) for v in as_list(service.get("volumes"))]
+    kept = [t for t in targets if t and any(d == t or d.startswith(t.rstrip("/") + "/") for d in directories)]
+    if not kept:
+        what = f"keeps its data in the container: no volume on {directories[0]}, so a recreate loses it"
+        yield rule_finding("data_on_ephemeral_storage", where, what)
+
+
+_SERVERS = ("mysqld", "mariadbd", "postgres", "mongod", "elasticsearch", "opensearch", "rabbitmq-server",
+            "clickhouse-server", "influxd", "cassandra", "docker-entrypoint.sh")  # fmt: skip
+
+
+def _runs_the_server(service: dict[str, Any]) -> bool:
+    """A datastore image also ships the client: a service that runs `mysqldump` or a shell from
+    it (a backup job) keeps no data. Options for the server (`--max-connections=...`) still run it."""
+    if service.get("entrypoint"):
+        return False
+    words = " ".join(command_words(service.get("command"))).split()
+    return not words or words[0].startswith("-") or words[0].rsplit("/", 1)[-1] in _SERVERS
+
+
+def _volume_target(volume: Any) -> str | None:
+    """Where a volume is mounted in the container: `name:/path[:ro]`, `/path` (anonymous), or the
+    long syntax's `target`; None for a tmpfs (it is scratch space)."""
+    if isinstance(volume, dict):
+        return None if volume.get("type") == "tmpfs" else text_of(volume.get("target")) or None
+    if not isinstance(volume, str):
+        return None
+    parts = volume.split(":")
+    if len(parts) == 1:
+        return None  # an anonymous volume: gone with `docker compose down` as well
+    return parts[1]
 
 
 def _bind_source(volume: Any) -> str | None:

@@ -194,6 +194,38 @@ DATA_IMAGES = (
 )  # fmt: skip
 
 
+# Where the official (and Bitnami) images keep their data: with no volume there, the data lives in
+# the container and goes with it.
+DATA_DIRECTORIES = {
+    "postgres": ("/var/lib/postgresql/data", "/var/lib/postgresql", "/bitnami/postgresql"),
+    "mysql": ("/var/lib/mysql", "/bitnami/mysql"),
+    "mariadb": ("/var/lib/mysql", "/bitnami/mariadb"),
+    "mongo": ("/data/db", "/bitnami/mongodb"),
+    "elasticsearch": ("/usr/share/elasticsearch/data", "/bitnami/elasticsearch"),
+    "opensearch": ("/usr/share/opensearch/data",),
+    "rabbitmq": ("/var/lib/rabbitmq", "/bitnami/rabbitmq"),
+    "clickhouse": ("/var/lib/clickhouse",),
+    "influxdb": ("/var/lib/influxdb2", "/var/lib/influxdb"),
+    "cassandra": ("/var/lib/cassandra", "/bitnami/cassandra"),
+}
+
+
+_SERVER_IMAGE_ALIASES = {
+    "postgresql": "postgres", "mysql-server": "mysql", "percona-server": "mysql", "percona": "mysql",
+    "mongodb": "mongo", "mongodb-community-server": "mongo", "clickhouse-server": "clickhouse",
+}  # fmt: skip
+
+
+def data_directories(image: Any) -> tuple[str, ...]:
+    """The data directories of a datastore image (`mysql:8.0`, `bitnami/postgresql:16`), else ()."""
+    if not isinstance(image, str):
+        return ()
+    name = image.split("@", 1)[0].rsplit("/", 1)[-1].split(":", 1)[0].lower()
+    # The server's own image, not a tool named after it (`mysql-backup`, `postgres-exporter`).
+    name = _SERVER_IMAGE_ALIASES.get(name, name)
+    return DATA_DIRECTORIES.get(name, ())
+
+
 def keeps_data(image: Any) -> bool:
     """`postgres:16`, `bitnami/postgresql:16`, `registry.example.com/mongo:7`: a datastore's image."""
     if not isinstance(image, str):

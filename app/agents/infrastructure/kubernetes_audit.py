@@ -251,6 +251,28 @@ def _probes(where: str, container: dict[str, Any]) -> Iterator[Finding]:
         if not container.get("startupProbe") and not (isinstance(delay, int) and delay >= 30):
             what += ", and without a startupProbe a slow start is killed too"
         yield rule_finding("fragile_liveness_probe", where, what)
+    elif liveness and not container.get("startupProbe"):
+        # Kubernetes' defaults: no delay, every 10 s, three failures.
+        delay, period, failures = (
+            _seconds(liveness.get("initialDelaySeconds"), 0),
+            _seconds(liveness.get("periodSeconds"), 10),
+            _seconds(liveness.get("failureThreshold"), 3),
+        )
+        budget = delay + period * failures
+        if budget < SLOW_START_SECONDS:
+            what = (
+                f"its livenessProbe restarts it if it is not answering {budget:g} s after start "
+                f"(initialDelaySeconds {delay:g} + {failures:g} x {period:g} s) and there is no "
+                "startupProbe: a slow start becomes a restart loop"
+            )
+            yield rule_finding("fragile_liveness_probe", where, what)
+
+
+SLOW_START_SECONDS = 20  # below this, a JVM or a cold cache is killed before it ever answers
+
+
+def _seconds(value: Any, default: float) -> float:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else default
 
 
 def _service(obj: dict[str, Any], name: str) -> Iterator[Finding]:

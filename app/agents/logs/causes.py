@@ -43,7 +43,8 @@ _CAUSE = re.compile(
     r"evicted|evicting pod|low on resource|attempting to reclaim|must evict|(?:disk|memory|pid) ?pressure|"
     r"rate.?limit(?:ed)?|too many requests|throttl(?:ed|ing)|"
     r"lock wait timeout|could not (?:obtain|get|acquire) (?:the )?lock|unable to acquire (?:the )?lock|"
-    r"split.?brain|lost leadership|leader election lost|no leader|quorum|"
+    r"split.?brain|lost leadership|leader election lost|no leader|"
+    r"(?:lost|no|without|loss of) quorum|quorum (?:lost|not|unavailable)|"
     r"mismatch|incompatible|unsupported (?:version|protocol)|"
     r"missing (?:required|env|environment|config|configuration|file|key|column|table|secret|permission)|"
     r"\bis not set\b|\bnot defined\b|invalid (?:config|configuration|argument|value|syntax|format)|"
@@ -54,12 +55,18 @@ _CAUSE = re.compile(
     r"gc overhead|overhead, spent|java heap space|heap (?:usage|space|pressure)|clock (?:is )?wrong|"
     r"clock (?:is )?(?:off|behind|ahead) by|"
     r"wrong file owner|bad (?:file )?(?:owner(?:ship)?|mode)s?\b|ownership or modes|insecure mode|"
-    r"checksum mismatch|security error|not (?:be )?persisted|key ring",
+    r"checksum mismatch|security error|not (?:be )?persisted|key ring|"
+    r"slow (?:fdatasync|fsync|disk|storage)|from slow disk|disk (?:latency|is slow)|"
+    r"do not match the hashes|hash mismatch|fatal error: |concurrent map (?:writes|read)|"
+    r"thread ?pool starvation|heartbeat took longer|"
+    r"free disk space is insufficient|disk resource limit|\bEUSAGE\b|(?:are|is) (?:not )?in sync|out of sync|"
+    r"transfer status: refused|: REFUSED\b|(?:query|transfer|update) (?:\S+ ){0,6}(?:refused|denied)\b",
     re.IGNORECASE,
 )
 _SYMPTOM = re.compile(
     r"timed? ?out|timeout|upstream|\bhttp5\d\d\b|-> 5\d\d|retry|retrying|backoff|back-off|"
-    r"connection reset|broken pipe|unavailable|crashloop|restarting|worker exited|exited with code|"
+    r"connection reset|broken pipe|context canceled|context deadline exceeded|unavailable|crashloop|"
+    r"restarting|worker exited|exited with code|"
     r"exiting|cannot start|shutting down|giving up|job failed|closing amqp connection|"
     r"unexpectedly closed|blocked by|will wait|closed by (?:the )?(?:server|peer|remote)|eof detected|"
     r"(?:readiness|liveness|startup) probe failed|lost connection|broken connection|"
@@ -93,10 +100,15 @@ _BACKGROUND_NOISE = re.compile(
     r"IP address '[^']*' could not be resolved|"  # MySQL without skip-name-resolve, forever
     r"duplicate key value violates unique constraint|"  # an upsert race the application handles
     r"^(?:WARNING:? )?file does not exist\s*$|Failed to extract cache|"  # a CI runner's cache miss
+    r"No files to upload|no matching files|cache\.zip|"  # ... and artifacts a failed job never made
+    # Mail servers meet scanners all day: their reverse DNS fails and relaying is refused to them.
+    r"does not resolve to address|Relay access denied|"
     # A Kubernetes controller lost an optimistic-concurrency race and re-queues: routine.
     r"the object has been modified; please apply your changes|optimistic locking|"
     # node_exporter collectors for hardware the machine does not have (VMs have no sensors).
-    r"collector failed.{0,40}name=(?:hwmon|thermal_zone|rapl|powersupplyclass|nvme|edac|infiniband)",
+    r"collector failed.{0,40}name=(?:hwmon|thermal_zone|rapl|powersupplyclass|nvme|edac|infiniband)|"
+    # A resolver's view of the internet's broken zones, and IPv6 routes a host does not have.
+    r"lame-servers:|(?:network unreachable|broken trust chain|lame server) resolving",
     re.IGNORECASE,
 )
 
@@ -138,7 +150,12 @@ _DEFINITE = re.compile(
     r"flood.stage|watermark|read-only-allow-delete|cluster_block_exception|no space left|out of memory|"
     r"oomkilled|too many open files|certificate has expired|too big header|header too large|"
     r"(?:disk|memory|pid) ?pressure|attempting to reclaim|"
-    r"(?:obtain|get|acquire|check ?out) a connection|queuepool limit|pool (?:limit|exhausted)",
+    r"(?:obtain|get|acquire|check ?out) a connection|queuepool limit|pool (?:limit|exhausted)|"
+    # Refusals a program explains itself: it will not run what it cannot trust.
+    r"wrong file owner|bad (?:file )?(?:owner(?:ship)?|mode)s?\b|ownership or modes|insecure permissions|"
+    r"checksum mismatch|zone \S+: expired|do not match the hashes|hash mismatch|"
+    r"fatal error: concurrent map|thread ?pool starvation|obtaining a connection from the pool|"
+    r"free disk space is insufficient|disk resource limit alarm|alarm set|slow fdatasync|from slow disk",
     re.IGNORECASE,
 )
 
@@ -196,7 +213,7 @@ def rank(table: list[dict[str, Any]]) -> list[Candidate]:
             reasons.append("names a cause")
             if _DEFINITE.search(text):  # a disk that is full beats a collector that was slow
                 score += 1.0
-                reasons.append("a resource exhausted")
+                reasons.append("a definite cause")
             if id(row) in ongoing:  # of two causes, the one that has not stopped is the problem now
                 score += 0.8
                 reasons.append("still happening at the end")

@@ -46,6 +46,19 @@ _KLOG_LEVELS = {"I": "info", "W": "warning", "E": "error", "F": "critical"}
 _REDIS = re.compile(
     r"^\d+:[XCSM] (?P<ts>\d{1,2} \w{3} \d{4} \d{2}:\d{2}:\d{2}(?:\.\d+)?) (?P<mark>[.*#-]) (?P<msg>.*)$"
 )
+# BIND's own log file (print-time, print-category, print-severity):
+# "14-May-2024 09:10:14.331 general: warning: zone example.internal/IN: expired".
+_BIND = re.compile(
+    r"^(?P<ts>\d{2}-[A-Z][a-z]{2}-\d{4} \d{2}:\d{2}:\d{2}(?:\.\d+)?) (?:(?P<cat>[\w-]+): )?"
+    r"(?P<level>critical|error|warning|notice|info|debug(?: \d+)?|dynamic): (?P<msg>.*)$"
+)
+_BIND_LEVELS = {
+    "critical": "critical",
+    "error": "error",
+    "warning": "warning",
+    "notice": "info",
+    "info": "info",
+}
 _RANK = {"debug": 0, "info": 1, "warning": 2, "error": 3, "critical": 4}
 _REDIS_LEVELS = {".": "debug", "-": "info", "*": "info", "#": "warning"}
 # nginx error log and Go's log package: "2024/05/14 02:00:00 [error] 123#0: ..."
@@ -144,7 +157,7 @@ _FAILURE = re.compile(
     r"\bi/o error\b|corrupt(?:ed|ion)\b|unreachable|unhandled exception|"
     # Refusals for ownership, modes or integrity: cron, sshd's StrictModes, go's checksum database.
     r"wrong file owner|bad (?:file )?(?:owner(?:ship)?|mode)s?\b|insecure (?:mode|permissions)|"
-    r"checksum mismatch|\bsecurity error\b",
+    r"checksum mismatch|\bsecurity error\b|^npm (?:ERR!|error)\b",
     re.IGNORECASE,
 )
 # Words of trouble in general: a warning, which counts only where it names a cause (causes.py).
@@ -183,7 +196,9 @@ _ALWAYS_A_PROBLEM = re.compile(
     r"still waiting for \w*Lock|deadlock detected|checkpoints are occurring too frequently|"
     r"out of memory|killed process \d+|Evicting pod|must evict pod|low on resource|"
     r"flood.stage watermark|read-only-allow-delete|cluster_block_exception|clock wrong by|"
-    r"overhead, spent \[",
+    r"overhead, spent \[|"
+    # BIND gives up refreshing a zone from its primary at info level: the zone will expire.
+    r"retry limit for (?:primary|master) \S+ exceeded",
     re.IGNORECASE,
 )
 
@@ -281,7 +296,20 @@ def parse_lines(lines: list[str], year: int | None = None) -> list[LogEntry]:
         thrown = bool(entry.extra_lines) or not entry.level_written
         if entry.exception_type and thrown and entry.level not in ("error", "critical"):
             entry.level = "error"
+    _carry_time(entries)
     return entries
+
+
+def _carry_time(entries: list[LogEntry]) -> None:
+    """A line without a time of its own (a program's stderr inside a PostgreSQL log, a shell
+    step's output in a CI log) happened after the last line that had one: it takes that time,
+    so "first to appear" and time windows place it where it happened."""
+    last: dt.datetime | None = None
+    for entry in entries:
+        if entry.timestamp is None:
+            entry.timestamp = last
+        else:
+            last = entry.timestamp
 
 
 _FRAME_LINE = re.compile(r"^\s+(?:at |File \"|\.\.\. |[\w$.<>/]+\(|[\w./-]+\.\w+:\d+|\^|~)")
@@ -299,6 +327,8 @@ def _belongs(previous: LogEntry, line: str) -> bool:
         return True  # "Caused by:", "Traceback (most recent call last):", "goroutine 1 [": trace markers
     if _FRAME_LINE.match(line):
         return True
+    if _DOTNET.match(previous.text) and not previous.extra_lines and previous.level != "debug":
+        return True  # ASP.NET Core's console logger writes the message under its category line
     if _REPORT_FIELD.match(line) or _REPORT_ROW.match(line):
         return False  # "  Reason:  OOMKilled", "  Warning  BackOff  2m  kubelet ...": a report's own lines
     return bool(previous.extra_lines) or previous.level in ("error", "critical")
@@ -330,7 +360,7 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
             entry.message = str(
                 next((data[k] for k in _JSON_MESSAGE if isinstance(data.get(k), str) and data[k]), stripped)
             )
-            detail = next((data[k] for k in _JSON_DETAIL if isinstance(data.get(k), str) and data[k]), None)
+            detail = next((d for d in (_json_detail(data.get(k)) for k in _JSON_DETAIL) if d), None)
             if detail:  # "failed to store session" says less than its "error" field
                 entry.message = f"{entry.message} | {detail[:300]}"
             _json_request(entry, data)
@@ -380,6 +410,21 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
         if entry.level != "debug" and _RANK[said] > _RANK[entry.level]:
             entry.level = said
         entry.message = " ".join(f"{entry.level.upper()} {redis['msg']}".split())
+        return entry
+    bind = _BIND.match(line)
+    if bind:
+        try:
+            entry.timestamp = dt.datetime.strptime(bind["ts"].split(".")[0], "%d-%b-%Y %H:%M:%S").replace(
+                tzinfo=dt.UTC
+            )
+        except ValueError:
+            entry.timestamp = None
+        entry.level_written = True
+        entry.level = _BIND_LEVELS.get(bind["level"], "debug")
+        if entry.level == "info" and _ALWAYS_A_PROBLEM.search(bind["msg"]):
+            entry.level = "warning"
+        category = f"{bind['cat']}: " if bind["cat"] else ""
+        entry.message = " ".join(f"{entry.level.upper()} {category}{bind['msg']}".split())
         return entry
     dotnet = _DOTNET.match(line)
     if dotnet:
@@ -513,6 +558,21 @@ def _root_exception(entry: LogEntry) -> str | None:
 
 _JSON_STATUS = ("status", "status_code", "statusCode", "http_status", "response_status", "DownstreamStatus")
 _JSON_PATH = ("path", "uri", "url", "route", "request_path", "request_uri", "RequestPath")
+
+
+def _json_detail(value: object) -> str | None:
+    """An error field's words: a string, or the message of an error object (pino's and bunyan's
+    `err: {type, message, stack}`, Go's and .NET's nested errors)."""
+    if isinstance(value, str):
+        return value or None
+    if isinstance(value, dict):
+        message = next(
+            (value[k] for k in ("message", "msg", "reason", "error") if isinstance(value.get(k), str)), ""
+        )
+        kind = value.get("type") or value.get("name")
+        if message:
+            return f"{kind}: {message}" if isinstance(kind, str) and kind and kind not in message else message
+    return None
 
 
 def _json_request(entry: LogEntry, data: dict[str, object]) -> None:
