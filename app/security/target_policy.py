@@ -18,6 +18,7 @@ from typing import Literal
 
 import structlog
 
+from app import blocking
 from app.errors import InvalidTarget, TargetNotAllowed
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -40,12 +41,18 @@ log = structlog.get_logger("app.target_policy")
 Resolver = Callable[[str], Awaitable[tuple[str, list[str]]]]
 
 
+def _getaddrinfo(host: str) -> list[tuple[str, str]]:
+    """(canonical name, address) of each answer: only the first carries the canonical name."""
+    infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM, flags=socket.AI_CANONNAME)
+    return [(info[3], str(info[4][0])) for info in infos]
+
+
 async def system_resolver(host: str) -> tuple[str, list[str]]:
-    infos = await asyncio.get_running_loop().getaddrinfo(
-        host, None, type=socket.SOCK_STREAM, flags=socket.AI_CANONNAME
-    )
-    canonical = next((str(info[3]) for info in infos if info[3]), host)
-    return canonical.rstrip(".").lower(), [str(info[4][0]).split("%")[0] for info in infos]
+    """The system's resolution (/etc/hosts, search domains, NSS), on the DNS pool: a resolver
+    that hangs holds a DNS thread, never one that sampling or parsing needs."""
+    infos = await blocking.run("dns", _getaddrinfo, host)
+    canonical = next((name for name, _ in infos if name), host)
+    return canonical.rstrip(".").lower(), [address.split("%")[0] for _, address in infos]
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app import __version__
+from app import __version__, blocking
 from app.agents.base import (
     SEVERITY_RANK,
     AgentCard,
@@ -24,6 +24,8 @@ from app.agents.infrastructure.inventory import Inventory, verify_inventory
 from app.agents.network.checks.tls import trust_context
 from app.agents.request_text import read_request
 from app.errors import AppError, MissingInput
+
+INLINE_CONFIG_BYTES = 8_192  # a small file parses faster than a thread hop
 
 
 class ConfigInvalid(AppError):
@@ -124,7 +126,11 @@ class InfrastructureAgent:
             )
         if config is not None:
             try:
-                kind, found = audit_config(config)
+                # Up to 256 KB of YAML: parsed off the event loop, on the parsing pool.
+                kind, found = (
+                    audit_config(config) if len(config) <= INLINE_CONFIG_BYTES
+                    else await blocking.run("parsing", audit_config, config)
+                )  # fmt: skip
             except ConfigProblem as exc:
                 raise ConfigInvalid(f"context.config: {exc}") from None
             output["config"] = {"kind": kind, "issues": len(found)}

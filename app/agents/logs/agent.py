@@ -3,7 +3,6 @@ spikes, and the most likely root cause with its evidence lines."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import os
 import re
@@ -19,7 +18,7 @@ from drain3.masking import MaskingInstruction
 from drain3.template_miner_config import TemplateMinerConfig
 from pydantic import BaseModel, ConfigDict, Field
 
-from app import __version__
+from app import __version__, blocking
 from app.agents.base import SEVERITY_RANK, AgentCard, AgentContext, AgentResult, Finding, InputNeed, Severity
 from app.agents.entities import extract_entities
 from app.agents.logs import causes
@@ -120,7 +119,7 @@ class LogAnalysisAgent:
         if len(lines) <= INLINE_LINES and len(text) <= INLINE_BYTES:  # a thread hop would cost more
             report = analyse(lines, spec.since, spec.until)
         else:  # CPU-bound: parsing and template mining stay off the event loop
-            report = await asyncio.to_thread(analyse, lines, spec.since, spec.until)
+            report = await blocking.run("parsing", analyse, lines, spec.since, spec.until)
         report["source"] = source
         findings = report.pop("findings")
         return AgentResult(
@@ -138,14 +137,14 @@ class LogAnalysisAgent:
             return data, "inline"
         if spec.log_file:
             path = self._checked_path(spec.log_file)
-            return await asyncio.to_thread(_tail, path, self.limits.max_bytes), str(path)
+            return await blocking.run("files", _tail, path, self.limits.max_bytes), str(path)
         text = read_request(task)
         if text.material.strip():  # logs pasted into the task itself
             return text.material, "task"
         paths = extract_entities(text.request).log_paths  # "analyse /var/log/nginx/error.log"
         if paths:
             path = self._checked_path(paths[0])
-            return await asyncio.to_thread(_tail, path, self.limits.max_bytes), str(path)
+            return await blocking.run("files", _tail, path, self.limits.max_bytes), str(path)
         raise LogAnalysisInputMissing(details=CARD.asks.details(CARD.id) if CARD.asks else None)
 
     def _checked_path(self, requested: str) -> Path:

@@ -142,6 +142,9 @@ class NetworkDiagnosticsAgent:
         self.limits = limits or NetworkLimits()
         self._trust = trust_context(self.limits.ca_file)
         self._traceroutes = asyncio.Semaphore(2)
+        # NETWORK_PROBE_CONCURRENCY bounds the connects in flight across every request of the
+        # process (the agent is one per process), not per request.
+        self._probes = asyncio.Semaphore(self.limits.concurrency)
 
     async def execute(self, task: str, context: AgentContext) -> AgentResult:
         started = time.perf_counter()
@@ -219,7 +222,7 @@ class NetworkDiagnosticsAgent:
             if "ping" in checks:
                 jobs["ping"] = check_ping(ip, host, spec.ping_count, min(timeout, 2.0), ports)
             if "tcp" in checks:
-                jobs["tcp"] = check_tcp(ip, host, ports, timeout, self.limits.concurrency)
+                jobs["tcp"] = check_tcp(ip, host, ports, timeout, self._probes)
             if "http" in checks:
                 jobs["http"] = self._http(url, ip, host, ports, timeout, context)
             if "tls" in checks:

@@ -4,7 +4,6 @@ trends; or the same figures of another host read from its Prometheus node export
 
 from __future__ import annotations
 
-import asyncio
 import re
 import ssl
 import statistics
@@ -141,7 +140,7 @@ class SystemMonitoringAgent:
         url = spec.node_exporter_url or exporter_url_in(task)
         if url:
             return await self._remote(spec, url, context, started, task)
-        raw = await asyncio.to_thread(sample, spec.duration, spec.interval, spec.top)
+        raw = await sample(spec.duration, spec.interval, spec.top)
         output = _summarise(raw)
         findings = report.findings(output, self.thresholds, task)
         return AgentResult(

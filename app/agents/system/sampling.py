@@ -3,11 +3,14 @@ processes. Blocking calls; the agent runs them in a thread."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from typing import Any
 
 import psutil
+
+from app import blocking
 
 _SKIP_FS = {
     "squashfs",
@@ -94,24 +97,34 @@ def top_processes(count: int) -> dict[str, list[dict[str, Any]]]:
     }
 
 
-def sample(duration: float, interval: float, top: int) -> dict[str, Any]:
-    """A baseline, then one sample every `interval` seconds until `duration` has passed (one
-    short sample when `duration` is 0). CPU figures need the time between two readings, so
-    the baseline only serves rates."""
+def _prime() -> dict[str, Any]:
     psutil.cpu_percent(interval=None, percpu=True)
     psutil.cpu_percent(interval=None)
     prime_processes()
-    baseline = snapshot()
+    return snapshot()
+
+
+def _finish(top: int) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]], int]:
+    return disks(), top_processes(top), psutil.cpu_count() or 1
+
+
+async def sample(duration: float, interval: float, top: int) -> dict[str, Any]:
+    """A baseline, then one sample every `interval` seconds until `duration` has passed (one
+    short sample when `duration` is 0). CPU figures need the time between two readings, so
+    the baseline only serves rates. The waits are on the event loop; only the readings take a
+    thread, from the sampling pool, for milliseconds: a minute-long sample holds none."""
+    baseline = await blocking.run("sampling", _prime)
     count = max(1, int(duration // interval)) if duration else 1
     wait = interval if duration else 0.2
     samples = []
     for _ in range(count):
-        time.sleep(wait)
-        samples.append(snapshot())
+        await asyncio.sleep(wait)
+        samples.append(await blocking.run("sampling", snapshot))
+    found_disks, processes, cores = await blocking.run("sampling", _finish, top)
     return {
         "baseline": baseline,
         "samples": samples,
-        "disks": disks(),
-        "processes": top_processes(top),
-        "cores": psutil.cpu_count() or 1,
+        "disks": found_disks,
+        "processes": processes,
+        "cores": cores,
     }

@@ -17,9 +17,18 @@ async def connect_once(ip: IPAddress, port: int, timeout: float) -> dict[str, An
     """One non-blocking connect; returns state open / refused / filtered / unreachable."""
     loop = asyncio.get_running_loop()
     family = socket.AF_INET6 if ip.version == 6 else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setblocking(False)
     started = time.perf_counter()
+    try:
+        sock = socket.socket(family, socket.SOCK_STREAM)
+    except OSError as exc:  # EMFILE, ENFILE, ENOBUFS: this process is out of sockets, not the target
+        return {
+            "port": port,
+            "open": False,
+            "state": "error",
+            "latency_ms": None,
+            "error": f"no socket could be opened here ({exc.strerror or exc})",
+        }
+    sock.setblocking(False)
     try:
         await asyncio.wait_for(loop.sock_connect(sock, (str(ip), port)), timeout)
     except TimeoutError:
@@ -59,9 +68,9 @@ async def connect_once(ip: IPAddress, port: int, timeout: float) -> dict[str, An
 
 
 async def check_tcp(
-    ip: IPAddress, host: str, ports: list[int], timeout: float, concurrency: int
+    ip: IPAddress, host: str, ports: list[int], timeout: float, gate: asyncio.Semaphore
 ) -> CheckOutcome:
-    gate = asyncio.Semaphore(concurrency)
+    """Connect to each port; at most as many at once, process-wide, as `gate` allows."""
 
     async def bounded(port: int) -> dict[str, Any]:
         async with gate:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 from typing import Any
 
 from icmplib import traceroute
 from icmplib.exceptions import ICMPLibError, SocketPermissionError
 
+from app import blocking
 from app.agents.base import Severity
 from app.agents.network.checks.outcome import CheckOutcome
 from app.security.target_policy import IPAddress
@@ -20,14 +22,10 @@ async def check_traceroute(ip: IPAddress, host: str, timeout: float, gate: async
     per_hop = max(0.2, min(1.0, timeout / MAX_HOPS))
     async with gate:
         try:
-            hops = await asyncio.to_thread(
-                traceroute,
+            hops = await blocking.run(
+                "traceroute",
+                partial(traceroute, count=1, interval=0.05, timeout=per_hop, max_hops=MAX_HOPS, fast=True),
                 str(ip),
-                count=1,
-                interval=0.05,
-                timeout=per_hop,
-                max_hops=MAX_HOPS,
-                fast=True,
             )
         except SocketPermissionError:
             outcome = CheckOutcome(
