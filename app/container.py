@@ -119,6 +119,7 @@ class Container:
             instance_id=instance_id,
             lease_seconds=settings.lease_seconds,
             max_steps=settings.workflow_max_steps,
+            max_running_per_key=settings.max_running_workflows_per_key,
         )
         workflows.definitions = shipped_definitions(
             {a.card.id for a in registry.list()}, settings.workflow_max_steps

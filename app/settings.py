@@ -122,6 +122,8 @@ class Settings(BaseSettings):
     agent_max_timeout_seconds: float = Field(default=120.0, gt=0, le=3600)
     routing_min_confidence: float = Field(default=0.5, gt=0, lt=1)
     workflow_max_steps: int = Field(default=50, ge=1, le=500)
+    # Workflows one API key may have running at once (across replicas); more is 429.
+    max_running_workflows_per_key: int = Field(default=20, ge=1, le=10_000)
     workflow_resume: bool = True
     agent_plugins_enabled: bool = True
 

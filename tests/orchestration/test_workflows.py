@@ -313,3 +313,40 @@ async def test_shipped_network_workflow_speaks_tls_on_any_port(app_client, tmp_p
     text = json.dumps(record)
     assert f"https://127.0.0.1:{port}/" in text  # the HTTP step spoke TLS
     assert '"days_until_expiry": 40' in text  # the TLS step read the certificate
+
+
+async def test_a_key_with_too_many_running_workflows_gets_429(make_settings) -> None:  # type: ignore[no-untyped-def]
+    app = create_app(make_settings(max_running_workflows_per_key=2))
+    async for client in open_client(app):
+        app.state.container.registry.register(Sleeper())
+        body = {"definition": {"id": "nap", "steps": [step("nap", seconds=5)]}, "wait": False}
+        ids = []
+        for _ in range(2):
+            accepted = await client.post("/api/v1/workflows", json=body, headers=AUTH)
+            assert accepted.status_code == 202
+            ids.append(accepted.json()["execution_id"])
+        refused = await client.post("/api/v1/workflows", json=body, headers=AUTH)
+        assert refused.status_code == 429
+        assert refused.json()["error"]["code"] == "too_many_running"
+        assert "at most 2" in refused.json()["error"]["message"] and refused.headers["Retry-After"] == "10"
+        await client.post(f"/api/v1/executions/{ids[0]}/cancel", headers=AUTH)
+        await asyncio.wait_for(app.state.container.workflows.wait(ids[0]), 5)
+        assert (await client.post("/api/v1/workflows", json=body, headers=AUTH)).status_code == 202
+        for execution_id in list(app.state.container.workflows.running):
+            app.state.container.workflows.cancel_local(execution_id)
+
+
+async def test_a_step_timeout_is_capped_by_the_agent_timeout_cap(make_settings) -> None:  # type: ignore[no-untyped-def]
+    app = create_app(make_settings(agent_max_timeout_seconds=0.5))
+    async for client in open_client(app):
+        app.state.container.registry.register(Sleeper())
+        nap = {**step("nap", seconds=3), "timeout_seconds": 3600}
+        started = time.perf_counter()
+        response = await client.post(
+            "/api/v1/workflows",
+            json={"definition": {"id": "nap", "steps": [nap]}, "wait": True},
+            headers=AUTH,
+        )
+        assert time.perf_counter() - started < 2.5
+        [state] = response.json()["steps"]
+        assert state["status"] == "failed" and "0.5" in (state["error"] or "")

@@ -13,7 +13,7 @@ from typing import Any
 
 import structlog
 from pydantic import ValidationError
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.agents.base import Agent, AgentResult, Finding, Severity
@@ -49,6 +49,12 @@ CONTROL_TOPIC = "control"
 MAX_FOR_EACH = 100
 
 
+class TooManyRunning(AppError):
+    code = "too_many_running"
+    status = 429
+    message = "This key has too many workflows running."
+
+
 class WorkflowExecutor:
     def __init__(
         self,
@@ -60,6 +66,7 @@ class WorkflowExecutor:
         instance_id: str,
         lease_seconds: float,
         max_steps: int,
+        max_running_per_key: int = 20,
     ) -> None:
         self.orchestrator = orchestrator
         self.registry = orchestrator.registry
@@ -69,6 +76,7 @@ class WorkflowExecutor:
         self.instance_id = instance_id
         self.lease_seconds = lease_seconds
         self.max_steps = max_steps
+        self.max_running_per_key = max_running_per_key
         self.definitions: dict[str, WorkflowDefinition] = {}
         self.running: dict[str, asyncio.Task[str]] = {}
         # Set while the process stops: running workflows are handed to another replica (their
@@ -90,6 +98,7 @@ class WorkflowExecutor:
         request_id: str | None,
         client_ip: str | None,
     ) -> str:
+        await self._check_room(owner)
         execution_id = uuid.uuid4().hex
         states = {s.id: StepState(s.id, s.agent) for s in definition.steps}
         now = utcnow()
@@ -147,6 +156,20 @@ class WorkflowExecutor:
         run = RunContext(execution_id, definition, inputs, owner, request_id, client_ip, states)
         self._launch(run)
         return execution_id
+
+    async def _check_room(self, owner: str | None) -> None:
+        """A key may hold MAX_RUNNING_WORKFLOWS_PER_KEY running workflows, counted on every replica."""
+        key = ExecutionRow.owner == owner if owner is not None else ExecutionRow.owner.is_(None)
+        workflows = (ExecutionRow.kind == "workflow", ExecutionRow.status == "running")
+        query = select(func.count()).where(*workflows, key)
+        async with self.events.sessions() as session:
+            running = int((await session.execute(query)).scalar() or 0)
+        if running >= self.max_running_per_key:
+            raise TooManyRunning(
+                f"This key already has {running} workflows running (at most {self.max_running_per_key}); "
+                "wait for one to finish or cancel one.",
+                headers={"Retry-After": "10"},
+            )
 
     def _launch(self, run: RunContext) -> None:
         task = asyncio.create_task(self._run(run), name=f"workflow-{run.execution_id}")
@@ -314,7 +337,9 @@ class WorkflowExecutor:
         result: AgentResult | None = None
         for attempt in range(step.retries + 1):
             run.states[step.id].attempts = attempt + 1
-            result = await self._execute(run, agent, str(task or step.id), model, step.timeout_seconds)
+            # A step's own timeout is capped like any agent call's (AGENT_MAX_TIMEOUT_SECONDS).
+            timeout = min(step.timeout_seconds, self.orchestrator.max_timeout)
+            result = await self._execute(run, agent, str(task or step.id), model, timeout)
             if result.status == "completed":
                 break
         assert result is not None  # noqa: S101 - at least one attempt ran
