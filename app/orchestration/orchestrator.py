@@ -301,11 +301,14 @@ class Orchestrator:
                 await progress("agent_finished", result.model_dump(mode="json"))
             return result
 
-        outcomes = await asyncio.gather(*(reported(agent) for agent in agents), return_exceptions=True)
-        for outcome in outcomes:
-            if isinstance(outcome, BaseException):
-                raise outcome
-        return [outcome for outcome in outcomes if isinstance(outcome, AgentResult)]
+        # A client error in one agent (a refused target) fails the whole request: the task group
+        # cancels its siblings at once instead of letting a minute-long sample run on for nothing.
+        try:
+            async with asyncio.TaskGroup() as group:
+                tasks = [group.create_task(reported(agent)) for agent in agents]
+        except* Exception as failed:
+            raise failed.exceptions[0] from None
+        return [task.result() for task in tasks]
 
     async def _interpret(
         self, agent: Agent, task: str, result: AgentResult, ends_at: float, key_label: str | None

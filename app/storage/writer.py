@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import structlog
 from sqlalchemy import Table, insert
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from app.storage.models import Base
@@ -119,7 +120,9 @@ class GroupCommitWriter:
         try:
             await self.database.transaction(work)
         except Exception as exc:
-            if len(batch) == 1:
+            if len(batch) == 1 or not _one_write_at_fault(exc):
+                # The database itself failed (unreachable, timed out, locked): every write of
+                # the batch would fail the same way, one by one, for minutes. Fail them now.
                 _settle(batch, exc)
                 return
             # One bad write must not fail its neighbours: retry each on its own.
@@ -130,6 +133,26 @@ class GroupCommitWriter:
         self.batches += 1
         self.writes += len(batch)
         _settle(batch, None)
+
+
+def _one_write_at_fault(exc: BaseException) -> bool:
+    """Whether the error is one write's own (a constraint it broke, a value it carried, a bug in
+    its op), so that its neighbours deserve a retry without it; errors of the connection or the
+    server are the whole batch's."""
+    if isinstance(exc, IntegrityError | DataError):
+        return True
+    if isinstance(exc, DBAPIError | OSError | TimeoutError):
+        return False
+    return not any(isinstance(e, OSError | TimeoutError) for e in _causes(exc))
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = exc.__cause__ or exc.__context__
+    while current is not None and current not in seen and len(seen) < 10:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
 
 
 def _settle(batch: list[tuple[WriteOp, asyncio.Future[None]]], error: BaseException | None) -> None:

@@ -127,3 +127,24 @@ async def test_a_run_the_sweep_ended_keeps_that_ending_when_its_owner_finishes_l
         assert record["status"] == "interrupted"
         events = (await client.get(f"/api/v1/executions/{execution_id}/events", headers=auth)).text
         assert events.count("event: execution_finished") == 1 and '"interrupted"' in events
+
+
+async def test_when_one_agent_is_refused_its_siblings_are_stopped(make_settings) -> None:  # type: ignore[no-untyped-def]
+    auth = {"X-API-Key": PLAIN_KEY}
+    body = {
+        "task": "check 169.254.169.254 and sample cpu",
+        "agents": ["network_diagnostics", "system_monitoring"],
+        "context": {
+            "hostname": "169.254.169.254",
+            "checks": ["tcp"],
+            "ports": [80],
+            "duration": 8,
+            "interval": 1,
+        },
+    }
+    async for client in open_client(create_app(make_settings())):
+        started = time.monotonic()
+        response = await client.post("/api/v1/orchestrate", json=body, headers=auth)
+        assert response.status_code == 403, response.text
+        assert response.json()["error"]["code"] == "target_not_allowed"
+        assert time.monotonic() - started < 2  # not after the 8-second sample

@@ -13,6 +13,7 @@ class TcpProxy:
         self.port = 0
         self._server: asyncio.Server | None = None
         self._links: set[asyncio.StreamWriter] = set()
+        self.holding = False
 
     async def up(self) -> None:
         self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
@@ -27,7 +28,20 @@ class TcpProxy:
             writer.transport.abort()
         self._links.clear()
 
+    async def black_hole(self) -> None:
+        """Cut the open links, then accept new connections and never answer on them (a network
+        that drops packets: clients wait for their own timeouts)."""
+        self.holding = True
+        for writer in list(self._links):
+            writer.transport.abort()
+        self._links.clear()
+
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self.holding:
+            self._links.add(writer)
+            with contextlib.suppress(OSError, asyncio.CancelledError):
+                await reader.read()  # hold it open, say nothing
+            return
         try:
             upstream_reader, upstream_writer = await asyncio.open_connection(*self.target)
         except OSError:

@@ -11,9 +11,13 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from app.main import create_app
+from app.storage import migrate
+from app.storage.db import Database
 from app.storage.models import ExecutionRow
+from app.storage.writer import GroupCommitWriter
 from tests.conftest import PLAIN_KEY, open_client, reset_postgres
 from tests.llm.standins import Script, bedrock_app, serve
 from tests.reliability.tcp_proxy import TcpProxy
@@ -119,3 +123,35 @@ async def test_a_hanging_llm_ends_at_the_deadline_with_the_rule_based_result(
     result = response.json()["results"][0]
     assert result["summary_source"] == "rules" and result["llm"]["used"] is False
     assert "every LLM provider failed" in result["llm"]["detail"]
+
+
+@pytest.mark.postgres
+async def test_a_black_holed_database_fails_a_batch_of_writes_at_once_not_one_by_one(
+    database_url: str,
+) -> None:
+    """Twenty writes queued while PostgreSQL's packets are dropped fail together after one
+    connect timeout, instead of being retried one by one (twenty timeouts, a minute here)."""
+    reset_postgres(database_url)
+    target = urlsplit(database_url)
+    proxy = TcpProxy(target.hostname or "127.0.0.1", target.port or 5432)
+    await proxy.up()
+    database = Database(via(database_url, proxy.port), connect_timeout=2.0)
+    await migrate.upgrade(database.engine)
+    writer = GroupCommitWriter(database)
+    writer.start()
+    try:
+        await writer.submit(lambda session: None)  # a connection is made and pooled
+        await proxy.black_hole()
+
+        def write(session: Session) -> None:
+            session.execute(select(1))
+
+        started = time.perf_counter()
+        results = await asyncio.gather(*(writer.submit(write) for _ in range(20)), return_exceptions=True)
+        elapsed = time.perf_counter() - started
+        assert all(isinstance(r, Exception) for r in results)
+        assert elapsed < 15, f"{elapsed:.1f} s: the batch was retried write by write"
+    finally:
+        await proxy.down()
+        await writer.close()
+        await database.close()
