@@ -43,10 +43,18 @@ class LLMError(Exception):
 
     retryable = False
 
-    def __init__(self, provider: str, message: str, *, retry_after: float | None = None) -> None:
+    def __init__(
+        self, provider: str, message: str, *, retry_after: float | None = None, status: int | None = None
+    ) -> None:
         super().__init__(f"{provider}: {message}")
         self.provider = provider
         self.retry_after = retry_after
+        self.status = status  # the provider's HTTP status, when it answered with one
+
+    @property
+    def client_error(self) -> bool:
+        """The request was refused as ours to fix (4xx other than 408/429): the provider is up."""
+        return not self.retryable and self.status is not None and 400 <= self.status < 500
 
 
 class RetryableLLMError(LLMError):

@@ -162,7 +162,7 @@ def _map_error(exc: Exception) -> LLMError:
         after = float(retry_after) if retry_after and retry_after.replace(".", "", 1).isdigit() else None
         if code in _RETRYABLE_CODES or status == 429 or status >= 500:
             return RetryableLLMError("bedrock", f"{code} (HTTP {status})", retry_after=after)
-        return NonRetryableLLMError("bedrock", f"{code} (HTTP {status})")
+        return NonRetryableLLMError("bedrock", f"{code} (HTTP {status})", status=status or None)
     if isinstance(exc, ReadTimeoutError | ConnectionError):
         return RetryableLLMError("bedrock", type(exc).__name__)
     return NonRetryableLLMError("bedrock", type(exc).__name__)

@@ -14,9 +14,13 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import structlog
 from purgatory import AsyncCircuitBreakerFactory, AsyncInMemoryUnitOfWork, AsyncRedisUnitOfWork
-from purgatory.domain.model import OpenedState
+from purgatory.domain.model import ExcludeType, OpenedState
 
-from app.llm.base import CircuitOpen
+from app.llm.base import CircuitOpen, LLMError
+
+# What says nothing about a provider's health: a call cancelled by its caller, and a request the
+# provider refused as ours to fix (a bad key, a bad model name, a prompt too long).
+_NOT_FAILURES: ExcludeType = [asyncio.CancelledError, (LLMError, lambda exc: exc.client_error)]
 
 log = structlog.get_logger("app.llm.breakers")
 SHARED_RETRY_SECONDS = 5.0
@@ -59,13 +63,15 @@ class ProviderBreakers:
         """Raise CircuitOpen at once if the provider's circuit is open; count the block's failures."""
         factory = self._factory()
         try:
-            breaker = await asyncio.wait_for(factory.get_breaker(f"llm:{provider}"), self.redis_timeout * 4)
+            breaker = await asyncio.wait_for(
+                factory.get_breaker(f"llm:{provider}", exclude=_NOT_FAILURES), self.redis_timeout * 4
+            )
         except Exception as exc:  # the shared store failed: use this replica's breakers
             if factory is self._local:
                 raise
             self._shared_failed(exc)
             factory = self._local
-            breaker = await factory.get_breaker(f"llm:{provider}")
+            breaker = await factory.get_breaker(f"llm:{provider}", exclude=_NOT_FAILURES)
         try:
             async with breaker:
                 yield

@@ -25,6 +25,7 @@ from app.llm.base import (
     LLMError,
     LLMResponse,
     Message,
+    NonRetryableLLMError,
     Provider,
     RetryableLLMError,
 )
@@ -44,6 +45,7 @@ from app.security.redaction import SecretRedactor
 
 log = structlog.get_logger("app.llm")
 MAX_RETRY_AFTER_SECONDS = 10.0
+OFFLINE_RESERVE_SECONDS = 0.5  # what a last, offline fallback needs of the deadline
 
 
 class LLMManager:
@@ -103,20 +105,27 @@ class LLMManager:
         budget = min(deadline or self.deadline, self.deadline)
         ends_at = time.monotonic() + budget
         errors: list[LLMError] = []
-        for provider in self.providers:
+        for index, provider in enumerate(self.providers):
             remaining = ends_at - time.monotonic()
             if remaining <= 0:
                 errors.append(RetryableLLMError(provider.name, "deadline reached before trying it"))
                 continue
+            # Each provider gets a share of what is left, so a hanging primary cannot spend the
+            # fallbacks' time; the offline provider answers at once and needs no share.
+            later = [p for p in self.providers[index + 1 :] if p.name != "offline"]
+            share = remaining / (len(later) + 1) if later else remaining
+            if not later and len(self.providers) > index + 1:
+                share = max(remaining - OFFLINE_RESERVE_SECONDS, remaining / 2)
+            slice_ends = time.monotonic() + share
             try:
                 with tracer.start_as_current_span(f"llm {provider.name}") as span:
                     span.set_attribute("llm.model", provider.model)
-                    async with asyncio.timeout(remaining):
+                    async with asyncio.timeout(share):
                         response = await self._call(
                             provider,
                             self._outgoing(provider, messages),
                             max_tokens or self.max_tokens,
-                            ends_at,
+                            slice_ends,
                         )
                     span.set_attribute("llm.input_tokens", response.usage.input_tokens)
                     span.set_attribute("llm.output_tokens", response.usage.output_tokens)
@@ -124,10 +133,13 @@ class LLMManager:
                 return response
             except TimeoutError:
                 error: LLMError = RetryableLLMError(
-                    provider.name, f"no answer within the {budget:g}s deadline"
+                    provider.name, f"no answer within its {share:.1f}s share of the {budget:g}s deadline"
                 )
             except LLMError as exc:
                 error = exc
+            except Exception as exc:  # a malformed body, a client library's bug: a failed provider
+                log.warning("llm_provider_error", provider=provider.name, error=type(exc).__name__)
+                error = NonRetryableLLMError(provider.name, f"unusable answer ({type(exc).__name__})")
             errors.append(error)
             labelled(
                 LLM_CALLS,
@@ -182,11 +194,16 @@ class LLMManager:
                         started = True
                         yield piece
                 return
-            except LLMError as exc:
+            except Exception as exc:  # any failure of a provider, not only the ones it names
                 if started:
                     raise
-                errors.append(exc)
-                self.last_error[provider.name] = str(exc)
+                error = (
+                    exc
+                    if isinstance(exc, LLMError)
+                    else NonRetryableLLMError(provider.name, f"unusable answer ({type(exc).__name__})")
+                )
+                errors.append(error)
+                self.last_error[provider.name] = str(error)
         raise AllProvidersFailed(errors)
 
     async def health(self) -> dict[str, Any]:

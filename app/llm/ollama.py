@@ -118,5 +118,5 @@ def _raise_for_status(response: httpx.Response) -> None:
             retry_after=float(retry_after) if retry_after and retry_after.isdigit() else None,
         )
     else:
-        error = NonRetryableLLMError("ollama", f"HTTP {status} {detail}".strip())
+        error = NonRetryableLLMError("ollama", f"HTTP {status} {detail}".strip(), status=status)
     raise error

@@ -110,7 +110,7 @@ def _map_error(exc: openai.APIError) -> LLMError:
         status = exc.status_code
         if status == 429 or status >= 500 or status == 408:
             return RetryableLLMError("openai", f"HTTP {status}", retry_after=_retry_after(exc))
-        return NonRetryableLLMError("openai", f"HTTP {status}: {type(exc).__name__}")
+        return NonRetryableLLMError("openai", f"HTTP {status}: {type(exc).__name__}", status=status)
     return NonRetryableLLMError("openai", type(exc).__name__)
 
 

@@ -29,7 +29,8 @@ ANSWER = "Port 443 refuses connections: the service is down. Check the web serve
 
 @dataclass
 class Script:
-    """Fates for the next calls (`ok`, `throttle`, `error500`, `deny`); `ok` once they run out."""
+    """Fates for the next calls (`ok`, `throttle`, `error500`, `deny`, `garbage`); `ok` once they
+    run out."""
 
     fates: list[str] = field(default_factory=list)
     delay: float = 0.0
@@ -144,6 +145,8 @@ def openai_app(script: Script) -> Starlette:
             )
         if fate == "error500":
             return JSONResponse({"error": {"message": "boom", "type": "server_error"}}, 500)
+        if fate == "garbage":  # 200, but not a chat completion
+            return JSONResponse({"object": "chat.completion", "choices": "none today"})
         if fate == "deny" or request.headers.get("authorization") != "Bearer sk-test":
             return JSONResponse(
                 {"error": {"message": "bad key", "type": "invalid_request_error", "code": "invalid_api_key"}},

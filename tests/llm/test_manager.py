@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
 import uuid
@@ -183,12 +184,72 @@ async def test_circuit_state_is_shared_through_redis(
     assert len(openai_script.calls) == 1  # the second replica skipped it
 
 
-async def test_dead_circuit_store_does_not_block_calls() -> None:
+async def test_dead_circuit_store_does_not_block_calls(ollama_url: str) -> None:
+    # A real provider goes through the breakers (the offline one does not): the store is asked,
+    # fails, and this replica's own breakers take over.
     breakers = ProviderBreakers(2, 60, redis_url=f"redis://127.0.0.1:{closed_port()}/0", redis_timeout=0.2)
-    llm = manager(OfflineProvider(), breakers=breakers)
+    llm = manager(OllamaProvider("llama3.2:3b", ollama_url), breakers=breakers)
     started = time.perf_counter()
     try:
-        assert (await llm.generate_with_metadata(MESSAGES)).usage.provider == "offline"
+        assert (await llm.generate_with_metadata(MESSAGES)).usage.provider == "ollama"
     finally:
         await llm.close()
     assert time.perf_counter() - started < 1.5
+    assert breakers._shared_down_until > 0  # the shared store was tried and found dead
+
+
+async def test_a_hanging_primary_leaves_the_fallback_its_share_of_the_deadline(
+    openai_url: str, openai_script: Script, ollama_url: str
+) -> None:
+    openai_script.delay = 3.5  # does not answer within the deadline
+    llm = manager(
+        OpenAIProvider("gpt-4o-mini", "sk-test", openai_url), OllamaProvider("llama3.2:3b", ollama_url),
+        deadline=3.0, call_timeout=20.0, max_retries=0,
+    )  # fmt: skip
+    started = time.perf_counter()
+    try:
+        response = await llm.generate_with_metadata(MESSAGES)
+    finally:
+        await llm.close()
+    assert response.usage.provider == "ollama" and response.text == ANSWER
+    assert time.perf_counter() - started < 3.0
+    assert "share" in llm.last_error["openai"]
+
+
+async def test_a_malformed_answer_is_a_provider_failure_and_the_fallback_answers(
+    openai_url: str, openai_script: Script
+) -> None:
+    openai_script.fates = ["garbage"]
+    llm = manager(OpenAIProvider("gpt-4o-mini", "sk-test", openai_url), OfflineProvider(), max_retries=0)
+    try:
+        response = await llm.generate_with_metadata(MESSAGES)
+    finally:
+        await llm.close()
+    assert response.usage.provider == "offline"
+    assert "unusable answer" in llm.last_error["openai"]
+
+
+async def test_client_errors_and_cancellations_do_not_open_the_circuit(
+    openai_url: str, openai_script: Script
+) -> None:
+    breakers = ProviderBreakers(threshold=1, ttl_seconds=60)
+    openai_script.fates = ["deny", "deny"]
+    llm = manager(OpenAIProvider("gpt-4o-mini", "sk-test", openai_url), OfflineProvider(),
+                  breakers=breakers, max_retries=0)  # fmt: skip
+    try:
+        for _ in range(2):  # a bad key is ours to fix: the provider is up
+            assert (await llm.generate_with_metadata(MESSAGES)).usage.provider == "offline"
+        assert await breakers.state("openai") == "closed"
+        openai_script.delay = 1.5
+        call = asyncio.create_task(llm.generate_with_metadata(MESSAGES))
+        await asyncio.sleep(0.3)
+        call.cancel()  # the caller went away
+        with pytest.raises(asyncio.CancelledError):
+            await call
+        assert await breakers.state("openai") == "closed"
+        openai_script.delay = 0.0
+        openai_script.fates = ["error500"]  # a real failure still opens it
+        await llm.generate_with_metadata(MESSAGES)
+        assert await breakers.state("openai") == "opened"
+    finally:
+        await llm.close()
