@@ -292,6 +292,7 @@ async def test_wrong_types_anywhere_never_raise_and_the_deterministic_decision_s
     decision = await classifier.route(UNSURE, {})
     assert decision.agents == [] and decision.confidence == 0.0 and decision.context == {}
     assert await assisted.route(UNSURE, {}) == await deterministic.route(UNSURE, {})
+    assert len(openai_script.calls) == 2  # both routes asked the classifier
 
 
 @pytest.mark.parametrize("reply", ["I think network?", "[]", '{"agents": "network_diagnostics"}'])
@@ -301,12 +302,14 @@ async def test_nonsense_or_failure_falls_back_to_the_deterministic_answer(
     task = "db-7 feels flaky, can you look at the link"
     openai_script.answer = reply
     decision = await assisted.route(task, {})
+    assert len(openai_script.calls) == 1  # the classifier was asked, and its answer set aside
     assert decision == await deterministic.route(task, {})
 
 
 async def test_model_down_falls_back(assisted: AssistedRouter, openai_script: Script) -> None:
     openai_script.fates = ["error500"]
     decision = await assisted.route("hello there", {})
+    assert openai_script.calls  # the classifier was asked and failed
     assert decision.agents == [] and decision.strategy == "none"
 
 

@@ -51,7 +51,8 @@ async def test_metric_families_count_real_requests(make_settings, listener: int)
         delta("workflow_step_duration_seconds_count", workflow="m", agent="summary", status="completed") == 1
     )
     assert delta("bus_messages_published_total", bus="memory") >= 4
-    assert value(after, "http_requests_in_flight") >= 0
+    assert ("http_requests_in_flight", ()) in after  # served, and back where it was: none leaked
+    assert delta("http_requests_in_flight") == 0
     assert ("db_pool_size", (("pool", "main"),)) in after or (
         "db_pool_checked_out",
         (("pool", "main"),),

@@ -11,6 +11,7 @@ import pytest
 from structlog.testing import capture_logs
 
 from app.main import create_app
+from app.security import api_keys
 from app.security.api_keys import ApiKeyStore, parse_api_keys
 from app.settings import Settings
 from tests.conftest import HASHED_KEY, PLAIN_KEY, hashed, open_client
@@ -94,11 +95,20 @@ def test_bad_key_entries_are_refused_without_echoing_secrets(entries: list[str],
     assert "aaaaaaaaaa" not in str(raised.value)
 
 
-def test_every_key_is_compared_even_after_a_match() -> None:
-    store = ApiKeyStore(parse_api_keys(["a:first-secret-1", "b:second-secret-2"]))
-    assert store.authenticate("first-secret-1") == "a"
-    assert store.authenticate("second-secret-2") == "b"
-    assert store.authenticate("first-secret-") is None
+def test_every_key_is_compared_even_after_a_match(monkeypatch: pytest.MonkeyPatch) -> None:
+    store = ApiKeyStore(parse_api_keys(["a:first-secret-1", "b:second-secret-2", "c:third-secret-3"]))
+    compared: list[bytes] = []
+    original = api_keys.hmac.compare_digest
+
+    def counting(a: bytes, b: bytes) -> bool:  # the real comparison, counted
+        compared.append(b)
+        return original(a, b)
+
+    monkeypatch.setattr(api_keys.hmac, "compare_digest", counting)
+    for presented, label in (("first-secret-1", "a"), ("third-secret-3", "c"), ("first-secret-", None)):
+        compared.clear()
+        assert store.authenticate(presented) == label
+        assert len(compared) == 3  # a match on the first key stops nothing: timing says nothing
 
 
 async def test_keys_never_reach_a_log_line(make_settings) -> None:  # type: ignore[no-untyped-def]
