@@ -28,6 +28,7 @@ from app.observability.health import HealthService
 from app.observability.metrics import POOLS
 from app.orchestration.llm_router import AssistedRouter, LLMClassifierRouter
 from app.orchestration.orchestrator import Orchestrator
+from app.orchestration.recorder import ExecutionRecorder
 from app.orchestration.router import SemanticRouter, TaskRouter
 from app.orchestration.semantic import default_encoder
 from app.orchestration.workflows.executor import WorkflowExecutor
@@ -43,7 +44,6 @@ from app.storage.db import Database
 from app.storage.events import EventLog
 from app.storage.executions import ExecutionStore
 from app.storage.maintenance import Maintenance
-from app.storage.recorder import ExecutionRecorder
 from app.storage.writer import GroupCommitWriter
 
 log = structlog.get_logger("app.container")

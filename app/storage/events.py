@@ -3,6 +3,7 @@ the bus, so live subscribers get them at once and late ones replay them from the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import structlog
@@ -107,16 +108,31 @@ class EventLog:
         ).scalar()
         return _staged(session, execution_id, int(last or 0) + 1, kind, self.redactor.redact(data))
 
-    async def emit(self, execution_id: str, kind: str, data: dict[str, Any]) -> None:
+    async def write(
+        self,
+        execution_id: str,
+        kind: str,
+        data: dict[str, Any],
+        work: Callable[[Session], bool | None] | None = None,
+    ) -> list[EventRow]:
+        """The one way to record an event with the write it belongs to: its number is reserved
+        now, on the loop (a retried write keeps it); `work` runs in the same transaction and may
+        return False to drop the event (the run is no longer this process's to tell about); once
+        committed, the event is published. A terminal event ends the run's numbering."""
+        [seq] = self.reserve(execution_id, final=kind == TERMINAL)
         rows: list[EventRow] = []
 
-        [seq] = self.reserve(execution_id, final=kind == TERMINAL)
-
         def op(session: Session) -> None:
+            if work is not None and work(session) is False:
+                return
             rows[:] = [self.stage(session, execution_id, seq, kind, data)]
 
         await self.writer.submit(op)
         await self.publish(rows)
+        return rows
+
+    async def emit(self, execution_id: str, kind: str, data: dict[str, Any]) -> None:
+        await self.write(execution_id, kind, data)
 
     async def publish(self, rows: list[EventRow]) -> None:
         for row in rows:

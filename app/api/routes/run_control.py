@@ -8,8 +8,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request
 from pydantic import BaseModel
-from sqlalchemy import update
-from sqlalchemy.orm import Session
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from app.api import API_PREFIX
@@ -17,12 +15,10 @@ from app.api.deps import CallerDep, ContainerDep, GuardedRoute
 from app.api.schemas import error_responses
 from app.container import Container
 from app.errors import AppError, NotFound
-from app.orchestration.workflows.executor import CONTROL_TOPIC
 from app.security.api_keys import Caller
-from app.storage.audit import AuditEvent, append_in
+from app.storage.audit import AuditEvent
 from app.storage.events import TERMINAL, topic
 from app.storage.executions import ACTIVE, ExecutionRecord
-from app.storage.models import ExecutionRow
 
 router = APIRouter(prefix=f"{API_PREFIX}/executions", tags=["executions"], route_class=GuardedRoute)
 KEEPALIVE_SECONDS = 15
@@ -53,30 +49,23 @@ async def _owned(container: Container, caller: Caller, execution_id: str) -> Exe
     status_code=202,
     responses=error_responses(404, 409),
 )
-async def cancel(execution_id: str, caller: CallerDep, container: ContainerDep) -> CancelAccepted:
+async def cancel(
+    execution_id: str, request: Request, caller: CallerDep, container: ContainerDep
+) -> CancelAccepted:
     record = await _owned(container, caller, execution_id)
     if record.status not in ACTIVE:
         raise NotCancellable(f"The run is already {record.status}.")
-
-    def op(session: Session) -> None:
-        session.execute(
-            update(ExecutionRow).where(ExecutionRow.id == record.execution_id).values(cancel_requested=True)
-        )
-        append_in(
-            session,
-            AuditEvent(
-                "cancel_requested",
-                caller.key_label,
-                caller.client_ip,
-                None,
-                "accepted",
-                {"execution_id": record.execution_id},
-            ),
-        )
-
-    await container.writer.submit(op)
-    if not container.workflows.cancel_local(record.execution_id):
-        await container.bus.publish(CONTROL_TOPIC, {"type": "cancel", "execution_id": record.execution_id})
+    await container.workflows.request_cancel(
+        record.execution_id,
+        AuditEvent(
+            "cancel_requested",
+            caller.key_label,
+            caller.client_ip,
+            getattr(request.state, "request_id", None),
+            "accepted",
+            {"execution_id": record.execution_id},
+        ),
+    )
     return CancelAccepted(execution_id=record.execution_id, status="cancelling")
 
 

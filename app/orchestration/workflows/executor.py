@@ -41,7 +41,7 @@ from app.orchestration.workflows.templates import TemplateProblem, evaluate, ren
 from app.security.redaction import SecretRedactor
 from app.storage.audit import AuditEvent, append_in
 from app.storage.events import TERMINAL, EventLog
-from app.storage.models import EventRow, ExecutionRow, utcnow
+from app.storage.models import ExecutionRow, utcnow
 from app.storage.writer import GroupCommitWriter
 
 log = structlog.get_logger("app.workflows")
@@ -121,20 +121,9 @@ class WorkflowExecutor:
             lease_owner=self.instance_id,
             lease_expires_at=now + dt.timedelta(seconds=self.lease_seconds),
         )
-        staged: list[EventRow] = []
-        [seq] = self.events.reserve(execution_id)
 
         def op(session: Session) -> None:
             session.add(row)
-            staged[:] = [
-                self.events.stage(
-                    session,
-                    execution_id,
-                    seq,
-                    "execution_started",
-                    {"workflow_id": definition.id, "steps": [s.id for s in definition.steps]},
-                )
-            ]
             append_in(
                 session,
                 AuditEvent(
@@ -147,12 +136,12 @@ class WorkflowExecutor:
                 ),
             )
 
+        started = {"workflow_id": definition.id, "steps": [s.id for s in definition.steps]}
         try:
-            await self.writer.submit(op)
+            await self.events.write(execution_id, "execution_started", started, op)
         except Exception:
-            self.events.forget(execution_id)
+            self.events.forget(execution_id)  # the run was never stored
             raise
-        await self.events.publish(staged)
         run = RunContext(execution_id, definition, inputs, owner, request_id, client_ip, states)
         self._launch(run)
         return execution_id
@@ -208,6 +197,21 @@ class WorkflowExecutor:
         task = self.running.get(execution_id)
         if task is not None:
             await asyncio.shield(task)
+
+    async def request_cancel(self, execution_id: str, audit: AuditEvent) -> None:
+        """Cancel a run wherever it runs: the request is stored (the owner's upkeep acts on it if
+        the bus message is lost) and audited, then the run is stopped here or, through the bus,
+        on the replica that runs it."""
+
+        def op(session: Session) -> None:
+            session.execute(
+                update(ExecutionRow).where(ExecutionRow.id == execution_id).values(cancel_requested=True)
+            )
+            append_in(session, audit)
+
+        await self.writer.submit(op)
+        if not self.cancel_local(execution_id):
+            await self.events.bus.publish(CONTROL_TOPIC, {"type": "cancel", "execution_id": execution_id})
 
     def cancel_local(self, execution_id: str) -> bool:
         """Stop a workflow, or an orchestration, running in this process; False when neither is."""
@@ -411,10 +415,8 @@ class WorkflowExecutor:
     # --- persistence ------------------------------------------------------------------------
     async def _save(self, run: RunContext, kind: str, data: dict[str, Any]) -> None:
         steps = [run.states[s.id].public() for s in run.definition.steps]
-        staged: list[EventRow] = []
-        [seq] = self.events.reserve(run.execution_id)
 
-        def op(session: Session) -> None:
+        def op(session: Session) -> bool:
             still_ours = session.execute(
                 update(ExecutionRow)
                 .where(
@@ -425,11 +427,9 @@ class WorkflowExecutor:
                 .values(steps=self.redactor.redact(steps))
                 .returning(ExecutionRow.id)
             ).all()
-            if still_ours:  # else ended by the sweep, or resumed elsewhere: theirs to tell
-                staged[:] = [self.events.stage(session, run.execution_id, seq, kind, data)]
+            return bool(still_ours)  # else ended by the sweep, or resumed elsewhere: theirs to tell
 
-        await self.writer.submit(op)
-        await self.events.publish(staged)
+        await self.events.write(run.execution_id, kind, data, op)
 
     async def _finish(self, run: RunContext, status: str) -> None:
         states = [run.states[s.id] for s in run.definition.steps]
@@ -459,10 +459,8 @@ class WorkflowExecutor:
             "lease_owner": None,
             "lease_expires_at": None,
         }
-        staged: list[EventRow] = []
-        [seq] = self.events.reserve(run.execution_id, final=True)
 
-        def op(session: Session) -> None:
+        def op(session: Session) -> bool:
             # Only while it is still this process's running run: if the orphan sweep ended it,
             # or another replica took it over while this one stalled, that outcome stands.
             still_ours = session.execute(
@@ -476,8 +474,7 @@ class WorkflowExecutor:
                 .returning(ExecutionRow.id)
             ).all()
             if not still_ours:
-                return
-            staged[:] = [self.events.stage(session, run.execution_id, seq, TERMINAL, {"status": status})]
+                return False
             append_in(
                 session,
                 AuditEvent(
@@ -489,9 +486,9 @@ class WorkflowExecutor:
                     {"execution_id": run.execution_id, "workflow_id": run.definition.id},
                 ),
             )
+            return True
 
-        await self.writer.submit(op)
-        await self.events.publish(staged)
+        await self.events.write(run.execution_id, TERMINAL, {"status": status}, op)
         labelled(WORKFLOW_RUNS, run.definition.id, status).inc()
         log.info(
             "workflow_finished", execution_id=run.execution_id, workflow=run.definition.id, status=status
