@@ -13,11 +13,12 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy import text
 
 from app.agents.base import AgentCard, AgentContext, AgentResult, Finding
 from app.main import create_app
 from app.orchestration.workflows.models import WorkflowDefinition
-from tests.conftest import PLAIN_KEY, open_client
+from tests.conftest import PLAIN_KEY, database_backend, open_client
 
 AUTH = {"X-API-Key": PLAIN_KEY}
 
@@ -350,3 +351,33 @@ async def test_a_step_timeout_is_capped_by_the_agent_timeout_cap(make_settings) 
         assert time.perf_counter() - started < 2.5
         [state] = response.json()["steps"]
         assert state["status"] == "failed" and "0.5" in (state["error"] or "")
+
+
+@pytest.mark.skipif(database_backend() != "sqlite", reason="breaks the SQLite file it owns")
+async def test_a_workflow_whose_writes_fail_ends_instead_of_staying_running(make_settings) -> None:  # type: ignore[no-untyped-def]
+    """The database refuses the run's writes mid-run: its task stops its steps and ends, its lease
+    is no longer renewed, and once the database is back the sweep gives the run its one ending."""
+    app = create_app(make_settings(lease_seconds=1, workflow_resume=False))
+    async for client in open_client(app):
+        container = app.state.container
+        container.registry.register(Sleeper())
+        body = {"definition": {"id": "nap", "steps": [step("nap", seconds=0.5)]}, "wait": False}
+        execution_id = (await client.post("/api/v1/workflows", json=body, headers=AUTH)).json()[
+            "execution_id"
+        ]
+        engine = container.database.engine
+        async with engine.begin() as connection:
+            await connection.execute(text("ALTER TABLE execution_events RENAME TO events_away"))
+        await asyncio.wait_for(asyncio.shield(container.workflows.running[execution_id]), 5)
+        assert execution_id not in container.workflows.running  # the task ended, nothing orphaned
+        async with engine.begin() as connection:
+            await connection.execute(text("ALTER TABLE events_away RENAME TO execution_events"))
+        record: dict[str, Any] = {}
+        for _ in range(50):
+            record = (await client.get(f"/api/v1/executions/{execution_id}", headers=AUTH)).json()
+            if record["status"] != "running":
+                break
+            await asyncio.sleep(0.1)
+        assert record["status"] == "interrupted"
+        events = parse_sse((await client.get(f"/api/v1/executions/{execution_id}/events", headers=AUTH)).text)
+        assert [e["type"] for e in events].count("execution_finished") == 1

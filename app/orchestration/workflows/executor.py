@@ -264,11 +264,19 @@ class WorkflowExecutor:
             for state in run.states.values():
                 if state.status not in TERMINAL_STEP:
                     state.status, state.error = "failed", why
-            await asyncio.shield(self._finish(run, "failed"))
+            await self._finish_or_leave(run, "failed")
             return "failed"
         status = "cancelled" if cancelled else workflow_status(run.states.values())
-        await asyncio.shield(self._finish(run, status))
+        await self._finish_or_leave(run, status)
         return status
+
+    async def _finish_or_leave(self, run: RunContext, status: str) -> None:
+        """Write the outcome; if the database will not take it, leave the run to its lease: no
+        longer renewed, it lapses and the orphan sweep gives the run its one ending."""
+        try:
+            await asyncio.shield(self._finish(run, status))
+        except Exception as exc:
+            log.error("workflow_outcome_unwritten", execution_id=run.execution_id, error=type(exc).__name__)
 
     def _ready(self, run: RunContext, active: Mapping[asyncio.Task[StepState], str]) -> list[str]:
         ready = []

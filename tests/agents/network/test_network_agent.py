@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
+import os
+import resource
 from pathlib import Path
 
 import pytest
 
 from app.agents.base import ProbeTarget
-from app.agents.network.agent import NetworkDiagnosticsAgent
+from app.agents.network.agent import NetworkDiagnosticsAgent, NetworkLimits
 from app.agents.network.checks.outcome import CheckOutcome
 from app.agents.network.checks.ping import _tcp_ping
+from app.agents.network.checks.tcp import connect_once
 from app.agents.network.checks.tls import check_tls, trust_context
 from app.agents.network.models import NetworkDiagnosticsInput
 from app.errors import InvalidTarget, MissingInput, TargetNotAllowed
@@ -274,3 +278,27 @@ async def test_a_url_with_a_bad_port_is_invalid_input_not_a_crash(
 ) -> None:
     with pytest.raises(InvalidTarget, match="port that is not a number from 1 to 65535"):
         await agent.execute(f"check the certificate at {url}", context())
+
+
+async def test_probe_concurrency_is_shared_by_every_request_of_the_process(listener: int) -> None:
+    agent = NetworkDiagnosticsAgent(NetworkLimits(check_timeout=2.0, concurrency=1))
+    async with agent._probes:  # another request holds the process's only connect slot
+        check = asyncio.create_task(
+            agent.execute("check tcp", context(host="127.0.0.1", port=listener, checks=["tcp"]))
+        )
+        await asyncio.sleep(0.3)
+        assert not check.done()  # it waits for the slot, whichever request holds it
+    result = await asyncio.wait_for(check, 5)
+    assert result.output["checks"]["tcp"][0]["open"] is True
+
+
+async def test_running_out_of_sockets_is_a_check_error_not_a_crash(listener: int) -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    lowest_free = os.dup(0)  # a new descriptor takes the lowest free number
+    os.close(lowest_free)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (lowest_free, hard))  # so the next socket() gets EMFILE
+    try:
+        result = await connect_once(ipaddress.ip_address("127.0.0.1"), listener, 1.0)
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    assert result["state"] == "error" and "no socket could be opened here" in result["error"]
