@@ -3,7 +3,9 @@ risk gets the same code and severity from both auditors, and the defects of the 
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -405,3 +407,34 @@ async def test_a_compose_database_without_a_volume_on_its_data_directory_loses_i
 ) -> None:
     result = await audit(compose(db=compose_service(**service)))
     assert ("data_on_ephemeral_storage" in risky_codes(result)) is flagged
+
+
+async def test_a_large_config_is_parsed_off_the_event_loop() -> None:
+    """A 200 KB compose file takes about half a second to parse and audit: the event loop keeps
+    turning meanwhile (other requests are served), because the parsing runs on its own pool."""
+    services = {
+        f"svc{n}": compose_service(
+            image=f"registry.example.com/app{n}:1.2.{n}", environment={"FEATURE": "on"}
+        )
+        for n in range(550)
+    }
+    text = compose(**services)
+    assert 150_000 < len(text) < 262_144  # under the input's size limit
+    gaps: list[float] = []
+
+    async def ticker() -> None:
+        last = time.perf_counter()
+        while True:
+            await asyncio.sleep(0.01)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+
+    ticking = asyncio.create_task(ticker())
+    try:
+        result = await audit(text)
+    finally:
+        ticking.cancel()
+    assert result.output["config"]["kind"] == "compose"
+    assert gaps, "the event loop never turned while the config was audited"
+    assert max(gaps) < 0.2, f"the event loop stalled {max(gaps):.2f} s"
