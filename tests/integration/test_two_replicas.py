@@ -46,8 +46,7 @@ def replicas(tmp_path: Path, database_url: str, redis_url: str) -> Iterator[list
     started = [start(tmp_path, ["app.main:app"], env), start(tmp_path, ["app.main:app"], env)]
     yield started
     for process, _ in started:
-        if process.poll() is None:
-            stop(process)
+        stop(process)  # also closes its output pipe, whether it was still running or not
 
 
 def slow_workflow(port: int) -> dict[str, Any]:
