@@ -61,6 +61,17 @@ def slow_workflow(port: int) -> dict[str, Any]:
     }
 
 
+def wait_for_step(base: str, execution_id: str, step_id: str, timeout: float = 10) -> None:
+    """Until the run's step `step_id` is running, as any replica reads it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        record = httpx.get(f"{base}/api/v1/executions/{execution_id}", headers=HEADERS, timeout=5).json()
+        if any(s["id"] == step_id and s["status"] == "running" for s in record["steps"]):
+            return
+        time.sleep(0.1)
+    pytest.fail(f"step {step_id} of {execution_id} never ran")
+
+
 def read_events(base: str, execution_id: str, timeout: float = 30) -> list[dict[str, Any]]:
     events: list[dict[str, Any]] = []
     with httpx.stream(
@@ -95,12 +106,7 @@ def test_killing_the_replica_running_a_workflow_lets_the_other_resume_it(replica
         f"{base_a}/api/v1/workflows", json=slow_workflow(silent_port), headers=HEADERS, timeout=10
     )
     execution_id = accepted.json()["execution_id"]
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        record = httpx.get(f"{base_b}/api/v1/executions/{execution_id}", headers=HEADERS, timeout=5).json()
-        if any(s["id"] == "slow" and s["status"] == "running" for s in record["steps"]):
-            break
-        time.sleep(0.1)
+    wait_for_step(base_b, execution_id, "slow")
     killed_at = time.monotonic()
     stop(process_a, kill=True)
     events = read_events(base_b, execution_id, timeout=40)
@@ -136,12 +142,7 @@ def test_sigterm_hands_a_running_workflow_to_the_other_replica(replicas, silent_
     )
     assert accepted.status_code == 202, accepted.text
     execution_id = accepted.json()["execution_id"]
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        record = httpx.get(f"{base_b}/api/v1/executions/{execution_id}", headers=HEADERS, timeout=5).json()
-        if any(s["id"] == "sample" and s["status"] == "running" for s in record["steps"]):
-            break
-        time.sleep(0.1)
+    wait_for_step(base_b, execution_id, "sample")
     process_a.send_signal(signal.SIGTERM)  # a rolling deploy stops replica A mid-sample
     process_a.wait(timeout=30)
     events = read_events(base_b, execution_id, timeout=40)

@@ -425,19 +425,24 @@ class WorkflowExecutor:
         steps = [run.states[s.id].public() for s in run.definition.steps]
 
         def op(session: Session) -> bool:
-            still_ours = session.execute(
-                update(ExecutionRow)
-                .where(
-                    ExecutionRow.id == run.execution_id,
-                    ExecutionRow.status == "running",
-                    ExecutionRow.lease_owner == self.instance_id,
-                )
-                .values(steps=self.redactor.redact(steps))
-                .returning(ExecutionRow.id)
-            ).all()
-            return bool(still_ours)  # else ended by the sweep, or resumed elsewhere: theirs to tell
+            # Else ended by the sweep, or resumed elsewhere: theirs to tell.
+            return self._update_if_ours(session, run, {"steps": self.redactor.redact(steps)})
 
         await self.events.write(run.execution_id, kind, data, op)
+
+    def _update_if_ours(self, session: Session, run: RunContext, values: dict[str, Any]) -> bool:
+        """Update the run's row only while it is still running and this process's; say whether."""
+        updated = session.execute(
+            update(ExecutionRow)
+            .where(
+                ExecutionRow.id == run.execution_id,
+                ExecutionRow.status == "running",
+                ExecutionRow.lease_owner == self.instance_id,
+            )
+            .values(**values)
+            .returning(ExecutionRow.id)
+        ).all()
+        return bool(updated)
 
     async def _finish(self, run: RunContext, status: str) -> None:
         states = [run.states[s.id] for s in run.definition.steps]
@@ -469,19 +474,9 @@ class WorkflowExecutor:
         }
 
         def op(session: Session) -> bool:
-            # Only while it is still this process's running run: if the orphan sweep ended it,
-            # or another replica took it over while this one stalled, that outcome stands.
-            still_ours = session.execute(
-                update(ExecutionRow)
-                .where(
-                    ExecutionRow.id == run.execution_id,
-                    ExecutionRow.status == "running",
-                    ExecutionRow.lease_owner == self.instance_id,
-                )
-                .values(**values)
-                .returning(ExecutionRow.id)
-            ).all()
-            if not still_ours:
+            # If the orphan sweep ended it, or another replica took it over while this one
+            # stalled, that outcome stands.
+            if not self._update_if_ours(session, run, values):
                 return False
             append_in(
                 session,
