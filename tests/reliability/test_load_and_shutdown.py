@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import signal
 import socket
 import threading
@@ -19,12 +20,16 @@ from tests.integration.uvicorn_process import clean_env, start, stop
 
 async def test_burst_past_the_limit_gets_only_200s_and_429s_and_stays_ready(make_settings) -> None:  # type: ignore[no-untyped-def]
     async for client in open_client(create_app(make_settings(rate_limit="50/minute"))):
+        started = time.monotonic()
         responses = await asyncio.gather(
             *(client.get("/api/v1/me", headers={"X-API-Key": PLAIN_KEY}) for _ in range(400))
         )
+        elapsed = time.monotonic() - started
         codes = [r.status_code for r in responses]
         assert set(codes) == {200, 429}
-        assert codes.count(200) == 50
+        # A sliding window: a burst that crosses a minute boundary may get the share of the
+        # limit that the elapsed time frees (50 per 60 s), and no more.
+        assert 50 <= codes.count(200) <= 50 + math.ceil(50 * elapsed / 60)
         assert all("retry-after" in r.headers for r in responses if r.status_code == 429)
         assert (await client.get("/api/v1/health/ready")).status_code == 200
 
