@@ -28,6 +28,9 @@ from app.agents.logs.parsing import parse_lines, unlevelled_level
         ("14-May-2024 09:10:14.329 xfer-in: info: zone c.example/IN: refresh: retry limit for primary "
          "10.30.0.10#53 exceeded (source 10.30.0.53#0)", "warning"),
         ("npm error code EUSAGE", "error"),
+        ('[14:03:55 WRN] As of "06/03/2024 14:03:55 +00:00", the heartbeat has been running for "00:00:02.8"', "warning"),
+        ("[14:03:56 INF] Request finished HTTP/1.1 GET /health - 200", "info"),
+        ("2024-06-03 [14:04:01 ERR] Failed executing DbCommand (30,012ms)", "error"),
         ("npm ERR! code ERESOLVE", "error"),
         ("fail: Microsoft.AspNetCore.Server.Kestrel[13]", "error"),
         ("warn: Microsoft.AspNetCore.DataProtection[35]", "warning"),

@@ -551,3 +551,36 @@ def test_a_definite_cause_outranks_the_louder_errors_it_causes(cause: str, words
     lines.insert(5, f"{at(5)} host-1 app[7]: {cause}")
     top = analyse(lines, None, None)["findings"][0]
     assert top.code == "likely_root_cause" and words in top.message
+
+
+@pytest.mark.parametrize(
+    ("line", "meaning"),
+    [
+        ("npm ERR! code EUSAGE", "package.json and package-lock.json are out of sync"),
+        ('[logstash.outputs.elasticsearch] retrying failed action with response code: 403 ({"type"=>'
+         '"cluster_block_exception", "reason"=>"blocked by: [FORBIDDEN/12/index read-only / allow delete (api)];"})',
+         "flood-stage disk watermark"),
+        ("Microsoft.Data.SqlClient.SqlException (0x80131904): Connection Timeout Expired. The timeout period "
+         "elapsed while attempting to consume the pre-login handshake acknowledgement.", "thread pool starvation"),
+    ],
+)  # fmt: skip
+def test_the_root_cause_explains_npm_elasticsearch_and_sql_client_errors(line: str, meaning: str) -> None:
+    lines = [f"{at(i)} host-1 systemd[1]: Started Session {i} of user deploy." for i in range(10)]
+    lines.insert(5, f"{at(5)} host-1 app[7]: ERROR {line}")
+    top = analyse(lines, None, None)["findings"][0]
+    assert top.code == "likely_root_cause" and "It means: " in top.message and meaning in top.message
+
+
+def test_a_health_check_that_reports_unhealthy_is_a_symptom_not_the_cause() -> None:
+    lines = [
+        f"[14:0{i}:00 WRN] Health check sql with status Unhealthy completed after 13270ms with message "
+        "'The operation was canceled.'"
+        for i in range(6)
+    ]
+    lines.insert(
+        1,
+        '[14:00:30 WRN] As of "06/03/2024 14:00:30 +00:00", the heartbeat has been running for "00:00:02.84" '
+        'which is longer than "00:00:01". This could be caused by thread pool starvation.',
+    )
+    top = analyse(lines, None, None)["findings"][0]
+    assert "thread pool starvation" in top.message

@@ -66,7 +66,8 @@ _CAUSE = re.compile(
 _SYMPTOM = re.compile(
     r"timed? ?out|timeout|upstream|\bhttp5\d\d\b|-> 5\d\d|retry|retrying|backoff|back-off|"
     r"connection reset|broken pipe|context canceled|context deadline exceeded|unavailable|crashloop|"
-    r"restarting|worker exited|exited with code|"
+    r"restarting|worker exited|exited with code|health check \S+ with status unhealthy|"
+    r"the operation was cancel+ed|"
     r"exiting|cannot start|shutting down|giving up|job failed|closing amqp connection|"
     r"unexpectedly closed|blocked by|will wait|closed by (?:the )?(?:server|peer|remote)|eof detected|"
     r"(?:readiness|liveness|startup) probe failed|lost connection|broken connection|"

@@ -34,6 +34,23 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "(PersistKeysTo... on shared storage)",
         ),
         (
+            r"\bEUSAGE\b|can only install packages when your package\.json and package-lock\.json",
+            "`npm ci` refuses because package.json and package-lock.json are out of sync: run `npm install` "
+            "and commit the updated lock file",
+        ),
+        (
+            r"cluster_block_exception|read.only.allow.delete|index read-only / allow delete",
+            "an Elasticsearch data node crossed the flood-stage disk watermark, so its indices got a "
+            "read_only_allow_delete block and writes are refused: free disk space on the data nodes (the "
+            "block lifts by itself on recent versions)",
+        ),
+        (
+            r"pre-login handshake",
+            "the client could not even finish logging in; when the database server is idle this is usually "
+            "thread pool starvation in the client (sync-over-async, .Result or .Wait() on async calls), not "
+            "the database",
+        ),
+        (
             r"no space left on device|\bENOSPC\b",
             "a filesystem is full: check `df -h` and `df -i` (inodes run out too), then what grew",
         ),

@@ -59,6 +59,14 @@ _BIND_LEVELS = {
     "notice": "info",
     "info": "info",
 }
+# Serilog's console sink: "[14:03:55 WRN] message", a date in front with some templates.
+_SERILOG = re.compile(
+    r"^(?:(?P<date>\d{4}-\d{2}-\d{2}) )?\[(?P<ts>\d{2}:\d{2}:\d{2})(?:\.\d+)? "
+    r"(?P<level>VRB|DBG|INF|WRN|ERR|FTL)\] (?P<msg>.*)$"
+)
+_SERILOG_LEVELS = {
+    "VRB": "debug", "DBG": "debug", "INF": "info", "WRN": "warning", "ERR": "error", "FTL": "critical",
+}  # fmt: skip
 _RANK = {"debug": 0, "info": 1, "warning": 2, "error": 3, "critical": 4}
 _REDIS_LEVELS = {".": "debug", "-": "info", "*": "info", "#": "warning"}
 # nginx error log and Go's log package: "2024/05/14 02:00:00 [error] 123#0: ..."
@@ -425,6 +433,14 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
             entry.level = "warning"
         category = f"{bind['cat']}: " if bind["cat"] else ""
         entry.message = " ".join(f"{entry.level.upper()} {category}{bind['msg']}".split())
+        return entry
+    serilog = _SERILOG.match(line)
+    if serilog:
+        if serilog["date"]:
+            entry.timestamp = _iso(f"{serilog['date']}T{serilog['ts']}Z")
+        entry.level_written = True
+        entry.level = _SERILOG_LEVELS[serilog["level"]]
+        entry.message = " ".join(f"{entry.level.upper()} {serilog['msg']}".split())
         return entry
     dotnet = _DOTNET.match(line)
     if dotnet:
