@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml $(BIN)/activate
 
 run: $(VENV)/.installed
 	API_KEYS="$${API_KEYS:-$(DEV_API_KEYS)}" LOG_FORMAT="$${LOG_FORMAT:-console}" \
-		$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --no-access-log
+		$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --no-access-log --no-proxy-headers
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
