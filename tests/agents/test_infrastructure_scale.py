@@ -438,3 +438,20 @@ async def test_a_large_config_is_parsed_off_the_event_loop() -> None:
     assert result.output["config"]["kind"] == "compose"
     assert gaps, "the event loop never turned while the config was audited"
     assert max(gaps) < 0.2, f"the event loop stalled {max(gaps):.2f} s"
+
+
+@pytest.mark.parametrize(
+    ("risky", "first"),
+    [
+        ({"volumes": ["/var/run/docker.sock:/var/run/docker.sock"]}, "docker_socket_mount"),
+        ({"image": "redis:7.2", "ports": ["0.0.0.0:6379:6379"]}, "database_port_exposed"),
+        ({"privileged": True}, "privileged_container"),
+    ],
+)
+async def test_what_anyone_can_use_at_once_comes_before_a_secret_in_the_file(
+    risky: dict[str, Any], first: str
+) -> None:
+    result = await audit(
+        compose(app=compose_service(environment={"SESSION_SECRET": "s3cr3t-FAKE-value"}, **risky))
+    )
+    assert [f.code for f in result.findings][:2] == [first, "plaintext_secret"]

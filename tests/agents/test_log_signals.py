@@ -584,3 +584,25 @@ def test_a_health_check_that_reports_unhealthy_is_a_symptom_not_the_cause() -> N
     )
     top = analyse(lines, None, None)["findings"][0]
     assert "thread pool starvation" in top.message
+
+
+@pytest.mark.parametrize(
+    ("cause", "words"),
+    [
+        ("WARN 1 --- [housekeeper] com.zaxxer.hikari.pool.ProxyLeakTask : Connection leak detection triggered for "
+         "conn0 on thread http-nio-8080-exec-3, stack trace follows", "Connection leak"),
+        ("[14-May-2024 19:02:11] WARNING: [pool shop] server reached pm.max_children setting (20), consider raising it",
+         "pm.max_children"),
+    ],
+)  # fmt: skip
+def test_an_exhausted_worker_or_connection_pool_outranks_the_timeouts_it_causes(
+    cause: str, words: str
+) -> None:
+    lines = [
+        f"{at(i)} web-1 nginx[900]: 2024/05/14 19:0{i % 10}:00 [error] 901#901: *{i} upstream timed out "
+        "(110: Connection timed out) while reading response header from upstream"
+        for i in range(30)
+    ]
+    lines.insert(3, cause)
+    top = analyse(lines, None, None)["findings"][0]
+    assert words in top.message

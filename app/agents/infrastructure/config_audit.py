@@ -38,8 +38,14 @@ def audit_config(text: str) -> tuple[str, list[Finding]]:
 # Within one severity, what an engineer fixes first: exposure and explicit risks before gaps in
 # hardening, and an explicit root user before an image that may run as root.
 _IMPORTANCE = (
+    # What anyone who reaches the host or the port can use at once: no password, root on the
+    # host, a database open to the network; then what a reader of the file can take.
     "database_without_password",
     "admin_api_unauthenticated",
+    "privileged_container",
+    "docker_socket_mount",
+    "dangerous_capability",
+    "database_port_exposed",
     "plaintext_secret",
     "secret_in_url",
     "rbac_everyone",
@@ -48,14 +54,10 @@ _IMPORTANCE = (
     "service_selects_no_pods",
     "data_on_ephemeral_storage",
     "heap_over_memory_limit",
-    "privileged_container",
-    "dangerous_capability",
-    "docker_socket_mount",
     "host_network",
     "host_pid",
     "host_ipc",
     "sensitive_host_path_mount",
-    "database_port_exposed",
     "rbac_sensitive_permission",
     "pdb_blocks_drain",
     "security_profile_disabled",

@@ -58,6 +58,7 @@ _CAUSE = re.compile(
     r"checksum mismatch|security error|not (?:be )?persisted|key ring|"
     r"slow (?:fdatasync|fsync|disk|storage)|from slow disk|disk (?:latency|is slow)|"
     r"do not match the hashes|hash mismatch|fatal error: |concurrent map (?:writes|read)|"
+    r"apparent connection leak|connection leak|"
     r"thread ?pool starvation|heartbeat took longer|"
     r"free disk space is insufficient|disk resource limit|\bEUSAGE\b|(?:are|is) (?:not )?in sync|out of sync|"
     r"transfer status: refused|: REFUSED\b|(?:query|transfer|update) (?:\S+ ){0,6}(?:refused|denied)\b",
@@ -156,6 +157,7 @@ _DEFINITE = re.compile(
     r"wrong file owner|bad (?:file )?(?:owner(?:ship)?|mode)s?\b|ownership or modes|insecure permissions|"
     r"checksum mismatch|zone \S+: expired|do not match the hashes|hash mismatch|"
     r"fatal error: concurrent map|thread ?pool starvation|obtaining a connection from the pool|"
+    r"apparent connection leak|connection leak|reached (?:the )?pm\.max_children|max_children setting|"
     r"free disk space is insufficient|disk resource limit alarm|alarm set|slow fdatasync|from slow disk",
     re.IGNORECASE,
 )
