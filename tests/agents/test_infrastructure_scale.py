@@ -436,8 +436,10 @@ async def test_a_large_config_is_parsed_off_the_event_loop() -> None:
     finally:
         ticking.cancel()
     assert result.output["config"]["kind"] == "compose"
-    assert gaps, "the event loop never turned while the config was audited"
-    assert max(gaps) < 0.2, f"the event loop stalled {max(gaps):.2f} s"
+    # On the loop, the audit would stop it for the whole parse (no tick at all); off it, the loop
+    # ticks throughout, held up now and then by the parsing thread's turn at the GIL.
+    assert len(gaps) >= 5, f"the event loop turned {len(gaps)} times while the config was audited"
+    assert max(gaps) < 0.4, f"the event loop stalled {max(gaps):.2f} s"
 
 
 @pytest.mark.parametrize(
