@@ -80,11 +80,11 @@ class Container:
             if redis
             else MemoryBus()
         )
-        llm = build_manager(settings)
+        redactor = SecretRedactor(settings.secret_values)
+        llm = build_manager(settings, redactor)
         instance_id = uuid.uuid4().hex
         writer = GroupCommitWriter(database)
         executions = ExecutionStore(database.sessions)
-        redactor = SecretRedactor(settings.secret_values)
         events = EventLog(writer, database.sessions, bus, redactor)
         registry = build_registry(settings)
         policy = TargetPolicy(

@@ -52,11 +52,13 @@ async def authenticate(
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
 ) -> Caller:
     """Resolve the caller from X-API-Key or Authorization: Bearer; 401 when neither is valid.
-    On the API's routes `GuardedRoute` has done it before the body was read."""
+    On the API's routes `GuardedRoute` has done it before the body was read. The two security
+    parameters declare the schemes for OpenAPI; the key is read once, by `_presented_key`, the
+    same way for every route."""
     known: Caller | None = getattr(request.state, "caller", None)
     if known is not None:
         return known
-    return await _authenticate(request, container, api_key or (bearer.credentials if bearer else None))
+    return await _authenticate(request, container, _presented_key(request))
 
 
 def _presented_key(request: Request) -> str | None:

@@ -58,7 +58,7 @@ def build_provider(name: str, settings: Settings) -> Provider:
     raise ValueError(f"unknown LLM provider {name!r}")
 
 
-def build_manager(settings: Settings) -> LLMManager:
+def build_manager(settings: Settings, redactor: SecretRedactor) -> LLMManager:
     names = list(dict.fromkeys([settings.llm_provider, *settings.llm_fallbacks]))
     return LLMManager(
         [build_provider(name, settings) for name in names],
@@ -72,5 +72,5 @@ def build_manager(settings: Settings) -> LLMManager:
         call_timeout=settings.llm_call_timeout_seconds,
         deadline=settings.llm_deadline_seconds,
         max_tokens=settings.llm_max_tokens,
-        redactor=SecretRedactor(settings.secret_values),
+        redactor=redactor,
     )

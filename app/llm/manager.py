@@ -85,9 +85,10 @@ class LLMManager:
     def offline_only(self) -> bool:
         return all(provider.name == "offline" for provider in self.providers)
 
-    def _outgoing(self, provider: Provider, messages: list[Message]) -> list[Message]:
-        """What a provider is sent: the offline one is in-process, the others get no secret."""
-        if provider.name == "offline":
+    def _scrubbed(self, messages: list[Message]) -> list[Message]:
+        """What remote providers are sent: no secret. The offline provider is in-process and
+        gets the messages as they are; so does a chain of offline providers only."""
+        if self.offline_only:
             return messages
         return [Message(m.role, self.redactor.scrub(m.content)) for m in messages]
 
@@ -105,6 +106,7 @@ class LLMManager:
         budget = min(deadline or self.deadline, self.deadline)
         ends_at = time.monotonic() + budget
         errors: list[LLMError] = []
+        scrubbed = self._scrubbed(messages)  # once, whichever providers the chain reaches
         for index, provider in enumerate(self.providers):
             remaining = ends_at - time.monotonic()
             if remaining <= 0:
@@ -123,7 +125,7 @@ class LLMManager:
                     async with asyncio.timeout(share):
                         response = await self._call(
                             provider,
-                            self._outgoing(provider, messages),
+                            messages if provider.name == "offline" else scrubbed,
                             max_tokens or self.max_tokens,
                             slice_ends,
                         )
@@ -186,11 +188,13 @@ class LLMManager:
         was sent (a half-streamed answer cannot be retried transparently)."""
         errors: list[LLMError] = []
         options = GenerationOptions(max_tokens=max_tokens or self.max_tokens, timeout=self.call_timeout)
+        scrubbed = self._scrubbed(messages)
         for provider in self.providers:
             started = False
             try:
                 async with self.breakers.guard(provider.name):
-                    async for piece in provider.stream(self._outgoing(provider, messages), options):
+                    outgoing = messages if provider.name == "offline" else scrubbed
+                    async for piece in provider.stream(outgoing, options):
                         started = True
                         yield piece
                 return

@@ -141,7 +141,7 @@ class RepeatedEvents:
             window.outcomes[outcome] = window.outcomes.get(outcome, 0) + 1
             window.last_request_id = event.request_id
             return
-        closed = self._close(now, also=key)
+        closed = self._close(now)  # this key's window, if any, is past its time too
         self._open[key] = _Window(started=now, first=event)
         await self.audit.record_or_log(*closed, event)
 
@@ -152,10 +152,8 @@ class RepeatedEvents:
             await self.audit.record_or_log(*closed)
         return len(closed)
 
-    def _close(self, now: float, also: tuple[str, str | None, str | None] | None = None) -> list[AuditEvent]:
-        ended = [
-            key for key, window in self._open.items() if key == also or now - window.started >= self.window
-        ]
+    def _close(self, now: float) -> list[AuditEvent]:
+        ended = [key for key, window in self._open.items() if now - window.started >= self.window]
         while len(self._open) - len(ended) >= self.max_open:  # bounded memory: oldest first
             ended.append(next(key for key in self._open if key not in ended))
         summaries = []

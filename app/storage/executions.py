@@ -157,7 +157,7 @@ class ExecutionStore:
         """Extend the leases of the runs this process is still working on: only `live` ones, so
         a run whose task died (a bug, a lost database write) lets its lease lapse and is swept."""
         renewed = 0
-        ids = sorted(live)
+        ids = list(live)
         for start in range(0, len(ids), 500):
             async with self.sessions() as session, session.begin():
                 result = await session.execute(

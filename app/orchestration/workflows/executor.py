@@ -254,16 +254,11 @@ class WorkflowExecutor:
             if self.handing_over:  # no terminal state: another replica resumes the run
                 return "handed_over"
             cancelled = True
-            for state in run.states.values():
-                if state.status not in TERMINAL_STEP:
-                    state.status, state.error = "cancelled", "the run was cancelled"
+            _end_unfinished(run, "cancelled", "the run was cancelled")
         except Exception as exc:  # a bug, a missing agent, the database: the run still ends
             log.exception("workflow_crashed", execution_id=run.execution_id)
             await _stop(active)
-            why = f"the run failed unexpectedly ({type(exc).__name__})"
-            for state in run.states.values():
-                if state.status not in TERMINAL_STEP:
-                    state.status, state.error = "failed", why
+            _end_unfinished(run, "failed", f"the run failed unexpectedly ({type(exc).__name__})")
             await self._finish_or_leave(run, "failed")
             return "failed"
         status = "cancelled" if cancelled else workflow_status(run.states.values())
@@ -550,3 +545,10 @@ async def _stop(active: Mapping[asyncio.Task[StepState], str]) -> None:
     for task in active:
         task.cancel()
     await asyncio.gather(*active, return_exceptions=True)
+
+
+def _end_unfinished(run: RunContext, status: str, error: str) -> None:
+    """Give every step that had not ended `status` and why: the run is ending without them."""
+    for state in run.states.values():
+        if state.status not in TERMINAL_STEP:
+            state.status, state.error = status, error
