@@ -284,3 +284,11 @@ def test_a_line_without_a_time_takes_the_time_of_the_line_before_it() -> None:
     entries = parse_lines(lines)
     assert entries[1].timestamp == entries[0].timestamp
     assert entries[1].timestamp is not None and entries[1].timestamp < entries[2].timestamp  # type: ignore[operator]
+
+
+def test_a_syslog_tag_with_brackets_inside_is_still_the_program() -> None:
+    (entry,) = parse_lines(
+        ["Mar 27 09:08:05 bastion02 sssd[be[corp.example.com]][903]: GSSAPI Error: Unspecified GSS failure."]
+    )
+    assert entry.timestamp is not None
+    assert entry.message.startswith("ERROR sssd[be[corp.example.com]]: GSSAPI Error")

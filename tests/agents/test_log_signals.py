@@ -606,3 +606,39 @@ def test_an_exhausted_worker_or_connection_pool_outranks_the_timeouts_it_causes(
     lines.insert(3, cause)
     top = analyse(lines, None, None)["findings"][0]
     assert words in top.message
+
+
+def _ssh_noise(count: int) -> list[str]:
+    return [f"{at(100 + i)} host-1 sshd[{800 + i}]: Accepted publickey for deploy from 10.0.0.{i} port 5{i:04d} ssh2"
+            for i in range(count)]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("lines", "words"),
+    [
+        # A spool without room refuses mail: warnings only, the refusals at info level.
+        ([f"{at(200 + 2 * i)} mx-1 postfix/smtpd[{700 + i}]: warning: not enough free space in mail queue: "
+          f"{90000000 - i} bytes < 1.5*message size limit" for i in range(4)]
+         + [f"{at(201 + 2 * i)} mx-1 postfix/smtpd[{700 + i}]: NOQUEUE: reject: MAIL from app-{i}.internal"
+            f"[10.1.0.{i}]: 452 4.3.1 Insufficient system storage; proto=ESMTP" for i in range(4)],
+         "not enough free space"),
+        # A replica whose SQL thread stopped outranks the warning MySQL prints at every start.
+        (["2024-05-14T01:59:01.400090Z 0 [Warning] [MY-010068] [Server] CA certificate ca.pem is self signed.",
+          "2024-05-14T02:10:59.449799Z 0 [Error] [MY-010584] [Repl] Replica SQL for channel '': Worker 1 failed "
+          "executing transaction 'ANONYMOUS'; Could not execute Write_rows event on table orders.order_items; "
+          "Duplicate entry '48213-7' for key 'order_items.PRIMARY', Error_code: 1062"]
+         + [f"2024-05-14T03:{i:02d}:00.000000Z 9{i} [Note] [MY-010914] [Server] Aborted connection 9{i} to db: "
+            "'orders' user: 'report' host: '10.0.3.9' (Got an error reading communication packets)"
+            for i in range(10)],
+         "Replica SQL"),
+        # Logins fail because the clock drifted after chrony lost its sources, long before.
+        ([f"{at(10)} bastion chronyd[610]: Can't synchronise: no selectable sources"]
+         + [f"{at(300 + i)} bastion sshd[{900 + i}]: error: PAM: Authentication failure for alice from 10.4.0.{i}"
+            for i in range(4)]
+         + [f"{at(310 + i)} bastion krb5_child[{950 + i}]: Clock skew too great" for i in range(16)],
+         "no selectable sources"),
+    ],
+)  # fmt: skip
+def test_a_quiet_line_that_names_the_cause_outranks_what_it_causes(lines: list[str], words: str) -> None:
+    top = analyse(_ssh_noise(20) + lines, None, None)["findings"][0]
+    assert top.severity in ("critical", "warning") and words in top.message

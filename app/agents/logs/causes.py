@@ -59,7 +59,10 @@ _CAUSE = re.compile(
     r"slow (?:fdatasync|fsync|disk|storage)|from slow disk|disk (?:latency|is slow)|"
     r"do not match the hashes|hash mismatch|fatal error: |concurrent map (?:writes|read)|"
     r"apparent connection leak|connection leak|"
-    r"thread ?pool starvation|heartbeat took longer|"
+    r"thread ?pool starvation|heartbeat took longer|no selectable sources|can'?t synchroni[sz]e|"
+    # A queue or spool that refuses work for want of room; a replica that stopped applying changes.
+    r"insufficient (?:system )?storage|not enough (?:free )?(?:disk )?space|"
+    r"(?:replica|slave) sql|could not execute \w+_rows event|duplicate entry|"
     r"free disk space is insufficient|disk resource limit|\bEUSAGE\b|(?:are|is) (?:not )?in sync|out of sync|"
     r"transfer status: refused|: REFUSED\b|(?:query|transfer|update) (?:\S+ ){0,6}(?:refused|denied)\b",
     re.IGNORECASE,
@@ -100,6 +103,7 @@ _BACKGROUND_NOISE = re.compile(
     r"SSL_do_handshake\(\) failed|while SSL handshaking|"  # nginx logs every scanner's bad handshake
     r"open\(\) .{0,300}? failed \((?:2|<NUM>): No such file or directory\)|"  # and every 404 of a file
     r"IP address '[^']*' could not be resolved|"  # MySQL without skip-name-resolve, forever
+    r"CA certificate \S+ is self signed|"  # ... and its auto-generated certificates, at every start
     r"duplicate key value violates unique constraint|"  # an upsert race the application handles
     r"^(?:WARNING:? )?file does not exist\s*$|Failed to extract cache|"  # a CI runner's cache miss
     r"No files to upload|no matching files|cache\.zip|"  # ... and artifacts a failed job never made
@@ -158,7 +162,9 @@ _DEFINITE = re.compile(
     r"checksum mismatch|zone \S+: expired|do not match the hashes|hash mismatch|"
     r"fatal error: concurrent map|thread ?pool starvation|obtaining a connection from the pool|"
     r"apparent connection leak|connection leak|reached (?:the )?pm\.max_children|max_children setting|"
-    r"free disk space is insufficient|disk resource limit alarm|alarm set|slow fdatasync|from slow disk",
+    r"free disk space is insufficient|disk resource limit alarm|alarm set|slow fdatasync|from slow disk|"
+    r"clock skew too great|no selectable sources|insufficient system storage|not enough free space|"
+    r"(?:replica|slave) sql (?:for channel|thread)",
     re.IGNORECASE,
 )
 

@@ -34,8 +34,9 @@ LEVELS = {
     "panic": "critical",
 }
 _ISO = re.compile(r"(?P<ts>\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?)")
+# (sssd names its backend in the tag: "sssd[be[corp.example.com]][903]:")
 _SYSLOG = re.compile(
-    r"^(?P<ts>[A-Z][a-z]{2}\s+\d{1,2}\s\d{2}:\d{2}:\d{2})\s+(?P<host>\S+)\s+(?P<proc>[^:\[]+)(?:\[\d+\])?:\s?(?P<msg>.*)$"
+    r"^(?P<ts>[A-Z][a-z]{2}\s+\d{1,2}\s\d{2}:\d{2}:\d{2})\s+(?P<host>\S+)\s+(?P<proc>[^:\[]+(?:\[(?:[^\[\]]|\[[^\]]*\])*\](?=\[))?)(?:\[\d+\])?:\s?(?P<msg>.*)$"
 )
 # klog/glog (every Kubernetes component): "E0513 21:14:03.123456    1234 file.go:123] message".
 _KLOG = re.compile(
