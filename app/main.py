@@ -26,11 +26,13 @@ from app.api.routes import (
 )
 from app.api.routes.metrics import mount_metrics
 from app.api.schemas import error_responses
+from app.console.routes import mount_console
 from app.container import Container
 from app.middleware.body_limit import BodyLimitMiddleware
 from app.middleware.cors import EnvelopeCORSMiddleware
 from app.middleware.error_boundary import ErrorBoundaryMiddleware
 from app.middleware.request_context import RequestContextMiddleware
+from app.middleware.root_path import RootPathMiddleware
 from app.middleware.security_headers import SecurityHeadersMiddleware
 from app.observability.health import drain_on_signals
 from app.observability.logging import configure_logging
@@ -81,6 +83,8 @@ def create_app(settings: Settings | None = None, tracer_provider: TracerProvider
     # Health and metrics are never limited; every other router needs a key and spends its budget.
     app.include_router(health.router)
     mount_metrics(app, settings)
+    if settings.console_enabled:
+        mount_console(app)
     for router in (
         caller.router,
         agents.router,
@@ -122,6 +126,8 @@ def create_app(settings: Settings | None = None, tracer_provider: TracerProvider
         RequestContextMiddleware,
         client_resolver=ClientAddressResolver(settings.trusted_proxies),
     )
+    if settings.root_path:
+        app.add_middleware(RootPathMiddleware, root_path=settings.root_path)
     provider = tracer_provider or provider_from_environment()
     if provider is not None:
         instrument(app, provider)

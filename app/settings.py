@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(default=1_048_576, gt=0)
     cors_origins: CommaList = Field(default_factory=list)
     docs_enabled: bool = True
+    console_enabled: bool = True
+    # The path prefix a proxy serves the app under ("/ops"): links the app makes carry it.
+    root_path: str = Field(default="", max_length=200, pattern=r"^(/[A-Za-z0-9._~-]+)*$")
 
     # Storage and shared state
     database_url: str = "sqlite+aiosqlite:///./data/orchestrator.db"

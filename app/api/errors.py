@@ -18,6 +18,7 @@ from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.errors import AppError, error_envelope
+from app.middleware.root_path import route_path
 from app.observability.tracing import current_trace_id
 
 log = structlog.get_logger("app.errors")
@@ -140,7 +141,7 @@ def allowed_methods(request: Request) -> list[str]:
         request.app.state.method_table = table
     found: set[str] = set()
     for pattern, methods in table:
-        if pattern.match(request.url.path):
+        if pattern.match(route_path(request.scope)):
             found |= methods
     return sorted(found)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.middleware.root_path import route_path
+
 _ALWAYS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
@@ -30,7 +32,7 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        csp = _DOCS_CSP if scope["path"].startswith(_HTML_PATHS) else _JSON_CSP
+        csp = _DOCS_CSP if route_path(scope).startswith(_HTML_PATHS) else _JSON_CSP
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -1,0 +1,180 @@
+"""A real service under uvicorn on 127.0.0.1 (behind the path prefix /ops) and Debian's headless
+Chromium driven by Selenium, for the console's end-to-end tests.
+
+Chromium is told that every host name but 127.0.0.1 does not exist and to make none of its
+background requests, so the browser, like every other test, reaches nothing beyond this machine."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from app.main import create_app
+from app.settings import Settings
+from tests.conftest import database_backend, reset_postgres
+
+CHROMIUM = os.environ.get("CHROMIUM_BINARY", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
+ROOT_PATH = "/ops"
+OPS_KEY = "ops-console-key-0001"
+ADMIN_KEY = "root-console-key-0001"
+SCREENSHOTS = os.environ.get("CONSOLE_SCREENSHOTS")  # a folder: the tests save their views there
+
+
+def _require_browser() -> None:
+    missing = [path for path in (CHROMIUM, CHROMEDRIVER) if not shutil.which(path)]
+    if missing:
+        reason = f"{', '.join(missing)} not installed (Debian: apt-get install chromium chromium-driver)"
+        if os.environ.get("CI_REQUIRE_SERVICES") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The service, its base URL (with the prefix) as a browser sees it."""
+    if database_backend() == "postgres":
+        url = os.environ.get("TEST_DATABASE_URL")
+        if not url:
+            pytest.skip("TEST_DATABASE_URL is not set")
+        reset_postgres(url)
+    else:
+        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('console') / 'console.db'}"
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        api_keys=[f"ops:{OPS_KEY}", f"root:{ADMIN_KEY}"],
+        admin_key_labels=["root"],
+        database_url=url,
+        rate_limit="10000/minute",
+        network_allow_targets=["127.0.0.0/8", "localhost"],
+        network_default_policy="deny",
+        root_path=ROOT_PATH,
+        log_level="WARNING",
+        agent_plugins_enabled=False,
+        redis_url=None,  # module-scoped: built before the per-test clean environment
+        llm_provider="offline",
+    )
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=0, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the service did not start")
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}{ROOT_PATH}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    _require_browser()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",  # CI runs as root
+        "--disable-dev-shm-usage",
+        "--window-size=1280,900",
+        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-default-apps",
+        "--disable-sync",
+        "--disable-domain-reliability",
+        "--disable-client-side-phishing-detection",
+        "--no-first-run",
+        "--no-default-browser-check",
+        "--metrics-recording-only",
+        "--disable-features=Translate,OptimizationHints,MediaRouter,AutofillServerCommunication",
+    ):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=shutil.which(CHROMEDRIVER)))
+    driver.set_script_timeout(30)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def screenshot(driver: Any, name: str) -> None:
+    """Saves the view as docs/console/<name>.png when CONSOLE_SCREENSHOTS names that folder."""
+    if SCREENSHOTS:
+        folder = Path(SCREENSHOTS)
+        folder.mkdir(parents=True, exist_ok=True)
+        driver.save_screenshot(str(folder / f"{name}.png"))
+
+
+@pytest.fixture
+def tcp_listener() -> Iterator[int]:
+    """A port on 127.0.0.1 that accepts connections and says nothing."""
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.2)
+    stop = threading.Event()
+    held: list[socket.socket] = []
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = server.accept()
+            except OSError:
+                continue
+            held.append(connection)
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield server.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join(timeout=2)
+        for connection in held:
+            connection.close()
+        server.close()
+
+
+@pytest.fixture
+def http_server() -> Iterator[int]:
+    """Plain HTTP on 127.0.0.1 answering every GET and HEAD with 200."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
+            body = b"ok\n"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_HEAD = do_GET  # noqa: N815
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
