@@ -33,6 +33,8 @@ EXPECTED_SEVERITY = {
     "missing_restart_policy": "warning", "rbac_cluster_admin": "critical", "rbac_everyone": "critical",
     "rbac_wildcard": "critical", "rbac_sensitive_permission": "warning", "security_profile_disabled": "warning",
     "service_selects_no_pods": "critical", "pdb_blocks_drain": "warning", "heap_over_memory_limit": "critical",
+    "service_port_mismatch": "critical", "network_policy_blocks_dns": "critical",
+    "hpa_without_resource_request": "warning", "cronjob_overlap": "warning",
     "data_on_ephemeral_storage": "critical", "fragile_liveness_probe": "warning",
     "database_without_password": "critical", "admin_api_unauthenticated": "critical",
 }  # fmt: skip
@@ -173,7 +175,11 @@ def k8s_workload(
     if kind == "Pod":
         document["spec"] = pod_spec
     elif kind == "CronJob":
-        document["spec"] = {"schedule": "@daily", "jobTemplate": {"spec": {"template": template}}}
+        document["spec"] = {
+            "schedule": "@daily",
+            "concurrencyPolicy": "Forbid",
+            "jobTemplate": {"spec": {"template": template}},
+        }
     elif kind == "Job":
         document["spec"] = {"template": template}
     else:
@@ -181,6 +187,12 @@ def k8s_workload(
         if replicas is not None and kind != "DaemonSet":
             document["spec"]["replicas"] = replicas
     return document
+
+
+def overlapping(cronjob: dict[str, Any]) -> dict[str, Any]:
+    """The CronJob with the default concurrencyPolicy (Allow): runs may overlap."""
+    del cronjob["spec"]["concurrencyPolicy"]
+    return cronjob
 
 
 def manifest(*documents: dict[str, Any]) -> str:
@@ -235,7 +247,7 @@ KUBERNETES = manifest(
         })],
     ),
     k8s_workload("DaemonSet", "agent"),
-    k8s_workload("CronJob", "backup", [k8s_container("dump", probes=False, env=[{"name": "API_KEY", "value": SECRET}])]),
+    overlapping(k8s_workload("CronJob", "backup", [k8s_container("dump", probes=False, env=[{"name": "API_KEY", "value": SECRET}])])),
     k8s_workload("Job", "migrate"),
     k8s_workload("Pod", "debug", [k8s_container("shell", probes=False)]),
     k8s_workload("ReplicaSet", "legacy", replicas=1, volumes=[
@@ -243,7 +255,17 @@ KUBERNETES = manifest(
     ]),
     k8s_workload("Deployment", "scaled", replicas=None),
     k8s_workload("Deployment", "jumpy", [k8s_container(livenessProbe={"httpGet": {"path": "/health", "port": 8080},
-                                                                     "failureThreshold": 1})]),
+                                                                     "failureThreshold": 1},
+                                                      ports=[{"name": "http", "containerPort": 8000}])]),
+    {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "jumpy"},
+     "spec": {"selector": {"app": "jumpy"}, "ports": [{"port": 80, "targetPort": 8080}]}},
+    {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "jumpy"},
+     "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "jumpy"},
+              "minReplicas": 3, "maxReplicas": 6, "metrics": [{"type": "Resource", "resource": {
+                  "name": "memory", "target": {"type": "Utilization", "averageUtilization": 80}}}]}},
+    {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "lockdown"},
+     "spec": {"podSelector": {}, "policyTypes": ["Egress"],
+              "egress": [{"ports": [{"protocol": "TCP", "port": 443}]}]}},
     {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "scaled"},
      "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "scaled"},
               "minReplicas": 2, "maxReplicas": 5}},
@@ -291,6 +313,10 @@ KUBERNETES_EXPECTED = {
     "Deployment jumpy container app": {"fragile_liveness_probe"},
     "StatefulSet cache container redis": {"data_on_ephemeral_storage"},
     "PodDisruptionBudget escape": {"pdb_blocks_drain"},
+    "CronJob backup": {"cronjob_overlap"},
+    "Service jumpy": {"service_port_mismatch"},
+    "HorizontalPodAutoscaler jumpy": {"hpa_without_resource_request"},
+    "NetworkPolicy lockdown": {"network_policy_blocks_dns"},
     "ClusterRole everything": {"rbac_wildcard", "rbac_sensitive_permission"},
 }  # fmt: skip
 

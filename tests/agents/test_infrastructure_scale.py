@@ -56,6 +56,10 @@ def test_only_replicas_rbac_wiring_and_restart_policy_belong_to_one_format() -> 
         "rbac_wildcard",
         "rbac_sensitive_permission",
         "service_selects_no_pods",
+        "service_port_mismatch",
+        "network_policy_blocks_dns",
+        "hpa_without_resource_request",
+        "cronjob_overlap",
         "pdb_blocks_drain",
         "fragile_liveness_probe",
     }
@@ -110,7 +114,8 @@ SAME_RISK: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     ("security_profile_disabled", {"security_opt": ["seccomp:unconfined"]},
      container_pod(securityContext=security(seccompProfile={"type": "Unconfined"}))),
     ("heap_over_memory_limit", {"environment": {"JAVA_TOOL_OPTIONS": "-Xmx256m"}},
-     container_pod(env=[{"name": "JAVA_TOOL_OPTIONS", "value": "-Xmx256m"}])),
+     container_pod(env=[{"name": "JAVA_TOOL_OPTIONS", "value": "-Xmx256m"}],  # a JVM starts slowly:
+                   startupProbe={"httpGet": {"path": "/live", "port": 8000}, "failureThreshold": 30})),
     ("plaintext_secret", {"command": ["redis-server", "--requirepass", "hunter2"]},
      container_pod(args=["redis-server", "--requirepass", "hunter2"])),
 ]  # fmt: skip

@@ -77,7 +77,7 @@ def test_names_about_a_secret_are_not_secrets(name: str) -> None:
 @pytest.mark.parametrize(
     "value",
     ["${DB_PASSWORD}", "$DB_PASSWORD", "${DB_PASSWORD:?set it}", "${DB_PASSWORD?set it}", "${DB_PASSWORD:-}", "",
-     "true", None],
+     "true", None, "/run/secrets/db_password"],  # the last: where the secret is, not the secret
 )  # fmt: skip
 async def test_references_and_empty_values_are_not_secrets(value: Any) -> None:
     result = await audit(compose(web=compose_service(environment={"DB_PASSWORD": value})))

@@ -139,3 +139,176 @@ async def test_a_liveness_probe_that_kills_a_slow_start_without_a_startup_probe(
     assert risky_codes(result) == ({"fragile_liveness_probe"} if flagged else set())
     if flagged:
         assert "not answering 15 s after start" in result.findings[0].message
+
+
+def listening(port: int = 3000, name: str = "http") -> dict[str, Any]:
+    return k8s_workload(
+        "Deployment", "checkout", [k8s_container(ports=[{"name": name, "containerPort": port}])]
+    )
+
+
+def exposing(target: Any) -> dict[str, Any]:
+    port: dict[str, Any] = {"port": 80} | ({} if target is None else {"targetPort": target})
+    return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "checkout"},
+            "spec": {"selector": {"app": "checkout"}, "ports": [port]}}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("workload", "target", "flagged"),
+    [
+        (listening(3000), 8080, True),
+        (listening(3000), "8080", True),
+        (listening(3000), 3000, False),
+        (listening(3000, "web"), "web", False),
+        (listening(3000, "web"), "http", True),  # a name no port has
+        (listening(80), None, False),  # no targetPort: the port itself
+        (listening(3000), None, True),
+        (k8s_workload("Deployment", "checkout"), 8080, False),  # ports not declared: not judged
+    ],
+)
+async def test_a_service_whose_target_port_no_pod_listens_on_is_critical(
+    workload: dict[str, Any], target: Any, flagged: bool
+) -> None:
+    result = await audit(manifest(workload, exposing(target)))
+    assert ("service_port_mismatch" in risky_codes(result)) is flagged
+    if flagged:
+        [finding] = [f for f in result.findings if f.code == "service_port_mismatch"]
+        assert finding.severity == "critical" and "refused" in finding.message
+
+
+def policy(
+    name: str, types: list[str], egress: list[Any] | None = None, namespace: str = "pay"
+) -> dict[str, Any]:
+    spec: dict[str, Any] = {"podSelector": {}, "policyTypes": types}
+    if egress is not None:
+        spec["egress"] = egress
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+            "metadata": {"name": name, "namespace": namespace}, "spec": spec}  # fmt: skip
+
+
+POSTGRES_ONLY = [
+    {"to": [{"podSelector": {"matchLabels": {"app": "pg"}}}], "ports": [{"protocol": "TCP", "port": 5432}]}
+]
+DNS = [{"to": [{"namespaceSelector": {}, "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+        "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("policies", "flagged"),
+    [
+        ([policy("deny-all", ["Ingress", "Egress"]), policy("pg", ["Egress"], POSTGRES_ONLY)], True),
+        ([policy("deny-all", ["Ingress", "Egress"]), policy("pg", ["Egress"], POSTGRES_ONLY),
+          policy("dns", ["Egress"], DNS)], False),
+        ([policy("deny-all", ["Egress"]), policy("dns", ["Egress"], [{"ports": [{"port": "dns"}]}])], False),
+        ([policy("deny-all", ["Egress"]), policy("any", ["Egress"], [{"to": [{"ipBlock": {"cidr": "10.0.0.0/8"}}]}])],
+         False),  # a rule without ports allows every port
+        ([policy("range", ["Egress"], [{"ports": [{"port": 1, "endPort": 1024}]}])], False),
+        ([policy("only-ingress", ["Ingress"])], False),
+        ([policy("implied", [], POSTGRES_ONLY)], True),  # egress rules make it an Egress policy
+        ([policy("deny-all", ["Egress"]), policy("dns", ["Egress"], DNS, namespace="other")], True),
+    ],
+)  # fmt: skip
+async def test_egress_policies_that_leave_dns_out_are_critical(policies: list[Any], flagged: bool) -> None:
+    result = await audit(manifest(*policies))
+    assert ("network_policy_blocks_dns" in risky_codes(result)) is flagged
+    if flagged:
+        [finding] = [f for f in result.findings if f.code == "network_policy_blocks_dns"]
+        assert (
+            finding.severity == "critical"
+            and "port 53" in finding.message
+            and "namespace pay" in finding.message
+        )
+
+
+def autoscaler(metric: dict[str, Any] | None = None, **spec: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "checkout"},
+                            "minReplicas": 2, "maxReplicas": 5, **spec}  # fmt: skip
+    if metric is not None:
+        body["metrics"] = [metric]
+    return {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "checkout"},
+            "spec": body}  # fmt: skip
+
+
+def cpu(target: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "Resource", "resource": {"name": "cpu", "target": target}}
+
+
+MEMORY_ONLY = {"requests": {"memory": "256Mi"}, "limits": {"memory": "256Mi"}}
+
+
+@pytest.mark.parametrize(
+    ("resources", "hpa", "flagged"),
+    [
+        (MEMORY_ONLY, autoscaler(cpu({"type": "Utilization", "averageUtilization": 70})), True),
+        (MEMORY_ONLY, autoscaler(targetCPUUtilizationPercentage=70), True),  # autoscaling/v1's form
+        (MEMORY_ONLY, autoscaler(cpu({"type": "AverageValue", "averageValue": "500m"})), False),
+        ({"requests": {"cpu": "250m", "memory": "256Mi"}, "limits": {"memory": "256Mi"}},
+         autoscaler(cpu({"type": "Utilization", "averageUtilization": 70})), False),
+    ],
+)  # fmt: skip
+async def test_an_autoscaler_on_utilization_without_a_request_is_a_warning(
+    resources: dict[str, Any], hpa: dict[str, Any], flagged: bool
+) -> None:
+    workload = k8s_workload("Deployment", "checkout", [k8s_container(resources=resources)])
+    result = await audit(manifest(workload, hpa))
+    assert ("hpa_without_resource_request" in risky_codes(result)) is flagged
+    if flagged:
+        [finding] = [f for f in result.findings if f.code == "hpa_without_resource_request"]
+        assert finding.severity == "warning" and "<unknown>" in finding.message
+
+
+@pytest.mark.parametrize(
+    ("policy_value", "flagged"), [(None, True), ("Allow", True), ("Forbid", False), ("Replace", False)]
+)
+async def test_a_cronjob_whose_runs_may_overlap_is_a_warning(policy_value: str | None, flagged: bool) -> None:
+    job = k8s_workload("CronJob", "sync")
+    if policy_value is None:
+        del job["spec"]["concurrencyPolicy"]
+    else:
+        job["spec"]["concurrencyPolicy"] = policy_value
+    result = await audit(manifest(job))
+    assert ("cronjob_overlap" in risky_codes(result)) is flagged
+
+
+SPRING = [{"name": "SPRING_PROFILES_ACTIVE", "value": "prod"}]
+QUICK_LIVENESS = {"httpGet": {"path": "/live", "port": 8000}, "initialDelaySeconds": 10, "periodSeconds": 5,
+                  "failureThreshold": 3}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("container", "flagged"),
+    [
+        (k8s_container(env=SPRING, livenessProbe=QUICK_LIVENESS), True),  # 25 s for a Spring app
+        (k8s_container(image="eclipse-temurin:21-jre", livenessProbe=QUICK_LIVENESS), True),
+        (k8s_container(livenessProbe=QUICK_LIVENESS), False),  # 25 s is enough for a small service
+        (k8s_container(env=SPRING, livenessProbe=QUICK_LIVENESS,
+                       startupProbe={"httpGet": {"path": "/live", "port": 8000}, "failureThreshold": 30}), False),
+        (k8s_container(env=SPRING, livenessProbe={**QUICK_LIVENESS, "initialDelaySeconds": 90}), False),
+    ],
+)  # fmt: skip
+async def test_a_jvm_app_needs_a_minute_before_its_liveness_probe_may_kill_it(
+    container: dict[str, Any], flagged: bool
+) -> None:
+    result = await audit(manifest(k8s_workload("Deployment", "ledger", [container])))
+    assert ("fragile_liveness_probe" in risky_codes(result)) is flagged
+
+
+async def test_what_the_question_asks_about_comes_first() -> None:
+    from app.agents.base import AgentContext
+    from app.agents.infrastructure.agent import InfrastructureAgent, InfrastructureInput
+    from app.security.target_policy import TargetPolicy
+
+    workload = k8s_workload(
+        "Deployment",
+        "checkout",
+        [k8s_container(resources=MEMORY_ONLY, env=[{"name": "DB_PASSWORD", "value": "hunter2"}])],
+    )
+    config = manifest(workload, autoscaler(cpu({"type": "Utilization", "averageUtilization": 70})))
+    agent = InfrastructureAgent()
+
+    async def first(task: str) -> str:
+        context = AgentContext(input=InfrastructureInput(config=config), target_policy=TargetPolicy())
+        return (await agent.execute(task, context)).findings[0].code
+
+    assert await first("review this manifest") == "plaintext_secret"  # critical first
+    assert await first("the HPA shows <unknown>/70% and never scales out") == "hpa_without_resource_request"

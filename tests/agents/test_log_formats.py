@@ -42,7 +42,9 @@ from app.agents.logs.parsing import parse_lines, unlevelled_level
         ('{"log.level":"warn","message":"disk usage high"}', "warning"),
         ('{"levelname":"ERROR","message":"export failed"}', "error"),
         ("2024-05-14 02:00:00.123 UTC [812] LOG:  checkpoint complete: wrote 3 buffers", "info"),
-        ("2024-05-14 02:00:00.123 UTC [812] FATAL:  password authentication failed for user \"app\"", "critical"),
+        # PostgreSQL's FATAL ends one session (an error); PANIC takes the server down.
+        ("2024-05-14 02:00:00.123 UTC [812] FATAL:  password authentication failed for user \"app\"", "error"),
+        ("2024-05-14 02:00:00.123 UTC [812] PANIC:  could not write to file: No space left on device", "critical"),
     ],
 )  # fmt: skip
 def test_levels_where_each_format_writes_them(line: str, level: str) -> None:
@@ -292,3 +294,27 @@ def test_a_syslog_tag_with_brackets_inside_is_still_the_program() -> None:
     )
     assert entry.timestamp is not None
     assert entry.message.startswith("ERROR sssd[be[corp.example.com]]: GSSAPI Error")
+
+
+def test_dmesg_human_times_are_read_and_hung_tasks_are_errors() -> None:
+    hung, nfs = parse_lines(
+        [
+            "[Tue May 14 04:12:33 2024] INFO: task php-fpm8.2:23517 blocked for more than 120 seconds.",
+            "[Tue May 14 04:09:47 2024] nfs: server nas01.internal not responding, still trying",
+        ]
+    )
+    assert hung.timestamp is not None and (hung.timestamp.hour, hung.timestamp.minute) == (4, 12)
+    assert hung.level == "error" and hung.message.startswith("ERROR task php-fpm8.2")
+    assert nfs.level == "error" and nfs.timestamp is not None and nfs.timestamp < hung.timestamp
+
+
+def test_a_haproxy_server_that_came_back_up_was_a_flap() -> None:
+    down, _up, still_down = parse_lines(
+        [
+            "May 14 03:00:02 lb-1 haproxy[2231]: Server be_app/app3 is DOWN, reason: Layer4 timeout.",
+            "May 14 03:00:09 lb-1 haproxy[2231]: Server be_app/app3 is UP, reason: Layer4 check passed.",
+            "May 14 03:00:10 lb-1 haproxy[2231]: Server be_app/app2 is DOWN, reason: Layer4 timeout.",
+        ]
+    )
+    assert down.level == "info" and "came back UP" in down.message
+    assert still_down.level == "warning"  # app2 never came back

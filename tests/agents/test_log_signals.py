@@ -642,3 +642,107 @@ def _ssh_noise(count: int) -> list[str]:
 def test_a_quiet_line_that_names_the_cause_outranks_what_it_causes(lines: list[str], words: str) -> None:
     top = analyse(_ssh_noise(20) + lines, None, None)["findings"][0]
     assert top.severity in ("critical", "warning") and words in top.message
+
+
+def _kubelet(i: int, text: str) -> str:
+    return f"{at(i)} node-3 kubelet[812]: E0514 03:00:{i % 60:02d}.000000     812 pod_workers.go:1298] {text}"
+
+
+def _dmesg(minute: int, text: str) -> str:
+    return f"[Tue May 14 04:{minute:02d}:33 2024] {text}"
+
+
+def _haproxy(i: int, path: str, status: int, server: str, state: str) -> str:
+    return (
+        f"{at(i)} lb-1 haproxy[2231]: 10.0.4.{i % 200}:5{i:04d} [14/May/2024:03:00:{i % 60:02d}.120] fe_https~ "
+        f'{server} 0/0/1/30000/30001 {status} 198 - - {state} 12/12/3/1/0 0/0 "GET {path} HTTP/1.1"'
+    )
+
+
+def _pg(i: int, text: str) -> str:
+    return f"2025-03-14 09:{i // 60:02d}:{i % 60:02d}.486 UTC [{34000 + i}] {text}"
+
+
+@pytest.mark.parametrize(
+    ("lines", "words"),
+    [
+        # A node out of pod addresses, under the kubelet's perennial resolv.conf complaint.
+        ([_kubelet(i, '"Nameserver limits exceeded" err="Nameserver limits were exceeded, some nameservers '
+                      'have been omitted"') for i in range(30)]
+         + [_kubelet(40 + i, '"RunPodSandbox from runtime service failed" err="failed to setup network for sandbox: '
+                            'failed to allocate for range 0: no IP addresses available in range set: '
+                            '10.244.3.1-10.244.3.254"') for i in range(8)],
+         "no IP addresses available"),
+        # A server that flapped and came back is history; the export that times out on every server is not.
+        ([_haproxy(1, "/reports/export", 504, "be_app/app1", "sH--"),
+          f"{at(2)} lb-1 haproxy[2231]: Server be_app/app3 is DOWN, reason: Layer4 timeout, check duration: 2001ms.",
+          f"{at(9)} lb-1 haproxy[2231]: Server be_app/app3 is UP, reason: Layer4 check passed, check duration: 1ms."]
+         + [_haproxy(10 + i, "/reports/export", 504, f"be_app/app{1 + i % 3}", "sH--") for i in range(9)],
+         "be_app sH--"),
+        # Every server fails its HTTP check after a deploy: that, not "no server available", is why.
+        ([f"{at(1)} lb-1 haproxy[1623]: Server be_shop/shop{n} is DOWN, reason: Layer7 wrong status, code: 404, "
+          'info: "Not Found", check duration: 5ms.' for n in (1, 2)]
+         + [f"{at(2)} lb-1 haproxy[1623]: [ALERT] (1623) : backend 'be_shop' has no server available!"]
+         + [_haproxy(5 + i, f"/product/{i}", 503, "be_shop/<NOSRV>", "SC--") for i in range(10)],
+         "Layer7 wrong status"),
+        # A backup job's stale lock, under systemd's report of the unit failing.
+        ([line for i in range(4) for line in (
+            f"{at(100 * i)} web01 borgmatic[9{i}]: Failed to create/acquire the lock /srv/borg/web01/lock.exclusive "
+            "(timeout).",
+            f"{at(100 * i + 1)} web01 systemd[1]: borgmatic.service: Main process exited, code=exited, "
+            "status=1/FAILURE",
+            f"{at(100 * i + 1)} web01 systemd[1]: borgmatic.service: Failed with result 'exit-code'.",
+            f"{at(100 * i + 1)} web01 systemd[1]: Failed to start borgmatic.service - borgmatic backup.")],
+         "lock.exclusive"),
+        # IPsec peers that share no proposal: warnings only.
+        ([f"{at(60 * i)} vpn-1 charon: 12[IKE] received NO_PROPOSAL_CHOSEN notify error" for i in range(5)]
+         + [f"{at(60 * i + 5)} vpn-1 charon: 09[IKE] sending DPD request" for i in range(5)],
+         "NO_PROPOSAL_CHOSEN"),
+        # Wraparound protection refuses writes; a reporting tool's wrong password is its own problem.
+        ([_pg(i, 'metabase@app FATAL:  password authentication failed for user "metabase"') for i in range(0, 120, 10)]
+         + [_pg(130 + i, 'WARNING:  database "app" must be vacuumed within 900000 transactions') for i in range(3)]
+         + [_pg(140 + i, 'app@app ERROR:  database is not accepting commands to avoid wraparound data loss in '
+                         'database "app"') for i in range(7)],
+         "wraparound"),
+        # A signed zone's expired signatures, under a resolver's statistics and its IPv6 tries.
+        ([f"{at(i)} ns1 unbound: [812:0] info: server stats for thread 0: 2154 queries, 1255 answers from cache, "
+          "0 rejected by ip ratelimiting" for i in range(6)]
+         + [f"{at(10 + i)} ns1 unbound: [812:1] notice: sendto failed: Network is unreachable" for i in range(20)]
+         + [f"{at(40 + i)} ns1 unbound: [812:1] info: validation failure <corp.example.com. DNSKEY IN>: signature "
+            "expired from 10.20.0.53 for key corp.example.com. while building chain of trust" for i in range(4)],
+         "signature expired"),
+    ],
+)  # fmt: skip
+def test_the_cause_of_a_batch_19_or_20_kind_of_incident_leads(lines: list[str], words: str) -> None:
+    top = analyse(lines, None, None)["findings"][0]
+    assert top.severity in ("critical", "warning") and words in top.message, top.message
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        [_pg(i, "metabase@reporting ERROR:  canceling statement due to user request") for i in range(2)]
+        + [_pg(10 + i, "LOG:  checkpoint complete: wrote 1200 buffers (7.3%)") for i in range(20)],
+        ["[    0.640911] ACPI BIOS Error (bug): Could not resolve symbol [\\_SB.PC02.BR2A.SL01], AE_NOT_FOUND",
+         "[    0.641002] ACPI Error: AE_NOT_FOUND, During name lookup/catalog (20230628/psobject-220)"]
+        + [f"[    {1 + i}.000000] XFS (sda{i}): Ending clean mount" for i in range(20)],
+        [f"{at(i)} app-1 Microsoft-Windows-DistributedCOM 10016: The application-specific permission settings "
+         "do not grant Local Activation permission" for i in range(5)]
+        + [f"{at(10 + i)} app-1 Schannel 36887: A fatal alert was received from the remote endpoint. The TLS "
+           "protocol defined fatal alert code is 46." for i in range(5)]
+        + [f"{at(20 + i)} app-1 W3SVC: request served" for i in range(20)],
+    ],
+)  # fmt: skip
+def test_chronic_background_is_not_an_incident(lines: list[str]) -> None:
+    top = analyse(lines, None, None)["findings"][0]
+    assert top.severity == "info", top.message
+
+
+def test_a_dotnet_missing_file_is_not_explained_as_dns() -> None:
+    from app.agents.logs.hints import meaning
+
+    said = meaning(
+        "System.IO.FileNotFoundException: Could not load file or assembly 'Shop.Payments, Version=2.4.0.0'"
+    )
+    assert said is not None and "assembly" in said and "resolve" not in said
+    assert "resolve" in (meaning("getaddrinfo ENOTFOUND db.internal") or "")

@@ -18,7 +18,13 @@ from app.agents.base import (
     InputNeed,
     Severity,
 )
-from app.agents.infrastructure.config_audit import MAX_CONFIG_BYTES, ConfigProblem, audit_config, importance
+from app.agents.infrastructure.config_audit import (
+    MAX_CONFIG_BYTES,
+    ConfigProblem,
+    asked_about,
+    audit_config,
+    importance,
+)
 from app.agents.infrastructure.examples import EXAMPLES
 from app.agents.infrastructure.inventory import Inventory, verify_inventory
 from app.agents.network.checks.tls import trust_context
@@ -136,7 +142,9 @@ class InfrastructureAgent:
             output["config"] = {"kind": kind, "issues": len(found)}
             findings += found
             parts.append(_audit_summary(kind, found))
-        findings.sort(key=lambda f: (-SEVERITY_RANK[f.severity], importance(f)))
+        # What the question asks about first, then by severity and importance.
+        asked = asked_about(task)
+        findings.sort(key=lambda f: (f.code not in asked, -SEVERITY_RANK[f.severity], importance(f)))
         if not findings:
             checked = []
             if "config" in output:

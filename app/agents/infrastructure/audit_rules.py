@@ -151,6 +151,38 @@ RULES = MappingProxyType(
             "",
             "selector: {app: checkout-api} while the pods are labelled app: checkout",
         ),
+        "service_port_mismatch": Rule(
+            _C,
+            "a Service whose targetPort is a port no selected container listens on has endpoints, but every "
+            "connection to them is refused: the ingress answers 502 or 503 while the pods are Ready",
+            "point targetPort at the port the container listens on (its containerPort, or that port's name)",
+            "",
+            "targetPort: 8080 while the container listens on containerPort 3000",
+        ),
+        "network_policy_blocks_dns": Rule(
+            _C,
+            "once a NetworkPolicy restricts egress, pods reach only what a rule allows; without a rule for "
+            "port 53 to the cluster DNS no name resolves, so even the connections the policies allow fail",
+            "add an egress rule to kube-system's DNS pods (k8s-app: kube-dns) on UDP and TCP port 53",
+            "",
+            "policyTypes: [Egress] with rules that allow only TCP 5432 and 443",
+        ),
+        "hpa_without_resource_request": Rule(
+            _W,
+            "a HorizontalPodAutoscaler's Utilization target is a percentage of the containers' requests: "
+            "with no request for that resource it cannot compute one, shows <unknown> and never scales",
+            "set resources.requests for that resource on every container of the workload it scales",
+            "",
+            "averageUtilization: 70 on cpu while the container requests only memory",
+        ),
+        "cronjob_overlap": Rule(
+            _W,
+            "with concurrencyPolicy Allow (the default) a run that outlasts the schedule's interval runs "
+            "beside the next one: the same work done twice, and pods piling up",
+            "set concurrencyPolicy: Forbid (or Replace), and an activeDeadlineSeconds that ends a stuck run",
+            "",
+            "a CronJob with concurrencyPolicy: Allow, or none",
+        ),
         "pdb_blocks_drain": Rule(
             _W,
             "a PodDisruptionBudget that allows no voluntary disruption makes every node drain and upgrade "

@@ -4,6 +4,7 @@ a YAML error (PyYAML quotes the offending line, so only the position is reported
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -52,6 +53,8 @@ _IMPORTANCE = (
     "rbac_cluster_admin",
     "rbac_wildcard",
     "service_selects_no_pods",
+    "service_port_mismatch",
+    "network_policy_blocks_dns",
     "data_on_ephemeral_storage",
     "heap_over_memory_limit",
     "host_network",
@@ -60,6 +63,8 @@ _IMPORTANCE = (
     "sensitive_host_path_mount",
     "rbac_sensitive_permission",
     "pdb_blocks_drain",
+    "hpa_without_resource_request",
+    "cronjob_overlap",
     "security_profile_disabled",
     "added_capability",
     "privilege_escalation",
@@ -76,6 +81,40 @@ _IMPORTANCE = (
     "capabilities_not_dropped",
 )
 _UNSET_USER = "no user is set"
+
+# Symptoms a question names, and the findings that explain them: those come first, whatever
+# their place above, so the answer starts with what was asked ("why does the HPA never scale?").
+_ASKED_ABOUT = tuple(
+    (re.compile(pattern, re.IGNORECASE), frozenset(codes))
+    for pattern, codes in (
+        (
+            r"crash ?loop|restart(?:s|ing|ed)?\b|sigterm|liveness|startup|never (?:becomes|gets) ready|"
+            r"keeps? (?:dying|getting killed)",
+            {"fragile_liveness_probe", "heap_over_memory_limit"},
+        ),
+        (r"\boom|out of memory|exit (?:code )?137", {"heap_over_memory_limit"}),
+        (r"\bhpa\b|autoscal|scales? (?:out|up)|never scales|<unknown>", {"hpa_without_resource_request"}),
+        (
+            r"\bdns\b|resolv|getaddrinfo|eai_again|name resolution|nxdomain|network ?polic",
+            {"network_policy_blocks_dns"},
+        ),
+        (
+            r"\b50[234]\b|bad gateway|connection refused|no endpoints|can'?t reach|cannot reach|unreachable",
+            {"service_selects_no_pods", "service_port_mismatch", "network_policy_blocks_dns"},
+        ),
+        (r"\bdrain|evict|cordon", {"pdb_blocks_drain"}),
+        (r"duplicat|overlap|twice|pil(?:e|es|ing) up|fills? up with", {"cronjob_overlap"}),
+        (
+            r"data (?:is |was )?(?:gone|lost)|lost (?:all |the |our )?data|wiped",
+            {"data_on_ephemeral_storage"},
+        ),
+    )
+)
+
+
+def asked_about(task: str) -> frozenset[str]:
+    """The codes of the findings that would explain what the question describes."""
+    return frozenset(code for pattern, codes in _ASKED_ABOUT if pattern.search(task) for code in codes)
 
 
 def importance(finding: Finding) -> int:

@@ -140,6 +140,8 @@ def _workload(obj: dict[str, Any], name: str, autoscaled_minimum: int | None) ->
                 yield rule_finding("single_replica", name, "its autoscaler's minReplicas is 1")
         elif replicas == 1:
             yield rule_finding("single_replica", name, "runs 1 replica")
+    if kind == "CronJob":
+        yield from _overlap(obj, name)
     long_running = kind not in RUN_TO_COMPLETION_KINDS and not (
         kind == "Pod" and pod.get("restartPolicy") in ("Never", "OnFailure")
     )
@@ -259,16 +261,62 @@ def _probes(where: str, container: dict[str, Any]) -> Iterator[Finding]:
             _seconds(liveness.get("failureThreshold"), 3),
         )
         budget = delay + period * failures
-        if budget < SLOW_START_SECONDS:
+        slow = _slow_starter(container)
+        if budget < (SLOW_JVM_START_SECONDS if slow else SLOW_START_SECONDS):
             what = (
                 f"its livenessProbe restarts it if it is not answering {budget:g} s after start "
                 f"(initialDelaySeconds {delay:g} + {failures:g} x {period:g} s) and there is no "
-                "startupProbe: a slow start becomes a restart loop"
+                "startupProbe: a slow start becomes a restart loop (CrashLoopBackOff)"
             )
+            if slow:
+                what += f"; a {slow} often takes a minute or more to start"
             yield rule_finding("fragile_liveness_probe", where, what)
 
 
-SLOW_START_SECONDS = 20  # below this, a JVM or a cold cache is killed before it ever answers
+SLOW_START_SECONDS = 20  # below this, even a small service with a cold cache is killed before it answers
+SLOW_JVM_START_SECONDS = 60  # a JVM app (Spring, migrations on start) needs about this much
+_JVM_ENV = ("JAVA_TOOL_OPTIONS", "JAVA_OPTS", "JDK_JAVA_OPTIONS", "CATALINA_OPTS", "ES_JAVA_OPTS", "KC_")
+_JVM_IMAGES = (
+    "java",
+    "jdk",
+    "jre",
+    "spring",
+    "tomcat",
+    "jboss",
+    "wildfly",
+    "keycloak",
+    "elasticsearch",
+    "kafka",
+)
+
+
+def _slow_starter(container: dict[str, Any]) -> str | None:
+    """What makes a container a slow starter: a JVM (its options in the environment or an image
+    of a JVM runtime or server), or Spring Boot (its settings or its actuator health path)."""
+    names = [name for name, _ in env_pairs(container.get("env"))]
+    probe_path = text_of(as_mapping(as_mapping(container.get("livenessProbe")).get("httpGet")).get("path"))
+    if any(n.startswith("SPRING_") for n in names) or probe_path.startswith("/actuator"):
+        return "Spring Boot app"
+    image = text_of(container.get("image")).lower().rsplit("/", 1)[-1]
+    if any(n.startswith(_JVM_ENV) for n in names) or any(word in image for word in _JVM_IMAGES):
+        return "JVM app"
+    return None
+
+
+def _overlap(obj: dict[str, Any], name: str) -> Iterator[Finding]:
+    policy = text_of(as_mapping(obj.get("spec")).get("concurrencyPolicy"), "Allow")
+    if policy == "Allow":
+        said = (
+            "concurrencyPolicy is Allow"
+            if as_mapping(obj.get("spec")).get("concurrencyPolicy")
+            else ("no concurrencyPolicy (Allow)")
+        )
+        yield rule_finding(
+            "cronjob_overlap",
+            name,
+            f"{said}: a run that outlasts the schedule's interval overlaps the next one, "
+            "which repeats its work",
+        )
 
 
 def _seconds(value: Any, default: float) -> float:

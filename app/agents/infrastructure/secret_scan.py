@@ -32,6 +32,8 @@ _NOT_THE_SECRET = {
 # A number or a duration ("30", "15m", "720h") is a setting, whatever the variable is called.
 _SETTING_VALUE = re.compile(r"^\d+(?:\.\d+)?(?:ms|s|m|h|d|w)?$")
 _LITERAL_WORDS = {"true", "false", "yes", "no", "on", "off", "null", "none"}
+# An absolute path ("/run/secrets/db_password") points at where the secret is: it is not one.
+_FILE_PATH = re.compile(r"^/(?:[\w.@-]+/)+[\w.@-]+$")
 # ${NAME}, ${NAME:?message}, ${NAME:-} and $NAME (compose), $(NAME) (Kubernetes); group 2 is a default.
 _REFERENCE = re.compile(
     r"^(?:\$\{[A-Za-z_]\w*(?:(:?-)([^}]*)|:?\?[^}]*)?\}|\$[A-Za-z_]\w*|\$\([A-Za-z_]\w*\))$"
@@ -66,7 +68,10 @@ def scan_env(
             what = f"{noun} {key} holds a URL with a password in it (value redacted)"
             yield rule_finding("secret_in_url", where, what)
         elif _PRIVATE_KEY.search(text) or (
-            is_secret_name(key) and _written(text) and not _SETTING_VALUE.match(text.strip())
+            is_secret_name(key)
+            and _written(text)
+            and not _SETTING_VALUE.match(text.strip())
+            and not _FILE_PATH.match(text.strip())
         ):
             how = (
                 "falls back to a literal default" if _written(text) == "default" else "holds a literal secret"

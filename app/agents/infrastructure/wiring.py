@@ -1,7 +1,10 @@
 """How Kubernetes objects in one file fit together: a Service whose selector matches no pod
-template has no endpoints (the ingress answers 503), and a PodDisruptionBudget that allows no
-voluntary disruption blocks every node drain. Judged only against workloads in the same file:
-a selector may match pods defined elsewhere, so a file without workloads is not judged."""
+template has no endpoints (the ingress answers 503), or whose targetPort no selected container
+listens on; a PodDisruptionBudget that allows no voluntary disruption blocks every node drain; a
+HorizontalPodAutoscaler on CPU utilization over containers without a CPU request never scales;
+NetworkPolicies that restrict egress without allowing DNS leave no name resolvable. Judged only
+against workloads in the same file: a selector may match pods defined elsewhere, so a file
+without workloads is not judged (the DNS rule needs none: the policies alone decide it)."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from typing import Any
 
 from app.agents.base import Finding
 from app.agents.infrastructure.audit_rules import rule_finding
-from app.agents.infrastructure.container_checks import as_mapping, text_of
+from app.agents.infrastructure.container_checks import as_list, as_mapping, text_of
 
 POD_OWNERS = frozenset(
     {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Pod"}
@@ -18,6 +21,7 @@ POD_OWNERS = frozenset(
 
 
 def audit_wiring(objects: list[dict[str, Any]]) -> Iterator[Finding]:
+    yield from _dns_egress(objects)
     pods = [(o, _namespace(o), _pod_labels(o)) for o in objects if text_of(o.get("kind")) in POD_OWNERS]
     if not pods:
         return
@@ -26,7 +30,10 @@ def audit_wiring(objects: list[dict[str, Any]]) -> Iterator[Finding]:
         spec = as_mapping(obj.get("spec"))
         if kind == "Service" and spec.get("type") != "ExternalName":
             selector = {text_of(k): text_of(v) for k, v in as_mapping(spec.get("selector")).items()}
-            if selector and not _matches(selector, _namespace(obj), pods):
+            if not selector:
+                continue
+            selected = _matches(selector, _namespace(obj), pods)
+            if not selected:
                 shown = ", ".join(f"{k}={v}" for k, v in selector.items())
                 yield rule_finding(
                     "service_selects_no_pods",
@@ -34,8 +41,129 @@ def audit_wiring(objects: list[dict[str, Any]]) -> Iterator[Finding]:
                     f"its selector ({shown}) matches the labels of no pod template in the file, so it has no "
                     "endpoints and callers get 503 or connection refused",
                 )
+            else:
+                yield from _target_ports(spec, f"Service {name}", selected)
         elif kind == "PodDisruptionBudget":
             yield from _budget(obj, name, pods)
+        elif kind == "HorizontalPodAutoscaler":
+            yield from _autoscaler(obj, name, pods)
+
+
+def _containers(workload: dict[str, Any]) -> list[dict[str, Any]]:
+    if workload.get("kind") == "Pod":
+        spec = as_mapping(workload.get("spec"))
+    else:
+        spec = as_mapping(as_mapping(as_mapping(workload.get("spec")).get("template")).get("spec"))
+    return [c for c in as_list(spec.get("containers")) if isinstance(c, dict)]
+
+
+def _target_ports(spec: dict[str, Any], where: str, selected: list[dict[str, Any]]) -> Iterator[Finding]:
+    """Each port's targetPort (its `port` when unset) against what the selected containers
+    declare; judged only when every selected container declares its ports."""
+    containers = [c for workload in selected for c in _containers(workload)]
+    declared = [as_mapping(p) for c in containers for p in as_list(c.get("ports"))]
+    if not containers or not declared or any(not as_list(c.get("ports")) for c in containers):
+        return
+    numbers: set[int] = {p["containerPort"] for p in declared if isinstance(p.get("containerPort"), int)}
+    names = {text_of(p.get("name")) for p in declared if p.get("name")}
+    for port in (as_mapping(p) for p in as_list(spec.get("ports"))):
+        target = port.get("targetPort", port.get("port"))
+        if isinstance(target, str) and target.isdigit():
+            target = int(target)
+        if isinstance(target, int) and target not in numbers:
+            listening = ", ".join(str(n) for n in sorted(numbers))
+            what = f"targetPort {target} is not a port its pods listen on (containerPort {listening})"
+        elif isinstance(target, str) and target not in names:
+            known = ", ".join(sorted(names)) or "none named"
+            what = f"targetPort {target!r} names no port of its pods (their port names: {known})"
+        else:
+            continue
+        yield rule_finding(
+            "service_port_mismatch", where, what + ", so every connection through the Service is refused"
+        )
+
+
+def _autoscaler(obj: dict[str, Any], name: str, pods: _Pods) -> Iterator[Finding]:
+    spec = as_mapping(obj.get("spec"))
+    target = as_mapping(spec.get("scaleTargetRef"))
+    kind, target_name = text_of(target.get("kind")), text_of(target.get("name"))
+    workloads = [
+        o
+        for o, namespace, _ in pods
+        if text_of(o.get("kind")) == kind
+        and text_of(as_mapping(o.get("metadata")).get("name")) == target_name
+        and namespace == _namespace(obj)
+    ]
+    resources = _utilization_resources(spec)
+    for workload in workloads:
+        for container in _containers(workload):
+            requests = as_mapping(as_mapping(container.get("resources")).get("requests"))
+            for resource in resources:
+                if resource not in requests:
+                    yield rule_finding(
+                        "hpa_without_resource_request",
+                        f"HorizontalPodAutoscaler {name}",
+                        f"it scales {kind} {target_name} on {resource} utilization, but container "
+                        f"{text_of(container.get('name'), '?')} has no {resource} request "
+                        f"(resources.requests.{resource}), so its utilization is <unknown> and it never "
+                        "scales",
+                    )
+
+
+def _utilization_resources(spec: dict[str, Any]) -> list[str]:
+    """The resources an HPA targets as a percentage of the request (autoscaling/v1 and v2)."""
+    found = ["cpu"] if spec.get("targetCPUUtilizationPercentage") is not None else []
+    for metric in (as_mapping(m) for m in as_list(spec.get("metrics"))):
+        resource = as_mapping(metric.get("resource") or metric.get("containerResource"))
+        target = as_mapping(resource.get("target"))
+        utilization = target.get("type") == "Utilization" or "targetAverageUtilization" in resource
+        if resource.get("name") and utilization:
+            found.append(text_of(resource.get("name")))
+    return list(dict.fromkeys(found))
+
+
+_DNS_PORT_NAMES = ("dns", "domain")
+
+
+def _dns_egress(objects: list[dict[str, Any]]) -> Iterator[Finding]:
+    """Per namespace: if a NetworkPolicy restricts egress and no egress rule of any policy there
+    lets port 53 out, pods there resolve nothing."""
+    policies = [o for o in objects if text_of(o.get("kind")) == "NetworkPolicy"]
+    for namespace in dict.fromkeys(_namespace(p) for p in policies):
+        here = [p for p in policies if _namespace(p) == namespace]
+        restricting = [p for p in here if _restricts_egress(as_mapping(p.get("spec")))]
+        if not restricting:
+            continue
+        rules = [as_mapping(r) for p in here for r in as_list(as_mapping(p.get("spec")).get("egress"))]
+        if any(_allows_dns(rule) for rule in rules):
+            continue
+        names = ", ".join(text_of(as_mapping(p.get("metadata")).get("name"), "?") for p in restricting)
+        yield rule_finding(
+            "network_policy_blocks_dns",
+            f"NetworkPolicy {names}",
+            f"egress is restricted in namespace {namespace} and no egress rule allows port 53, so pods there "
+            "cannot reach the cluster DNS (kube-dns) and no name resolves",
+        )
+
+
+def _restricts_egress(spec: dict[str, Any]) -> bool:
+    types = [text_of(t) for t in as_list(spec.get("policyTypes"))]
+    return "Egress" in types or ("egress" in spec and not types)
+
+
+def _allows_dns(rule: dict[str, Any]) -> bool:
+    ports = [as_mapping(p) for p in as_list(rule.get("ports"))]
+    if not ports:
+        return True  # every port, to whatever `to` names (or everywhere)
+    for port in ports:
+        number, end = port.get("port"), port.get("endPort")
+        if number is None:
+            return True
+        if text_of(number).lower() in _DNS_PORT_NAMES or text_of(number) == "53":
+            return True
+        if isinstance(number, int) and isinstance(end, int) and number <= 53 <= end:
+            return True
+    return False
 
 
 def _namespace(obj: dict[str, Any]) -> str:

@@ -226,7 +226,9 @@ def analyse(lines: list[str], since: dt.datetime | None, until: dt.datetime | No
         for e in entries
         if e.exception_type and e.root_exception and e.root_exception != e.exception_type
     }
-    spikes = _spikes([e for e in entries if e.is_error])
+    # A burst of known background (a scanner, firmware complaints) is no spike.
+    background = {id(e) for row in table if not causes.eligible(row) for e in row["_entries"]}
+    spikes = _spikes([e for e in entries if e.is_error and id(e) not in background])
     ranked = [] if _passed_job(entries) else causes.rank(table)
     root = _root_cause(ranked[0]) if ranked else None
     slow = slowdowns(entries)

@@ -63,6 +63,14 @@ _CAUSE = re.compile(
     # A queue or spool that refuses work for want of room; a replica that stopped applying changes.
     r"insufficient (?:system )?storage|not enough (?:free )?(?:disk )?space|"
     r"(?:replica|slave) sql|could not execute \w+_rows event|duplicate entry|"
+    # Addresses, locks, proposals, signatures and transaction ids that ran out or do not match.
+    r"no ip addresses available|failed to allocate for range|"
+    r"failed to (?:create/)?acquire the lock|lock\.exclusive|stale lock|"
+    r"no_proposal_chosen|no (?:acceptable|matching) proposal|proposals? unacceptable|"
+    r"layer[47] (?:wrong status|timeout|connection problem)|"
+    r"wraparound|must be vacuumed|not accepting commands|"
+    r"signature expired|validation failure|dnssec|"
+    r"could not load (?:file or )?assembly|fileloadexception|manifest definition|"
     r"free disk space is insufficient|disk resource limit|\bEUSAGE\b|(?:are|is) (?:not )?in sync|out of sync|"
     r"transfer status: refused|: REFUSED\b|(?:query|transfer|update) (?:\S+ ){0,6}(?:refused|denied)\b",
     re.IGNORECASE,
@@ -72,6 +80,10 @@ _SYMPTOM = re.compile(
     r"connection reset|broken pipe|context canceled|context deadline exceeded|unavailable|crashloop|"
     r"restarting|worker exited|exited with code|health check \S+ with status unhealthy|"
     r"the operation was cancel+ed|"
+    # What systemd, IIS's process activation and HAProxy say after the program itself failed.
+    r"main process exited|failed with result|failed to start \S+\.service|"
+    r"suffered a fatal communication error|rapid.fail protection|has no server available|"
+    r"blocked for more than \d+ seconds|"
     r"exiting|cannot start|shutting down|giving up|job failed|closing amqp connection|"
     r"unexpectedly closed|blocked by|will wait|closed by (?:the )?(?:server|peer|remote)|eof detected|"
     r"(?:readiness|liveness|startup) probe failed|lost connection|broken connection|"
@@ -114,7 +126,17 @@ _BACKGROUND_NOISE = re.compile(
     # node_exporter collectors for hardware the machine does not have (VMs have no sensors).
     r"collector failed.{0,40}name=(?:hwmon|thermal_zone|rapl|powersupplyclass|nvme|edac|infiniband)|"
     # A resolver's view of the internet's broken zones, and IPv6 routes a host does not have.
-    r"lame-servers:|(?:network unreachable|broken trust chain|lame server) resolving",
+    r"lame-servers:|(?:network unreachable|broken trust chain|lame server) resolving|"
+    r"unbound:.{0,40}sendto failed: Network is unreachable|"  # its IPv6 tries on an IPv4-only host
+    # The kubelet's long-standing complaints: a resolv.conf with more than three nameservers, and
+    # leftover volume directories of pods long gone.
+    r"Nameserver limits (?:were )?exceeded|orphaned pod .{0,80} found|"
+    r"canceling statement due to user request|"  # someone pressed cancel in their SQL client
+    r"server stats for thread|"  # unbound's periodic statistics
+    # Firmware tables every kernel complains about at boot, and Windows' chronic event-log noise.
+    r"ACPI (?:BIOS )?Error|AE_NOT_FOUND|DistributedCOM|\bDCOM\b.{0,80}10016|"
+    r"Schannel.{0,80}(?:36887|fatal alert)|"
+    r"A fatal alert was received from the remote endpoint",
     re.IGNORECASE,
 )
 
@@ -164,7 +186,19 @@ _DEFINITE = re.compile(
     r"apparent connection leak|connection leak|reached (?:the )?pm\.max_children|max_children setting|"
     r"free disk space is insufficient|disk resource limit alarm|alarm set|slow fdatasync|from slow disk|"
     r"clock skew too great|no selectable sources|insufficient system storage|not enough free space|"
-    r"(?:replica|slave) sql (?:for channel|thread)",
+    r"(?:replica|slave) sql (?:for channel|thread)|no ip addresses available|"
+    r"nfs: server \S+ not responding|failed to (?:create/)?acquire the lock|no_proposal_chosen|"
+    r"layer[47] (?:wrong status|timeout|connection problem)|to avoid wraparound|must be vacuumed|"
+    r"signature expired|could not load (?:file or )?assembly",
+    re.IGNORECASE,
+)
+
+
+# A login refused for one user: that client's credentials, unless nothing else is wrong.
+# Said by the database server about a client (PostgreSQL's `user@db` prefix, MySQL's
+# 'user'@'host'); an application that cannot log in with its own credentials is another matter.
+_ONE_CLIENT = re.compile(
+    r"\] \S+@\S+ FATAL:\s+password authentication failed for user|Access denied for user '[^']*'@'",
     re.IGNORECASE,
 )
 
@@ -228,6 +262,9 @@ def rank(table: list[dict[str, Any]]) -> list[Candidate]:
                 reasons.append("still happening at the end")
         elif row["level"] == "warning":
             score -= 1.0  # a warning that names no cause is background, not the incident
+        if _ONE_CLIENT.search(text):
+            score -= 0.6  # one client with the wrong password: its problem, rarely everyone's
+            reasons.append("one client's credentials")
         symptom = False
         if any((e.status or 0) >= 500 for e in entries):
             score -= 1.5  # a 5xx in an access log is what users saw, never why

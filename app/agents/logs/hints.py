@@ -73,8 +73,43 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "group: lower max.poll.records or speed up processing",
         ),
         (
-            r"name or service not known|no such host|NXDOMAIN|could not resolve host|ENOTFOUND|EAI_AGAIN",
+            r"name or service not known|no such host|NXDOMAIN|could not resolve host|\bENOTFOUND\b|EAI_AGAIN",
             "a name does not resolve: check the name, the DNS server and search domains",
+        ),
+        (
+            r"could not load (?:file or )?assembly|FileLoadException|manifest definition does not match",
+            "the application cannot load an assembly it references: the deployment is missing that DLL or "
+            "ships another version (check the package and the bindingRedirects in web.config)",
+        ),
+        (
+            r"\bsH--|timeout server",
+            "HAProxy's `timeout server` expired before the server sent its response headers: the request "
+            "is slower than the timeout, on whichever server handles it",
+        ),
+        (
+            r"Layer7 wrong status|Layer7 timeout|Layer4 (?:timeout|connection problem)",
+            "HAProxy's health checks fail, so it marks the servers DOWN and has none left: check the path "
+            "`option httpchk` requests against what the application serves now",
+        ),
+        (
+            r"NO_PROPOSAL_CHOSEN|no (?:acceptable|matching) proposal",
+            "the two IPsec peers share no IKE/ESP proposal (cipher, integrity, DH group): align the "
+            "proposals on both sides",
+        ),
+        (
+            r"to avoid wraparound|must be vacuumed within",
+            "PostgreSQL is at transaction ID wraparound protection: a database-wide VACUUM must finish "
+            "(autovacuum kept being cancelled); until then it refuses writes",
+        ),
+        (
+            r"signature expired|RRSIG.{0,40}expired",
+            "the zone's DNSSEC signatures have expired, so validating resolvers treat it as bogus and "
+            "answer SERVFAIL: re-sign the zone and fix what stopped signing it",
+        ),
+        (
+            r"failed to (?:create/)?acquire the lock|lock\.exclusive",
+            "a lock left by a run that died holds the repository: check that no run is active, then "
+            "break the stale lock (borg break-lock)",
         ),
         (
             r"address already in use|EADDRINUSE",

@@ -139,6 +139,8 @@ _K8S_EVENT = re.compile(
 )
 # A failure event that a later success of the same object settled: FailedScheduling while the
 # autoscaler adds a node, then Scheduled. Failure reason -> the reasons that settle it.
+# HAProxy's health checks: "Server be_app/app3 is DOWN, reason: ..." and later "... is UP".
+_SERVER_DOWN = re.compile(r"Server (?P<server>\S+/\S+) is DOWN\b")
 _K8S_SETTLED_BY = {
     "FailedScheduling": {"Scheduled"}, "FailedAttachVolume": {"SuccessfulAttachVolume"},
     "FailedMount": {"Started"}, "ErrImagePull": {"Pulled"}, "ImagePullBackOff": {"Pulled"},
@@ -205,7 +207,7 @@ _ALWAYS_A_PROBLEM = re.compile(
     r"still waiting for \w*Lock|deadlock detected|checkpoints are occurring too frequently|"
     r"out of memory|killed process \d+|Evicting pod|must evict pod|low on resource|"
     r"flood.stage watermark|read-only-allow-delete|cluster_block_exception|clock wrong by|"
-    r"overhead, spent \[|"
+    r"overhead, spent \[|validation failure <|signature expired|Server \S+/\S+ is DOWN\b|"
     # BIND gives up refreshing a zone from its primary at info level: the zone will expire.
     r"retry limit for (?:primary|master) \S+ exceeded",
     re.IGNORECASE,
@@ -287,11 +289,11 @@ def parse_lines(lines: list[str], year: int | None = None) -> list[LogEntry]:
             entries[-1].extra_lines.append(line)
             continue
         entries.append(_parse(number, line, year))
-    _settle_events(entries)
     for entry in entries:
         if entry.level in ("debug", "info") and _ALWAYS_A_PROBLEM.search(entry.text):
             entry.level = "warning"
             entry.message = "WARNING " + re.sub(r"^(?:INFO|DEBUG) ", "", entry.message)
+    _settle_events(entries)
     for index, entry in enumerate(entries):
         if entry.text.strip() == "...ignoring":  # Ansible: the failures just above were ignored
             for failed in reversed(entries[:index]):
@@ -349,6 +351,17 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
         inner = _parse(number, cri["line"], year)
         inner.text = line
         inner.timestamp = inner.timestamp or _iso(cri["ts"])
+        return inner
+    dmesg = _DMESG_TIME.match(line)
+    if dmesg:  # `dmesg -T`: "[Tue May 14 04:12:33 2024] message"
+        inner = _parse(number, dmesg["msg"], year)
+        inner.text = line
+        try:
+            inner.timestamp = dt.datetime.strptime(
+                " ".join(dmesg["ts"].split()), "%b %d %H:%M:%S %Y"
+            ).replace(tzinfo=dt.UTC)
+        except ValueError:
+            pass
         return inner
     entry = LogEntry(line_no=number, text=line, message=line)
     stripped = line.strip()
@@ -455,7 +468,10 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
     if haproxy:  # HAProxy's httplog: status, backend/server and termination state say what failed
         entry.timestamp = _syslog_time(syslog["ts"], year) if syslog else None
         server, state = haproxy["server"], haproxy["state"]
-        why = [server] + ([state] if state.strip("-") else []) if int(haproxy["status"]) >= 400 else []
+        # The backend groups one failure across its servers; "<NOSRV>" (no server took it) stays.
+        backend, _, name = server.partition("/")
+        where = server if name.startswith("<") else backend
+        why = [where] + ([state] if state.strip("-") else []) if int(haproxy["status"]) >= 400 else []
         _request(entry, haproxy["request"], int(haproxy["status"]), why)
         return entry
     if syslog:
@@ -478,14 +494,25 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
         entry.level_written = True
         name = next(g for g in word.groups() if g)
         entry.level = LEVELS.get(name.lower(), "info")
+        if name == "FATAL" and _PG_SESSION_FATAL.search(line):
+            entry.level = "error"  # PostgreSQL's FATAL ends one session, not the server (PANIC does)
         if entry.message.upper().startswith(name.upper()):
             entry.message = entry.message[len(name) :].strip(" -|:]")
         # Keep the level in the message: an ERROR and an INFO line never share a template.
         entry.message = f"{entry.level.upper()} {entry.message}"
+    if entry.level == "info" and _HUNG_TASK.search(line):
+        # The kernel reports hung tasks at KERN_ERR with an "INFO:" prefix.
+        entry.level, entry.message = "error", "ERROR " + entry.message.removeprefix("INFO ")
     entry.message = " ".join(entry.message.split())  # column padding is not part of what was said
     return entry
 
 
+_DMESG_TIME = re.compile(
+    r"^\[(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?P<ts>\w{3} +\d{1,2} \d{2}:\d{2}:\d{2} \d{4})\] (?P<msg>.*)$"
+)
+_HUNG_TASK = re.compile(r"\btask \S+ blocked for more than \d+ seconds")
+# PostgreSQL's line prefix (`[pid] user@db`) before its FATAL and two spaces.
+_PG_SESSION_FATAL = re.compile(r"\[\d+\](?:-\d+)? (?:\S+@\S+ )?FATAL:  ")
 _EMPTY_TAGGED = re.compile(r"\[(?P<tag>[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}|[0-9a-f]{16,32})\]\s*$")
 
 
@@ -497,7 +524,8 @@ def _continues_tagged(previous: LogEntry, line: str) -> bool:
 
 def _settle_events(entries: list[LogEntry]) -> None:
     """A Kubernetes failure event whose object succeeded at the same step (FailedScheduling, then
-    Scheduled) is history, not a problem; the events list keeps both, in any order."""
+    Scheduled) is history, not a problem; the events list keeps both, in any order. A load
+    balancer's server that went DOWN and came back UP later was a flap that recovered."""
     happened = {(e.event[0], e.event[1]) for e in entries if e.event}
     for entry in entries:
         if entry.event and entry.level != "info":
@@ -505,6 +533,13 @@ def _settle_events(entries: list[LogEntry]) -> None:
             if any((settled, obj) in happened for settled in _K8S_SETTLED_BY.get(reason, ())):
                 entry.level = "info"
                 entry.message = f"{entry.message} (settled: another event shows it succeeded)"
+    for index, entry in enumerate(entries):
+        down = _SERVER_DOWN.search(entry.text)
+        if down and entry.level != "info":
+            back = re.compile(rf"Server {re.escape(down['server'])} is UP\b")
+            if any(back.search(later.text) for later in entries[index + 1 :]):
+                entry.level = "info"
+                entry.message = f"INFO {entry.message.split(' ', 1)[-1]} (settled: it came back UP)"
 
 
 def _request(entry: LogEntry, request: str, status: int, why: list[str] | None = None) -> None:

@@ -202,7 +202,12 @@ class NetworkDiagnosticsAgent:
         host, ip = target.host, target.primary
         if "dns" in checks:
             if target.is_ip:
-                jobs["dns"] = _skipped("dns", f"{host} is an IP address; there is nothing to resolve")
+                # Asked for by name, it is said to be skipped; chosen by default, it goes unsaid.
+                jobs["dns"] = _skipped(
+                    "dns",
+                    f"{host} is an IP address; there is nothing to resolve",
+                    applies=bool(spec.checks and "dns" in spec.checks),
+                )
             else:
                 jobs["dns"] = check_dns(
                     host,
@@ -356,8 +361,10 @@ def _tls_port(url: str | None, ports: list[int]) -> int:
     return tls_ports[0] if tls_ports else (ports[0] if ports else 443)
 
 
-async def _skipped(name: str, reason: str) -> CheckOutcome:
-    return CheckOutcome({"skipped": True, "reason": reason})
+async def _skipped(name: str, reason: str, applies: bool = True) -> CheckOutcome:
+    """A check that did not run: `applies=False` when it has no meaning for the target (DNS of an
+    IP address), which the summary then leaves out rather than call skipped."""
+    return CheckOutcome({"skipped": True, "reason": reason, **({} if applies else {"applies": False})})
 
 
 async def _unresolved(host: str, error: str | None) -> CheckOutcome:
@@ -387,6 +394,7 @@ def _summary(host: str, findings: list[Finding], outcomes: dict[CheckName, Check
     """Names only the checks that ran; skipped ones are said to be skipped, never passed."""
     skipped = [n for n, o in outcomes.items() if isinstance(o.output, dict) and o.output.get("skipped")]
     ran = ", ".join(name for name in outcomes if name not in skipped) or "none"
+    skipped = [n for n in skipped if outcomes[n].output.get("applies", True)]
     tail = f"; skipped: {', '.join(skipped)}" if skipped else ""
     problems = [f for f in findings if f.severity != Severity.INFO]
     if not problems:

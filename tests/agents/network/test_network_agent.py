@@ -302,3 +302,23 @@ async def test_running_out_of_sockets_is_a_check_error_not_a_crash(listener: int
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
     assert result["state"] == "error" and "no socket could be opened here" in result["error"]
+
+
+async def test_an_ip_address_has_no_dns_to_skip_unless_dns_was_asked_for(
+    agent: NetworkDiagnosticsAgent, http_port: int
+) -> None:
+    result = await agent.execute("check connectivity", context(hostname="127.0.0.1", ports=[http_port]))
+    assert "dns" not in result.summary.lower() and "ping" in result.summary
+    assert result.output["checks"]["dns"]["skipped"] is True  # the output still says why
+
+
+async def test_a_refused_http_connection_is_said_in_words(agent: NetworkDiagnosticsAgent) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = await agent.execute("check it", context(url=f"http://localhost:{port}/", checks=["http"]))
+    [failed] = [f for f in result.findings if f.code == "http_request_failed"]
+    assert f"connection refused: the host is up but nothing listens on port {port}" in failed.message
+    assert "Connect call failed" not in failed.message

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import ssl
 import time
 from typing import Any
@@ -186,12 +187,32 @@ def _untrusted_because(error: str) -> str:
     return f" ({error})" if error else ""
 
 
+# What a failed connect means, in words, by errno (asyncio's own text is "Connect call failed
+# ('127.0.0.1', 8080)", which says nothing of why).
+_CONNECT_ERRORS = {
+    errno.ECONNREFUSED: "connection refused: the host is up but nothing listens on port {port}",
+    errno.ECONNRESET: "the connection was reset by the server",
+    errno.EHOSTUNREACH: "no route to the host (host unreachable)",
+    errno.ENETUNREACH: "the network is unreachable",
+}
+
+
+def _reason(exc: BaseException, url: str, timeout: float) -> str:
+    if isinstance(exc, TimeoutError):
+        return f"no answer within {timeout:g}s"
+    text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    code = getattr(exc, "errno", None)
+    if code is None and "Multiple exceptions" in text and "Connect call failed" in text:
+        code = errno.ECONNREFUSED  # every address of the name refused the connection
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    if code in _CONNECT_ERRORS:
+        return _CONNECT_ERRORS[code].format(port=port)
+    return text
+
+
 def _failed(url: str, redirects: list[dict[str, Any]], exc: BaseException, timeout: float) -> CheckOutcome:
-    reason = (
-        f"no answer within {timeout:g}s"
-        if isinstance(exc, TimeoutError)
-        else (getattr(exc, "strerror", None) or str(exc) or type(exc).__name__)
-    )
+    reason = _reason(exc, url, timeout)
     outcome = CheckOutcome(
         {"url": url, "status_code": None, "latency_ms": None, "redirects": redirects, "error": reason}
     )
