@@ -12,6 +12,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -39,30 +40,27 @@ def _require_browser() -> None:
         pytest.skip(reason)
 
 
-@pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The service, its base URL (with the prefix) as a browser sees it."""
-    if database_backend() == "postgres":
-        url = os.environ.get("TEST_DATABASE_URL")
-        if not url:
-            pytest.skip("TEST_DATABASE_URL is not set")
-        reset_postgres(url)
-    else:
-        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('console') / 'console.db'}"
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        api_keys=[f"ops:{OPS_KEY}", f"root:{ADMIN_KEY}"],
-        admin_key_labels=["root"],
-        database_url=url,
-        rate_limit="10000/minute",
-        network_allow_targets=["127.0.0.0/8", "localhost"],
-        network_default_policy="deny",
-        root_path=ROOT_PATH,
-        log_level="WARNING",
-        agent_plugins_enabled=False,
-        redis_url=None,  # module-scoped: built before the per-test clean environment
-        llm_provider="offline",
-    )
+def console_settings(database_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "api_keys": [f"ops:{OPS_KEY}", f"root:{ADMIN_KEY}"],
+        "admin_key_labels": ["root"],
+        "database_url": database_url,
+        "rate_limit": "10000/minute",
+        "network_allow_targets": ["127.0.0.0/8", "localhost"],
+        "network_default_policy": "deny",
+        "root_path": ROOT_PATH,
+        "log_level": "WARNING",
+        "agent_plugins_enabled": False,
+        "redis_url": None,  # module-scoped: built before the per-test clean environment
+        "llm_provider": "offline",
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@contextmanager
+def serving(settings: Settings) -> Iterator[str]:
+    """The app under uvicorn on 127.0.0.1 in a thread; yields its base URL with the prefix."""
     config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=0, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -78,6 +76,23 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=15)
+
+
+def _database(folder: Path) -> str:
+    if database_backend() == "postgres":
+        url = os.environ.get("TEST_DATABASE_URL")
+        if not url:
+            pytest.skip("TEST_DATABASE_URL is not set")
+        reset_postgres(url)
+        return url
+    return f"sqlite+aiosqlite:///{folder / 'console.db'}"
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The service, its base URL (with the prefix) as a browser sees it."""
+    with serving(console_settings(_database(tmp_path_factory.mktemp("console")))) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ no errors in the browser's console. The service runs behind the path prefix /ops
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -178,6 +179,8 @@ def test_a_workflow_s_steps_fill_in_live_until_it_completes(page: Any, http_serv
     assert "*" in page.find_element("css selector", "label[for=input-target]").text  # required
     page.execute_script("document.getElementById('workflow-inputs').scrollIntoView()")
     screenshot(page, "workflow")
+    by_id(page, "tab-history").click()  # the run's row says what it was run on
+    wait(page, lambda d: f"target=127.0.0.1, port={http_server}" in by_id(d, "history").text)
 
 
 def test_a_running_workflow_can_be_cancelled(page: Any, tcp_listener: int) -> None:
@@ -219,6 +222,7 @@ def test_history_lists_the_caller_s_runs_filters_them_and_replays_a_run(page: An
     )
     assert "execution_started" in events.text
     assert str(tcp_listener) in by_id(page, "run-detail").text
+    page.execute_script("document.getElementById('run-detail').scrollIntoView()")
     screenshot(page, "run-detail")
 
 
@@ -332,3 +336,32 @@ def test_the_page_is_served_with_a_strict_policy_and_no_inline_script(page: Any,
     assert page.execute_script("return window.__inline === undefined")
     logged = page.get_log("browser")
     assert any("Content Security Policy" in entry["message"] for entry in logged)
+
+
+def test_a_model_s_interpretation_shows_who_answered_its_tokens_and_cost(
+    browser: Any, openai_url: str, tcp_listener: int, tmp_path: Path
+) -> None:
+    """Against a local server that speaks OpenAI's API: the answer names the provider and model
+    and shows the tokens and the estimated cost."""
+    from tests.console.conftest import console_settings, serving
+
+    settings = console_settings(
+        f"sqlite+aiosqlite:///{tmp_path / 'llm.db'}",
+        llm_provider="openai",
+        openai_base_url=openai_url,
+        openai_api_key="sk-test",  # what the stand-in accepts
+    )
+    with serving(settings) as url:
+        browser.get(f"{url}/console")
+        wait(browser, lambda d: by_id(d, "api-key").is_displayed())
+        browser.get_log("browser")
+        sign_in(browser, OPS_KEY)
+        ask(browser, f"Is port {tcp_listener} open on 127.0.0.1?")
+        result = wait(browser, lambda d: by_id(d, "result") if "Answer" in by_id(d, "result").text else None)
+        line = browser.find_element("css selector", "#result .agent-result .llm").text
+        assert "openai/gpt-4o-mini" in line and "tokens in" in line and "$" in line
+        assert "LLM: 1 call(s)" in result.text
+        assert re.search(r"\$0\.0000[1-9]", line)  # a fraction of a cent, not rounded away
+        screenshot(browser, "ask-llm")
+        assert severe(browser) == []
+        browser.execute_script("sessionStorage.clear()")

@@ -86,7 +86,7 @@ export function agentResult(result) {
 }
 
 function llmLine(note) {
-  const cost = note.cost_usd ? `, $${note.cost_usd.toFixed(4)}` : "";
+  const cost = note.cost_usd ? `, ${dollars(note.cost_usd)}` : "";
   return h(
     "p",
     { class: "llm muted" },
@@ -153,5 +153,11 @@ function llmTotals(results) {
   if (!used.length) return null;
   const tokens = used.reduce((sum, n) => sum + n.input_tokens + n.output_tokens, 0);
   const cost = used.reduce((sum, n) => sum + (n.cost_usd || 0), 0);
-  return h("p", { class: "llm" }, `LLM: ${used.length} call(s), ${tokens} tokens, $${cost.toFixed(4)}`);
+  return h("p", { class: "llm" }, `LLM: ${used.length} call(s), ${tokens} tokens, ${dollars(cost)}`);
+}
+
+// Cents as cents, fractions of a cent with two significant digits ($0.000036).
+export function dollars(amount) {
+  if (!amount) return "$0";
+  return amount >= 0.01 ? `$${amount.toFixed(2)}` : `$${amount.toPrecision(2)}`;
 }

@@ -41,7 +41,8 @@ function severityOf(run) {
 
 function row(run) {
   const severity = severityOf(run);
-  const inputs = Object.entries(run.kind === "workflow" ? run.input || {} : {})
+  const given = run.kind === "workflow" ? (run.input || {}).input_data || run.input || {} : {};
+  const inputs = Object.entries(given)
     .map(([name, value]) => `${name}=${typeof value === "string" ? value : JSON.stringify(value)}`)
     .join(", ");
   const base = run.task || run.workflow_id || run.execution_id;
