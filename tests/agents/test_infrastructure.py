@@ -35,6 +35,8 @@ EXPECTED_SEVERITY = {
     "service_selects_no_pods": "critical", "pdb_blocks_drain": "warning", "heap_over_memory_limit": "critical",
     "service_port_mismatch": "critical", "network_policy_blocks_dns": "critical",
     "hpa_without_resource_request": "warning", "cronjob_overlap": "warning",
+    "probe_port_mismatch": "critical", "shared_single_node_volume": "critical",
+    "ingress_tls_secret_elsewhere": "critical", "localhost_in_container": "critical",
     "data_on_ephemeral_storage": "critical", "fragile_liveness_probe": "warning",
     "database_without_password": "critical", "admin_api_unauthenticated": "critical",
 }  # fmt: skip
@@ -114,6 +116,10 @@ services:
     <<: *hardened
     environment:
       JAVA_OPTS: -Xms512m -Xmx1g
+  local_cache:
+    <<: *hardened
+    environment:
+      CACHE_URL: redis://localhost:6379/0
   migrate:
     <<: *hardened
     restart: "no"
@@ -134,6 +140,7 @@ COMPOSE_EXPECTED = {
     "service secrets": {"plaintext_secret", "secret_in_url"},
     "service secrets_list": {"plaintext_secret", "secret_in_url"},
     "service db_everywhere": {"database_port_exposed"},
+    "service local_cache": {"localhost_in_container"},
     "service sloppy": {
         "runs_as_root", "writable_root_filesystem", "capabilities_not_dropped", "missing_resource_limits",
         "missing_restart_policy", "image_latest_tag", "privilege_escalation", "security_profile_disabled",
@@ -254,7 +261,7 @@ KUBERNETES = manifest(
         {"name": "pki", "hostPath": {"path": "/etc/kubernetes/pki"}},
     ]),
     k8s_workload("Deployment", "scaled", replicas=None),
-    k8s_workload("Deployment", "jumpy", [k8s_container(livenessProbe={"httpGet": {"path": "/health", "port": 8080},
+    k8s_workload("Deployment", "jumpy", [k8s_container(livenessProbe={"httpGet": {"path": "/health", "port": 8000},
                                                                      "failureThreshold": 1},
                                                       ports=[{"name": "http", "containerPort": 8000}])]),
     {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "jumpy"},
@@ -275,6 +282,17 @@ KUBERNETES = manifest(
     k8s_workload("StatefulSet", "cache", [k8s_container(
         "redis", image="redis:7.2.4", volumeMounts=[{"name": "scratch", "mountPath": "/data"}])],
         replicas=2, volumes=[{"name": "scratch", "emptyDir": {}}]),
+    k8s_workload("Deployment", "api"),
+    k8s_workload("Deployment", "catalog", [k8s_container(
+        ports=[{"name": "http", "containerPort": 3000}], livenessProbe={"tcpSocket": {"port": 3000}},
+        readinessProbe={"httpGet": {"path": "/ready", "port": 8080}})]),
+    {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "shared"},
+     "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "10Gi"}}}},
+    k8s_workload("Deployment", "media", volumes=[{"name": "cache", "persistentVolumeClaim": {"claimName": "shared"}}]),
+    {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "tls-cert", "namespace": "certs"},
+     "type": "kubernetes.io/tls", "data": {"tls.crt": "", "tls.key": ""}},
+    {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "shop"},
+     "spec": {"tls": [{"hosts": ["shop.example.com"], "secretName": "tls-cert"}]}},
     {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "api"},
      "spec": {"selector": {"app": "api-server"}, "ports": [{"port": 80}]}},
     {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "escape"},
@@ -314,6 +332,9 @@ KUBERNETES_EXPECTED = {
     "StatefulSet cache container redis": {"data_on_ephemeral_storage"},
     "PodDisruptionBudget escape": {"pdb_blocks_drain"},
     "CronJob backup": {"cronjob_overlap"},
+    "Deployment catalog container app": {"probe_port_mismatch"},
+    "Deployment media": {"shared_single_node_volume"},
+    "Ingress shop": {"ingress_tls_secret_elsewhere"},
     "Service jumpy": {"service_port_mismatch"},
     "HorizontalPodAutoscaler jumpy": {"hpa_without_resource_request"},
     "NetworkPolicy lockdown": {"network_policy_blocks_dns"},

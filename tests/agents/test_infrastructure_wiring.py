@@ -312,3 +312,108 @@ async def test_what_the_question_asks_about_comes_first() -> None:
 
     assert await first("review this manifest") == "plaintext_secret"  # critical first
     assert await first("the HPA shows <unknown>/70% and never scales out") == "hpa_without_resource_request"
+
+
+async def test_a_service_for_pods_defined_elsewhere_is_not_judged() -> None:
+    """A database's Service beside an application's manifests: its pods live in another file."""
+    database = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "payments-db"},
+                "spec": {"selector": {"app": "payments-db"}, "ports": [{"port": 5432}]}}  # fmt: skip
+    result = await audit(manifest(k8s_workload("Deployment", "payments-api"), database))
+    assert "service_selects_no_pods" not in risky_codes(result)
+
+
+LISTENING_3000 = [{"name": "http", "containerPort": 3000}]
+
+
+@pytest.mark.parametrize(
+    ("container", "flagged"),
+    [
+        (k8s_container(ports=LISTENING_3000, livenessProbe={"tcpSocket": {"port": 3000}},
+                       readinessProbe={"httpGet": {"path": "/ready", "port": 8080}}), True),
+        (k8s_container(ports=LISTENING_3000, livenessProbe={"tcpSocket": {"port": "http"}},
+                       readinessProbe={"httpGet": {"path": "/ready", "port": "web"}}), True),
+        (k8s_container(ports=LISTENING_3000, env=[{"name": "PORT", "value": "3000"}],
+                       livenessProbe={"httpGet": {"path": "/live", "port": 8080}}, readinessProbe=None), True),
+        (k8s_container(ports=LISTENING_3000, livenessProbe={"httpGet": {"path": "/live", "port": "http"}},
+                       readinessProbe={"httpGet": {"path": "/ready", "port": 3000}}), False),
+        # Ports need not be declared, and a metrics port may go undeclared: nothing confirms 3000.
+        (k8s_container(ports=LISTENING_3000, livenessProbe={"httpGet": {"path": "/live", "port": 9090}},
+                       readinessProbe={"httpGet": {"path": "/ready", "port": 9090}}), False),
+        (k8s_container(livenessProbe={"httpGet": {"path": "/live", "port": 8080}}), False),
+    ],
+)  # fmt: skip
+async def test_a_probe_on_a_port_the_container_does_not_listen_on_is_critical(
+    container: dict[str, Any], flagged: bool
+) -> None:
+    result = await audit(manifest(k8s_workload("Deployment", "catalog", [container])))
+    assert ("probe_port_mismatch" in risky_codes(result)) is flagged
+
+
+def claim(*modes: str) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "media"},
+            "spec": {"accessModes": list(modes), "resources": {"requests": {"storage": "10Gi"}}}}  # fmt: skip
+
+
+MOUNTS_MEDIA = [{"name": "media", "persistentVolumeClaim": {"claimName": "media"}}]
+
+
+@pytest.mark.parametrize(
+    ("documents", "flagged"),
+    [
+        ([claim("ReadWriteOnce"), k8s_workload("Deployment", "worker", replicas=4, volumes=MOUNTS_MEDIA)], True),
+        ([claim("ReadWriteOnce"), k8s_workload("Deployment", "worker", replicas=1, volumes=MOUNTS_MEDIA)], False),
+        ([claim("ReadWriteMany"), k8s_workload("Deployment", "worker", replicas=4, volumes=MOUNTS_MEDIA)], False),
+        ([k8s_workload("Deployment", "worker", replicas=4, volumes=MOUNTS_MEDIA)], False),  # claim not in the file
+    ],
+)  # fmt: skip
+async def test_replicas_sharing_one_read_write_once_claim_are_critical(
+    documents: list[Any], flagged: bool
+) -> None:
+    result = await audit(manifest(*documents))
+    assert ("shared_single_node_volume" in risky_codes(result)) is flagged
+
+
+def tls_secret(namespace: str) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "wildcard-tls", "namespace": namespace},
+            "type": "kubernetes.io/tls", "data": {"tls.crt": "", "tls.key": ""}}  # fmt: skip
+
+
+INGRESS = {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "shop", "namespace": "shop"},
+           "spec": {"tls": [{"hosts": ["shop.example.com"], "secretName": "wildcard-tls"}]}}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("secrets", "flagged"),
+    [([tls_secret("cert-store")], True), ([tls_secret("shop")], False),
+     ([tls_secret("cert-store"), tls_secret("shop")], False), ([], False)],
+)  # fmt: skip
+async def test_an_ingress_whose_tls_secret_is_in_another_namespace_is_critical(
+    secrets: list[Any], flagged: bool
+) -> None:
+    result = await audit(manifest(INGRESS, *secrets))
+    assert ("ingress_tls_secret_elsewhere" in risky_codes(result)) is flagged
+
+
+@pytest.mark.parametrize(
+    ("app", "flagged"),
+    [
+        ({"environment": {"DATABASE_HOST": "localhost"}}, True),
+        ({"environment": {"DATABASE_URL": "postgres://app@127.0.0.1:5432/app"}}, True),
+        ({"environment": ["CELERY_BROKER_URL=redis://localhost:6379/0"]}, True),
+        ({"environment": {"DATABASE_HOST": "db"}}, False),
+        ({"environment": {"DATABASE_HOST": "localhost"}, "network_mode": "host"}, False),
+        ({"environment": {"PUBLIC_URL": "http://localhost:8080"}}, False),  # nothing of the file's on 8080
+    ],
+)
+async def test_a_compose_service_that_reaches_another_at_localhost_is_critical(
+    app: dict[str, Any], flagged: bool
+) -> None:
+    from tests.agents.test_infrastructure import compose, compose_service
+
+    config = compose(
+        web=compose_service(**app),
+        db=compose_service(image="postgres:16.3"),
+        redis=compose_service(image="redis:7.2.4"),
+    )
+    result = await audit(config)
+    assert ("localhost_in_container" in risky_codes(result)) is flagged

@@ -746,3 +746,70 @@ def test_a_dotnet_missing_file_is_not_explained_as_dns() -> None:
     )
     assert said is not None and "assembly" in said and "resolve" not in said
     assert "resolve" in (meaning("getaddrinfo ENOTFOUND db.internal") or "")
+
+
+@pytest.mark.parametrize(
+    ("lines", "words"),
+    [
+        # A dump cut short by a lost connection, among the warnings every run prints.
+        ([f"{at(i)} db-backup backup.sh[{700 + i}]: mysqldump: [Warning] Using a password on the command line "
+          "interface can be insecure." for i in range(20)]
+         + ["mysqldump: Error 2013: Lost connection to MySQL server during query when dumping table `order_events` "
+            "at row: 18131599"],
+         "Lost connection"),
+        # The catalog fails to compile for want of a Hiera value: that, not "skipping run".
+        ([line for i in range(3) for line in (
+            f"{at(100 * i)} web-7 puppet-agent[{900 + i}]: Could not retrieve catalog from remote server: Error 500 on "
+            "SERVER: Server Error: Evaluation Error: Error while evaluating a Function Call, Function lookup() did "
+            "not find a value for the name 'profile::nginx::upstream_port'",
+            f"{at(100 * i + 1)} web-7 puppet-agent[{900 + i}]: Could not retrieve catalog; skipping run")],
+         "did not find a value"),
+        # Old clients and the server share no cipher; scanners' TLS timeouts came first.
+        ([f"{at(i)} vpn01 ovpn-server[911]: 192.0.2.{i}:35905 TLS Error: TLS key negotiation failed to occur within "
+          "60 seconds (check your network connectivity)" for i in range(3)]
+         + [f"{at(60 + i)} vpn01 ovpn-server[911]: fs-laptop-0{i}/198.51.100.{i}:4887 SENT CONTROL [fs-laptop-0{i}]: "
+            "'AUTH_FAILED,Data channel cipher negotiation failed (no shared cipher)' (status=1)" for i in range(4)],
+         "no shared cipher"),
+        # A notifier rejects every event for good; another one's rate limit is retried.
+        ([f'{at(i)} am level=warn component=dispatcher receiver=slack msg="Notify attempt failed, will retry later" '
+          'err="unexpected status code 429: rate_limited"' for i in range(3)]
+         + [f'{at(10 + i)} am level=error component=dispatcher msg="Notify for alerts failed" err="pagerduty: notify '
+            "retry canceled due to unrecoverable error after 1 attempts: unexpected status code 400: Event object is "
+            "invalid\"" for i in range(20)],
+         "unrecoverable error"),
+        # Logs that are never rotated filled the disk: the rotation failure is the cause.
+        ([f"{at(0)} db-1 logrotate[311]: error: skipping \"/var/log/orders/orders.log\" because parent directory has "
+          "insecure permissions (It's world writable or writable by group which is not \"root\")"]
+         + [f"{at(600 + i)} db-1 postgres[{800 + i}]: PANIC:  could not write to file \"pg_wal/xlogtemp\": No space "
+            "left on device" for i in range(5)],
+         "logrotate"),
+        # An end-of-life release's mirrors are gone; docker-in-docker's group warning is routine.
+        ([f'{at(0)} runner dockerd: time="2024-05-14T07:41:12Z" level=warning msg="could not change group '
+          '/var/run/docker.sock to docker: group docker not found"',
+          f"{at(5)} runner build: Error: Failed to download metadata for repo 'appstream': Cannot prepare internal "
+          "mirrorlist: No URLs in mirrorlist"],
+         "No URLs in mirrorlist"),
+    ],
+)  # fmt: skip
+def test_the_cause_of_a_batch_21_or_22_kind_of_incident_leads(lines: list[str], words: str) -> None:
+    top = analyse(_ssh_noise(10) + lines, None, None)["findings"][0]
+    assert top.severity in ("critical", "warning") and words in top.message, top.message
+
+
+def test_an_idle_worker_shut_down_is_no_change_before_the_errors() -> None:
+    from app.agents.logs.changes import change_before
+    from app.agents.logs.parsing import parse_lines
+
+    entries = parse_lines(
+        [
+            "2024-05-14T08:02:59Z WARNING A worker process serving application pool 'PayrollPool' was shutdown due "
+            "to inactivity. Application Pool timeout configuration was set to 20 minutes.",
+            "2024-05-14T08:03:30Z ERROR Application '/LM/W3SVC/3/ROOT' failed to load coreclr.",
+        ]
+    )
+    assert change_before(entries, entries[1].timestamp) is None
+
+
+def test_a_clean_log_is_called_healthy() -> None:
+    top = analyse([f"{at(i)} web-1 nginx[9]: GET / 200" for i in range(5)], None, None)["findings"][0]
+    assert top.severity == "info" and "healthy" in top.message

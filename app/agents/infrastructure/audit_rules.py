@@ -159,6 +159,38 @@ RULES = MappingProxyType(
             "",
             "targetPort: 8080 while the container listens on containerPort 3000",
         ),
+        "probe_port_mismatch": Rule(
+            _C,
+            "a probe that checks a port the container does not listen on fails forever: a readiness probe "
+            "keeps every pod out of its Service (no endpoints), a liveness probe restarts them in a loop",
+            "point the probe at the port the application listens on (its containerPort, or that port's name)",
+            "",
+            "readinessProbe on 8080 while the container listens on 3000 (its livenessProbe checks 3000)",
+        ),
+        "shared_single_node_volume": Rule(
+            _C,
+            "a ReadWriteOnce volume attaches to one node at a time: replicas scheduled elsewhere hang in "
+            "ContainerCreating with Multi-Attach errors, so only one pod ever runs",
+            "give each pod its own volume (a StatefulSet's volumeClaimTemplates), or use ReadWriteMany",
+            "",
+            "a Deployment with replicas: 4 mounting one PersistentVolumeClaim that is ReadWriteOnce",
+        ),
+        "ingress_tls_secret_elsewhere": Rule(
+            _C,
+            "an Ingress can only use a TLS secret from its own namespace: with the secret elsewhere the "
+            "controller serves its default (self-signed) certificate",
+            "create or sync the TLS secret into the Ingress's namespace",
+            "",
+            "an Ingress in namespace shop whose tls.secretName is a Secret in namespace cert-store",
+        ),
+        "localhost_in_container": Rule(
+            _C,
+            "inside a container, localhost is the container itself: an address of another service written as "
+            "localhost or 127.0.0.1 is refused however healthy that service is",
+            "use the other service's name (db, redis) as the host",
+            "DATABASE_HOST: localhost beside a db service",
+            "",
+        ),
         "network_policy_blocks_dns": Rule(
             _C,
             "once a NetworkPolicy restricts egress, pods reach only what a rule allows; without a rule for "

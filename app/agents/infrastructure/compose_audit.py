@@ -3,6 +3,7 @@ accepts. Codes and severities come from the shared table in audit_rules."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -35,7 +36,61 @@ def audit_compose(document: dict[str, Any]) -> list[Finding]:
         if isinstance(service, dict):
             findings += _service(f"service {name}", service)
             findings += _health_and_restart(f"service {name}", service, awaited.get(text_of(name)))
+            findings += _localhost(text_of(name), service, services)
     return findings
+
+
+# The default port of each kind of backing service, and the words of a setting that points at one.
+_KIND_PORTS = {
+    "postgres": 5432, "mysql": 3306, "mariadb": 3306, "redis": 6379, "valkey": 6379, "mongo": 27017,
+    "rabbitmq": 5672, "elasticsearch": 9200, "opensearch": 9200, "memcached": 11211, "kafka": 9092,
+}  # fmt: skip
+_KIND_WORDS = {
+    "postgres": ("DB", "DATABASE", "POSTGRES", "PG", "SQL"), "mysql": ("DB", "DATABASE", "MYSQL", "SQL"),
+    "mariadb": ("DB", "DATABASE", "MYSQL", "MARIADB", "SQL"), "redis": ("REDIS", "CACHE", "BROKER", "CELERY"),
+    "valkey": ("REDIS", "VALKEY", "CACHE"), "mongo": ("MONGO", "DB", "DATABASE"),
+    "rabbitmq": ("RABBIT", "AMQP", "BROKER", "CELERY"), "elasticsearch": ("ELASTIC", "ES", "SEARCH"),
+    "opensearch": ("OPENSEARCH", "SEARCH"), "memcached": ("MEMCACHE", "CACHE"), "kafka": ("KAFKA", "BROKER"),
+}  # fmt: skip
+_LOCALHOST = re.compile(r"(?:^|[/@=,;\s])(?:localhost|127\.0\.0\.1)(?::(?P<port>\d+))?(?=[/,;\s?]|$)", re.I)
+
+
+def _kind(service: Any) -> str | None:
+    image = (
+        text_of(as_mapping(service).get("image")).split("@", 1)[0].rsplit("/", 1)[-1].split(":", 1)[0].lower()
+    )
+    image = {"postgresql": "postgres", "mongodb": "mongo"}.get(image, image)
+    return image if image in _KIND_PORTS else None
+
+
+def _localhost(name: str, service: dict[str, Any], services: dict[str, Any]) -> Iterator[Finding]:
+    """A setting that reaches another service of the file at localhost: inside the container that
+    is the container itself (unless it shares the host's or another container's network)."""
+    if text_of(service.get("network_mode")).startswith(("host", "service:", "container:")):
+        return
+    others = {text_of(n): kind for n, s in services.items() if text_of(n) != name and (kind := _kind(s))}
+    if not others:
+        return
+    for key, value in env_pairs(service.get("environment")):
+        match = _LOCALHOST.search(text_of(value))
+        if match is None:
+            continue
+        words = set(re.split(r"[^A-Z0-9]+", key.upper()))
+        port = int(match["port"]) if match["port"] else None
+        meant = [
+            other
+            for other, kind in others.items()
+            if (port is not None and port == _KIND_PORTS[kind])
+            or (port is None and words & set(_KIND_WORDS[kind]))
+        ]
+        if meant:
+            yield rule_finding(
+                "localhost_in_container",
+                f"service {name}",
+                f"environment variable {key} points at localhost, which inside the container is the "
+                f"container itself, not service {meant[0]}: connections are refused (use the host name "
+                f"{meant[0]})",
+            )
 
 
 def _awaited_healthy(services: dict[str, Any]) -> dict[str, str]:

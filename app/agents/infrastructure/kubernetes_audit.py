@@ -246,6 +246,7 @@ def _probes(where: str, container: dict[str, Any]) -> Iterator[Finding]:
     missing = [p for p in ("readinessProbe", "livenessProbe") if not container.get(p)]
     if missing:
         yield rule_finding("missing_health_check", where, f"no {' or '.join(missing)}")
+    yield from _probe_ports(where, container)
     liveness = as_mapping(container.get("livenessProbe"))
     if liveness and liveness.get("failureThreshold") in (1, "1"):
         what = "its livenessProbe has failureThreshold 1, so one slow or failed check restarts it"
@@ -271,6 +272,51 @@ def _probes(where: str, container: dict[str, Any]) -> Iterator[Finding]:
             if slow:
                 what += f"; a {slow} often takes a minute or more to start"
             yield rule_finding("fragile_liveness_probe", where, what)
+
+
+_PROBES = ("readinessProbe", "livenessProbe", "startupProbe")
+
+
+def _probe_port(probe: dict[str, Any]) -> Any:
+    for handler in ("httpGet", "tcpSocket", "grpc"):
+        if as_mapping(probe.get(handler)).get("port") is not None:
+            return as_mapping(probe.get(handler)).get("port")
+    return None
+
+
+def _probe_ports(where: str, container: dict[str, Any]) -> Iterator[Finding]:
+    """A probe on a port the container does not listen on. Declaring ports is optional, so this is
+    judged only where the container shows which port it listens on: a declared port that another
+    of its probes (or its PORT setting) uses, while this probe asks a port it never declared."""
+    declared = [as_mapping(p) for p in as_list(container.get("ports"))]
+    numbers = {p.get("containerPort") for p in declared if isinstance(p.get("containerPort"), int)}
+    names = {text_of(p.get("name")) for p in declared if p.get("name")}
+    if not numbers:
+        return
+    ports = {probe: _probe_port(as_mapping(container.get(probe))) for probe in _PROBES}
+    settings = {
+        int(text_of(v))
+        for k, v in env_pairs(container.get("env"))
+        if k.upper().endswith("PORT") and text_of(v).isdigit()
+    }
+    confirmed = {p for p in ports.values() if p in numbers or p in names} | (settings & numbers)
+    if not confirmed:
+        return
+    for probe, port in ports.items():
+        numeric = int(port) if isinstance(port, str) and port.isdigit() else port
+        if isinstance(numeric, int) and numeric not in numbers:
+            listening = ", ".join(str(n) for n in sorted(n for n in numbers if isinstance(n, int)))
+            yield rule_finding(
+                "probe_port_mismatch",
+                where,
+                f"its {probe} checks port {numeric}, but it listens on {listening}: the probe can never pass",
+            )
+        elif isinstance(port, str) and not port.isdigit() and port not in names:
+            yield rule_finding(
+                "probe_port_mismatch",
+                where,
+                f"its {probe} checks the port named {port!r}, which it does not declare",
+            )
 
 
 SLOW_START_SECONDS = 20  # below this, even a small service with a cold cache is killed before it answers

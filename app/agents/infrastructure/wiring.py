@@ -22,9 +22,11 @@ POD_OWNERS = frozenset(
 
 def audit_wiring(objects: list[dict[str, Any]]) -> Iterator[Finding]:
     yield from _dns_egress(objects)
+    yield from _tls_secrets(objects)
     pods = [(o, _namespace(o), _pod_labels(o)) for o in objects if text_of(o.get("kind")) in POD_OWNERS]
     if not pods:
         return
+    yield from _single_node_volumes(objects, pods)
     for obj in objects:
         kind, name = text_of(obj.get("kind")), text_of(as_mapping(obj.get("metadata")).get("name"), "?")
         spec = as_mapping(obj.get("spec"))
@@ -33,7 +35,7 @@ def audit_wiring(objects: list[dict[str, Any]]) -> Iterator[Finding]:
             if not selector:
                 continue
             selected = _matches(selector, _namespace(obj), pods)
-            if not selected:
+            if not selected and _counterpart(name, selector, pods):
                 shown = ", ".join(f"{k}={v}" for k, v in selector.items())
                 yield rule_finding(
                     "service_selects_no_pods",
@@ -47,6 +49,70 @@ def audit_wiring(objects: list[dict[str, Any]]) -> Iterator[Finding]:
             yield from _budget(obj, name, pods)
         elif kind == "HorizontalPodAutoscaler":
             yield from _autoscaler(obj, name, pods)
+
+
+def _counterpart(name: str, selector: dict[str, str], pods: _Pods) -> bool:
+    """Whether a workload in the file is meant for this Service (its name and the workload's, or
+    a selector value and the workload's, contain one another): a Service for pods defined
+    elsewhere (a database beside an application's manifests) is not judged."""
+    words = {name, *selector.values()}
+    for workload, _, _ in pods:  # in any namespace: a Service never selects pods of another one
+        other = text_of(as_mapping(workload.get("metadata")).get("name"))
+        if other and any(w and (w in other or other in w) for w in words):
+            return True
+    return False
+
+
+def _single_node_volumes(objects: list[dict[str, Any]], pods: _Pods) -> Iterator[Finding]:
+    """Workloads of more than one pod that mount one ReadWriteOnce claim from the file."""
+    single = {
+        (_namespace(o), text_of(as_mapping(o.get("metadata")).get("name")))
+        for o in objects
+        if text_of(o.get("kind")) == "PersistentVolumeClaim"
+        and {"ReadWriteOnce", "ReadWriteOncePod"}
+        & {text_of(m) for m in as_list(as_mapping(o.get("spec")).get("accessModes"))}
+        and "ReadWriteMany" not in as_list(as_mapping(o.get("spec")).get("accessModes"))
+    }
+    for workload, namespace, _ in pods:
+        replicas = _replicas(workload)
+        if workload.get("kind") not in ("Deployment", "ReplicaSet", "ReplicationController") or replicas < 2:
+            continue
+        pod = as_mapping(as_mapping(as_mapping(workload.get("spec")).get("template")).get("spec"))
+        for volume in (as_mapping(v) for v in as_list(pod.get("volumes"))):
+            claim = text_of(as_mapping(volume.get("persistentVolumeClaim")).get("claimName"))
+            if (namespace, claim) in single:
+                name = text_of(as_mapping(workload.get("metadata")).get("name"), "?")
+                yield rule_finding(
+                    "shared_single_node_volume",
+                    f"{workload.get('kind')} {name}",
+                    f"its {replicas} replicas all mount PersistentVolumeClaim {claim}, which is "
+                    "ReadWriteOnce: it attaches to one node, so pods on other nodes stay in "
+                    "ContainerCreating (Multi-Attach)",
+                )
+
+
+def _tls_secrets(objects: list[dict[str, Any]]) -> Iterator[Finding]:
+    """An Ingress whose TLS secret the file defines only in another namespace."""
+    secrets: dict[str, set[str]] = {}
+    for obj in objects:
+        if text_of(obj.get("kind")) == "Secret":
+            secrets.setdefault(text_of(as_mapping(obj.get("metadata")).get("name")), set()).add(
+                _namespace(obj)
+            )
+    for obj in objects:
+        if text_of(obj.get("kind")) != "Ingress":
+            continue
+        namespace, name = _namespace(obj), text_of(as_mapping(obj.get("metadata")).get("name"), "?")
+        for tls in (as_mapping(t) for t in as_list(as_mapping(obj.get("spec")).get("tls"))):
+            secret = text_of(tls.get("secretName"))
+            elsewhere = secrets.get(secret, set())
+            if secret and elsewhere and namespace not in elsewhere:
+                yield rule_finding(
+                    "ingress_tls_secret_elsewhere",
+                    f"Ingress {name}",
+                    f"its TLS secret {secret} is in namespace {', '.join(sorted(elsewhere))}, not in "
+                    f"{namespace} where the Ingress is: the controller serves its default certificate",
+                )
 
 
 def _containers(workload: dict[str, Any]) -> list[dict[str, Any]]:

@@ -477,7 +477,7 @@ def _no_problems(levels: Counter[str], entries: list[LogEntry]) -> Finding:
             "new pods start, or retries that recovered)."
         )
     else:
-        message = "No errors, warnings or stack traces found."
+        message = "No action needed, this looks healthy: no errors, warnings or stack traces found."
     return Finding(severity=Severity.INFO, code="no_errors", message=message + said)
 
 

@@ -71,6 +71,12 @@ _CAUSE = re.compile(
     r"wraparound|must be vacuumed|not accepting commands|"
     r"signature expired|validation failure|dnssec|"
     r"could not load (?:file or )?assembly|fileloadexception|manifest definition|"
+    r"did not find a value|could not find (?:data|class|resource|a value)|"
+    r"no shared cipher|no common cipher|cipher negotiation failed|"
+    r"unrecoverable error|event object is invalid|\bis incorrect\b|"
+    r"no urls in mirrorlist|failed to download metadata|cannot prepare internal mirrorlist|end of life|"
+    r"failed to load coreclr|you must install or update \.net|framework .{0,80}? was not found|"
+    r"lost connection to mysql server|\berror 20(?:06|13)\b|"
     r"free disk space is insufficient|disk resource limit|\bEUSAGE\b|(?:are|is) (?:not )?in sync|out of sync|"
     r"transfer status: refused|: REFUSED\b|(?:query|transfer|update) (?:\S+ ){0,6}(?:refused|denied)\b",
     re.IGNORECASE,
@@ -84,6 +90,7 @@ _SYMPTOM = re.compile(
     r"main process exited|failed with result|failed to start \S+\.service|"
     r"suffered a fatal communication error|rapid.fail protection|has no server available|"
     r"blocked for more than \d+ seconds|"
+    r"skipping run|tls key negotiation failed to occur|tls handshake failed|"
     r"exiting|cannot start|shutting down|giving up|job failed|closing amqp connection|"
     r"unexpectedly closed|blocked by|will wait|closed by (?:the )?(?:server|peer|remote)|eof detected|"
     r"(?:readiness|liveness|startup) probe failed|lost connection|broken connection|"
@@ -133,6 +140,8 @@ _BACKGROUND_NOISE = re.compile(
     r"Nameserver limits (?:were )?exceeded|orphaned pod .{0,80} found|"
     r"canceling statement due to user request|"  # someone pressed cancel in their SQL client
     r"server stats for thread|"  # unbound's periodic statistics
+    r'"ssl_stapling" ignored|'  # a certificate whose CA runs no OCSP responder
+    r"could not change group /var/run/docker\.sock|"  # docker-in-docker on every CI job
     # Firmware tables every kernel complains about at boot, and Windows' chronic event-log noise.
     r"ACPI (?:BIOS )?Error|AE_NOT_FOUND|DistributedCOM|\bDCOM\b.{0,80}10016|"
     r"Schannel.{0,80}(?:36887|fatal alert)|"
@@ -189,7 +198,10 @@ _DEFINITE = re.compile(
     r"(?:replica|slave) sql (?:for channel|thread)|no ip addresses available|"
     r"nfs: server \S+ not responding|failed to (?:create/)?acquire the lock|no_proposal_chosen|"
     r"layer[47] (?:wrong status|timeout|connection problem)|to avoid wraparound|must be vacuumed|"
-    r"signature expired|could not load (?:file or )?assembly",
+    r"signature expired|could not load (?:file or )?assembly|did not find a value|no shared cipher|"
+    r"unrecoverable error|no urls in mirrorlist|you must install or update \.net|"
+    r"framework .{0,80}? was not found|"
+    r"when dumping table",
     re.IGNORECASE,
 )
 
@@ -200,6 +212,13 @@ _DEFINITE = re.compile(
 _ONE_CLIENT = re.compile(
     r"\] \S+@\S+ FATAL:\s+password authentication failed for user|Access denied for user '[^']*'@'",
     re.IGNORECASE,
+)
+
+
+# A cause of a cause: logrotate refusing to rotate is why a disk fills with logs.
+_FULL_DISK = re.compile(r"no space left|disk full|\bENOSPC\b", re.IGNORECASE)
+_FULL_DISK_EXPLAINED = re.compile(
+    r"logrotate.{0,40}(?:error|skipping)|skipping \S+ because parent directory", re.I
 )
 
 
@@ -242,6 +261,7 @@ def rank(table: list[dict[str, Any]]) -> list[Candidate]:
     innermost = {e.root_exception for e in chained}
     first = {id(row): position for position, row in enumerate(order)}
     ongoing = _still_happening(table)
+    full_disk = any(_FULL_DISK.search(_text(row)) for row in candidates)
     ranked = []
     for row in candidates:
         reasons: list[str] = [row["level"]]
@@ -287,6 +307,9 @@ def rank(table: list[dict[str, Any]]) -> list[Candidate]:
             score += (0.75 if symptom else 1.5) * (1 - first[id(row)] / (len(order) - 1))
             if first[id(row)] == 0:
                 reasons.append("first to appear")
+        if _FULL_DISK_EXPLAINED.search(text) and full_disk:
+            score += 2.0  # logs that are never rotated are what filled the disk
+            reasons.append("explains the full disk")
         score += 0.2 * math.log10(1 + row["errors"])
         ranked.append(Candidate(row, round(score, 3), tuple(reasons)))
     ranked.sort(key=lambda c: (-c.score, c.row["first_seen"] or "~"))

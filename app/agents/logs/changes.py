@@ -23,6 +23,9 @@ _CHANGE = re.compile(
     r"\brotated? (?:the )?(?:keys?|secrets?|passwords?|credentials?|certificates?)\b",
     re.IGNORECASE,
 )
+# Routine events that mention a setting without changing one (IIS shutting an idle worker down
+# "as the timeout configuration was set to 20 minutes").
+_NOT_A_CHANGE = re.compile(r"due to inactivity|idle time-?out|\brecycl", re.IGNORECASE)
 # "40 -> 4", "from 40 to 4": a value that was changed, shown in the same line.
 _NEW_VALUE = re.compile(r"\S+\s*(?:->|=>|→)\s*\S+|\bfrom \S+ to \S+", re.IGNORECASE)
 
@@ -42,6 +45,7 @@ def change_before(
         and not e.is_error
         and e.status is None
         and _CHANGE.search(e.message)
+        and not _NOT_A_CHANGE.search(e.message)
     ]
     if not found:
         return None

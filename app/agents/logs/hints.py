@@ -112,6 +112,27 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "break the stale lock (borg break-lock)",
         ),
         (
+            r"you must install or update \.NET|failed to load coreclr|framework .{0,80}? was not found|"
+            r"HTTP Error 500\.3[0-9]",
+            "the server lacks the .NET runtime the application targets: install the matching ASP.NET Core "
+            "Hosting Bundle (or publish self-contained)",
+        ),
+        (
+            r"No URLs in mirrorlist|Cannot prepare internal mirrorlist",
+            "the distribution's mirrors no longer serve this release (end of life, as CentOS 8): move the "
+            "image to a supported base, or point the repositories at the vault",
+        ),
+        (
+            r"did not find a value for the name",
+            "Hiera has no value for that key for this node: add it to the data (or give the lookup a "
+            "default); the agent itself is fine",
+        ),
+        (
+            r"no shared cipher|cipher negotiation failed",
+            "client and server share no data-channel cipher: old clients (OpenVPN 2.3 offers only BF-CBC) "
+            "need upgrading, or the server's data-ciphers must include theirs",
+        ),
+        (
             r"address already in use|EADDRINUSE",
             "another process already listens on that port: find it with `ss -ltnp`",
         ),

@@ -168,7 +168,8 @@ _FAILURE = re.compile(
     r"\bi/o error\b|corrupt(?:ed|ion)\b|unreachable|unhandled exception|"
     # Refusals for ownership, modes or integrity: cron, sshd's StrictModes, go's checksum database.
     r"wrong file owner|bad (?:file )?(?:owner(?:ship)?|mode)s?\b|insecure (?:mode|permissions)|"
-    r"checksum mismatch|\bsecurity error\b|^npm (?:ERR!|error)\b",
+    r"checksum mismatch|\bsecurity error\b|^npm (?:ERR!|error)\b|"
+    r"^\w+: Error \d{3,5}\b",  # MySQL's clients: "mysqldump: Error 2013: Lost connection ..."
     re.IGNORECASE,
 )
 # Words of trouble in general: a warning, which counts only where it names a cause (causes.py).
