@@ -184,7 +184,8 @@ def test_a_workflow_s_steps_fill_in_live_until_it_completes(page: Any, http_serv
     wait(
         page,
         lambda d: (
-            {"target=127.0.0.1", f"port={http_server}"} <= set(re.split(r"[(),\s]+", by_id(d, "history").text))
+            {"target=127.0.0.1", f"port={http_server}"}
+            <= set(re.split(r"[(),\s]+", by_id(d, "history").text))
         ),
     )
 
