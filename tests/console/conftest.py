@@ -10,18 +10,17 @@ import os
 import shutil
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from app.main import create_app
 from app.settings import Settings
 from tests.conftest import database_backend, reset_postgres
+from tests.llm.standins import serve
 
 CHROMIUM = os.environ.get("CHROMIUM_BINARY", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
@@ -61,21 +60,8 @@ def console_settings(database_url: str, **overrides: Any) -> Settings:
 @contextmanager
 def serving(settings: Settings) -> Iterator[str]:
     """The app under uvicorn on 127.0.0.1 in a thread; yields its base URL with the prefix."""
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=0, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the service did not start")
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}{ROOT_PATH}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
+    with serve(create_app(settings), lifespan="on") as url:
+        yield f"{url}{ROOT_PATH}"
 
 
 def _database(folder: Path) -> str:
