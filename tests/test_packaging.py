@@ -36,3 +36,19 @@ def test_compose_runs_app_with_postgres_and_redis_health_checked() -> None:
     for name in ("postgres", "redis"):
         mounts = [v.split(":")[0] for v in services[name]["volumes"]]
         assert set(mounts) & named_volumes, f"{name} keeps its data in a named volume"
+
+
+def test_every_file_the_app_reads_at_run_time_is_package_data() -> None:
+    """An installed wheel (the container image) must carry the console's page and assets, the
+    prompts, migrations' template and the shipped workflows, not only the Python modules."""
+    import tomllib
+    from fnmatch import fnmatch
+
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    for package in ("app.console", "app.llm.prompts", "app.orchestration.definitions"):
+        folder = ROOT / package.replace(".", "/")
+        files = [p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()]
+        runtime = [f for f in files if not f.endswith((".py", ".pyc")) and "__pycache__" not in f]
+        assert runtime, package
+        missing = [f for f in runtime if not any(fnmatch(f, pattern) for pattern in data.get(package, []))]
+        assert missing == [], f"{package}: {missing} would not be installed"
