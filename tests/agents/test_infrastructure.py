@@ -37,6 +37,7 @@ EXPECTED_SEVERITY = {
     "hpa_without_resource_request": "warning", "cronjob_overlap": "warning",
     "probe_port_mismatch": "critical", "shared_single_node_volume": "critical",
     "ingress_tls_secret_elsewhere": "critical", "localhost_in_container": "critical",
+    "dependency_not_ready": "warning", "rollout_downtime": "warning",
     "data_on_ephemeral_storage": "critical", "fragile_liveness_probe": "warning",
     "database_without_password": "critical", "admin_api_unauthenticated": "critical",
 }  # fmt: skip
@@ -120,6 +121,9 @@ services:
     <<: *hardened
     environment:
       CACHE_URL: redis://localhost:6379/0
+  impatient:
+    <<: *hardened
+    depends_on: [untagged]
   migrate:
     <<: *hardened
     restart: "no"
@@ -141,6 +145,7 @@ COMPOSE_EXPECTED = {
     "service secrets_list": {"plaintext_secret", "secret_in_url"},
     "service db_everywhere": {"database_port_exposed"},
     "service local_cache": {"localhost_in_container"},
+    "service impatient": {"dependency_not_ready"},
     "service sloppy": {
         "runs_as_root", "writable_root_filesystem", "capabilities_not_dropped", "missing_resource_limits",
         "missing_restart_policy", "image_latest_tag", "privilege_escalation", "security_profile_disabled",
@@ -194,6 +199,15 @@ def k8s_workload(
         if replicas is not None and kind != "DaemonSet":
             document["spec"]["replicas"] = replicas
     return document
+
+
+def rolled_all_at_once(deployment: dict[str, Any]) -> dict[str, Any]:
+    """The Deployment with a rolling update that may stop every pod at once."""
+    deployment["spec"]["strategy"] = {
+        "type": "RollingUpdate",
+        "rollingUpdate": {"maxUnavailable": "100%", "maxSurge": 0},
+    }
+    return deployment
 
 
 def overlapping(cronjob: dict[str, Any]) -> dict[str, Any]:
@@ -283,6 +297,7 @@ KUBERNETES = manifest(
         "redis", image="redis:7.2.4", volumeMounts=[{"name": "scratch", "mountPath": "/data"}])],
         replicas=2, volumes=[{"name": "scratch", "emptyDir": {}}]),
     k8s_workload("Deployment", "api"),
+    rolled_all_at_once(k8s_workload("Deployment", "hasty", replicas=4)),
     k8s_workload("Deployment", "catalog", [k8s_container(
         ports=[{"name": "http", "containerPort": 3000}], livenessProbe={"tcpSocket": {"port": 3000}},
         readinessProbe={"httpGet": {"path": "/ready", "port": 8080}})]),
@@ -334,6 +349,7 @@ KUBERNETES_EXPECTED = {
     "CronJob backup": {"cronjob_overlap"},
     "Deployment catalog container app": {"probe_port_mismatch"},
     "Deployment media": {"shared_single_node_volume"},
+    "Deployment hasty": {"rollout_downtime"},
     "Ingress shop": {"ingress_tls_secret_elsewhere"},
     "Service jumpy": {"service_port_mismatch"},
     "HorizontalPodAutoscaler jumpy": {"hpa_without_resource_request"},

@@ -63,12 +63,14 @@ def test_only_replicas_rbac_wiring_and_restart_policy_belong_to_one_format() -> 
         "probe_port_mismatch",
         "shared_single_node_volume",
         "ingress_tls_secret_elsewhere",
+        "rollout_downtime",
         "pdb_blocks_drain",
         "fragile_liveness_probe",
     }
     assert {code for code, rule in RULES.items() if not rule.kubernetes} == {
         "missing_restart_policy",
         "localhost_in_container",  # a pod's containers share localhost: there it is right
+        "dependency_not_ready",  # Kubernetes starts no pod in order: readiness probes say when
     }
 
 

@@ -417,3 +417,54 @@ async def test_a_compose_service_that_reaches_another_at_localhost_is_critical(
     )
     result = await audit(config)
     assert ("localhost_in_container" in risky_codes(result)) is flagged
+
+
+@pytest.mark.parametrize(
+    ("depends", "flagged"),
+    [
+        (["db"], True),
+        ({"db": {"condition": "service_started"}}, True),
+        ({"db": {"condition": "service_healthy"}}, False),
+        (["cache"], False),  # not a datastore image
+    ],
+)
+async def test_depending_on_a_datastore_that_has_only_started_is_a_warning(
+    depends: Any, flagged: bool
+) -> None:
+    from tests.agents.test_infrastructure import compose, compose_service
+
+    config = compose(
+        web=compose_service(depends_on=depends),
+        db=compose_service(image="postgres:16.3"),
+        cache=compose_service(image="example/cache:1.0"),
+    )
+    result = await audit(config)
+    assert ("dependency_not_ready" in risky_codes(result)) is flagged
+
+
+@pytest.mark.parametrize(
+    ("rolling", "flagged"),
+    [
+        ({"maxUnavailable": "100%", "maxSurge": 0}, True),
+        ({"maxUnavailable": 4, "maxSurge": 0}, True),
+        ({"maxUnavailable": 1, "maxSurge": 0}, False),
+        ({"maxUnavailable": "100%", "maxSurge": 1}, False),
+    ],
+)
+async def test_a_rollout_that_stops_every_pod_at_once_is_a_warning(
+    rolling: dict[str, Any], flagged: bool
+) -> None:
+    deployment = k8s_workload("Deployment", "web", replicas=4)
+    deployment["spec"]["strategy"] = {"type": "RollingUpdate", "rollingUpdate": rolling}
+    result = await audit(manifest(deployment))
+    assert ("rollout_downtime" in risky_codes(result)) is flagged
+
+
+async def test_a_data_volume_beside_the_data_directory_is_named() -> None:
+    from tests.agents.test_infrastructure import compose, compose_service
+
+    result = await audit(
+        compose(db=compose_service(image="postgres:16.3", volumes=["db-data:/var/lib/postgres/data"]))
+    )
+    [finding] = [f for f in result.findings if f.code == "data_on_ephemeral_storage"]
+    assert "/var/lib/postgresql/data" in finding.message and "/var/lib/postgres/data" in finding.message

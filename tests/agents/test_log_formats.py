@@ -318,3 +318,19 @@ def test_a_haproxy_server_that_came_back_up_was_a_flap() -> None:
     )
     assert down.level == "info" and "came back UP" in down.message
     assert still_down.level == "warning"  # app2 never came back
+
+
+@pytest.mark.parametrize(
+    ("line", "level"),
+    [
+        ('"5/14/2024 7:05:00 AM","Warning","Microsoft-Windows-WAS","5021","IIS01","The identity of application pool '
+         'IntranetPortal is invalid."', "warning"),
+        ('"5/14/2024 7:05:00 AM","Error","Service Control Manager","7038","IIS01","The IntranetSync service was '
+         'unable to log on."', "error"),
+        ('"5/14/2024 7:05:00 AM","Information","Service Control Manager","7036","IIS01","The W3SVC service entered '
+         'the running state. No errors."', "info"),
+    ],
+)  # fmt: skip
+def test_windows_events_exported_as_csv_carry_their_level(line: str, level: str) -> None:
+    (entry,) = parse_lines([line])
+    assert entry.level == level and entry.level_written

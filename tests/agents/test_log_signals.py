@@ -813,3 +813,60 @@ def test_an_idle_worker_shut_down_is_no_change_before_the_errors() -> None:
 def test_a_clean_log_is_called_healthy() -> None:
     top = analyse([f"{at(i)} web-1 nginx[9]: GET / 200" for i in range(5)], None, None)["findings"][0]
     assert top.severity == "info" and "healthy" in top.message
+
+
+@pytest.mark.parametrize(
+    ("lines", "words"),
+    [
+        # Unbound's own log format ("unbound[812:0] notice:"): its IPv6 tries are background.
+        ([f"Jun 14 05:53:{i:02d} ns-res01 unbound[812:0] notice: sendto failed: Network is unreachable"
+          for i in range(30)]
+         + [f"Jun 14 05:54:{i:02d} ns-res01 unbound[812:1] info: validation failure <www.example.org. A IN>: "
+            "signature expired from 192.0.2.53 for DNSKEY example.org." for i in range(5)],
+         "signature expired"),
+        # Peers that share no proposal; the retransmits before it were the swap window.
+        ([f"{at(i)} vpn01 charon: 11[IKE] establishing IKE_SA failed, peer not responding" for i in range(3)]
+         + [f"{at(600 + i)} vpn01 charon: 13[IKE] received NO_PROPOSAL_CHOSEN notify error" for i in range(6)],
+         "NO_PROPOSAL_CHOSEN"),
+        # A database pod that cannot start: its volume is attached elsewhere; the app's lookup of the
+        # pod's name fails because the pod is not there.
+        (["Warning  FailedAttachVolume  pod/orders-db-0  Multi-Attach error for volume \"pvc-1\" Volume is already "
+          "exclusively attached to one node and can't be attached to another"]
+         + [f"2024-06-20 07:38:{30 + i}.915 ERROR [main] c.z.h.p.HikariPool: orders-pool - Exception during pool "
+            "initialization. java.net.UnknownHostException: orders-db-0.orders-db.orders.svc.cluster.local"
+            for i in range(5)],
+         "Multi-Attach"),
+        # Tomcat's jar scanner complains at every start; Metaspace is what runs out.
+        ([f"{at(0)} app-1 tomcat[900]: java.io.FileNotFoundException: /opt/tomcat/lib/xml-apis.jar (No such file "
+          "or directory)"]
+         + [f"{at(600 + i)} app-1 tomcat[900]: SEVERE java.lang.OutOfMemoryError: Metaspace" for i in range(6)],
+         "Metaspace"),
+        # Vault came back sealed, the lease was not renewed, and the database refuses the expired login.
+        (["2024-05-14T03:05:00.999Z [ERROR] agent.apiproxy: error renewing lease: lease_id=database/creds/rw "
+          'error="Code: 503. Errors: * Vault is sealed"']
+         + [f"2024-05-14 03:{10 + i}:12.104 UTC [{90000 + i}] FATAL:  password authentication failed for user "
+            '"v-approle-rw-1715652011"' for i in range(30)],
+         "Vault is sealed"),
+        # An app pool identity that cannot log on; the time service's boot complaint is background.
+        ([f'"5/14/2024 7:0{i}:00 AM","Warning","Microsoft-Windows-Time-Service","129","IIS01.corp.example.internal",'
+          '"NtpClient was unable to set a domain peer to use as a time source because of discovery error."'
+          for i in range(3)]
+         + ['"5/14/2024 7:05:00 AM","Warning","Microsoft-Windows-WAS","5021","IIS01.corp.example.internal",'
+            '"The identity of application pool IntranetPortal is invalid. The user name or password that is specified '
+            'for the identity may be incorrect."'],
+         "identity of application pool"),
+    ],
+)  # fmt: skip
+def test_the_cause_of_a_batch_23_or_24_kind_of_incident_leads(lines: list[str], words: str) -> None:
+    top = analyse(lines, None, None)["findings"][0]
+    assert top.severity in ("critical", "warning") and words in top.message, top.message
+
+
+def test_a_run_s_per_file_detail_lines_are_not_a_job_whose_output_shrank() -> None:
+    lines = [
+        f"2024-06-21 01:02:{i:02d}.624 P04 DETAIL: match file from prior backup /var/lib/postgresql/16/main/base/"
+        f"16384/{16000 + i} ({88 if i < 30 else 0.02}MB, 99.90%)"
+        for i in range(34)
+    ]
+    findings = analyse(lines, None, None)["findings"]
+    assert not [f for f in findings if f.code == "output_shrank"]

@@ -191,6 +191,23 @@ RULES = MappingProxyType(
             "DATABASE_HOST: localhost beside a db service",
             "",
         ),
+        "dependency_not_ready": Rule(
+            _W,
+            "depends_on in its short form waits for the other container to start, not to accept "
+            "connections: the dependant's first connections are refused, and without a restart policy "
+            "it stays down",
+            "use depends_on with condition: service_healthy and give the dependency a healthcheck",
+            "depends_on: [db] on a postgres service",
+            "",
+        ),
+        "rollout_downtime": Rule(
+            _W,
+            "a rolling update that may stop every pod before new ones are ready makes each deploy an "
+            "outage (502/503 until the new pods answer)",
+            "use maxUnavailable: 0 with maxSurge: 1 (or 25%), and a readiness probe",
+            "",
+            "strategy.rollingUpdate: {maxUnavailable: 100%, maxSurge: 0}",
+        ),
         "network_policy_blocks_dns": Rule(
             _C,
             "once a NetworkPolicy restricts egress, pods reach only what a rule allows; without a rule for "

@@ -37,7 +37,30 @@ def audit_compose(document: dict[str, Any]) -> list[Finding]:
             findings += _service(f"service {name}", service)
             findings += _health_and_restart(f"service {name}", service, awaited.get(text_of(name)))
             findings += _localhost(text_of(name), service, services)
+            findings += _started_not_ready(text_of(name), service, services)
     return findings
+
+
+def _started_not_ready(name: str, service: dict[str, Any], services: dict[str, Any]) -> Iterator[Finding]:
+    """`depends_on` in its short form (or `condition: service_started`) on a datastore waits for its
+    container to start, not for it to accept connections: the first connections are refused."""
+    depends = service.get("depends_on")
+    pairs = (
+        [(text_of(d), "service_started") for d in depends]
+        if isinstance(depends, list)
+        else [
+            (text_of(d), text_of(as_mapping(spec).get("condition"), "service_started"))
+            for d, spec in as_mapping(depends).items()
+        ]
+    )
+    for dependency, condition in pairs:
+        if condition == "service_started" and _kind(services.get(dependency)):
+            yield rule_finding(
+                "dependency_not_ready",
+                f"service {name}",
+                f"depends_on {dependency} waits only for its container to start, not for it to accept "
+                "connections, so the first ones are refused",
+            )
 
 
 # The default port of each kind of backing service, and the words of a setting that points at one.
@@ -179,6 +202,9 @@ def _data_in_container(where: str, service: dict[str, Any]) -> Iterator[Finding]
     kept = [t for t in targets if t and any(d == t or d.startswith(t.rstrip("/") + "/") for d in directories)]
     if not kept:
         what = f"keeps its data in the container: no volume on {directories[0]}, so a recreate loses it"
+        near = [t for t in targets if t and t.startswith("/var/lib/") and t not in directories]
+        if near:  # /var/lib/postgres/data for /var/lib/postgresql/data: a volume beside the data
+            what += f" (its volume is mounted at {near[0]}, which the image does not use)"
         yield rule_finding("data_on_ephemeral_storage", where, what)
 
 

@@ -67,6 +67,8 @@ _IMPORTANCE = (
     "sensitive_host_path_mount",
     "rbac_sensitive_permission",
     "pdb_blocks_drain",
+    "rollout_downtime",
+    "dependency_not_ready",
     "hpa_without_resource_request",
     "cronjob_overlap",
     "security_profile_disabled",
@@ -113,11 +115,19 @@ _ASKED_ABOUT = tuple(
         ),
         (r"containercreating|multi-attach|only one (?:\w+ )?pod", {"shared_single_node_volume"}),
         (r"certificate|self-signed|fake cert|default cert", {"ingress_tls_secret_elsewhere"}),
-        (r"connection refused|can'?t connect|cannot connect|keeps? restarting", {"localhost_in_container"}),
+        (
+            r"connection refused|can'?t connect|cannot connect|keeps? restarting|die straight away",
+            {"localhost_in_container", "dependency_not_ready"},
+        ),
         (r"duplicat|overlap|twice|pil(?:e|es|ing) up|fills? up with", {"cronjob_overlap"}),
         (
-            r"data (?:is |was )?(?:gone|lost)|lost (?:all |the |our )?data|wiped",
+            r"data (?:is |was )?(?:gone|lost)|lost (?:all |the |our )?data|wiped|fresh install|"
+            r"(?:pages|tables|records|everything) (?:are |is )?gone|comes back empty",
             {"data_on_ephemeral_storage"},
+        ),
+        (
+            r"(?:every|each) (?:time we )?deploy|during (?:a |the |each )?(?:deploy|rollout)",
+            {"rollout_downtime"},
         ),
     )
 )

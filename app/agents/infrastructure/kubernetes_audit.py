@@ -142,6 +142,8 @@ def _workload(obj: dict[str, Any], name: str, autoscaled_minimum: int | None) ->
             yield rule_finding("single_replica", name, "runs 1 replica")
     if kind == "CronJob":
         yield from _overlap(obj, name)
+    if kind == "Deployment":
+        yield from _rollout(obj, name)
     long_running = kind not in RUN_TO_COMPLETION_KINDS and not (
         kind == "Pod" and pod.get("restartPolicy") in ("Never", "OnFailure")
     )
@@ -347,6 +349,31 @@ def _slow_starter(container: dict[str, Any]) -> str | None:
     if any(n.startswith(_JVM_ENV) for n in names) or any(word in image for word in _JVM_IMAGES):
         return "JVM app"
     return None
+
+
+def _rollout(obj: dict[str, Any], name: str) -> Iterator[Finding]:
+    """A RollingUpdate that may take every pod down at once (maxUnavailable of all replicas and no
+    surge): each deploy is an outage, the longer without a readiness probe."""
+    spec = as_mapping(obj.get("spec"))
+    strategy = as_mapping(spec.get("strategy"))
+    if text_of(strategy.get("type"), "RollingUpdate") != "RollingUpdate":
+        return
+    rolling = as_mapping(strategy.get("rollingUpdate"))
+    replicas = spec.get("replicas", 1)
+    unavailable, surge = rolling.get("maxUnavailable"), rolling.get("maxSurge")
+    everything = unavailable == "100%" or (
+        isinstance(unavailable, int)
+        and isinstance(replicas, int)
+        and replicas > 1
+        and unavailable >= replicas
+    )
+    if everything and surge in (0, "0", "0%"):
+        yield rule_finding(
+            "rollout_downtime",
+            name,
+            f"its rolling update allows maxUnavailable {unavailable} with maxSurge {surge}: every pod is "
+            "stopped before new ones are ready, so each deploy is an outage",
+        )
 
 
 def _overlap(obj: dict[str, Any], name: str) -> Iterator[Finding]:

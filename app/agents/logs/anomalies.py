@@ -44,6 +44,9 @@ def _count(text: str) -> tuple[float, str] | None:
     return (float(match[1]), match[2].lower()) if match else None
 
 
+MIN_RUN_GAP_SECONDS = 300
+
+
 def shrinking_output(entries: list[LogEntry]) -> list[Finding]:
     """One warning per kind of message (the same words, any numbers) whose latest values fell
     to a hundredth of its usual one."""
@@ -73,6 +76,11 @@ def _shrunk(entries: list[LogEntry], kind: str) -> Finding | None:
             noun = counted[1]
     values = values[-HISTORY:]
     if len(values) < MIN_RUNS:
+        return None
+    # A job writes its report once a run; lines seconds apart are one run's detail (a size per file).
+    stamps = [e.timestamp for _, e in values if e.timestamp]
+    gaps = [(b - a).total_seconds() for a, b in zip(stamps, stamps[1:], strict=False)]
+    if gaps and statistics.median(gaps) < MIN_RUN_GAP_SECONDS:
         return None
     # The longest trailing run of tiny values against the usual value before it (2 at least).
     tail, usual = 0, 0.0

@@ -77,6 +77,9 @@ _CAUSE = re.compile(
     r"no urls in mirrorlist|failed to download metadata|cannot prepare internal mirrorlist|end of life|"
     r"failed to load coreclr|you must install or update \.net|framework .{0,80}? was not found|"
     r"lost connection to mysql server|\berror 20(?:06|13)\b|"
+    r"no_pubkey|public key is not available|is not signed|"
+    r"identity of application pool .{0,80}? is invalid|unknown user name or bad password|logon failure|"
+    r"metaspace|could not be opened in append mode|"
     r"free disk space is insufficient|disk resource limit|\bEUSAGE\b|(?:are|is) (?:not )?in sync|out of sync|"
     r"transfer status: refused|: REFUSED\b|(?:query|transfer|update) (?:\S+ ){0,6}(?:refused|denied)\b",
     re.IGNORECASE,
@@ -90,7 +93,9 @@ _SYMPTOM = re.compile(
     r"main process exited|failed with result|failed to start \S+\.service|"
     r"suffered a fatal communication error|rapid.fail protection|has no server available|"
     r"blocked for more than \d+ seconds|"
-    r"skipping run|tls key negotiation failed to occur|tls handshake failed|"
+    r"skipping run|tls key negotiation failed to occur|tls handshake failed|peer not responding|"
+    # A cluster service's name that does not resolve: the pod behind it is not running.
+    r"(?:unknownhostexception: |no such host|not known|nxdomain)\S*\s?\S*\.svc\.cluster\.local|"
     r"exiting|cannot start|shutting down|giving up|job failed|closing amqp connection|"
     r"unexpectedly closed|blocked by|will wait|closed by (?:the )?(?:server|peer|remote)|eof detected|"
     r"(?:readiness|liveness|startup) probe failed|lost connection|broken connection|"
@@ -134,13 +139,17 @@ _BACKGROUND_NOISE = re.compile(
     r"collector failed.{0,40}name=(?:hwmon|thermal_zone|rapl|powersupplyclass|nvme|edac|infiniband)|"
     # A resolver's view of the internet's broken zones, and IPv6 routes a host does not have.
     r"lame-servers:|(?:network unreachable|broken trust chain|lame server) resolving|"
-    r"unbound:.{0,40}sendto failed: Network is unreachable|"  # its IPv6 tries on an IPv4-only host
+    r"unbound\b.{0,40}sendto failed: Network is unreachable|"  # its IPv6 tries on an IPv4-only host
     # The kubelet's long-standing complaints: a resolv.conf with more than three nameservers, and
     # leftover volume directories of pods long gone.
     r"Nameserver limits (?:were )?exceeded|orphaned pod .{0,80} found|"
     r"canceling statement due to user request|"  # someone pressed cancel in their SQL client
     r"server stats for thread|"  # unbound's periodic statistics
     r'"ssl_stapling" ignored|'  # a certificate whose CA runs no OCSP responder
+    r"FileNotFoundException: \S+\.jar \(No such file|Failed to scan \[|"  # Tomcat's jar scanner
+    r"client intended to send too large body|link already exists|"
+    r"was collected before with the same name and label values|"  # a node_exporter collector bug
+    r"NtpClient was unable to set a domain peer|"  # a domain member at boot, before the DC answers
     r"could not change group /var/run/docker\.sock|"  # docker-in-docker on every CI job
     # Firmware tables every kernel complains about at boot, and Windows' chronic event-log noise.
     r"ACPI (?:BIOS )?Error|AE_NOT_FOUND|DistributedCOM|\bDCOM\b.{0,80}10016|"
@@ -201,7 +210,9 @@ _DEFINITE = re.compile(
     r"signature expired|could not load (?:file or )?assembly|did not find a value|no shared cipher|"
     r"unrecoverable error|no urls in mirrorlist|you must install or update \.net|"
     r"framework .{0,80}? was not found|"
-    r"when dumping table",
+    r"when dumping table|multi-attach|already exclusively attached|outofmemoryerror|metaspace|"
+    r"vault is sealed|could not be opened in append mode|no_pubkey|identity of application pool|"
+    r"unknown user name or bad password",
     re.IGNORECASE,
 )
 
@@ -210,7 +221,7 @@ _DEFINITE = re.compile(
 # Said by the database server about a client (PostgreSQL's `user@db` prefix, MySQL's
 # 'user'@'host'); an application that cannot log in with its own credentials is another matter.
 _ONE_CLIENT = re.compile(
-    r"\] \S+@\S+ FATAL:\s+password authentication failed for user|Access denied for user '[^']*'@'",
+    r"\] (?:\S+@\S+ )?FATAL:\s+password authentication failed for user|Access denied for user '[^']*'@'",
     re.IGNORECASE,
 )
 

@@ -133,6 +133,27 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "need upgrading, or the server's data-ciphers must include theirs",
         ),
         (
+            r"OutOfMemoryError: Metaspace|MaxMetaspaceSize",
+            "class metadata filled Metaspace: on hot redeploys the old webapp's classloader is usually "
+            "kept alive by a thread or ThreadLocal it left behind; restart instead of redeploying and fix "
+            "the leak (more heap does not help)",
+        ),
+        (
+            r"NO_PUBKEY|public key is not available",
+            "the repository is signed with a key this machine does not have, so apt refuses it: install the "
+            "repository's current signing key into its keyring",
+        ),
+        (
+            r"Vault is sealed",
+            "Vault is sealed (it restarted and nobody unsealed it): nothing can read secrets or renew leases "
+            "until it is unsealed",
+        ),
+        (
+            r"identity of application pool .{0,80}? is invalid|unknown user name or bad password",
+            "the account the service or app pool runs as cannot log on (its password changed or it is "
+            "locked): update the stored credentials",
+        ),
+        (
             r"address already in use|EADDRINUSE",
             "another process already listens on that port: find it with `ss -ltnp`",
         ),

@@ -36,7 +36,7 @@ LEVELS = {
 _ISO = re.compile(r"(?P<ts>\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?)")
 # (sssd names its backend in the tag: "sssd[be[corp.example.com]][903]:")
 _SYSLOG = re.compile(
-    r"^(?P<ts>[A-Z][a-z]{2}\s+\d{1,2}\s\d{2}:\d{2}:\d{2})\s+(?P<host>\S+)\s+(?P<proc>[^:\[]+(?:\[(?:[^\[\]]|\[[^\]]*\])*\](?=\[))?)(?:\[\d+\])?:\s?(?P<msg>.*)$"
+    r"^(?P<ts>[A-Z][a-z]{2}\s+\d{1,2}\s\d{2}:\d{2}:\d{2})\s+(?P<host>\S+)\s+(?P<proc>[^:\[]+(?:\[(?:[^\[\]]|\[[^\]]*\])*\](?=\[))?)(?:\[\d+(?::\d+)?\])?:\s?(?P<msg>.*)$"
 )
 # klog/glog (every Kubernetes component): "E0513 21:14:03.123456    1234 file.go:123] message".
 _KLOG = re.compile(
@@ -112,7 +112,8 @@ _LEVEL_WORD = re.compile(
     r"|[\[<(/:](trace|debug|info|note|notice|system|warn(?:ing)?|error|err|fatal|critical|crit|severe|panic|emerg|alert)[\]>):]"
     r"|\b(?:level|lvl|severity)=\"?(trace|debug|info|notice|warn(?:ing)?|error|err|fatal|critical|crit|panic)\b"
     r"|^(?:\W*)(trace|debug|info|notice|warn(?:ing)?|error|err|fatal|critical|panic):"
-    r"|(?:^|[\s│|>])(?-i:(Error|Warning|Fatal|Panic)):\s",  # terraform, node, npm: "│ Error: ..."
+    r"|(?:^|[\s│|>])(?-i:(Error|Warning|Fatal|Panic)):\s"  # terraform, node, npm: "│ Error: ..."
+    r'|^"[^"]*",(?-i:"(Error|Warning|Critical|Information)"),',  # Windows events exported as CSV
     re.IGNORECASE,
 )
 _CONTINUATION = re.compile(
@@ -169,7 +170,8 @@ _FAILURE = re.compile(
     # Refusals for ownership, modes or integrity: cron, sshd's StrictModes, go's checksum database.
     r"wrong file owner|bad (?:file )?(?:owner(?:ship)?|mode)s?\b|insecure (?:mode|permissions)|"
     r"checksum mismatch|\bsecurity error\b|^npm (?:ERR!|error)\b|"
-    r"^\w+: Error \d{3,5}\b",  # MySQL's clients: "mysqldump: Error 2013: Lost connection ..."
+    r"^\w+: Error \d{3,5}\b|"  # MySQL's clients: "mysqldump: Error 2013: Lost connection ..."
+    r"\bNO_PROPOSAL_CHOSEN\b|\bNO_PUBKEY\b",
     re.IGNORECASE,
 )
 # Words of trouble in general: a warning, which counts only where it names a cause (causes.py).
