@@ -7,7 +7,15 @@ from typing import Any
 
 import pytest
 
-from tests.agents.test_infrastructure import audit, k8s_container, k8s_workload, manifest, risky_codes
+from tests.agents.test_infrastructure import (
+    audit,
+    compose,
+    compose_service,
+    k8s_container,
+    k8s_workload,
+    manifest,
+    risky_codes,
+)
 
 
 def service(selector: dict[str, str], namespace: str | None = None) -> dict[str, Any]:
@@ -408,8 +416,6 @@ async def test_an_ingress_whose_tls_secret_is_in_another_namespace_is_critical(
 async def test_a_compose_service_that_reaches_another_at_localhost_is_critical(
     app: dict[str, Any], flagged: bool
 ) -> None:
-    from tests.agents.test_infrastructure import compose, compose_service
-
     config = compose(
         web=compose_service(**app),
         db=compose_service(image="postgres:16.3"),
@@ -431,8 +437,6 @@ async def test_a_compose_service_that_reaches_another_at_localhost_is_critical(
 async def test_depending_on_a_datastore_that_has_only_started_is_a_warning(
     depends: Any, flagged: bool
 ) -> None:
-    from tests.agents.test_infrastructure import compose, compose_service
-
     config = compose(
         web=compose_service(depends_on=depends),
         db=compose_service(image="postgres:16.3"),
@@ -461,8 +465,6 @@ async def test_a_rollout_that_stops_every_pod_at_once_is_a_warning(
 
 
 async def test_a_data_volume_beside_the_data_directory_is_named() -> None:
-    from tests.agents.test_infrastructure import compose, compose_service
-
     result = await audit(
         compose(db=compose_service(image="postgres:16.3", volumes=["db-data:/var/lib/postgres/data"]))
     )
