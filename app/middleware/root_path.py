@@ -30,6 +30,6 @@ def route_path(scope: Scope) -> str:
     """The path without the ROOT_PATH prefix: what the routes are declared as."""
     path: str = scope["path"]
     prefix: str = scope.get("root_path", "")
-    if prefix and path.startswith(prefix):
+    if prefix and (path == prefix or path.startswith(prefix + "/")):
         return path[len(prefix) :] or "/"
     return path

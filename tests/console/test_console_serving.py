@@ -135,3 +135,20 @@ def test_a_root_path_must_be_a_path() -> None:
         Settings(_env_file=None, root_path="ops/")  # type: ignore[call-arg]
     with pytest.raises(ValueError, match="root_path"):
         Settings(_env_file=None, root_path='/a"><script>')  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize(
+    ("path", "root", "expected"),
+    [
+        ("/ops/docs", "/ops", "/docs"),
+        ("/ops", "/ops", "/"),
+        ("/opsx/docs", "/ops", "/opsx/docs"),
+        ("/docs", "", "/docs"),
+    ],
+)
+def test_the_route_path_strips_the_prefix_only_at_a_segment_boundary(
+    path: str, root: str, expected: str
+) -> None:
+    from app.middleware.root_path import route_path
+
+    assert route_path({"path": path, "root_path": root}) == expected
