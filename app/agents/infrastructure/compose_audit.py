@@ -21,6 +21,7 @@ from app.agents.infrastructure.container_checks import (
     heap_findings,
     host_path_findings,
     image_findings,
+    image_name,
     open_door_findings,
     port_range,
     text_of,
@@ -31,17 +32,19 @@ from app.agents.infrastructure.secret_scan import env_pairs, scan_command, scan_
 def audit_compose(document: dict[str, Any]) -> list[Finding]:
     services = as_mapping(document.get("services"))
     awaited = _awaited_healthy(services)
+    # What kind of backing service each one is (postgres, redis ...), for the settings that reach it.
+    kinds = {text_of(n): kind for n, s in services.items() if (kind := _kind(s))}
     findings: list[Finding] = []
     for name, service in services.items():
         if isinstance(service, dict):
             findings += _service(f"service {name}", service)
             findings += _health_and_restart(f"service {name}", service, awaited.get(text_of(name)))
-            findings += _localhost(text_of(name), service, services)
-            findings += _started_not_ready(text_of(name), service, services)
+            findings += _localhost(text_of(name), service, kinds)
+            findings += _started_not_ready(text_of(name), service, kinds)
     return findings
 
 
-def _started_not_ready(name: str, service: dict[str, Any], services: dict[str, Any]) -> Iterator[Finding]:
+def _started_not_ready(name: str, service: dict[str, Any], kinds: dict[str, str]) -> Iterator[Finding]:
     """`depends_on` in its short form (or `condition: service_started`) on a datastore waits for its
     container to start, not for it to accept connections: the first connections are refused."""
     depends = service.get("depends_on")
@@ -54,7 +57,7 @@ def _started_not_ready(name: str, service: dict[str, Any], services: dict[str, A
         ]
     )
     for dependency, condition in pairs:
-        if condition == "service_started" and _kind(services.get(dependency)):
+        if condition == "service_started" and dependency in kinds:
             yield rule_finding(
                 "dependency_not_ready",
                 f"service {name}",
@@ -79,19 +82,17 @@ _LOCALHOST = re.compile(r"(?:^|[/@=,;\s])(?:localhost|127\.0\.0\.1)(?::(?P<port>
 
 
 def _kind(service: Any) -> str | None:
-    image = (
-        text_of(as_mapping(service).get("image")).split("@", 1)[0].rsplit("/", 1)[-1].split(":", 1)[0].lower()
-    )
+    image = image_name(as_mapping(service).get("image"))
     image = {"postgresql": "postgres", "mongodb": "mongo"}.get(image, image)
     return image if image in _KIND_PORTS else None
 
 
-def _localhost(name: str, service: dict[str, Any], services: dict[str, Any]) -> Iterator[Finding]:
+def _localhost(name: str, service: dict[str, Any], kinds: dict[str, str]) -> Iterator[Finding]:
     """A setting that reaches another service of the file at localhost: inside the container that
     is the container itself (unless it shares the host's or another container's network)."""
     if text_of(service.get("network_mode")).startswith(("host", "service:", "container:")):
         return
-    others = {text_of(n): kind for n, s in services.items() if text_of(n) != name and (kind := _kind(s))}
+    others = {other: kind for other, kind in kinds.items() if other != name}
     if not others:
         return
     for key, value in env_pairs(service.get("environment")):

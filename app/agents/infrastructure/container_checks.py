@@ -216,11 +216,17 @@ _SERVER_IMAGE_ALIASES = {
 }  # fmt: skip
 
 
+def image_name(image: Any) -> str:
+    """The image's own name, without registry, path, tag or digest: `registry.example.com/db/
+    postgres:16@sha256:...` -> `postgres`; "" for no image."""
+    return text_of(image).split("@", 1)[0].rsplit("/", 1)[-1].split(":", 1)[0].lower()
+
+
 def data_directories(image: Any) -> tuple[str, ...]:
     """The data directories of a datastore image (`mysql:8.0`, `bitnami/postgresql:16`), else ()."""
     if not isinstance(image, str):
         return ()
-    name = image.split("@", 1)[0].rsplit("/", 1)[-1].split(":", 1)[0].lower()
+    name = image_name(image)
     # The server's own image, not a tool named after it (`mysql-backup`, `postgres-exporter`).
     name = _SERVER_IMAGE_ALIASES.get(name, name)
     return DATA_DIRECTORIES.get(name, ())
@@ -263,3 +269,24 @@ def heap_findings(where: str, texts: list[str], limit: Any) -> Iterator[Finding]
                 )
                 yield rule_finding("heap_over_memory_limit", where, what)
                 return
+
+
+def pod_object(obj: dict[str, Any]) -> dict[str, Any]:
+    """The pod itself or the workload's pod template (metadata and spec), a CronJob's included."""
+    if obj.get("kind") == "Pod":
+        return obj
+    spec = as_mapping(obj.get("spec"))
+    if obj.get("kind") == "CronJob":
+        spec = as_mapping(as_mapping(spec.get("jobTemplate")).get("spec"))
+    return as_mapping(spec.get("template"))
+
+
+def pod_spec(obj: dict[str, Any]) -> dict[str, Any]:
+    return as_mapping(pod_object(obj).get("spec"))
+
+
+def declared_ports(containers: list[dict[str, Any]]) -> tuple[set[int], set[str]]:
+    """The port numbers and port names the containers declare (`ports[].containerPort`, `.name`)."""
+    declared = [as_mapping(p) for c in containers for p in as_list(c.get("ports"))]
+    numbers = {p["containerPort"] for p in declared if isinstance(p.get("containerPort"), int)}
+    return numbers, {text_of(p.get("name")) for p in declared if p.get("name")}

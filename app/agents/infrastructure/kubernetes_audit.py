@@ -16,11 +16,14 @@ from app.agents.infrastructure.container_checks import (
     capability_findings,
     command_words,
     database_port_finding,
+    declared_ports,
     heap_findings,
     host_path_findings,
     image_findings,
     keeps_data,
     open_door_findings,
+    pod_object,
+    pod_spec,
     port_range,
     text_of,
 )
@@ -77,20 +80,6 @@ def _autoscaled_minimum(objects: list[dict[str, Any]]) -> dict[tuple[str, str], 
     return minimum
 
 
-def _pod_template(obj: dict[str, Any]) -> dict[str, Any]:
-    return as_mapping(_pod_object(obj).get("spec"))
-
-
-def _pod_object(obj: dict[str, Any]) -> dict[str, Any]:
-    """The pod itself or the workload's pod template (metadata and spec)."""
-    if obj.get("kind") == "Pod":
-        return obj
-    spec = as_mapping(obj.get("spec"))
-    if obj.get("kind") == "CronJob":
-        spec = as_mapping(as_mapping(spec.get("jobTemplate")).get("spec"))
-    return as_mapping(spec.get("template"))
-
-
 # Profiles that switch the kernel's syscall or MAC filter off, however they are written.
 _UNCONFINED = "unconfined"
 _PROFILE_ANNOTATIONS = (
@@ -118,7 +107,7 @@ def _unconfined_annotations(name: str, pod: dict[str, Any]) -> Iterator[Finding]
 
 def _workload(obj: dict[str, Any], name: str, autoscaled_minimum: int | None) -> Iterator[Finding]:
     kind = obj.get("kind")
-    pod = _pod_template(obj)
+    pod = pod_spec(obj)
     for key, code, label in (
         ("hostNetwork", "host_network", "network"),
         ("hostPID", "host_pid", "PID namespace"),
@@ -149,7 +138,7 @@ def _workload(obj: dict[str, Any], name: str, autoscaled_minimum: int | None) ->
     )
     pod_security = as_mapping(pod.get("securityContext"))
     yield from _unconfined(f"{name} pod", pod_security)
-    yield from _unconfined_annotations(name, _pod_object(obj))
+    yield from _unconfined_annotations(name, pod_object(obj))
     for label, key in (("container", "containers"), ("init container", "initContainers")):
         for container in as_list(pod.get(key)):
             if isinstance(container, dict):
@@ -280,19 +269,15 @@ _PROBES = ("readinessProbe", "livenessProbe", "startupProbe")
 
 
 def _probe_port(probe: dict[str, Any]) -> Any:
-    for handler in ("httpGet", "tcpSocket", "grpc"):
-        if as_mapping(probe.get(handler)).get("port") is not None:
-            return as_mapping(probe.get(handler)).get("port")
-    return None
+    ports = (as_mapping(probe.get(handler)).get("port") for handler in ("httpGet", "tcpSocket", "grpc"))
+    return next((port for port in ports if port is not None), None)
 
 
 def _probe_ports(where: str, container: dict[str, Any]) -> Iterator[Finding]:
     """A probe on a port the container does not listen on. Declaring ports is optional, so this is
     judged only where the container shows which port it listens on: a declared port that another
     of its probes (or its PORT setting) uses, while this probe asks a port it never declared."""
-    declared = [as_mapping(p) for p in as_list(container.get("ports"))]
-    numbers = {p.get("containerPort") for p in declared if isinstance(p.get("containerPort"), int)}
-    names = {text_of(p.get("name")) for p in declared if p.get("name")}
+    numbers, names = declared_ports([container])
     if not numbers:
         return
     ports = {probe: _probe_port(as_mapping(container.get(probe))) for probe in _PROBES}
@@ -307,7 +292,7 @@ def _probe_ports(where: str, container: dict[str, Any]) -> Iterator[Finding]:
     for probe, port in ports.items():
         numeric = int(port) if isinstance(port, str) and port.isdigit() else port
         if isinstance(numeric, int) and numeric not in numbers:
-            listening = ", ".join(str(n) for n in sorted(n for n in numbers if isinstance(n, int)))
+            listening = ", ".join(str(n) for n in sorted(numbers))
             yield rule_finding(
                 "probe_port_mismatch",
                 where,
@@ -377,13 +362,9 @@ def _rollout(obj: dict[str, Any], name: str) -> Iterator[Finding]:
 
 
 def _overlap(obj: dict[str, Any], name: str) -> Iterator[Finding]:
-    policy = text_of(as_mapping(obj.get("spec")).get("concurrencyPolicy"), "Allow")
-    if policy == "Allow":
-        said = (
-            "concurrencyPolicy is Allow"
-            if as_mapping(obj.get("spec")).get("concurrencyPolicy")
-            else ("no concurrencyPolicy (Allow)")
-        )
+    policy = as_mapping(obj.get("spec")).get("concurrencyPolicy")
+    if text_of(policy, "Allow") == "Allow":
+        said = "concurrencyPolicy is Allow" if policy else "no concurrencyPolicy (Allow)"
         yield rule_finding(
             "cronjob_overlap",
             name,

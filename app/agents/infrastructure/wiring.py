@@ -13,7 +13,14 @@ from typing import Any
 
 from app.agents.base import Finding
 from app.agents.infrastructure.audit_rules import rule_finding
-from app.agents.infrastructure.container_checks import as_list, as_mapping, text_of
+from app.agents.infrastructure.container_checks import (
+    as_list,
+    as_mapping,
+    declared_ports,
+    pod_object,
+    pod_spec,
+    text_of,
+)
 
 POD_OWNERS = frozenset(
     {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Pod"}
@@ -77,8 +84,7 @@ def _single_node_volumes(objects: list[dict[str, Any]], pods: _Pods) -> Iterator
         replicas = _replicas(workload)
         if workload.get("kind") not in ("Deployment", "ReplicaSet", "ReplicationController") or replicas < 2:
             continue
-        pod = as_mapping(as_mapping(as_mapping(workload.get("spec")).get("template")).get("spec"))
-        for volume in (as_mapping(v) for v in as_list(pod.get("volumes"))):
+        for volume in (as_mapping(v) for v in as_list(pod_spec(workload).get("volumes"))):
             claim = text_of(as_mapping(volume.get("persistentVolumeClaim")).get("claimName"))
             if (namespace, claim) in single:
                 name = text_of(as_mapping(workload.get("metadata")).get("name"), "?")
@@ -116,22 +122,16 @@ def _tls_secrets(objects: list[dict[str, Any]]) -> Iterator[Finding]:
 
 
 def _containers(workload: dict[str, Any]) -> list[dict[str, Any]]:
-    if workload.get("kind") == "Pod":
-        spec = as_mapping(workload.get("spec"))
-    else:
-        spec = as_mapping(as_mapping(as_mapping(workload.get("spec")).get("template")).get("spec"))
-    return [c for c in as_list(spec.get("containers")) if isinstance(c, dict)]
+    return [c for c in as_list(pod_spec(workload).get("containers")) if isinstance(c, dict)]
 
 
 def _target_ports(spec: dict[str, Any], where: str, selected: list[dict[str, Any]]) -> Iterator[Finding]:
     """Each port's targetPort (its `port` when unset) against what the selected containers
     declare; judged only when every selected container declares its ports."""
     containers = [c for workload in selected for c in _containers(workload)]
-    declared = [as_mapping(p) for c in containers for p in as_list(c.get("ports"))]
-    if not containers or not declared or any(not as_list(c.get("ports")) for c in containers):
+    if not containers or any(not as_list(c.get("ports")) for c in containers):
         return
-    numbers: set[int] = {p["containerPort"] for p in declared if isinstance(p.get("containerPort"), int)}
-    names = {text_of(p.get("name")) for p in declared if p.get("name")}
+    numbers, names = declared_ports(containers)
     for port in (as_mapping(p) for p in as_list(spec.get("ports"))):
         target = port.get("targetPort", port.get("port"))
         if isinstance(target, str) and target.isdigit():
@@ -237,10 +237,7 @@ def _namespace(obj: dict[str, Any]) -> str:
 
 
 def _pod_labels(obj: dict[str, Any]) -> dict[str, str]:
-    if obj.get("kind") == "Pod":
-        metadata = as_mapping(obj.get("metadata"))
-    else:
-        metadata = as_mapping(as_mapping(as_mapping(obj.get("spec")).get("template")).get("metadata"))
+    metadata = as_mapping(pod_object(obj).get("metadata"))
     return {text_of(k): text_of(v) for k, v in as_mapping(metadata.get("labels")).items()}
 
 
