@@ -3,6 +3,7 @@ folded into the entry they belong to."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import re
@@ -138,10 +139,10 @@ _K8S_EVENT = re.compile(
     r"^(?:\S+(?:\s+\(x\d+ over \S+\))?\s+)?(?P<type>Normal|Warning)\s+(?P<reason>[A-Z]\w+)\s+"
     r"(?P<object>\S+)\s+(?P<msg>.*)$"
 )
+# HAProxy's health checks: "Server be_app/app3 is DOWN, reason: ..." and later "... is UP".
+_SERVER_STATE = re.compile(r"Server (?P<server>\S+/\S+) is (?P<state>DOWN|UP)\b")
 # A failure event that a later success of the same object settled: FailedScheduling while the
 # autoscaler adds a node, then Scheduled. Failure reason -> the reasons that settle it.
-# HAProxy's health checks: "Server be_app/app3 is DOWN, reason: ..." and later "... is UP".
-_SERVER_DOWN = re.compile(r"Server (?P<server>\S+/\S+) is DOWN\b")
 _K8S_SETTLED_BY = {
     "FailedScheduling": {"Scheduled"}, "FailedAttachVolume": {"SuccessfulAttachVolume"},
     "FailedMount": {"Started"}, "ErrImagePull": {"Pulled"}, "ImagePullBackOff": {"Pulled"},
@@ -359,12 +360,10 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
     if dmesg:  # `dmesg -T`: "[Tue May 14 04:12:33 2024] message"
         inner = _parse(number, dmesg["msg"], year)
         inner.text = line
-        try:
+        with contextlib.suppress(ValueError):  # a date that does not exist keeps the inner line's
             inner.timestamp = dt.datetime.strptime(
                 " ".join(dmesg["ts"].split()), "%b %d %H:%M:%S %Y"
             ).replace(tzinfo=dt.UTC)
-        except ValueError:
-            pass
         return inner
     entry = LogEntry(line_no=number, text=line, message=line)
     stripped = line.strip()
@@ -536,13 +535,16 @@ def _settle_events(entries: list[LogEntry]) -> None:
             if any((settled, obj) in happened for settled in _K8S_SETTLED_BY.get(reason, ())):
                 entry.level = "info"
                 entry.message = f"{entry.message} (settled: another event shows it succeeded)"
-    for index, entry in enumerate(entries):
-        down = _SERVER_DOWN.search(entry.text)
-        if down and entry.level != "info":
-            back = re.compile(rf"Server {re.escape(down['server'])} is UP\b")
-            if any(back.search(later.text) for later in entries[index + 1 :]):
-                entry.level = "info"
-                entry.message = f"INFO {entry.message.split(' ', 1)[-1]} (settled: it came back UP)"
+    came_back: set[str] = set()  # servers reported UP later than the line at hand
+    for entry in reversed(entries):
+        said = _SERVER_STATE.search(entry.text)
+        if said is None:
+            continue
+        if said["state"] == "UP":
+            came_back.add(said["server"])
+        elif said["server"] in came_back and entry.level != "info":
+            entry.level = "info"
+            entry.message = f"INFO {entry.message.split(' ', 1)[-1]} (settled: it came back UP)"
 
 
 def _request(entry: LogEntry, request: str, status: int, why: list[str] | None = None) -> None:
