@@ -372,3 +372,26 @@ def test_a_model_s_interpretation_shows_who_answered_its_tokens_and_cost(
         screenshot(browser, "ask-llm")
         assert severe(browser) == []
         browser.execute_script("sessionStorage.clear()")
+
+
+def test_replaying_a_run_in_history_leaves_the_workflow_graph_alone(
+    page: Any, tcp_listener: int, http_server: int
+) -> None:
+    sign_in(page, OPS_KEY)
+    start_workflow(page, tcp_listener)  # hangs on HTTP: cancel it, so its replay has a step left running
+    wait(page, lambda d: step_states(d).get("http") == "running")
+    by_id(page, "workflow-cancel").click()
+    wait(page, lambda d: by_id(d, "workflow-status").get_attribute("data-status") == "cancelled")
+    cancelled_run = page.find_element("css selector", "#workflow-status code").text
+    by_id(page, "input-target").clear()
+    start_workflow(page, http_server)
+    wait(page, lambda d: by_id(d, "workflow-status").get_attribute("data-status") in ("completed", "partial"))
+    finished = step_states(page)
+    by_id(page, "tab-history").click()
+    wait(
+        page,
+        lambda d: d.find_elements("css selector", f"#history tr[data-execution='{cancelled_run}'] button"),
+    )
+    page.find_element("css selector", f"#history tr[data-execution='{cancelled_run}'] button").click()
+    wait(page, lambda d: "execution_finished" in by_id(d, "run-events").text)
+    assert step_states(page) == finished  # the replay marked nothing in the other run's graph

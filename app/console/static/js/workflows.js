@@ -133,8 +133,10 @@ function graph(workflow) {
   );
 }
 
-function markStep(stepId, status, summary) {
-  const node = document.getElementById(`step-${stepId}`);
+// Marks a step in this run's own graph: a replay in History, or a run started before this one,
+// never touches another run's steps.
+function markStep(steps, stepId, status, summary) {
+  const node = steps && steps.querySelector(`#${CSS.escape(`step-${stepId}`)}`);
   if (!node) return;
   node.dataset.status = status;
   node.querySelector(".badge").replaceWith(badge(status));
@@ -143,15 +145,19 @@ function markStep(stepId, status, summary) {
 
 const STEP_EVENT = /^step_(\w+)$/;
 
-// Replays a run's events and follows it live; `onEvent` also receives every event.
-export async function follow(executionId, { signal, log, onEvent } = {}) {
+// Replays a run's events and follows it live, marking the step graph `steps` (if given) and
+// listing the events in `log`; `onEvent` also receives every event.
+export async function follow(executionId, { signal, log, steps, onEvent } = {}) {
   await stream(`/api/v1/executions/${encodeURIComponent(executionId)}/events`, {
     signal,
     onEvent: (message) => {
       const { event, data } = message;
       const payload = (data && data.data) || {};
       const match = STEP_EVENT.exec(event);
-      if (match && payload.step) markStep(payload.step, match[1] === "started" ? "running" : match[1], payload.summary || payload.error);
+      if (match && payload.step) {
+        const status = match[1] === "started" ? "running" : match[1];
+        markStep(steps, payload.step, status, payload.summary || payload.error);
+      }
       if (log) log.append(eventLine(message));
       if (onEvent) onEvent(message);
     },
@@ -179,7 +185,8 @@ async function startRun(event) {
   if (current) current.controller.abort();
   const status = h("p", { id: "workflow-status", role: "status" }, "Starting...");
   const log = h("ol", { class: "events", "aria-label": "Events" });
-  replace(view, status, graph(workflow), h("details", {}, h("summary", {}, "Events"), log));
+  const steps = graph(workflow);
+  replace(view, status, steps, h("details", {}, h("summary", {}, "Events"), log));
   start.disabled = true;
   let accepted;
   try {
@@ -203,11 +210,12 @@ async function startRun(event) {
     await follow(accepted.execution_id, {
       signal: controller.signal,
       log,
+      steps,
       onEvent: ({ event }) => {
         if (event === "execution_finished") finished = true;
       },
     });
-    if (finished) await showOutcome(accepted.execution_id, status);
+    if (finished) await showOutcome(accepted.execution_id, status, steps);
   } catch (error) {
     if (error.name !== "AbortError") view.append(errorBox(error));
   } finally {
@@ -218,9 +226,9 @@ async function startRun(event) {
 }
 
 // The run's record is the last word: steps a cancellation ended have no event of their own.
-async function showOutcome(executionId, status) {
+async function showOutcome(executionId, status, steps) {
   const run = await api(`/api/v1/executions/${encodeURIComponent(executionId)}`);
-  for (const step of run.steps || []) markStep(step.id, step.status, step.summary || step.error);
+  for (const step of run.steps || []) markStep(steps, step.id, step.status, step.summary || step.error);
   status.dataset.status = run.status;
   replace(status, "Run ", h("code", {}, executionId), " ", badge(run.status));
   if (run.summary) status.after(h("p", { class: "summary", id: "workflow-summary" }, run.summary));
