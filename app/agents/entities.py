@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import urlsplit
 
+from app.security.redaction import mask_secret_assignments
+
 _URL = re.compile(r"\bhttps?://[^\s<>\"'`,;)\]]+", re.IGNORECASE)
 _IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)")
 _IPV6 = re.compile(r"(?<![\w:])\[?(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}\]?(?![\w:])", re.IGNORECASE)
@@ -170,6 +172,8 @@ def _add_port(ports: list[int], text: str) -> None:
 @lru_cache(maxsize=512)
 def _cached(text: str) -> Entities:
     found = Entities()
+    # A secret's value is never a target: `db_password=hunter2-prod` must not be looked up in DNS.
+    text = mask_secret_assignments(text)
     for match in _URL.finditer(text):
         found.urls.append(match.group(0).rstrip(".?!"))
     rest = _URL.sub(" ", text)

@@ -36,6 +36,9 @@ _SENSITIVE_KEY = re.compile(
 _SECRET_NAME = (
     r"[\w.-]*(?:password|passwd|secret|token(?!s)|api[_-]?key|access[_-]?key|private[_-]?key)[\w.-]*"  # noqa: S105
 )
+_SECRET_ASSIGNMENT = re.compile(
+    rf"(?i)(\b{_SECRET_NAME}[\"']?)(\s*[=:]\s*)(\"[^\"\n]*\"|'[^'\n]*'|[^\s,;&}}]+)"
+)
 _SECRET_PATTERNS = (
     # PEM private keys, whole.
     re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)"),
@@ -48,7 +51,7 @@ _SECRET_PATTERNS = (
         rf"(?i)(name:\s*[\"']?{_SECRET_NAME}[\"']?\s*\n\s*-?\s*value:\s*)(\"[^\"\n]*\"|'[^'\n]*'|[^\s,}}]+)"
     ),
     re.compile(r"(?i)^(\s*(?:set-)?cookie:\s*)(.+)$", re.MULTILINE),
-    re.compile(rf"(?i)(\b{_SECRET_NAME}[\"']?)(\s*[=:]\s*)(\"[^\"\n]*\"|'[^'\n]*'|[^\s,;&}}]+)"),
+    _SECRET_ASSIGNMENT,
 )
 # Every string any pattern above can match contains one of these: most strings are let through
 # after this one scan instead of several.
@@ -112,6 +115,20 @@ class SecretRedactor:
             if pattern.search(text):
                 text = pattern.sub(_keep_prefix, text)
         return text
+
+
+def mask_secret_assignments(text: str) -> str:
+    """`text` with the value of every `password=...`-style assignment replaced, and nothing else
+    changed (URLs keep their user info), for reading targets out of a request."""
+    if not _MAYBE_SECRET.search(text):
+        return text
+
+    def mask(match: re.Match[str]) -> str:
+        if match.group(2) == ":" and match.group(3).isdigit():
+            return match.group(0)  # vault-secrets.internal:8200 is a host and port
+        return _keep_prefix(match)
+
+    return _SECRET_ASSIGNMENT.sub(mask, text)
 
 
 def _keep_prefix(match: re.Match[str]) -> str:

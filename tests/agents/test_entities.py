@@ -89,3 +89,21 @@ def test_target_tuning_set_keeps_its_floor() -> None:
         want |= {("port", str(p)) for p in case["ports"]} | {("url", u) for u in case["urls"]}
         found, wanted, correct = found + len(got), wanted + len(want), correct + len(got & want)
     assert correct / found >= 0.99 and correct / wanted >= 0.97
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "check our TLS certificate, db_password=hunter2-secret",
+        'ping the box, "api_token": "tok-abc.example.com"',
+        "SECRET_KEY: s3cr3t-fake-host",
+    ],
+)
+def test_a_secret_value_is_never_a_target(text: str) -> None:
+    found = extract_entities(text)
+    assert found.hosts == [] and found.ports == []
+
+
+def test_a_host_whose_name_mentions_secrets_keeps_its_port() -> None:
+    found = extract_entities("check vault-secrets.internal:8200")
+    assert found.hostnames == ["vault-secrets.internal"] and found.ports == [8200]
