@@ -44,6 +44,7 @@ from app.storage.db import Database
 from app.storage.events import EventLog
 from app.storage.executions import ExecutionStore
 from app.storage.maintenance import Maintenance
+from app.storage.responses import ResponseStore
 from app.storage.writer import GroupCommitWriter
 
 log = structlog.get_logger("app.container")
@@ -64,6 +65,8 @@ class Container:
     llm: LLMManager
     writer: GroupCommitWriter
     executions: ExecutionStore
+    responses: ResponseStore
+    redactor: SecretRedactor
     events: EventLog
     audit: AuditLog
     floods: RepeatedEvents  # failed keys and throttled callers: one audit row per window
@@ -85,6 +88,7 @@ class Container:
         instance_id = uuid.uuid4().hex
         writer = GroupCommitWriter(database)
         executions = ExecutionStore(database.sessions)
+        responses = ResponseStore(writer, database.sessions)
         events = EventLog(writer, database.sessions, bus, redactor)
         registry = build_registry(settings)
         policy = TargetPolicy(
@@ -133,6 +137,7 @@ class Container:
             events=events,
             resumer=workflows if settings.workflow_resume else None,
             live=lambda: [*workflows.running, *orchestrator.running],
+            responses=responses,
         )
         audit = AuditLog(writer, database.sessions)
         return cls(
@@ -155,6 +160,8 @@ class Container:
             llm=llm,
             writer=writer,
             executions=executions,
+            responses=responses,
+            redactor=redactor,
             events=events,
             audit=audit,
             floods=RepeatedEvents(audit),

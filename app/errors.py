@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 
@@ -66,6 +67,23 @@ def error_envelope(
 ) -> dict[str, Any]:
     """The contract's one error shape, used by the API handlers and the ASGI middleware alike."""
     return {"error": {"code": code, "message": message, "details": details, "request_id": request_id}}
+
+
+class InvalidRequest(AppError):
+    """Input that does not fit its schema, told field by field as pydantic found it."""
+
+    code = "validation_error"
+    status = 422
+    message = "The request is invalid."
+
+    @classmethod
+    def from_errors(cls, errors: Iterable[Mapping[str, Any]], prefix: tuple[str, ...] = ()) -> InvalidRequest:
+        details = [
+            {"loc": [*prefix, *e.get("loc", ())], "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in errors
+        ]
+        problems = "; ".join(f"{'.'.join(map(str, d['loc']))}: {d['msg']}" for d in details[:5])
+        return cls(f"The request is invalid: {problems}." if problems else None, details=details)
 
 
 class TargetNotAllowed(AppError):

@@ -20,6 +20,7 @@ from app.api.routes import (
     health,
     openai_compat,
     orchestrate,
+    responses,
     run_control,
     usage,
     workflows,
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None, tracer_provider: TracerProvider
         audit.router,
         usage.router,
         openai_compat.router,
+        responses.router,
     ):
         app.include_router(
             router,
@@ -110,8 +112,19 @@ def create_app(settings: Settings | None = None, tracer_provider: TracerProvider
         app.add_middleware(
             EnvelopeCORSMiddleware,
             allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST", "OPTIONS"],
-            allow_headers=["Authorization", "X-API-Key", "X-Request-ID", "Content-Type"],
+            allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+            allow_headers=[
+                "Authorization",
+                "X-API-Key",
+                "X-Request-ID",
+                "Content-Type",
+                "Last-Event-ID",
+                # MCP's routing headers, for browser-based MCP clients (docs/MCP.md)
+                "Mcp-Protocol-Version",
+                "Mcp-Method",
+                "Mcp-Name",
+                "Mcp-Session-Id",
+            ],
             expose_headers=[
                 "X-Request-ID",
                 "X-RateLimit-Limit",

@@ -120,6 +120,16 @@ def reset_postgres(url: str) -> None:
         raise errors[0]
 
 
+def shared_database_url(folder: Path) -> str:
+    """A database for a module-scoped service: a SQLite file in `folder`, or the emptied
+    PostgreSQL test database when the suite runs on PostgreSQL."""
+    if database_backend() == "postgres":
+        url = _service_url("TEST_DATABASE_URL", "PostgreSQL")
+        reset_postgres(url)
+        return url
+    return f"sqlite+aiosqlite:///{folder / 'service.db'}"
+
+
 @pytest.fixture
 def test_database_url(tmp_path: Path) -> str:
     """The database of this test: a fresh SQLite file, or the emptied PostgreSQL test database."""

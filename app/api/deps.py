@@ -153,12 +153,19 @@ class GuardedRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def guarded(request: Request) -> Response:
-            container: Container = request.app.state.container
-            caller = await _authenticate(request, container, _presented_key(request))
-            await _spend(request, container, caller)
+            await guard(request)
             return await handler(request)
 
         return guarded
+
+
+async def guard(request: Request) -> Caller:
+    """Authenticate the caller and spend its rate-limit budget, before anything reads the body
+    (the API's routes and the MCP endpoint alike)."""
+    container: Container = request.app.state.container
+    caller = await _authenticate(request, container, _presented_key(request))
+    await _spend(request, container, caller)
+    return caller
 
 
 RateLimitDep = Annotated[RateLimitStatus, Depends(enforce_rate_limit)]

@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.errors import AppError, error_envelope
+from app.errors import AppError, InvalidRequest, error_envelope
 from app.middleware.root_path import route_path
 from app.observability.tracing import current_trace_id
 
@@ -91,22 +91,8 @@ async def http_error_handler(request: Request, exc: Exception) -> ErrorResponse:
 
 async def validation_error_handler(request: Request, exc: Exception) -> ErrorResponse:
     assert isinstance(exc, RequestValidationError)  # noqa: S101
-    details = [
-        {
-            "loc": list(error.get("loc", ())),
-            "msg": error.get("msg", ""),
-            "type": error.get("type", ""),
-        }
-        for error in exc.errors()
-    ]
-    problems = "; ".join(f"{'.'.join(str(p) for p in d['loc'])}: {d['msg']}" for d in details[:5])
-    return error_response(
-        request,
-        422,
-        "validation_error",
-        f"The request is invalid: {problems}." if problems else "The request is invalid.",
-        jsonable_encoder(details),
-    )
+    invalid = InvalidRequest.from_errors(exc.errors())
+    return error_response(request, 422, invalid.code, invalid.message, jsonable_encoder(invalid.details))
 
 
 async def database_error_handler(request: Request, exc: Exception) -> ErrorResponse:

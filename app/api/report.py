@@ -10,6 +10,7 @@ from typing import Any
 
 from app.errors import AppError
 from app.orchestration.orchestrator import Orchestration, Orchestrator, TaskRequest
+from app.storage.executions import ExecutionRecord
 
 _MARK = {"critical": "[CRITICAL]", "warning": "[WARNING]", "info": "[ok]"}
 
@@ -23,6 +24,24 @@ def format_run(run: Orchestration) -> str:
         lines.append("")
     lines.append(f"Execution {run.execution_id}; routing: {run.routing.reason}")
     return "\n".join(lines).strip()
+
+
+def format_record(record: ExecutionRecord) -> str:
+    """A stored run (orchestration or workflow) as text: what it was, how it ended, what it found."""
+    what = record.task or record.workflow_id or record.kind
+    lines = [f"{record.kind} {record.execution_id}: {record.status}. {what}"]
+    if record.summary:
+        lines.append(record.summary)
+    if record.error:
+        lines.append(f"Error: {record.error.get('message', record.error)}")
+    for step in record.steps:
+        said = f": {step['summary']}" if step.get("summary") else ""
+        lines.append(f"- step {step.get('id')} ({step.get('agent')}) {step.get('status')}{said}")
+    for result in record.results:
+        lines.append(f"{result.get('agent_id')} ({result.get('status')})")
+        for finding in (result.get("findings") or [])[:12]:
+            lines.append(f"- {_MARK.get(finding.get('severity'), '-')} {finding.get('message')}")
+    return "\n".join(lines)
 
 
 def format_agent(result: dict[str, Any]) -> str:

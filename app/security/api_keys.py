@@ -74,6 +74,10 @@ class Caller:
     admin: bool
     client_ip: str
 
+    def can_see(self, owner: str | None) -> bool:
+        """Whether this caller may read a record owned by `owner`: its own, or any for an admin."""
+        return self.admin or owner == self.key_label
+
     @property
     def rate_limit_identity(self) -> str:
         return f"key:{self.key_label}" if self.key_label else f"ip:{self.client_ip}"

@@ -17,6 +17,7 @@ from app.storage.audit import AuditEvent, append_in
 from app.storage.events import TERMINAL, EventLog
 from app.storage.executions import ACTIVE, ExecutionStore
 from app.storage.models import EventRow, ExecutionRow, utcnow
+from app.storage.responses import ResponseStore
 from app.storage.writer import GroupCommitWriter
 
 CLAIM_BATCH = 50
@@ -46,8 +47,10 @@ class Maintenance:
         events: EventLog,
         resumer: Resumer | None = None,
         live: Callable[[], Collection[str]] = frozenset,
+        responses: ResponseStore | None = None,
     ) -> None:
         self.store = store
+        self.responses = responses
         self.writer = writer
         self.instance_id = instance_id
         self.lease_seconds = lease_seconds
@@ -155,7 +158,10 @@ class Maintenance:
         return len(staged)
 
     async def apply_retention(self) -> int:
-        deleted = await self.store.delete_older_than(utcnow() - self.retention)
-        if deleted:
-            log.info("retention_applied", deleted=deleted)
+        """Delete finished runs, and the Responses API's stored answers, past the retention."""
+        cutoff = utcnow() - self.retention
+        deleted = await self.store.delete_older_than(cutoff)
+        answers = await self.responses.delete_older_than(cutoff) if self.responses else 0
+        if deleted or answers:
+            log.info("retention_applied", deleted=deleted, responses=answers)
         return deleted

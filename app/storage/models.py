@@ -1,5 +1,6 @@
-"""Tables: executions (every orchestration and workflow run), the hash-chained audit log, and
-LLM usage per call. The same schema on SQLite and PostgreSQL."""
+"""Tables: executions (every orchestration and workflow run), the hash-chained audit log, LLM
+usage per call, run events, and the Responses API's stored conversations.
+The same schema on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -145,3 +146,19 @@ class EventRow(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
 
     __table_args__ = (UniqueConstraint("execution_id", "seq", name="uq_events_execution_seq"),)
+
+
+class ResponseRow(Base):
+    """An answer of `POST /v1/responses`, kept so that `previous_response_id` can continue it:
+    the conversation's recent turns (secrets redacted) and the response object as returned."""
+
+    __tablename__ = "responses"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    owner: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    execution_id: Mapped[str | None] = mapped_column(String(36))
+    turns: Mapped[list[Any]] = mapped_column(JSONType, default=list)
+    body: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+    __table_args__ = (Index("ix_responses_created", "created_at"),)

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import socket
-import ssl
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +14,6 @@ import pytest
 from app.main import create_app
 from tests.conftest import PLAIN_KEY, open_client
 from tests.integration.uvicorn_process import clean_env, start, stop
-from tests.loopback_servers import make_certificates, server_context
 
 KEY = "chat-test-key-123"
 
@@ -33,45 +29,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture
-def listening_port() -> Iterator[int]:
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(16)
-        yield listener.getsockname()[1]
-
-
-@pytest.fixture
 def client(server: str) -> Iterator[openai.OpenAI]:
     with openai.OpenAI(base_url=f"{server}/v1", api_key=KEY, max_retries=0, timeout=30) as sdk:
         yield sdk
-
-
-@pytest.fixture(scope="module")
-def tls_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    """A TLS server on 127.0.0.1 with a certificate made here; it completes handshakes only."""
-    context = server_context(make_certificates(tmp_path_factory.mktemp("tls"), days_valid=40))
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.2)
-    stop_event = threading.Event()
-
-    def serve() -> None:
-        while not stop_event.is_set():
-            try:
-                connection, _ = listener.accept()
-            except OSError:
-                continue
-            with contextlib.suppress(OSError, ssl.SSLError):
-                connection.settimeout(5)
-                with context.wrap_socket(connection, server_side=True) as tls:
-                    tls.recv(1)
-            connection.close()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield listener.getsockname()[1]
-    stop_event.set()
-    thread.join(timeout=2)
-    listener.close()
 
 
 def _ask(

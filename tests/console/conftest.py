@@ -19,7 +19,7 @@ import pytest
 
 from app.main import create_app
 from app.settings import Settings
-from tests.conftest import database_backend, reset_postgres
+from tests.conftest import shared_database_url
 from tests.llm.standins import serve
 
 CHROMIUM = os.environ.get("CHROMIUM_BINARY", "/usr/bin/chromium")
@@ -64,20 +64,10 @@ def serving(settings: Settings) -> Iterator[str]:
         yield f"{url}{ROOT_PATH}"
 
 
-def _database(folder: Path) -> str:
-    if database_backend() == "postgres":
-        url = os.environ.get("TEST_DATABASE_URL")
-        if not url:
-            pytest.skip("TEST_DATABASE_URL is not set")
-        reset_postgres(url)
-        return url
-    return f"sqlite+aiosqlite:///{folder / 'console.db'}"
-
-
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The service, its base URL (with the prefix) as a browser sees it."""
-    with serving(console_settings(_database(tmp_path_factory.mktemp("console")))) as url:
+    with serving(console_settings(shared_database_url(tmp_path_factory.mktemp("console")))) as url:
         yield url
 
 

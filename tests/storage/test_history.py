@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from app.main import create_app
 from app.storage.db import Database
-from app.storage.models import ExecutionRow
+from app.storage.models import ExecutionRow, ResponseRow
 from tests.conftest import HASHED_KEY, PLAIN_KEY, open_client
 
 OPS = {"X-API-Key": PLAIN_KEY}
@@ -148,6 +148,28 @@ async def test_retention_deletes_old_finished_runs_only(make_settings, listener:
         assert await container.maintenance.apply_retention() == 1
         assert (await client.get(f"/api/v1/executions/{old}", headers=OPS)).status_code == 404
         assert (await client.get(f"/api/v1/executions/{recent}", headers=OPS)).status_code == 200
+
+
+async def test_responses_api_answers_expire_with_history_and_keep_no_secret(make_settings) -> None:  # type: ignore[no-untyped-def]
+    settings = settings_for(make_settings, execution_retention_days=1)
+    app = create_app(settings)
+    async for client in open_client(app):
+        ids = []
+        for text in ("check our TLS certificate", "check our TLS certificate, db_password=hunter2-secret"):
+            response = await client.post("/v1/responses", json={"input": text}, headers=OPS)
+            assert response.status_code == 200, response.text
+            ids.append(response.json()["id"])
+        container = app.state.container
+        async with container.database.sessions() as session, session.begin():
+            stored = (await session.execute(select(ResponseRow).where(ResponseRow.id == ids[1]))).scalar_one()
+            assert "hunter2" not in f"{stored.turns} {stored.body}" and "[redacted]" in str(stored.turns)
+            await session.execute(
+                update(ResponseRow).where(ResponseRow.id == ids[0])
+                .values(created_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=3))
+            )  # fmt: skip
+        await container.maintenance.apply_retention()
+        assert (await client.get(f"/v1/responses/{ids[0]}", headers=OPS)).status_code == 404
+        assert (await client.get(f"/v1/responses/{ids[1]}", headers=OPS)).status_code == 200
 
 
 async def test_concurrent_writes_share_commits(make_settings, listener: int) -> None:  # type: ignore[no-untyped-def]

@@ -15,7 +15,7 @@ from app.storage.db import Database
 from app.storage.models import Base
 
 ROOT = Path(__file__).resolve().parents[2]
-TABLES = {"executions", "audit_log", "llm_usage", "execution_events"}
+TABLES = {"executions", "audit_log", "llm_usage", "execution_events", "responses"}
 
 
 async def tables(database: Database) -> set[str]:

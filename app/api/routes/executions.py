@@ -13,21 +13,15 @@ from pydantic import BaseModel
 
 from app.api import API_PREFIX
 from app.api.deps import CallerDep, ContainerDep, GuardedRoute
+from app.api.history import executions_page, owned_execution
 from app.api.schemas import error_responses
-from app.errors import AppError, NotFound
-from app.storage.audit import AuditEvent
+from app.errors import AppError
 from app.storage.executions import ExecutionFilter, ExecutionRecord
 
 router = APIRouter(prefix=f"{API_PREFIX}/executions", tags=["executions"], route_class=GuardedRoute)
 
 StatusFilter = Literal["pending", "running", "completed", "partial", "failed", "cancelled", "interrupted"]
 KindFilter = Literal["orchestration", "workflow"]
-
-
-class InvalidCursor(AppError):
-    code = "invalid_cursor"
-    status = 422
-    message = "The cursor is not one this service issued; start again without it."
 
 
 ISO_TIME = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$"
@@ -57,43 +51,21 @@ async def list_executions(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=512, pattern=r"^[A-Za-z0-9_-]+$")] = None,
 ) -> ExecutionPage:
-    scope = owner if caller.admin else caller.key_label
     filters = ExecutionFilter(
-        owner=scope,
+        owner=owner,
         status=status,
         kind=kind,
         agent=agent,
         since=_parse_time(since),
         until=_parse_time(until),
     )
-    try:
-        records, next_cursor = await container.executions.page(filters, limit=limit, cursor=cursor)
-    except ValueError:
-        raise InvalidCursor() from None
-    if caller.admin and scope != caller.key_label:
-        await container.audit.record(
-            AuditEvent("admin_read", caller.key_label, caller.client_ip, None, "executions", {"owner": scope})
-        )
+    records, next_cursor = await executions_page(container, caller, filters, limit=limit, cursor=cursor)
     return ExecutionPage(executions=records, next_cursor=next_cursor)
 
 
 @router.get("/{execution_id}", response_model=ExecutionRecord, responses=error_responses(404))
 async def get_execution(execution_id: str, caller: CallerDep, container: ContainerDep) -> ExecutionRecord:
-    record = await container.executions.get(execution_id[:64])
-    if record is None or not (caller.admin or record.owner == caller.key_label):
-        raise NotFound(f"No execution {execution_id[:64]!r} for this key.")
-    if caller.admin and record.owner != caller.key_label:
-        await container.audit.record(
-            AuditEvent(
-                "admin_read",
-                caller.key_label,
-                caller.client_ip,
-                None,
-                "execution",
-                {"execution_id": record.execution_id, "owner": record.owner},
-            )
-        )
-    return record
+    return await owned_execution(container, caller, execution_id)
 
 
 def _parse_time(value: str | None) -> dt.datetime | None:
