@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 
 import structlog
 from fastapi import Depends, FastAPI
@@ -29,6 +29,7 @@ from app.api.routes.metrics import mount_metrics
 from app.api.schemas import error_responses
 from app.console.routes import mount_console
 from app.container import Container
+from app.mcp.endpoint import mount_mcp, serving_mcp
 from app.middleware.body_limit import BodyLimitMiddleware
 from app.middleware.cors import EnvelopeCORSMiddleware
 from app.middleware.error_boundary import ErrorBoundaryMiddleware
@@ -63,7 +64,8 @@ def create_app(settings: Settings | None = None, tracer_provider: TracerProvider
         _log_startup(settings, container)
         restore_signals = drain_on_signals(container.health)
         try:
-            yield
+            async with serving_mcp(app, settings) if settings.mcp_enabled else nullcontext():
+                yield
         finally:
             log.info("shutdown_started")
             restore_signals()
@@ -86,6 +88,8 @@ def create_app(settings: Settings | None = None, tracer_provider: TracerProvider
     mount_metrics(app, settings)
     if settings.console_enabled:
         mount_console(app)
+    if settings.mcp_enabled:
+        mount_mcp(app)
     for router in (
         caller.router,
         agents.router,

@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     cors_origins: CommaList = Field(default_factory=list)
     docs_enabled: bool = True
     console_enabled: bool = True
+    mcp_enabled: bool = True  # the Model Context Protocol endpoint at /mcp
     # The path prefix a proxy serves the app under ("/ops"): links the app makes carry it.
     root_path: str = Field(default="", max_length=200, pattern=r"^(/[A-Za-z0-9._~-]+)*$")
 

@@ -29,10 +29,16 @@ def settings(args: argparse.Namespace) -> tuple[str, str | None]:
     return str(url).rstrip("/"), key
 
 
-def connect(args: argparse.Namespace) -> httpx.Client:
+def service(args: argparse.Namespace) -> tuple[str, str | None]:
+    """The service's URL (checked) and the key to call it with."""
     url, key = settings(args)
     if not url.startswith(("http://", "https://")):
         raise UsageError(f"the service URL must start with http:// or https://, not {url!r}")
+    return url, key
+
+
+def connect(args: argparse.Namespace) -> httpx.Client:
+    url, key = service(args)
     headers = {"X-API-Key": key} if key else {}
     try:
         return httpx.Client(base_url=url, headers=headers, timeout=args.timeout)

@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 import httpx
 
-from app.cli.client import call, connect, error_message
+from app.cli.client import call, connect, error_message, service
 from app.cli.errors import EXIT_CRITICAL, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, CliError, UsageError
 from app.cli.inputs import INPUT_HELP, coerce_inputs, group_inputs, parse_json
 from app.cli.output import Output
@@ -162,6 +162,18 @@ def _follow(client: httpx.Client, execution_id: str, out: Output) -> int:
     return EXIT_OK if status in ("completed", "partial") else EXIT_ERROR
 
 
+def cmd_mcp(args: argparse.Namespace, out: Output) -> int:
+    """Proxy MCP between stdio and the service's /mcp, with the key from this client's settings."""
+    import anyio
+
+    from app.mcp.proxy import proxy
+
+    with connect(args) as client:  # a wrong key or URL is told here, once, not per message
+        call(client, "GET", "/api/v1/me")
+    anyio.run(proxy, *service(args))
+    return EXIT_OK
+
+
 def cmd_serve(args: argparse.Namespace, out: Output) -> int:
     import uvicorn
 
@@ -229,6 +241,11 @@ def parser() -> argparse.ArgumentParser:
     runs.add_argument("execution_id", nargs="?")
     runs.add_argument("--status")
     runs.add_argument("--limit", type=int, default=20)
+    command(
+        "mcp",
+        cmd_mcp,
+        "serve MCP on stdio for a desktop assistant, proxied to the service's /mcp with this key",
+    )
     serve = command("serve", cmd_serve, "start the API (uvicorn)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)

@@ -79,6 +79,7 @@ LLM_CIRCUIT = Gauge(
     ["provider"],
     multiprocess_mode="max",
 )
+MCP_TOOL_CALLS = Counter("mcp_tool_calls_total", "MCP tool calls by tool and outcome.", ["tool", "outcome"])
 RATE_LIMITED = Counter("rate_limit_rejections_total", "Requests refused by the rate limiter.")
 WORKFLOW_RUNS = Counter(
     "workflow_runs_total", "Finished workflow runs by workflow and status.", ["workflow", "status"]
