@@ -172,11 +172,11 @@ def _add_port(ports: list[int], text: str) -> None:
 @lru_cache(maxsize=512)
 def _cached(text: str) -> Entities:
     found = Entities()
-    # A secret's value is never a target: `db_password=hunter2-prod` must not be looked up in DNS.
-    text = mask_secret_assignments(text)
     for match in _URL.finditer(text):
         found.urls.append(match.group(0).rstrip(".?!"))
-    rest = _URL.sub(" ", text)
+    # A secret's value is never a target: `db_password=hunter2-prod` must not be looked up in DNS.
+    # URLs are taken as written, before: masking would break `https://vault-secrets.internal:8200/`.
+    rest = mask_secret_assignments(_URL.sub(" ", text))
     for match in _PATH.finditer(rest):
         found.paths.append(match.group(1).rstrip("."))
     rest = _PATH.sub(" ", rest)

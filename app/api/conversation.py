@@ -54,15 +54,18 @@ def content_text(content: str | list[dict[str, Any]] | None) -> str:
     `input_text` and `output_text` in the Responses API)."""
     if isinstance(content, list):
         return " ".join(
-            str(part.get("text", ""))
+            part["text"]
             for part in content
-            if part.get("type") in ("text", "input_text", "output_text")
+            if isinstance(part, dict)
+            and part.get("type") in ("text", "input_text", "output_text")
+            and isinstance(part.get("text"), str)
         )
     return content or ""
 
 
 def turn(role: str, text: str) -> Turn | None:
     """A user or assistant turn with text; a user turn's ```json block becomes its context."""
+    text = text.replace("\x00", "")  # no store keeps a NUL (PostgreSQL refuses it), no agent needs one
     if not text.strip():
         return None
     if role == "assistant":

@@ -25,23 +25,26 @@ class InvalidCursor(AppError):
 
 
 async def owned_execution(
-    container: Container, caller: Caller, execution_id: str, *, audit_admin_read: bool = True
+    container: Container, caller: Caller, execution_id: str, *, audited: bool = True
 ) -> ExecutionRecord:
     record = await container.executions.get(execution_id[:64])
     if record is None or not caller.can_see(record.owner):
         raise NotFound(f"No execution {execution_id[:64]!r} for this key.")
-    if audit_admin_read and caller.admin and record.owner != caller.key_label:
-        await container.audit.record(
-            AuditEvent(
-                "admin_read",
-                caller.key_label,
-                caller.client_ip,
-                None,
-                "execution",
-                {"execution_id": record.execution_id, "owner": record.owner},
-            )
-        )
+    if audited:
+        details = {"execution_id": record.execution_id}
+        await audit_admin_read(container, caller, record.owner, "execution", details)
     return record
+
+
+async def audit_admin_read(
+    container: Container, caller: Caller, owner: str | None, resource: str, details: dict[str, Any]
+) -> None:
+    """An admin reading what another key owns leaves an audit entry."""
+    if caller.admin and owner != caller.key_label:
+        details = {**details, "owner": owner}
+        await container.audit.record(
+            AuditEvent("admin_read", caller.key_label, caller.client_ip, None, resource, details)
+        )
 
 
 async def executions_page(
@@ -53,10 +56,7 @@ async def executions_page(
         page = await container.executions.page(replace(filters, owner=scope), limit=limit, cursor=cursor)
     except ValueError:
         raise InvalidCursor() from None
-    if caller.admin and scope != caller.key_label:
-        await container.audit.record(
-            AuditEvent("admin_read", caller.key_label, caller.client_ip, None, "executions", {"owner": scope})
-        )
+    await audit_admin_read(container, caller, scope, "executions", {})
     return page
 
 

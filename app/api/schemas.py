@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.agents.base import AgentResult, ProbeTarget
+from app.orchestration.orchestrator import Orchestration
 
 
 class ErrorBody(BaseModel):
@@ -120,6 +121,28 @@ class OrchestrateResponse(BaseModel):
     needs_input: NeedsInputOut | None = Field(
         default=None, description="Dry runs: what the chosen agent still needs, as a question."
     )
+
+    @classmethod
+    def from_run(cls, run: Orchestration, request_id: str | None) -> OrchestrateResponse:
+        return cls(
+            execution_id=run.execution_id,
+            status=run.status,
+            routing=RoutingOut(
+                agents=run.routing.agents,
+                strategy=run.routing.strategy,
+                confidence=run.routing.confidence,
+                reason=run.routing.reason,
+                scores=run.routing.scores,
+            ),
+            results=run.results,
+            summary=run.summary,
+            duration_ms=run.duration_ms,
+            request_id=request_id,
+            warnings=run.warnings,
+            dry_run=run.dry_run,
+            targets=run.targets,
+            needs_input=NeedsInputOut(**run.needs_input) if run.needs_input else None,
+        )
 
 
 class AgentInfo(BaseModel):

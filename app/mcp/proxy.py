@@ -6,7 +6,9 @@ key sits in the assistant's config (or the environment), never in a URL.
 On the 2026-07-28 protocol each request carries its routing headers (`MCP-Protocol-Version`,
 `Mcp-Method`, `Mcp-Name`), set here as the SDK's own client sets them, and an assistant's
 `notifications/cancelled` closes that request's HTTP stream, which cancels the run on the
-service. Diagnostics go to stderr: stdout carries only protocol messages."""
+service. Handshake-era assistants cannot cancel this way (the stateless service cannot tie their
+separate cancel notification to the call). Diagnostics go to stderr: stdout carries only
+protocol messages."""
 
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from app.agents.base import Agent
 from app.api.history import executions_page, follow_events, owned_execution
 from app.api.report import format_record, format_run
-from app.api.schemas import OrchestrateRequest
+from app.api.schemas import OrchestrateRequest, OrchestrateResponse
 from app.container import Container
 from app.errors import AppError, InvalidRequest, NotFound
 from app.observability.metrics import MCP_TOOL_CALLS, labelled
@@ -109,14 +109,20 @@ def list_tools(container: Container) -> list[types.Tool]:
         types.Tool(
             name="get_execution",
             title="Read a run",
-            description="One earlier run (orchestration or workflow) of this key, by execution id.",
+            description=(
+                "One earlier run (orchestration or workflow) by execution id: this key's own, or any for an "
+                "admin key (such reads are audited)."
+            ),
             input_schema=GetExecutionArguments.model_json_schema(),
             annotations=_READ_ONLY,
         ),
         types.Tool(
             name="list_executions",
             title="List runs",
-            description="This key's runs, newest first; `next_cursor` pages on.",
+            description=(
+                "Runs newest first: this key's own, or every key's for an admin key (audited); "
+                "`next_cursor` pages on."
+            ),
             input_schema=ListExecutionsArguments.model_json_schema(),
             annotations=_READ_ONLY,
         ),
@@ -187,7 +193,7 @@ async def call_tool(name: str, arguments: Mapping[str, Any] | None, call: ToolCa
             details["execution_id"] = execution_id
         who = call.caller
         audit = AuditEvent("mcp_tool_call", who.key_label, who.client_ip, call.request_id, outcome, details)
-        await asyncio.shield(call.container.audit.record(audit))
+        await asyncio.shield(call.container.audit.record_or_log(audit))
 
 
 def _parse(model: type[_M], args: dict[str, Any]) -> _M:
@@ -234,22 +240,7 @@ async def _orchestrate(body: OrchestrateRequest, call: ToolCall) -> Ran:
             question = str(exc.details.get("question") or exc.message)
             return _result(question, {"needs_input": exc.details}), None
         raise
-    data = {
-        "execution_id": run.execution_id,
-        "status": run.status,
-        "summary": run.summary,
-        "routing": {
-            "agents": run.routing.agents,
-            "strategy": run.routing.strategy,
-            "reason": run.routing.reason,
-        },
-        "results": [r.model_dump(mode="json") for r in run.results],
-        "warnings": run.warnings,
-        "dry_run": run.dry_run,
-        "targets": [t.model_dump(mode="json") for t in run.targets],
-        "needs_input": run.needs_input,
-        "duration_ms": run.duration_ms,
-    }
+    data = OrchestrateResponse.from_run(run, call.request_id).model_dump(mode="json")
     return _result(format_run(run), data), None if run.dry_run else run.execution_id
 
 
@@ -291,12 +282,13 @@ async def _with_progress(call: ToolCall, request: TaskRequest, expected: float |
 
 async def _run_workflow(args: RunWorkflowArguments, call: ToolCall) -> Ran:
     container, caller = call.container, call.caller
-    definition = container.workflows.definitions.get(args.workflow_id)
-    if definition is None:
-        raise NotFound(f"No workflow {args.workflow_id!r}; GET /api/v1/workflows lists them.")
-    inputs = container.workflows.prepare(definition, args.input_data)
-    execution_id = await container.workflows.submit(
-        definition, inputs, owner=caller.key_label, request_id=call.request_id, client_ip=caller.client_ip
+    definition = container.workflows.definition(args.workflow_id)
+    execution_id = await container.workflows.start(
+        definition,
+        args.input_data,
+        owner=caller.key_label,
+        request_id=call.request_id,
+        client_ip=caller.client_ip,
     )
     steps, done = len(definition.steps), 0
     try:
@@ -309,6 +301,8 @@ async def _run_workflow(args: RunWorkflowArguments, call: ToolCall) -> Ran:
             if kind == TERMINAL:
                 break
     except asyncio.CancelledError:
+        if container.health.draining:  # the service is stopping: the run goes to another replica
+            raise
         audit = AuditEvent(
             "cancel_requested",
             caller.key_label,

@@ -119,13 +119,13 @@ class SecretRedactor:
 
 def mask_secret_assignments(text: str) -> str:
     """`text` with the value of every `password=...`-style assignment replaced, and nothing else
-    changed (URLs keep their user info), for reading targets out of a request."""
+    changed, for reading targets out of a request (the caller keeps URLs out of it)."""
     if not _MAYBE_SECRET.search(text):
         return text
 
     def mask(match: re.Match[str]) -> str:
-        if match.group(2) == ":" and match.group(3).isdigit():
-            return match.group(0)  # vault-secrets.internal:8200 is a host and port
+        if match.group(2) == ":" and match.group(3)[:1].isdigit():
+            return match.group(0)  # vault-secrets.internal:8200 is a host and its port
         return _keep_prefix(match)
 
     return _SECRET_ASSIGNMENT.sub(mask, text)

@@ -107,3 +107,20 @@ def test_a_secret_value_is_never_a_target(text: str) -> None:
 def test_a_host_whose_name_mentions_secrets_keeps_its_port() -> None:
     found = extract_entities("check vault-secrets.internal:8200")
     assert found.hostnames == ["vault-secrets.internal"] and found.ports == [8200]
+
+
+@pytest.mark.parametrize(
+    ("text", "url"),
+    [
+        ("check https://vault-secrets.internal:8200/v1/sys/health", "https://vault-secrets.internal:8200/v1/sys/health"),
+        ("is http://token-service.internal:8080/healthz up?", "http://token-service.internal:8080/healthz"),
+        ("GET https://api.example.com/?api_key=abc please", "https://api.example.com/?api_key=abc"),
+    ],
+)  # fmt: skip
+def test_urls_are_taken_as_written_whatever_their_names_say(text: str, url: str) -> None:
+    assert extract_entities(text).urls == [url]
+
+
+def test_a_port_after_a_secret_sounding_host_name_stays_a_port() -> None:
+    found = extract_entities("tls of password-reset.example.com:8443?")
+    assert found.hostnames == ["password-reset.example.com"] and found.ports == [8443]

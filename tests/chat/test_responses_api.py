@@ -18,13 +18,15 @@ from tests.llm.standins import serve
 
 OPS = "responses-ops-key-0001"
 OTHER = "responses-dev-key-0002"
+ADMIN = "responses-root-key-0003"
 
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
-        api_keys=[f"ops:{OPS}", f"dev:{OTHER}"],
+        api_keys=[f"ops:{OPS}", f"dev:{OTHER}", f"root:{ADMIN}"],
+        admin_key_labels=["root"],
         database_url=shared_database_url(tmp_path_factory.mktemp("responses")),
         rate_limit="10000/minute",
         network_allow_targets=["127.0.0.0/8", "localhost"],
@@ -179,3 +181,23 @@ def test_an_agent_model_runs_that_agent(client: openai.OpenAI) -> None:
         model="agent:log_analysis", input=[{"role": "user", "content": f"what failed?\n{logs}"}]
     )
     assert extra(response)["agents"] == ["log_analysis"] and "connection refused" in response.output_text
+
+
+def test_an_admin_reading_another_key_s_answer_is_audited(client: openai.OpenAI, service: str) -> None:
+    mine = client.responses.create(model="orchestrator", input="can you check our TLS certificate?")
+    with sdk(service, ADMIN) as admin:
+        assert admin.responses.retrieve(mine.id).id == mine.id
+    entries = httpx.get(
+        f"{service}/api/v1/audit", params={"event": "admin_read"}, headers={"X-API-Key": ADMIN}, timeout=10
+    ).json()["entries"]
+    assert {"response_id": mine.id, "owner": "ops"} in [e["details"] for e in entries if e["actor"] == "root"]
+
+
+def test_malformed_content_parts_are_422_and_a_nul_is_no_500(client: openai.OpenAI) -> None:
+    for content in (["hi"], [{"type": "input_text", "text": None}], [{"type": "input_text", "text": 42}]):
+        with pytest.raises(openai.UnprocessableEntityError) as raised:
+            client.responses.create(model="orchestrator", input=[{"role": "user", "content": content}])
+        assert "input_text" in str(raised.value.body)
+    answered = client.responses.create(model="orchestrator", input="can you check our TLS\x00 certificate?")
+    assert answered.output_text.strip() == "Which host should I check?"
+    assert client.responses.retrieve(answered.id).id == answered.id  # stored, on PostgreSQL too

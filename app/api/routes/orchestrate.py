@@ -13,14 +13,12 @@ from app.api import API_PREFIX
 from app.api.deps import CallerDep, ContainerDep, GuardedRoute
 from app.api.report import run_with_progress
 from app.api.schemas import (
-    NeedsInputOut,
     OrchestrateRequest,
     OrchestrateResponse,
-    RoutingOut,
     error_responses,
 )
 from app.errors import error_envelope
-from app.orchestration.orchestrator import Orchestration, Orchestrator, TaskRequest
+from app.orchestration.orchestrator import Orchestrator, TaskRequest
 
 router = APIRouter(prefix=API_PREFIX, tags=["orchestration"], route_class=GuardedRoute)
 
@@ -53,29 +51,7 @@ async def orchestrate(
     )
     if "text/event-stream" in request.headers.get("accept", ""):
         return EventSourceResponse(_events(container.orchestrator, task, request_id), ping=15)
-    return response_for(await container.orchestrator.run(task), request_id)
-
-
-def response_for(run: Orchestration, request_id: str | None) -> OrchestrateResponse:
-    return OrchestrateResponse(
-        execution_id=run.execution_id,
-        status=run.status,
-        routing=RoutingOut(
-            agents=run.routing.agents,
-            strategy=run.routing.strategy,
-            confidence=run.routing.confidence,
-            reason=run.routing.reason,
-            scores=run.routing.scores,
-        ),
-        results=run.results,
-        summary=run.summary,
-        duration_ms=run.duration_ms,
-        request_id=request_id,
-        warnings=run.warnings,
-        dry_run=run.dry_run,
-        targets=run.targets,
-        needs_input=NeedsInputOut(**run.needs_input) if run.needs_input else None,
-    )
+    return OrchestrateResponse.from_run(await container.orchestrator.run(task), request_id)
 
 
 async def _events(
@@ -84,7 +60,8 @@ async def _events(
     """`routed`, one `agent_finished` per agent, then `result` (the JSON answer) or `error`."""
     async for kind, data in run_with_progress(orchestrator, task):
         if kind == "done":
-            yield ServerSentEvent(data=response_for(data, request_id).model_dump_json(), event="result")
+            answer = OrchestrateResponse.from_run(data, request_id)
+            yield ServerSentEvent(data=answer.model_dump_json(), event="result")
         elif kind == "error":
             envelope = error_envelope(data.code, data.message, data.details, request_id)
             yield ServerSentEvent(data=json.dumps(envelope, default=str), event="error")

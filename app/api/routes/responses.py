@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+import structlog
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sse_starlette import EventSourceResponse, ServerSentEvent
@@ -38,9 +39,10 @@ from app.api.conversation import (
     word_count,
 )
 from app.api.deps import CallerDep, ContainerDep, GuardedRoute
+from app.api.history import audit_admin_read
 from app.api.schemas import error_responses
 from app.container import Container
-from app.errors import NotFound
+from app.errors import AppError, NotFound
 from app.orchestration.conversation import LOOKBACK_TURNS, Turn
 from app.orchestration.orchestrator import TaskRequest
 from app.security.api_keys import Caller
@@ -48,6 +50,7 @@ from app.storage.models import utcnow
 from app.storage.responses import StoredResponse
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"], route_class=GuardedRoute)
+log = structlog.get_logger("app.responses")
 # Turns kept with a stored answer: as far back as the conversation reader ever looks.
 KEPT_TURNS = 2 * LOOKBACK_TURNS + 2
 _ROLES = ("user", "assistant", "system", "developer")
@@ -84,8 +87,15 @@ class ResponsesRequest(BaseModel):
                 )
             if item.get("role") not in _ROLES:
                 raise ValueError(f"input item {index} needs a role: one of {', '.join(_ROLES)}")
-            if not isinstance(item.get("content"), str | list):
-                raise ValueError(f"input item {index} needs content: text or a list of content parts")
+            content = item.get("content")
+            parts_ok = isinstance(content, list) and all(
+                isinstance(part, dict) and isinstance(part.get("text", ""), str) for part in content
+            )
+            if not isinstance(content, str) and not parts_ok:
+                raise ValueError(
+                    f"input item {index} needs content: text, or a list of parts like "
+                    '{"type": "input_text", "text": "..."}'
+                )
         return value
 
 
@@ -159,6 +169,7 @@ async def _owned(container: Container, caller: Caller, response_id: str) -> Stor
     stored = await container.responses.get(response_id[:64])
     if stored is None or not caller.can_see(stored.owner):
         raise UnknownResponse(f"No response {response_id[:64]!r} for this key.")
+    await audit_admin_read(container, caller, stored.owner, "response", {"response_id": stored.id})
     return stored
 
 
@@ -279,7 +290,12 @@ async def _events(
         yield event("response.output_text.delta", **at, delta=part)
     # The finished text is what the deltas add up to: progress lines, then the answer.
     text = "".join(pieces)
-    final = await _finish(container, caller, exchange, Answer(text, told.extra, told.error))
+    try:
+        final = await _finish(container, caller, exchange, Answer(text, told.extra, told.error))
+    except Exception as exc:  # the deltas are out: end the stream the standard way, never cut it
+        log.warning("response_not_stored", response_id=exchange.response_id, error=type(exc).__name__)
+        told = Answer(text, told.extra, AppError("The answer could not be stored; it cannot be continued."))
+        final = _response_object(exchange, "failed", told)
     yield event("response.output_text.done", **at, text=text)
     yield event("response.content_part.done", **at, part=_text_part(text))
     yield event("response.output_item.done", output_index=0, item=final["output"][0])

@@ -43,7 +43,7 @@ class CancelAccepted(BaseModel):
 async def cancel(
     execution_id: str, request: Request, caller: CallerDep, container: ContainerDep
 ) -> CancelAccepted:
-    record = await owned_execution(container, caller, execution_id, audit_admin_read=False)
+    record = await owned_execution(container, caller, execution_id, audited=False)
     if record.status not in ACTIVE:
         raise NotCancellable(f"The run is already {record.status}.")
     await container.workflows.request_cancel(
@@ -74,7 +74,7 @@ async def events(
     container: ContainerDep,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=20)] = None,
 ) -> EventSourceResponse:
-    record = await owned_execution(container, caller, execution_id, audit_admin_read=False)
+    record = await owned_execution(container, caller, execution_id, audited=False)
     after = int(last_event_id) if last_event_id and last_event_id.isdigit() else 0
     return EventSourceResponse(
         _stream(container, record.execution_id, after, request),

@@ -99,14 +99,10 @@ async def run_workflow(
     if body.definition is not None:
         definition = parse_definition(body.definition)
     else:
-        found = container.workflows.definitions.get(body.workflow_id or "")
-        if found is None:
-            raise NotFound(f"No workflow {body.workflow_id!r}; GET /api/v1/workflows lists them.")
-        definition = found
-    inputs = container.workflows.prepare(definition, body.input_data)
-    execution_id = await container.workflows.submit(
+        definition = container.workflows.definition(body.workflow_id or "")
+    execution_id = await container.workflows.start(
         definition,
-        inputs,
+        body.input_data,
         owner=caller.key_label,
         request_id=getattr(request.state, "request_id", None),
         client_ip=caller.client_ip,

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from app.agents.base import Agent, AgentResult, Finding, Severity
 from app.agents.registry import AgentNotFound
 from app.bus.base import MessageBus
-from app.errors import AppError
+from app.errors import AppError, NotFound
 from app.observability.metrics import WORKFLOW_RUNS, WORKFLOW_STEP_LATENCY, labelled
 from app.observability.tracing import tracer
 from app.orchestration.orchestrator import Orchestrator
@@ -84,6 +84,26 @@ class WorkflowExecutor:
         self.handing_over = False
 
     # --- starting ---------------------------------------------------------------------------
+    def definition(self, workflow_id: str) -> WorkflowDefinition:
+        """A shipped workflow by id; NotFound names where the list is."""
+        found = self.definitions.get(workflow_id)
+        if found is None:
+            raise NotFound(f"No workflow {workflow_id[:64]!r}; GET /api/v1/workflows lists them.")
+        return found
+
+    async def start(
+        self,
+        definition: WorkflowDefinition,
+        input_data: Mapping[str, Any],
+        *,
+        owner: str | None,
+        request_id: str | None,
+        client_ip: str | None,
+    ) -> str:
+        """Validate the inputs and start the run in the background; its execution id."""
+        inputs = self.prepare(definition, input_data)
+        return await self.submit(definition, inputs, owner=owner, request_id=request_id, client_ip=client_ip)
+
     def prepare(self, definition: WorkflowDefinition, input_data: Mapping[str, Any]) -> dict[str, Any]:
         """Validate the definition against the registry and `input_data` against its inputs."""
         definition.validate_against({a.card.id for a in self.registry.list()}, self.max_steps)
