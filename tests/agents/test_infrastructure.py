@@ -40,6 +40,8 @@ EXPECTED_SEVERITY = {
     "dependency_not_ready": "warning", "rollout_downtime": "warning",
     "data_on_ephemeral_storage": "critical", "fragile_liveness_probe": "warning",
     "database_without_password": "critical", "admin_api_unauthenticated": "critical",
+    "development_mode": "critical", "shared_data_directory": "critical", "quorum_unreachable": "critical",
+    "network_policy_any_namespace": "warning",
 }  # fmt: skip
 
 COMPOSE = f"""
@@ -131,9 +133,23 @@ services:
   no_health:
     <<: *hardened
     healthcheck: {{disable: true}}
+  vault:
+    <<: *hardened
+    image: hashicorp/vault:1.17.2
+    command: server -dev
+    cap_add: [IPC_LOCK]
+  mongo_a:
+    <<: *hardened
+    image: mongo:7.0.12
+    volumes: [mongo:/data/db]
+  mongo_b:
+    <<: *hardened
+    image: mongo:7.0.12
+    volumes: [mongo:/data/db]
 
 volumes:
   data: {{}}
+  mongo: {{}}
 """
 COMPOSE_EXPECTED = {
     "service escape": {
@@ -153,6 +169,8 @@ COMPOSE_EXPECTED = {
     "service untagged": {"image_untagged"},
     "service jvm": {"heap_over_memory_limit"},
     "service no_health": {"missing_health_check"},
+    "service vault": {"development_mode"},
+    "services mongo_a, mongo_b": {"shared_data_directory"},
 }  # fmt: skip
 
 
@@ -284,6 +302,10 @@ KUBERNETES = manifest(
      "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "jumpy"},
               "minReplicas": 3, "maxReplicas": 6, "metrics": [{"type": "Resource", "resource": {
                   "name": "memory", "target": {"type": "Utilization", "averageUtilization": 80}}}]}},
+    k8s_workload("StatefulSet", "consul", [k8s_container("consul", args=["agent", "-server", "-bootstrap-expect=5"])]),
+    {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "db-ingress"},
+     "spec": {"podSelector": {"matchLabels": {"app": "db"}}, "policyTypes": ["Ingress"],
+              "ingress": [{"from": [{"namespaceSelector": {}}, {"podSelector": {"matchLabels": {"app": "api"}}}]}]}},
     {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "lockdown"},
      "spec": {"podSelector": {}, "policyTypes": ["Egress"],
               "egress": [{"ports": [{"protocol": "TCP", "port": 443}]}]}},
@@ -354,6 +376,8 @@ KUBERNETES_EXPECTED = {
     "Service jumpy": {"service_port_mismatch"},
     "HorizontalPodAutoscaler jumpy": {"hpa_without_resource_request"},
     "NetworkPolicy lockdown": {"network_policy_blocks_dns"},
+    "StatefulSet consul": {"quorum_unreachable"},
+    "NetworkPolicy db-ingress": {"network_policy_any_namespace"},
     "ClusterRole everything": {"rbac_wildcard", "rbac_sensitive_permission"},
 }  # fmt: skip
 
@@ -491,3 +515,37 @@ async def test_over_http_secrets_are_absent_and_bad_yaml_is_422(make_settings) -
         )
         assert bad.status_code == 422 and bad.json()["error"]["code"] == "config_invalid"
         assert SECRET not in bad.text
+
+
+async def test_what_is_not_an_open_door_or_a_broken_quorum() -> None:
+    """The near misses of the newer rules: anonymous viewers, health-only actuators, IPC_LOCK,
+    a bootstrap-expect that fits, a selector pair written as one item, volumes of their own."""
+    result = await audit(compose(
+        grafana=compose_service(environment={"GF_AUTH_ANONYMOUS_ENABLED": "true", "GF_AUTH_ANONYMOUS_ORG_ROLE": "Viewer"}),
+        api=compose_service(environment={"MANAGEMENT_ENDPOINTS_WEB_EXPOSURE_INCLUDE": "health,info,prometheus"}),
+        vault=compose_service(image="hashicorp/vault:1.17.2", command="server -config=/vault/config", cap_add=["IPC_LOCK"]),
+        mongo_a=compose_service(image="mongo:7.0.12", volumes=["mongo-a:/data/db"]),
+        mongo_b=compose_service(image="mongo:7.0.12", volumes=["mongo-b:/data/db"]),
+        backup=compose_service(image="mongo:7.0.12", entrypoint=["mongodump"], volumes=["mongo-a:/data/db:ro"]),
+    ))  # fmt: skip
+    assert risky_codes(result) == set()
+    peers = [
+        {
+            "namespaceSelector": {"matchLabels": {"team": "orders"}},
+            "podSelector": {"matchLabels": {"app": "api"}},
+        }
+    ]
+    result = await audit(manifest(
+        k8s_workload("StatefulSet", "consul", [k8s_container("consul", args=["agent", "-server", "-bootstrap-expect", "3"])]),
+        {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "db"},
+         "spec": {"podSelector": {}, "ingress": [{"from": peers}, {"from": [{"namespaceSelector": {}}]}]}},
+    ))  # fmt: skip
+    assert risky_codes(result) == set()
+
+
+async def test_a_bootstrap_expect_above_the_replicas_in_either_spelling() -> None:
+    result = await audit(manifest(
+        k8s_workload("StatefulSet", "nomad", [k8s_container("nomad", command=["nomad", "agent", "-bootstrap-expect", "5"])], replicas=3),
+    ))  # fmt: skip
+    [finding] = [f for f in result.findings if f.code == "quorum_unreachable"]
+    assert finding.message.startswith("StatefulSet nomad: runs 3 replica(s) but -bootstrap-expect=5")

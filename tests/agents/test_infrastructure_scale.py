@@ -66,11 +66,14 @@ def test_only_replicas_rbac_wiring_and_restart_policy_belong_to_one_format() -> 
         "rollout_downtime",
         "pdb_blocks_drain",
         "fragile_liveness_probe",
+        "quorum_unreachable",  # compose runs one container per service: there is no replica count
+        "network_policy_any_namespace",
     }
     assert {code for code, rule in RULES.items() if not rule.kubernetes} == {
         "missing_restart_policy",
         "localhost_in_container",  # a pod's containers share localhost: there it is right
         "dependency_not_ready",  # Kubernetes starts no pod in order: readiness probes say when
+        "shared_data_directory",  # a claim shared by replicas is shared_single_node_volume there
     }
 
 
@@ -110,6 +113,16 @@ SAME_RISK: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
      container_pod(env=[{"name": "MYSQL_ALLOW_EMPTY_PASSWORD", "value": "true"}])),
     ("admin_api_unauthenticated", {"command": "traefik --api.insecure=true --providers.docker"},
      container_pod(args=["--api.insecure=true", "--entrypoints.web.address=:80"])),
+    ("admin_api_unauthenticated",
+     {"environment": {"GF_AUTH_ANONYMOUS_ENABLED": "true", "GF_AUTH_ANONYMOUS_ORG_ROLE": "Admin"}},
+     container_pod(env=[{"name": "GF_AUTH_ANONYMOUS_ENABLED", "value": "true"},
+                        {"name": "GF_AUTH_ANONYMOUS_ORG_ROLE", "value": "Editor"}])),
+    ("admin_api_unauthenticated", {"environment": ["MANAGEMENT_ENDPOINTS_WEB_EXPOSURE_INCLUDE=health,env"]},
+     container_pod(args=["--management.endpoints.web.exposure.include=*"])),
+    ("development_mode", {"image": "hashicorp/vault:1.17.2", "command": ["server", "-dev"]},
+     container_pod(image="hashicorp/consul:1.19.1", args=["agent", "-dev", "-client=0.0.0.0"])),
+    ("development_mode", {"image": "quay.io/keycloak/keycloak:25.0.2", "command": "start-dev"},
+     container_pod(env=[{"name": "VAULT_DEV_ROOT_TOKEN_ID", "valueFrom": {"secretKeyRef": {"name": "v", "key": "t"}}}])),
     ("data_on_ephemeral_storage", {"image": "postgres:16.3"},
      k8s_workload("StatefulSet", "db", [k8s_container(image="postgres:16.3", volumeMounts=[
          {"name": "data", "mountPath": "/var/lib/postgresql/data"}])], volumes=[{"name": "data", "emptyDir": {}}])),

@@ -870,3 +870,62 @@ def test_a_run_s_per_file_detail_lines_are_not_a_job_whose_output_shrank() -> No
     ]
     findings = analyse(lines, None, None)["findings"]
     assert not [f for f in findings if f.code == "output_shrank"]
+
+
+@pytest.mark.parametrize(
+    ("lines", "words"),
+    [
+        # A storage target that refuses this host's login; the I/O errors come after.
+        ([f"{at(0)} nas-01 iscsid[700]: Login authentication failed with target iqn.2020-01.example:t1"]
+         + [f"{at(300 + i)} nas-01 kernel: [9{i}.1] blk_update_request: I/O error, dev sdc, sector {i}" for i in range(12)],
+         "Login authentication failed"),
+        # Event Viewer's own CSV: level first, US times; the machine account no longer matches.
+        (["Level,Date and Time,Source,Event ID,Task Category,Message"]
+         + [f'Warning,4/2/2025 9:{10 + i}:00 AM,ASP.NET 4.0.30319.0,1309,Web Event,"Exception type: SqlException '
+            'Exception message: Login failed. The login is from an untrusted domain."' for i in range(20)]
+         + ['Error,4/2/2025 8:55:00 AM,NETLOGON,3210,None,"This computer could not authenticate with '
+            '\\\\DC01.corp.example.internal, a Windows domain controller for domain CORP, and therefore this '
+            'computer might deny logon requests."'],
+         "NETLOGON"),
+        # A Terraform plan that replaces a resource: it deletes it first.
+        (["Terraform will perform the following actions:",
+          "  # aws_db_instance.main must be replaced",
+          '-/+ resource "aws_db_instance" "main" {',
+          '      ~ identifier = "main-db" -> "main-database" # forces replacement',
+          "    }",
+          "Plan: 1 to add, 4 to change, 1 to destroy."],
+         "1 to destroy"),
+        # A firewall reload that drops the peer's VRRP adverts: both nodes take the virtual IP.
+        ([f"{at(i)} lb-2 Keepalived_vrrp[90]: VRRP_Script(chk_proxy) succeeded" for i in range(5)]
+         + [f"{at(60 * i)} lb-2 kernel: [7{i}.2] fw-drop: IN=eth0 OUT= SRC=10.0.0.2 DST=224.0.0.18 LEN=40 PROTO=112"
+            for i in range(1, 8)],
+         "PROTO=112"),
+    ],
+)  # fmt: skip
+def test_the_cause_of_a_batch_25_kind_of_incident_leads(lines: list[str], words: str) -> None:
+    top = analyse(lines, None, None)["findings"][0]
+    assert top.severity in ("critical", "warning") and words in top.message, top.message
+
+
+def test_a_user_s_password_typo_in_a_quiet_mail_log_is_healthy() -> None:
+    lines = [
+        f"{at(i)} mail-1 dovecot: imap-login: Login: user=<u{i}@example.org>, method=PLAIN, TLS"
+        for i in range(40)
+    ]
+    lines += [
+        f"{at(50 + i)} mail-1 dovecot: auth-worker(31{i}): pam(ann@example.org,10.0.0.9,<s{i}>): pam_authenticate() "
+        "failed: Authentication failure (Password mismatch?)"
+        for i in range(2)
+    ]
+    top = analyse(lines, None, None)["findings"][0]
+    assert top.severity == "info" and "healthy" in top.message, top.message
+
+
+def test_a_mail_server_s_sasl_login_failures_are_no_storage_login_refused() -> None:
+    from app.agents.logs import causes
+
+    line = "postfix/smtpd[211]: warning: unknown[203.0.113.9]: SASL LOGIN authentication failed: UGFzc3dvcmQ6"
+    assert causes._DEFINITE.search(line) is None
+    assert causes._DEFINITE.search(
+        "iscsid[1102]: Login authentication failed with target iqn.2020-01.example:t1"
+    )

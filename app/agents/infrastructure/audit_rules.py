@@ -294,9 +294,41 @@ RULES = MappingProxyType(
             _C,
             "an admin API or dashboard served with no authentication: anyone who reaches the port reads "
             "(or changes) the whole configuration",
-            "turn the insecure mode off and serve the dashboard through an authenticated route",
+            "require a login (no insecure mode, no anonymous admin, only health and metrics endpoints "
+            "exposed) and serve it through an authenticated route",
             "command: [--api.insecure=true]",
             "args: [--api.insecure=true]",
+        ),
+        "development_mode": Rule(
+            _C,
+            "a server in development mode keeps its data in memory (gone on restart), starts unsealed or "
+            "without authentication, serves plain HTTP and often has a fixed root token",
+            "run it in server mode with persistent storage, TLS and real authentication",
+            "command: server -dev",
+            "args: [server, -dev]",
+        ),
+        "quorum_unreachable": Rule(
+            _C,
+            "a cluster told to wait for more servers than run never elects a leader: nothing is served",
+            "make -bootstrap-expect equal to the replica count (3 or 5)",
+            "",
+            "replicas: 3 with args: [-bootstrap-expect=5]",
+        ),
+        "shared_data_directory": Rule(
+            _C,
+            "two database servers on one data directory corrupt it, or all but one refuse to start on its "
+            "lock; and the copies that should protect each other are one",
+            "give each member its own volume",
+            "mongo-1 and mongo-2 both mount mongo-data:/data/db",
+            "",
+        ),
+        "network_policy_any_namespace": Rule(
+            _W,
+            "in a NetworkPolicy, `- namespaceSelector: {}` as an item of its own admits every pod of every "
+            "namespace: separate items are ORed",
+            "put the namespaceSelector and the podSelector in one item (one dash) so that both must match",
+            "",
+            "from: [{namespaceSelector: {}}, {podSelector: {matchLabels: {app: api}}}]",
         ),
         "database_port_exposed": Rule(
             _C,

@@ -41,7 +41,34 @@ def audit_compose(document: dict[str, Any]) -> list[Finding]:
             findings += _health_and_restart(f"service {name}", service, awaited.get(text_of(name)))
             findings += _localhost(text_of(name), service, kinds)
             findings += _started_not_ready(text_of(name), service, kinds)
+    findings += _shared_data(services)
     return findings
+
+
+def _shared_data(services: dict[str, Any]) -> Iterator[Finding]:
+    """Datastores whose data directories are one volume (or one host directory)."""
+    users: dict[str, list[tuple[str, str]]] = {}
+    for name, service in services.items():
+        if not isinstance(service, dict) or not _runs_the_server(service):
+            continue
+        directories = data_directories(service.get("image"))
+        for volume in as_list(service.get("volumes")):
+            source, target = _volume_source(volume), _volume_target(volume)
+            if (
+                source
+                and target
+                and any(d == target or d.startswith(f"{target.rstrip('/')}/") for d in directories)
+            ):
+                users.setdefault(source, []).append((text_of(name), target))
+    for source, mounts in users.items():
+        if len(mounts) > 1:
+            names = ", ".join(name for name, _ in mounts)
+            yield rule_finding(
+                "shared_data_directory",
+                f"services {names}",
+                f"mount the same volume {source} on their data directory ({mounts[0][1]}): one database's "
+                "files written by several servers",
+            )
 
 
 def _started_not_ready(name: str, service: dict[str, Any], kinds: dict[str, str]) -> Iterator[Finding]:
@@ -233,6 +260,15 @@ def _volume_target(volume: Any) -> str | None:
     if len(parts) == 1:
         return None  # an anonymous volume: gone with `docker compose down` as well
     return parts[1]
+
+
+def _volume_source(volume: Any) -> str | None:
+    """What a volume mounts: the named volume or host path (short or long syntax)."""
+    if isinstance(volume, dict):
+        return text_of(volume.get("source")) or None if volume.get("type") != "tmpfs" else None
+    if isinstance(volume, str) and ":" in volume:
+        return volume.split(":", 1)[0] or None
+    return None
 
 
 def _bind_source(volume: Any) -> str | None:

@@ -43,6 +43,9 @@ _IMPORTANCE = (
     # host, a database open to the network; then what a reader of the file can take.
     "database_without_password",
     "admin_api_unauthenticated",
+    "development_mode",
+    "quorum_unreachable",
+    "shared_data_directory",
     "privileged_container",
     "docker_socket_mount",
     "dangerous_capability",
@@ -56,6 +59,7 @@ _IMPORTANCE = (
     "service_port_mismatch",
     "probe_port_mismatch",
     "network_policy_blocks_dns",
+    "network_policy_any_namespace",
     "localhost_in_container",
     "shared_single_node_volume",
     "ingress_tls_secret_elsewhere",

@@ -19,6 +19,9 @@ DEFAULT_CAPABILITIES = frozenset({
     "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE",
     "NET_RAW", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
 })  # fmt: skip
+# Locking memory (mlock) keeps secrets out of swap: Vault and Elasticsearch ask for it, and it
+# grants nothing beyond the process's own memory.
+HARMLESS_CAPABILITIES = frozenset({"IPC_LOCK"})
 RUNTIME_SOCKETS = frozenset({
     "/var/run/docker.sock", "/run/docker.sock", "/var/run/containerd/containerd.sock",
     "/run/containerd/containerd.sock", "/var/run/crio/crio.sock", "/run/crio/crio.sock",
@@ -82,7 +85,22 @@ _NO_PASSWORD = {
 _INSECURE_API_FLAGS = ("--api.insecure=true", "--api.insecure")
 
 
+# Grafana roles that may change data sources, dashboards and users; Spring Boot actuator endpoints
+# that hand out configuration, secrets or the heap (or stop the application).
+_ANONYMOUS_ROLES = frozenset({"admin", "editor"})
+_REVEALING_ACTUATOR = re.compile(
+    r"(?:^|,)\s*(?:\*|env|heapdump|threaddump|configprops|jolokia|shutdown|logfile)\s*(?=,|$)", re.IGNORECASE
+)
+_ACTUATOR_FLAG = "--management.endpoints.web.exposure.include="
+# Servers started in development mode: HashiCorp's `-dev` (Vault, Consul, Nomad), Keycloak's start-dev.
+_DEV_SERVERS = frozenset({"server", "agent"})
+
+
 def open_door_findings(where: str, env: Iterable[tuple[str, Any]], words: list[str]) -> Iterator[Finding]:
+    env = list(env)
+    flat = [word for text in words for word in text.split()]
+    yield from _development_mode(where, env, flat)
+    yield from _anonymous_or_exposed(where, env, flat)
     for name, value in env:
         shown = text_of(value).strip().lower()
         if shown in _NO_PASSWORD.get(name.upper(), ()):
@@ -103,6 +121,53 @@ def open_door_findings(where: str, env: Iterable[tuple[str, Any]], words: list[s
             "admin_api_unauthenticated",
             where,
             "--api.insecure=true serves the Traefik API and dashboard without authentication (port 8080)",
+        )
+
+
+def _development_mode(where: str, env: list[tuple[str, Any]], words: list[str]) -> Iterator[Finding]:
+    names = {name.upper() for name, _ in env}
+    if "start-dev" in words:
+        what = "runs start-dev, Keycloak's development mode (plain HTTP, a local store)"
+        yield rule_finding("development_mode", where, what)
+    elif {"-dev", "--dev"} & set(words) and _DEV_SERVERS & set(words):
+        command = " ".join(w for w in words if w in _DEV_SERVERS | {"-dev", "--dev"})
+        yield rule_finding(
+            "development_mode",
+            where,
+            f"runs `{command}`, a development server: data in memory (lost on restart), unsealed or "
+            "unauthenticated, no TLS",
+        )
+    elif "VAULT_DEV_ROOT_TOKEN_ID" in names:
+        yield rule_finding(
+            "development_mode",
+            where,
+            "sets VAULT_DEV_ROOT_TOKEN_ID, so Vault runs as a dev server: in-memory storage, unsealed, "
+            "no TLS, a fixed root token",
+        )
+
+
+def _anonymous_or_exposed(where: str, env: list[tuple[str, Any]], words: list[str]) -> Iterator[Finding]:
+    values = {name.upper(): text_of(value).strip() for name, value in env}
+    role = values.get("GF_AUTH_ANONYMOUS_ORG_ROLE", "Viewer")
+    anonymous = values.get("GF_AUTH_ANONYMOUS_ENABLED", "").lower() in ("true", "1")
+    if anonymous and role.lower() in _ANONYMOUS_ROLES:
+        yield rule_finding(
+            "admin_api_unauthenticated",
+            where,
+            f"GF_AUTH_ANONYMOUS_ENABLED=true with GF_AUTH_ANONYMOUS_ORG_ROLE={role} makes every anonymous "
+            f"visitor a Grafana {role}: data sources, their credentials and every dashboard",
+        )
+    include = values.get("MANAGEMENT_ENDPOINTS_WEB_EXPOSURE_INCLUDE") or next(
+        (w.removeprefix(_ACTUATOR_FLAG) for w in words if w.startswith(_ACTUATOR_FLAG)), ""
+    )
+    if _REVEALING_ACTUATOR.search(include):
+        shown = values.get("MANAGEMENT_ENDPOINT_ENV_SHOW_VALUES", "").upper() == "ALWAYS"
+        yield rule_finding(
+            "admin_api_unauthenticated",
+            where,
+            f"management.endpoints.web.exposure.include={include} serves Spring Boot actuator endpoints "
+            "(/actuator/env, /actuator/heapdump ...) to whoever reaches the port"
+            + (", with env values shown unmasked (SHOW_VALUES=ALWAYS)" if shown else ""),
         )
 
 
@@ -143,7 +208,7 @@ def capability_findings(
     add = capability_names(added)
     for name in sorted(add & DANGEROUS_CAPABILITIES):
         yield rule_finding("dangerous_capability", where, f"adds capability {name}")
-    for name in sorted(add - DANGEROUS_CAPABILITIES - DEFAULT_CAPABILITIES):
+    for name in sorted(add - DANGEROUS_CAPABILITIES - DEFAULT_CAPABILITIES - HARMLESS_CAPABILITIES):
         yield rule_finding("added_capability", where, f"adds capability {name}")
     if "ALL" not in capability_names(dropped) and not unprivileged:
         yield rule_finding(

@@ -4,6 +4,7 @@ and severities come from the shared table in audit_rules."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -129,6 +130,7 @@ def _workload(obj: dict[str, Any], name: str, autoscaled_minimum: int | None) ->
                 yield rule_finding("single_replica", name, "its autoscaler's minReplicas is 1")
         elif replicas == 1:
             yield rule_finding("single_replica", name, "runs 1 replica")
+        yield from _quorum(name, pod, replicas)
     if kind == "CronJob":
         yield from _overlap(obj, name)
     if kind == "Deployment":
@@ -146,6 +148,28 @@ def _workload(obj: dict[str, Any], name: str, autoscaled_minimum: int | None) ->
                 yield from _container(where, container, pod_security)
                 if long_running and key == "containers":
                     yield from _probes(where, container)
+
+
+_BOOTSTRAP_EXPECT = re.compile(r"^-{1,2}bootstrap[-_]expect(?:=(\d+))?$")
+
+
+def _quorum(name: str, pod: dict[str, Any], replicas: Any) -> Iterator[Finding]:
+    """Consul and Nomad servers wait for `-bootstrap-expect` servers before electing a leader."""
+    if not isinstance(replicas, int):
+        return
+    for container in map(as_mapping, as_list(pod.get("containers"))):
+        words = [w for text in command_words(container.get("command")) + command_words(container.get("args"))
+                 for w in text.split()]  # fmt: skip
+        for index, word in enumerate(words):
+            match = _BOOTSTRAP_EXPECT.match(word)
+            value = match and (match[1] or (words[index + 1] if index + 1 < len(words) else ""))
+            if value and value.isdigit() and int(value) > replicas:
+                yield rule_finding(
+                    "quorum_unreachable",
+                    name,
+                    f"runs {replicas} replica(s) but -bootstrap-expect={value}: the servers wait for {value} "
+                    "and never elect a leader",
+                )
 
 
 def _container(where: str, container: dict[str, Any], pod_security: dict[str, Any]) -> Iterator[Finding]:

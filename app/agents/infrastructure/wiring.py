@@ -29,6 +29,7 @@ POD_OWNERS = frozenset(
 
 def audit_wiring(objects: list[dict[str, Any]]) -> Iterator[Finding]:
     yield from _dns_egress(objects)
+    yield from _any_namespace(objects)
     yield from _tls_secrets(objects)
     pods = [(o, _namespace(o), _pod_labels(o)) for o in objects if text_of(o.get("kind")) in POD_OWNERS]
     if not pods:
@@ -210,6 +211,26 @@ def _dns_egress(objects: list[dict[str, Any]]) -> Iterator[Finding]:
             f"egress is restricted in namespace {namespace} and no egress rule allows port 53, so pods there "
             "cannot reach the cluster DNS (kube-dns) and no name resolves",
         )
+
+
+def _any_namespace(objects: list[dict[str, Any]]) -> Iterator[Finding]:
+    """A peer list where `namespaceSelector: {}` stands alone beside a podSelector: the author
+    meant "these pods, in any namespace" (one item) and wrote "every pod anywhere, or these"."""
+    for policy in (o for o in objects if text_of(o.get("kind")) == "NetworkPolicy"):
+        spec = as_mapping(policy.get("spec"))
+        name = text_of(as_mapping(policy.get("metadata")).get("name"), "?")
+        for direction, key in (("ingress", "from"), ("egress", "to")):
+            for rule in map(as_mapping, as_list(spec.get(direction))):
+                peers = [as_mapping(p) for p in as_list(rule.get(key))]
+                alone = any(p.get("namespaceSelector") == {} and "podSelector" not in p for p in peers)
+                if alone and any("podSelector" in p and "namespaceSelector" not in p for p in peers):
+                    yield rule_finding(
+                        "network_policy_any_namespace",
+                        f"NetworkPolicy {name}",
+                        f"its {direction} `{key}` lists `namespaceSelector: {{}}` and a podSelector as "
+                        "separate items, which are ORed: every pod of every namespace is allowed, not only "
+                        "the selected pods",
+                    )
 
 
 def _restricts_egress(spec: dict[str, Any]) -> bool:

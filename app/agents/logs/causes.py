@@ -81,7 +81,12 @@ _CAUSE = re.compile(
     r"identity of application pool .{0,80}? is invalid|unknown user name or bad password|logon failure|"
     r"metaspace|could not be opened in append mode|"
     r"free disk space is insufficient|disk resource limit|\bEUSAGE\b|(?:are|is) (?:not )?in sync|out of sync|"
-    r"transfer status: refused|: REFUSED\b|(?:query|transfer|update) (?:\S+ ){0,6}(?:refused|denied)\b",
+    r"transfer status: refused|: REFUSED\b|(?:query|transfer|update) (?:\S+ ){0,6}(?:refused|denied)\b|"
+    # This host's own credentials rejected (a storage target's CHAP, a domain's machine account).
+    r"iscsid.{0,40}login authentication failed|failed authentication with target|could not authenticate with|"
+    r"trust relationship between this workstation|computer account|"
+    # A plan that deletes what it touches; a firewall that drops a failover pair's adverts.
+    r"must be replaced|will be destroyed|\b[1-9]\d* to destroy\b|\bPROTO=(?:112|VRRP|CARP)\b",
     re.IGNORECASE,
 )
 _SYMPTOM = re.compile(
@@ -212,7 +217,10 @@ _DEFINITE = re.compile(
     r"framework .{0,80}? was not found|"
     r"when dumping table|multi-attach|already exclusively attached|outofmemoryerror|metaspace|"
     r"vault is sealed|could not be opened in append mode|no_pubkey|identity of application pool|"
-    r"unknown user name or bad password",
+    r"unknown user name or bad password|iscsid.{0,40}login authentication failed|"
+    r"initiator failed authentication|could not authenticate with \S+, a windows domain controller|"
+    r"trust relationship between this workstation|password for this computer account is not recognized|"
+    r"must be replaced|will be destroyed|\b[1-9]\d* to destroy\b|\bPROTO=(?:112|VRRP|CARP)\b",
     re.IGNORECASE,
 )
 
@@ -224,6 +232,15 @@ _ONE_CLIENT = re.compile(
     r"\] (?:\S+@\S+ )?FATAL:\s+password authentication failed for user|Access denied for user '[^']*'@'",
     re.IGNORECASE,
 )
+
+
+# A person's failed login (not a program's, not a machine's): a few are typos, not an incident.
+_FAILED_LOGIN = re.compile(
+    r"password mismatch|pam_authenticate\(\) failed|\bauthentication failure\b|"
+    r"auth(?:entication)? failed for user|invalid password|wrong password",
+    re.IGNORECASE,
+)
+_FEW_TYPOS = 3
 
 
 # A cause of a cause: logrotate refusing to rotate is why a disk fills with logs.
@@ -258,6 +275,10 @@ def rank(table: list[dict[str, Any]]) -> list[Candidate]:
     full, a certificate expired) is one: other warnings there are background."""
     candidates = [row for row in table if eligible(row)]
     if not any(row["errors"] for row in candidates):
+        # A user who mistyped a password once or twice, in a log with nothing else wrong.
+        typos = [row for row in candidates if _FAILED_LOGIN.search(_text(row))]
+        if sum(len(row["_entries"]) for row in typos) <= _FEW_TYPOS:
+            candidates = [row for row in candidates if row not in typos]
         candidates = [
             row for row in candidates if _CAUSE.search(_text(row)) and not _reads_like_symptom(_text(row))
         ]

@@ -172,6 +172,30 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "another package manager run (often unattended-upgrades) holds the dpkg lock: wait for it and "
             "retry",
         ),
+        (
+            r"\b[1-9]\d* to destroy\b",
+            "the plan deletes resources (a replacement is a delete, then a create): read each "
+            "'must be replaced' or 'will be destroyed' and the attribute that 'forces replacement' before "
+            "applying; a replaced database loses its data unless a snapshot is taken",
+        ),
+        (
+            r"\bPROTO=(?:112|VRRP|CARP)\b",
+            "the host firewall drops VRRP adverts (IP protocol 112) from the peer: each node then believes "
+            "the other is dead and both hold the virtual IP (split brain, connections reset as traffic "
+            "flips); allow VRRP between the pair",
+        ),
+        (
+            r"avc:\s+denied|apparmor=\"?denied",
+            "a security policy (SELinux or AppArmor) refused the operation, whatever the file modes say: "
+            "fix the label (restorecon, semanage fcontext) or the profile, not the permissions",
+        ),
+        (
+            r"could not authenticate with \S+, a windows domain controller|trust relationship between this "
+            r"workstation|password for this computer account is not recognized",
+            "this machine's account password no longer matches the domain's (a snapshot rollback or a "
+            "clone): repair the secure channel (Test-ComputerSecureChannel -Repair or "
+            "Reset-ComputerMachinePassword); the logon failures after it follow from it",
+        ),
     )
 )
 

@@ -73,6 +73,10 @@ _RANK = {"debug": 0, "info": 1, "warning": 2, "error": 3, "critical": 4}
 _REDIS_LEVELS = {".": "debug", "-": "info", "*": "info", "#": "warning"}
 # nginx error log and Go's log package: "2024/05/14 02:00:00 [error] 123#0: ..."
 _SLASH_TIME = re.compile(r"^(?P<ts>\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2})")
+# Windows' US-style times, as Event Viewer writes them in a CSV export: "3/17/2025 6:25:12 AM".
+_US_TIME = re.compile(
+    r"\b(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>\d{4}) (?P<h>\d{1,2}):(?P<mi>\d{2}):(?P<s>\d{2}) (?P<ap>[AP]M)\b"
+)
 # ASP.NET Core's console logger: "fail: Microsoft.AspNetCore...[1]" on a line of its own.
 _DOTNET = re.compile(
     r"^(?P<ts>\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?\s+)?"
@@ -114,7 +118,9 @@ _LEVEL_WORD = re.compile(
     r"|\b(?:level|lvl|severity)=\"?(trace|debug|info|notice|warn(?:ing)?|error|err|fatal|critical|crit|panic)\b"
     r"|^(?:\W*)(trace|debug|info|notice|warn(?:ing)?|error|err|fatal|critical|panic):"
     r"|(?:^|[\s│|>])(?-i:(Error|Warning|Fatal|Panic)):\s"  # terraform, node, npm: "│ Error: ..."
-    r'|^"[^"]*",(?-i:"(Error|Warning|Critical|Information)"),',  # Windows events exported as CSV
+    r'|^"[^"]*",(?-i:"(Error|Warning|Critical|Information)"),'  # Windows events exported as CSV
+    # ... and as Event Viewer saves them: Level,Date and Time,Source,Event ID,Task Category,Message
+    r"|^(?-i:(Error|Warning|Critical|Information|Verbose)),\d{1,2}/\d{1,2}/\d{4} \d",
     re.IGNORECASE,
 )
 _CONTINUATION = re.compile(
@@ -213,7 +219,11 @@ _ALWAYS_A_PROBLEM = re.compile(
     r"flood.stage watermark|read-only-allow-delete|cluster_block_exception|clock wrong by|"
     r"overhead, spent \[|validation failure <|signature expired|Server \S+/\S+ is DOWN\b|"
     # BIND gives up refreshing a zone from its primary at info level: the zone will expire.
-    r"retry limit for (?:primary|master) \S+ exceeded",
+    r"retry limit for (?:primary|master) \S+ exceeded|"
+    # A host firewall dropping VRRP/CARP adverts (IP protocol 112): a failover pair's split brain.
+    r"\b(?:drop|reject|block|deny)\w*:? IN=\S* OUT=.{0,300}\bPROTO=(?:112|VRRP|CARP)\b|"
+    # A Terraform plan that deletes something (a replacement deletes, then creates).
+    r"^Plan: \d+ to add, \d+ to change, [1-9]\d* to destroy\b",
     re.IGNORECASE,
 )
 
@@ -487,6 +497,8 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
         if iso:
             entry.timestamp = _iso(iso["ts"])
             entry.message = line[iso.end() :].strip(" -|:[]")
+        elif us := _US_TIME.search(line[:60]):
+            entry.timestamp = _us_time(us)
     word = _LEVEL_WORD.search((syslog["msg"] if syslog else line)[:200])  # "logrotate: error: ..."
     if word is None:
         entry.level = unlevelled_level(entry.message)
@@ -699,6 +711,15 @@ def _redis_time(text: str) -> dt.datetime | None:
     except ValueError:
         return None
     return value.replace(tzinfo=dt.UTC)
+
+
+def _us_time(match: re.Match[str]) -> dt.datetime | None:
+    hour = int(match["h"]) % 12 + (12 if match["ap"] == "PM" else 0)
+    try:
+        day = dt.date(int(match["y"]), int(match["m"]), int(match["d"]))
+        return dt.datetime.combine(day, dt.time(hour, int(match["mi"]), int(match["s"])), tzinfo=dt.UTC)
+    except ValueError:
+        return None
 
 
 def _iso(text: str) -> dt.datetime | None:
