@@ -77,7 +77,7 @@ class Settings(BaseSettings):
     bedrock_model_id: str = "anthropic.claude-3-5-haiku-20241022-v1:0"
     aws_region: str = "us-east-1"
     bedrock_endpoint_url: str | None = None
-    # Normally supplied to boto3 by the AWS credential chain; read here only to keep them out of logs.
+    # Normally supplied by the AWS credential chain (botocore's); read here only to keep them out of logs.
     aws_access_key_id: str | None = Field(default=None, repr=False)
     aws_secret_access_key: str | None = Field(default=None, repr=False)
     aws_session_token: str | None = Field(default=None, repr=False)

@@ -1,4 +1,4 @@
-"""Benchmark: N concurrent orchestrations whose interpretation goes to Bedrock (boto3, Converse)
+"""Benchmark: N concurrent orchestrations whose interpretation goes to Bedrock (botocore's Converse through aiobotocore)
 against a local stand-in that takes 1 s per call.
 
 Run: `.venv/bin/python bench/bedrock_concurrency.py [--requests 200] [--workers 1] [--delay 1.0]`.
@@ -143,6 +143,7 @@ async def server_client(settings: dict[str, str], workers: int) -> AsyncIterator
     try:
         await asyncio.to_thread(wait_for_port, port, "the service")
         await asyncio.sleep(1.0 if workers > 1 else 0.2)  # every worker up
+        SERVER_PID.append(process.pid)
         yield RawClient(port)
         SERVER_RSS.append(_tree_peak_rss_mb(process.pid))
     finally:
@@ -151,17 +152,19 @@ async def server_client(settings: dict[str, str], workers: int) -> AsyncIterator
 
 
 SERVER_RSS: list[float] = []
+SERVER_PID: list[int] = []
+BASELINE_RSS: list[float] = []
 
 
-def _tree_peak_rss_mb(pid: int) -> float:
-    """Peak RSS (VmHWM) of a process and its children, summed, in MiB."""
+def _tree_peak_rss_mb(pid: int, field: str = "VmHWM") -> float:
+    """Peak RSS (VmHWM), or RSS now (VmRSS), of a process and its children, summed, in MiB."""
     pids = [pid]
     children = Path(f"/proc/{pid}/task/{pid}/children")
     if children.exists():
         pids += [int(child) for child in children.read_text().split()]
     total = 0
     for one in pids:
-        match = re.search(r"VmHWM:\s+(\d+) kB", Path(f"/proc/{one}/status").read_text())
+        match = re.search(rf"{field}:\s+(\d+) kB", Path(f"/proc/{one}/status").read_text())
         total += int(match.group(1)) if match else 0
     return total / 1024
 
@@ -204,6 +207,8 @@ async def run(requests: int, delay: float, in_thread: bool, rounds: int, workers
 
             for _ in range(max(1, workers)):
                 await one()  # warm up imports
+            if workers:
+                BASELINE_RSS.append(_tree_peak_rss_mb(SERVER_PID[-1], "VmRSS"))
             bursts = []
             for _ in range(rounds):  # the first burst also opens the connections to Bedrock
                 started = time.perf_counter()
@@ -227,7 +232,9 @@ async def run(requests: int, delay: float, in_thread: bool, rounds: int, workers
               f"latency min {latencies[0]:.2f} median {statistics.median(latencies):.2f} "
               f"p99 {latencies[int(len(latencies) * 0.99) - 1]:.2f} max {latencies[-1]:.2f} s")  # fmt: skip
     if workers:
-        print(f"peak RSS of the service's processes (summed): {SERVER_RSS[-1]:.0f} MiB")
+        per_request = (SERVER_RSS[-1] - BASELINE_RSS[-1]) * 1024 / requests
+        print(f"peak RSS of the service's processes (summed): {SERVER_RSS[-1]:.0f} MiB, "
+              f"{BASELINE_RSS[-1]:.0f} MiB after warm-up: {per_request:.0f} KiB per request in flight")  # fmt: skip
     else:
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak RSS of the service's process (app and client): {rss_mb:.0f} MiB")

@@ -1,5 +1,5 @@
 """Benchmark: four agents coordinated in one request, each result interpreted by an LLM stand-in
-that takes 200 ms (Bedrock Converse through boto3). Target: the whole request within 1.25x of one
+that takes 200 ms (Bedrock Converse through aiobotocore). Target: the whole request within 1.25x of one
 agent's request.
 
 Run: `.venv/bin/python bench/fanout.py [--rounds 10]`.

@@ -1,16 +1,18 @@
-"""AWS Bedrock through boto3's Converse and ConverseStream APIs.
+"""AWS Bedrock through botocore's Converse and ConverseStream APIs, asynchronously (aiobotocore).
 
-boto3 blocks, so calls run in a thread pool sized to the configured concurrency (not the
-default executor), with botocore's connection pool and timeouts to match. botocore's own
-retries are off: the manager owns retries.
+aiobotocore is botocore, the core boto3 is built on, with its HTTP on asyncio: the same
+credential chain, SigV4 signing, endpoint resolution (`BEDROCK_ENDPOINT_URL` for VPC endpoints
+and tests) and error shapes, and no thread held per call in flight. One client is opened on first
+use and kept; its connection pool is sized by the configured concurrency. botocore's own retries
+are off: the manager owns retries.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 from typing import Any
 
 from app.llm.base import (
@@ -25,11 +27,11 @@ from app.llm.base import (
 from app.llm.pricing import estimate_cost
 
 try:
-    import boto3
-    from botocore.config import Config
+    from aiobotocore.config import AioConfig
+    from aiobotocore.session import get_session
     from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, ReadTimeoutError
 except ImportError as exc:  # pragma: no cover - the dependency is declared
-    raise ImportError("the bedrock provider needs boto3: pip install boto3") from exc
+    raise ImportError("the bedrock provider needs aiobotocore: pip install aiobotocore") from exc
 
 _RETRYABLE_CODES = {
     "ThrottlingException",
@@ -40,7 +42,6 @@ _RETRYABLE_CODES = {
     "ModelTimeoutException",
     "RequestTimeout",
 }
-_STREAM_DONE = object()
 
 
 class BedrockProvider:
@@ -61,19 +62,34 @@ class BedrockProvider:
         self.region = region
         self.endpoint_url = endpoint_url
         self.price = price
-        session = boto3.session.Session(region_name=region, **(credentials or {}))
-        self.client = session.client(
-            "bedrock-runtime",
-            endpoint_url=endpoint_url,
-            config=Config(
-                retries={"total_max_attempts": 1, "mode": "standard"},
-                connect_timeout=min(timeout, 10.0),
-                read_timeout=timeout,
-                max_pool_connections=concurrency,
-                tcp_keepalive=True,
-            ),
+        self._credentials = dict(credentials or {})
+        self._config = AioConfig(
+            retries={"total_max_attempts": 1, "mode": "standard"},
+            connect_timeout=min(timeout, 10.0),
+            read_timeout=timeout,
+            max_pool_connections=concurrency,
+            tcp_keepalive=True,
         )
-        self.executor = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="bedrock")
+        self._session = get_session()
+        self._client: Any = None
+        self._opening = asyncio.Lock()
+        self._resources = AsyncExitStack()
+
+    async def _bedrock(self) -> Any:
+        """The client, opened on first use (it needs the running loop) and kept until close()."""
+        if self._client is None:
+            async with self._opening:
+                if self._client is None:
+                    self._client = await self._resources.enter_async_context(
+                        self._session.create_client(
+                            "bedrock-runtime",
+                            region_name=self.region,
+                            endpoint_url=self.endpoint_url,
+                            config=self._config,
+                            **self._credentials,
+                        )
+                    )
+        return self._client
 
     def _request(self, messages: list[Message], options: GenerationOptions) -> dict[str, Any]:
         system = [{"text": m.content} for m in messages if m.role == "system"]
@@ -87,13 +103,6 @@ class BedrockProvider:
             request["system"] = system
         return request
 
-    async def _call(self, function: Any, **kwargs: Any) -> Any:
-        loop = asyncio.get_running_loop()
-        try:
-            return await loop.run_in_executor(self.executor, lambda: function(**kwargs))
-        except (ClientError, BotoCoreError) as exc:
-            raise _map_error(exc) from exc
-
     async def generate(self, messages: list[Message], options: GenerationOptions) -> str:
         return (await self.generate_with_metadata(messages, options)).text
 
@@ -101,7 +110,11 @@ class BedrockProvider:
         self, messages: list[Message], options: GenerationOptions
     ) -> LLMResponse:
         started = time.perf_counter()
-        response = await self._call(self.client.converse, **self._request(messages, options))
+        client = await self._bedrock()
+        try:
+            response = await client.converse(**self._request(messages, options))
+        except (ClientError, BotoCoreError) as exc:
+            raise _map_error(exc) from exc
         content = response.get("output", {}).get("message", {}).get("content", [])
         text = "".join(block.get("text", "") for block in content)
         usage = response.get("usage", {})
@@ -119,38 +132,34 @@ class BedrockProvider:
         )
 
     async def stream(self, messages: list[Message], options: GenerationOptions) -> AsyncIterator[str]:
-        response = await self._call(self.client.converse_stream, **self._request(messages, options))
-        events: Iterator[dict[str, Any]] = iter(response["stream"])
-        loop = asyncio.get_running_loop()
-        while True:
-            try:
-                event: Any = await loop.run_in_executor(self.executor, next, events, _STREAM_DONE)
-            except (ClientError, BotoCoreError) as exc:
-                raise _map_error(exc) from exc
-            if event is _STREAM_DONE:
-                return
-            for key in (
-                "throttlingException",
-                "serviceUnavailableException",
-                "internalServerException",
-                "modelStreamErrorException",
-                "validationException",
-            ):
-                if key in event:
-                    message = str(event[key].get("message", key))[:200]
-                    if key == "validationException":
-                        raise NonRetryableLLMError(self.name, message)
-                    raise RetryableLLMError(self.name, message)
-            delta = event.get("contentBlockDelta", {}).get("delta", {})
-            if delta.get("text"):
-                yield delta["text"]
+        client = await self._bedrock()
+        try:
+            response = await client.converse_stream(**self._request(messages, options))
+            async for event in response["stream"]:
+                for key in (
+                    "throttlingException",
+                    "serviceUnavailableException",
+                    "internalServerException",
+                    "modelStreamErrorException",
+                    "validationException",
+                ):
+                    if key in event:
+                        message = str(event[key].get("message", key))[:200]
+                        if key == "validationException":
+                            raise NonRetryableLLMError(self.name, message)
+                        raise RetryableLLMError(self.name, message)
+                delta = event.get("contentBlockDelta", {}).get("delta", {})
+                if delta.get("text"):
+                    yield delta["text"]
+        except (ClientError, BotoCoreError) as exc:
+            raise _map_error(exc) from exc
 
     async def health(self) -> dict[str, Any]:
         return {"provider": self.name, "model": self.model, "region": self.region}
 
     async def close(self) -> None:
-        self.executor.shutdown(wait=False, cancel_futures=True)
-        self.client.close()
+        await self._resources.aclose()
+        self._client = None
 
 
 def _map_error(exc: Exception) -> LLMError:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import time
 
 import pytest
@@ -75,6 +77,31 @@ async def test_bedrock_errors_map_to_retryable_or_not(bedrock_url: str, bedrock_
     finally:
         await provider.close()
     assert len(bedrock_script.calls) == 3  # botocore did not retry on its own
+
+
+async def test_bedrock_calls_in_flight_hold_no_thread(bedrock_url: str, bedrock_script: Script) -> None:
+    """Forty calls waiting on Bedrock at once hold no thread each (boto3 needed one per call)."""
+    bedrock_script.delay = 0.5
+    provider = BedrockProvider(
+        MODEL, "eu-west-1", bedrock_url, timeout=5.0, concurrency=64, credentials=CREDENTIALS
+    )
+    threads_before = threading.active_count()
+    peak = threads_before
+
+    async def watch() -> None:
+        nonlocal peak
+        while True:
+            peak = max(peak, threading.active_count())
+            await asyncio.sleep(0.02)
+
+    watcher = asyncio.create_task(watch())
+    try:
+        answers = await asyncio.gather(*(provider.generate(MESSAGES, OPTIONS) for _ in range(40)))
+    finally:
+        watcher.cancel()
+        await provider.close()
+    assert answers == [ANSWER] * 40 and len(bedrock_script.calls) == 40
+    assert peak - threads_before < 5, f"{peak - threads_before} threads for 40 calls in flight"
 
 
 async def test_openai_sdk_json_and_sse(openai_url: str, openai_script: Script) -> None:
