@@ -72,7 +72,8 @@ async def test_a_role_bound_to_everyone_is_critical(group: str) -> None:
         ({"apiGroups": [""], "resources": ["*"], "verbs": ["get"]}, "rbac_sensitive_permission", "wildcard"),
         ({"apiGroups": [""], "resources": ["secrets"], "verbs": ["list"]}, "rbac_sensitive_permission", "reads secrets"),
         ({"apiGroups": [""], "resources": ["pods/exec"], "verbs": ["create"]}, "rbac_sensitive_permission", "exec"),
-        ({"apiGroups": [""], "resources": ["users"], "verbs": ["impersonate"]}, "rbac_sensitive_permission", "impersonate"),
+        ({"apiGroups": [""], "resources": ["serviceaccounts"], "verbs": ["impersonate"]}, "rbac_sensitive_permission",
+         "impersonate"),
         ({"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["clusterroles"], "verbs": ["escalate"]},
          "rbac_sensitive_permission", "escalate"),
     ],
@@ -82,6 +83,15 @@ async def test_risky_role_rules(rule: dict[str, Any], code: str, words: str) -> 
         result = await audit(manifest(role(kind, rule)))
         assert risky_codes(result) == {code}
         assert words in result.findings[0].message and scope in result.findings[0].message
+
+
+async def test_impersonating_any_user_or_group_cluster_wide_is_cluster_admin() -> None:
+    anyone = {"apiGroups": [""], "resources": ["users", "groups"], "verbs": ["impersonate"]}
+    result = await audit(manifest(role("ClusterRole", anyone)))
+    assert [(f.severity, f.code) for f in result.findings] == [("critical", "rbac_cluster_admin")]
+    assert "system:masters" in result.findings[0].message
+    for narrower in (role("Role", anyone), role("ClusterRole", {**anyone, "resourceNames": ["deployer"]})):
+        assert risky_codes(await audit(manifest(narrower))) == {"rbac_sensitive_permission"}
 
 
 async def test_cluster_admin_comes_before_hardening_gaps() -> None:

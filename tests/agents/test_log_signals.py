@@ -929,3 +929,48 @@ def test_a_mail_server_s_sasl_login_failures_are_no_storage_login_refused() -> N
     assert causes._DEFINITE.search(
         "iscsid[1102]: Login authentication failed with target iqn.2020-01.example:t1"
     )
+
+
+@pytest.mark.parametrize(
+    ("lines", "words"),
+    [
+        # A unit's process limit, said once by the kernel; the EAGAIN failures follow.
+        ([f"{at(0)} w-3 kernel: cgroup: fork rejected by pids controller in /system.slice/reports.service"]
+         + [f"{at(60 + i)} w-3 reports[88]: ERROR can't start new thread: Resource temporarily unavailable"
+            for i in range(10)],
+         "pids controller"),
+        # Two hosts answer ARP for one address: the unreachable database is its consequence.
+        ([f"{at(0)} netmon arpwatch: flip flop 10.0.4.50 52:54:00:aa:bb:cc (52:54:00:11:22:33) eth1"]
+         + [f"{at(30 + i)} api-1 orders: ERROR connect to 10.0.4.50 port 5432 failed: No route to host"
+            for i in range(9)],
+         "flip flop"),
+        # A thin pool out of space is why the guests' disks are full.
+        ([f"{at(0)} kvm-7 kernel: device-mapper: thin: 253:4: switching pool to out-of-data-space (error IO) mode"]
+         + [f"{at(5 + i)} kvm-7 qemu[77]: block I/O error in device 'drive0': No space left on device (28)"
+            for i in range(6)],
+         "out-of-data-space"),
+        # RabbitMQ's ack timeout, quoted by the worker whose late ack failed.
+        ([f"{at(i)} rmq-1 rabbitmq: HTTP access denied: user 'guest' - invalid credentials" for i in range(20)]
+         + [f"{at(100 + i)} worker-1 transcode: ERROR ack failed: PRECONDITION_FAILED - delivery acknowledgement on "
+            "channel 1 timed out. Timeout value used: 1800000 ms" for i in range(4)],
+         "delivery acknowledgement"),
+        # Tokens signed by a key the gateway does not have; an expired token now and then is routine.
+        ([f"{at(i)} gw-1 gateway: WARN token verification failed | TokenExpiredError: jwt expired" for i in range(3)]
+         + [f"{at(50 + i)} gw-1 gateway: WARN token verification failed | SigningKeyNotFoundError: Unable to find a "
+            "signing key that matches 'k2'" for i in range(20)],
+         "signing key"),
+    ],
+)  # fmt: skip
+def test_the_cause_of_a_batch_26_kind_of_incident_leads(lines: list[str], words: str) -> None:
+    top = analyse(lines, None, None)["findings"][0]
+    assert top.severity in ("critical", "warning") and words in top.message, top.message
+
+
+def test_a_status_table_s_header_and_a_small_clock_step_are_no_problem() -> None:
+    lines = [
+        "Task Group  Auto Revert  Promoted  Desired  Canaries  Placed  Healthy  Unhealthy  Progress Deadline"
+    ]
+    lines += [f"{at(i)} db-2 chronyd[655]: Selected source 10.0.0.{i % 3 + 1}" for i in range(20)]
+    lines += [f"{at(30)} db-2 chronyd[655]: System clock wrong by 0.381224 seconds"]
+    top = analyse(lines, None, None)["findings"][0]
+    assert top.severity == "info" and "healthy" in top.message, top.message

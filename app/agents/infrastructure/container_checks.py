@@ -83,6 +83,13 @@ _NO_PASSWORD = {
     "ALLOW_EMPTY_PASSWORD": {"yes", "true", "1"},  # Bitnami images
 }
 _INSECURE_API_FLAGS = ("--api.insecure=true", "--api.insecure")
+# Prometheus has no authentication of its own: these let anyone who reaches it delete series,
+# snapshot the TSDB or shut it down.
+_PROMETHEUS_ADMIN_FLAGS = ("--web.enable-admin-api", "--web.enable-lifecycle")
+# Jupyter started with an empty token (or password): a notebook anyone can open runs their code.
+_EMPTY_JUPYTER_TOKEN = re.compile(
+    r"^--(?:NotebookApp|ServerApp|IdentityProvider)\.(?:token|password)=(?:''|\"\")?$"
+)
 
 
 # Grafana roles that may change data sources, dashboards and users; Spring Boot actuator endpoints
@@ -116,6 +123,22 @@ def open_door_findings(where: str, env: Iterable[tuple[str, Any]], words: list[s
                 f"{name}=true serves the Traefik API and dashboard without authentication",
             )
     flags = {word.strip().lower() for text in words for word in text.split()}
+    admin = sorted(flag for flag in _PROMETHEUS_ADMIN_FLAGS if flag in flags)
+    if admin:
+        yield rule_finding(
+            "admin_api_unauthenticated",
+            where,
+            f"{' and '.join(admin)} serve Prometheus' admin endpoints (delete series, snapshot, quit) "
+            "without authentication",
+        )
+    if any(_EMPTY_JUPYTER_TOKEN.match(w) for text in words for w in text.split()) or any(
+        name.upper() == "JUPYTER_TOKEN" and not text_of(value).strip() for name, value in env
+    ):
+        yield rule_finding(
+            "admin_api_unauthenticated",
+            where,
+            "Jupyter runs with an empty token: anyone who reaches it runs code in the container",
+        )
     if any(flag in flags for flag in _INSECURE_API_FLAGS):
         yield rule_finding(
             "admin_api_unauthenticated",

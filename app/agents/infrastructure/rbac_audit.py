@@ -94,5 +94,21 @@ def _role(obj: dict[str, Any], name: str, cluster_wide: bool) -> Iterator[Findin
             if resource in resources and verbs & risky_verbs:
                 yield rule_finding("rbac_sensitive_permission", name, f"{gives} {scope}")
         for verb, gives in _ESCALATING_VERBS.items():
-            if verb in verbs:
+            if verb not in verbs:
+                continue
+            unrestricted = not as_list(rule.get("resourceNames"))
+            if (
+                verb == "impersonate"
+                and cluster_wide
+                and unrestricted
+                and {"users", "groups", "*"} & resources
+            ):
+                # --as-group=system:masters: impersonating any group is cluster-admin.
+                yield rule_finding(
+                    "rbac_cluster_admin",
+                    name,
+                    "can impersonate any user or group cluster-wide, system:masters included: cluster-admin "
+                    "by another name",
+                )
+            else:
                 yield rule_finding("rbac_sensitive_permission", name, f"{gives} {scope}")

@@ -86,7 +86,22 @@ _CAUSE = re.compile(
     r"iscsid.{0,40}login authentication failed|failed authentication with target|could not authenticate with|"
     r"trust relationship between this workstation|computer account|"
     # A plan that deletes what it touches; a firewall that drops a failover pair's adverts.
-    r"must be replaced|will be destroyed|\b[1-9]\d* to destroy\b|\bPROTO=(?:112|VRRP|CARP)\b",
+    r"must be replaced|will be destroyed|\b[1-9]\d* to destroy\b|\bPROTO=(?:112|VRRP|CARP)\b|"
+    # Limits and mismatches programs name exactly: a unit's process limit, an address two hosts
+    # claim, a thin pool out of space, a keytab behind the KDC, a consumer held past its ack
+    # timeout, a cluster's shard limit, a rule join over duplicate series, a job waiting for a
+    # label no agent has, a token signed with a key the verifier does not have, a route whose
+    # middleware is gone.
+    r"fork rejected by pids controller|\bpids\.max\b|\btasksmax\b|"
+    r"\bflip flop\b|duplicate address (?:detected|found)|ip (?:address )?conflict|address conflict|"
+    r"out-of-data-space|out of data space|"
+    r"kvno \d+ not found in keytab|keytab is likely out of date|"
+    r"delivery acknowledgement (?:on channel \d+ )?timed out|"
+    r"maximum shards open|max_shards_per_node|"
+    r"many-to-many matching not allowed|found duplicate series for the match group|"
+    r"there are no nodes with the label|"
+    r"unable to find a signing key that matches|signingkeynotfounderror|"
+    r"middleware \"[^\"]+\" does not exist",
     re.IGNORECASE,
 )
 _SYMPTOM = re.compile(
@@ -159,7 +174,13 @@ _BACKGROUND_NOISE = re.compile(
     # Firmware tables every kernel complains about at boot, and Windows' chronic event-log noise.
     r"ACPI (?:BIOS )?Error|AE_NOT_FOUND|DistributedCOM|\bDCOM\b.{0,80}10016|"
     r"Schannel.{0,80}(?:36887|fatal alert)|"
-    r"A fatal alert was received from the remote endpoint",
+    r"A fatal alert was received from the remote endpoint|"
+    # Celery's worker heartbeat drift, Apache's default certificate name at start-up, scanners
+    # probing dotfiles, clients presenting tokens that expired.
+    r"Substantial drift from \S+ may mean clocks are out of sync|"
+    r"server certificate does NOT include an ID which matches the server name|"
+    r"client denied by server configuration: \S*/\.(?:git|env|svn|htaccess|DS_Store)\b|"
+    r"TokenExpiredError: jwt expired",
     re.IGNORECASE,
 )
 
@@ -220,7 +241,22 @@ _DEFINITE = re.compile(
     r"unknown user name or bad password|iscsid.{0,40}login authentication failed|"
     r"initiator failed authentication|could not authenticate with \S+, a windows domain controller|"
     r"trust relationship between this workstation|password for this computer account is not recognized|"
-    r"must be replaced|will be destroyed|\b[1-9]\d* to destroy\b|\bPROTO=(?:112|VRRP|CARP)\b",
+    r"must be replaced|will be destroyed|\b[1-9]\d* to destroy\b|\bPROTO=(?:112|VRRP|CARP)\b|"
+    # Limits and mismatches programs name exactly: a unit's process limit, an address two hosts
+    # claim, a thin pool out of space, a keytab behind the KDC, a consumer held past its ack
+    # timeout, a cluster's shard limit, a rule join over duplicate series, a job waiting for a
+    # label no agent has, a token signed with a key the verifier does not have, a route whose
+    # middleware is gone.
+    r"fork rejected by pids controller|\bpids\.max\b|\btasksmax\b|"
+    r"\bflip flop\b|duplicate address (?:detected|found)|ip (?:address )?conflict|address conflict|"
+    r"out-of-data-space|out of data space|"
+    r"kvno \d+ not found in keytab|keytab is likely out of date|"
+    r"delivery acknowledgement (?:on channel \d+ )?timed out|"
+    r"maximum shards open|max_shards_per_node|"
+    r"many-to-many matching not allowed|found duplicate series for the match group|"
+    r"there are no nodes with the label|"
+    r"unable to find a signing key that matches|signingkeynotfounderror|"
+    r"middleware \"[^\"]+\" does not exist",
     re.IGNORECASE,
 )
 
@@ -229,7 +265,8 @@ _DEFINITE = re.compile(
 # Said by the database server about a client (PostgreSQL's `user@db` prefix, MySQL's
 # 'user'@'host'); an application that cannot log in with its own credentials is another matter.
 _ONE_CLIENT = re.compile(
-    r"\] (?:\S+@\S+ )?FATAL:\s+password authentication failed for user|Access denied for user '[^']*'@'",
+    r"\] (?:\S+@\S+ )?FATAL:\s+password authentication failed for user|Access denied for user '[^']*'@'|"
+    r"access denied: user '[^']*' - invalid credentials",  # RabbitMQ's management API
     re.IGNORECASE,
 )
 
@@ -243,10 +280,23 @@ _FAILED_LOGIN = re.compile(
 _FEW_TYPOS = 3
 
 
-# A cause of a cause: logrotate refusing to rotate is why a disk fills with logs.
-_FULL_DISK = re.compile(r"no space left|disk full|\bENOSPC\b", re.IGNORECASE)
-_FULL_DISK_EXPLAINED = re.compile(
-    r"logrotate.{0,40}(?:error|skipping)|skipping \S+ because parent directory", re.I
+# Causes of causes: the line that explains a symptom every other line shows. Logrotate refusing to
+# rotate, or a thin pool out of space, is why a disk is full; two hosts claiming one address is
+# why that address is intermittently unreachable.
+_EXPLAINS = tuple(
+    (re.compile(explainer, re.IGNORECASE), re.compile(explained, re.IGNORECASE), reason)
+    for explainer, explained, reason in (
+        (
+            r"logrotate.{0,40}(?:error|skipping)|skipping \S+ because parent directory|out-of-data-space",
+            r"no space left|disk full|\bENOSPC\b",
+            "explains the full disk",
+        ),
+        (
+            r"\bflip flop\b|duplicate address (?:detected|found)|ip (?:address )?conflict|address conflict",
+            r"no route to host|host is unreachable|connection timed out",
+            "explains the unreachable address",
+        ),
+    )
 )
 
 
@@ -259,12 +309,17 @@ def _text(row: dict[str, Any]) -> str:
     return " ".join([row["template"], *(e.full_text[:2000] for e in entries[:3])])
 
 
+_SMALL_STEP = re.compile(r"clock wrong by 0\.\d+ seconds")
+
+
 def eligible(row: dict[str, Any]) -> bool:
     """Errors and warnings may be causes; a successful or health-check request, or a browser's
     request for a favicon, never is."""
     entries: list[LogEntry] = row["_entries"]
     if all(e.health_check for e in entries) or _BACKGROUND_NOISE.search(row["template"]):
         return False
+    if all(_SMALL_STEP.search(e.text) for e in entries):
+        return False  # chrony's makestep at boot: under a second, once
     if any(e.status is not None for e in entries) and all((e.status or 0) < 500 for e in entries):
         return False
     return row["level"] in _LEVEL_WEIGHT
@@ -293,7 +348,8 @@ def rank(table: list[dict[str, Any]]) -> list[Candidate]:
     innermost = {e.root_exception for e in chained}
     first = {id(row): position for position, row in enumerate(order)}
     ongoing = _still_happening(table)
-    full_disk = any(_FULL_DISK.search(_text(row)) for row in candidates)
+    texts = [_text(row) for row in candidates]
+    shown = {reason for _, explained, reason in _EXPLAINS if any(explained.search(t) for t in texts)}
     ranked = []
     for row in candidates:
         reasons: list[str] = [row["level"]]
@@ -339,9 +395,10 @@ def rank(table: list[dict[str, Any]]) -> list[Candidate]:
             score += (0.75 if symptom else 1.5) * (1 - first[id(row)] / (len(order) - 1))
             if first[id(row)] == 0:
                 reasons.append("first to appear")
-        if _FULL_DISK_EXPLAINED.search(text) and full_disk:
-            score += 2.0  # logs that are never rotated are what filled the disk
-            reasons.append("explains the full disk")
+        for explainer, _, reason in _EXPLAINS:
+            if reason in shown and explainer.search(text):
+                score += 2.0
+                reasons.append(reason)
         score += 0.2 * math.log10(1 + row["errors"])
         ranked.append(Candidate(row, round(score, 3), tuple(reasons)))
     ranked.sort(key=lambda c: (-c.score, c.row["first_seen"] or "~"))

@@ -179,6 +179,53 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "applying; a replaced database loses its data unless a snapshot is taken",
         ),
         (
+            r"fork rejected by pids controller",
+            "the unit hit its process limit (systemd TasksMax, the cgroup's pids.max): every fork and "
+            "thread creation fails with EAGAIN whatever the free memory; raise TasksMax or find what "
+            "leaks processes",
+        ),
+        (
+            r"\bflip flop\b|duplicate address (?:detected|found)|ip (?:address )?conflict",
+            "two machines claim the same IP address (ARP answers flip between their MACs): find the host "
+            "with the new MAC and give it its own address",
+        ),
+        (
+            r"out-of-data-space|out of data space",
+            "the LVM thin pool ran out of data space (overprovisioned, snapshots piling up): writes fail "
+            "with ENOSPC although each filesystem looks half empty; extend the pool or remove snapshots",
+        ),
+        (
+            r"kvno \d+ not found in keytab|keytab is likely out of date",
+            "the service principal's key changed in the KDC/AD but the server's keytab still holds the old "
+            "key version (kvno): export a fresh keytab, and Kerberos SSO works again",
+        ),
+        (
+            r"delivery acknowledgement (?:on channel \d+ )?timed out",
+            "RabbitMQ closed the channel of a consumer that held a message longer than consumer_timeout: the "
+            "message is redelivered and the late ack fails, so long jobs run again and again; raise the "
+            "timeout for that queue or acknowledge early",
+        ),
+        (
+            r"maximum shards open|max_shards_per_node",
+            "the cluster is at its shard limit (cluster.max_shards_per_node x data nodes): new indices "
+            "cannot be created; delete or shrink old indices, or raise the limit",
+        ),
+        (
+            r"many-to-many matching not allowed|found duplicate series for the match group",
+            "the rule's vector match finds two series for one label set (a second job scraping the same "
+            "targets, say): the expression errors at every evaluation and the alert can never fire",
+        ),
+        (
+            r"there are no nodes with the label",
+            "the job asks for an agent label that no node has (a typo, or a renamed label): it waits in the "
+            "queue forever while agents sit idle",
+        ),
+        (
+            r"unable to find a signing key that matches|signingkeynotfounderror",
+            "tokens are signed with a key the verifier does not have (the issuer rotated its keys): fetch "
+            "the JWKS from the issuer's jwks_uri instead of a static copy",
+        ),
+        (
             r"\bPROTO=(?:112|VRRP|CARP)\b",
             "the host firewall drops VRRP adverts (IP protocol 112) from the peer: each node then believes "
             "the other is dead and both hold the virtual IP (split brain, connections reset as traffic "

@@ -222,14 +222,25 @@ _ALWAYS_A_PROBLEM = re.compile(
     r"retry limit for (?:primary|master) \S+ exceeded|"
     # A host firewall dropping VRRP/CARP adverts (IP protocol 112): a failover pair's split brain.
     r"\b(?:drop|reject|block|deny)\w*:? IN=\S* OUT=.{0,300}\bPROTO=(?:112|VRRP|CARP)\b|"
+    # Limits a daemon reports at info level: a unit's pids limit, an address claimed twice, a
+    # job waiting for a label no agent has, a cluster's shard limit, a broken rule join.
+    r"fork rejected by pids controller|\bflip flop\b|There are no nodes with the label|"
+    r"maximum shards open|many-to-many matching not allowed|out-of-data-space|kvno \d+ not found in keytab|"
+    r"delivery acknowledgement (?:on channel \d+ )?timed out|"
     # A Terraform plan that deletes something (a replacement deletes, then creates).
     r"^Plan: \d+ to add, \d+ to change, [1-9]\d* to destroy\b",
     re.IGNORECASE,
 )
 
 
+# A table's header row ("Task Group  Desired  Placed  Healthy  Unhealthy"): column names, not events.
+_HEADER_ROW = re.compile(r"^(?:[A-Z][A-Za-z]*\s+){4,}[A-Z][A-Za-z]*$")
+
+
 def unlevelled_level(text: str) -> str:
     """The level a line without a written level deserves by what it says."""
+    if _HEADER_ROW.match(text.strip()):
+        return "info"
     if _AUTH_FAILURE.search(text):
         return "warning"
     cleaned = _NEGATED.sub(" ", text)
