@@ -130,6 +130,24 @@ def shared_database_url(folder: Path) -> str:
     return f"sqlite+aiosqlite:///{folder / 'service.db'}"
 
 
+def loopback_service_settings(database_url: str, api_keys: list[str], **overrides: Any) -> Settings:
+    """A module-scoped service's settings: loopback targets only (allow-list mode), the offline
+    provider, no Redis (built before the per-test clean environment), no plugins."""
+    values: dict[str, Any] = {
+        "api_keys": api_keys,
+        "database_url": database_url,
+        "rate_limit": "10000/minute",
+        "network_allow_targets": ["127.0.0.0/8", "localhost"],
+        "network_default_policy": "deny",
+        "log_level": "WARNING",
+        "agent_plugins_enabled": False,
+        "redis_url": None,
+        "llm_provider": "offline",
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
 @pytest.fixture
 def test_database_url(tmp_path: Path) -> str:
     """The database of this test: a fresh SQLite file, or the emptied PostgreSQL test database."""
@@ -229,6 +247,45 @@ def ollama_script() -> Script:
 def ollama_url(ollama_script: Script) -> Iterator[str]:
     with serve(ollama_app(ollama_script)) as url:
         yield url
+
+
+@pytest.fixture
+def listening_port() -> Iterator[int]:
+    """A TCP port on 127.0.0.1 with a listening socket (connections wait in its backlog)."""
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen(16)
+        yield listening.getsockname()[1]
+
+
+@pytest.fixture
+def tcp_listener() -> Iterator[int]:
+    """A port on 127.0.0.1 that accepts connections and says nothing (an HTTP check hangs)."""
+    import threading
+
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.2)
+    stop = threading.Event()
+    held: list[socket.socket] = []
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = server.accept()
+            except OSError:
+                continue
+            held.append(connection)
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield server.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join(timeout=2)
+        for connection in held:
+            connection.close()
+        server.close()
 
 
 @pytest.fixture

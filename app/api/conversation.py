@@ -15,8 +15,9 @@ from typing import Any
 from app.api.report import format_agent, format_run, run_with_progress
 from app.container import Container
 from app.errors import AppError
-from app.orchestration.conversation import ConversationReader, Turn
+from app.orchestration.conversation import ConversationReader, ResolvedTask, Turn
 from app.orchestration.orchestrator import Orchestration, Orchestrator, TaskRequest
+from app.security.api_keys import Caller
 
 ORCHESTRATOR_MODEL = "orchestrator"
 _JSON_BLOCK = re.compile(r"```(?:json)?\s*(\{.*?\})\s*```", re.S)
@@ -95,6 +96,20 @@ def _task_and_context(text: str) -> tuple[str, dict[str, Any]]:
 def conversation_reader(container: Container) -> ConversationReader:
     questions = [a.card.asks.question for a in container.registry.list() if a.card.asks]
     return ConversationReader(container.orchestrator, questions)
+
+
+def task_for(
+    resolved: ResolvedTask, agent_id: str | None, request_id: str | None, caller: Caller
+) -> TaskRequest:
+    """The orchestrator's request for a conversation read into one task."""
+    return TaskRequest(
+        task=resolved.task[:8000],
+        context=resolved.context,
+        agent_id=agent_id,
+        request_id=request_id,
+        key_label=caller.key_label,
+        client_ip=caller.client_ip,
+    )
 
 
 @dataclass

@@ -8,7 +8,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.agents.base import AgentResult, ProbeTarget
-from app.orchestration.orchestrator import Orchestration
+from app.orchestration.orchestrator import Orchestration, TaskRequest
+from app.security.api_keys import Caller
 
 
 class ErrorBody(BaseModel):
@@ -80,6 +81,20 @@ class OrchestrateRequest(BaseModel):
     )
     timeout_seconds: float | None = Field(default=None, gt=0, le=3600)
     dry_run: bool = Field(default=False, description="Route only: no agent runs.")
+
+    def task_request(self, request_id: str | None, caller: Caller) -> TaskRequest:
+        """The orchestrator's request, as this caller (the API's route and the MCP tools alike)."""
+        return TaskRequest(
+            task=self.task,
+            context=self.context,
+            agent_id=self.agent_id,
+            agents=self.agents,
+            timeout_seconds=self.timeout_seconds,
+            dry_run=self.dry_run,
+            request_id=request_id,
+            key_label=caller.key_label,
+            client_ip=caller.client_ip,
+        )
 
     @field_validator("task")
     @classmethod

@@ -222,17 +222,7 @@ async def _run_agent(agent_id: str, args: dict[str, Any], call: ToolCall) -> Ran
 
 
 async def _orchestrate(body: OrchestrateRequest, call: ToolCall) -> Ran:
-    request = TaskRequest(
-        task=body.task,
-        context=body.context,
-        agent_id=body.agent_id,
-        agents=body.agents,
-        timeout_seconds=body.timeout_seconds,
-        dry_run=body.dry_run,
-        request_id=call.request_id,
-        key_label=call.caller.key_label,
-        client_ip=call.caller.client_ip,
-    )
+    request = body.task_request(call.request_id, call.caller)
     try:
         run = await _with_progress(call, request, _expected_seconds(body))
     except AppError as exc:

@@ -8,14 +8,14 @@ one hop off the event loop instead of one per statement; elsewhere through the a
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, Select, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
 
 T = TypeVar("T")
@@ -92,6 +92,24 @@ class Database:
             await asyncio.get_running_loop().run_in_executor(thread, engine.dispose)
             thread.shutdown(wait=True)
         await self.engine.dispose()
+
+
+async def delete_in_batches(
+    sessions: async_sessionmaker[AsyncSession],
+    ids: Select[str],
+    delete: Callable[[AsyncSession, list[str]], Awaitable[None]],
+    batch: int = 1000,
+) -> int:
+    """Delete what `ids` selects, `batch` ids per transaction (`delete` removes one batch's rows from
+    every table that holds them); how many ids were deleted."""
+    deleted = 0
+    while True:
+        async with sessions() as session, session.begin():
+            found = list((await session.execute(ids.limit(batch))).scalars())
+            if not found:
+                return deleted
+            await delete(session, found)
+        deleted += len(found)
 
 
 def _in_transaction(engine: Engine, work: Callable[[Session], T]) -> T:

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.storage.db import delete_in_batches
 from app.storage.models import EventRow, ExecutionRow, UsageRow, utcnow
 
 Status = Literal["pending", "running", "completed", "partial", "failed", "cancelled", "interrupted"]
@@ -227,25 +228,17 @@ class ExecutionStore:
         return list(result.scalars())
 
     async def delete_older_than(self, cutoff: dt.datetime, batch: int = 1000) -> int:
-        """Delete finished runs created before `cutoff`, a batch per transaction."""
-        deleted = 0
-        while True:
-            async with self.sessions() as session, session.begin():
-                ids = list(
-                    (
-                        await session.execute(
-                            select(ExecutionRow.id)
-                            .where(ExecutionRow.created_at < cutoff, ExecutionRow.status.not_in(ACTIVE))
-                            .limit(batch)
-                        )
-                    ).scalars()
-                )
-                if not ids:
-                    return deleted
-                await session.execute(delete(UsageRow).where(UsageRow.execution_id.in_(ids)))
-                await session.execute(delete(EventRow).where(EventRow.execution_id.in_(ids)))
-                await session.execute(delete(ExecutionRow).where(ExecutionRow.id.in_(ids)))
-            deleted += len(ids)
+        """Delete finished runs created before `cutoff` with their usage and events."""
+
+        async def delete_runs(session: AsyncSession, ids: list[str]) -> None:
+            await session.execute(delete(UsageRow).where(UsageRow.execution_id.in_(ids)))
+            await session.execute(delete(EventRow).where(EventRow.execution_id.in_(ids)))
+            await session.execute(delete(ExecutionRow).where(ExecutionRow.id.in_(ids)))
+
+        finished = select(ExecutionRow.id).where(
+            ExecutionRow.created_at < cutoff, ExecutionRow.status.not_in(ACTIVE)
+        )
+        return await delete_in_batches(self.sessions, finished, delete_runs, batch)
 
     async def usage_by_owner(self, owner: str | None = None) -> dict[str, dict[str, Any]]:
         query = select(

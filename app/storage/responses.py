@@ -11,6 +11,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
+from app.storage.db import delete_in_batches
 from app.storage.models import ResponseRow
 from app.storage.writer import GroupCommitWriter
 
@@ -58,18 +59,10 @@ class ResponseStore:
         return bool(getattr(result, "rowcount", 0))
 
     async def delete_older_than(self, cutoff: dt.datetime, batch: int = 1000) -> int:
-        """Delete answers created before `cutoff`, a batch per transaction."""
-        deleted = 0
-        while True:
-            async with self.sessions() as session, session.begin():
-                ids = list(
-                    (
-                        await session.execute(
-                            select(ResponseRow.id).where(ResponseRow.created_at < cutoff).limit(batch)
-                        )
-                    ).scalars()
-                )
-                if not ids:
-                    return deleted
-                await session.execute(delete(ResponseRow).where(ResponseRow.id.in_(ids)))
-            deleted += len(ids)
+        """Delete answers created before `cutoff`."""
+
+        async def delete_answers(session: AsyncSession, ids: list[str]) -> None:
+            await session.execute(delete(ResponseRow).where(ResponseRow.id.in_(ids)))
+
+        old = select(ResponseRow.id).where(ResponseRow.created_at < cutoff)
+        return await delete_in_batches(self.sessions, old, delete_answers, batch)

@@ -13,14 +13,6 @@ import pytest
 from tests.loopback_servers import make_certificates, server_context
 
 
-@pytest.fixture
-def listening_port() -> Iterator[int]:
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(16)
-        yield listener.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def tls_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """A TLS server on 127.0.0.1 with a certificate made here; it completes handshakes only."""

@@ -12,8 +12,7 @@ import openai
 import pytest
 
 from app.main import create_app
-from app.settings import Settings
-from tests.conftest import shared_database_url
+from tests.conftest import loopback_service_settings, shared_database_url
 from tests.llm.standins import serve
 
 OPS = "responses-ops-key-0001"
@@ -23,18 +22,10 @@ ADMIN = "responses-root-key-0003"
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        api_keys=[f"ops:{OPS}", f"dev:{OTHER}", f"root:{ADMIN}"],
+    settings = loopback_service_settings(
+        shared_database_url(tmp_path_factory.mktemp("responses")),
+        [f"ops:{OPS}", f"dev:{OTHER}", f"root:{ADMIN}"],
         admin_key_labels=["root"],
-        database_url=shared_database_url(tmp_path_factory.mktemp("responses")),
-        rate_limit="10000/minute",
-        network_allow_targets=["127.0.0.0/8", "localhost"],
-        network_default_policy="deny",
-        log_level="WARNING",
-        agent_plugins_enabled=False,
-        redis_url=None,
-        llm_provider="offline",
     )
     with serve(create_app(settings), lifespan="on") as url:
         yield url

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +18,7 @@ import pytest
 
 from app.main import create_app
 from app.settings import Settings
-from tests.conftest import shared_database_url
+from tests.conftest import loopback_service_settings, shared_database_url
 from tests.llm.standins import serve
 
 CHROMIUM = os.environ.get("CHROMIUM_BINARY", "/usr/bin/chromium")
@@ -40,21 +39,13 @@ def _require_browser() -> None:
 
 
 def console_settings(database_url: str, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {
-        "api_keys": [f"ops:{OPS_KEY}", f"root:{ADMIN_KEY}"],
-        "admin_key_labels": ["root"],
-        "database_url": database_url,
-        "rate_limit": "10000/minute",
-        "network_allow_targets": ["127.0.0.0/8", "localhost"],
-        "network_default_policy": "deny",
-        "root_path": ROOT_PATH,
-        "log_level": "WARNING",
-        "agent_plugins_enabled": False,
-        "redis_url": None,  # module-scoped: built before the per-test clean environment
-        "llm_provider": "offline",
+    return loopback_service_settings(
+        database_url,
+        [f"ops:{OPS_KEY}", f"root:{ADMIN_KEY}"],
+        admin_key_labels=["root"],
+        root_path=ROOT_PATH,
         **overrides,
-    }
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    )
 
 
 @contextmanager
@@ -112,34 +103,6 @@ def screenshot(driver: Any, name: str) -> None:
         folder = Path(SCREENSHOTS)
         folder.mkdir(parents=True, exist_ok=True)
         driver.save_screenshot(str(folder / f"{name}.png"))
-
-
-@pytest.fixture
-def tcp_listener() -> Iterator[int]:
-    """A port on 127.0.0.1 that accepts connections and says nothing."""
-    server = socket.create_server(("127.0.0.1", 0))
-    server.settimeout(0.2)
-    stop = threading.Event()
-    held: list[socket.socket] = []
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                connection, _ = server.accept()
-            except OSError:
-                continue
-            held.append(connection)
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield server.getsockname()[1]
-    finally:
-        stop.set()
-        thread.join(timeout=2)
-        for connection in held:
-            connection.close()
-        server.close()
 
 
 @pytest.fixture

@@ -7,10 +7,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -24,8 +22,7 @@ from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 
 from app.main import create_app
-from app.settings import Settings
-from tests.conftest import shared_database_url
+from tests.conftest import loopback_service_settings, shared_database_url
 from tests.integration.uvicorn_process import ROOT, clean_env
 from tests.llm.standins import serve
 
@@ -36,19 +33,11 @@ ADMIN = "mcp-root-key-0003"
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        api_keys=[f"ops:{OPS}", f"dev:{OTHER}", f"root:{ADMIN}"],
+    settings = loopback_service_settings(
+        shared_database_url(tmp_path_factory.mktemp("mcp")),
+        [f"ops:{OPS}", f"dev:{OTHER}", f"root:{ADMIN}"],
         admin_key_labels=["root"],
-        database_url=shared_database_url(tmp_path_factory.mktemp("mcp")),
-        rate_limit="10000/minute",
-        network_allow_targets=["127.0.0.0/8", "localhost"],
-        network_default_policy="deny",
         network_check_timeout_seconds=20,
-        log_level="WARNING",
-        agent_plugins_enabled=False,
-        redis_url=None,
-        llm_provider="offline",
     )
     with serve(create_app(settings), lifespan="on") as url:
         yield url
@@ -63,31 +52,6 @@ async def connect(service: str, key: str = OPS, **options: Any) -> AsyncIterator
 
 def api(service: str, method: str, path: str, key: str = OPS, **kwargs: Any) -> httpx.Response:
     return httpx.request(method, f"{service}{path}", headers={"X-API-Key": key}, timeout=30, **kwargs)
-
-
-@pytest.fixture
-def silent_port() -> Iterator[int]:
-    """A port on 127.0.0.1 that accepts connections and never answers (an HTTP check hangs)."""
-    server = socket.create_server(("127.0.0.1", 0))
-    server.settimeout(0.2)
-    stop = threading.Event()
-    held: list[socket.socket] = []
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                held.append(server.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield server.getsockname()[1]
-    stop.set()
-    thread.join(timeout=2)
-    for connection in held:
-        connection.close()
-    server.close()
 
 
 def text(result: Any) -> str:
@@ -233,7 +197,7 @@ async def test_a_sampling_tool_reports_progress(service: str) -> None:
     assert seen[0][2] == "running system_monitoring" and seen[-1][2] == "system_monitoring completed"
 
 
-async def test_cancelling_a_workflow_call_cancels_the_run(service: str, silent_port: int) -> None:
+async def test_cancelling_a_workflow_call_cancels_the_run(service: str, tcp_listener: int) -> None:
     steps: list[str | None] = []
     stepped = anyio.Event()
 
@@ -243,7 +207,7 @@ async def test_cancelling_a_workflow_call_cancels_the_run(service: str, silent_p
 
     arguments = {
         "workflow_id": "network_diagnostics_workflow",
-        "input_data": {"target": "127.0.0.1", "port": silent_port},
+        "input_data": {"target": "127.0.0.1", "port": tcp_listener},
     }
     async with connect(service) as client, anyio.create_task_group() as group:
         finished = []

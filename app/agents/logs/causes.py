@@ -14,6 +14,23 @@ from typing import Any
 from app.agents.logs.parsing import LogEntry
 
 _LEVEL_WEIGHT = {"critical": 3.0, "error": 2.0, "warning": 1.0}
+# Limits and mismatches programs name exactly: a unit's process limit, an address two hosts claim,
+# a thin pool out of space, a keytab behind the KDC, a consumer held past its ack timeout, a
+# cluster's shard limit, a rule join over duplicate series, a job waiting for a label no agent
+# has, a token signed with a key the verifier does not have, a route whose middleware is gone.
+# Each is a cause, and a definite one.
+_NAMED_LIMITS = (
+    r"fork rejected by pids controller|\bpids\.max\b|\btasksmax\b|"
+    r"\bflip flop\b|duplicate address (?:detected|found)|ip (?:address )?conflict|address conflict|"
+    r"out-of-data-space|out of data space|"
+    r"kvno \d+ not found in keytab|keytab is likely out of date|"
+    r"delivery acknowledgement (?:on channel \d+ )?timed out|"
+    r"maximum shards open|max_shards_per_node|"
+    r"many-to-many matching not allowed|found duplicate series for the match group|"
+    r"there are no nodes with the label|"
+    r"unable to find a signing key that matches|signingkeynotfounderror|"
+    r"middleware \"[^\"]+\" does not exist"
+)
 # Words of a cause (something ran out, broke or was refused) and of a symptom (waiting for it).
 _CAUSE = re.compile(
     r"no space left|disk full|enospc|out of memory|outofmemory|\boom|killed process|oomkilled|"
@@ -87,21 +104,7 @@ _CAUSE = re.compile(
     r"trust relationship between this workstation|computer account|"
     # A plan that deletes what it touches; a firewall that drops a failover pair's adverts.
     r"must be replaced|will be destroyed|\b[1-9]\d* to destroy\b|\bPROTO=(?:112|VRRP|CARP)\b|"
-    # Limits and mismatches programs name exactly: a unit's process limit, an address two hosts
-    # claim, a thin pool out of space, a keytab behind the KDC, a consumer held past its ack
-    # timeout, a cluster's shard limit, a rule join over duplicate series, a job waiting for a
-    # label no agent has, a token signed with a key the verifier does not have, a route whose
-    # middleware is gone.
-    r"fork rejected by pids controller|\bpids\.max\b|\btasksmax\b|"
-    r"\bflip flop\b|duplicate address (?:detected|found)|ip (?:address )?conflict|address conflict|"
-    r"out-of-data-space|out of data space|"
-    r"kvno \d+ not found in keytab|keytab is likely out of date|"
-    r"delivery acknowledgement (?:on channel \d+ )?timed out|"
-    r"maximum shards open|max_shards_per_node|"
-    r"many-to-many matching not allowed|found duplicate series for the match group|"
-    r"there are no nodes with the label|"
-    r"unable to find a signing key that matches|signingkeynotfounderror|"
-    r"middleware \"[^\"]+\" does not exist",
+    + _NAMED_LIMITS,
     re.IGNORECASE,
 )
 _SYMPTOM = re.compile(
@@ -242,21 +245,7 @@ _DEFINITE = re.compile(
     r"initiator failed authentication|could not authenticate with \S+, a windows domain controller|"
     r"trust relationship between this workstation|password for this computer account is not recognized|"
     r"must be replaced|will be destroyed|\b[1-9]\d* to destroy\b|\bPROTO=(?:112|VRRP|CARP)\b|"
-    # Limits and mismatches programs name exactly: a unit's process limit, an address two hosts
-    # claim, a thin pool out of space, a keytab behind the KDC, a consumer held past its ack
-    # timeout, a cluster's shard limit, a rule join over duplicate series, a job waiting for a
-    # label no agent has, a token signed with a key the verifier does not have, a route whose
-    # middleware is gone.
-    r"fork rejected by pids controller|\bpids\.max\b|\btasksmax\b|"
-    r"\bflip flop\b|duplicate address (?:detected|found)|ip (?:address )?conflict|address conflict|"
-    r"out-of-data-space|out of data space|"
-    r"kvno \d+ not found in keytab|keytab is likely out of date|"
-    r"delivery acknowledgement (?:on channel \d+ )?timed out|"
-    r"maximum shards open|max_shards_per_node|"
-    r"many-to-many matching not allowed|found duplicate series for the match group|"
-    r"there are no nodes with the label|"
-    r"unable to find a signing key that matches|signingkeynotfounderror|"
-    r"middleware \"[^\"]+\" does not exist",
+    + _NAMED_LIMITS,
     re.IGNORECASE,
 )
 

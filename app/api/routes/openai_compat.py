@@ -29,6 +29,7 @@ from app.api.conversation import (
     conversation_reader,
     model_ids,
     require_user_turn,
+    task_for,
     turn,
     word_count,
 )
@@ -80,14 +81,7 @@ async def chat_completions(
     turns = [t for m in body.messages if (t := turn(m.role, content_text(m.content))) is not None]
     require_user_turn(turns)
     resolved = await conversation_reader(container).resolve(turns, agent_id)
-    task_request = TaskRequest(
-        task=resolved.task[:8000],
-        context=resolved.context,
-        agent_id=agent_id,
-        request_id=getattr(request.state, "request_id", None),
-        key_label=caller.key_label,
-        client_ip=caller.client_ip,
-    )
+    task_request = task_for(resolved, agent_id, getattr(request.state, "request_id", None), caller)
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     if body.stream:
         stream = _stream(container.orchestrator, task_request, completion_id, body.model)

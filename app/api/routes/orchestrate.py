@@ -38,17 +38,7 @@ async def orchestrate(
     body: OrchestrateRequest, request: Request, container: ContainerDep, caller: CallerDep
 ) -> OrchestrateResponse | EventSourceResponse:
     request_id = getattr(request.state, "request_id", None)
-    task = TaskRequest(
-        task=body.task,
-        context=body.context,
-        agent_id=body.agent_id,
-        agents=body.agents,
-        timeout_seconds=body.timeout_seconds,
-        dry_run=body.dry_run,
-        request_id=request_id,
-        key_label=caller.key_label,
-        client_ip=caller.client_ip,
-    )
+    task = body.task_request(request_id, caller)
     if "text/event-stream" in request.headers.get("accept", ""):
         return EventSourceResponse(_events(container.orchestrator, task, request_id), ping=15)
     return OrchestrateResponse.from_run(await container.orchestrator.run(task), request_id)

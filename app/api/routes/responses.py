@@ -35,6 +35,7 @@ from app.api.conversation import (
     content_text,
     conversation_reader,
     require_user_turn,
+    task_for,
     turn,
     word_count,
 )
@@ -134,14 +135,7 @@ async def create_response(
         input_tokens=word_count(t.text for t in new),
     )
     resolved = await conversation_reader(container).resolve(exchange.turns, agent_id)
-    task = TaskRequest(
-        task=resolved.task[:8000],
-        context=resolved.context,
-        agent_id=agent_id,
-        request_id=getattr(request.state, "request_id", None),
-        key_label=caller.key_label,
-        client_ip=caller.client_ip,
-    )
+    task = task_for(resolved, agent_id, getattr(request.state, "request_id", None), caller)
     if body.stream:
         return EventSourceResponse(
             _events(container, caller, exchange, task),
