@@ -76,19 +76,25 @@ class BedrockProvider:
         self._resources = AsyncExitStack()
 
     async def _bedrock(self) -> Any:
-        """The client, opened on first use (it needs the running loop) and kept until close()."""
+        """The client, opened on first use (it needs the running loop) and kept until close(). A
+        configuration it cannot be built from (a malformed endpoint, partial credentials) is a
+        provider error that retrying cannot help."""
         if self._client is None:
             async with self._opening:
                 if self._client is None:
-                    self._client = await self._resources.enter_async_context(
-                        self._session.create_client(
-                            "bedrock-runtime",
-                            region_name=self.region,
-                            endpoint_url=self.endpoint_url,
-                            config=self._config,
-                            **self._credentials,
+                    try:
+                        self._client = await self._resources.enter_async_context(
+                            self._session.create_client(
+                                "bedrock-runtime",
+                                region_name=self.region,
+                                endpoint_url=self.endpoint_url,
+                                config=self._config,
+                                **self._credentials,
+                            )
                         )
-                    )
+                    except (BotoCoreError, ValueError) as exc:
+                        reason = f"cannot build the client: {exc}"[:300]
+                        raise NonRetryableLLMError(self.name, reason) from exc
         return self._client
 
     def _request(self, messages: list[Message], options: GenerationOptions) -> dict[str, Any]:
@@ -133,9 +139,11 @@ class BedrockProvider:
 
     async def stream(self, messages: list[Message], options: GenerationOptions) -> AsyncIterator[str]:
         client = await self._bedrock()
+        events: Any = None
         try:
             response = await client.converse_stream(**self._request(messages, options))
-            async for event in response["stream"]:
+            events = response["stream"]
+            async for event in events:
                 for key in (
                     "throttlingException",
                     "serviceUnavailableException",
@@ -153,13 +161,17 @@ class BedrockProvider:
                     yield delta["text"]
         except (ClientError, BotoCoreError) as exc:
             raise _map_error(exc) from exc
+        finally:
+            if events is not None:  # a reader that stopped early hands the connection back now
+                events.close()
 
     async def health(self) -> dict[str, Any]:
         return {"provider": self.name, "model": self.model, "region": self.region}
 
     async def close(self) -> None:
-        await self._resources.aclose()
-        self._client = None
+        async with self._opening:  # not while a first call is still opening the client
+            await self._resources.aclose()
+            self._client = None
 
 
 def _map_error(exc: Exception) -> LLMError:

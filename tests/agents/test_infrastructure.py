@@ -549,3 +549,20 @@ async def test_a_bootstrap_expect_above_the_replicas_in_either_spelling() -> Non
     ))  # fmt: skip
     [finding] = [f for f in result.findings if f.code == "quorum_unreachable"]
     assert finding.message.startswith("StatefulSet nomad: runs 3 replica(s) but -bootstrap-expect=5")
+
+
+async def test_near_misses_of_dev_mode_prometheus_and_jupyter() -> None:
+    """What the newer open-door rules must leave alone."""
+    result = await audit(compose(
+        web=compose_service(image="node:20.15.1", command="npm run start-dev"),
+        vault=compose_service(image="hashicorp/vault:1.17.2", command="server", environment={"VAULT_DEV_ROOT_TOKEN_ID": "x"}),
+        prom=compose_service(image="prom/prometheus:v2.53.1",
+                             command=["--web.config.file=/etc/prometheus/web.yml", "--web.enable-admin-api"]),
+        reloadable=compose_service(image="prom/prometheus:v2.53.1", command=["--web.enable-lifecycle"]),
+        notebook=compose_service(image="quay.io/jupyter/base-notebook:2024-07-29", command="start-notebook.py --ServerApp.password=''",
+                                 environment={"JUPYTER_TOKEN": None}),
+    ))  # fmt: skip
+    assert risky_codes(result) - {"plaintext_secret"} == set(), [f.message for f in result.findings]
+    pod = k8s_workload("Deployment", "nb", [k8s_container(env=[
+        {"name": "JUPYTER_TOKEN", "valueFrom": {"secretKeyRef": {"name": "nb", "key": "token"}}}])])  # fmt: skip
+    assert risky_codes(await audit(manifest(pod))) == set()

@@ -120,7 +120,7 @@ SAME_RISK: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     ("admin_api_unauthenticated", {"environment": ["MANAGEMENT_ENDPOINTS_WEB_EXPOSURE_INCLUDE=health,env"]},
      container_pod(args=["--management.endpoints.web.exposure.include=*"])),
     ("admin_api_unauthenticated", {"command": ["--config.file=/etc/prometheus.yml", "--web.enable-admin-api"]},
-     container_pod(args=["--web.enable-lifecycle"])),
+     container_pod(args=["--web.enable-admin-api", "--web.enable-lifecycle"])),
     ("admin_api_unauthenticated", {"command": "start-notebook.py --ServerApp.token=''"},
      container_pod(env=[{"name": "JUPYTER_TOKEN", "value": ""}])),
     ("development_mode", {"image": "hashicorp/vault:1.17.2", "command": ["server", "-dev"]},

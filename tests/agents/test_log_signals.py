@@ -974,3 +974,35 @@ def test_a_status_table_s_header_and_a_small_clock_step_are_no_problem() -> None
     lines += [f"{at(30)} db-2 chronyd[655]: System clock wrong by 0.381224 seconds"]
     top = analyse(lines, None, None)["findings"][0]
     assert top.severity == "info" and "healthy" in top.message, top.message
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        # A firewall that logs VRRP it lets through: no drop, no cause.
+        [f"{at(i)} lb-1 kernel: [UFW AUDIT] IN=eth0 OUT= SRC=10.0.0.2 DST=224.0.0.18 LEN=40 PROTO=112"
+         for i in range(20)],
+        # A deprecation that says something "must be replaced by" something else.
+        [f"{at(i)} app-1 api[9]: WARNING option 'listen_v1' must be replaced by 'listen' in 3.0" for i in range(3)]
+        + [f"{at(10 + i)} app-1 api[9]: INFO request served in 3 ms" for i in range(20)],
+    ],
+)  # fmt: skip
+def test_allowed_vrrp_and_a_deprecation_are_no_cause(lines: list[str]) -> None:
+    top = analyse(lines, None, None)["findings"][0]
+    assert top.code != "likely_root_cause", top.message
+
+
+def test_a_ufw_block_of_vrrp_is_the_cause() -> None:
+    lines = [f"{at(i)} lb-2 Keepalived_vrrp[90]: VRRP_Script(chk) succeeded" for i in range(5)]
+    lines += [f"{at(60 * i)} lb-2 kernel: [UFW BLOCK] IN=eth0 OUT= SRC=10.0.0.2 DST=224.0.0.18 LEN=40 PROTO=112"
+              for i in range(1, 6)]  # fmt: skip
+    top = analyse(lines, None, None)["findings"][0]
+    assert "PROTO=" in top.message and top.severity in ("critical", "warning"), top.message
+
+
+def test_a_program_s_own_failed_logins_are_no_typos() -> None:
+    lines = [f"{at(i)} app-1 mailer[7]: INFO queued message {i}" for i in range(20)]
+    lines += [f"{at(30 + i)} app-1 mailer[7]: WARN SMTP authentication failed for user noreply@example.org: 535 "
+              "5.7.8 invalid password" for i in range(2)]  # fmt: skip
+    top = analyse(lines, None, None)["findings"][0]
+    assert top.code == "likely_root_cause" and "authentication failed" in top.message, top.message

@@ -104,6 +104,15 @@ async def test_bedrock_calls_in_flight_hold_no_thread(bedrock_url: str, bedrock_
     assert peak - threads_before < 5, f"{peak - threads_before} threads for 40 calls in flight"
 
 
+async def test_a_bedrock_client_that_cannot_be_built_is_a_non_retryable_error() -> None:
+    provider = BedrockProvider(MODEL, "eu-west-1", "localhost:8080", credentials=CREDENTIALS)  # no scheme
+    try:
+        with pytest.raises(NonRetryableLLMError, match="cannot build the client"):
+            await provider.generate(MESSAGES, OPTIONS)
+    finally:
+        await provider.close()
+
+
 async def test_openai_sdk_json_and_sse(openai_url: str, openai_script: Script) -> None:
     provider = OpenAIProvider("gpt-4o-mini", "sk-test", openai_url, timeout=5.0)
     try:

@@ -83,13 +83,11 @@ _NO_PASSWORD = {
     "ALLOW_EMPTY_PASSWORD": {"yes", "true", "1"},  # Bitnami images
 }
 _INSECURE_API_FLAGS = ("--api.insecure=true", "--api.insecure")
-# Prometheus has no authentication of its own: these let anyone who reaches it delete series,
-# snapshot the TSDB or shut it down.
-_PROMETHEUS_ADMIN_FLAGS = ("--web.enable-admin-api", "--web.enable-lifecycle")
+# Prometheus has no authentication of its own (unless --web.config.file sets some): the admin API
+# lets anyone who reaches it delete series or snapshot the TSDB.
+_PROMETHEUS_ADMIN_FLAG = "--web.enable-admin-api"
 # Jupyter started with an empty token (or password): a notebook anyone can open runs their code.
-_EMPTY_JUPYTER_TOKEN = re.compile(
-    r"^--(?:NotebookApp|ServerApp|IdentityProvider)\.(?:token|password)=(?:''|\"\")?$"
-)
+_EMPTY_JUPYTER_TOKEN = re.compile(r"^--(?:NotebookApp|ServerApp|IdentityProvider)\.token=(?:''|\"\")?$")
 
 
 # Grafana roles that may change data sources, dashboards and users; Spring Boot actuator endpoints
@@ -123,16 +121,20 @@ def open_door_findings(where: str, env: Iterable[tuple[str, Any]], words: list[s
                 f"{name}=true serves the Traefik API and dashboard without authentication",
             )
     flags = {word.strip().lower() for text in words for word in text.split()}
-    admin = sorted(flag for flag in _PROMETHEUS_ADMIN_FLAGS if flag in flags)
-    if admin:
+    protected = any(flag.startswith("--web.config.file") for flag in flags)
+    if _PROMETHEUS_ADMIN_FLAG in flags and not protected:
+        lifecycle = (
+            " (and --web.enable-lifecycle: reload and quit)" if "--web.enable-lifecycle" in flags else ""
+        )
         yield rule_finding(
             "admin_api_unauthenticated",
             where,
-            f"{' and '.join(admin)} serve Prometheus' admin endpoints (delete series, snapshot, quit) "
+            f"--web.enable-admin-api serves Prometheus' admin endpoints (delete series, snapshot){lifecycle} "
             "without authentication",
         )
     if any(_EMPTY_JUPYTER_TOKEN.match(w) for text in words for w in text.split()) or any(
-        name.upper() == "JUPYTER_TOKEN" and not text_of(value).strip() for name, value in env
+        name.upper() == "JUPYTER_TOKEN" and isinstance(value, str) and not value.strip()
+        for name, value in env
     ):
         yield rule_finding(
             "admin_api_unauthenticated",
@@ -149,7 +151,10 @@ def open_door_findings(where: str, env: Iterable[tuple[str, Any]], words: list[s
 
 def _development_mode(where: str, env: list[tuple[str, Any]], words: list[str]) -> Iterator[Finding]:
     names = {name.upper() for name, _ in env}
-    if "start-dev" in words:
+    keycloak = [
+        i for i, w in enumerate(words) if w == "start-dev" and (i == 0 or words[i - 1].endswith("kc.sh"))
+    ]
+    if keycloak:
         what = "runs start-dev, Keycloak's development mode (plain HTTP, a local store)"
         yield rule_finding("development_mode", where, what)
     elif {"-dev", "--dev"} & set(words) and _DEV_SERVERS & set(words):
@@ -160,7 +165,7 @@ def _development_mode(where: str, env: list[tuple[str, Any]], words: list[str]) 
             f"runs `{command}`, a development server: data in memory (lost on restart), unsealed or "
             "unauthenticated, no TLS",
         )
-    elif "VAULT_DEV_ROOT_TOKEN_ID" in names:
+    elif "VAULT_DEV_ROOT_TOKEN_ID" in names and not words:  # the image's default command: server -dev
         yield rule_finding(
             "development_mode",
             where,

@@ -101,7 +101,7 @@ def _role(obj: dict[str, Any], name: str, cluster_wide: bool) -> Iterator[Findin
                 verb == "impersonate"
                 and cluster_wide
                 and unrestricted
-                and {"users", "groups", "*"} & resources
+                and {"users", "*"} & resources  # a group is impersonated together with a user
             ):
                 # --as-group=system:masters: impersonating any group is cluster-admin.
                 yield rule_finding(

@@ -20,7 +20,7 @@ _LEVEL_WEIGHT = {"critical": 3.0, "error": 2.0, "warning": 1.0}
 # has, a token signed with a key the verifier does not have, a route whose middleware is gone.
 # Each is a cause, and a definite one.
 _NAMED_LIMITS = (
-    r"fork rejected by pids controller|\bpids\.max\b|\btasksmax\b|"
+    r"fork rejected by pids controller|"
     r"\bflip flop\b|duplicate address (?:detected|found)|ip (?:address )?conflict|address conflict|"
     r"out-of-data-space|out of data space|"
     r"kvno \d+ not found in keytab|keytab is likely out of date|"
@@ -101,9 +101,10 @@ _CAUSE = re.compile(
     r"transfer status: refused|: REFUSED\b|(?:query|transfer|update) (?:\S+ ){0,6}(?:refused|denied)\b|"
     # This host's own credentials rejected (a storage target's CHAP, a domain's machine account).
     r"iscsid.{0,40}login authentication failed|failed authentication with target|could not authenticate with|"
-    r"trust relationship between this workstation|computer account|"
+    r"trust relationship between this workstation|password for this computer account is not recognized|"
     # A plan that deletes what it touches; a firewall that drops a failover pair's adverts.
-    r"must be replaced|will be destroyed|\b[1-9]\d* to destroy\b|\bPROTO=(?:112|VRRP|CARP)\b|"
+    r"# \S+ (?:must be replaced|will be destroyed)|\b[1-9]\d* to destroy\b|"
+    r"(?:\b|_)(?:drop|reject|block|deny)\w*\]?:? IN=\S* OUT=.{0,300}\bPROTO=(?:112|VRRP|CARP)\b|"
     + _NAMED_LIMITS,
     re.IGNORECASE,
 )
@@ -178,11 +179,10 @@ _BACKGROUND_NOISE = re.compile(
     r"ACPI (?:BIOS )?Error|AE_NOT_FOUND|DistributedCOM|\bDCOM\b.{0,80}10016|"
     r"Schannel.{0,80}(?:36887|fatal alert)|"
     r"A fatal alert was received from the remote endpoint|"
-    # Celery's worker heartbeat drift, Apache's default certificate name at start-up, scanners
-    # probing dotfiles, clients presenting tokens that expired.
+    # Celery's worker heartbeat drift, Apache's default certificate name at start-up, clients
+    # presenting tokens that expired.
     r"Substantial drift from \S+ may mean clocks are out of sync|"
     r"server certificate does NOT include an ID which matches the server name|"
-    r"client denied by server configuration: \S*/\.(?:git|env|svn|htaccess|DS_Store)\b|"
     r"TokenExpiredError: jwt expired",
     re.IGNORECASE,
 )
@@ -244,7 +244,8 @@ _DEFINITE = re.compile(
     r"unknown user name or bad password|iscsid.{0,40}login authentication failed|"
     r"initiator failed authentication|could not authenticate with \S+, a windows domain controller|"
     r"trust relationship between this workstation|password for this computer account is not recognized|"
-    r"must be replaced|will be destroyed|\b[1-9]\d* to destroy\b|\bPROTO=(?:112|VRRP|CARP)\b|"
+    r"# \S+ (?:must be replaced|will be destroyed)|\b[1-9]\d* to destroy\b|"
+    r"(?:\b|_)(?:drop|reject|block|deny)\w*\]?:? IN=\S* OUT=.{0,300}\bPROTO=(?:112|VRRP|CARP)\b|"
     + _NAMED_LIMITS,
     re.IGNORECASE,
 )
@@ -262,8 +263,7 @@ _ONE_CLIENT = re.compile(
 
 # A person's failed login (not a program's, not a machine's): a few are typos, not an incident.
 _FAILED_LOGIN = re.compile(
-    r"password mismatch|pam_authenticate\(\) failed|\bauthentication failure\b|"
-    r"auth(?:entication)? failed for user|invalid password|wrong password",
+    r"password mismatch|pam_authenticate\(\) failed|pam_unix\(\S+:auth\): authentication failure",
     re.IGNORECASE,
 )
 _FEW_TYPOS = 3
@@ -298,7 +298,10 @@ def _text(row: dict[str, Any]) -> str:
     return " ".join([row["template"], *(e.full_text[:2000] for e in entries[:3])])
 
 
-_SMALL_STEP = re.compile(r"clock wrong by 0\.\d+ seconds")
+_SMALL_STEP = re.compile(r"clock wrong by -?0\.\d+ seconds")
+_DOTFILE_PROBE = re.compile(
+    r"client denied by server configuration: \S*/\.(?:git|env|svn|htaccess|DS_Store)\b"
+)
 
 
 def eligible(row: dict[str, Any]) -> bool:
@@ -307,8 +310,10 @@ def eligible(row: dict[str, Any]) -> bool:
     entries: list[LogEntry] = row["_entries"]
     if all(e.health_check for e in entries) or _BACKGROUND_NOISE.search(row["template"]):
         return False
-    if all(_SMALL_STEP.search(e.text) for e in entries):
-        return False  # chrony's makestep at boot: under a second, once
+    if len(entries) <= 2 and all(_SMALL_STEP.search(e.text) for e in entries):
+        return False  # chrony's makestep at boot: under a second, once or twice
+    if all(_DOTFILE_PROBE.search(e.text) for e in entries):
+        return False  # scanners probing for .git and .env: refused, as they should be
     if any(e.status is not None for e in entries) and all((e.status or 0) < 500 for e in entries):
         return False
     return row["level"] in _LEVEL_WEIGHT

@@ -226,7 +226,7 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "the JWKS from the issuer's jwks_uri instead of a static copy",
         ),
         (
-            r"\bPROTO=(?:112|VRRP|CARP)\b",
+            r"(?:\b|_)(?:drop|reject|block|deny)\w*\]?:? IN=\S* OUT=.{0,300}\bPROTO=(?:112|VRRP|CARP)\b",
             "the host firewall drops VRRP adverts (IP protocol 112) from the peer: each node then believes "
             "the other is dead and both hold the virtual IP (split brain, connections reset as traffic "
             "flips); allow VRRP between the pair",

@@ -18,6 +18,7 @@ LEVELS = {
     "note": "info",  # MySQL's [Note] and [System]
     "system": "info",
     "information": "info",
+    "verbose": "debug",
     "warn": "warning",
     "warning": "warning",
     "error": "error",
@@ -221,7 +222,7 @@ _ALWAYS_A_PROBLEM = re.compile(
     # BIND gives up refreshing a zone from its primary at info level: the zone will expire.
     r"retry limit for (?:primary|master) \S+ exceeded|"
     # A host firewall dropping VRRP/CARP adverts (IP protocol 112): a failover pair's split brain.
-    r"\b(?:drop|reject|block|deny)\w*:? IN=\S* OUT=.{0,300}\bPROTO=(?:112|VRRP|CARP)\b|"
+    r"(?:\b|_)(?:drop|reject|block|deny)\w*\]?:? IN=\S* OUT=.{0,300}\bPROTO=(?:112|VRRP|CARP)\b|"
     # Limits a daemon reports at info level: a unit's pids limit, an address claimed twice, a
     # job waiting for a label no agent has, a cluster's shard limit, a broken rule join.
     r"fork rejected by pids controller|\bflip flop\b|There are no nodes with the label|"
@@ -233,8 +234,9 @@ _ALWAYS_A_PROBLEM = re.compile(
 )
 
 
-# A table's header row ("Task Group  Desired  Placed  Healthy  Unhealthy"): column names, not events.
-_HEADER_ROW = re.compile(r"^(?:[A-Z][A-Za-z]*\s+){4,}[A-Z][A-Za-z]*$")
+# A table's header row ("Task Group  Desired  Placed  Healthy  Unhealthy"): column names laid out
+# in columns (two spaces or more between some), not events.
+_HEADER_ROW = re.compile(r"^(?=(?:.*?\S {2,}){3})(?:[A-Z][A-Za-z]*\s+){4,}[A-Z][A-Za-z]*$")
 
 
 def unlevelled_level(text: str) -> str:
@@ -510,6 +512,7 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
             entry.message = line[iso.end() :].strip(" -|:[]")
         elif us := _US_TIME.search(line[:60]):
             entry.timestamp = _us_time(us)
+            entry.message = f"{line[: us.start()]}{line[us.end() :]}".strip(" -|:[]")
     word = _LEVEL_WORD.search((syslog["msg"] if syslog else line)[:200])  # "logrotate: error: ..."
     if word is None:
         entry.level = unlevelled_level(entry.message)
