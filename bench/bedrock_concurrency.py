@@ -156,14 +156,24 @@ SERVER_PID: list[int] = []
 BASELINE_RSS: list[float] = []
 
 
-def _tree_peak_rss_mb(pid: int, field: str = "VmHWM") -> float:
-    """Peak RSS (VmHWM), or RSS now (VmRSS), of a process and its children, summed, in MiB."""
+def _tree_pids(pid: int) -> list[int]:
     pids = [pid]
     children = Path(f"/proc/{pid}/task/{pid}/children")
     if children.exists():
         pids += [int(child) for child in children.read_text().split()]
+    return pids
+
+
+def _reset_peaks(pid: int) -> None:
+    """Reset VmHWM to the current RSS (Linux: `5` to clear_refs) for a process and its children."""
+    for one in _tree_pids(pid):
+        Path(f"/proc/{one}/clear_refs").write_text("5")
+
+
+def _tree_peak_rss_mb(pid: int, field: str = "VmHWM") -> float:
+    """Peak RSS (VmHWM), or RSS now (VmRSS), of a process and its children, summed, in MiB."""
     total = 0
-    for one in pids:
+    for one in _tree_pids(pid):
         match = re.search(rf"{field}:\s+(\d+) kB", Path(f"/proc/{one}/status").read_text())
         total += int(match.group(1)) if match else 0
     return total / 1024
@@ -208,6 +218,7 @@ async def run(requests: int, delay: float, in_thread: bool, rounds: int, workers
             for _ in range(max(1, workers)):
                 await one()  # warm up imports
             if workers:
+                _reset_peaks(SERVER_PID[-1])  # the peak from here on: start-up's does not count
                 BASELINE_RSS.append(_tree_peak_rss_mb(SERVER_PID[-1], "VmRSS"))
             bursts = []
             for _ in range(rounds):  # the first burst also opens the connections to Bedrock
