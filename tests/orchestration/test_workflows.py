@@ -74,18 +74,17 @@ def when(record: dict[str, Any], step_id: str, key: str) -> dt.datetime:
 
 async def test_parallel_steps_overlap_and_dependencies_wait(app_client) -> None:  # type: ignore[no-untyped-def]
     _, client = app_client
-    started = time.perf_counter()
     response = await run(
         client, [step("a", 0.3), step("b", 0.3), step("c", 0.3), step("last", 0.0, ("a", "b", "c"))]
     )
-    elapsed = time.perf_counter() - started
     assert response.status_code == 200, response.text
     record = response.json()
     assert record["status"] == "completed" and record["kind"] == "workflow"
-    assert elapsed < 0.75  # three 0.3 s steps in parallel, not 0.9 s in a row
     starts = [when(record, s, "started_at") for s in "abc"]
     ends = [when(record, s, "finished_at") for s in "abc"]
-    assert max(starts) < min(ends)  # all three were running at the same time
+    # All three were running at the same time (the recorded times, not a wall-clock bound, which
+    # a loaded CI machine can miss: a run took 0.84 s against a 0.75 s bound).
+    assert max(starts) < min(ends)
     assert when(record, "last", "started_at") >= max(ends)
 
 
