@@ -29,7 +29,7 @@ from app.orchestration.orchestrator import Orchestration, TaskRequest
 from app.security.api_keys import Caller
 from app.storage.audit import AuditEvent
 from app.storage.events import TERMINAL
-from app.storage.executions import ExecutionFilter, ExecutionRecord
+from app.storage.executions import ExecutionFilter, ExecutionRecord, Kind, Status
 
 log = structlog.get_logger("app.mcp")
 Progress = Callable[[float, float | None, str | None], Awaitable[None]]
@@ -66,10 +66,8 @@ class GetExecutionArguments(BaseModel):
 class ListExecutionsArguments(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    status: str | None = Field(
-        default=None, pattern=r"^(pending|running|completed|partial|failed|cancelled|interrupted)$"
-    )
-    kind: str | None = Field(default=None, pattern=r"^(orchestration|workflow)$")
+    status: Status | None = None
+    kind: Kind | None = None
     agent: str | None = Field(default=None, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")
     limit: int = Field(default=20, ge=1, le=100)
     cursor: str | None = Field(default=None, max_length=512, pattern=r"^[A-Za-z0-9_-]+$")

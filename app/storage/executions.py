@@ -18,6 +18,7 @@ from app.storage.db import delete_in_batches
 from app.storage.models import EventRow, ExecutionRow, UsageRow, utcnow
 
 Status = Literal["pending", "running", "completed", "partial", "failed", "cancelled", "interrupted"]
+Kind = Literal["orchestration", "workflow"]
 ACTIVE = ("pending", "running")
 
 

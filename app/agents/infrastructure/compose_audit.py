@@ -274,12 +274,10 @@ def _volume_source(volume: Any) -> str | None:
 def _bind_source(volume: Any) -> str | None:
     """The host path of a bind mount, short or long syntax. Named and anonymous volumes are not
     host paths, and neither are paths inside the project (`./config`), which ship with the file."""
-    source: Any = None
-    if isinstance(volume, str) and ":" in volume:
-        source = volume.split(":", 1)[0]
-    elif isinstance(volume, dict) and volume.get("type") == "bind":
-        source = volume.get("source")
-    if not isinstance(source, str):
+    if isinstance(volume, dict) and volume.get("type") != "bind":
+        return None
+    source = _volume_source(volume)
+    if source is None:
         return None
     outside_project = source.startswith(("/", "~", "..")) or "/../" in source
     return source if outside_project else None

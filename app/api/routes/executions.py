@@ -6,7 +6,7 @@ else's run answers 404, so ids cannot be probed."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
@@ -16,12 +16,9 @@ from app.api.deps import CallerDep, ContainerDep, GuardedRoute
 from app.api.history import executions_page, owned_execution
 from app.api.schemas import error_responses
 from app.errors import AppError
-from app.storage.executions import ExecutionFilter, ExecutionRecord
+from app.storage.executions import ExecutionFilter, ExecutionRecord, Kind, Status
 
 router = APIRouter(prefix=f"{API_PREFIX}/executions", tags=["executions"], route_class=GuardedRoute)
-
-StatusFilter = Literal["pending", "running", "completed", "partial", "failed", "cancelled", "interrupted"]
-KindFilter = Literal["orchestration", "workflow"]
 
 
 ISO_TIME = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$"
@@ -42,8 +39,8 @@ class ExecutionPage(BaseModel):
 async def list_executions(
     caller: CallerDep,
     container: ContainerDep,
-    status: StatusFilter | None = None,
-    kind: KindFilter | None = None,
+    status: Status | None = None,
+    kind: Kind | None = None,
     agent: Annotated[str | None, Query(max_length=64, pattern=r"^[a-z][a-z0-9_]*$")] = None,
     since: Annotated[str | None, Query(pattern=ISO_TIME, description="ISO 8601 time")] = None,
     until: Annotated[str | None, Query(pattern=ISO_TIME, description="ISO 8601 time")] = None,
