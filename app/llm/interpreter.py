@@ -17,6 +17,7 @@ from app.llm.prompts import interpretation_messages
 
 log = structlog.get_logger("app.llm.interpreter")
 MAX_INTERPRETATION_CHARS = 2000
+OFFLINE_NOTE = "offline provider (no model configured): rule-based summary"
 
 
 class LLMInterpreter:
@@ -26,6 +27,12 @@ class LLMInterpreter:
     async def interpret(
         self, card: AgentCard, task: str, result: AgentResult, key_label: str | None = None
     ) -> AgentResult:
+        if self.manager.offline_only:
+            # No model to ask: the offline provider would only restate the findings, and its
+            # text is never shown. Nothing is sent, counted or billed; the result says so.
+            primary = self.manager.primary
+            note = LLMNote(provider=primary.name, model=primary.model, used=False, detail=OFFLINE_NOTE)
+            return result.model_copy(update={"llm": note})
         data: dict[str, Any] = {
             "agent": card.id,
             "summary": result.summary,
@@ -55,9 +62,7 @@ class LLMInterpreter:
         )
         if usage.provider == "offline":
             # Not a model: the agent's own summary stands, and the result says so.
-            note = note.model_copy(
-                update={"used": False, "detail": "offline provider (no model configured): rule-based summary"}
-            )
+            note = note.model_copy(update={"used": False, "detail": OFFLINE_NOTE})
             return result.model_copy(update={"llm": note})
         summary = f"{text} (interpretation by {usage.provider}/{usage.model}; rule-based: {result.summary})"
         return result.model_copy(

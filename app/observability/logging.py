@@ -124,6 +124,9 @@ def configure_logging(level: str = "INFO", fmt: str = "json", known_secrets: Ite
         uvicorn_logger = logging.getLogger(name)
         uvicorn_logger.handlers = []
         uvicorn_logger.propagate = True
-    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLevelNamesMapping()[level]))
+    quiet = max(logging.WARNING, logging.getLevelNamesMapping()[level])
+    # alembic narrates every migration; drain3 announces each template miner (one per log analysis)
+    for chatty in ("alembic", "drain3"):
+        logging.getLogger(chatty).setLevel(quiet)
     # The service writes its own access line, with route template and request id.
     logging.getLogger("uvicorn.access").disabled = True

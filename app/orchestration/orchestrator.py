@@ -66,8 +66,9 @@ class Orchestration:
 
 
 class RunRecorder(Protocol):
-    """Persists a run: `started` is durable before any agent runs; then exactly one of `finished`,
-    `failed` or `cancelled`."""
+    """Persists a run: `started` when it starts (with `hold`, the write may wait for the outcome
+    of a short run), then exactly one of `finished`, `failed` or `cancelled`; the outcome returns
+    once everything about the run is durable."""
 
     async def started(
         self,
@@ -75,6 +76,8 @@ class RunRecorder(Protocol):
         request: TaskRequest,
         routing: RoutingDecision,
         warnings: list[str],
+        *,
+        hold: bool = False,
     ) -> None: ...
 
     async def finished(self, execution_id: str, request: TaskRequest, run: Orchestration) -> None: ...
@@ -172,7 +175,10 @@ class Orchestrator:
             raise MissingInput(needs_input["question"], details=needs_input)
         timeout = min(request.timeout_seconds or self.default_timeout, self.max_timeout)
         if self.recorder is not None:
-            await self.recorder.started(execution_id, request, routing, warnings)
+            # A streamed run's caller learns its id at once: its row must exist at once.
+            await self.recorder.started(
+                execution_id, request, routing, warnings, hold=request.progress is None
+            )
         if request.progress is not None:
             await request.progress(
                 "routed",

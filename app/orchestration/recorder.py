@@ -1,5 +1,12 @@
-"""Writes an orchestration's life into storage: the running row (durable before any agent runs),
-then its outcome with LLM usage and audit entries, in one group-committed transaction each."""
+"""Writes an orchestration's life into storage: the running row, then its outcome with LLM usage
+and audit entries, each group-committed.
+
+When the row is written: a run's start is recorded as soon as it starts when the caller is told
+its id before the end (a streamed run), and otherwise `START_GRACE_SECONDS` later, unless the run
+ended first: then its row, events and audit entries go in one write with the outcome. Either
+way the answer is sent only once everything about the run is durable; what a process that dies
+in a run's first quarter second loses is the row of a run whose caller got no answer and no id.
+Longer runs are listed as running, and found by the orphan sweep, as before."""
 
 from __future__ import annotations
 
@@ -26,6 +33,18 @@ if TYPE_CHECKING:
 
 
 log = structlog.get_logger("app.recorder")
+START_GRACE_SECONDS = 0.25
+
+
+@dataclass
+class _Start:
+    """A run's start, not yet queued: its row, audit entries and first event's number."""
+
+    row: dict[str, Any]
+    audit: list[AuditEvent]
+    seq: int
+    agents: list[str]
+    timer: asyncio.TimerHandle | None = None
 
 
 class ExecutionRecorder:
@@ -43,6 +62,8 @@ class ExecutionRecorder:
         self.events = events
         # Start writes still committing, with their staged events, by execution id.
         self._starting: dict[str, tuple[asyncio.Future[None], list[EventRow]]] = {}
+        # Starts held back for a moment (see the module's docstring), by execution id.
+        self._held: dict[str, _Start] = {}
         self.instance_id = instance_id
         self.lease_seconds = lease_seconds
 
@@ -52,7 +73,11 @@ class ExecutionRecorder:
         request: TaskRequest,
         routing: RoutingDecision,
         warnings: list[str],
+        *,
+        hold: bool = False,
     ) -> None:
+        """Record a run's start: queued now, or with `hold` (its caller learns its id only from
+        the answer) `START_GRACE_SECONDS` from now unless the outcome comes first."""
         now = utcnow()
         task = self.redactor.scrub(request.task)
         row = {
@@ -96,21 +121,41 @@ class ExecutionRecorder:
                 )
             )
 
-        staged: list[EventRow] = []
         [seq] = self.events.reserve(execution_id)
+        start = _Start(row, events, seq, list(routing.agents))
+        if hold:
+            start.timer = asyncio.get_running_loop().call_later(
+                START_GRACE_SECONDS, self._release, execution_id
+            )
+            self._held[execution_id] = start
+        else:
+            self._queue_start(execution_id, start)
+
+    def _release(self, execution_id: str) -> None:
+        start = self._held.pop(execution_id, None)
+        if start is not None:
+            self._queue_start(execution_id, start)
+
+    def _queue_start(self, execution_id: str, start: _Start) -> None:
+        staged: list[EventRow] = []
 
         def op(session: Session) -> None:
-            insert_later(session, ExecutionRow, row, order=0)  # before the events naming it
+            insert_later(session, ExecutionRow, start.row, order=0)  # before the events naming it
             staged[:] = [
-                self.events.stage(session, execution_id, seq, "execution_started", {"agents": routing.agents})
+                self.events.stage(
+                    session, execution_id, start.seq, "execution_started", {"agents": start.agents}
+                )
             ]
-            append_in(session, *events)
+            append_in(session, *start.audit)
 
         # Queued, not awaited: the agents run while it commits. The outcome waits for it (ops
         # commit in order, so the answer is only sent once both rows are durable).
         self._starting[execution_id] = (self.writer.enqueue(op), staged)
 
     def abandon(self, execution_id: str) -> None:
+        held = self._held.pop(execution_id, None)
+        if held is not None and held.timer is not None:
+            held.timer.cancel()
         self._starting.pop(execution_id, None)
         self.events.forget(execution_id)
 
@@ -205,7 +250,11 @@ class ExecutionRecorder:
         events: list[AuditEvent],
         progress: list[tuple[str, dict[str, Any]]],
     ) -> None:
-        await self._started_committed(execution_id)
+        held = self._held.pop(execution_id, None)
+        if held is None:
+            await self._started_committed(execution_id)
+        elif held.timer is not None:
+            held.timer.cancel()
         row = {
             "id": execution_id,
             **values,
@@ -220,6 +269,9 @@ class ExecutionRecorder:
             self.events.prepare(execution_id, seq, kind, data)
             for seq, (kind, data) in zip(seqs, kinds, strict=True)
         ]
+        if held is not None:
+            await self._write_whole(held, row, usage, events, prepared)
+            return
         written: list[bool] = []
 
         def op(session: Session) -> None:
@@ -233,6 +285,32 @@ class ExecutionRecorder:
             await self.events.publish([EventRow(**event) for event in prepared])
         else:  # the orphan sweep ended it first (this process stalled past its lease)
             log.warning("outcome_dropped", execution_id=execution_id, status=values["status"])
+
+    async def _write_whole(
+        self,
+        start: _Start,
+        outcome: dict[str, Any],
+        usage: list[dict[str, Any]],
+        events: list[AuditEvent],
+        prepared: list[dict[str, Any]],
+    ) -> None:
+        """A run that ended before its start was written: its row as it ended, every event and
+        audit entry, in one write (no row existed, so no orphan sweep can have ended it)."""
+        execution_id = start.row["id"]
+        first = self.events.prepare(execution_id, start.seq, "execution_started", {"agents": start.agents})
+        rows = [first, *prepared]
+        final = {**start.row, **outcome}
+
+        def op(session: Session) -> None:
+            insert_later(session, ExecutionRow, final, order=0)
+            for event in rows:
+                insert_later(session, EventRow, event)
+            for usage_row in usage:
+                insert_later(session, UsageRow, usage_row)
+            append_in(session, *start.audit, *events)
+
+        await self.writer.submit(op)
+        await self.events.publish([EventRow(**event) for event in rows])
 
 
 @dataclass(frozen=True)
@@ -250,12 +328,9 @@ def _update_outcomes(session: Session, items: list[object]) -> None:
     success `results`) and their final events; a run the sweep already ended gets neither, so it
     never has two terminal states or two terminal events."""
     outcomes = [item for item in items if isinstance(item, Outcome)]
-    table = cast(Table, ExecutionRow.__table__)
     ids = [o.row["id"] for o in outcomes]
-    query = select(table.c.id).where(table.c.id.in_(ids), table.c.status.in_(ACTIVE))
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
-    active = set(session.execute(query).scalars())
+    query = _ACTIVE_LOCKED if session.get_bind().dialect.name == "postgresql" else _ACTIVE
+    active = set(session.execute(query, {"ids": ids}).scalars())
     by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     events: list[dict[str, Any]] = []
     for outcome in outcomes:
@@ -268,10 +343,21 @@ def _update_outcomes(session: Session, items: list[object]) -> None:
         by_shape.setdefault(tuple(sorted(values)), []).append(values)
         events.extend(outcome.events)
     for group in by_shape.values():
-        guarded = update(table).where(table.c.id == bindparam("row_id"), table.c.status.in_(ACTIVE))
-        session.execute(guarded, group)
+        session.execute(_GUARDED_UPDATE, group)
     if events:
-        session.execute(insert(cast(Table, EventRow.__table__)), events)
+        session.execute(_INSERT_EVENTS, events)
+
+
+# Core statements built once (each batch only binds its values).
+_EXECUTIONS = cast(Table, ExecutionRow.__table__)
+_ACTIVE = select(_EXECUTIONS.c.id).where(
+    _EXECUTIONS.c.id.in_(bindparam("ids", expanding=True)), _EXECUTIONS.c.status.in_(ACTIVE)
+)
+_ACTIVE_LOCKED = _ACTIVE.with_for_update()
+_GUARDED_UPDATE = update(_EXECUTIONS).where(
+    _EXECUTIONS.c.id == bindparam("row_id"), _EXECUTIONS.c.status.in_(ACTIVE)
+)
+_INSERT_EVENTS = insert(cast(Table, EventRow.__table__))
 
 
 def _routing(decision: RoutingDecision) -> dict[str, Any]:

@@ -9,10 +9,10 @@ import json
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import structlog
-from sqlalchemy import select, text
+from sqlalchemy import Table, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
@@ -22,6 +22,8 @@ from app.storage.writer import GroupCommitWriter, insert_later
 log = structlog.get_logger("app.audit")
 GENESIS = "0" * 64
 _AUDIT_LOCK = 7_433_002  # serialises appends across replicas on PostgreSQL
+_AUDIT = cast(Table, AuditRow.__table__)
+_HEAD = select(_AUDIT.c.hash).order_by(_AUDIT.c.id.desc()).limit(1)  # Core, built once: read per batch
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ def append_in(session: Session, *events: AuditEvent) -> None:
         if session.get_bind().dialect.name == "postgresql":
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _AUDIT_LOCK})
         with session.no_autoflush:
-            last = session.execute(select(AuditRow.hash).order_by(AuditRow.id.desc()).limit(1)).scalar()
+            last = session.execute(_HEAD).scalar()
         prev = last or GENESIS
     for event in events:
         at = utcnow()

@@ -54,11 +54,12 @@ class Database:
         self._write_thread: ThreadPoolExecutor | None = None
         if self.dialect == "sqlite" and parsed.database and parsed.database != ":memory:":
             # One connection, used only by one thread: SQLite takes one writer at a time anyway.
+            # No pre-ping: the connection is a local file's, private to one thread, and a
+            # `SELECT 1` before every batch would cost more than the batch's inserts.
             self._write_engine = create_engine(
                 parsed.set(drivername="sqlite"),
                 pool_size=1,
                 max_overflow=0,
-                pool_pre_ping=True,
                 connect_args={"timeout": connect_timeout, "check_same_thread": False},
             )
             event.listen(self._write_engine, "connect", _apply_sqlite_pragmas)

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from app.main import create_app
 from app.storage.db import Database
-from app.storage.models import ExecutionRow, ResponseRow
+from app.storage.models import AuditRow, EventRow, ExecutionRow, ResponseRow
 from tests.conftest import HASHED_KEY, PLAIN_KEY, open_client
 
 OPS = {"X-API-Key": PLAIN_KEY}
@@ -172,13 +172,84 @@ async def test_responses_api_answers_expire_with_history_and_keep_no_secret(make
         assert (await client.get(f"/v1/responses/{ids[1]}", headers=OPS)).status_code == 200
 
 
+async def test_a_short_run_is_written_once_with_everything_in_order(make_settings, listener: int) -> None:  # type: ignore[no-untyped-def]
+    """A run that ends within the start's grace is one write: its row as it ended, its events
+    numbered from 1 and its audit entries with `orchestration_started` first."""
+    settings = settings_for(make_settings)
+    app = create_app(settings)
+    async for client in open_client(app):
+        writer = app.state.container.writer
+        before = writer.writes
+        execution_id = await run(client, listener)
+        assert writer.writes == before + 1
+        record = (await client.get(f"/api/v1/executions/{execution_id}", headers=OPS)).json()
+        assert record["status"] == "completed" and record["finished_at"] >= record["started_at"]
+    database = Database(settings.database_url)
+    try:
+        async with database.sessions() as session:
+            events = (
+                await session.execute(
+                    select(EventRow.seq, EventRow.type)
+                    .where(EventRow.execution_id == execution_id)
+                    .order_by(EventRow.id)
+                )
+            ).all()
+            audit = (
+                await session.execute(select(AuditRow.event, AuditRow.details).order_by(AuditRow.id))
+            ).all()
+    finally:
+        await database.close()
+    assert [tuple(e) for e in events] == [
+        (1, "execution_started"),
+        (2, "agent_finished"),
+        (3, "execution_finished"),
+    ]
+    mine = [event for event, details in audit if details.get("execution_id") == execution_id]
+    assert mine == ["orchestration_started", "orchestration_finished"]
+
+
+async def test_a_run_longer_than_the_grace_is_listed_running_then_finished(
+    make_settings, tcp_listener: int
+) -> None:  # type: ignore[no-untyped-def]
+    """Past the grace the running row is written on its own, then updated with the outcome."""
+    app = create_app(settings_for(make_settings))
+    async for client in open_client(app):
+        writer = app.state.container.writer
+        before = writer.writes
+        task = asyncio.create_task(
+            client.post(
+                "/api/v1/orchestrate",
+                json={
+                    "task": f"http check of http://127.0.0.1:{tcp_listener}/",
+                    "context": {"checks": ["http"]},
+                    "timeout_seconds": 1.5,
+                },
+                headers=OPS,
+            )
+        )
+        running: list[dict[str, object]] = []
+        for _ in range(100):  # a silent server: the HTTP check waits for its timeout
+            running = (await client.get("/api/v1/executions?status=running", headers=OPS)).json()[
+                "executions"
+            ]
+            if running or task.done():
+                break
+            await asyncio.sleep(0.05)
+        response = await task
+        assert response.status_code == 200, response.text
+        assert [r["execution_id"] for r in running] == [response.json()["execution_id"]]
+        assert writer.writes == before + 2  # the start on its own, then the outcome
+        record = (await client.get(f"/api/v1/executions/{running[0]['execution_id']}", headers=OPS)).json()
+        assert record["status"] == response.json()["status"] != "running"
+
+
 async def test_concurrent_writes_share_commits(make_settings, listener: int) -> None:  # type: ignore[no-untyped-def]
     app = create_app(settings_for(make_settings))
     async for client in open_client(app):
         ids = await asyncio.gather(*(run(client, listener) for _ in range(40)))
         writer = app.state.container.writer
         assert len(set(ids)) == 40
-        assert writer.writes >= 80  # a start and a finish per run
+        assert writer.writes >= 40  # a run's start and outcome, together when it ends at once
         assert writer.batches < writer.writes  # several writes per transaction under load
         listed = (await client.get("/api/v1/executions?limit=200", headers=OPS)).json()["executions"]
         assert len(listed) == 40
