@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from app.errors import AppError
 from app.security.redaction import SecretRedactor
 from app.storage.audit import AuditEvent, append_in
-from app.storage.events import TERMINAL, EventLog
+from app.storage.events import TERMINAL, Event, EventLog
 from app.storage.executions import ACTIVE, agents_column
 from app.storage.models import EventRow, ExecutionRow, UsageRow, utcnow
 from app.storage.writer import GroupCommitWriter, defer, insert_later
@@ -61,7 +61,7 @@ class ExecutionRecorder:
         self.redactor = redactor
         self.events = events
         # Start writes still committing, with their staged events, by execution id.
-        self._starting: dict[str, tuple[asyncio.Future[None], list[EventRow]]] = {}
+        self._starting: dict[str, tuple[asyncio.Future[None], list[Event]]] = {}
         # Starts held back for a moment (see the module's docstring), by execution id.
         self._held: dict[str, _Start] = {}
         self.instance_id = instance_id
@@ -137,7 +137,7 @@ class ExecutionRecorder:
             self._queue_start(execution_id, start)
 
     def _queue_start(self, execution_id: str, start: _Start) -> None:
-        staged: list[EventRow] = []
+        staged: list[Event] = []
 
         def op(session: Session) -> None:
             insert_later(session, ExecutionRow, start.row, order=0)  # before the events naming it
@@ -282,7 +282,7 @@ class ExecutionRecorder:
 
         await self.writer.submit(op)
         if written and written[0]:
-            await self.events.publish([EventRow(**event) for event in prepared])
+            await self.events.publish(prepared)
         else:  # the orphan sweep ended it first (this process stalled past its lease)
             log.warning("outcome_dropped", execution_id=execution_id, status=values["status"])
 
@@ -310,7 +310,7 @@ class ExecutionRecorder:
             append_in(session, *start.audit, *events)
 
         await self.writer.submit(op)
-        await self.events.publish([EventRow(**event) for event in rows])
+        await self.events.publish(rows)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import hashlib
 import json
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 import structlog
@@ -67,7 +67,17 @@ def append_in(session: Session, *events: AuditEvent) -> None:
     for event in events:
         at = utcnow()
         digest = entry_hash(prev, at, event)
-        row = {**asdict(event), "details": event.details or {}, "at": at, "prev_hash": prev, "hash": digest}
+        row = {
+            "event": event.event,
+            "actor": event.actor,
+            "client_ip": event.client_ip,
+            "request_id": event.request_id,
+            "outcome": event.outcome,
+            "details": event.details or {},  # not deep-copied: nothing changes it after it is queued
+            "at": at,
+            "prev_hash": prev,
+            "hash": digest,
+        }
         insert_later(session, AuditRow, row)
         prev = digest
     session.info["audit_head"] = prev

@@ -24,7 +24,14 @@ def topic(execution_id: str) -> str:
     return f"run:{execution_id}"
 
 
-def event_message(row: EventRow) -> dict[str, Any]:
+# An event as written: the row's values (execution_id, seq, at, type, data), published as they are
+# once committed instead of being turned into ORM objects first.
+Event = dict[str, Any]
+
+
+def event_message(row: EventRow | Event) -> dict[str, Any]:
+    if isinstance(row, dict):
+        return {**row, "at": row["at"].isoformat()}
     return {
         "execution_id": row.execution_id,
         "seq": row.seq,
@@ -34,14 +41,14 @@ def event_message(row: EventRow) -> dict[str, Any]:
     }
 
 
-def _values(execution_id: str, seq: int, kind: str, data: dict[str, Any]) -> dict[str, Any]:
+def _values(execution_id: str, seq: int, kind: str, data: dict[str, Any]) -> Event:
     return {"execution_id": execution_id, "seq": seq, "at": utcnow(), "type": kind, "data": data}
 
 
-def _staged(session: Session, execution_id: str, seq: int, kind: str, data: dict[str, Any]) -> EventRow:
+def _staged(session: Session, execution_id: str, seq: int, kind: str, data: dict[str, Any]) -> Event:
     values = _values(execution_id, seq, kind, data)
     insert_later(session, EventRow, values)
-    return EventRow(**values)  # not in the session: what `publish` sends once committed
+    return values  # what `publish` sends once committed
 
 
 class EventLog:
@@ -88,19 +95,17 @@ class EventLog:
     def forget(self, execution_id: str) -> None:
         self._next.pop(execution_id, None)
 
-    def prepare(self, execution_id: str, seq: int, kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    def prepare(self, execution_id: str, seq: int, kind: str, data: dict[str, Any]) -> Event:
         """An event's row, for a write that inserts it only if a condition holds (the run's
-        outcome is still unwritten); `EventRow(**values)` is what to publish if it was."""
+        outcome is still unwritten); the same values are what to publish if it was."""
         return _values(execution_id, seq, kind, self.redactor.redact(data))
 
-    def stage(
-        self, session: Session, execution_id: str, seq: int, kind: str, data: dict[str, Any]
-    ) -> EventRow:
+    def stage(self, session: Session, execution_id: str, seq: int, kind: str, data: dict[str, Any]) -> Event:
         """Add an event, numbered by `reserve`, to a write that is being committed anyway;
         publish it after the commit."""
         return _staged(session, execution_id, seq, kind, self.redactor.redact(data))
 
-    def stage_next(self, session: Session, execution_id: str, kind: str, data: dict[str, Any]) -> EventRow:
+    def stage_next(self, session: Session, execution_id: str, kind: str, data: dict[str, Any]) -> Event:
         """Stage an event for a run this process is not numbering (another process ran it):
         the next number after the last one stored."""
         last = session.execute(
@@ -114,13 +119,13 @@ class EventLog:
         kind: str,
         data: dict[str, Any],
         work: Callable[[Session], bool | None] | None = None,
-    ) -> list[EventRow]:
+    ) -> list[Event]:
         """The one way to record an event with the write it belongs to: its number is reserved
         now, on the loop (a retried write keeps it); `work` runs in the same transaction and may
         return False to drop the event (the run is no longer this process's to tell about); once
         committed, the event is published. A terminal event ends the run's numbering."""
         [seq] = self.reserve(execution_id, final=kind == TERMINAL)
-        rows: list[EventRow] = []
+        rows: list[Event] = []
 
         def op(session: Session) -> None:
             if work is not None and work(session) is False:
@@ -134,12 +139,14 @@ class EventLog:
     async def emit(self, execution_id: str, kind: str, data: dict[str, Any]) -> None:
         await self.write(execution_id, kind, data)
 
-    async def publish(self, rows: list[EventRow]) -> None:
+    async def publish(self, rows: list[Event]) -> None:
         for row in rows:
             try:
-                await self.bus.publish(topic(row.execution_id), event_message(row))
+                await self.bus.publish(topic(row["execution_id"]), event_message(row))
             except Exception as exc:  # subscribers fall back to replaying from the database
-                log.warning("event_publish_failed", error=type(exc).__name__, execution_id=row.execution_id)
+                log.warning(
+                    "event_publish_failed", error=type(exc).__name__, execution_id=row["execution_id"]
+                )
 
     async def replay(self, execution_id: str, after: int = 0) -> list[dict[str, Any]]:
         async with self.sessions() as session:

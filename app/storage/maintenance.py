@@ -14,9 +14,9 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from app.storage.audit import AuditEvent, append_in
-from app.storage.events import TERMINAL, EventLog
+from app.storage.events import TERMINAL, Event, EventLog
 from app.storage.executions import ACTIVE, ExecutionStore
-from app.storage.models import EventRow, ExecutionRow, utcnow
+from app.storage.models import ExecutionRow, utcnow
 from app.storage.responses import ResponseStore
 from app.storage.writer import GroupCommitWriter
 
@@ -110,7 +110,7 @@ class Maintenance:
             to_interrupt = [i for i in to_interrupt if i not in claimed_ids]
         if not to_interrupt:
             return 0
-        staged: list[EventRow] = []
+        staged: list[Event] = []
         # Runs this process numbers (its own, if their lease lapsed while it stalled) take their
         # next number here, on the loop; the others continue from what is stored.
         local = {i: self.events.reserve(i)[0] for i in to_interrupt if self.events.numbering(i)}

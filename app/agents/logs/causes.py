@@ -9,6 +9,7 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from app.agents.logs.parsing import LogEntry
@@ -289,8 +290,27 @@ _EXPLAINS = tuple(
 )
 
 
+# The verdicts below are asked of the same text several times per analysis, and of the same
+# lines again and again across analyses of one service's logs: each is worked out once per
+# distinct text (the patterns are long alternations, tens of microseconds per search).
+@lru_cache(maxsize=4096)
+def _names_cause(text: str) -> bool:
+    return bool(_CAUSE.search(text))
+
+
+@lru_cache(maxsize=4096)
+def _definite(text: str) -> bool:
+    return bool(_DEFINITE.search(text))
+
+
+@lru_cache(maxsize=4096)
 def _reads_like_symptom(text: str) -> bool:
-    return bool(_SYMPTOM.search(text)) and not _DEFINITE.search(text)
+    return bool(_SYMPTOM.search(text)) and not _definite(text)
+
+
+@lru_cache(maxsize=4096)
+def _background(template: str) -> bool:
+    return bool(_BACKGROUND_NOISE.search(template))
 
 
 def _text(row: dict[str, Any]) -> str:
@@ -308,7 +328,7 @@ def eligible(row: dict[str, Any]) -> bool:
     """Errors and warnings may be causes; a successful or health-check request, or a browser's
     request for a favicon, never is."""
     entries: list[LogEntry] = row["_entries"]
-    if all(e.health_check for e in entries) or _BACKGROUND_NOISE.search(row["template"]):
+    if all(e.health_check for e in entries) or _background(row["template"]):
         return False
     if len(entries) <= 2 and all(_SMALL_STEP.search(e.text) for e in entries):
         return False  # chrony's makestep at boot: under a second, once or twice
@@ -329,13 +349,13 @@ def rank(table: list[dict[str, Any]]) -> list[Candidate]:
         if sum(len(row["_entries"]) for row in typos) <= _FEW_TYPOS:
             candidates = [row for row in candidates if row not in typos]
         candidates = [
-            row for row in candidates if _CAUSE.search(_text(row)) and not _reads_like_symptom(_text(row))
+            row for row in candidates if _names_cause(_text(row)) and not _reads_like_symptom(_text(row))
         ]
     if not candidates:
         return []
     # Time orders them; where lines carry no time (`kubectl describe`), their place in the text.
     # A warning that names no cause is background: it takes no place in that order.
-    substantive = [row for row in candidates if row["errors"] or _CAUSE.search(_text(row))]
+    substantive = [row for row in candidates if row["errors"] or _names_cause(_text(row))]
     order = sorted(substantive, key=lambda r: (r["first_seen"] or "~", r["_entries"][0].line_no))
     chained = [e for row in candidates for e in row["_entries"] if e.root_exception != e.exception_type]
     wrapped = {e.exception_type for e in chained}
@@ -353,10 +373,10 @@ def rank(table: list[dict[str, Any]]) -> list[Candidate]:
         if any(e.exception_type for e in entries):
             score += 0.6
             reasons.append("exception")
-        if _CAUSE.search(text):
+        if _names_cause(text):
             score += 1.2
             reasons.append("names a cause")
-            if _DEFINITE.search(text):  # a disk that is full beats a collector that was slow
+            if _definite(text):  # a disk that is full beats a collector that was slow
                 score += 1.0
                 reasons.append("a definite cause")
             if id(row) in ongoing:  # of two causes, the one that has not stopped is the problem now

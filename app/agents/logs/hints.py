@@ -5,6 +5,7 @@ root cause finding says it next to the line it quotes, so the reader does not ha
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _HINTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), meaning)
@@ -247,6 +248,7 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 
+@lru_cache(maxsize=1024)
 def meaning(text: str) -> str | None:
     """What the first well-known error string in `text` means, or None."""
     return next((hint for pattern, hint in _HINTS if pattern.search(text)), None)
