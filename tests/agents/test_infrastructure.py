@@ -41,7 +41,9 @@ EXPECTED_SEVERITY = {
     "data_on_ephemeral_storage": "critical", "fragile_liveness_probe": "warning",
     "database_without_password": "critical", "admin_api_unauthenticated": "critical",
     "development_mode": "critical", "shared_data_directory": "critical", "quorum_unreachable": "critical",
-    "network_policy_any_namespace": "warning",
+    "network_policy_any_namespace": "warning", "open_mail_relay": "critical",
+    "project_directory_served": "critical", "node_dns_policy": "warning",
+    "staging_certificate_issuer": "warning",
 }  # fmt: skip
 
 COMPOSE = f"""
@@ -146,6 +148,32 @@ services:
     <<: *hardened
     image: mongo:7.0.12
     volumes: [mongo:/data/db]
+  dind:
+    <<: *hardened
+    image: docker:27.1.1-dind
+    command: ["dockerd", "--host=tcp://0.0.0.0:2375", "--host=unix:///var/run/docker.sock"]
+  tls_dind:
+    <<: *hardened
+    image: docker:27.1.1-dind
+    command: ["dockerd", "-H", "tcp://0.0.0.0:2376", "--tlsverify", "--tlscert=/certs/cert.pem"]
+  relay:
+    <<: *hardened
+    image: boky/postfix:v4.3.0
+    environment:
+      POSTFIX_mynetworks: 0.0.0.0/0
+  relay_private:
+    <<: *hardened
+    image: boky/postfix:v4.3.0
+    environment:
+      POSTFIX_mynetworks: 10.0.0.0/8,192.168.0.0/16
+  site:
+    <<: *hardened
+    image: nginx:1.27.0
+    volumes: ["./:/usr/share/nginx/html:ro"]
+  public_site:
+    <<: *hardened
+    image: nginx:1.27.0
+    volumes: ["./public:/usr/share/nginx/html:ro"]
 
 volumes:
   data: {{}}
@@ -171,6 +199,9 @@ COMPOSE_EXPECTED = {
     "service no_health": {"missing_health_check"},
     "service vault": {"development_mode"},
     "services mongo_a, mongo_b": {"shared_data_directory"},
+    "service dind": {"admin_api_unauthenticated"},
+    "service relay": {"open_mail_relay"},
+    "service site": {"project_directory_served"},
 }  # fmt: skip
 
 
@@ -340,6 +371,17 @@ KUBERNETES = manifest(
      "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
      "subjects": [{"kind": "ServiceAccount", "name": "ops", "namespace": "tools"},
                   {"kind": "Group", "name": "system:unauthenticated"}]},
+    k8s_workload("Deployment", "resolver", dnsPolicy="Default"),
+    k8s_workload("Deployment", "coredns", [k8s_container("coredns", image="registry.k8s.io/coredns/coredns:v1.11.1")],
+                 dnsPolicy="Default"),
+    k8s_workload("Deployment", "mail", [k8s_container("postfix", env=[
+        {"name": "POSTFIX_mynetworks", "value": "0.0.0.0/0"}])]),
+    {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {
+        "name": "storefront", "annotations": {"cert-manager.io/cluster-issuer": "letsencrypt-staging"}},
+     "spec": {"tls": [{"hosts": ["shop.example.com"], "secretName": "storefront-tls"}]}},
+    {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {
+        "name": "docs", "annotations": {"cert-manager.io/cluster-issuer": "letsencrypt-prod"}},
+     "spec": {"tls": [{"hosts": ["docs.example.com"], "secretName": "docs-tls"}]}},
     {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "everything"},
      "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]},
                {"apiGroups": [""], "resources": ["secrets"], "verbs": ["get", "list"]}]},
@@ -379,6 +421,9 @@ KUBERNETES_EXPECTED = {
     "StatefulSet consul": {"quorum_unreachable"},
     "NetworkPolicy db-ingress": {"network_policy_any_namespace"},
     "ClusterRole everything": {"rbac_wildcard", "rbac_sensitive_permission"},
+    "Deployment resolver": {"node_dns_policy"},
+    "Deployment mail container postfix": {"open_mail_relay"},
+    "Ingress storefront": {"staging_certificate_issuer"},
 }  # fmt: skip
 
 

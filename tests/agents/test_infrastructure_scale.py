@@ -68,12 +68,15 @@ def test_only_replicas_rbac_wiring_and_restart_policy_belong_to_one_format() -> 
         "fragile_liveness_probe",
         "quorum_unreachable",  # compose runs one container per service: there is no replica count
         "network_policy_any_namespace",
+        "node_dns_policy",  # compose containers resolve through Docker's embedded DNS
+        "staging_certificate_issuer",  # cert-manager's annotations exist only on Ingresses
     }
     assert {code for code, rule in RULES.items() if not rule.kubernetes} == {
         "missing_restart_policy",
         "localhost_in_container",  # a pod's containers share localhost: there it is right
         "dependency_not_ready",  # Kubernetes starts no pod in order: readiness probes say when
         "shared_data_directory",  # a claim shared by replicas is shared_single_node_volume there
+        "project_directory_served",  # a pod has no project directory to mount
     }
 
 
@@ -123,6 +126,10 @@ SAME_RISK: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
      container_pod(args=["--web.enable-admin-api", "--web.enable-lifecycle"])),
     ("admin_api_unauthenticated", {"command": "start-notebook.py --ServerApp.token=''"},
      container_pod(env=[{"name": "JUPYTER_TOKEN", "value": ""}])),
+    ("admin_api_unauthenticated", {"command": ["dockerd", "-H", "tcp://0.0.0.0:2375"]},
+     container_pod(args=["--host=tcp://0.0.0.0:2375", "--host=unix:///var/run/docker.sock"])),
+    ("open_mail_relay", {"environment": {"POSTFIX_mynetworks": "127.0.0.0/8, 0.0.0.0/0"}},
+     container_pod(args=["postfix", "-o", "mynetworks=0.0.0.0/0"])),
     ("development_mode", {"image": "hashicorp/vault:1.17.2", "command": ["server", "-dev"]},
      container_pod(image="hashicorp/consul:1.19.1", args=["agent", "-dev", "-client=0.0.0.0"])),
     ("development_mode", {"image": "quay.io/keycloak/keycloak:25.0.2", "command": "start-dev"},

@@ -1006,3 +1006,54 @@ def test_a_program_s_own_failed_logins_are_no_typos() -> None:
               "5.7.8 invalid password" for i in range(2)]  # fmt: skip
     top = analyse(lines, None, None)["findings"][0]
     assert top.code == "likely_root_cause" and "authentication failed" in top.message, top.message
+
+
+def test_an_mtu_change_just_before_timeouts_is_the_likely_trigger_and_a_state_change_is_not() -> None:
+    lines = [f"2024-07-15T09:5{i}:00Z INFO etl: batch {i} uploaded" for i in range(5)]
+    lines.append("2024-07-15T10:03:49Z INFO kernel: ixgbe 0000:03:00.0 eno1: changing MTU from 1500 to 9000")
+    lines += [f"2024-07-15T10:04:{i:02d}Z ERROR etl: upload failed: Read timed out" for i in range(10, 20)]
+    top = analyse(lines, None, None)["findings"][0]
+    assert top.code == "likely_trigger" and "changing MTU from 1500 to 9000" in top.message, top.message
+    lines[5] = "2024-07-15T10:03:49Z INFO coordinator: member m-1 changing state from STABLE to REBALANCING"
+    assert "likely_trigger" not in {f.code for f in analyse(lines, None, None)["findings"]}
+
+
+def test_a_count_over_a_window_is_no_duration() -> None:
+    """Redis's save rule ("1 changes in 3600 seconds") is no request that got slower."""
+    lines = [
+        f"1:M 12 Nov 2024 0{h}:0{m}:00.000 * 100 changes in 60 seconds. Saving..."
+        for h in range(3)
+        for m in range(3)
+    ]
+    lines += [f"1:M 12 Nov 2024 0{h}:30:00.000 * 1 changes in 3600 seconds. Saving..." for h in range(5, 9)]
+    assert "slowdown" not in {f.code for f in analyse(lines, None, None)["findings"]}
+
+
+EVENTS_HEADER = "LAST                  TYPE     REASON             OBJECT                   NAME                  COUNT  MESSAGE"
+
+
+def test_custom_column_events_keep_each_pod_apart_and_a_pulled_image_settles_no_container_error() -> None:
+    pod = "refund-worker-7c9d8b6f4-q2xkz"
+    lines = [
+        EVENTS_HEADER,
+        f"2024-08-21T09:35:55Z  Normal   Pulled             Pod                      {pod}  1      Successfully pulled image",
+        "2024-08-21T09:36:10Z  Normal   Started            Pod                      ledger-api-5d6f  1      Started container api",
+        f"2024-08-21T09:44:39Z  Warning  Failed             Pod                      {pod}  11     Error: container has "
+        "runAsNonRoot and image will run as root",
+    ]  # fmt: skip
+    top = analyse(lines, None, None)["findings"][0]
+    assert top.severity != "info" and "runAsNonRoot" in top.message, top.message
+    assert "runAsUser" in top.message  # what it means, and what to do
+
+
+def test_dockerd_closed_fifo_after_an_exit_is_background_and_exec_format_error_is_the_cause() -> None:
+    lines = []
+    for i in range(4):
+        lines.append(
+            f"Sep 10 14:02:5{i}.1 batch-01 docker[31020]: gen-1  | exec /usr/local/bin/gen: exec format error"
+        )
+        lines.append(f'Sep 10 14:02:5{i}.4 batch-01 dockerd[1021]: time="2024-09-10T14:02:5{i}Z" level=error '
+                     'msg="stream copy error: reading from a closed fifo"')  # fmt: skip
+    findings = analyse(lines, None, None)["findings"]
+    assert "exec format error" in findings[0].message and "architecture" in findings[0].message
+    assert "closed fifo" not in " ".join(f.message for f in findings)

@@ -307,6 +307,40 @@ RULES = MappingProxyType(
             "command: server -dev",
             "args: [server, -dev]",
         ),
+        "open_mail_relay": Rule(
+            _C,
+            "a mail server that trusts every network relays mail for anyone on the internet: it is found "
+            "within hours, sends spam and lands the domain's mail on blocklists",
+            "list only the networks that really send through it in mynetworks, and make everyone else "
+            "authenticate",
+            "POSTFIX_mynetworks: 0.0.0.0/0",
+            "env POSTFIX_mynetworks=0.0.0.0/0",
+        ),
+        "project_directory_served": Rule(
+            _C,
+            "the project directory mounted as a web server's document root serves everything in it: "
+            "/.env with its secrets, /.git with the whole history, the compose file itself",
+            "mount only the directory of public files (./public:/usr/share/nginx/html:ro)",
+            "./:/usr/share/nginx/html",
+            "",
+        ),
+        "node_dns_policy": Rule(
+            _W,
+            "dnsPolicy: Default resolves through the node's resolv.conf: the cluster's Service names "
+            "(*.svc.cluster.local) do not resolve in the pod",
+            "use dnsPolicy: ClusterFirst, and a stub domain in CoreDNS for names only the node's resolvers "
+            "know",
+            "",
+            "dnsPolicy: Default",
+        ),
+        "staging_certificate_issuer": Rule(
+            _W,
+            "an ACME staging issuer's certificates chain to a root no browser or client trusts: every "
+            "visitor gets a certificate warning",
+            "use the production issuer (letsencrypt-prod) once the staging run worked",
+            "",
+            "cert-manager.io/cluster-issuer: letsencrypt-staging",
+        ),
         "quorum_unreachable": Rule(
             _C,
             "a cluster told to wait for more servers than run never elects a leader: nothing is served",

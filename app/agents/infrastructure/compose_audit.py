@@ -194,6 +194,14 @@ def _service(where: str, service: dict[str, Any]) -> Iterator[Finding]:
         source = _bind_source(volume)
         if source is not None:
             yield from host_path_findings(where, source, _read_only(volume), how="bind-mounts")
+        served = _volume_target(volume)
+        if _volume_source(volume) in (".", "./") and served and served.rstrip("/") in _DOCUMENT_ROOTS:
+            yield rule_finding(
+                "project_directory_served",
+                where,
+                f"mounts the project directory (./) as the web root {served}: its .env, .git and compose "
+                "file are downloadable",
+            )
     if not drops_root:
         yield from _user(where, service.get("user"))
     if service.get("read_only") is not True and not unprivileged:  # see capability_findings
@@ -269,6 +277,12 @@ def _volume_source(volume: Any) -> str | None:
     if isinstance(volume, str) and ":" in volume:
         return volume.split(":", 1)[0] or None
     return None
+
+
+# Where the usual web server images serve files from: nginx, httpd, Caddy's file_server, PHP images.
+_DOCUMENT_ROOTS = frozenset(
+    {"/usr/share/nginx/html", "/usr/local/apache2/htdocs", "/var/www", "/var/www/html", "/srv", "/app/public"}
+)
 
 
 def _bind_source(volume: Any) -> str | None:

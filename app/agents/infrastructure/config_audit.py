@@ -43,6 +43,8 @@ _IMPORTANCE = (
     # host, a database open to the network; then what a reader of the file can take.
     "database_without_password",
     "admin_api_unauthenticated",
+    "open_mail_relay",
+    "project_directory_served",
     "development_mode",
     "quorum_unreachable",
     "shared_data_directory",
@@ -60,6 +62,8 @@ _IMPORTANCE = (
     "probe_port_mismatch",
     "network_policy_blocks_dns",
     "network_policy_any_namespace",
+    "staging_certificate_issuer",
+    "node_dns_policy",
     "localhost_in_container",
     "shared_single_node_volume",
     "ingress_tls_secret_elsewhere",

@@ -106,6 +106,8 @@ def open_door_findings(where: str, env: Iterable[tuple[str, Any]], words: list[s
     flat = [word for text in words for word in text.split()]
     yield from _development_mode(where, env, flat)
     yield from _anonymous_or_exposed(where, env, flat)
+    yield from _docker_api_over_tcp(where, flat)
+    yield from _open_relay(where, env, flat)
     for name, value in env:
         shown = text_of(value).strip().lower()
         if shown in _NO_PASSWORD.get(name.upper(), ()):
@@ -147,6 +149,47 @@ def open_door_findings(where: str, env: Iterable[tuple[str, Any]], words: list[s
             where,
             "--api.insecure=true serves the Traefik API and dashboard without authentication (port 8080)",
         )
+
+
+def _docker_api_over_tcp(where: str, words: list[str]) -> Iterator[Finding]:
+    """dockerd told to listen on TCP (`-H tcp://...`, `--host=tcp://...`) without --tlsverify: the
+    Docker API, root on the host, to whoever reaches the port."""
+    hosts = []
+    for i, word in enumerate(words):
+        if word.startswith("--host="):
+            value = word.split("=", 1)[1]
+        elif word in ("-H", "--host") and i + 1 < len(words):
+            value = words[i + 1]
+        else:
+            continue
+        if value.startswith("tcp://"):
+            hosts.append(value)
+    if hosts and "--tlsverify" not in words and not any(w.startswith("--tlsverify=true") for w in words):
+        yield rule_finding(
+            "admin_api_unauthenticated",
+            where,
+            f"dockerd listens on {hosts[0]} without --tlsverify: the Docker API, and with it root on the "
+            "host, to anyone who reaches that port",
+        )
+
+
+# Postfix's trusted networks, as the common images take them (POSTFIX_mynetworks, MYNETWORKS,
+# RELAY_NETWORKS) or on the command line (-o mynetworks=...): every address is an open relay.
+_RELAY_SETTING = re.compile(r"(?:^|_)(?:mynetworks|relay_?networks)$", re.IGNORECASE)
+_EVERY_ADDRESS = re.compile(r"(?:^|[\s,])(?:0\.0\.0\.0/0|::/0|\[::\]/0)(?:$|[\s,])")
+
+
+def _open_relay(where: str, env: list[tuple[str, Any]], words: list[str]) -> Iterator[Finding]:
+    settings = [(name, text_of(value)) for name, value in env if _RELAY_SETTING.search(name)]
+    settings += [("mynetworks", w.split("=", 1)[1]) for w in words if w.lower().startswith("mynetworks=")]
+    for name, value in settings:
+        if _EVERY_ADDRESS.search(value.strip()):
+            yield rule_finding(
+                "open_mail_relay",
+                where,
+                f"{name}={value.strip()} trusts every address: an open mail relay",
+            )
+            return
 
 
 def _development_mode(where: str, env: list[tuple[str, Any]], words: list[str]) -> Iterator[Finding]:

@@ -51,6 +51,8 @@ def audit_kubernetes(documents: list[dict[str, Any]]) -> list[Finding]:
             findings += _workload(obj, name, autoscaled.get((kind, metadata_name)))
         elif kind == "Service":
             findings += _service(obj, name)
+        elif kind == "Ingress":
+            findings += _issuer(obj, name)
         elif kind == "ConfigMap":
             findings += scan_env(name, env_pairs(as_mapping(obj.get("data"))), noun="key")
         elif kind in ROLE_KINDS or kind in BINDING_KINDS:
@@ -117,6 +119,7 @@ def _workload(obj: dict[str, Any], name: str, autoscaled_minimum: int | None) ->
         if pod.get(key) is True:
             yield rule_finding(code, name, f"shares the host's {label} ({key}: true)")
     yield from _data_on_scratch(name, pod)
+    yield from _dns_policy(name, pod)
     for volume in as_list(pod.get("volumes")):
         host = as_mapping(as_mapping(volume).get("hostPath"))
         if host.get("path"):
@@ -151,6 +154,31 @@ def _workload(obj: dict[str, Any], name: str, autoscaled_minimum: int | None) ->
 
 
 _BOOTSTRAP_EXPECT = re.compile(r"^-{1,2}bootstrap[-_]expect(?:=(\d+))?$")
+
+
+def _dns_policy(name: str, pod: dict[str, Any]) -> Iterator[Finding]:
+    """`dnsPolicy: Default` (the node's resolv.conf) in an ordinary pod; the cluster's DNS servers
+    themselves (CoreDNS, NodeLocal DNSCache) need it, and are left alone."""
+    if text_of(pod.get("dnsPolicy")) != "Default":
+        return
+    images = " ".join(text_of(c.get("image")) for c in as_list(pod.get("containers")) if isinstance(c, dict))
+    if re.search(r"coredns|kube-dns|dnsmasq|node-cache|k8s-dns", images):
+        return
+    yield rule_finding("node_dns_policy", name, "sets dnsPolicy: Default, so it resolves through the node")
+
+
+_ISSUER_ANNOTATIONS = ("cert-manager.io/cluster-issuer", "cert-manager.io/issuer")
+
+
+def _issuer(obj: dict[str, Any], name: str) -> Iterator[Finding]:
+    """An Ingress whose certificate cert-manager gets from an ACME staging issuer."""
+    annotations = as_mapping(as_mapping(obj.get("metadata")).get("annotations"))
+    for key in _ISSUER_ANNOTATIONS:
+        issuer = text_of(annotations.get(key))
+        if "staging" in issuer.lower():
+            yield rule_finding(
+                "staging_certificate_issuer", name, f"{key}: {issuer} issues untrusted certificates"
+            )
 
 
 def _quorum(name: str, pod: dict[str, Any], replicas: Any) -> Iterator[Finding]:

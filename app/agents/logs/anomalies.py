@@ -122,6 +122,9 @@ _DURATION_TEXT = re.compile(
     r"\b(?:took|in|after|duration[=:]|latency[=:]|elapsed[=:]|time[=:])\s?(\d+(?:\.\d+)?)\s?(ms|s|sec|seconds)\b",
     re.IGNORECASE,
 )
+# "1 changes in 3600 seconds", "500 requests in 60 s": a count over a window (Redis's save rule, a
+# rate), not how long something took.
+_COUNTED = re.compile(r"\b\d+ \w+ $")
 SLOWER = 10  # the later median is ten times the earlier one or more
 MIN_SLOW_MS = 500  # and half a second at least: 2 ms -> 20 ms pages nobody
 
@@ -129,7 +132,9 @@ MIN_SLOW_MS = 500  # and half a second at least: 2 ms -> 20 ms pages nobody
 def _milliseconds(entry: LogEntry) -> float | None:
     if match := _DURATION_FIELD.search(entry.text):
         return float(match[1])
-    if match := _DURATION_TEXT.search(entry.message):
+    if (match := _DURATION_TEXT.search(entry.message)) and not _COUNTED.search(
+        entry.message, 0, match.start()
+    ):
         return float(match[1]) * (1 if match[2].lower() == "ms" else 1000)
     return None
 

@@ -30,7 +30,15 @@ _NAMED_LIMITS = (
     r"many-to-many matching not allowed|found duplicate series for the match group|"
     r"there are no nodes with the label|"
     r"unable to find a signing key that matches|signingkeynotfounderror|"
-    r"middleware \"[^\"]+\" does not exist"
+    r"middleware \"[^\"]+\" does not exist|"
+    # A pooler's client limit, a subscriber the server cuts off, a search breaker tripping, a
+    # unit's sandbox that could not be set up, an image for another CPU, a pod that may not run
+    # as root.
+    r"no more connections allowed|max_client_conn|slow consumer detected|"
+    r"circuit_?breaking_?exception|\[parent\] data too large|"
+    r"failed at step [a-z_]+ spawning|failed to set up mount namespacing|"
+    r"exec format error|does not match the detected host platform|"
+    r"runasnonroot and image will run as root|createcontainerconfigerror"
 )
 # Words of a cause (something ran out, broke or was refused) and of a symptom (waiting for it).
 _CAUSE = re.compile(
@@ -184,7 +192,11 @@ _BACKGROUND_NOISE = re.compile(
     # presenting tokens that expired.
     r"Substantial drift from \S+ may mean clocks are out of sync|"
     r"server certificate does NOT include an ID which matches the server name|"
-    r"TokenExpiredError: jwt expired",
+    r"TokenExpiredError: jwt expired|"
+    # A certificate without an OCSP responder (Let's Encrypt's since 2025): nothing to staple.
+    r"no OCSP stapling for|no OCSP server specified|"
+    # dockerd after every container exit: the log stream it copied from is gone.
+    r"stream copy error: reading from a closed fifo",
     re.IGNORECASE,
 )
 

@@ -20,7 +20,10 @@ _CHANGE = re.compile(
     r"\b(?:DROP|ALTER|CREATE) (?:INDEX|TABLE)\b|"
     r"\bschema migration\b|\bmigrations? (?:applied|ran|completed)\b|"
     r"\bcontent changed\b|\bupdated content of\b|\bfile .{0,80} changed\b|"  # Puppet, Chef
-    r"\brotated? (?:the )?(?:keys?|secrets?|passwords?|credentials?|certificates?)\b",
+    r"\brotated? (?:the )?(?:keys?|secrets?|passwords?|credentials?|certificates?)\b|"
+    # A link setting the kernel reports changing ("eno1: changing MTU from 1500 to 9000"); other
+    # "changing X from A to B" lines are mostly states a program moves through.
+    r"\bchang(?:e[ds]?|ing) (?:the )?(?:MTU|speed|duplex)\b[^.]{0,20}?\bfrom \S+ to \S+",
     re.IGNORECASE,
 )
 # Routine events that mention a setting without changing one (IIS shutting an idle worker down

@@ -11,6 +11,41 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), meaning)
     for pattern, meaning in (
         (
+            r"no more connections allowed \(max_client_conn\)|max_client_conn",
+            "PgBouncer has as many clients as max_client_conn allows and turns every new one away: raise "
+            "max_client_conn (and the open-files limit with it) for the clients that were added, or make "
+            "them share fewer connections",
+        ),
+        (
+            r"slow consumer detected",
+            "the server cut off a subscriber that could not keep up (its pending buffer or write deadline "
+            "was exceeded): its messages are dropped; scale or speed up that consumer, or use a queue "
+            "group or a stream for it",
+        ),
+        (
+            r"circuit_?breaking_?exception|\[parent\] data too large",
+            "Elasticsearch's circuit breaker refused requests that would push the heap past its limit: "
+            "find what holds the heap (fielddata on text fields, huge aggregations) and clear or limit "
+            "it, or give the nodes more heap; the 429s and GC warnings follow from it",
+        ),
+        (
+            r"failed at step [a-z_]+ spawning|failed to set up mount namespacing|"
+            r"status=2(?:[0-3]\d|4[0-3])/[A-Z_]+",
+            "systemd could not prepare the unit's process (the step it names: a sandbox path from "
+            "ReadWritePaths= or similar that no longer exists, a user, a working directory): the program "
+            "never started; restore what the step needs or fix the unit",
+        ),
+        (
+            r"exec format error|does not match the detected host platform",
+            "the image or binary was built for another CPU architecture (arm64 on an amd64 host, or the "
+            "reverse): build or pull it for this host's platform (docker buildx --platform)",
+        ),
+        (
+            r"runasnonroot and image will run as root",
+            "the pod requires runAsNonRoot but the image's user is root, so the kubelet will not start "
+            "it: set a numeric runAsUser, or build the image with a non-root USER",
+        ),
+        (
             r"remote error: tls: (?:expired|bad|revoked|unknown) certificate|"
             r"alert (?:certificate expired|bad certificate)|"
             r"SSLV3_ALERT_(?:CERTIFICATE_EXPIRED|BAD_CERTIFICATE)",

@@ -146,6 +146,10 @@ _K8S_EVENT = re.compile(
     r"^(?:\S+(?:\s+\(x\d+ over \S+\))?\s+)?(?P<type>Normal|Warning)\s+(?P<reason>[A-Z]\w+)\s+"
     r"(?P<object>\S+)\s+(?P<msg>.*)$"
 )
+_PULL = re.compile(r"\bpull", re.IGNORECASE)
+# `kubectl get events -o custom-columns=...,OBJECT:.involvedObject.kind,NAME:...,COUNT:...,MESSAGE:...`
+# puts the object's name (and a count) after its kind.
+_EVENT_NAME = re.compile(r"(?P<name>[a-z0-9][a-z0-9.-]*)\s{2,}(?:\d+\s+)?(?P<rest>\S.*)$")
 # HAProxy's health checks: "Server be_app/app3 is DOWN, reason: ..." and later "... is UP".
 _SERVER_STATE = re.compile(r"Server (?P<server>\S+/\S+) is (?P<state>DOWN|UP)\b")
 # A failure event that a later success of the same object settled: FailedScheduling while the
@@ -179,7 +183,8 @@ _FAILURE = re.compile(
     r"wrong file owner|bad (?:file )?(?:owner(?:ship)?|mode)s?\b|insecure (?:mode|permissions)|"
     r"checksum mismatch|\bsecurity error\b|^npm (?:ERR!|error)\b|"
     r"^\w+: Error \d{3,5}\b|"  # MySQL's clients: "mysqldump: Error 2013: Lost connection ..."
-    r"\bNO_PROPOSAL_CHOSEN\b|\bNO_PUBKEY\b",
+    r"\bNO_PROPOSAL_CHOSEN\b|\bNO_PUBKEY\b|exec format error|failed at step [a-z_]+ spawning|"
+    r"failed to set up mount namespacing",
     re.IGNORECASE,
 )
 # Words of trouble in general: a warning, which counts only where it names a cause (causes.py).
@@ -429,12 +434,16 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
         return entry
     event = _K8S_EVENT.match(line)
     if event:
-        reason = event["reason"]
+        reason, kind, msg = event["reason"], event["object"], event["msg"]
+        obj = kind
+        if "/" not in kind and (named := _EVENT_NAME.match(msg)):
+            # Custom columns (KIND, NAME, COUNT, MESSAGE): the object is the kind and its name.
+            obj, msg = f"{kind.lower()}/{named['name']}", named["rest"]
         entry.level = (
             "error" if reason in _K8S_BAD_REASONS else "warning" if event["type"] == "Warning" else "info"
         )
-        entry.message = f"{event['type']} {reason} {event['object'].split('/')[0]}: {event['msg']}"
-        entry.event = (reason, event["object"])
+        entry.message = f"{event['type']} {reason} {kind.split('/')[0]}: {msg}"
+        entry.event = (reason, obj)
         return entry
     syslog = _SYSLOG.match(line)
     klog = _KLOG.search(syslog["msg"] if syslog else line)
@@ -554,11 +563,28 @@ def _settle_events(entries: list[LogEntry]) -> None:
     """A Kubernetes failure event whose object succeeded at the same step (FailedScheduling, then
     Scheduled) is history, not a problem; the events list keeps both, in any order. A load
     balancer's server that went DOWN and came back UP later was a flap that recovered."""
-    happened = {(e.event[0], e.event[1]) for e in entries if e.event}
+    latest: dict[tuple[str, str], dt.datetime | None] = {}
+    for e in entries:
+        if e.event:
+            seen = latest.get(e.event)
+            undated = e.event in latest and seen is None
+            latest[e.event] = (
+                None if undated or e.timestamp is None else max(seen or e.timestamp, e.timestamp)
+            )
+
+    def settles(reason: str, obj: str, failed: LogEntry) -> bool:
+        if (reason, obj) not in latest:
+            return False
+        when = latest[(reason, obj)]  # a dated success before the failure settles nothing
+        return when is None or failed.timestamp is None or when >= failed.timestamp
+
     for entry in entries:
         if entry.event and entry.level != "info":
             reason, obj = entry.event
-            if any((settled, obj) in happened for settled in _K8S_SETTLED_BY.get(reason, ())):
+            settling = _K8S_SETTLED_BY.get(reason, set())
+            if reason == "Failed" and not _PULL.search(entry.message):
+                settling = {"Started"}  # an image pulled fine says nothing of a container that failed
+            if any(settles(settled, obj, entry) for settled in settling):
                 entry.level = "info"
                 entry.message = f"{entry.message} (settled: another event shows it succeeded)"
     came_back: set[str] = set()  # servers reported UP later than the line at hand
