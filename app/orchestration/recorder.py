@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 import structlog
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.errors import AppError
@@ -354,8 +354,10 @@ _ACTIVE = select(_EXECUTIONS.c.id).where(
     _EXECUTIONS.c.id.in_(bindparam("ids", expanding=True)), _EXECUTIONS.c.status.in_(ACTIVE)
 )
 _ACTIVE_LOCKED = _ACTIVE.with_for_update()
+# One executemany for many outcomes: an IN list would be an expanding parameter, which
+# executemany refuses (every batch of two or more outcomes failed, then went one by one).
 _GUARDED_UPDATE = update(_EXECUTIONS).where(
-    _EXECUTIONS.c.id == bindparam("row_id"), _EXECUTIONS.c.status.in_(ACTIVE)
+    _EXECUTIONS.c.id == bindparam("row_id"), or_(*(_EXECUTIONS.c.status == status for status in ACTIVE))
 )
 _INSERT_EVENTS = insert(cast(Table, EventRow.__table__))
 

@@ -7,6 +7,7 @@ import datetime as dt
 
 import httpx
 from sqlalchemy import select, update
+from structlog.testing import capture_logs
 
 from app.main import create_app
 from app.storage.db import Database
@@ -241,6 +242,24 @@ async def test_a_run_longer_than_the_grace_is_listed_running_then_finished(
         assert writer.writes == before + 2  # the start on its own, then the outcome
         record = (await client.get(f"/api/v1/executions/{running[0]['execution_id']}", headers=OPS)).json()
         assert record["status"] == response.json()["status"] != "running"
+
+
+async def test_outcomes_of_runs_past_the_grace_commit_together(
+    make_settings, listener: int, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Runs whose start was written on its own end with an UPDATE each: many in one batch are one
+    executemany, never a failed batch retried write by write."""
+    monkeypatch.setattr("app.orchestration.recorder.START_GRACE_SECONDS", 0.0)
+    app = create_app(settings_for(make_settings))
+    with capture_logs() as logs:
+        async for client in open_client(app):
+            writer = app.state.container.writer
+            ids = await asyncio.gather(*(run(client, listener) for _ in range(30)))
+            assert writer.writes >= 60  # each run's start on its own, then its outcome
+            listed = (await client.get("/api/v1/executions?limit=100", headers=OPS)).json()["executions"]
+            assert sorted(r["execution_id"] for r in listed) == sorted(ids)
+            assert {r["status"] for r in listed} == {"completed"}
+    assert not [entry for entry in logs if entry["event"] == "group_commit_batch_failed"]
 
 
 async def test_concurrent_writes_share_commits(make_settings, listener: int) -> None:  # type: ignore[no-untyped-def]
