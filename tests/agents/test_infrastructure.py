@@ -43,7 +43,8 @@ EXPECTED_SEVERITY = {
     "development_mode": "critical", "shared_data_directory": "critical", "quorum_unreachable": "critical",
     "network_policy_any_namespace": "warning", "open_mail_relay": "critical",
     "project_directory_served": "critical", "node_dns_policy": "warning",
-    "staging_certificate_issuer": "warning",
+    "staging_certificate_issuer": "warning", "host_port_conflict": "critical",
+    "prestop_exceeds_grace": "warning",
 }  # fmt: skip
 
 COMPOSE = f"""
@@ -174,6 +175,16 @@ services:
     <<: *hardened
     image: nginx:1.27.0
     volumes: ["./public:/usr/share/nginx/html:ro"]
+    ports: ["127.0.0.1:8088:80", "9100:9100/udp"]
+  keycloak:
+    <<: *hardened
+    ports: ["127.0.0.1:8090:8080"]
+  adminer:
+    <<: *hardened
+    ports: [{{target: 8080, published: 8090, host_ip: 127.0.0.1}}]
+  other_address:
+    <<: *hardened
+    ports: ["10.0.0.5:8088:80", "9100:9100"]
 
 volumes:
   data: {{}}
@@ -202,6 +213,8 @@ COMPOSE_EXPECTED = {
     "service dind": {"admin_api_unauthenticated"},
     "service relay": {"open_mail_relay"},
     "service site": {"project_directory_served"},
+    "services adminer, keycloak": {"host_port_conflict"},
+    "services db_everywhere, db_local": {"host_port_conflict"},  # 0.0.0.0:5432 takes 127.0.0.1:5432 too
 }  # fmt: skip
 
 
@@ -372,6 +385,18 @@ KUBERNETES = manifest(
      "subjects": [{"kind": "ServiceAccount", "name": "ops", "namespace": "tools"},
                   {"kind": "Group", "name": "system:unauthenticated"}]},
     k8s_workload("Deployment", "resolver", dnsPolicy="Default"),
+    k8s_workload("Deployment", "draining", [k8s_container(lifecycle={"preStop": {"exec": {
+        "command": ["/bin/sh", "-c", "sleep 30"]}}})], terminationGracePeriodSeconds=15),
+    k8s_workload("Deployment", "patient", [k8s_container(lifecycle={"preStop": {"sleep": {"seconds": 10}}})],
+                 terminationGracePeriodSeconds=45),
+    k8s_workload("Deployment", "argo", [k8s_container(args=["server", "--auth-mode=server"])]),
+    {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "db-ports"},
+     "spec": {"podSelector": {"matchLabels": {"app": "db"}}, "policyTypes": ["Ingress"],
+              "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "api"}}}]},
+                          {"ports": [{"protocol": "TCP", "port": 5432}]}]}},
+    {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "public-web"},
+     "spec": {"podSelector": {"matchLabels": {"app": "web"}}, "policyTypes": ["Ingress"],
+              "ingress": [{"ports": [{"protocol": "TCP", "port": 443}]}]}},
     k8s_workload("Deployment", "coredns", [k8s_container("coredns", image="registry.k8s.io/coredns/coredns:v1.11.1")],
                  dnsPolicy="Default"),
     k8s_workload("Deployment", "mail", [k8s_container("postfix", env=[
@@ -422,6 +447,9 @@ KUBERNETES_EXPECTED = {
     "NetworkPolicy db-ingress": {"network_policy_any_namespace"},
     "ClusterRole everything": {"rbac_wildcard", "rbac_sensitive_permission"},
     "Deployment resolver": {"node_dns_policy"},
+    "Deployment draining container app": {"prestop_exceeds_grace"},
+    "Deployment argo container app": {"admin_api_unauthenticated"},
+    "NetworkPolicy db-ports": {"network_policy_any_namespace"},
     "Deployment mail container postfix": {"open_mail_relay"},
     "Ingress storefront": {"staging_certificate_issuer"},
 }  # fmt: skip

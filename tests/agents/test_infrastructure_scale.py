@@ -70,6 +70,7 @@ def test_only_replicas_rbac_wiring_and_restart_policy_belong_to_one_format() -> 
         "network_policy_any_namespace",
         "node_dns_policy",  # compose containers resolve through Docker's embedded DNS
         "staging_certificate_issuer",  # cert-manager's annotations exist only on Ingresses
+        "prestop_exceeds_grace",  # compose has stop_grace_period but no preStop hook
     }
     assert {code for code, rule in RULES.items() if not rule.kubernetes} == {
         "missing_restart_policy",
@@ -77,6 +78,7 @@ def test_only_replicas_rbac_wiring_and_restart_policy_belong_to_one_format() -> 
         "dependency_not_ready",  # Kubernetes starts no pod in order: readiness probes say when
         "shared_data_directory",  # a claim shared by replicas is shared_single_node_volume there
         "project_directory_served",  # a pod has no project directory to mount
+        "host_port_conflict",  # hostPorts are per node: the scheduler places the pods apart
     }
 
 

@@ -1057,3 +1057,60 @@ def test_dockerd_closed_fifo_after_an_exit_is_background_and_exec_format_error_i
     findings = analyse(lines, None, None)["findings"]
     assert "exec format error" in findings[0].message and "architecture" in findings[0].message
     assert "closed fifo" not in " ".join(f.message for f in findings)
+
+
+def test_sql_server_errors_are_read_with_the_line_that_explains_them() -> None:
+    lines = []
+    for hour in range(20, 24):
+        lines += [f"2024-05-13 {hour}:00:42.23 Logon       Error: 18456, Severity: 14, State: 8.",
+                  f"2024-05-13 {hour}:00:42.24 Logon       Login failed for user 'reporting_ro'. Reason: Password did "
+                  "not match that for the login provided. [CLIENT: 10.1.2.3]"]  # fmt: skip
+        lines += [f"2024-05-13 {hour}:15:02.31 Backup      Error: 3201, Severity: 16, State: 1.",
+                  f"2024-05-13 {hour}:15:02.32 Backup      Cannot open backup device '\\\\backup01\\sql\\log.trn'. "
+                  "Operating system error 53(The network path was not found.)."]  # fmt: skip
+    for second in range(10, 20):
+        lines += [f"2024-05-14 03:41:{second}.20 spid125     Error: 9002, Severity: 17, State: 2.",
+                  f"2024-05-14 03:41:{second}.22 spid125     The transaction log for database 'SalesDB' is full due "
+                  "to 'LOG_BACKUP'."]  # fmt: skip
+    findings = analyse(lines, None, None)["findings"]
+    top = findings[0]
+    assert (
+        top.code == "likely_root_cause" and "transaction log" in top.message and "log backup" in top.message
+    )
+    assert all("Error: <NUM>, Severity" not in f.message for f in findings)  # each error kept apart
+
+
+@pytest.mark.parametrize(
+    ("lines", "words"),
+    [
+        ([f"2024-03-21  2:0{i}:03 0 [Note] WSREP: Member {i} synced" for i in range(5)]
+         + ["2024-03-21  2:14:13 0 [Note] WSREP: Received NON-PRIMARY.",
+            "2024-03-21  2:14:13 0 [Note] WSREP: New COMPONENT: primary = no, bootstrap = no, my_idx = 0, memb_num = 1"],
+         "non-Primary component"),
+        ([f"1:S 14 Feb 2024 03:10:4{i}.461 # Error reply to PING from master: '-NOAUTH Authentication required.'"
+          for i in range(6)], "masterauth"),
+        ([f"Tue Mar 12 14:07:3{i} 2024 - *** uWSGI listen queue of socket \"127.0.0.1:3031\" (fd: 3) full !!! (101/100) ***"
+          for i in range(6)], "backlog"),
+    ],
+)  # fmt: skip
+def test_causes_written_as_notes_or_without_a_level_are_found(lines: list[str], words: str) -> None:
+    top = analyse(lines, None, None)["findings"][0]
+    assert top.severity != "info" and words in top.message, top.message
+
+
+def test_fail2ban_banning_an_internal_address_explains_the_servers_going_down() -> None:
+    lines = [f"{at(i)} web01 fail2ban.actions[809]: NOTICE [sshd] Ban 203.0.113.{i}" for i in range(3)]
+    lines.append(f"{at(10)} web01 fail2ban.actions[809]: NOTICE [nginx-limit-req] Ban 10.20.0.5")
+    lines += [f'{at(16 + i)} lb01 haproxy[1433]: Server be_web/web01 is DOWN, reason: Layer4 connection problem, info: '
+              '"Connection refused", check duration: 0ms. 0 active and 0 backup servers left.' for i in range(2)]  # fmt: skip
+    top = analyse(lines, None, None)["findings"][0]
+    assert "Ban 10.20.0.5" in top.message and "ignoreip" in top.message, top.message
+
+
+def test_a_scanner_s_routing_errors_are_no_exception_of_the_app() -> None:
+    lines = [
+        f"{at(i)} web-01 puma[88]: I, [2026-08-15T09:0{i}:00] INFO -- : Completed 200 OK" for i in range(5)
+    ]
+    lines.append(f'{at(9)} web-01 puma[88]: F, [2026-08-15T09:09:00] FATAL -- : ActionController::RoutingError '
+                 '(No route matches [GET] "/xmlrpc.php"):')  # fmt: skip
+    assert "RoutingError" not in " ".join(f.message for f in analyse(lines, None, None)["findings"])

@@ -324,6 +324,23 @@ RULES = MappingProxyType(
             "./:/usr/share/nginx/html",
             "",
         ),
+        "host_port_conflict": Rule(
+            _C,
+            "two services publish the same host port: the second cannot start ('port is already "
+            "allocated'), so `docker compose up` leaves part of the stack down",
+            "give each service its own host port, or publish only one of them",
+            '"127.0.0.1:8080:8080" on two services',
+            "",
+        ),
+        "prestop_exceeds_grace": Rule(
+            _W,
+            "a preStop hook that lasts as long as the termination grace period (or longer) uses it all: "
+            "the container is killed (SIGKILL) before it ever gets SIGTERM and drains, so every rollout "
+            "resets connections",
+            "make terminationGracePeriodSeconds longer than the preStop sleep plus the app's own drain time",
+            "",
+            "preStop: sleep 30 with terminationGracePeriodSeconds: 15",
+        ),
         "node_dns_policy": Rule(
             _W,
             "dnsPolicy: Default resolves through the node's resolv.conf: the cluster's Service names "
@@ -358,9 +375,10 @@ RULES = MappingProxyType(
         ),
         "network_policy_any_namespace": Rule(
             _W,
-            "in a NetworkPolicy, `- namespaceSelector: {}` as an item of its own admits every pod of every "
-            "namespace: separate items are ORed",
-            "put the namespaceSelector and the podSelector in one item (one dash) so that both must match",
+            "in a NetworkPolicy, separate items and separate rules are ORed: `- namespaceSelector: {}` as an "
+            "item of its own, or a rule of ports without `from`, admits every pod of every namespace",
+            "put the selectors in one item (one dash), and the ports in the rule that names the peers, so "
+            "that every condition must match",
             "",
             "from: [{namespaceSelector: {}}, {podSelector: {matchLabels: {app: api}}}]",
         ),

@@ -42,7 +42,53 @@ def audit_compose(document: dict[str, Any]) -> list[Finding]:
             findings += _localhost(text_of(name), service, kinds)
             findings += _started_not_ready(text_of(name), service, kinds)
     findings += _shared_data(services)
+    findings += _port_conflicts(services)
     return findings
+
+
+def _port_conflicts(services: dict[str, Any]) -> Iterator[Finding]:
+    """Host ports published by two services (on the same address, or one of them on all)."""
+    taken: dict[tuple[str, str], list[tuple[str, str]]] = {}  # (port, protocol) -> [(service, address)]
+    for name, service in services.items():
+        if not isinstance(service, dict):
+            continue
+        for port in as_list(service.get("ports")):
+            published = _published(port)
+            if published is not None:
+                address, number, protocol = published
+                taken.setdefault((number, protocol), []).append((text_of(name), address))
+    for (number, _), users in taken.items():
+        clashing = sorted(
+            {name for name, address in users for other, where in users
+             if other != name and (address == where or address in ALL_INTERFACES or where in ALL_INTERFACES)}
+        )  # fmt: skip
+        if len(clashing) > 1:
+            yield rule_finding(
+                "host_port_conflict",
+                f"services {', '.join(clashing)}",
+                f"{'both' if len(clashing) == 2 else 'all'} publish host port {number}, a conflict: only the "
+                "first to start gets it, the next fails with 'port is already allocated'",
+            )
+
+
+def _published(port: Any) -> tuple[str, str, str] | None:
+    """(host address, host port, protocol) of a published port, short or long syntax; None when the
+    host port is left to Docker or is a range."""
+    if isinstance(port, dict):
+        address, number = text_of(port.get("host_ip")), text_of(port.get("published"))
+        protocol = text_of(port.get("protocol"), "tcp")
+    elif isinstance(port, int | str):
+        spec, _, protocol = str(port).partition("/")
+        parts = spec.rsplit(":", 2)
+        if len(parts) < 2:
+            return None  # a container port only: Docker picks the host port
+        address, number = (parts[0] if len(parts) == 3 else ""), parts[-2]
+        protocol = protocol or "tcp"
+    else:
+        return None
+    if not number.isdigit():
+        return None
+    return address.strip("[]"), number, protocol
 
 
 def _shared_data(services: dict[str, Any]) -> Iterator[Finding]:

@@ -143,6 +143,15 @@ def open_door_findings(where: str, env: Iterable[tuple[str, Any]], words: list[s
             where,
             "Jupyter runs with an empty token: anyone who reaches it runs code in the container",
         )
+    if "--auth-mode=server" in flags or any(
+        w == "--auth-mode" and i + 1 < len(flat) and flat[i + 1] == "server" for i, w in enumerate(flat)
+    ):
+        yield rule_finding(
+            "admin_api_unauthenticated",
+            where,
+            "--auth-mode=server: the Argo server acts with its own service account for anyone who reaches "
+            "it, without authentication (submit workflows, read what it can)",
+        )
     if any(flag in flags for flag in _INSECURE_API_FLAGS):
         yield rule_finding(
             "admin_api_unauthenticated",

@@ -120,6 +120,7 @@ def _workload(obj: dict[str, Any], name: str, autoscaled_minimum: int | None) ->
             yield rule_finding(code, name, f"shares the host's {label} ({key}: true)")
     yield from _data_on_scratch(name, pod)
     yield from _dns_policy(name, pod)
+    yield from _prestop(name, pod)
     for volume in as_list(pod.get("volumes")):
         host = as_mapping(as_mapping(volume).get("hostPath"))
         if host.get("path"):
@@ -154,6 +155,30 @@ def _workload(obj: dict[str, Any], name: str, autoscaled_minimum: int | None) ->
 
 
 _BOOTSTRAP_EXPECT = re.compile(r"^-{1,2}bootstrap[-_]expect(?:=(\d+))?$")
+
+
+_SLEEP = re.compile(r"(?:^|[\s;&|])sleep\s+(\d+(?:\.\d+)?)s?\b")
+
+
+def _prestop(name: str, pod: dict[str, Any]) -> Iterator[Finding]:
+    """A preStop hook that sleeps as long as the grace period (30 s unless set), or longer."""
+    grace = pod.get("terminationGracePeriodSeconds", 30)
+    if not isinstance(grace, int | float):
+        return
+    for container in map(as_mapping, as_list(pod.get("containers"))):
+        hook = as_mapping(as_mapping(container.get("lifecycle")).get("preStop"))
+        seconds = as_mapping(hook.get("sleep")).get("seconds")  # the sleep action (Kubernetes 1.29+)
+        if not isinstance(seconds, int | float):
+            words = " ".join(text_of(w) for w in as_list(as_mapping(hook.get("exec")).get("command")))
+            found = _SLEEP.search(words)
+            seconds = float(found.group(1)) if found else None
+        if seconds is not None and seconds >= grace:
+            yield rule_finding(
+                "prestop_exceeds_grace",
+                f"{name} container {text_of(container.get('name'), '?')}",
+                f"its preStop hook sleeps {seconds:g} s and terminationGracePeriodSeconds is {grace:g}: "
+                "it is killed before it gets SIGTERM",
+            )
 
 
 def _dns_policy(name: str, pod: dict[str, Any]) -> Iterator[Finding]:

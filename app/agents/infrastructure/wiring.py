@@ -220,7 +220,20 @@ def _any_namespace(objects: list[dict[str, Any]]) -> Iterator[Finding]:
         spec = as_mapping(policy.get("spec"))
         name = text_of(as_mapping(policy.get("metadata")).get("name"), "?")
         for direction, key in (("ingress", "from"), ("egress", "to")):
-            for rule in map(as_mapping, as_list(spec.get(direction))):
+            rules = [as_mapping(rule) for rule in as_list(spec.get(direction))]
+            if any(key in rule for rule in rules):
+                for rule in rules:
+                    if key not in rule and rule.get("ports"):
+                        # Beside rules that name their peers, a rule of ports only is one more rule,
+                        # ORed with them: those ports from any source, not only the peers above.
+                        yield rule_finding(
+                            "network_policy_any_namespace",
+                            f"NetworkPolicy {name}",
+                            f"one {direction} rule has ports but no `{key}`, a separate rule that admits "
+                            "any source on those ports (every pod of every namespace, and beyond), not only "
+                            "the peers named beside it",
+                        )
+            for rule in rules:
                 peers = [as_mapping(p) for p in as_list(rule.get(key))]
                 alone = any(p.get("namespaceSelector") == {} and "podSelector" not in p for p in peers)
                 if alone and any("podSelector" in p and "namespaceSelector" not in p for p in peers):

@@ -219,15 +219,18 @@ def analyse(lines: list[str], since: dt.datetime | None, until: dt.datetime | No
     by_id: dict[int | str, str] = {c.cluster_id: c.get_template() for c in miner.drain.clusters}
     table = [row for key, data in templates.items() for row in _rows(by_id.get(key, str(key)), data)]
     table.sort(key=lambda row: (-row["errors"], -row["count"]))
+    # Known background (a scanner, firmware complaints) is no spike, and its exceptions (a
+    # scanner's RoutingError) are not the log's.
+    background = {id(e) for row in table if not causes.eligible(row) for e in row["_entries"]}
     # Raised ones only: a DEBUG line that names an exception type raised nothing.
-    exceptions = Counter(e.exception_type for e in entries if e.exception_type and e.is_error)
+    exceptions = Counter(
+        e.exception_type for e in entries if e.exception_type and e.is_error and id(e) not in background
+    )
     caused_by = {
         e.exception_type: e.root_exception
         for e in entries
         if e.exception_type and e.root_exception and e.root_exception != e.exception_type
     }
-    # A burst of known background (a scanner, firmware complaints) is no spike.
-    background = {id(e) for row in table if not causes.eligible(row) for e in row["_entries"]}
     spikes = _spikes([e for e in entries if e.is_error and id(e) not in background])
     ranked = [] if _passed_job(entries) else causes.rank(table)
     root = _root_cause(ranked[0]) if ranked else None

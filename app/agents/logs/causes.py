@@ -38,7 +38,14 @@ _NAMED_LIMITS = (
     r"circuit_?breaking_?exception|\[parent\] data too large|"
     r"failed at step [a-z_]+ spawning|failed to set up mount namespacing|"
     r"exec format error|does not match the detected host platform|"
-    r"runasnonroot and image will run as root|createcontainerconfigerror"
+    r"runasnonroot and image will run as root|createcontainerconfigerror|"
+    # A uWSGI backlog overflowing, a Galera node cut off from the majority, a replica the master
+    # refuses, a SQL Server log that cannot be truncated, fail2ban banning an internal address
+    # (the load balancer or proxy every request comes from).
+    r"listen queue of socket .{0,80}full|received non-primary|view_id\(non_prim|"
+    r"new component: primary = no|noauth authentication required|"
+    r"transaction log for database .{0,80} is full|"
+    r"\] ban (?:10\.|192\.168\.|172\.(?:1[6-9]|2\d|3[01])\.)"
 )
 # Words of a cause (something ran out, broke or was refused) and of a symptom (waiting for it).
 _CAUSE = re.compile(
@@ -196,7 +203,9 @@ _BACKGROUND_NOISE = re.compile(
     # A certificate without an OCSP responder (Let's Encrypt's since 2025): nothing to staple.
     r"no OCSP stapling for|no OCSP server specified|"
     # dockerd after every container exit: the log stream it copied from is gone.
-    r"stream copy error: reading from a closed fifo",
+    r"stream copy error: reading from a closed fifo|"
+    # Scanners asking a Rails app for WordPress and dotfiles.
+    r"RoutingError \(No route matches \[\w+\] \"/(?:xmlrpc\.php|wp-login\.php|wp-admin|\.env|\.git)",
     re.IGNORECASE,
 )
 
@@ -269,6 +278,7 @@ _DEFINITE = re.compile(
 # 'user'@'host'); an application that cannot log in with its own credentials is another matter.
 _ONE_CLIENT = re.compile(
     r"\] (?:\S+@\S+ )?FATAL:\s+password authentication failed for user|Access denied for user '[^']*'@'|"
+    r"Login failed for user '[^']*'\. Reason: Password did not match|"  # SQL Server
     r"access denied: user '[^']*' - invalid credentials",  # RabbitMQ's management API
     re.IGNORECASE,
 )
@@ -292,6 +302,11 @@ _EXPLAINS = tuple(
             r"logrotate.{0,40}(?:error|skipping)|skipping \S+ because parent directory|out-of-data-space",
             r"no space left|disk full|\bENOSPC\b",
             "explains the full disk",
+        ),
+        (
+            r"\] ban (?:10\.|192\.168\.|172\.(?:1[6-9]|2\d|3[01])\.)",
+            r"is DOWN\b|connection refused|layer4 connection problem|no server available|<NOSRV>",
+            "explains the refused health checks",
         ),
         (
             r"\bflip flop\b|duplicate address (?:detected|found)|ip (?:address )?conflict|address conflict",

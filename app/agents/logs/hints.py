@@ -11,6 +11,35 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), meaning)
     for pattern, meaning in (
         (
+            r"transaction log for database .{0,80} is full due to 'LOG_BACKUP'",
+            "SQL Server cannot truncate the transaction log until a log backup succeeds: fix the log "
+            "backups (errors 3201/3041 before this say where they fail), take one, and the log frees "
+            "itself; growing the file only buys time",
+        ),
+        (
+            r"received non-primary|view_id\(non_prim|new component: primary = no",
+            "this Galera node is in a non-Primary component: it cannot see a majority of the cluster "
+            "(a partition, or too few nodes left) and refuses queries; restore the links, or bootstrap "
+            "the surviving side (pc.bootstrap=YES) once the other is known to be down",
+        ),
+        (
+            r"noauth authentication required",
+            "the master requires a password the replica does not send: set masterauth (and "
+            "masteruser with ACLs) on the replica; until then it serves its old data",
+        ),
+        (
+            r"listen queue of socket .{0,80}full",
+            "every uWSGI worker is busy (slow requests, or too few workers) and the socket's backlog "
+            "overflowed: new requests are refused; find the slow endpoint (harakiri lines name it), "
+            "add workers or move it off the request path",
+        ),
+        (
+            r"\] ban (?:10\.|192\.168\.|172\.(?:1[6-9]|2\d|3[01])\.)",
+            "fail2ban banned an internal address, often the load balancer or proxy every request "
+            "arrives from, which cuts everyone off: unban it, add it to ignoreip, and have the jail "
+            "read the real client address",
+        ),
+        (
             r"no more connections allowed \(max_client_conn\)|max_client_conn",
             "PgBouncer has as many clients as max_client_conn allows and turns every new one away: raise "
             "max_client_conn (and the open-files limit with it) for the clients that were added, or make "

@@ -184,7 +184,7 @@ _FAILURE = re.compile(
     r"checksum mismatch|\bsecurity error\b|^npm (?:ERR!|error)\b|"
     r"^\w+: Error \d{3,5}\b|"  # MySQL's clients: "mysqldump: Error 2013: Lost connection ..."
     r"\bNO_PROPOSAL_CHOSEN\b|\bNO_PUBKEY\b|exec format error|failed at step [a-z_]+ spawning|"
-    r"failed to set up mount namespacing",
+    r"failed to set up mount namespacing|listen queue of socket .{0,80}full|NOAUTH Authentication required",
     re.IGNORECASE,
 )
 # Words of trouble in general: a warning, which counts only where it names a cause (causes.py).
@@ -234,7 +234,11 @@ _ALWAYS_A_PROBLEM = re.compile(
     r"maximum shards open|many-to-many matching not allowed|out-of-data-space|kvno \d+ not found in keytab|"
     r"delivery acknowledgement (?:on channel \d+ )?timed out|"
     # A Terraform plan that deletes something (a replacement deletes, then creates).
-    r"^Plan: \d+ to add, \d+ to change, [1-9]\d* to destroy\b",
+    r"^Plan: \d+ to add, \d+ to change, [1-9]\d* to destroy\b|"
+    # Galera (at Note level): this node fell out of the primary component and refuses queries.
+    r"Received NON-PRIMARY|New COMPONENT: primary = no|"
+    # fail2ban banning an internal address: the load balancer or proxy in front of the server.
+    r"\] Ban (?:10\.|192\.168\.|172\.(?:1[6-9]|2\d|3[01])\.)",
     re.IGNORECASE,
 )
 
@@ -315,6 +319,8 @@ def parse_lines(lines: list[str], year: int | None = None) -> list[LogEntry]:
         if entries and entries[-1].extra_lines and _PY_EXCEPTION.match(line.strip()):
             # The last line of a Python traceback names the exception.
             entries[-1].extra_lines.append(line)
+            continue
+        if entries and _explains_mssql_error(entries[-1], line):
             continue
         if entries and entries[-1].level in ("warning", "error", "critical") and _THROWN.match(line):
             # Logback and log4j print the exception on the line after the message, unindented.
@@ -557,6 +563,31 @@ def _continues_tagged(previous: LogEntry, line: str) -> bool:
     """The previous entry's line ended with a request tag and nothing else, and this line carries it."""
     tagged = _EMPTY_TAGGED.search(previous.text)
     return tagged is not None and f"[{tagged['tag']}]" in line
+
+
+# SQL Server's ERRORLOG writes an error's number and severity on one line and what it means on
+# the next, from the same source (spid, Logon, Backup): one event, named by its number.
+_MSSQL_ERROR = re.compile(
+    r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d+\s+(?P<source>\S+)\s+Error: (?P<number>\d+), "
+    r"Severity: (?P<severity>\d+), State: \d+\.\s*$"
+)
+_MSSQL_LINE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d+\s+(?P<source>\S+)\s+(?P<msg>\S.*)$")
+
+
+def _explains_mssql_error(previous: LogEntry, line: str) -> bool:
+    header = _MSSQL_ERROR.match(previous.text)
+    said = _MSSQL_LINE.match(line)
+    if header is None or previous.extra_lines or said is None or said["source"] != header["source"]:
+        return False
+    if _MSSQL_ERROR.match(line):
+        return False
+    severity = int(header["severity"])
+    previous.level = "critical" if severity >= 20 else "error" if severity >= 11 else "info"
+    previous.level_written = True
+    level, source = previous.level.upper(), header["source"]
+    previous.message = f"{level} {source} Error {header['number']} (severity {severity}): {said['msg']}"
+    previous.extra_lines.append(line)
+    return True
 
 
 def _settle_events(entries: list[LogEntry]) -> None:
