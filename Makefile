@@ -7,7 +7,7 @@ PORT ?= 8000
 # The local development key named in the README; never use it outside your own machine.
 DEV_API_KEYS ?= dev:dev-local-key
 
-.PHONY: run test reliability lint typecheck check clean
+.PHONY: run test reliability lint typecheck check clean bench
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,15 @@ test: $(VENV)/.installed
 # The fuzz, load, fault and shutdown suites alone (`make test` and CI run them with the rest).
 reliability: $(VENV)/.installed
 	$(BIN)/python -m pytest tests/reliability $(PYTEST_ARGS)
+
+# The benchmarks behind docs/PERFORMANCE.md, in under five minutes (needs wrk: apt-get install wrk).
+# BENCH_DATABASE_URL (postgresql+asyncpg://...) adds the overhead run on PostgreSQL.
+bench: $(VENV)/.installed
+	$(BIN)/python bench/overhead.py --seconds 10 --connections 32
+	$(BIN)/python bench/bedrock_concurrency.py --requests 500 --workers 1
+	$(BIN)/python bench/bedrock_concurrency.py --requests 500 --workers 2 --rounds 1
+	if [ -n "$$BENCH_DATABASE_URL" ]; then $(BIN)/python bench/overhead.py --seconds 10 --connections 32 \
+		--skip-metrics --database-url "$$BENCH_DATABASE_URL"; fi
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check app tests bench

@@ -71,6 +71,41 @@ def wrk(url: str, seconds: int, connections: int, script: Path) -> dict[str, flo
     }
 
 
+async def _fixed_rate(url: str, body: dict[str, object], rate: float, seconds: float) -> dict[str, float]:
+    """Open loop: one request every 1/`rate` s whatever the answers do (a slow answer does not delay
+    the next request, as with real users), for `seconds`; latency percentiles in ms."""
+    latencies: list[float] = []
+    failures = 0
+    limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+
+        async def one() -> None:
+            nonlocal failures
+            started = time.perf_counter()
+            response = await client.post(url, json=body, headers={"X-API-Key": KEY})
+            latencies.append((time.perf_counter() - started) * 1000)
+            failures += response.status_code != 200
+
+        for _ in range(20):  # warm the connections and the server
+            await one()
+        latencies.clear()
+        tasks = []
+        start = time.perf_counter()
+        for index in range(int(rate * seconds)):
+            delay = start + index / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one()))
+        await asyncio.gather(*tasks)
+    latencies.sort()
+    return {
+        "p50": latencies[len(latencies) // 2],
+        "p99": latencies[max(0, int(len(latencies) * 0.99) - 1)],
+        "n": float(len(latencies)),
+        "failures": float(failures),
+    }
+
+
 METRICS_BUDGET = 0.05  # of a request's time on the loaded worker: the usual allowance for instrumentation
 
 
@@ -154,6 +189,18 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--metrics-requests", type=int, default=500)
+    parser.add_argument(
+        "--rate-fraction",
+        type=float,
+        default=0.25,
+        help="the fixed-rate phase's rate, as a fraction of the full path's req/s",
+    )
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="the service's DATABASE_URL (default: a SQLite file in a temporary folder)",
+    )
+    parser.add_argument("--skip-metrics", action="store_true", help="skip the in-process metrics timing")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install wrk")
@@ -166,7 +213,7 @@ def main() -> None:
         )
         env = {k: v for k, v in os.environ.items() if not k.isupper() or k in ("PATH", "HOME", "LANG")}
         env.update(PYTHONPATH=str(ROOT), API_KEYS=f"bench:{KEY}", RATE_LIMIT="100000000/minute", LOG_LEVEL="INFO",
-                   DATABASE_URL=f"sqlite+aiosqlite:///{folder / 'bench.db'}")  # fmt: skip
+                   DATABASE_URL=args.database_url or f"sqlite+aiosqlite:///{folder / 'bench.db'}")  # fmt: skip
         full = serve("app.main:app", 8931, env, folder)
         bare = serve("bench.bare_app:app", 8932, {**env, "PYTHONPATH": str(ROOT)}, ROOT)
         try:
@@ -174,6 +221,13 @@ def main() -> None:
                 wrk(f"http://127.0.0.1:{port}/api/v1/orchestrate", 2, args.connections, script)
             service = wrk("http://127.0.0.1:8931/api/v1/orchestrate", args.seconds, args.connections, script)
             baseline = wrk("http://127.0.0.1:8932/api/v1/orchestrate", args.seconds, args.connections, script)
+            rate = service["rps"] * args.rate_fraction  # a quarter of what the service sustains
+            steady = {
+                name: asyncio.run(
+                    _fixed_rate(f"http://127.0.0.1:{port}/api/v1/orchestrate", BODY, rate, args.seconds)
+                )
+                for name, port in (("full orchestrate", 8931), ("bare FastAPI", 8932))
+            }
         finally:
             for process in (full, bare):
                 process.terminate()
@@ -182,7 +236,22 @@ def main() -> None:
     for name, figures in (("bare FastAPI", baseline), ("full orchestrate", service)):
         print(f"{name:<17} {figures['rps']:8.0f} req/s  p50 {figures['p50']:7.2f} ms  p99 {figures['p99']:7.2f} ms"
               f"  non-2xx {figures['non_2xx']:.0f}")  # fmt: skip
-    print(f"ratio (full / bare): {service['rps'] / baseline['rps']:.2f}")
+    ratio = service["rps"] / baseline["rps"]
+    queueing = 2 * args.connections / service["rps"] * 1000
+    print(f"ratio (full / bare): {ratio:.2f} (target >= 0.2: {'met' if ratio >= 0.2 else 'MISSED'}); "
+          f"p99 {service['p99']:.0f} ms against 2 x {args.connections} / req/s = {queueing:.0f} ms: "
+          f"{'met' if service['p99'] <= queueing else 'MISSED'}")  # fmt: skip
+    print(f"fixed rate, {rate:.0f} req/s ({args.rate_fraction:g} of the full path's sustained), open loop, "
+          f"{args.seconds} s each:")  # fmt: skip
+    for name, figures in steady.items():
+        print(f"  {name:<17} p50 {figures['p50']:6.2f} ms  p99 {figures['p99']:6.2f} ms  "
+              f"({figures['n']:.0f} requests, {figures['failures']:.0f} failed)")  # fmt: skip
+    added50 = steady["full orchestrate"]["p50"] - steady["bare FastAPI"]["p50"]
+    added99 = steady["full orchestrate"]["p99"] - steady["bare FastAPI"]["p99"]
+    print(f"  added by the service: p50 {added50:.2f} ms (target <= 2: {'met' if added50 <= 2 else 'MISSED'}), "
+          f"p99 {added99:.2f} ms (target <= 10: {'met' if added99 <= 10 else 'MISSED'})")  # fmt: skip
+    if args.skip_metrics:
+        return
     metrics = metrics_cost(args.metrics_requests)
     per_request_us = 1e6 / service["rps"]  # the loaded worker's time per request
     share = metrics["us"] / per_request_us

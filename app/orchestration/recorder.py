@@ -25,7 +25,7 @@ from app.storage.audit import AuditEvent, append_in
 from app.storage.events import TERMINAL, Event, EventLog
 from app.storage.executions import ACTIVE, agents_column
 from app.storage.models import EventRow, ExecutionRow, UsageRow, utcnow
-from app.storage.writer import GroupCommitWriter, defer, insert_later
+from app.storage.writer import GroupCommitWriter, WriterClosed, defer, insert_later
 
 if TYPE_CHECKING:
     from app.orchestration.orchestrator import Orchestration, TaskRequest
@@ -133,8 +133,13 @@ class ExecutionRecorder:
 
     def _release(self, execution_id: str) -> None:
         start = self._held.pop(execution_id, None)
-        if start is not None:
+        if start is None:
+            return
+        try:
             self._queue_start(execution_id, start)
+        except WriterClosed:  # shutting down: the outcome, if it comes, still writes it all at once
+            start.timer = None
+            self._held[execution_id] = start
 
     def _queue_start(self, execution_id: str, start: _Start) -> None:
         staged: list[Event] = []

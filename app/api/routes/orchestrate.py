@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from app.api import API_PREFIX
@@ -36,12 +36,15 @@ router = APIRouter(prefix=API_PREFIX, tags=["orchestration"], route_class=Guarde
 )
 async def orchestrate(
     body: OrchestrateRequest, request: Request, container: ContainerDep, caller: CallerDep
-) -> OrchestrateResponse | EventSourceResponse:
+) -> Response:
     request_id = getattr(request.state, "request_id", None)
     task = body.task_request(request_id, caller)
     if "text/event-stream" in request.headers.get("accept", ""):
         return EventSourceResponse(_events(container.orchestrator, task, request_id), ping=15)
-    return OrchestrateResponse.from_run(await container.orchestrator.run(task), request_id)
+    answer = OrchestrateResponse.from_run(await container.orchestrator.run(task), request_id)
+    # Built by the model itself: FastAPI would validate it a second time against response_model
+    # (which stays for the OpenAPI schema) before serialising it.
+    return Response(answer.model_dump_json(), media_type="application/json")
 
 
 async def _events(
