@@ -218,6 +218,8 @@ class Container:
         except Exception as exc:  # their leases lapse instead, and the sweep does the same
             log.warning("workflow_hand_over_failed", error=type(exc).__name__)
         await self.floods.flush(everything=True)
+        if isinstance(self.orchestrator.recorder, ExecutionRecorder):
+            self.orchestrator.recorder.release_held()  # runs still going get their running row
         await self.writer.close()
         await self.llm.close()
         await self.bus.close()

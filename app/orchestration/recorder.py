@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -25,7 +26,7 @@ from app.storage.audit import AuditEvent, append_in
 from app.storage.events import TERMINAL, Event, EventLog
 from app.storage.executions import ACTIVE, agents_column
 from app.storage.models import EventRow, ExecutionRow, UsageRow, utcnow
-from app.storage.writer import GroupCommitWriter, WriterClosed, defer, insert_later
+from app.storage.writer import GroupCommitWriter, WriteOp, WriterClosed, defer, insert_later
 
 if TYPE_CHECKING:
     from app.orchestration.orchestrator import Orchestration, TaskRequest
@@ -137,13 +138,19 @@ class ExecutionRecorder:
             return
         try:
             self._queue_start(execution_id, start)
-        except WriterClosed:  # shutting down: the outcome, if it comes, still writes it all at once
-            start.timer = None
-            self._held[execution_id] = start
+        except WriterClosed:  # too late to write anything: the process is stopping
+            log.warning("start_not_recorded", execution_id=execution_id)
 
-    def _queue_start(self, execution_id: str, start: _Start) -> None:
-        staged: list[Event] = []
+    def release_held(self) -> None:
+        """Queue every start still held (before the writer closes): runs cut short by the
+        shutdown are then recorded, and ended by the orphan sweep, as any other."""
+        for execution_id in list(self._held):
+            held = self._held[execution_id]
+            if held.timer is not None:
+                held.timer.cancel()
+            self._release(execution_id)
 
+    def _start_op(self, execution_id: str, start: _Start, staged: list[Event]) -> WriteOp:
         def op(session: Session) -> None:
             insert_later(session, ExecutionRow, start.row, order=0)  # before the events naming it
             staged[:] = [
@@ -153,9 +160,14 @@ class ExecutionRecorder:
             ]
             append_in(session, *start.audit)
 
+        return op
+
+    def _queue_start(self, execution_id: str, start: _Start) -> None:
+        staged: list[Event] = []
         # Queued, not awaited: the agents run while it commits. The outcome waits for it (ops
         # commit in order, so the answer is only sent once both rows are durable).
-        self._starting[execution_id] = (self.writer.enqueue(op), staged)
+        future = self.writer.enqueue(self._start_op(execution_id, start, staged))
+        self._starting[execution_id] = (future, staged)
 
     def abandon(self, execution_id: str) -> None:
         held = self._held.pop(execution_id, None)
@@ -303,6 +315,7 @@ class ExecutionRecorder:
         audit entry, in one write (no row existed, so no orphan sweep can have ended it)."""
         execution_id = start.row["id"]
         first = self.events.prepare(execution_id, start.seq, "execution_started", {"agents": start.agents})
+        first["at"] = start.row["started_at"]  # when it happened, before the events after it
         rows = [first, *prepared]
         final = {**start.row, **outcome}
 
@@ -314,7 +327,15 @@ class ExecutionRecorder:
                 insert_later(session, UsageRow, usage_row)
             append_in(session, *start.audit, *events)
 
-        await self.writer.submit(op)
+        try:
+            await self.writer.submit(op)
+        except Exception:
+            # The outcome could not be written (a value the database refused, the database
+            # gone): the start on its own still records the run and its audit entries, and the
+            # orphan sweep ends it, as when a start was written first.
+            with suppress(Exception):
+                await self.writer.submit(self._start_op(execution_id, start, []))
+            raise
         await self.events.publish(rows)
 
 
@@ -340,7 +361,7 @@ def _update_outcomes(session: Session, items: list[object]) -> None:
     events: list[dict[str, Any]] = []
     for outcome in outcomes:
         live = outcome.row["id"] in active
-        outcome.written.append(live)
+        outcome.written[:] = [live]  # a batch retried op by op decides again
         if not live:
             continue
         values = {key: value for key, value in outcome.row.items() if key != "id"}

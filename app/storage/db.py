@@ -8,13 +8,11 @@ one hop off the event loop instead of one per statement; elsewhere through the a
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-import orjson
 from sqlalchemy import Engine, Select, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -34,11 +32,7 @@ class Database:
     def __init__(self, url: str, *, connect_timeout: float = 3.0) -> None:
         parsed = make_url(url)
         self.dialect = parsed.get_backend_name()
-        kwargs: dict[str, Any] = {
-            "pool_pre_ping": True,
-            "json_serializer": json_text,
-            "json_deserializer": orjson.loads,
-        }
+        kwargs: dict[str, Any] = {"pool_pre_ping": True}
         if self.dialect == "sqlite":
             database = parsed.database
             if database and database != ":memory:":
@@ -66,8 +60,6 @@ class Database:
                 parsed.set(drivername="sqlite"),
                 pool_size=1,
                 max_overflow=0,
-                json_serializer=json_text,
-                json_deserializer=orjson.loads,
                 connect_args={"timeout": connect_timeout, "check_same_thread": False},
             )
             event.listen(self._write_engine, "connect", _apply_sqlite_pragmas)
@@ -119,15 +111,6 @@ async def delete_in_batches(
                 return deleted
             await delete(session, found)
         deleted += len(found)
-
-
-def json_text(value: Any) -> str:
-    """JSON columns' text: orjson (results are the largest thing written, several times faster
-    than the standard library), falling back to it for what orjson refuses (integers past 64 bits)."""
-    try:
-        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
-    except TypeError:
-        return json.dumps(value, default=str)
 
 
 def _in_transaction(engine: Engine, work: Callable[[Session], T]) -> T:

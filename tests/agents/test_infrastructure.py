@@ -185,6 +185,26 @@ services:
   other_address:
     <<: *hardened
     ports: ["10.0.0.5:8088:80", "9100:9100"]
+  web_dev:
+    <<: *hardened
+    profiles: [dev]
+    ports: ["8070:8080"]
+  web_prod:
+    <<: *hardened
+    profiles: [prod]
+    ports: ["8070:8080"]
+  builder:
+    <<: *hardened
+    image: docker:27.1.1-cli
+    command: ["docker", "-H", "tcp://dind:2375", "build", "."]
+  local_dind:
+    <<: *hardened
+    image: docker:27.1.1-dind
+    command: ["dockerd", "--host=tcp://127.0.0.1:2375"]
+  php:
+    <<: *hardened
+    image: php:8.3.8-fpm
+    volumes: ["./:/var/www"]
 
 volumes:
   data: {{}}
@@ -390,6 +410,19 @@ KUBERNETES = manifest(
     k8s_workload("Deployment", "patient", [k8s_container(lifecycle={"preStop": {"sleep": {"seconds": 10}}})],
                  terminationGracePeriodSeconds=45),
     k8s_workload("Deployment", "argo", [k8s_container(args=["server", "--auth-mode=server"])]),
+    k8s_workload("DaemonSet", "node-agent", hostNetwork=True, dnsPolicy="Default"),
+    {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "api-egress", "namespace": "payments"},
+     "spec": {"podSelector": {"matchLabels": {"app": "api"}}, "policyTypes": ["Egress"],
+              "egress": [{"to": [{"podSelector": {"matchLabels": {"app": "db"}}}]},
+                         {"ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}]}},
+    {"apiVersion": "cert-manager.io/v1", "kind": "ClusterIssuer", "metadata": {"name": "le-test"},
+     "spec": {"acme": {"server": "https://acme-staging-v02.api.letsencrypt.org/directory"}}},
+    {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {
+        "name": "beta", "annotations": {"cert-manager.io/cluster-issuer": "le-test"}},
+     "spec": {"tls": [{"hosts": ["beta.example.com"], "secretName": "beta-tls"}]}},
+    {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {
+        "name": "internal", "annotations": {"cert-manager.io/issuer": "staging-internal-ca"}},
+     "spec": {"tls": [{"hosts": ["app.staging.internal"], "secretName": "internal-tls"}]}},
     {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "db-ports"},
      "spec": {"podSelector": {"matchLabels": {"app": "db"}}, "policyTypes": ["Ingress"],
               "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "api"}}}]},
@@ -452,6 +485,8 @@ KUBERNETES_EXPECTED = {
     "NetworkPolicy db-ports": {"network_policy_any_namespace"},
     "Deployment mail container postfix": {"open_mail_relay"},
     "Ingress storefront": {"staging_certificate_issuer"},
+    "Ingress beta": {"staging_certificate_issuer"},
+    "DaemonSet node-agent": {"host_network"},  # and no node_dns_policy: it resolves as the node does
 }  # fmt: skip
 
 

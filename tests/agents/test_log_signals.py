@@ -1114,3 +1114,9 @@ def test_a_scanner_s_routing_errors_are_no_exception_of_the_app() -> None:
     lines.append(f'{at(9)} web-01 puma[88]: F, [2026-08-15T09:09:00] FATAL -- : ActionController::RoutingError '
                  '(No route matches [GET] "/xmlrpc.php"):')  # fmt: skip
     assert "RoutingError" not in " ".join(f.message for f in analyse(lines, None, None)["findings"])
+
+
+def test_a_rails_completion_time_is_a_duration_and_its_slowdown_is_found() -> None:
+    lines = [f"2024-05-21T14:{i:02d}:00Z INFO web: Completed 200 OK in 40ms" for i in range(10)]
+    lines += [f"2024-05-21T14:{i:02d}:00Z INFO web: Completed 200 OK in 2400ms" for i in range(10, 20)]
+    assert "slowdown" in {f.code for f in analyse(lines, None, None)["findings"]}

@@ -49,18 +49,25 @@ def audit_compose(document: dict[str, Any]) -> list[Finding]:
 def _port_conflicts(services: dict[str, Any]) -> Iterator[Finding]:
     """Host ports published by two services (on the same address, or one of them on all)."""
     taken: dict[tuple[str, str], list[tuple[str, str]]] = {}  # (port, protocol) -> [(service, address)]
+    profiles: dict[str, set[str]] = {}
     for name, service in services.items():
         if not isinstance(service, dict):
             continue
+        profiles[text_of(name)] = {text_of(p) for p in as_list(service.get("profiles"))}
         for port in as_list(service.get("ports")):
             published = _published(port)
             if published is not None:
                 address, number, protocol = published
                 taken.setdefault((number, protocol), []).append((text_of(name), address))
+
+    def together(one: str, other: str) -> bool:  # services of disjoint profiles never run together
+        return not profiles[one] or not profiles[other] or bool(profiles[one] & profiles[other])
+
     for (number, _), users in taken.items():
         clashing = sorted(
             {name for name, address in users for other, where in users
-             if other != name and (address == where or address in ALL_INTERFACES or where in ALL_INTERFACES)}
+             if other != name and together(name, other)
+             and (address == where or address in ALL_INTERFACES or where in ALL_INTERFACES)}
         )  # fmt: skip
         if len(clashing) > 1:
             yield rule_finding(
@@ -325,10 +332,9 @@ def _volume_source(volume: Any) -> str | None:
     return None
 
 
-# Where the usual web server images serve files from: nginx, httpd, Caddy's file_server, PHP images.
-_DOCUMENT_ROOTS = frozenset(
-    {"/usr/share/nginx/html", "/usr/local/apache2/htdocs", "/var/www", "/var/www/html", "/srv", "/app/public"}
-)
+# Where the usual web server images serve files from: nginx, httpd and the PHP images (not /var/www
+# or /srv, which are as often an application's working directory).
+_DOCUMENT_ROOTS = frozenset({"/usr/share/nginx/html", "/usr/local/apache2/htdocs", "/var/www/html"})
 
 
 def _bind_source(volume: Any) -> str | None:

@@ -162,7 +162,10 @@ def open_door_findings(where: str, env: Iterable[tuple[str, Any]], words: list[s
 
 def _docker_api_over_tcp(where: str, words: list[str]) -> Iterator[Finding]:
     """dockerd told to listen on TCP (`-H tcp://...`, `--host=tcp://...`) without --tlsverify: the
-    Docker API, root on the host, to whoever reaches the port."""
+    Docker API, root on the host, to whoever reaches the port. (The `docker` client takes the same
+    flag to say where the daemon is: not a listener; nor is loopback, which no one else reaches.)"""
+    if words and words[0].rsplit("/", 1)[-1] == "docker":
+        return
     hosts = []
     for i, word in enumerate(words):
         if word.startswith("--host="):
@@ -171,7 +174,9 @@ def _docker_api_over_tcp(where: str, words: list[str]) -> Iterator[Finding]:
             value = words[i + 1]
         else:
             continue
-        if value.startswith("tcp://"):
+        if value.startswith("tcp://") and not value.startswith(
+            ("tcp://127.", "tcp://localhost", "tcp://[::1]")
+        ):
             hosts.append(value)
     if hosts and "--tlsverify" not in words and not any(w.startswith("--tlsverify=true") for w in words):
         yield rule_finding(

@@ -42,6 +42,7 @@ RUN_TO_COMPLETION_KINDS = frozenset({"Job", "CronJob"})  # no probes expected
 def audit_kubernetes(documents: list[dict[str, Any]]) -> list[Finding]:
     objects = [o for d in documents for o in _objects(d)]
     autoscaled = _autoscaled_minimum(objects)
+    staging_issuers = _acme_staging_issuers(objects)
     findings: list[Finding] = []
     for obj in objects:
         kind = text_of(obj.get("kind"))
@@ -52,7 +53,7 @@ def audit_kubernetes(documents: list[dict[str, Any]]) -> list[Finding]:
         elif kind == "Service":
             findings += _service(obj, name)
         elif kind == "Ingress":
-            findings += _issuer(obj, name)
+            findings += _issuer(obj, name, staging_issuers)
         elif kind == "ConfigMap":
             findings += scan_env(name, env_pairs(as_mapping(obj.get("data"))), noun="key")
         elif kind in ROLE_KINDS or kind in BINDING_KINDS:
@@ -184,10 +185,10 @@ def _prestop(name: str, pod: dict[str, Any]) -> Iterator[Finding]:
 def _dns_policy(name: str, pod: dict[str, Any]) -> Iterator[Finding]:
     """`dnsPolicy: Default` (the node's resolv.conf) in an ordinary pod; the cluster's DNS servers
     themselves (CoreDNS, NodeLocal DNSCache) need it, and are left alone."""
-    if text_of(pod.get("dnsPolicy")) != "Default":
-        return
+    if text_of(pod.get("dnsPolicy")) != "Default" or pod.get("hostNetwork") is True:
+        return  # node agents on the host's network resolve as the node does, on purpose
     images = " ".join(text_of(c.get("image")) for c in as_list(pod.get("containers")) if isinstance(c, dict))
-    if re.search(r"coredns|kube-dns|dnsmasq|node-cache|k8s-dns", images):
+    if re.search(r"coredns|kube-dns|dnsmasq|node-cache|k8s-dns|proportional-autoscaler", images):
         return
     yield rule_finding("node_dns_policy", name, "sets dnsPolicy: Default, so it resolves through the node")
 
@@ -195,15 +196,32 @@ def _dns_policy(name: str, pod: dict[str, Any]) -> Iterator[Finding]:
 _ISSUER_ANNOTATIONS = ("cert-manager.io/cluster-issuer", "cert-manager.io/issuer")
 
 
-def _issuer(obj: dict[str, Any], name: str) -> Iterator[Finding]:
-    """An Ingress whose certificate cert-manager gets from an ACME staging issuer."""
+_ACME_STAGING_NAME = re.compile(
+    r"(?:letsencrypt|acme|\ble)[-_.]?staging|staging[-_.]?(?:letsencrypt|acme|le\b)", re.IGNORECASE
+)
+
+
+def _issuer(obj: dict[str, Any], name: str, staging: set[str]) -> Iterator[Finding]:
+    """An Ingress whose certificate cert-manager gets from an ACME staging issuer: one the file
+    defines with a staging ACME server, or one named for Let's Encrypt's (or ACME) staging (a
+    private CA for a staging environment is another matter)."""
     annotations = as_mapping(as_mapping(obj.get("metadata")).get("annotations"))
     for key in _ISSUER_ANNOTATIONS:
         issuer = text_of(annotations.get(key))
-        if "staging" in issuer.lower():
+        if issuer and (issuer in staging or _ACME_STAGING_NAME.search(issuer)):
             yield rule_finding(
                 "staging_certificate_issuer", name, f"{key}: {issuer} issues untrusted certificates"
             )
+
+
+def _acme_staging_issuers(objects: list[dict[str, Any]]) -> set[str]:
+    """Issuers and ClusterIssuers in the file whose ACME server is a staging one."""
+    return {
+        text_of(as_mapping(o.get("metadata")).get("name"))
+        for o in objects
+        if text_of(o.get("kind")) in ("Issuer", "ClusterIssuer")
+        and "staging" in text_of(as_mapping(as_mapping(o.get("spec")).get("acme")).get("server")).lower()
+    }
 
 
 def _quorum(name: str, pod: dict[str, Any], replicas: Any) -> Iterator[Finding]:

@@ -221,7 +221,9 @@ def _any_namespace(objects: list[dict[str, Any]]) -> Iterator[Finding]:
         name = text_of(as_mapping(policy.get("metadata")).get("name"), "?")
         for direction, key in (("ingress", "from"), ("egress", "to")):
             rules = [as_mapping(rule) for rule in as_list(spec.get(direction))]
-            if any(key in rule for rule in rules):
+            # Ingress only: an egress rule of ports alone is how DNS (and "anywhere on 443") is
+            # allowed beside rules that name peers.
+            if direction == "ingress" and any(key in rule for rule in rules):
                 for rule in rules:
                     if key not in rule and rule.get("ports"):
                         # Beside rules that name their peers, a rule of ports only is one more rule,

@@ -122,9 +122,9 @@ _DURATION_TEXT = re.compile(
     r"\b(?:took|in|after|duration[=:]|latency[=:]|elapsed[=:]|time[=:])\s?(\d+(?:\.\d+)?)\s?(ms|s|sec|seconds)\b",
     re.IGNORECASE,
 )
-# "1 changes in 3600 seconds", "500 requests in 60 s": a count over a window (Redis's save rule, a
-# rate), not how long something took.
-_COUNTED = re.compile(r"\b\d+ \w+ $")
+# Redis's save rule, "1 changes in 3600 seconds. Saving...": a count over a window, not how long
+# something took ("Completed 200 OK in 350ms" and "processed 500 rows in 3 s" are durations).
+_COUNTED = re.compile(r"\b\d+ changes $")
 SLOWER = 10  # the later median is ten times the earlier one or more
 MIN_SLOW_MS = 500  # and half a second at least: 2 ms -> 20 ms pages nobody
 

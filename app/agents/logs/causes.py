@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -319,23 +320,32 @@ _EXPLAINS = tuple(
 
 # The verdicts below are asked of the same text several times per analysis, and of the same
 # lines again and again across analyses of one service's logs: each is worked out once per
-# distinct text (the patterns are long alternations, tens of microseconds per search).
-@lru_cache(maxsize=4096)
+# distinct text (the patterns are long alternations, tens of microseconds per search). Only short
+# texts are kept, a bounded number of them: the cache must not hold pasted logs in bulk.
+CACHED_TEXT = 2048
+
+
+def _memo(verdict: Callable[[str], bool]) -> Callable[[str], bool]:
+    cached = lru_cache(maxsize=2048)(verdict)
+    return lambda text: cached(text) if len(text) <= CACHED_TEXT else verdict(text)
+
+
+@_memo
 def _names_cause(text: str) -> bool:
     return bool(_CAUSE.search(text))
 
 
-@lru_cache(maxsize=4096)
+@_memo
 def _definite(text: str) -> bool:
     return bool(_DEFINITE.search(text))
 
 
-@lru_cache(maxsize=4096)
+@_memo
 def _reads_like_symptom(text: str) -> bool:
     return bool(_SYMPTOM.search(text)) and not _definite(text)
 
 
-@lru_cache(maxsize=4096)
+@_memo
 def _background(template: str) -> bool:
     return bool(_BACKGROUND_NOISE.search(template))
 

@@ -312,7 +312,14 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 
-@lru_cache(maxsize=1024)
 def meaning(text: str) -> str | None:
-    """What the first well-known error string in `text` means, or None."""
+    """What the first well-known error string in `text` means, or None (short texts are
+    remembered: the same lines come back analysis after analysis)."""
+    return _meaning(text) if len(text) <= 2048 else _first_meaning(text)
+
+
+def _first_meaning(text: str) -> str | None:
     return next((hint for pattern, hint in _HINTS if pattern.search(text)), None)
+
+
+_meaning = lru_cache(maxsize=1024)(_first_meaning)
