@@ -65,8 +65,8 @@ def create_app(settings: Settings | None = None, tracer_provider: TracerProvider
         _log_startup(settings, container)
         # Everything loaded so far (libraries, the routing model, the container) lives as long as
         # the process: out of the collector's sight, a full collection no longer walks it (one
-        # took tens of milliseconds in the middle of a request).
-        gc.collect()
+        # took tens of milliseconds in the middle of a request). No collection first: it would
+        # cost every start that much again (a test run starts hundreds of apps).
         gc.freeze()
         restore_signals = drain_on_signals(container.health)
         try:
