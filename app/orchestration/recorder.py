@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 import structlog
-from sqlalchemy import Table, bindparam, insert, or_, select, update
+from sqlalchemy import Table, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.errors import AppError
@@ -26,7 +26,7 @@ from app.storage.audit import AuditEvent, append_in
 from app.storage.events import TERMINAL, Event, EventLog
 from app.storage.executions import ACTIVE, agents_column
 from app.storage.models import EventRow, ExecutionRow, UsageRow, utcnow
-from app.storage.writer import GroupCommitWriter, WriteOp, WriterClosed, defer, insert_later
+from app.storage.writer import GroupCommitWriter, WriteOp, WriterClosed, defer, insert_later, insert_statement
 
 if TYPE_CHECKING:
     from app.orchestration.orchestrator import Orchestration, TaskRequest
@@ -371,7 +371,7 @@ def _update_outcomes(session: Session, items: list[object]) -> None:
     for group in by_shape.values():
         session.execute(_GUARDED_UPDATE, group)
     if events:
-        session.execute(_INSERT_EVENTS, events)
+        session.execute(insert_statement(cast(Table, EventRow.__table__)), events)
 
 
 # Core statements built once (each batch only binds its values).
@@ -385,7 +385,6 @@ _ACTIVE_LOCKED = _ACTIVE.with_for_update()
 _GUARDED_UPDATE = update(_EXECUTIONS).where(
     _EXECUTIONS.c.id == bindparam("row_id"), or_(*(_EXECUTIONS.c.status == status for status in ACTIVE))
 )
-_INSERT_EVENTS = insert(cast(Table, EventRow.__table__))
 
 
 def _routing(decision: RoutingDecision) -> dict[str, Any]:

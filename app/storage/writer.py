@@ -46,12 +46,12 @@ def insert_later(session: Session, model: type[Base], values: dict[str, Any], *,
 
 
 @cache
-def _insert(table: Table) -> Insert:
+def insert_statement(table: Table) -> Insert:
     return insert(table)  # built once per table: SQLAlchemy then finds its compiled form faster
 
 
 def _insert_all(table: Table, session: Session, rows: list[object]) -> None:
-    session.execute(_insert(table), cast(list[dict[str, Any]], rows))
+    session.execute(insert_statement(table), cast(list[dict[str, Any]], rows))
 
 
 def run_deferred(session: Session) -> None:

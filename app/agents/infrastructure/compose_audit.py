@@ -79,23 +79,28 @@ def _port_conflicts(services: dict[str, Any]) -> Iterator[Finding]:
 
 
 def _published(port: Any) -> tuple[str, str, str] | None:
-    """(host address, host port, protocol) of a published port, short or long syntax; None when the
-    host port is left to Docker or is a range."""
-    if isinstance(port, dict):
-        address, number = text_of(port.get("host_ip")), text_of(port.get("published"))
-        protocol = text_of(port.get("protocol"), "tcp")
-    elif isinstance(port, int | str):
-        spec, _, protocol = str(port).partition("/")
-        parts = spec.rsplit(":", 2)
-        if len(parts) < 2:
-            return None  # a container port only: Docker picks the host port
-        address, number = (parts[0] if len(parts) == 3 else ""), parts[-2]
-        protocol = protocol or "tcp"
-    else:
+    """(host address, host port, protocol) of a published port; None when the host port is left
+    to Docker or is a range."""
+    spec = _port_spec(port)
+    if spec is None or not spec[1].isdigit():
         return None
-    if not number.isdigit():
-        return None
+    address, number, _, protocol = spec
     return address.strip("[]"), number, protocol
+
+
+def _port_spec(port: Any) -> tuple[str, str, str, str] | None:
+    """(host address, host port, container port, protocol) of a `ports` entry, short syntax
+    (`[IP:][HOST:]CONTAINER[/PROTO]`) or long; empty strings for what it leaves out."""
+    if isinstance(port, dict):
+        return (text_of(port.get("host_ip")), text_of(port.get("published")), text_of(port.get("target")),
+                text_of(port.get("protocol"), "tcp"))  # fmt: skip
+    if not isinstance(port, int | str):
+        return None
+    spec, _, protocol = str(port).partition("/")
+    parts = spec.rsplit(":", 2)
+    address = parts[0] if len(parts) == 3 else ""
+    published = parts[-2] if len(parts) >= 2 else ""
+    return address, published, parts[-1], protocol or "tcp"
 
 
 def _shared_data(services: dict[str, Any]) -> Iterator[Finding]:
@@ -366,16 +371,12 @@ def _user(where: str, user: Any) -> Iterator[Finding]:
 
 
 def _published_database(where: str, port: Any) -> Finding | None:
-    """Ports in the short (`[IP:][HOST:]CONTAINER[/PROTO]`) or long syntax published on all interfaces."""
-    if isinstance(port, dict):
-        host_ip = text_of(port.get("host_ip"))
-        numbers = {*port_range(port.get("target")), *port_range(port.get("published"))}
-    elif isinstance(port, int | str):
-        parts = str(port).rsplit(":", 2)
-        host_ip = parts[0] if len(parts) == 3 else ""
-        numbers = {n for part in parts[-2:] for n in port_range(part)}
-    else:
+    """Ports published on all interfaces (short or long syntax)."""
+    spec = _port_spec(port)
+    if spec is None:
         return None
+    host_ip, published, target, _ = spec
+    numbers = {*port_range(target), *port_range(published)}
     if host_ip not in ALL_INTERFACES:  # bound to loopback or to one chosen address
         return None
     return database_port_finding(where, numbers, f"is published on all interfaces ({_short(port)})")

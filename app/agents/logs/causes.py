@@ -8,12 +8,11 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-from app.agents.logs.parsing import LogEntry
+from app.agents.logs.memo import remember_short
+from app.agents.logs.parsing import BANNED_PRIVATE_ADDRESS, LogEntry
 
 _LEVEL_WEIGHT = {"critical": 3.0, "error": 2.0, "warning": 1.0}
 # Limits and mismatches programs name exactly: a unit's process limit, an address two hosts claim,
@@ -45,8 +44,7 @@ _NAMED_LIMITS = (
     # (the load balancer or proxy every request comes from).
     r"listen queue of socket .{0,80}full|received non-primary|view_id\(non_prim|"
     r"new component: primary = no|noauth authentication required|"
-    r"transaction log for database .{0,80} is full|"
-    r"\] ban (?:10\.|192\.168\.|172\.(?:1[6-9]|2\d|3[01])\.)"
+    r"transaction log for database .{0,80} is full|" + BANNED_PRIVATE_ADDRESS
 )
 # Words of a cause (something ran out, broke or was refused) and of a symptom (waiting for it).
 _CAUSE = re.compile(
@@ -305,7 +303,7 @@ _EXPLAINS = tuple(
             "explains the full disk",
         ),
         (
-            r"\] ban (?:10\.|192\.168\.|172\.(?:1[6-9]|2\d|3[01])\.)",
+            BANNED_PRIVATE_ADDRESS,
             r"is DOWN\b|connection refused|layer4 connection problem|no server available|<NOSRV>",
             "explains the refused health checks",
         ),
@@ -318,34 +316,23 @@ _EXPLAINS = tuple(
 )
 
 
-# The verdicts below are asked of the same text several times per analysis, and of the same
-# lines again and again across analyses of one service's logs: each is worked out once per
-# distinct text (the patterns are long alternations, tens of microseconds per search). Only short
-# texts are kept, a bounded number of them: the cache must not hold pasted logs in bulk.
-CACHED_TEXT = 2048
-
-
-def _memo(verdict: Callable[[str], bool]) -> Callable[[str], bool]:
-    cached = lru_cache(maxsize=2048)(verdict)
-    return lambda text: cached(text) if len(text) <= CACHED_TEXT else verdict(text)
-
-
-@_memo
+# The verdicts below are asked of the same text several times per analysis (see memo.py).
+@remember_short(2048)
 def _names_cause(text: str) -> bool:
     return bool(_CAUSE.search(text))
 
 
-@_memo
+@remember_short(2048)
 def _definite(text: str) -> bool:
     return bool(_DEFINITE.search(text))
 
 
-@_memo
+@remember_short(2048)
 def _reads_like_symptom(text: str) -> bool:
     return bool(_SYMPTOM.search(text)) and not _definite(text)
 
 
-@_memo
+@remember_short(2048)
 def _background(template: str) -> bool:
     return bool(_BACKGROUND_NOISE.search(template))
 

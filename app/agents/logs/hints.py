@@ -5,7 +5,9 @@ root cause finding says it next to the line it quotes, so the reader does not ha
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+
+from app.agents.logs.memo import remember_short
+from app.agents.logs.parsing import BANNED_PRIVATE_ADDRESS
 
 _HINTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), meaning)
@@ -34,7 +36,7 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "add workers or move it off the request path",
         ),
         (
-            r"\] ban (?:10\.|192\.168\.|172\.(?:1[6-9]|2\d|3[01])\.)",
+            BANNED_PRIVATE_ADDRESS,
             "fail2ban banned an internal address, often the load balancer or proxy every request "
             "arrives from, which cuts everyone off: unban it, add it to ignoreip, and have the jail "
             "read the real client address",
@@ -312,14 +314,7 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 
+@remember_short(1024)
 def meaning(text: str) -> str | None:
-    """What the first well-known error string in `text` means, or None (short texts are
-    remembered: the same lines come back analysis after analysis)."""
-    return _meaning(text) if len(text) <= 2048 else _first_meaning(text)
-
-
-def _first_meaning(text: str) -> str | None:
+    """What the first well-known error string in `text` means, or None."""
     return next((hint for pattern, hint in _HINTS if pattern.search(text)), None)
-
-
-_meaning = lru_cache(maxsize=1024)(_first_meaning)

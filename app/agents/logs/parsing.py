@@ -216,6 +216,10 @@ _AUTH_FAILURE = re.compile(
 )
 
 
+# fail2ban's "[jail] Ban 10.20.0.5": a private address banned (matched case-insensitively).
+BANNED_PRIVATE_ADDRESS = r"\] ban (?:10\.|192\.168\.|172\.(?:1[6-9]|2\d|3[01])\.)"
+
+
 # Problems whatever level the program gave them: PostgreSQL writes lock waits and too-frequent
 # checkpoints at LOG, the kubelet evicts pods at Info, Logstash retries writes Elasticsearch
 # refuses (a full disk) at INFO, some daemons log the OOM killer at notice.
@@ -236,9 +240,8 @@ _ALWAYS_A_PROBLEM = re.compile(
     # A Terraform plan that deletes something (a replacement deletes, then creates).
     r"^Plan: \d+ to add, \d+ to change, [1-9]\d* to destroy\b|"
     # Galera (at Note level): this node fell out of the primary component and refuses queries.
-    r"Received NON-PRIMARY|New COMPONENT: primary = no|"
+    r"Received NON-PRIMARY|New COMPONENT: primary = no|" + BANNED_PRIVATE_ADDRESS,
     # fail2ban banning an internal address: the load balancer or proxy in front of the server.
-    r"\] Ban (?:10\.|192\.168\.|172\.(?:1[6-9]|2\d|3[01])\.)",
     re.IGNORECASE,
 )
 
