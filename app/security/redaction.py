@@ -53,12 +53,19 @@ _SECRET_PATTERNS = (
     re.compile(r"(?i)^(\s*(?:set-)?cookie:\s*)(.+)$", re.MULTILINE),
     _SECRET_ASSIGNMENT,
 )
-# Every string any pattern above can match contains one of these: most strings are let through
-# after this one scan instead of several.
+# Every string any pattern above can match contains one of these once case-folded: most strings
+# are let through after this one scan instead of several. Matched against `text.casefold()`: a
+# case-sensitive scan of folded text is several times faster than `(?i)`, and folding maps every
+# character `(?i)` takes for an ASCII letter onto that letter (the Kelvin sign, the long s), but
+# for the dotless i, mapped by hand.
 _MAYBE_SECRET = re.compile(
-    r"(?i)bearer|basic|AKIA|ASIA|api[_-]?key|access[_-]?key|secret|passw|token|PRIVATE KEY|cookie|://[^\s/@]*:[^\s@/]*@"
+    r"bearer|basic|akia|asia|api[_-]?key|access[_-]?key|secret|passw|token|private key|cookie|://[^\s/@]*:[^\s@/]*@"
 )
 REDACTED = "[redacted]"
+
+
+def _folded(text: str) -> str:
+    return text.casefold().replace("\u0131", "i")
 
 
 @lru_cache(maxsize=4096)
@@ -109,7 +116,7 @@ class SecretRedactor:
         for secret in self.known_secrets:
             if secret in text:
                 text = text.replace(secret, REDACTED)
-        if not _MAYBE_SECRET.search(text):
+        if not _MAYBE_SECRET.search(_folded(text)):
             return text
         for pattern in _SECRET_PATTERNS:
             if pattern.search(text):
@@ -120,7 +127,7 @@ class SecretRedactor:
 def mask_secret_assignments(text: str) -> str:
     """`text` with the value of every `password=...`-style assignment replaced, and nothing else
     changed, for reading targets out of a request (the caller keeps URLs out of it)."""
-    if not _MAYBE_SECRET.search(text):
+    if not _MAYBE_SECRET.search(_folded(text)):
         return text
 
     def mask(match: re.Match[str]) -> str:

@@ -66,6 +66,19 @@ def test_each_kind_of_secret_is_scrubbed_and_its_name_kept(text: str) -> None:
     assert "[redacted]" in scrubbed
 
 
+@pytest.mark.parametrize(
+    "name",
+    ["PASSWORD", "Api_Key", "\u017fecret", "TO\u212aEN", "ap\u0131_key", "X-AUTH-TOKEN"],
+    ids=["upper", "mixed", "long-s", "kelvin-sign", "dotless-i", "header"],
+)
+def test_secret_names_in_any_case_are_caught_by_the_quick_scan(name: str) -> None:
+    """The patterns match names case-insensitively; the scan that lets most strings through
+    before them must let none of these through (it folds case instead of using `(?i)`)."""
+    scrubbed = SecretRedactor().scrub(f"{name}={PASSWORD} next")
+    assert leaked(scrubbed) == []
+    assert scrubbed.endswith("[redacted] next")
+
+
 def test_words_about_secrets_and_token_counts_are_not_secrets() -> None:
     redactor = SecretRedactor()
     for text in (
