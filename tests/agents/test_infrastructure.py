@@ -44,7 +44,9 @@ EXPECTED_SEVERITY = {
     "network_policy_any_namespace": "warning", "open_mail_relay": "critical",
     "project_directory_served": "critical", "node_dns_policy": "warning",
     "staging_certificate_issuer": "warning", "host_port_conflict": "critical",
-    "prestop_exceeds_grace": "warning",
+    "prestop_exceeds_grace": "warning", "default_credentials": "critical", "plaintext_listener": "critical",
+    "durability_disabled": "critical", "memory_lock_unavailable": "critical", "quorum_even_size": "warning",
+    "single_copy_replication": "warning", "ordered_start_deadlock": "critical", "sessions_not_shared": "warning",
 }  # fmt: skip
 
 COMPOSE = f"""
@@ -205,6 +207,85 @@ services:
     <<: *hardened
     image: php:8.3.8-fpm
     volumes: ["./:/var/www"]
+  broker:
+    <<: *hardened
+    volumes: ["broker:/var/lib/rabbitmq"]
+    image: rabbitmq:3.13.7-management
+    ports: ["5672:5672", "127.0.0.1:15672:15672"]
+  broker_local:
+    <<: *hardened
+    volumes: ["broker_local:/var/lib/rabbitmq"]
+    image: rabbitmq:3.13.7-management
+    ports: ["127.0.0.1:5673:5672"]
+  broker_set:
+    <<: *hardened
+    volumes: ["broker_set:/var/lib/rabbitmq"]
+    image: rabbitmq:3.13.7-management
+    environment: {{RABBITMQ_DEFAULT_USER: orders, RABBITMQ_DEFAULT_PASS_FILE: /run/secrets/amqp}}
+    ports: ["5674:5672"]
+  consumer:
+    <<: *hardened
+    environment: {{AMQP_URL: "amqp://guest:guest@broker:5672/"}}
+  secrets_server:
+    <<: *hardened
+    image: hashicorp/vault:1.17.2
+    environment:
+      VAULT_LOCAL_CONFIG: '{{"listener": [{{"tcp": {{"address": "0.0.0.0:8200", "tls_disable": true}}}}]}}'
+  bulk_db:
+    <<: *hardened
+    volumes: ["bulk_db:/var/lib/postgresql/data"]
+    image: postgres:16.3
+    command: ["postgres", "-c", "fsync=off", "-c", "synchronous_commit=off"]
+  quick_db:
+    <<: *hardened
+    volumes: ["quick_db:/var/lib/postgresql/data"]
+    image: postgres:16.3
+    command: ["postgres", "-c", "synchronous_commit=off"]
+  search_node:
+    <<: *hardened
+    volumes: ["search_node:/usr/share/opensearch/data"]
+    image: opensearchproject/opensearch:2.15.0
+    environment: {{bootstrap.memory_lock: "true", discovery.seed_hosts: "search_node,search_node2"}}
+    ulimits: {{nofile: {{soft: 65536, hard: 65536}}}}
+  search_locked:
+    <<: *hardened
+    volumes: ["search_locked:/usr/share/opensearch/data"]
+    image: opensearchproject/opensearch:2.15.0
+    environment: {{bootstrap.memory_lock: "true"}}
+    ulimits: {{memlock: {{soft: -1, hard: -1}}}}
+  search_single:
+    <<: *hardened
+    volumes: ["search_single:/usr/share/opensearch/data"]
+    image: opensearchproject/opensearch:2.15.0
+    environment: {{bootstrap.memory_lock: "true", discovery.type: single-node}}
+  payments_debug:
+    <<: *hardened
+    environment: {{JAVA_TOOL_OPTIONS: "-agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=*:5005"}}
+  payments_local_debug:
+    <<: *hardened
+    environment: {{JAVA_TOOL_OPTIONS: "-agentlib:jdwp=transport=dt_socket,server=y,address=127.0.0.1:5005"}}
+
+configs:
+  edge_haproxy:
+    content: |
+      frontend stats
+        bind :8404
+        stats enable
+        stats uri /stats
+        stats admin if TRUE
+      listen local_stats
+        bind 127.0.0.1:8405
+        stats enable
+      listen guarded_stats
+        bind :8406
+        stats enable
+        stats auth ops:${{STATS_PASSWORD}}
+  casc:
+    content: |
+      jenkins:
+        securityRealm:
+          local: {{allowsSignup: false}}
+        authorizationStrategy: unsecured
 
 volumes:
   data: {{}}
@@ -235,6 +316,14 @@ COMPOSE_EXPECTED = {
     "service site": {"project_directory_served"},
     "services adminer, keycloak": {"host_port_conflict"},
     "services db_everywhere, db_local": {"host_port_conflict"},  # 0.0.0.0:5432 takes 127.0.0.1:5432 too
+    "service broker": {"default_credentials"},  # broker_local (loopback only) and broker_set are fine
+    "service consumer": {"default_credentials", "secret_in_url"},
+    "service secrets_server": {"plaintext_listener"},
+    "service bulk_db": {"durability_disabled"},  # synchronous_commit=off (quick_db) only loses commits
+    "service search_node": {"memory_lock_unavailable"},  # search_locked and search_single are fine
+    "service payments_debug": {"admin_api_unauthenticated"},  # not on loopback (payments_local_debug)
+    "config edge_haproxy": {"admin_api_unauthenticated"},  # once: local_stats and guarded_stats are fine
+    "config casc": {"admin_api_unauthenticated"},
 }  # fmt: skip
 
 
@@ -443,6 +532,28 @@ KUBERNETES = manifest(
     {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "everything"},
      "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]},
                {"apiGroups": [""], "resources": ["secrets"], "verbs": ["get", "list"]}]},
+    k8s_workload("Deployment", "broker", [k8s_container("rabbitmq", env=[
+        {"name": "RABBITMQ_DEFAULT_USER", "value": "guest"}, {"name": "RABBITMQ_DEFAULT_PASS", "value": "guest"}])],
+        replicas=2),
+    {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "vault-config"},
+     "data": {"vault.hcl": 'listener "tcp" {\n  address = "[::]:8200"\n  tls_disable = 1\n}\n'}},
+    k8s_workload("StatefulSet", "ledger", [k8s_container("postgres", args=["-c", "full_page_writes=off"])],
+                 replicas=2),
+    k8s_workload("StatefulSet", "zk", [k8s_container("zookeeper", image="zookeeper:3.8.4")], replicas=2),
+    k8s_workload("StatefulSet", "zk-odd", [k8s_container("zookeeper", image="zookeeper:3.8.4")], replicas=3),
+    k8s_workload("StatefulSet", "kafka", [k8s_container("kafka", image="bitnami/kafka:3.6.1", startupProbe={"httpGet": {"path": "/health", "port": 8080}, "failureThreshold": 30}, env=[
+        {"name": "KAFKA_CFG_OFFSETS_TOPIC_REPLICATION_FACTOR", "value": "1"},
+        {"name": "KAFKA_CFG_DEFAULT_REPLICATION_FACTOR", "value": "3"}])], replicas=3),
+    k8s_workload("StatefulSet", "search", [k8s_container("es", readinessProbe={"exec": {"command": [
+        "sh", "-c", "curl -fs 'http://localhost:9200/_cluster/health?wait_for_status=green&timeout=1s'"]}})],
+        replicas=3),
+    {**k8s_workload("StatefulSet", "search-parallel", [k8s_container("es", readinessProbe={"exec": {"command": [
+        "sh", "-c", "curl -fs 'http://localhost:9200/_cluster/health?wait_for_status=green'"]}})], replicas=3),
+     "spec": {**k8s_workload("StatefulSet", "search-parallel", replicas=3)["spec"], "podManagementPolicy": "Parallel"}},
+    k8s_workload("Deployment", "sso", [k8s_container("keycloak", startupProbe={"httpGet": {"path": "/health", "port": 8080}, "failureThreshold": 30}, env=[{"name": "KC_CACHE", "value": "local"}])],
+                 replicas=3),
+    k8s_workload("Deployment", "payments", [k8s_container(startupProbe={"httpGet": {"path": "/health", "port": 8080}, "failureThreshold": 30}, env=[{"name": "JAVA_TOOL_OPTIONS",
+        "value": "-agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=*:5005"}])], replicas=2),
 )  # fmt: skip
 KUBERNETES_EXPECTED = {
     "Deployment escape": {"host_network", "host_pid", "host_ipc"},
@@ -487,6 +598,14 @@ KUBERNETES_EXPECTED = {
     "Ingress storefront": {"staging_certificate_issuer"},
     "Ingress beta": {"staging_certificate_issuer"},
     "DaemonSet node-agent": {"host_network"},  # and no node_dns_policy: it resolves as the node does
+    "Deployment broker container rabbitmq": {"default_credentials"},  # and not plaintext_secret first
+    "ConfigMap vault-config key vault.hcl": {"plaintext_listener"},
+    "StatefulSet ledger container postgres": {"durability_disabled"},
+    "StatefulSet zk": {"quorum_even_size"},  # zk-odd is fine
+    "StatefulSet kafka": {"single_copy_replication"},
+    "StatefulSet search": {"ordered_start_deadlock"},  # search-parallel is fine
+    "Deployment sso": {"sessions_not_shared"},
+    "Deployment payments container app": {"admin_api_unauthenticated"},
 }  # fmt: skip
 
 

@@ -71,6 +71,11 @@ def test_only_replicas_rbac_wiring_and_restart_policy_belong_to_one_format() -> 
         "node_dns_policy",  # compose containers resolve through Docker's embedded DNS
         "staging_certificate_issuer",  # cert-manager's annotations exist only on Ingresses
         "prestop_exceeds_grace",  # compose has stop_grace_period but no preStop hook
+        # Judged against a replica count, which a compose service does not have:
+        "quorum_even_size",
+        "single_copy_replication",
+        "ordered_start_deadlock",  # and compose starts no pod in order
+        "sessions_not_shared",
     }
     assert {code for code, rule in RULES.items() if not rule.kubernetes} == {
         "missing_restart_policy",
@@ -79,6 +84,7 @@ def test_only_replicas_rbac_wiring_and_restart_policy_belong_to_one_format() -> 
         "shared_data_directory",  # a claim shared by replicas is shared_single_node_volume there
         "project_directory_served",  # a pod has no project directory to mount
         "host_port_conflict",  # hostPorts are per node: the scheduler places the pods apart
+        "memory_lock_unavailable",  # a pod has no ulimits setting: the node's runtime decides
     }
 
 
@@ -152,6 +158,19 @@ SAME_RISK: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
                    startupProbe={"httpGet": {"path": "/live", "port": 8000}, "failureThreshold": 30})),
     ("plaintext_secret", {"command": ["redis-server", "--requirepass", "hunter2"]},
      container_pod(args=["redis-server", "--requirepass", "hunter2"])),
+    ("default_credentials", {"environment": {"MINIO_ROOT_USER": "admin", "MINIO_ROOT_PASSWORD": "minioadmin"}},
+     container_pod(env=[{"name": "RABBITMQ_DEFAULT_PASS", "value": "guest"}])),
+    ("default_credentials", {"environment": {"GF_SECURITY_ADMIN_PASSWORD": "admin"}},
+     container_pod(env=[{"name": "MINIO_SECRET_KEY", "value": "minioadmin"}])),
+    ("plaintext_listener", {"environment": {"VAULT_LOCAL_CONFIG": '{"listener": {"tcp": {"tls_disable": "true"}}}'}},
+     container_pod(args=["server", "-config=/vault/config"], env=[{"name": "VAULT_LOCAL_CONFIG",
+                   "value": 'listener "tcp" { tls_disable = true }'}])),
+    ("durability_disabled", {"command": "mysqld --innodb-doublewrite=0"},
+     container_pod(args=["postgres", "-c", "fsync=off"])),
+    ("durability_disabled", {"command": ["etcd", "--unsafe-no-fsync"]},
+     container_pod(args=["--skip-innodb-doublewrite"])),
+    ("admin_api_unauthenticated", {"command": ["node", "--inspect=0.0.0.0:9229", "server.js"]},
+     container_pod(args=["python", "-m", "debugpy", "--listen", "0.0.0.0:5678", "app.py"])),
 ]  # fmt: skip
 
 
@@ -405,10 +424,13 @@ async def test_compose_asks_for_a_health_check_where_something_acts_on_it(
 @pytest.mark.parametrize(
     ("image", "flagged"),
     [("postgres:16.2-alpine", False), ("docker.io/library/redis:7.2", False), ("mysql@sha256:" + "a" * 64, False),
-     ("registry.example.com/postgres:16", True), ("bitnami/postgresql:16", True), ("nginx:1.27", True)],
+     ("registry.example.com/postgres:16", True), ("bitnami/postgresql:16", False), ("nginx:1.27", True),
+     ("grafana/grafana:11.1.0", False), ("registry.example.com/mirror/goauthentik/server:2024.2.2", False),
+     ("example/grafana:11.1.0", True)],
 )  # fmt: skip
 async def test_official_database_images_drop_root_themselves(image: str, flagged: bool) -> None:
-    """postgres, mysql, redis ... start as root only to hand their data directory to their own user."""
+    """postgres, mysql, redis ... start as root only to hand their data directory to their own user;
+    Bitnami's images and some vendors' (Grafana, authentik ...) declare a non-root USER."""
     service = compose_service(
         image=image, user=None, cap_drop=None, read_only=None, security_opt=["no-new-privileges:true"]
     )

@@ -1120,3 +1120,78 @@ def test_a_rails_completion_time_is_a_duration_and_its_slowdown_is_found() -> No
     lines = [f"2024-05-21T14:{i:02d}:00Z INFO web: Completed 200 OK in 40ms" for i in range(10)]
     lines += [f"2024-05-21T14:{i:02d}:00Z INFO web: Completed 200 OK in 2400ms" for i in range(10, 20)]
     assert "slowdown" in {f.code for f in analyse(lines, None, None)["findings"]}
+
+
+def test_a_server_s_json_answer_on_the_next_line_is_shown_with_the_error() -> None:
+    """Fluent Bit writes `HTTP status=400 ..., response:` and the body on the next line."""
+    body = ('{"error":{"root_cause":[{"type":"illegal_argument_exception","reason":"Action/metadata line [1] '
+            'contains an unknown parameter [_type]"}]},"status":400}')  # fmt: skip
+    lines = []
+    for i in range(4):
+        lines += [
+            f"[2024/03/12 06:40:1{i}] [error] [output:es:es.0] HTTP status=400 URI=/_bulk, response:",
+            body,
+        ]
+    entries = analyse(lines, None, None)
+    assert entries["entries"] == 4
+    assert "unknown parameter [_type]" in entries["findings"][0].message
+
+
+def test_a_long_chained_exception_keeps_its_innermost_reason() -> None:
+    chain = ": ".join(
+        f"Error creating bean with name '{name}' defined in URL [jar:nested:/app/app.jar/!BOOT-INF/classes/!/"
+        f"com/example/{name}.class]: Unsatisfied dependency expressed through constructor parameter 0"
+        for name in ("checkoutController", "orderService", "paymentService")
+    )
+    line = (
+        "2024-08-27T10:41:10.588Z  WARN 1 --- [main] ConfigServletWebServerApplicationContext : Exception "
+        "encountered during context initialization - cancelling refresh attempt: "
+        f"org.springframework.beans.factory.UnsatisfiedDependencyException: {chain}: Error creating bean with "
+        "name 'orderService': Requested bean is currently in creation: Is there an unresolvable circular reference?"
+    )
+    top = analyse([line], None, None)["findings"][0]
+    assert "unresolvable circular reference" in top.message and len(top.message) < 800, top.message
+
+
+def test_mongodb_s_error_attribute_is_part_of_the_message() -> None:
+    line = (
+        '{"t":{"$date":"2024-03-12T18:00:1%d.866+00:00"},"s":"I","c":"ACCESS","id":5286307,"ctx":"conn8",'
+        '"msg":"Failed to authenticate","attr":{"client":"10.30.2.17:43298","mechanism":"SCRAM-SHA-256",'
+        '"user":"orders_svc","db":"orders","error":"UserNotFound: Could not find user \\"orders_svc\\" for db '
+        '\\"orders\\"","result":11}}'
+    )
+    top = analyse([line % i for i in range(5)], None, None)["findings"][0]
+    assert top.severity != "info" and "UserNotFound" in top.message, top.message
+
+
+def test_the_primary_dropping_its_replica_explains_the_replica_s_lost_syncs() -> None:
+    lines = [
+        f"1:S 12 Aug 2024 03:5{i}:37.100 # I/O error trying to sync with MASTER: connection lost"
+        for i in range(6)
+    ]
+    lines.insert(3, "1:M 12 Aug 2024 03:53:25.412 # Client id=44139 addr=10.50.1.11:38988 flags=S omem=268461522 "
+                    "cmd=psync scheduled to be closed ASAP for overcoming of output buffer limits.")  # fmt: skip
+    top = analyse(lines, None, None)["findings"][0]
+    assert "overcoming of output buffer limits" in top.message and "client-output-buffer-limit" in top.message
+
+
+@pytest.mark.parametrize(
+    ("background", "cause", "words"),
+    [
+        ("[authz_core:error] [client 198.51.100.9:4005] AH01630: client denied by server configuration: /srv/.env",
+         "[mpm_event:error] AH00484: server reached MaxRequestWorkers setting, consider raising the "
+         "MaxRequestWorkers setting", "MaxRequestWorkers"),
+        ('level=error msg="http: TLS handshake error from 10.80.0.29:42438: tls: client offered only unsupported '
+         'versions: [302 301]"', 'level=error msg="the router shop@docker uses a non-existent resolver: le"',
+         "non-existent resolver"),
+        ("mariabackup: io_uring_queue_init() failed with EPERM: sysctl kernel.io_uring_disabled has the value 2",
+         "WARNING h.n.DiskSpaceMonitorDescriptor#markNodeOfflineOrOnline: Making Built-In Node offline "
+         "temporarily due to the lack of disk space", "lack of disk space"),
+    ],
+)  # fmt: skip
+def test_internet_and_kernel_background_is_not_the_cause(background: str, cause: str, words: str) -> None:
+    lines = [f"2024-03-12T09:0{i}:00Z {background}" for i in range(8)]
+    lines.insert(4, f"2024-03-12T09:04:30Z {cause}")
+    findings = analyse(lines, None, None)["findings"]
+    assert words in findings[0].message, findings[0].message
+    assert background.split(":")[0][:30] not in " ".join(f.message for f in findings[1:])

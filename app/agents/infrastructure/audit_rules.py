@@ -290,6 +290,39 @@ RULES = MappingProxyType(
             "POSTGRES_HOST_AUTH_METHOD: trust, or MYSQL_ALLOW_EMPTY_PASSWORD: yes",
             "env POSTGRES_HOST_AUTH_METHOD=trust, or MYSQL_ALLOW_EMPTY_PASSWORD=yes",
         ),
+        "default_credentials": Rule(
+            _C,
+            "a server left on the credentials its image ships with (RabbitMQ's guest/guest, MinIO's "
+            "minioadmin, Grafana's admin/admin): they are the first thing anyone tries",
+            "set the admin user and password from a secret (RABBITMQ_DEFAULT_USER/RABBITMQ_DEFAULT_PASS, "
+            "MINIO_ROOT_USER/MINIO_ROOT_PASSWORD, GF_SECURITY_ADMIN_PASSWORD__FILE)",
+            "rabbitmq image with no RABBITMQ_DEFAULT_USER/PASS and 5672 published",
+            "env RABBITMQ_DEFAULT_PASS=guest",
+        ),
+        "plaintext_listener": Rule(
+            _C,
+            "a secrets server listening without TLS (Vault's tls_disable): tokens and secrets cross the "
+            "network in clear text",
+            "give the listener a certificate (tls_cert_file, tls_key_file) and remove tls_disable",
+            'env VAULT_LOCAL_CONFIG with "tls_disable": true',
+            'ConfigMap with listener "tcp" { tls_disable = 1 }',
+        ),
+        "durability_disabled": Rule(
+            _C,
+            "with fsync (or full-page writes, or the InnoDB doublewrite buffer) off, a crash or power loss "
+            "can corrupt the database beyond repair, not just lose the last commits",
+            "remove the setting (for a bulk load, turn it off only for the load and back on after)",
+            "command: postgres -c fsync=off",
+            "args: [-c, fsync=off]",
+        ),
+        "memory_lock_unavailable": Rule(
+            _C,
+            "bootstrap.memory_lock=true without a memlock ulimit: the node cannot lock its heap, fails the "
+            "bootstrap check of a multi-node cluster and exits at start",
+            "add ulimits: memlock: {soft: -1, hard: -1} (or set bootstrap.memory_lock=false)",
+            "bootstrap.memory_lock: true with no ulimits.memlock",
+            "",
+        ),
         "admin_api_unauthenticated": Rule(
             _C,
             "an admin API or dashboard served with no authentication: anyone who reaches the port reads "
@@ -364,6 +397,39 @@ RULES = MappingProxyType(
             "make -bootstrap-expect equal to the replica count (3 or 5)",
             "",
             "replicas: 3 with args: [-bootstrap-expect=5]",
+        ),
+        "quorum_even_size": Rule(
+            _W,
+            "a consensus ensemble (ZooKeeper, etcd, Consul) of an even size tolerates no more failures "
+            "than one of a member fewer: two need both for a quorum, so either one down stops it",
+            "run an odd number of members (3 or 5)",
+            "",
+            "replicas: 2 on a zookeeper StatefulSet",
+        ),
+        "single_copy_replication": Rule(
+            _W,
+            "an internal topic kept in one copy on a cluster of several brokers: losing the broker that "
+            "holds it stops what depends on it (consumer groups and their offsets, transactions)",
+            "set the replication factor to 3 (and min ISR to 2) before the topic is first created",
+            "",
+            "replicas: 3 with KAFKA_CFG_OFFSETS_TOPIC_REPLICATION_FACTOR=1",
+        ),
+        "ordered_start_deadlock": Rule(
+            _C,
+            "a StatefulSet starts its pods one at a time, each only once the one before is Ready; a "
+            "readiness probe that waits for the whole cluster's health keeps the first pod unready "
+            "forever, so the others are never created",
+            "set podManagementPolicy: Parallel, and make the readiness probe check the local node",
+            "",
+            "readinessProbe on _cluster/health?wait_for_status=green, default podManagementPolicy",
+        ),
+        "sessions_not_shared": Rule(
+            _W,
+            "replicas that keep sessions in a local cache each know only their own: a user sent to "
+            "another pod is logged out",
+            "use the distributed cache (Keycloak: KC_CACHE=ispn with the kubernetes stack), or one replica",
+            "",
+            "replicas: 3 with KC_CACHE=local",
         ),
         "shared_data_directory": Rule(
             _C,

@@ -27,6 +27,12 @@ from app.agents.infrastructure.container_checks import (
     text_of,
 )
 from app.agents.infrastructure.secret_scan import env_pairs, scan_command, scan_env
+from app.agents.infrastructure.server_settings import (
+    image_login_findings,
+    memory_lock_findings,
+    settings_findings,
+    text_findings,
+)
 
 
 def audit_compose(document: dict[str, Any]) -> list[Finding]:
@@ -43,6 +49,9 @@ def audit_compose(document: dict[str, Any]) -> list[Finding]:
             findings += _started_not_ready(text_of(name), service, kinds)
     findings += _shared_data(services)
     findings += _port_conflicts(services)
+    for name, config in as_mapping(document.get("configs")).items():
+        if isinstance(config, dict) and isinstance(config.get("content"), str):
+            findings += text_findings(f"config {name}", config["content"])
     return findings
 
 
@@ -275,6 +284,17 @@ def _service(where: str, service: dict[str, Any]) -> Iterator[Finding]:
         "command line",
         [*command_words(service.get("entrypoint")), *command_words(service.get("command"))],
     )
+    env = env_pairs(service.get("environment"))
+    words = [w for text in command_words(service.get("entrypoint")) + command_words(service.get("command"))
+             for w in text.split()]  # fmt: skip
+    yield from settings_findings(where, env, words)
+    yield from memory_lock_findings(where, env, words, service.get("ulimits"))
+    open_ports = [
+        f"{spec[1]}" for port in as_list(service.get("ports"))
+        if (spec := _port_spec(port)) and spec[1] and spec[0].strip("[]") in ALL_INTERFACES
+    ]  # fmt: skip
+    mounted = [target for volume in as_list(service.get("volumes")) if (target := _volume_target(volume))]
+    yield from image_login_findings(where, service.get("image"), env, mounted, open_ports)
     yield from scan_command(
         where, "healthcheck", command_words(as_mapping(service.get("healthcheck")).get("test"))
     )

@@ -32,9 +32,10 @@ SENSITIVE_PATHS = frozenset({"/", "/etc", "/root", "/proc", "/sys", "/dev", "/bo
 SENSITIVE_TREES = ("/root/", "/proc/", "/boot/", "/etc/kubernetes", "/var/lib/kubelet", "/var/lib/docker",
                    "/var/lib/containerd", "/etc/ssh", "/etc/sudoers.d")  # fmt: skip
 # PostgreSQL, MySQL/MariaDB, SQL Server, Oracle, MongoDB, Redis, memcached, Elasticsearch/OpenSearch,
-# Cassandra, CouchDB, InfluxDB, CockroachDB, Neo4j, etcd.
+# Cassandra, CouchDB, InfluxDB, CockroachDB, Neo4j, etcd, Solr (no authentication unless configured),
+# ClickHouse's HTTP interface.
 DATABASE_PORTS = frozenset({5432, 3306, 33060, 1433, 1521, 27017, 27018, 27019, 6379, 11211, 9200, 9300,
-                            9042, 5984, 8086, 26257, 7687, 2379})  # fmt: skip
+                            9042, 5984, 8086, 26257, 7687, 2379, 8983, 8123})  # fmt: skip
 ALL_INTERFACES = frozenset({"", "0.0.0.0", "::", "[::]", "*"})  # noqa: S104 - what we look for
 
 
@@ -46,10 +47,18 @@ PRIVILEGE_DROPPING_IMAGES = frozenset(
 
 
 _NON_ROOT_IMAGE = re.compile(r"unprivileged|rootless|non-?root", re.IGNORECASE)
+# Vendors' images whose Dockerfile ends with a non-root USER (Bitnami's are built that way too).
+VENDOR_NON_ROOT_IMAGES = frozenset({
+    "goauthentik/server", "grafana/grafana", "grafana/grafana-oss", "grafana/loki", "prom/prometheus",
+    "prom/alertmanager", "prom/node-exporter", "prom/blackbox-exporter", "keycloak/keycloak",
+    "opensearchproject/opensearch", "opensearchproject/opensearch-dashboards", "elasticsearch/elasticsearch",
+    "kibana/kibana", "jenkins/jenkins", "sonatype/nexus3",
+})  # fmt: skip
 
 
 def drops_root_itself(image: Any) -> bool:
-    """`postgres:16`, `docker.io/library/redis:7-alpine`: an official image that does not run as root."""
+    """`postgres:16`, `docker.io/library/redis:7-alpine`, `grafana/grafana:11.1.0`: an image that does
+    not run as root (an official one that drops root itself, or a vendor's with a non-root USER)."""
     if not isinstance(image, str) or not image:
         return False
     parts = image.split("@", 1)[0].split("/")
@@ -57,6 +66,9 @@ def drops_root_itself(image: Any) -> bool:
     official = len(parts) == 1 or parts[-2] == "library"
     if _NON_ROOT_IMAGE.search(parts[-1]) or _NON_ROOT_IMAGE.search(image.split("@", 1)[0].rsplit(":", 1)[-1]):
         return True  # nginx-unprivileged, distroless ...:nonroot, *-rootless: built to run as a user
+    vendor = "/".join(parts[-2:])
+    if vendor in VENDOR_NON_ROOT_IMAGES or (len(parts) > 1 and parts[-2] == "bitnami"):
+        return True
     return official and parts[-1] in PRIVILEGE_DROPPING_IMAGES
 
 

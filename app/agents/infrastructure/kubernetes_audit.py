@@ -10,6 +10,7 @@ from typing import Any
 
 from app.agents.base import Finding
 from app.agents.infrastructure.audit_rules import rule_finding
+from app.agents.infrastructure.clustering import clustering_findings
 from app.agents.infrastructure.container_checks import (
     ALL_INTERFACES,
     as_list,
@@ -30,6 +31,7 @@ from app.agents.infrastructure.container_checks import (
 )
 from app.agents.infrastructure.rbac_audit import BINDING_KINDS, ROLE_KINDS, audit_rbac
 from app.agents.infrastructure.secret_scan import env_pairs, scan_command, scan_env
+from app.agents.infrastructure.server_settings import settings_findings, text_findings
 from app.agents.infrastructure.wiring import audit_wiring
 
 WORKLOAD_KINDS = frozenset(
@@ -55,7 +57,11 @@ def audit_kubernetes(documents: list[dict[str, Any]]) -> list[Finding]:
         elif kind == "Ingress":
             findings += _issuer(obj, name, staging_issuers)
         elif kind == "ConfigMap":
-            findings += scan_env(name, env_pairs(as_mapping(obj.get("data"))), noun="key")
+            data = env_pairs(as_mapping(obj.get("data")))
+            findings += scan_env(name, data, noun="key")
+            for key, value in data:
+                if isinstance(value, str):
+                    findings += text_findings(f"{name} key {key}", value)
         elif kind in ROLE_KINDS or kind in BINDING_KINDS:
             findings += audit_rbac(obj, name)
     findings += audit_wiring(objects)
@@ -136,6 +142,7 @@ def _workload(obj: dict[str, Any], name: str, autoscaled_minimum: int | None) ->
         elif replicas == 1:
             yield rule_finding("single_replica", name, "runs 1 replica")
         yield from _quorum(name, pod, replicas)
+        yield from clustering_findings(obj, name, pod, autoscaled_minimum or replicas)
     if kind == "CronJob":
         yield from _overlap(obj, name)
     if kind == "Deployment":
@@ -274,6 +281,12 @@ def _container(where: str, container: dict[str, Any], pod_security: dict[str, An
         env_pairs(container.get("env")),
         command_words(container.get("command")) + command_words(container.get("args")),
     )
+    yield from settings_findings(
+        where,
+        env_pairs(container.get("env")),
+        [w for text in command_words(container.get("command")) + command_words(container.get("args"))
+         for w in text.split()],
+    )  # fmt: skip
     jvm = [text_of(v) for _, v in env_pairs(container.get("env"))]
     jvm += command_words(container.get("command")) + command_words(container.get("args"))
     yield from heap_findings(where, jvm, limits.get("memory"))

@@ -32,8 +32,9 @@ _NOT_THE_SECRET = {
 # A number or a duration ("30", "15m", "720h") is a setting, whatever the variable is called.
 _SETTING_VALUE = re.compile(r"^\d+(?:\.\d+)?(?:ms|s|m|h|d|w)?$")
 _LITERAL_WORDS = {"true", "false", "yes", "no", "on", "off", "null", "none"}
-# An absolute path ("/run/secrets/db_password") points at where the secret is: it is not one.
-_FILE_PATH = re.compile(r"^/(?:[\w.@-]+/)+[\w.@-]+$")
+# An absolute path ("/run/secrets/db_password", or as a file URL, "file:///run/secrets/key", which
+# authentik and others read their secrets from) points at where the secret is: it is not one.
+_FILE_PATH = re.compile(r"^(?:file://)?/(?:[\w.@-]+/)+[\w.@-]+$")
 # ${NAME}, ${NAME:?message}, ${NAME:-} and $NAME (compose), $(NAME) (Kubernetes); group 2 is a default.
 _REFERENCE = re.compile(
     r"^(?:\$\{[A-Za-z_]\w*(?:(:?-)([^}]*)|:?\?[^}]*)?\}|\$[A-Za-z_]\w*|\$\([A-Za-z_]\w*\))$"
@@ -56,6 +57,16 @@ def env_pairs(env: Any) -> list[tuple[str, Any]]:
     return pairs
 
 
+# Images' well-known administrator passwords written out as values: a `default_credentials`
+# finding (server_settings), which may name them since everyone knows them, not a plaintext secret.
+DEFAULT_PASSWORDS = {
+    "RABBITMQ_DEFAULT_PASS": "guest",
+    "MINIO_ROOT_PASSWORD": "minioadmin",
+    "MINIO_SECRET_KEY": "minioadmin",
+    "GF_SECURITY_ADMIN_PASSWORD": "admin",
+}
+
+
 def scan_env(
     where: str, pairs: Iterable[tuple[str, Any]], noun: str = "environment variable"
 ) -> Iterator[Finding]:
@@ -64,6 +75,8 @@ def scan_env(
         if value is None or isinstance(value, bool | float | dict | list):
             continue
         text = str(value)
+        if DEFAULT_PASSWORDS.get(key.upper()) == text.strip():
+            continue
         if any(_written(match.group(1)) for match in _URL_CREDENTIALS.finditer(text)):
             what = f"{noun} {key} holds a URL with a password in it (value redacted)"
             yield rule_finding("secret_in_url", where, what)

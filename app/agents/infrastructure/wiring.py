@@ -280,8 +280,17 @@ def _pod_labels(obj: dict[str, Any]) -> dict[str, str]:
 _Pods = list[tuple[dict[str, Any], str, dict[str, str]]]
 
 
+# Labels put on pods at run time, never in the template: by the StatefulSet and Deployment
+# controllers, and by Vault's service registration (its active-node Service selects vault-active).
+_RUNTIME_LABELS = frozenset({
+    "statefulset.kubernetes.io/pod-name", "apps.kubernetes.io/pod-index", "controller-revision-hash",
+    "pod-template-hash", "vault-active", "vault-sealed", "vault-perf-standby", "vault-initialized",
+})  # fmt: skip
+
+
 def _matches(selector: dict[str, str], namespace: str, pods: _Pods) -> list[dict[str, Any]]:
-    return [obj for obj, ns, labels in pods if ns == namespace and selector.items() <= labels.items()]
+    wanted = {key: value for key, value in selector.items() if key not in _RUNTIME_LABELS}
+    return [obj for obj, ns, labels in pods if ns == namespace and wanted.items() <= labels.items()]
 
 
 def _budget(obj: dict[str, Any], name: str, pods: _Pods) -> Iterator[Finding]:

@@ -385,10 +385,24 @@ def _root_cause(candidate: causes.Candidate) -> dict[str, Any]:
         "first_seen": row["first_seen"],
         "exception_type": exception,
         "why": list(candidate.reasons),
-        "example": (problems or candidate.entries)[0].message[:200],
+        "example": _example((problems or candidate.entries)[0]),
         "evidence": evidence,
         "meaning": meaning(" ".join([row["template"], *evidence])),
     }
+
+
+def _example(entry: LogEntry) -> str:
+    """The entry's message; for a line that only introduces what follows it (Spring Boot's failure
+    analysis: `LoggingFailureAnalysisReporter : ` then the report), the first sentence that follows."""
+    if entry.extra_lines and entry.text.rstrip().endswith(":"):
+        said = next((line.strip() for line in entry.extra_lines if _SENTENCE.search(line)), None)
+        if said:
+            return f"{entry.message.rstrip(': ')}: {said}"[:300]
+    return entry.message[:200]
+
+
+# A line of prose (four words or more, lower case in them), not a banner, a heading or a frame.
+_SENTENCE = re.compile(r"[A-Za-z]+[a-z]\w*(?:[ ,]+\w[\w'-]*){3,}")
 
 
 def _findings(
@@ -407,7 +421,11 @@ def _findings(
         severity = Severity.CRITICAL if root["level"] != "warning" or errors_seen else Severity.WARNING
         times = root["errors"] or root["count"]
         # A template with wildcards hides what was said: one real line shows it.
-        example = f' e.g. "{root["example"]}"' if re.search(r"<(?:\*|[A-Z]+)>", root["template"]) else ""
+        example = (
+            f' e.g. "{root["example"]}"'
+            if re.search(r"<(?:\*|[A-Z]+)>", root["template"]) or len(root["example"]) > len(root["template"])
+            else ""
+        )
         findings.append(
             Finding(
                 severity=severity,

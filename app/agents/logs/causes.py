@@ -44,7 +44,26 @@ _NAMED_LIMITS = (
     # (the load balancer or proxy every request comes from).
     r"listen queue of socket .{0,80}full|received non-primary|view_id\(non_prim|"
     r"new component: primary = no|noauth authentication required|"
-    r"transaction log for database .{0,80} is full|" + BANNED_PRIVATE_ADDRESS
+    r"transaction log for database .{0,80} is full|"
+    # Postfix receiving mail for a domain it is not configured for; a RabbitMQ cluster split in two;
+    # Redis dropping a replica whose sync outgrew the output buffer.
+    r"loops back to myself|running_partitioned_network|partitioned network|"
+    r"overcoming of output buffer limits|"
+    # A router naming a certificate resolver that is not defined; an AJP connector refusing to
+    # start without its secret; a Spring context whose beans depend on each other in a circle; a
+    # cache a server says is too small for its work.
+    r"uses a non-existent resolver|secretrequired=\"true\" but the secret|failed to start connector|"
+    r"form a cycle|circular references? (?:is|are) (?:discouraged|prohibited)|"
+    r"requested bean is currently in creation|"
+    r"please increase \w+ configuration parameter|working in low memory mode|"
+    # Registrations an ACL refuses; masters that never find the nodes their bootstrap list names;
+    # a consumer resuming from an offset retention already deleted; Apache out of workers.
+    r"blocked by acls|must discover master-eligible nodes .{0,200}to bootstrap a cluster|"
+    r"is out of range for partition|reached maxrequestworkers|"
+    # A build node taken offline for want of disk; a user unknown in the database a client logs in
+    # to; an OAuth client asking to return to an address it is not registered for.
+    r"lack of disk space|usernotfound|could not find user|invalid_redirect_uri|invalid redirect uri|"
+    + BANNED_PRIVATE_ADDRESS
 )
 # Words of a cause (something ran out, broke or was refused) and of a symptom (waiting for it).
 _CAUSE = re.compile(
@@ -171,7 +190,21 @@ _BACKGROUND_NOISE = re.compile(
     r"^(?:WARNING:? )?file does not exist\s*$|Failed to extract cache|"  # a CI runner's cache miss
     r"No files to upload|no matching files|cache\.zip|"  # ... and artifacts a failed job never made
     # Mail servers meet scanners all day: their reverse DNS fails and relaying is refused to them.
-    r"does not resolve to address|Relay access denied|"
+    r"does not resolve to address|Relay access denied|unknown\[[^\]]*\]: SASL \w+ authentication failed|"
+    # Monitoring or scanners trying RabbitMQ's default login from afar, which the broker refuses.
+    r"user 'guest' can only connect via localhost|"
+    # Go TLS servers meeting scanners and ancient clients on the internet.
+    r"tls: client offered only unsupported versions|Error while Peeking first byte|"
+    # Apache refusing scanners their /server-status and .env probes, and PHP-FPM asked for scripts
+    # that do not exist: every public web server, all day.
+    r"client denied by server configuration|Primary script unknown|"
+    # memberlist about another member whose UDP a firewall drops: chronic, and about that member.
+    r"over TCP but UDP probes failed|"
+    # A kernel that forbids io_uring: MariaDB, and others, fall back to their older I/O path.
+    r"io_uring_queue_init\(\) failed|"
+    r"TLS handshake error from \S+: EOF|"
+    # Zabbix agents asking about hosts the server does not know: a stale agent config, not an outage.
+    r"cannot send list of active checks to .{0,80}not found|"
     # A Kubernetes controller lost an optimistic-concurrency race and re-queues: routine.
     r"the object has been modified; please apply your changes|optimistic locking|"
     # node_exporter collectors for hardware the machine does not have (VMs have no sensors).
@@ -308,6 +341,16 @@ _EXPLAINS = tuple(
             "explains the refused health checks",
         ),
         (
+            r"overcoming of output buffer limits",
+            r"sync with master|lost connection|connection lost|full resync|loading",
+            "explains the broken replication",
+        ),
+        (
+            r"failed to start connector|protocol handler start failed|secretrequired",
+            r"connection refused|attempt to connect .{0,80}failed|failed to make connection",
+            "explains the refused connections",
+        ),
+        (
             r"\bflip flop\b|duplicate address (?:detected|found)|ip (?:address )?conflict|address conflict",
             r"no route to host|host is unreachable|connection timed out",
             "explains the unreachable address",
@@ -388,6 +431,9 @@ def rank(table: list[dict[str, Any]]) -> list[Candidate]:
     ongoing = _still_happening(table)
     texts = [_text(row) for row in candidates]
     shown = {reason for _, explained, reason in _EXPLAINS if any(explained.search(t) for t in texts)}
+    explaining = [
+        (explainer, explained) for explainer, explained, _ in _EXPLAINS if any(map(explainer.search, texts))
+    ]
     ranked = []
     for row in candidates:
         reasons: list[str] = [row["level"]]
@@ -437,6 +483,9 @@ def rank(table: list[dict[str, Any]]) -> list[Candidate]:
             if reason in shown and explainer.search(text):
                 score += 2.0
                 reasons.append(reason)
+        if any(explained.search(text) and not explainer.search(text) for explainer, explained in explaining):
+            score -= 1.0  # what another line explains is its consequence
+            reasons.append("explained by another line")
         score += 0.2 * math.log10(1 + row["errors"])
         ranked.append(Candidate(row, round(score, 3), tuple(reasons)))
     ranked.sort(key=lambda c: (-c.score, c.row["first_seen"] or "~"))

@@ -25,6 +25,36 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "the surviving side (pc.bootstrap=YES) once the other is known to be down",
         ),
         (
+            r"\*\* Node '?rabbit@\S+ not responding \*\*|running_partitioned_network|inconsistent_database",
+            "the Erlang link between RabbitMQ nodes timed out (net_ticktime): a network partition. Mnesia "
+            "then reports inconsistent_database; with cluster_partition_handling = ignore both sides keep "
+            "serving (split brain: duplicated and lost deliveries). Restart the minority side's nodes, and "
+            "use pause_minority or autoheal",
+        ),
+        (
+            r"must discover master-eligible nodes .{0,200}to bootstrap a cluster",
+            "the nodes find each other, but none is named as cluster.initial_master_nodes lists it: "
+            "those entries must equal each node's node.name exactly (a short name is not the FQDN), or "
+            "the cluster never bootstraps",
+        ),
+        (
+            r"is out of range for partition",
+            "the consumer group's committed offset no longer exists (topic retention deleted those "
+            "records while it was away): auto.offset.reset chose where to resume, and with latest "
+            "everything in between was skipped",
+        ),
+        (
+            r"blocked by acls",
+            "the agent acts with the anonymous token, which the ACL policy (default deny) refuses: "
+            "give the agent a token with node and service write (acl.tokens.agent / default)",
+        ),
+        (
+            r"overcoming of output buffer limits",
+            "the primary dropped the replica because its output buffer (client-output-buffer-limit "
+            "replica) filled during the full sync: every retry starts over; raise that limit and "
+            "repl-backlog-size",
+        ),
+        (
             r"noauth authentication required",
             "the master requires a password the replica does not send: set masterauth (and "
             "masteruser with ACLs) on the replica; until then it serves its old data",

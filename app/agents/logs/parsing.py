@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 LEVELS = {
     "trace": "debug",
@@ -184,7 +185,8 @@ _FAILURE = re.compile(
     r"checksum mismatch|\bsecurity error\b|^npm (?:ERR!|error)\b|"
     r"^\w+: Error \d{3,5}\b|"  # MySQL's clients: "mysqldump: Error 2013: Lost connection ..."
     r"\bNO_PROPOSAL_CHOSEN\b|\bNO_PUBKEY\b|exec format error|failed at step [a-z_]+ spawning|"
-    r"failed to set up mount namespacing|listen queue of socket .{0,80}full|NOAUTH Authentication required",
+    r"failed to set up mount namespacing|listen queue of socket .{0,80}full|NOAUTH Authentication required|"
+    r"loops back to myself|form a cycle:?$",
     re.IGNORECASE,
 )
 # Words of trouble in general: a warning, which counts only where it names a cause (causes.py).
@@ -240,7 +242,13 @@ _ALWAYS_A_PROBLEM = re.compile(
     # A Terraform plan that deletes something (a replacement deletes, then creates).
     r"^Plan: \d+ to add, \d+ to change, [1-9]\d* to destroy\b|"
     # Galera (at Note level): this node fell out of the primary component and refuses queries.
-    r"Received NON-PRIMARY|New COMPONENT: primary = no|" + BANNED_PRIVATE_ADDRESS,
+    r"Received NON-PRIMARY|New COMPONENT: primary = no|"
+    # Zabbix: a cache too small for the work, said at no level at all.
+    r"please increase \w+ configuration parameter|working in low memory mode|"
+    # A Kafka consumer whose committed offset is gone (retention deleted it): it jumps, at INFO.
+    r"is out of range for partition|"
+    # MongoDB logs a login for a user it does not know at I(nfo).
+    r"UserNotFound: Could not find user|" + BANNED_PRIVATE_ADDRESS,
     # fail2ban banning an internal address: the load balancer or proxy in front of the server.
     re.IGNORECASE,
 )
@@ -323,6 +331,10 @@ def parse_lines(lines: list[str], year: int | None = None) -> list[LogEntry]:
             # The last line of a Python traceback names the exception.
             entries[-1].extra_lines.append(line)
             continue
+        if entries and _answer_body(entries[-1], line):
+            # Fluent Bit and HTTP clients: "HTTP status=400 ..., response:" then the server's JSON.
+            entries[-1].extra_lines.append(line)
+            continue
         if entries and _explains_mssql_error(entries[-1], line):
             continue
         if entries and entries[-1].level in ("warning", "error", "critical") and _THROWN.match(line):
@@ -350,6 +362,16 @@ def parse_lines(lines: list[str], year: int | None = None) -> list[LogEntry]:
             entry.level = "error"
     _carry_time(entries)
     return entries
+
+
+def _answer_body(previous: LogEntry, line: str) -> bool:
+    """A JSON body on the line after a problem that announces it (`response:`), not an entry."""
+    return (
+        line.startswith("{")
+        and not previous.extra_lines
+        and previous.level in ("warning", "error", "critical")
+        and previous.text.rstrip().endswith(":")
+    )
 
 
 def _carry_time(entries: list[LogEntry]) -> None:
@@ -421,7 +443,12 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
             entry.message = str(
                 next((data[k] for k in _JSON_MESSAGE if isinstance(data.get(k), str) and data[k]), stripped)
             )
-            detail = next((d for d in (_json_detail(data.get(k)) for k in _JSON_DETAIL) if d), None)
+            # MongoDB keeps the details of a line under "attr".
+            attr = data.get("attr")
+            attributes: dict[str, Any] = attr if isinstance(attr, dict) else {}
+            detail = next(
+                (d for d in (_json_detail(data.get(k) or attributes.get(k)) for k in _JSON_DETAIL) if d), None
+            )
             if detail:  # "failed to store session" says less than its "error" field
                 entry.message = f"{entry.message} | {detail[:300]}"
             _json_request(entry, data)
@@ -681,8 +708,17 @@ def _exception_line(entry: LogEntry) -> str | None:
         if stripped.startswith(("at ", "File ", "...")):
             continue  # a stack frame names the type, not what was raised
         if entry.root_exception in stripped:
-            return stripped[stripped.index(entry.root_exception) :][:300]
+            return _head_and_tail(stripped[stripped.index(entry.root_exception) :], 300)
     return None
+
+
+def _head_and_tail(text: str, limit: int) -> str:
+    """`text` within `limit` characters: a long chained message ("Error creating bean 'a': ...:
+    Requested bean is currently in creation") keeps its end, where the innermost reason is."""
+    if len(text) <= limit:
+        return text
+    tail = limit // 2 - 3
+    return f"{text[: limit - tail - 5]} ... {text[-tail:]}"
 
 
 def _root_exception(entry: LogEntry) -> str | None:

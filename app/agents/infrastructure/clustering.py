@@ -1,0 +1,81 @@
+"""Checks of clustered software against the replicas it runs on (Kubernetes): consensus ensembles
+of an even size, internal topics kept in one copy, ordered starts that wait for the whole
+cluster, and sessions each replica keeps to itself."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from app.agents.base import Finding
+from app.agents.infrastructure.audit_rules import rule_finding
+from app.agents.infrastructure.container_checks import as_list, as_mapping, command_words, image_name, text_of
+from app.agents.infrastructure.secret_scan import env_pairs
+
+# Consensus systems whose members vote: an even count buys nothing.
+_ENSEMBLES = {"zookeeper": "ZooKeeper", "etcd": "etcd", "consul": "Consul"}
+# Kafka's internal topics, as the Bitnami and Confluent images and server.properties name them.
+_INTERNAL_TOPICS = re.compile(
+    r"^(?:KAFKA_CFG_|KAFKA_)?(OFFSETS_TOPIC|TRANSACTION_STATE_LOG)_REPLICATION_FACTOR$", re.IGNORECASE
+)
+_TOPIC_NAMES = {"OFFSETS_TOPIC": "__consumer_offsets", "TRANSACTION_STATE_LOG": "__transaction_state"}
+# A readiness check that waits for the whole cluster, not the local node.
+_CLUSTER_READINESS = re.compile(r"_cluster/health\S*wait_for_status=(?:green|yellow)")
+
+
+def clustering_findings(
+    obj: dict[str, Any], name: str, pod: dict[str, Any], replicas: Any
+) -> Iterator[Finding]:
+    if not isinstance(replicas, int) or replicas < 2:
+        return
+    containers = [c for c in map(as_mapping, as_list(pod.get("containers"))) if c]
+    for container in containers:
+        image = image_name(container.get("image"))
+        env = env_pairs(container.get("env"))
+        product = next((label for key, label in _ENSEMBLES.items() if key in image), None)
+        if product and replicas % 2 == 0:
+            yield rule_finding(
+                "quorum_even_size",
+                name,
+                f"runs a {product} ensemble of {replicas} members: a quorum needs {replicas // 2 + 1}, so it "
+                f"survives {replicas // 2 - 1} failure(s), no more than {replicas - 1} members would",
+            )
+        for key, value in env:
+            topic = _INTERNAL_TOPICS.match(key)
+            if topic and text_of(value).strip() == "1":
+                internal = _TOPIC_NAMES[topic.group(1).upper()]
+                yield rule_finding(
+                    "single_copy_replication",
+                    name,
+                    f"{key}=1 on {replicas} brokers: {internal} is created with one copy, so the broker "
+                    "holding a partition of it going down stops the consumer groups (or transactions)",
+                )
+        if text_of(env_value(env, "KC_CACHE")).lower() == "local":
+            yield rule_finding(
+                "sessions_not_shared",
+                name,
+                f"KC_CACHE=local on {replicas} replicas: each Keycloak pod keeps its own sessions (no "
+                "Infinispan cluster), so users sent to another pod are logged out or get 'session not found'",
+            )
+    spec = as_mapping(obj.get("spec"))
+    if obj.get("kind") == "StatefulSet" and spec.get("podManagementPolicy", "OrderedReady") == "OrderedReady":
+        for container in containers:
+            probe = as_mapping(container.get("readinessProbe"))
+            checked = " ".join(
+                [*command_words(as_mapping(probe.get("exec")).get("command")),
+                 text_of(as_mapping(probe.get("httpGet")).get("path"))]
+            )  # fmt: skip
+            if match := _CLUSTER_READINESS.search(checked):
+                yield rule_finding(
+                    "ordered_start_deadlock",
+                    name,
+                    f"pods start one at a time (podManagementPolicy OrderedReady) and the readiness probe "
+                    f"waits for {match.group(0)}, which needs the pods not yet created: the first pod never "
+                    "becomes Ready and the rest never start",
+                )
+                return
+
+
+def env_value(env: list[tuple[str, Any]], name: str) -> Any:
+    return next((value for key, value in env if key == name), None)

@@ -1,0 +1,192 @@
+"""Checks of the settings a server is given, wherever they are written: its environment, its
+command line, or a configuration file embedded in the manifest (a compose `configs` entry's
+content, a ConfigMap's data). The same text means the same risk in compose and Kubernetes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from app.agents.base import Finding
+from app.agents.infrastructure.audit_rules import rule_finding
+from app.agents.infrastructure.container_checks import text_of
+from app.agents.infrastructure.secret_scan import DEFAULT_PASSWORDS
+
+# PostgreSQL's fsync / full_page_writes, MySQL's doublewrite buffer and etcd's --unsafe-no-fsync:
+# each trades a crash's worth of data for a corrupt database. (synchronous_commit=off and
+# innodb_flush_log_at_trx_commit only lose the last commits, and are not flagged.)
+_DURABILITY_OFF = re.compile(
+    r"(?<![\w.])(fsync|full_page_writes|innodb[_-]doublewrite)\s*=\s*['\"]?(?:off|false|0|no)\b['\"]?"
+    r"|--skip-innodb-doublewrite\b|--unsafe-no-fsync\b",
+    re.IGNORECASE,
+)
+# Vault's listener without TLS: HCL (`tls_disable = 1`) or JSON (`"tls_disable": true`).
+_TLS_DISABLE = re.compile(r"""["']?tls_disable["']?\s*[=:]\s*["']?(?:1|true)\b""", re.IGNORECASE)
+# A JVM's debugger (JDWP) as a server, and Node's inspector or Python's debugpy on every interface:
+# whoever connects runs code in the process.
+_JDWP = re.compile(r"-(?:agentlib:jdwp=|Xrunjdwp:)(\S+)")
+_NODE_INSPECT = re.compile(r"--inspect(?:-brk)?=(?:0\.0\.0\.0|\*|\[::\]):?(\d*)")
+_DEBUGPY = re.compile(r"debugpy\b.*?--listen\s+(?:0\.0\.0\.0|\*):?(\d+)")
+# HAProxy's statistics page, section by section (`listen` or `frontend`).
+_HAPROXY_SECTION = re.compile(r"^\s*(listen|frontend|backend|defaults|global)\b[^\n]*$", re.MULTILINE)
+# Jenkins Configuration as Code: every visitor an administrator.
+_JENKINS_UNSECURED = re.compile(r"^\s*authorizationStrategy:\s*[\"']?unsecured\b", re.MULTILINE)
+
+# Images that start with a well-known administrator login unless told otherwise: the variables that
+# set the user or password, and the login they fall back to.
+_IMAGE_DEFAULT_LOGINS = {
+    "rabbitmq": (("RABBITMQ_DEFAULT_USER", "RABBITMQ_DEFAULT_PASS"), "RabbitMQ", "guest/guest"),
+    "minio": (("MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD", "MINIO_ACCESS_KEY", "MINIO_SECRET_KEY"), "MinIO",
+              "minioadmin/minioadmin"),
+    "grafana": (("GF_SECURITY_ADMIN_PASSWORD", "GF_SECURITY_ADMIN_USER"), "Grafana", "admin/admin"),
+}  # fmt: skip
+_GUEST_URL = re.compile(r"\bamqps?://guest:guest@", re.IGNORECASE)
+# Configuration files mounted where the image reads its users from: the login is set there.
+_LOGIN_FILES = ("rabbitmq.conf", "definitions.json", "/etc/rabbitmq/conf.d", "grafana.ini")
+
+
+def settings_findings(where: str, env: Iterable[tuple[str, Any]], words: list[str]) -> Iterator[Finding]:
+    """Environment values and command words, read as the server reads its settings."""
+    env = list(env)
+    texts = [text_of(value) for _, value in env if value is not None] + [" ".join(words)]
+    yield from text_findings(where, "\n".join(texts))
+    for name, value in env:
+        default = DEFAULT_PASSWORDS.get(name.upper())
+        if default is not None and text_of(value).strip() == default:
+            yield rule_finding(
+                "default_credentials", where, f"{name} is the image's default password ({default})"
+            )
+        elif _GUEST_URL.search(text_of(value)):
+            yield rule_finding(
+                "default_credentials",
+                where,
+                f"{name} logs in to RabbitMQ as guest/guest, the broker's default administrator",
+            )
+
+
+def text_findings(where: str, text: str) -> Iterator[Finding]:
+    """A server's settings as text: an embedded configuration file, or env values and arguments."""
+    if match := _DURABILITY_OFF.search(text):
+        yield rule_finding(
+            "durability_disabled",
+            where,
+            f"{match.group(0).strip()}: a crash or power loss can leave the database corrupt",
+        )
+    if _TLS_DISABLE.search(text):
+        yield rule_finding(
+            "plaintext_listener",
+            where,
+            "the Vault listener has tls_disable set: tokens and secrets travel in plain text (no TLS)",
+        )
+    yield from _debuggers(where, text)
+    yield from _haproxy_stats(where, text)
+    if _JENKINS_UNSECURED.search(text):
+        yield rule_finding(
+            "admin_api_unauthenticated",
+            where,
+            "Jenkins' authorizationStrategy is unsecured: every anonymous visitor is an administrator "
+            "(the script console runs code, stored credentials can be read)",
+        )
+
+
+def _debuggers(where: str, text: str) -> Iterator[Finding]:
+    for match in _JDWP.finditer(text):
+        options = dict(part.partition("=")[::2] for part in match.group(1).split(","))
+        if options.get("server", "n").lower() not in ("y", "yes"):
+            continue  # the JVM connects out to a debugger: nothing listens
+        address = options.get("address", "")
+        host, _, port = address.rpartition(":")
+        if host in ("localhost", "127.0.0.1", "[::1]"):
+            continue
+        reach = "every interface" if host in ("*", "0.0.0.0", "") else host  # noqa: S104
+        if not host:
+            reach = "every interface on Java 8, loopback from Java 9"
+        yield rule_finding(
+            "admin_api_unauthenticated",
+            where,
+            f"the JDWP debug agent listens on port {port or '?'} ({reach}): anyone who connects runs "
+            "code in the JVM, with no authentication",
+        )
+        return
+    for pattern, what in ((_NODE_INSPECT, "Node's inspector"), (_DEBUGPY, "debugpy")):
+        if listening := pattern.search(text):
+            yield rule_finding(
+                "admin_api_unauthenticated",
+                where,
+                f"{what} listens on every interface (port {listening.group(1) or 'default'}): anyone who "
+                "connects runs code in the process, with no authentication",
+            )
+            return
+
+
+def _haproxy_stats(where: str, text: str) -> Iterator[Finding]:
+    """A `listen`/`frontend` section serving HAProxy's statistics page on a non-loopback address
+    without `stats auth` (with `stats admin`, servers can be drained and disabled from it)."""
+    starts = [m.start() for m in _HAPROXY_SECTION.finditer(text)]
+    for begin, end in zip(starts, [*starts[1:], len(text)], strict=False):
+        lines = [line.strip() for line in text[begin:end].splitlines()]
+        directives = [line for line in lines if line.startswith("stats ")]
+        served = any(d.startswith(("stats enable", "stats uri")) for d in directives)
+        if not served or any(d.startswith(("stats auth", "stats http-request auth")) for d in directives):
+            continue
+        binds = [line.split()[1] for line in lines if line.startswith("bind ") and len(line.split()) > 1]
+        if binds and all(b.startswith(("127.", "localhost", "[::1]", "/")) for b in binds):
+            continue
+        admin = any(d.startswith("stats admin") for d in directives)
+        shown = binds[0] if binds else "its bind address"
+        yield rule_finding(
+            "admin_api_unauthenticated",
+            where,
+            f"HAProxy's stats page on {shown} has no stats auth"
+            + (
+                " and stats admin: anyone who reaches it can drain or disable servers"
+                if admin
+                else ": anyone who reaches it sees every backend and server"
+            ),  # fmt: skip
+        )
+        return
+
+
+def image_login_findings(
+    where: str, image: Any, env: Iterable[tuple[str, Any]], mounted: Iterable[str], published: list[str]
+) -> Iterator[Finding]:
+    """An image that falls back to a well-known login, given none, with ports published to the
+    network (`published`: how, for the message)."""
+    name = text_of(image).rsplit("/", 1)[-1].split(":", 1)[0].split("@", 1)[0]
+    known = _IMAGE_DEFAULT_LOGINS.get(name)
+    if known is None or not published:
+        return
+    variables, product, login = known
+    names = {n.upper().removesuffix("__FILE").removesuffix("_FILE") for n, _ in env}
+    if names & set(variables) or any(f in target for target in mounted for f in _LOGIN_FILES):
+        return
+    yield rule_finding(
+        "default_credentials",
+        where,
+        f"{product} keeps its default login {login} (no {' or '.join(variables[:2])} set) and is published "
+        f"on all interfaces ({', '.join(published)})",
+    )
+
+
+def memory_lock_findings(
+    where: str, env: Iterable[tuple[str, Any]], words: list[str], ulimits: Any
+) -> Iterator[Finding]:
+    """Elasticsearch/OpenSearch asked to lock its memory in a container that may not."""
+    settings = {n.lower(): text_of(v).strip().lower() for n, v in env}
+    for word in words:
+        if word.startswith("-E") and "=" in word:
+            key, _, value = word.removeprefix("-E").lower().partition("=")
+            settings[key] = value
+    if settings.get("bootstrap.memory_lock") != "true" or settings.get("discovery.type") == "single-node":
+        return
+    memlock = ulimits.get("memlock") if isinstance(ulimits, dict) else None
+    values = [memlock] if not isinstance(memlock, dict) else [memlock.get("soft"), memlock.get("hard")]
+    if memlock is not None and all(text_of(v) in ("-1", "unlimited") for v in values):
+        return
+    yield rule_finding(
+        "memory_lock_unavailable",
+        where,
+        "bootstrap.memory_lock=true but no memlock ulimit of -1 (ulimits: memlock): memory locking fails, "
+        "the bootstrap check stops the node and it exits",
+    )
