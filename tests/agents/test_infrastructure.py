@@ -47,6 +47,8 @@ EXPECTED_SEVERITY = {
     "prestop_exceeds_grace": "warning", "default_credentials": "critical", "plaintext_listener": "critical",
     "durability_disabled": "critical", "memory_lock_unavailable": "critical", "quorum_even_size": "warning",
     "single_copy_replication": "warning", "ordered_start_deadlock": "critical", "sessions_not_shared": "warning",
+    "manifest_rejected": "critical", "broken_health_check": "critical", "tls_verification_disabled": "critical",
+    "hpa_target_missing": "warning", "memory_volume_unbounded": "warning", "scheduler_not_singleton": "warning",
 }  # fmt: skip
 
 COMPOSE = f"""
@@ -264,6 +266,44 @@ services:
   payments_local_debug:
     <<: *hardened
     environment: {{JAVA_TOOL_OPTIONS: "-agentlib:jdwp=transport=dt_socket,server=y,address=127.0.0.1:5005"}}
+  mattermost:
+    <<: *hardened
+    healthcheck:
+      test: ["CMD", "curl -fsS http://localhost:8065/api/v4/system/ping"]
+  mattermost_shell:
+    <<: *hardened
+    healthcheck:
+      test: ["CMD-SHELL", "curl -fsS http://localhost:8065/api/v4/system/ping"]
+  renderer:
+    <<: *hardened
+    deploy:
+      resources:
+        limits: {{cpus: "1", memory: 4G}}
+        reservations: {{memory: 6G}}
+  gateway:
+    <<: *hardened
+    environment: {{NODE_TLS_REJECT_UNAUTHORIZED: "0", ASPNETCORE_ENVIRONMENT: Production}}
+  portal:
+    <<: *hardened
+    environment: {{ASPNETCORE_ENVIRONMENT: Development}}
+  graphql:
+    <<: *hardened
+    image: hasura/graphql-engine:v2.38.1
+  graphql_guarded:
+    <<: *hardened
+    image: hasura/graphql-engine:v2.38.1
+    environment: {{HASURA_GRAPHQL_ADMIN_SECRET_FILE: /run/secrets/hasura}}
+  airflow:
+    <<: *hardened
+    environment: {{AIRFLOW__API__AUTH_BACKENDS: "airflow.api.auth.backend.default"}}
+  php_fpm:
+    <<: *hardened
+    image: php:8.3.8-fpm
+    ports: ["9000:9000"]
+  php_fpm_local:
+    <<: *hardened
+    image: php:8.3.8-fpm
+    ports: ["127.0.0.1:9001:9000"]
 
 configs:
   edge_haproxy:
@@ -324,6 +364,13 @@ COMPOSE_EXPECTED = {
     "service payments_debug": {"admin_api_unauthenticated"},  # not on loopback (payments_local_debug)
     "config edge_haproxy": {"admin_api_unauthenticated"},  # once: local_stats and guarded_stats are fine
     "config casc": {"admin_api_unauthenticated"},
+    "service mattermost": {"broken_health_check"},  # the shell form (mattermost_shell) is fine
+    "service renderer": {"manifest_rejected"},
+    "service gateway": {"tls_verification_disabled"},
+    "service portal": {"development_mode"},
+    "service graphql": {"admin_api_unauthenticated"},  # graphql_guarded has its secret
+    "service airflow": {"admin_api_unauthenticated"},
+    "service php_fpm": {"admin_api_unauthenticated"},  # not on loopback (php_fpm_local)
 }  # fmt: skip
 
 
@@ -552,6 +599,25 @@ KUBERNETES = manifest(
      "spec": {**k8s_workload("StatefulSet", "search-parallel", replicas=3)["spec"], "podManagementPolicy": "Parallel"}},
     k8s_workload("Deployment", "sso", [k8s_container("keycloak", startupProbe={"httpGet": {"path": "/health", "port": 8080}, "failureThreshold": 30}, env=[{"name": "KC_CACHE", "value": "local"}])],
                  replicas=3),
+    k8s_workload("Deployment", "rejected", [k8s_container(resources={
+        "requests": {"cpu": "100m", "memory": "6Gi"}, "limits": {"cpu": "500m", "memory": "4Gi"}})], replicas=2),
+    {**k8s_workload("Deployment", "relabelled", replicas=2), "spec": {
+        **k8s_workload("Deployment", "relabelled", replicas=2)["spec"],
+        "selector": {"matchLabels": {"app": "invoice-worker"}}}},
+    k8s_workload("Deployment", "probing", [k8s_container(readinessProbe={"exec": {"command": [
+        "curl -fsS http://localhost:8080/ready"]}})], replicas=2),
+    k8s_workload("Deployment", "scratch", replicas=2, volumes=[
+        {"name": "tmp", "emptyDir": {"medium": "Memory"}},
+        {"name": "bounded", "emptyDir": {"medium": "Memory", "sizeLimit": "64Mi"}},
+        {"name": "disk", "emptyDir": {}}]),
+    k8s_workload("Deployment", "beat", [k8s_container(command=["celery", "-A", "billing", "beat"])], replicas=3),
+    k8s_workload("Deployment", "dashboard", [k8s_container(image="mher/flower:2.0.1", args=["celery", "flower"])],
+                 replicas=2),
+    {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "gateway-env"},
+     "data": {"NODE_TLS_REJECT_UNAUTHORIZED": "0", "LOG_LEVEL": "info"}},
+    {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "renamed"},
+     "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "pricing-service"},
+              "minReplicas": 2, "maxReplicas": 5}},
     k8s_workload("Deployment", "payments", [k8s_container(startupProbe={"httpGet": {"path": "/health", "port": 8080}, "failureThreshold": 30}, env=[{"name": "JAVA_TOOL_OPTIONS",
         "value": "-agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=*:5005"}])], replicas=2),
 )  # fmt: skip
@@ -599,13 +665,21 @@ KUBERNETES_EXPECTED = {
     "Ingress beta": {"staging_certificate_issuer"},
     "DaemonSet node-agent": {"host_network"},  # and no node_dns_policy: it resolves as the node does
     "Deployment broker container rabbitmq": {"default_credentials"},  # and not plaintext_secret first
-    "ConfigMap vault-config key vault.hcl": {"plaintext_listener"},
+    "ConfigMap vault-config": {"plaintext_listener"},
     "StatefulSet ledger container postgres": {"durability_disabled"},
     "StatefulSet zk": {"quorum_even_size"},  # zk-odd is fine
     "StatefulSet kafka": {"single_copy_replication"},
     "StatefulSet search": {"ordered_start_deadlock"},  # search-parallel is fine
     "Deployment sso": {"sessions_not_shared"},
     "Deployment payments container app": {"admin_api_unauthenticated"},
+    "Deployment rejected container app": {"manifest_rejected"},
+    "Deployment relabelled": {"manifest_rejected"},
+    "Deployment probing container app": {"broken_health_check"},
+    "Deployment scratch volume tmp": {"memory_volume_unbounded"},  # not bounded, not disk
+    "Deployment beat": {"scheduler_not_singleton"},
+    "Deployment dashboard container app": {"admin_api_unauthenticated"},
+    "ConfigMap gateway-env": {"tls_verification_disabled"},
+    "HorizontalPodAutoscaler renamed": {"hpa_target_missing"},
 }  # fmt: skip
 
 

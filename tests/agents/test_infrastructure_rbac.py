@@ -115,8 +115,8 @@ async def test_unconfined_profiles_on_the_pod(pod_changes: dict[str, Any]) -> No
 
 async def test_unconfined_annotations() -> None:
     pod = k8s_workload("Deployment", "web", replicas=2)
-    pod["spec"]["template"]["metadata"] = {
-        "annotations": {"container.apparmor.security.beta.kubernetes.io/app": "unconfined"}
+    pod["spec"]["template"]["metadata"]["annotations"] = {
+        "container.apparmor.security.beta.kubernetes.io/app": "unconfined"
     }
     result = await audit(manifest(pod))
     assert risky_codes(result) == {"security_profile_disabled"}

@@ -76,6 +76,9 @@ def test_only_replicas_rbac_wiring_and_restart_policy_belong_to_one_format() -> 
         "single_copy_replication",
         "ordered_start_deadlock",  # and compose starts no pod in order
         "sessions_not_shared",
+        "scheduler_not_singleton",
+        "hpa_target_missing",  # compose has no autoscaler
+        "memory_volume_unbounded",  # compose's tmpfs is judged by Docker's own default size
     }
     assert {code for code, rule in RULES.items() if not rule.kubernetes} == {
         "missing_restart_policy",
@@ -169,6 +172,18 @@ SAME_RISK: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
      container_pod(args=["postgres", "-c", "fsync=off"])),
     ("durability_disabled", {"command": ["etcd", "--unsafe-no-fsync"]},
      container_pod(args=["--skip-innodb-doublewrite"])),
+    ("manifest_rejected", {"deploy": {"resources": {"limits": {"cpus": "0.5", "memory": "256M"},
+                                                    "reservations": {"memory": "512M"}}}},
+     container_pod(resources={"requests": {"cpu": "100m", "memory": "512Mi"},
+                              "limits": {"cpu": "500m", "memory": "256Mi"}})),
+    ("broken_health_check", {"healthcheck": {"test": ["CMD", "wget -qO- http://localhost/health"]}},
+     container_pod(livenessProbe={"exec": {"command": ["wget -qO- http://localhost/health"]}})),
+    ("tls_verification_disabled", {"environment": ["PYTHONHTTPSVERIFY=0"]},
+     container_pod(env=[{"name": "GIT_SSL_NO_VERIFY", "value": "true"}])),
+    ("development_mode", {"environment": {"RAILS_ENV": "development"}},
+     container_pod(env=[{"name": "ASPNETCORE_ENVIRONMENT", "value": "Development"}])),
+    ("admin_api_unauthenticated", {"image": "hasura/graphql-engine:v2.38.1"},
+     container_pod(args=["celery", "--broker=redis://redis:6379/0", "flower", "--port=5555"])),
     ("admin_api_unauthenticated", {"command": ["node", "--inspect=0.0.0.0:9229", "server.js"]},
      container_pod(args=["python", "-m", "debugpy", "--listen", "0.0.0.0:5678", "app.py"])),
 ]  # fmt: skip
@@ -518,3 +533,27 @@ async def test_what_anyone_can_use_at_once_comes_before_a_secret_in_the_file(
         compose(app=compose_service(environment={"SESSION_SECRET": "s3cr3t-FAKE-value"}, **risky))
     )
     assert [f.code for f in result.findings][:2] == [first, "plaintext_secret"]
+
+
+@pytest.mark.parametrize(
+    ("container", "replicas"),
+    [
+        ({"args": ["celery", "flower", "--basic-auth=ops:$(FLOWER_PASSWORD)"]}, 2),
+        ({"image": "mher/flower:2.0.1", "env": [{"name": "FLOWER_BASIC_AUTH", "valueFrom": {"secretKeyRef": {
+            "name": "flower", "key": "auth"}}}]}, 2),
+        ({"command": ["celery", "-A", "billing", "worker", "--concurrency=8"]}, 3),
+        ({"command": ["celery", "-A", "billing", "beat"]}, 1),
+        ({"env": [{"name": "NODE_TLS_REJECT_UNAUTHORIZED", "value": "1"},
+                  {"name": "ASPNETCORE_ENVIRONMENT", "value": "Production"}]}, 2),
+        ({"readinessProbe": {"exec": {"command": ["/bin/sh", "-c", "curl -fsS http://localhost/ready"]}}}, 2),
+        ({"resources": {"requests": {"cpu": "250m", "memory": "256Mi"}, "limits": {"memory": "256Mi"}}}, 2),
+    ],
+)  # fmt: skip
+async def test_guarded_or_singleton_or_well_formed_settings_are_fine(
+    container: dict[str, Any], replicas: int
+) -> None:
+    workload = k8s_workload("Deployment", "api", [k8s_container(**container)], replicas=replicas)
+    if replicas == 1:  # a scheduler alone is right; the lone replica is its own finding
+        assert risky_codes(await audit(manifest(workload))) == {"single_replica"}
+    else:
+        assert risky_codes(await audit(manifest(workload))) == set()

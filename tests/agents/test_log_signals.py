@@ -1195,3 +1195,78 @@ def test_internet_and_kernel_background_is_not_the_cause(background: str, cause:
     findings = analyse(lines, None, None)["findings"]
     assert words in findings[0].message, findings[0].message
     assert background.split(":")[0][:30] not in " ".join(f.message for f in findings[1:])
+
+
+@pytest.mark.parametrize(
+    ("lines", "words"),
+    [
+        ([f"May 14 02:1{i}:48 db-04 kernel: Buffer I/O error on dev dm-7, logical block 17821{i}, async page read"
+          for i in range(6)]
+         + ["May 14 02:12:47 db-04 kernel: device-mapper: snapshots: Invalidating snapshot: Unable to allocate exception."],
+         "copy-on-write"),
+        (["[Tue May 14 11:01:13 2024] neighbour: arp_cache: neighbor table overflow!"]
+         + [f'2024-05-14T11:0{i}:13Z ERROR api: upstream call failed: dial tcp 10.240.20.14:6379: i/o timeout'
+            for i in range(2, 8)], "gc_thresh"),
+        ([f"May 14 14:0{i}:44 media-02 thumbnailer[88]: ERROR render failed: OSError: [Errno 28] No space left on device"
+          for i in range(3, 8)]
+         + ["May 14 14:02:44 media-02 kernel: EXT4-fs warning (device sdb1): ext4_dx_add_entry:2521: inode #1310721: "
+            "comm gunicorn: Directory (ino: 1310721) index full, reach max htree level :2"], "large_dir"),
+        (['May 14 13:04:22 db-02 kernel: audit: type=1400 audit(1715691862.391:97): apparmor="DENIED" operation="open" '
+          'profile="/usr/sbin/mysqld" name="/data/mysql/" pid=4412 comm="mysqld"']
+         + [f"2024-05-14T13:04:2{i}Z 0 [ERROR] [MY-013276] [Server] Failed to set datadir to '/data/mysql/' "
+            "(OS errno: 13 - Permission denied)" for i in range(3, 6)], "AppArmor's profile"),
+        ([f"May 14 03:0{i}:15 k8s-w-05 kubelet[935]: E0514 03:0{i}:15.7 935 run.go:74] \"command failed\" "
+          'err="failed to run Kubelet: running with swap on is not supported, please disable swap!"' for i in range(4)],
+         "/etc/fstab"),
+        ([f"2024/06/11 10:0{i}:01 [error] 1187#1187: *{i} upstream prematurely closed connection while reading response "
+          'header from upstream, client: 10.0.0.5, upstream: "uwsgi://unix:/run/uwsgi/api.sock:"' for i in range(1, 6)]
+         + ["Tue Jun 11 10:00:59 2024 - invalid request block size: 4673 (max 4096)...skip"], "buffer-size"),
+        ([f'time=2024-06-11T10:0{i}:00Z level=ERROR msg="fetch rate failed" err="Get \\"https://rates.internal/v2\\": '
+          'dial tcp 10.30.2.14:443: connect: cannot assign requested address"' for i in range(5)], "TIME_WAIT"),
+        (["bundler: failed to load command: puma (/usr/local/bundle/bin/puma)",
+          "/usr/local/bundle/gems/activesupport-7.1.3/lib/active_support/messages/codec.rb:57:in `catch_and_raise': "
+          "ActiveSupport::MessageEncryptor::InvalidMessage (ActiveSupport::MessageEncryptor::InvalidMessage)",
+          "\tfrom /usr/local/bundle/gems/activesupport-7.1.3/lib/active_support/message_encryptor.rb:242:in `decrypt'"],
+         "RAILS_MASTER_KEY"),
+        ([f"2024/06/11 10:0{i}:01 [error] 904#904: *{i} SSL_do_handshake() failed (SSL: error:0A000410:SSL routines::"
+          "sslv3 alert handshake failure:SSL alert number 40) while SSL handshaking to upstream, client: 10.0.0.5"
+          for i in range(4)]
+         + ["2024/06/11 10:05:01 [error] 904#904: *9 no live upstreams while connecting to upstream, client: 10.0.0.5"],
+         "proxy_ssl_server_name"),
+        ([f"May 14 02:0{i}:30 app-05 systemd-journald[388]: Suppressed 19819 messages from orders-worker.service"
+          for i in range(5)], "RateLimitBurst"),
+    ],
+)  # fmt: skip
+def test_quiet_causes_of_the_kernel_and_runtimes_are_found_and_explained(
+    lines: list[str], words: str
+) -> None:
+    top = analyse(lines, None, None)["findings"][0]
+    assert top.severity != "info" and words in top.message, top.message
+
+
+def test_pasted_notes_and_zero_counts_are_not_problems() -> None:
+    lines = [
+        "# Icinga Web > Problems > Services (excerpt, 38 CRITICAL, all check_nrpe)",
+        "$ grep -h partition /etc/rabbitmq/rabbitmq.conf",
+        "  Non-fatal FD errors:    0",
+        "  Termination:            Backup OK",
+    ]
+    findings = analyse(lines, None, None)["findings"]
+    assert [f.severity for f in findings] == ["info"], findings
+
+
+def test_an_apparmor_denial_alone_is_background_not_the_cause() -> None:
+    """Hosts log AppArmor denials for harmless profiles all day: one is a cause only beside the
+    "Permission denied" it explains."""
+    lines = [
+        f'May 14 0{i}:00:00 db-01 kernel: audit: type=1400 apparmor="DENIED" operation="open" '
+        f'profile="/usr/sbin/cupsd" name="/etc/ssl/openssl.cnf" pid=88{i} comm="cupsd"'
+        for i in range(3)
+    ]
+    lines += [
+        f"May 14 04:0{i}:11 db-01 kernel: nvme nvme0: I/O 12 QID 3 timeout, aborting; "
+        "blk_update_request: I/O error, dev nvme0n1, sector 1234"
+        for i in range(4)
+    ]
+    top = analyse(lines, None, None)["findings"][0]
+    assert "I/O error" in top.message and "apparmor" not in top.message.lower(), top.message

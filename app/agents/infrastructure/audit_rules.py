@@ -335,8 +335,10 @@ RULES = MappingProxyType(
         "development_mode": Rule(
             _C,
             "a server in development mode keeps its data in memory (gone on restart), starts unsealed or "
-            "without authentication, serves plain HTTP and often has a fixed root token",
-            "run it in server mode with persistent storage, TLS and real authentication",
+            "without authentication, serves plain HTTP and often has a fixed root token; a web framework in "
+            "development mode shows stack traces and configuration on its error pages",
+            "run it in server mode with persistent storage, TLS and real authentication (a framework: its "
+            "Production environment)",
             "command: server -dev",
             "args: [server, -dev]",
         ),
@@ -397,6 +399,55 @@ RULES = MappingProxyType(
             "make -bootstrap-expect equal to the replica count (3 or 5)",
             "",
             "replicas: 3 with args: [-bootstrap-expect=5]",
+        ),
+        "manifest_rejected": Rule(
+            _C,
+            "the API server (or Docker) refuses the object as written: a selector that does not match "
+            "its own pod template, a resource request above its limit; nothing of it is applied",
+            "make the selector match the template's labels (it cannot change on an existing object), and "
+            "keep each request at or below its limit",
+            "deploy.resources.reservations.memory: 6G with limits.memory: 4G",
+            "resources.requests.memory: 6Gi with limits.memory: 4Gi",
+        ),
+        "broken_health_check": Rule(
+            _C,
+            "a health check that can never pass (the whole command as one word of an exec form, run as "
+            "a program of that name): the container is never healthy, what waits for it never starts",
+            'use the shell form (["CMD-SHELL", "curl -f ..."]) or one word per argument',
+            'healthcheck: {test: ["CMD", "curl -fsS http://localhost/health"]}',
+            'readinessProbe: {exec: {command: ["curl -fsS http://localhost/health"]}}',
+        ),
+        "tls_verification_disabled": Rule(
+            _C,
+            "certificate verification switched off for every outbound TLS connection of the process: "
+            "anyone on the path can read and change what it sends (credentials, card data)",
+            "trust the right CA instead (NODE_EXTRA_CA_CERTS, REQUESTS_CA_BUNDLE, SSL_CERT_FILE)",
+            "NODE_TLS_REJECT_UNAUTHORIZED: 0",
+            "ConfigMap or env NODE_TLS_REJECT_UNAUTHORIZED=0",
+        ),
+        "hpa_target_missing": Rule(
+            _W,
+            "an autoscaler whose scaleTargetRef names a workload the file does not define (a rename): it "
+            "never scales anything",
+            "point scaleTargetRef at the workload's current kind and name",
+            "",
+            "scaleTargetRef: {kind: Deployment, name: old-name}",
+        ),
+        "memory_volume_unbounded": Rule(
+            _W,
+            "an emptyDir of medium Memory (tmpfs) without sizeLimit: what is written there counts against "
+            "the container's memory limit, so a big file gets the pod OOMKilled",
+            "set sizeLimit, or use a disk-backed emptyDir for large scratch files",
+            "",
+            "emptyDir: {medium: Memory}",
+        ),
+        "scheduler_not_singleton": Rule(
+            _W,
+            "a periodic-task scheduler (celery beat, rqscheduler, clockwork) on more than one replica: each "
+            "one sends every task, so jobs run several times (double charges, duplicate mail)",
+            "run one replica with the Recreate strategy, or a scheduler that takes a lock",
+            "",
+            "replicas: 3 with command: [celery, -A, app, beat]",
         ),
         "quorum_even_size": Rule(
             _W,

@@ -58,6 +58,16 @@ def clustering_findings(
                 f"KC_CACHE=local on {replicas} replicas: each Keycloak pod keeps its own sessions (no "
                 "Infinispan cluster), so users sent to another pod are logged out or get 'session not found'",
             )
+        words = [w for text in command_words(container.get("command")) + command_words(container.get("args"))
+                 for w in text.split()]  # fmt: skip
+        scheduler = _scheduler(words)
+        if scheduler:
+            yield rule_finding(
+                "scheduler_not_singleton",
+                name,
+                f"runs {scheduler} on {replicas} replicas: each is its own scheduler and sends every "
+                f"periodic task, so each runs {replicas} times",
+            )
     spec = as_mapping(obj.get("spec"))
     if obj.get("kind") == "StatefulSet" and spec.get("podManagementPolicy", "OrderedReady") == "OrderedReady":
         for container in containers:
@@ -79,3 +89,15 @@ def clustering_findings(
 
 def env_value(env: list[tuple[str, Any]], name: str) -> Any:
     return next((value for key, value in env if key == name), None)
+
+
+def _scheduler(words: list[str]) -> str | None:
+    """`celery -A app beat` (not a worker with an embedded beat, which has the same problem but is
+    rarely replicated on purpose), rq-scheduler, clockwork."""
+    programs = [w.rsplit("/", 1)[-1] for w in words]
+    if "celery" in programs and "beat" in programs:
+        return "celery beat"
+    for program in ("rqscheduler", "rq-scheduler", "clockwork"):
+        if program in programs:
+            return program
+    return None

@@ -22,12 +22,15 @@ from app.agents.infrastructure.container_checks import (
     host_path_findings,
     image_findings,
     image_name,
+    one_word_command,
     open_door_findings,
     port_range,
+    requests_over_limits,
     text_of,
 )
 from app.agents.infrastructure.secret_scan import env_pairs, scan_command, scan_env
 from app.agents.infrastructure.server_settings import (
+    image_auth_findings,
     image_login_findings,
     memory_lock_findings,
     settings_findings,
@@ -295,6 +298,25 @@ def _service(where: str, service: dict[str, Any]) -> Iterator[Finding]:
     ]  # fmt: skip
     mounted = [target for volume in as_list(service.get("volumes")) if (target := _volume_target(volume))]
     yield from image_login_findings(where, service.get("image"), env, mounted, open_ports)
+    yield from image_auth_findings(where, service.get("image"), env, words)
+    if "fpm" in text_of(service.get("image")) and any(
+        (spec := _port_spec(port)) and spec[2] == "9000" and spec[1] and spec[0].strip("[]") in ALL_INTERFACES
+        for port in as_list(service.get("ports"))
+    ):
+        yield rule_finding(
+            "admin_api_unauthenticated",
+            where,
+            "php-fpm's FastCGI port 9000 is published on all interfaces: FastCGI has no authentication, and "
+            "whoever reaches it runs PHP, with ini settings of their choosing",
+        )
+    yield from one_word_command(where, "healthcheck", as_mapping(service.get("healthcheck")).get("test"))
+    resources = as_mapping(as_mapping(service.get("deploy")).get("resources"))
+    yield from requests_over_limits(
+        where,
+        {"memory": as_mapping(resources.get("reservations")).get("memory")},
+        {"memory": as_mapping(resources.get("limits")).get("memory") or service.get("mem_limit")},
+        "Docker",
+    )
     yield from scan_command(
         where, "healthcheck", command_words(as_mapping(service.get("healthcheck")).get("test"))
     )

@@ -452,3 +452,45 @@ def declared_ports(containers: list[dict[str, Any]]) -> tuple[set[int], set[str]
     declared = [as_mapping(p) for c in containers for p in as_list(c.get("ports"))]
     numbers = {p["containerPort"] for p in declared if isinstance(p.get("containerPort"), int)}
     return numbers, {text_of(p.get("name")) for p in declared if p.get("name")}
+
+
+def one_word_command(where: str, label: str, command: Any) -> Iterator[Finding]:
+    """An exec-form command whose program is a whole command line (`["CMD", "curl -f http://x"]`,
+    `exec: {command: ["curl -f http://x"]}`): it runs a program of that name, which does not exist."""
+    words = [text_of(w) for w in as_list(command)]
+    if words[:1] in (["CMD"], ["CMD-SHELL"]):
+        if words[0] == "CMD-SHELL":
+            return
+        words = words[1:]
+    if len(words) == 1 and " " in words[0].strip() and not words[0].startswith("/bin/"):
+        yield rule_finding(
+            "broken_health_check",
+            where,
+            f'its {label} runs "{words[0][:80]}" as one word (exec form), so it looks for a program of that '
+            "name: it never passes",
+        )
+
+
+def requests_over_limits(
+    where: str, requests: dict[str, Any], limits: dict[str, Any], how: str
+) -> Iterator[Finding]:
+    """A memory (or CPU) request above its limit: refused when applied. `how` names the settings."""
+    for resource, parse in (("memory", memory_bytes), ("cpu", cpu_cores)):
+        asked, capped = parse(requests.get(resource)), parse(limits.get(resource))
+        if asked is not None and capped is not None and asked > capped:
+            yield rule_finding(
+                "manifest_rejected",
+                where,
+                f"its {resource} request ({text_of(requests.get(resource))}) is above its limit "
+                f"({text_of(limits.get(resource))}): {how} refuses it ('must be less than or equal to "
+                f"{resource} limit')",
+            )
+
+
+def cpu_cores(value: Any) -> float | None:
+    """CPU as Kubernetes (`500m`, `2`) or compose (`0.5`) writes it."""
+    text = text_of(value).strip()
+    try:
+        return float(text[:-1]) / 1000 if text.endswith("m") else float(text)
+    except ValueError:
+        return None

@@ -23,15 +23,17 @@ from app.agents.infrastructure.container_checks import (
     host_path_findings,
     image_findings,
     keeps_data,
+    one_word_command,
     open_door_findings,
     pod_object,
     pod_spec,
     port_range,
+    requests_over_limits,
     text_of,
 )
 from app.agents.infrastructure.rbac_audit import BINDING_KINDS, ROLE_KINDS, audit_rbac
 from app.agents.infrastructure.secret_scan import env_pairs, scan_command, scan_env
-from app.agents.infrastructure.server_settings import settings_findings, text_findings
+from app.agents.infrastructure.server_settings import image_auth_findings, settings_findings
 from app.agents.infrastructure.wiring import audit_wiring
 
 WORKLOAD_KINDS = frozenset(
@@ -59,9 +61,7 @@ def audit_kubernetes(documents: list[dict[str, Any]]) -> list[Finding]:
         elif kind == "ConfigMap":
             data = env_pairs(as_mapping(obj.get("data")))
             findings += scan_env(name, data, noun="key")
-            for key, value in data:
-                if isinstance(value, str):
-                    findings += text_findings(f"{name} key {key}", value)
+            findings += settings_findings(name, data, [])  # env-style keys and embedded files alike
         elif kind in ROLE_KINDS or kind in BINDING_KINDS:
             findings += audit_rbac(obj, name)
     findings += audit_wiring(objects)
@@ -128,6 +128,8 @@ def _workload(obj: dict[str, Any], name: str, autoscaled_minimum: int | None) ->
     yield from _data_on_scratch(name, pod)
     yield from _dns_policy(name, pod)
     yield from _prestop(name, pod)
+    yield from _selector_matches_template(obj, name)
+    yield from _memory_volumes(name, pod)
     for volume in as_list(pod.get("volumes")):
         host = as_mapping(as_mapping(volume).get("hostPath"))
         if host.get("path"):
@@ -160,6 +162,49 @@ def _workload(obj: dict[str, Any], name: str, autoscaled_minimum: int | None) ->
                 yield from _container(where, container, pod_security)
                 if long_running and key == "containers":
                     yield from _probes(where, container)
+
+
+def _selector_matches_template(obj: dict[str, Any], name: str) -> Iterator[Finding]:
+    """A controller whose selector does not select its own pod template is refused by the API."""
+    spec = as_mapping(obj.get("spec"))
+    selector = as_mapping(as_mapping(spec.get("selector")).get("matchLabels"))
+    if not selector or obj.get("kind") not in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"):
+        return
+    labels = {
+        text_of(k): text_of(v)
+        for k, v in as_mapping(pod_object(obj).get("metadata")).get("labels", {}).items()
+    }
+    missing = {text_of(k): text_of(v) for k, v in selector.items() if labels.get(text_of(k)) != text_of(v)}
+    if missing:
+        shown = ", ".join(f"{k}: {v}" for k, v in missing.items())
+        yield rule_finding(
+            "manifest_rejected",
+            name,
+            f"spec.selector.matchLabels ({shown}) is not on the pod template's labels: the API server "
+            "refuses it ('selector does not match template labels')",
+        )
+
+
+def _memory_volumes(name: str, pod: dict[str, Any]) -> Iterator[Finding]:
+    """tmpfs emptyDirs with no size limit in a pod whose containers have a memory limit."""
+    limited = any(
+        as_mapping(as_mapping(c.get("resources")).get("limits")).get("memory")
+        for c in map(as_mapping, as_list(pod.get("containers")))
+    )
+    for volume in map(as_mapping, as_list(pod.get("volumes"))):
+        empty = volume.get("emptyDir")
+        if (
+            limited
+            and isinstance(empty, dict)
+            and empty.get("medium") == "Memory"
+            and not empty.get("sizeLimit")
+        ):
+            yield rule_finding(
+                "memory_volume_unbounded",
+                f"{name} volume {text_of(volume.get('name'), '?')}",
+                "an emptyDir of medium Memory (tmpfs) with no sizeLimit: files written there count against "
+                "the container's memory limit, and a large one gets it OOMKilled",
+            )
 
 
 _BOOTSTRAP_EXPECT = re.compile(r"^-{1,2}bootstrap[-_]expect(?:=(\d+))?$")
@@ -281,12 +326,14 @@ def _container(where: str, container: dict[str, Any], pod_security: dict[str, An
         env_pairs(container.get("env")),
         command_words(container.get("command")) + command_words(container.get("args")),
     )
-    yield from settings_findings(
-        where,
-        env_pairs(container.get("env")),
-        [w for text in command_words(container.get("command")) + command_words(container.get("args"))
-         for w in text.split()],
-    )  # fmt: skip
+    words = [w for text in command_words(container.get("command")) + command_words(container.get("args"))
+             for w in text.split()]  # fmt: skip
+    yield from settings_findings(where, env_pairs(container.get("env")), words)
+    yield from image_auth_findings(where, container.get("image"), env_pairs(container.get("env")), words)
+    yield from requests_over_limits(where, requests, limits, "the API server")
+    for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
+        command = as_mapping(as_mapping(container.get(probe)).get("exec")).get("command")
+        yield from one_word_command(where, probe, command)
     jvm = [text_of(v) for _, v in env_pairs(container.get("env"))]
     jvm += command_words(container.get("command")) + command_words(container.get("args"))
     yield from heap_findings(where, jvm, limits.get("memory"))

@@ -41,6 +41,14 @@ _IMAGE_DEFAULT_LOGINS = {
               "minioadmin/minioadmin"),
     "grafana": (("GF_SECURITY_ADMIN_PASSWORD", "GF_SECURITY_ADMIN_USER"), "Grafana", "admin/admin"),
 }  # fmt: skip
+# Settings that switch certificate verification off for every outbound TLS connection.
+_TLS_VERIFY_OFF = {"NODE_TLS_REJECT_UNAUTHORIZED": ("0",), "PYTHONHTTPSVERIFY": ("0",),
+                   "GIT_SSL_NO_VERIFY": ("1", "true")}  # fmt: skip
+# Web frameworks told they run on a developer's machine: detailed error pages for every visitor.
+_DEVELOPMENT = {
+    "ASPNETCORE_ENVIRONMENT": "development", "DOTNET_ENVIRONMENT": "development", "RAILS_ENV": "development",
+    "FLASK_DEBUG": "1", "APP_DEBUG": "true", "DJANGO_DEBUG": "true",
+}  # fmt: skip
 _GUEST_URL = re.compile(r"\bamqps?://guest:guest@", re.IGNORECASE)
 # Configuration files mounted where the image reads its users from: the login is set there.
 _LOGIN_FILES = ("rabbitmq.conf", "definitions.json", "/etc/rabbitmq/conf.d", "grafana.ini")
@@ -56,6 +64,27 @@ def settings_findings(where: str, env: Iterable[tuple[str, Any]], words: list[st
         if default is not None and text_of(value).strip() == default:
             yield rule_finding(
                 "default_credentials", where, f"{name} is the image's default password ({default})"
+            )
+        elif text_of(value).strip().lower() in _TLS_VERIFY_OFF.get(name.upper(), ()):
+            yield rule_finding(
+                "tls_verification_disabled",
+                where,
+                f"{name}={text_of(value).strip()} turns off certificate verification for every outbound TLS "
+                "connection of the process",
+            )
+        elif text_of(value).strip().lower() == _DEVELOPMENT.get(name.upper()):
+            yield rule_finding(
+                "development_mode",
+                where,
+                f"{name}={text_of(value).strip()}: the framework's development mode, whose error pages show "
+                "stack traces, configuration and queries to every visitor",
+            )
+        elif name.upper().startswith("AIRFLOW__API__AUTH_BACKEND") and "backend.default" in text_of(value):
+            yield rule_finding(
+                "admin_api_unauthenticated",
+                where,
+                f"{name}=airflow.api.auth.backend.default lets every REST API request in without "
+                "credentials: trigger DAGs, read connections and variables",
             )
         elif _GUEST_URL.search(text_of(value)):
             yield rule_finding(
@@ -190,3 +219,30 @@ def memory_lock_findings(
         "bootstrap.memory_lock=true but no memlock ulimit of -1 (ulimits: memlock): memory locking fails, "
         "the bootstrap check stops the node and it exits",
     )
+
+
+def image_auth_findings(
+    where: str, image: Any, env: Iterable[tuple[str, Any]], words: list[str]
+) -> Iterator[Finding]:
+    """Servers that serve everything to everyone unless given a secret: Hasura without an admin
+    secret, Celery's Flower without --basic-auth or --auth."""
+    name = text_of(image).rsplit("/", 1)[-1].split(":", 1)[0]
+    names = {n.upper() for n, _ in env}
+    if name == "graphql-engine" and not {n for n in names if n.startswith("HASURA_GRAPHQL_ADMIN_SECRET")}:
+        yield rule_finding(
+            "admin_api_unauthenticated",
+            where,
+            "Hasura runs without HASURA_GRAPHQL_ADMIN_SECRET: every request is treated as admin (read and "
+            "write every table, change the metadata), with no authentication",
+        )
+    flower = name == "flower" or ("flower" in words and "celery" in " ".join(words))
+    guarded = any(w.startswith(("--basic-auth", "--basic_auth", "--auth")) for w in words) or bool(
+        names & {"FLOWER_BASIC_AUTH", "FLOWER_AUTH", "FLOWER_AUTH_PROVIDER"}
+    )
+    if flower and not guarded:
+        yield rule_finding(
+            "admin_api_unauthenticated",
+            where,
+            "Celery Flower runs without --basic-auth or --auth: anyone who reaches it sees task arguments "
+            "and results and can revoke tasks or shut workers down, with no authentication",
+        )

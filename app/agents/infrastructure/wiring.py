@@ -161,6 +161,17 @@ def _autoscaler(obj: dict[str, Any], name: str, pods: _Pods) -> Iterator[Finding
         and text_of(as_mapping(o.get("metadata")).get("name")) == target_name
         and namespace == _namespace(obj)
     ]
+    same_kind = [
+        o for o, namespace, _ in pods if text_of(o.get("kind")) == kind and namespace == _namespace(obj)
+    ]
+    if target_name and not workloads and same_kind:
+        defined = ", ".join(sorted(text_of(as_mapping(o.get("metadata")).get("name")) for o in same_kind))
+        yield rule_finding(
+            "hpa_target_missing",
+            f"HorizontalPodAutoscaler {name}",
+            f"its scaleTargetRef names {kind} {target_name}, which the file does not define (it defines "
+            f"{defined}): it never scales (FailedGetScale)",
+        )
     resources = _utilization_resources(spec)
     for workload in workloads:
         for container in _containers(workload):

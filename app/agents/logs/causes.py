@@ -63,11 +63,27 @@ _NAMED_LIMITS = (
     # A build node taken offline for want of disk; a user unknown in the database a client logs in
     # to; an OAuth client asking to return to an address it is not registered for.
     r"lack of disk space|usernotfound|could not find user|invalid_redirect_uri|invalid redirect uri|"
+    # The kernel's own limits: a snapshot out of room, a full neighbour table, a directory index
+    # at its depth (AppArmor's denials are not here: hosts log them for harmless profiles all day;
+    # one explains a "permission denied" beside it, below); a kubelet that will not run with swap;
+    # firewalld's reload flushing Docker's chains; cloud-init unable to read its user-data; an
+    # NRPE agent refusing a monitoring server it does not list; journald dropping a unit's lines.
+    r"invalidating snapshot|unable to allocate exception|neighbou?r table overflow|"
+    r"directory \(ino: \d+\) index full|reach max htree level|"
+    r"running with swap on is not supported|no chain/target/match by that name|"
+    r"failed loading yaml blob|is not allowed to talk to us|suppressed \d+ messages from|"
+    # Runtimes refusing to start or to connect: an ES module require()d from CommonJS, Django's
+    # origin check, uWSGI's header buffer, no ephemeral port left, a database certificate from an
+    # untrusted CA, Rails credentials the master key cannot decrypt, an upstream TLS handshake.
+    r"err_require_esm|require\(\) of es module|"
+    r"invalid request block size|cannot assign requested address|"
+    r"certificate chain was issued by an authority that is not trusted|"
+    r"messageencryptor::invalidmessage|ciphererror|while ssl handshaking to upstream|"
     + BANNED_PRIVATE_ADDRESS
 )
 # Words of a cause (something ran out, broke or was refused) and of a symptom (waiting for it).
 _CAUSE = re.compile(
-    r"no space left|disk full|enospc|out of memory|outofmemory|\boom|killed process|oomkilled|"
+    r"no space left|disk full|enospc|out of memory|outofmemory|\boom|killed process \d+|oomkilled|"
     r"too many (?:connections|open files|clients)|pool (?:limit|exhausted|timeout)|queuepool|"
     r"connection pool|(?:obtain|get|acquire|check ?out) a connection|connectiontimeouterror|exhausted|"
     r"deadlock|certificate|expired|permission denied|access denied|"
@@ -75,7 +91,7 @@ _CAUSE = re.compile(
     r"segmentation fault|sigsegv|nil pointer|null ?pointer|cannot allocate|quota exceeded|"
     r"failedscheduling|imagepullbackoff|errimagepull|authentication failed|max_connections|"
     r"connection refused|econnrefused|unable to connect|could not connect|address already in use|"
-    r"eaddrinuse|killed process|out of memory|maxmemory|misconf|disk watermark|not ?found|"
+    r"eaddrinuse|killed process \d+|out of memory|maxmemory|misconf|disk watermark|not ?found|"
     r"manifest unknown|no such image|sealed|stale file handle|estale|not responding|hung task|"
     r"inode|memory alarm|resource alarm|limit alarm|alarm set|high watermark|max_children|maxrequestworkers|"
     r"state lock|lock held|session expired|sessionexpired|"
@@ -111,6 +127,8 @@ _CAUSE = re.compile(
     r"do not match the hashes|hash mismatch|fatal error: |concurrent map (?:writes|read)|"
     r"apparent connection leak|connection leak|"
     r"thread ?pool starvation|heartbeat took longer|no selectable sources|can'?t synchroni[sz]e|"
+    # Django's CSRF origin check (often a misconfigured proxy, sometimes only a stray client).
+    r"origin checking failed|does not match any trusted origins|"
     # A queue or spool that refuses work for want of room; a replica that stopped applying changes.
     r"insufficient (?:system )?storage|not enough (?:free )?(?:disk )?space|"
     r"(?:replica|slave) sql|could not execute \w+_rows event|duplicate entry|"
@@ -182,7 +200,8 @@ _BACKGROUND_NOISE = re.compile(
     r"favicon\.ico|robots\.txt|apple-touch-icon|sitemap\.xml|\.well-known/(?!acme-challenge)|\.js\.map|"
     r"\.css\.map|"
     r"Failed to get system container stats|Image garbage collection failed once|"
-    r"SSL_do_handshake\(\) failed|while SSL handshaking|"  # nginx logs every scanner's bad handshake
+    # nginx logs every scanner's bad handshake (a handshake *to upstream* is its own, and no noise)
+    r"SSL_do_handshake\(\) failed(?!.{0,300}to upstream)|while SSL handshaking(?! to upstream)|"
     r"open\(\) .{0,300}? failed \((?:2|<NUM>): No such file or directory\)|"  # and every 404 of a file
     r"IP address '[^']*' could not be resolved|"  # MySQL without skip-name-resolve, forever
     r"CA certificate \S+ is self signed|"  # ... and its auto-generated certificates, at every start
@@ -202,6 +221,10 @@ _BACKGROUND_NOISE = re.compile(
     r"over TCP but UDP probes failed|"
     # A kernel that forbids io_uring: MariaDB, and others, fall back to their older I/O path.
     r"io_uring_queue_init\(\) failed|"
+    # Grafana without the optional bundled-plugins directory, at every start.
+    r"Skipping finding plugins as directory does not exist|"
+    # Django's 404s and the Host headers of scanners.
+    r"django\.request Not Found:|Invalid HTTP_HOST header|"
     r"TLS handshake error from \S+: EOF|"
     # Zabbix agents asking about hosts the server does not know: a stale agent config, not an outage.
     r"cannot send list of active checks to .{0,80}not found|"
@@ -331,7 +354,8 @@ _EXPLAINS = tuple(
     (re.compile(explainer, re.IGNORECASE), re.compile(explained, re.IGNORECASE), reason)
     for explainer, explained, reason in (
         (
-            r"logrotate.{0,40}(?:error|skipping)|skipping \S+ because parent directory|out-of-data-space",
+            r"logrotate.{0,40}(?:error|skipping)|skipping \S+ because parent directory|out-of-data-space|"
+            r"reach max htree level|index full",
             r"no space left|disk full|\bENOSPC\b",
             "explains the full disk",
         ),
@@ -339,6 +363,36 @@ _EXPLAINS = tuple(
             BANNED_PRIVATE_ADDRESS,
             r"is DOWN\b|connection refused|layer4 connection problem|no server available|<NOSRV>",
             "explains the refused health checks",
+        ),
+        (
+            r"invalidating snapshot|unable to allocate exception",
+            r"i/o error|metadata i/o error|input/output error",
+            "explains the I/O errors",
+        ),
+        (
+            r"apparmor=\"denied\"",
+            r"permission denied|errno: 13|eacces",
+            "explains the permission denied",
+        ),
+        (
+            r"neighbou?r table overflow|is not allowed to talk to us",
+            r"i/o timeout|timed out|could not complete ssl handshake|connection reset",
+            "explains the failed connections",
+        ),
+        (
+            r"invalid request block size|while ssl handshaking to upstream",
+            r"upstream prematurely closed|no live upstreams|upstream sent no valid",
+            "explains the upstream errors",
+        ),
+        (
+            r"no chain/target/match by that name",
+            r"connection refused|is down\b|layer4|driver failed programming external connectivity",
+            "explains the refused connections",
+        ),
+        (
+            r"failed loading yaml blob",
+            r"permission denied \(publickey\)|invalid user|unreachable",
+            "explains the refused logins",
         ),
         (
             r"overcoming of output buffer limits",
@@ -443,7 +497,10 @@ def rank(table: list[dict[str, Any]]) -> list[Candidate]:
         if any(e.exception_type for e in entries):
             score += 0.6
             reasons.append("exception")
-        if _names_cause(text):
+        explains = [
+            reason for explainer, _, reason in _EXPLAINS if reason in shown and explainer.search(text)
+        ]
+        if _names_cause(text) or explains:  # a line that explains another is a cause, whatever its words
             score += 1.2
             reasons.append("names a cause")
             if _definite(text):  # a disk that is full beats a collector that was slow
@@ -479,10 +536,9 @@ def rank(table: list[dict[str, Any]]) -> list[Candidate]:
             score += (0.75 if symptom else 1.5) * (1 - first[id(row)] / (len(order) - 1))
             if first[id(row)] == 0:
                 reasons.append("first to appear")
-        for explainer, _, reason in _EXPLAINS:
-            if reason in shown and explainer.search(text):
-                score += 2.0
-                reasons.append(reason)
+        for reason in explains:
+            score += 2.0
+            reasons.append(reason)
         if any(explained.search(text) and not explainer.search(text) for explainer, explained in explaining):
             score -= 1.0  # what another line explains is its consequence
             reasons.append("explained by another line")

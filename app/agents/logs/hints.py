@@ -32,6 +32,79 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "use pause_minority or autoheal",
         ),
         (
+            r"err_require_esm|require\(\) of es module",
+            "a CommonJS program require()s a package that is now ESM-only (a major version bump): pin "
+            "the previous major version, or load it with a dynamic import()",
+        ),
+        (
+            r"origin checking failed|does not match any trusted origins",
+            "Django 4's CSRF check compares the Origin header with CSRF_TRUSTED_ORIGINS (scheme "
+            "included); behind a TLS-terminating proxy also set SECURE_PROXY_SSL_HEADER",
+        ),
+        (
+            r"invalid request block size",
+            "the request's headers (often a large cookie) exceed uWSGI's buffer-size (4096 by default): "
+            "uWSGI drops the request; raise buffer-size",
+        ),
+        (
+            r"cannot assign requested address",
+            "no local port is free for a new outgoing connection (EADDRNOTAVAIL): sockets pile up in "
+            "TIME_WAIT when every request opens a new connection; reuse connections (keep-alive, one "
+            "shared client) or widen net.ipv4.ip_local_port_range",
+        ),
+        (
+            r"certificate chain was issued by an authority that is not trusted",
+            "the client (SqlClient 4+ encrypts by default) does not trust the server's certificate: "
+            "give the server a certificate from a trusted CA, or trust its CA on the client",
+        ),
+        (
+            r"messageencryptor::invalidmessage|ciphererror",
+            "the credentials file cannot be decrypted with the master key given (RAILS_MASTER_KEY or "
+            "config/master.key): the key and the encrypted file no longer belong together",
+        ),
+        (
+            r"while ssl handshaking to upstream",
+            "the TLS handshake with the upstream fails: nginx sends no SNI to HTTPS upstreams unless "
+            "proxy_ssl_server_name on (with proxy_ssl_name), which a shared ingress needs",
+        ),
+        (
+            r"invalidating snapshot|unable to allocate exception",
+            "the LVM snapshot ran out of its copy-on-write space and was invalidated: every read of it "
+            "now fails (EIO); give snapshots room for the writes made while they exist (or extend them "
+            "automatically: snapshot_autoextend_threshold)",
+        ),
+        (
+            r"neighbou?r table overflow",
+            "the kernel's ARP/neighbour table is full (net.ipv4.neigh.default.gc_thresh3, 1024 by "
+            "default): new peers cannot be resolved and connections to them time out; raise gc_thresh1-3",
+        ),
+        (
+            r"reach max htree level|directory \(ino: \d+\) index full",
+            "one directory holds more entries than ext4's two-level index allows: creating files there "
+            "fails with ENOSPC although the filesystem has space; spread the files over subdirectories "
+            "(or enable large_dir)",
+        ),
+        (
+            r"apparmor=\"denied\"",
+            "AppArmor's profile for the program does not allow that path: the file permissions are not "
+            "the problem; add the path to the profile (or a local override) and reload it",
+        ),
+        (
+            r"suppressed \d+ messages from",
+            "journald's rate limit (RateLimitIntervalSec/RateLimitBurst) dropped that unit's messages: "
+            "the log has gaps there; lower the unit's log level or raise the limit",
+        ),
+        (
+            r"running with swap on is not supported",
+            "the kubelet refuses to start while swap is on: swap came back (an fstab entry) after a "
+            "reboot; remove it from /etc/fstab and swapoff -a",
+        ),
+        (
+            r"no chain/target/match by that name",
+            "Docker's iptables chains are gone (a firewalld or iptables reload flushed them): published "
+            "ports stop working until dockerd is restarted",
+        ),
+        (
             r"must discover master-eligible nodes .{0,200}to bootstrap a cluster",
             "the nodes find each other, but none is named as cluster.initial_master_nodes lists it: "
             "those entries must equal each node's node.name exactly (a short name is not the FQDN), or "

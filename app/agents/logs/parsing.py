@@ -169,7 +169,7 @@ _K8S_BAD_REASONS = frozenset(
 # what they say: words of failure make an error, words of trouble a warning; counts of zero
 # ("0 failed", "errors=0") say the opposite and are taken out first.
 _FAILURE = re.compile(
-    r"out of memory|killed process|oom[-_ ]?kill\w*|segfault|failed to (?:start|open|bind|connect|"
+    r"out of memory|killed process \d+|oom[-_ ]?kill\w*|segfault|failed to (?:start|open|bind|connect|"
     r"mount|create|load|read|write|resolve)|failed with result|start request repeated too quickly|"
     r"main process exited, code=(?:exited|killed|dumped)|address already in use|eaddrinuse|"
     r"permission denied|no space left on device|cannot allocate memory|crashloopbackoff|"
@@ -186,7 +186,10 @@ _FAILURE = re.compile(
     r"^\w+: Error \d{3,5}\b|"  # MySQL's clients: "mysqldump: Error 2013: Lost connection ..."
     r"\bNO_PROPOSAL_CHOSEN\b|\bNO_PUBKEY\b|exec format error|failed at step [a-z_]+ spawning|"
     r"failed to set up mount namespacing|listen queue of socket .{0,80}full|NOAUTH Authentication required|"
-    r"loops back to myself|form a cycle:?$",
+    r"loops back to myself|form a cycle:?$|\bError \[ERR_[A-Z_]+\]|invalid request block size|"
+    # Ruby's uncaught exception: "file.rb:57:in `method': message (Class)" or "...: Class" (the
+    # path itself is taken out before this is matched).
+    r":\d+:in [`'][^']*': (?:.*\([A-Z][\w:]*\)$|[A-Z][\w:]*(?:Error|Exception)\b)",
     re.IGNORECASE,
 )
 # Words of trouble in general: a warning, which counts only where it names a cause (causes.py).
@@ -201,6 +204,7 @@ _NEGATED = re.compile(
     r"\b(?:0|no|zero|without)\s+(?:\w+\s+)?(?:errors?|failures?|failed|faults?|dropped)\b|"
     r"\b(?:errors?|failures?|failed|fails|dropped|timeouts?|crashes|restarts|faults?|unreachable)[\s\w]{0,12}?[=:]\s*0(?![\d.])|"
     r"[\w ]{0,40}=\s*0(?![\d.])|"  # any counter at zero: "waited due a Worker queue full = 0"
+    r"\bnon-?fatal\b|"  # Bacula's "Non-fatal FD errors: 0"
     r"\bfail(?:ed|ure)?[_-]\w+|\w+[_-]fail(?:ed|ure)?\b|"  # fail_timeout, failed_jobs, on-failure: names
     r"\berror[_.-]\w+|\w+[_.-]errors?\b|"  # error_log, error.html, gpg-error: names, not events
     r"(?<!\w)/[\w./-]+|"  # paths name files, not what happened to them
@@ -248,7 +252,11 @@ _ALWAYS_A_PROBLEM = re.compile(
     # A Kafka consumer whose committed offset is gone (retention deleted it): it jumps, at INFO.
     r"is out of range for partition|"
     # MongoDB logs a login for a user it does not know at I(nfo).
-    r"UserNotFound: Could not find user|" + BANNED_PRIVATE_ADDRESS,
+    r"UserNotFound: Could not find user|"
+    # The kernel and systemd at their own levels, about limits that lose work or refuse it.
+    r"apparmor=\"DENIED\"|neighbou?r table overflow|Suppressed \d+ messages from|"
+    r"Invalidating snapshot|index full, reach max htree level|is not allowed to talk to us|"
+    + BANNED_PRIVATE_ADDRESS,
     # fail2ban banning an internal address: the load balancer or proxy in front of the server.
     re.IGNORECASE,
 )
@@ -408,7 +416,15 @@ def _belongs(previous: LogEntry, line: str) -> bool:
     return bool(previous.extra_lines) or previous.level in ("error", "critical")
 
 
+# What a person pasted around the log: a shell prompt's command, a note or a heading ("# Icinga
+# Web > Problems (38 CRITICAL)"). Not an event, whatever words it quotes. (MySQL's slow log
+# writes "# Time: ...", "# Query_time: ...": fields, which stay events.)
+_PASTED_NOTE = re.compile(r"^(?:\$ \S|#{1,3} (?![\w@]+:))")
+
+
 def _parse(number: int, line: str, year: int | None) -> LogEntry:
+    if _PASTED_NOTE.match(line):
+        return LogEntry(line_no=number, text=line, message=line, level="info", level_written=True)
     cri = _CRI.match(line)
     if cri:  # containerd's /var/log/pods files: the container's own line after a prefix
         inner = _parse(number, cri["line"], year)
