@@ -5,7 +5,8 @@
     .venv/bin/python -m bench.diagnosis --failures         # why seen cases fail; ids of unseen ones
 
 Runs each case of tests/golden/cases*.yaml through the real app (ASGI, embedded defaults, targets
-limited to loopback), with the servers a network case asks for started on 127.0.0.1. A case
+limited to loopback): one app answers every case that serves nothing, and each network case gets
+its own, trusting the CA of the server it asks for, started on 127.0.0.1. A case
 passes when its top finding has an allowed severity and one of the expected phrases, and no
 forbidden phrase appears in any finding or the summary. Cases listed under `seen` in
 tests/golden/seen.yaml were looked at while tuning: reported, never counted.
@@ -131,48 +132,61 @@ def judge(case: dict[str, Any], body: dict[str, Any]) -> list[str]:
     return problems
 
 
-async def run_case(case: dict[str, Any], folder: Path) -> Outcome:
+async def run_case(case: dict[str, Any], folder: Path, shared: httpx.AsyncClient | None = None) -> Outcome:
+    """One case through the app. `shared`: a client of an app already running, used for cases that
+    serve nothing (a network case gets its own app, which must trust the CA its server was given)."""
     context = dict(case.get("context") or {})
     for key, relative in (case.get("context_files") or {}).items():
         context[key] = (GOLDEN / relative).read_text()
     async with served(case.get("serve"), folder) as port:
         task = str(_substitute(case["task"], port))  # the README: $PORT everywhere, task included
-        trusted = folder / "trusted-ca.pem"
-        settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
-            api_keys=[f"bench:{KEY}"],
-            database_url=f"sqlite+aiosqlite:///{folder / 'golden.db'}",
-            network_allow_targets=["127.0.0.0/8", "localhost"],
-            network_default_policy="deny",  # nothing beyond this machine, whatever a case names
-            tls_ca_file=str(trusted) if trusted.exists() else None,
-            log_level="ERROR",
-            agent_plugins_enabled=False,
-        )
-        app = create_app(settings)
-        async with LifespanManager(app) as manager:
-            transport = httpx.ASGITransport(app=manager.app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://golden") as client:
-                response = await client.post(
-                    "/api/v1/orchestrate",
-                    headers={"X-API-Key": KEY},
-                    json={
-                        "task": task,
-                        "agent_id": case["agent"],
-                        "context": _substitute(context, port),
-                    },
-                    timeout=60,
-                )
-        trusted.unlink(missing_ok=True)
+        body = {"task": task, "agent_id": case["agent"], "context": _substitute(context, port)}
+        if shared is not None and not case.get("serve"):
+            response = await _ask(shared, body)
+        else:
+            trusted = folder / "trusted-ca.pem"
+            async with app_client(folder / "golden-case.db", trusted if trusted.exists() else None) as client:
+                response = await _ask(client, body)
+            trusted.unlink(missing_ok=True)
     problems = judge({**case, "task": task}, response.json())
     return Outcome(case["id"], case["agent"], not problems, problems)
 
 
+@asynccontextmanager
+async def app_client(database: Path, trusted_ca: Path | None = None) -> AsyncIterator[httpx.AsyncClient]:
+    """The app on its embedded defaults, targets limited to loopback, started once for its client."""
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        api_keys=[f"bench:{KEY}"],
+        database_url=f"sqlite+aiosqlite:///{database}",
+        network_allow_targets=["127.0.0.0/8", "localhost"],
+        network_default_policy="deny",  # nothing beyond this machine, whatever a case names
+        tls_ca_file=str(trusted_ca) if trusted_ca else None,
+        log_level="ERROR",
+        agent_plugins_enabled=False,
+        rate_limit="100000000/minute",  # hundreds of cases through one app
+    )
+    app = create_app(settings)
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://golden") as client:
+            yield client
+
+
+async def _ask(client: httpx.AsyncClient, body: dict[str, Any]) -> httpx.Response:
+    return await client.post("/api/v1/orchestrate", headers={"X-API-Key": KEY}, json=body, timeout=60)
+
+
 async def run_all(names: list[str] | None = None) -> tuple[list[Outcome], set[str]]:
+    """Every case of the named batches; one app answers all but the network cases (starting an
+    app per case cost most of the run's time)."""
     cases, seen = load_cases(names)
     outcomes: list[Outcome] = []
     with tempfile.TemporaryDirectory() as tmp:
-        for case in cases:
-            outcomes.append(await run_case(case, Path(tmp)))
+        folder = Path(tmp)
+        async with app_client(folder / "golden.db") as shared:
+            for case in cases:
+                outcomes.append(await run_case(case, folder, shared))
     return outcomes, seen
 
 
