@@ -6,7 +6,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+import yaml
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from app.agents.infrastructure.config_audit import audit_config
@@ -18,8 +19,10 @@ JUNK = st.recursive(
     max_leaves=8,
 )
 COMPOSE_KEYS = ["privileged", "cap_add", "cap_drop", "security_opt", "network_mode", "pid", "ipc", "volumes",
-                "user", "read_only", "environment", "ports", "image", "deploy", "mem_limit", "healthcheck", "restart"]  # fmt: skip
-CONTAINER_KEYS = ["securityContext", "image", "resources", "env", "ports", "readinessProbe", "name"]
+                "user", "read_only", "environment", "ports", "image", "deploy", "mem_limit", "healthcheck", "restart",
+                "command", "entrypoint", "ulimits"]  # fmt: skip
+CONTAINER_KEYS = ["securityContext", "image", "resources", "env", "ports", "readinessProbe", "name", "command", "args",
+                  "livenessProbe", "startupProbe"]  # fmt: skip
 POD_KEYS = ["hostNetwork", "volumes", "securityContext", "initContainers", "containers", "restartPolicy"]
 
 
@@ -43,6 +46,22 @@ def test_any_shape_of_a_kubernetes_field_is_survived(key: str, value: Any, kind:
         document = k8s_workload(kind, "api", **{key: value})
     found_kind, findings = audit_config(manifest(document))
     assert found_kind == "kubernetes" and all(f.message.startswith(f"{kind} api") for f in findings)
+
+
+@settings(max_examples=100, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(labels=JUNK, selector=JUNK, replicas=JUNK, configs=JUNK)
+@example(labels=None, selector={"app": "api"}, replicas=3, configs=None)
+def test_any_shape_of_selectors_labels_replicas_and_embedded_configs_is_survived(
+    labels: Any, selector: Any, replicas: Any, configs: Any
+) -> None:
+    document = k8s_workload("StatefulSet", "api", replicas=3)
+    document["spec"]["template"]["metadata"] = {"labels": labels}
+    document["spec"]["selector"] = {"matchLabels": selector}
+    document["spec"]["replicas"] = replicas
+    config_map = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": configs}
+    assert audit_config(manifest(document, config_map))[0] == "kubernetes"
+    with_configs = {"services": {"web": compose_service()}, "configs": {"c": {"content": configs}}}
+    assert audit_config(yaml.safe_dump(with_configs))[0] == "compose"
 
 
 # Seven levels of ten aliases each: ten million items if anything stringified a field (about 15 s

@@ -172,7 +172,7 @@ def _selector_matches_template(obj: dict[str, Any], name: str) -> Iterator[Findi
         return
     labels = {
         text_of(k): text_of(v)
-        for k, v in as_mapping(pod_object(obj).get("metadata")).get("labels", {}).items()
+        for k, v in as_mapping(as_mapping(pod_object(obj).get("metadata")).get("labels")).items()
     }
     missing = {text_of(k): text_of(v) for k, v in selector.items() if labels.get(text_of(k)) != text_of(v)}
     if missing:
