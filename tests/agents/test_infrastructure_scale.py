@@ -546,6 +546,8 @@ async def test_what_anyone_can_use_at_once_comes_before_a_secret_in_the_file(
         ({"env": [{"name": "NODE_TLS_REJECT_UNAUTHORIZED", "value": "1"},
                   {"name": "ASPNETCORE_ENVIRONMENT", "value": "Production"}]}, 2),
         ({"readinessProbe": {"exec": {"command": ["/bin/sh", "-c", "curl -fsS http://localhost/ready"]}}}, 2),
+        ({"env": [{"name": "VAULT_LOCAL_CONFIG", "value": 'listener "tcp" {\n  # tls_disable = 1\n  tls_cert_file = "/t"\n}'},
+                  {"name": "PG_CONF", "value": "#fsync = off\n; innodb_doublewrite = 0"}]}, 2),
         ({"resources": {"requests": {"cpu": "250m", "memory": "256Mi"}, "limits": {"memory": "256Mi"}}}, 2),
     ],
 )  # fmt: skip

@@ -30,6 +30,8 @@ _NODE_INSPECT = re.compile(r"--inspect(?:-brk)?=(?:0\.0\.0\.0|\*|\[::\]):?(\d*)"
 _DEBUGPY = re.compile(r"debugpy\b.*?--listen\s+(?:0\.0\.0\.0|\*):?(\d+)")
 # HAProxy's statistics page, section by section (`listen` or `frontend`).
 _HAPROXY_SECTION = re.compile(r"^\s*(listen|frontend|backend|defaults|global)\b[^\n]*$", re.MULTILINE)
+# A whole line commented out with # or // (HCL, postgresql.conf, haproxy.cfg, YAML, my.cnf's ;).
+_COMMENTED = re.compile(r"^\s*(?:#|//|;).*$", re.MULTILINE)
 # Jenkins Configuration as Code: every visitor an administrator.
 _JENKINS_UNSECURED = re.compile(r"^\s*authorizationStrategy:\s*[\"']?unsecured\b", re.MULTILINE)
 
@@ -95,7 +97,9 @@ def settings_findings(where: str, env: Iterable[tuple[str, Any]], words: list[st
 
 
 def text_findings(where: str, text: str) -> Iterator[Finding]:
-    """A server's settings as text: an embedded configuration file, or env values and arguments."""
+    """A server's settings as text: an embedded configuration file, or env values and arguments.
+    Commented-out lines (`# tls_disable = 1`, `#fsync = off` in a sample postgresql.conf) say nothing."""
+    text = _COMMENTED.sub("", text)
     if match := _DURABILITY_OFF.search(text):
         yield rule_finding(
             "durability_disabled",
