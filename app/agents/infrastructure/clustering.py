@@ -10,7 +10,14 @@ from typing import Any
 
 from app.agents.base import Finding
 from app.agents.infrastructure.audit_rules import rule_finding
-from app.agents.infrastructure.container_checks import as_list, as_mapping, command_words, image_name, text_of
+from app.agents.infrastructure.container_checks import (
+    as_list,
+    as_mapping,
+    command_line,
+    command_words,
+    image_name,
+    text_of,
+)
 from app.agents.infrastructure.secret_scan import env_pairs
 
 # Consensus systems whose members vote: an even count buys nothing.
@@ -58,9 +65,7 @@ def clustering_findings(
                 f"KC_CACHE=local on {replicas} replicas: each Keycloak pod keeps its own sessions (no "
                 "Infinispan cluster), so users sent to another pod are logged out or get 'session not found'",
             )
-        words = [w for text in command_words(container.get("command")) + command_words(container.get("args"))
-                 for w in text.split()]  # fmt: skip
-        scheduler = _scheduler(words)
+        scheduler = _scheduler(command_line(container.get("command"), container.get("args")))
         if scheduler:
             yield rule_finding(
                 "scheduler_not_singleton",

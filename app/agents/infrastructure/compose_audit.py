@@ -14,6 +14,7 @@ from app.agents.infrastructure.container_checks import (
     as_list,
     as_mapping,
     capability_findings,
+    command_line,
     command_words,
     data_directories,
     database_port_finding,
@@ -288,8 +289,7 @@ def _service(where: str, service: dict[str, Any]) -> Iterator[Finding]:
         [*command_words(service.get("entrypoint")), *command_words(service.get("command"))],
     )
     env = env_pairs(service.get("environment"))
-    words = [w for text in command_words(service.get("entrypoint")) + command_words(service.get("command"))
-             for w in text.split()]  # fmt: skip
+    words = command_line(service.get("entrypoint"), service.get("command"))
     yield from settings_findings(where, env, words)
     yield from memory_lock_findings(where, env, words, service.get("ulimits"))
     open_ports = [

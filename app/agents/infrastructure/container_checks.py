@@ -276,6 +276,12 @@ def command_words(command: Any) -> list[str]:
     return [text_of(part) for part in as_list(command)]
 
 
+def command_line(*commands: Any) -> list[str]:
+    """The words a program runs with (Kubernetes' command then args, compose's entrypoint then
+    command), every item split on whitespace."""
+    return [word for command in commands for text in command_words(command) for word in text.split()]
+
+
 def image_findings(where: str, image: Any) -> Iterator[Finding]:
     if not isinstance(image, str) or not image or "@sha256:" in image:
         return

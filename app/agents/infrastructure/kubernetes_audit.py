@@ -16,6 +16,7 @@ from app.agents.infrastructure.container_checks import (
     as_list,
     as_mapping,
     capability_findings,
+    command_line,
     command_words,
     database_port_finding,
     declared_ports,
@@ -281,8 +282,7 @@ def _quorum(name: str, pod: dict[str, Any], replicas: Any) -> Iterator[Finding]:
     if not isinstance(replicas, int):
         return
     for container in map(as_mapping, as_list(pod.get("containers"))):
-        words = [w for text in command_words(container.get("command")) + command_words(container.get("args"))
-                 for w in text.split()]  # fmt: skip
+        words = command_line(container.get("command"), container.get("args"))
         for index, word in enumerate(words):
             match = _BOOTSTRAP_EXPECT.match(word)
             value = match and (match[1] or (words[index + 1] if index + 1 < len(words) else ""))
@@ -320,28 +320,19 @@ def _container(where: str, container: dict[str, Any], pod_security: dict[str, An
     missing = [r for r in ("cpu", "memory") if not limits.get(r) and not (r == "cpu" and requests.get("cpu"))]
     if missing:
         yield rule_finding("missing_resource_limits", where, f"no {' or '.join(missing)} limit")
-    yield from scan_env(where, env_pairs(container.get("env")))
-    yield from open_door_findings(
-        where,
-        env_pairs(container.get("env")),
-        command_words(container.get("command")) + command_words(container.get("args")),
-    )
-    words = [w for text in command_words(container.get("command")) + command_words(container.get("args"))
-             for w in text.split()]  # fmt: skip
-    yield from settings_findings(where, env_pairs(container.get("env")), words)
-    yield from image_auth_findings(where, container.get("image"), env_pairs(container.get("env")), words)
+    env = env_pairs(container.get("env"))
+    given = command_words(container.get("command")) + command_words(container.get("args"))
+    words = command_line(container.get("command"), container.get("args"))
+    yield from scan_env(where, env)
+    yield from open_door_findings(where, env, given)
+    yield from settings_findings(where, env, words)
+    yield from image_auth_findings(where, container.get("image"), env, words)
     yield from requests_over_limits(where, requests, limits, "the API server")
     for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
         command = as_mapping(as_mapping(container.get(probe)).get("exec")).get("command")
         yield from one_word_command(where, probe, command)
-    jvm = [text_of(v) for _, v in env_pairs(container.get("env"))]
-    jvm += command_words(container.get("command")) + command_words(container.get("args"))
-    yield from heap_findings(where, jvm, limits.get("memory"))
-    yield from scan_command(
-        where,
-        "command line",
-        [*command_words(container.get("command")), *command_words(container.get("args"))],
-    )
+    yield from heap_findings(where, [text_of(v) for _, v in env] + given, limits.get("memory"))
+    yield from scan_command(where, "command line", given)
     lifecycle = as_mapping(container.get("lifecycle"))
     for label, hook in (
         *(

@@ -10,7 +10,7 @@ from typing import Any
 
 from app.agents.base import Finding
 from app.agents.infrastructure.audit_rules import rule_finding
-from app.agents.infrastructure.container_checks import text_of
+from app.agents.infrastructure.container_checks import image_name, text_of
 from app.agents.infrastructure.secret_scan import DEFAULT_PASSWORDS
 
 # PostgreSQL's fsync / full_page_writes, MySQL's doublewrite buffer and etcd's --unsafe-no-fsync:
@@ -186,8 +186,7 @@ def image_login_findings(
 ) -> Iterator[Finding]:
     """An image that falls back to a well-known login, given none, with ports published to the
     network (`published`: how, for the message)."""
-    name = text_of(image).rsplit("/", 1)[-1].split(":", 1)[0].split("@", 1)[0]
-    known = _IMAGE_DEFAULT_LOGINS.get(name)
+    known = _IMAGE_DEFAULT_LOGINS.get(image_name(image))
     if known is None or not published:
         return
     variables, product, login = known
@@ -230,7 +229,7 @@ def image_auth_findings(
 ) -> Iterator[Finding]:
     """Servers that serve everything to everyone unless given a secret: Hasura without an admin
     secret, Celery's Flower without --basic-auth or --auth."""
-    name = text_of(image).rsplit("/", 1)[-1].split(":", 1)[0]
+    name = image_name(image)
     names = {n.upper() for n, _ in env}
     if name == "graphql-engine" and not {n for n in names if n.startswith("HASURA_GRAPHQL_ADMIN_SECRET")}:
         yield rule_finding(
