@@ -49,6 +49,11 @@ EXPECTED_SEVERITY = {
     "single_copy_replication": "warning", "ordered_start_deadlock": "critical", "sessions_not_shared": "warning",
     "manifest_rejected": "critical", "broken_health_check": "critical", "tls_verification_disabled": "critical",
     "hpa_target_missing": "warning", "memory_volume_unbounded": "warning", "scheduler_not_singleton": "warning",
+    "untrusted_code_execution": "critical", "snippet_annotations_allowed": "critical",
+    "backup_without_volume_data": "critical", "admission_webhook_fail_closed": "warning",
+    "mesh_mtls_disabled": "warning", "dns_records_unowned": "warning", "local_compaction_with_sidecar": "warning",
+    "store_limit_exceeds_volume": "warning", "eviction_without_memory_cap": "warning",
+    "queue_without_persistence": "warning",
 }  # fmt: skip
 
 COMPOSE = f"""
@@ -304,6 +309,36 @@ services:
     <<: *hardened
     image: php:8.3.8-fpm
     ports: ["127.0.0.1:9001:9000"]
+  cache:
+    <<: *hardened
+    image: redis:7.2.4
+    command: redis-server --maxmemory-policy allkeys-lru
+    volumes: ["cache:/data"]
+  cache_capped:
+    <<: *hardened
+    image: redis:7.2.4
+    command: redis-server --maxmemory 200mb --maxmemory-policy allkeys-lru
+    volumes: ["cache_capped:/data"]
+  queue:
+    <<: *hardened
+    image: redis:7.2.4
+    command: ["redis-server", "--save", "", "--appendonly", "no"]
+    volumes: ["queue:/data"]
+  jobs:
+    <<: *hardened
+    command: ["rq", "worker", "invoices"]
+  atlantis:
+    <<: *hardened
+    image: ghcr.io/runatlantis/atlantis:v0.27.3
+    environment: {{ATLANTIS_REPO_ALLOWLIST: "*"}}
+  atlantis_guarded:
+    <<: *hardened
+    image: ghcr.io/runatlantis/atlantis:v0.27.3
+    environment: {{ATLANTIS_REPO_ALLOWLIST: "gitlab.example.com/infra/*", ATLANTIS_GITLAB_WEBHOOK_SECRET_FILE: /run/secrets/hook}}
+  backups:
+    <<: *hardened
+    image: restic/rest-server:0.12.1
+    environment: {{DISABLE_AUTHENTICATION: "1", OPTIONS: "--prometheus-no-auth"}}
 
 configs:
   edge_haproxy:
@@ -326,10 +361,18 @@ configs:
         securityRealm:
           local: {{allowsSignup: false}}
         authorizationStrategy: unsecured
+  repos:
+    content: |
+      repos:
+        - id: /.*/
+          allow_custom_workflows: true
 
 volumes:
   data: {{}}
   mongo: {{}}
+  cache: {{}}
+  cache_capped: {{}}
+  queue: {{}}
 """
 COMPOSE_EXPECTED = {
     "service escape": {
@@ -364,6 +407,11 @@ COMPOSE_EXPECTED = {
     "service payments_debug": {"admin_api_unauthenticated"},  # not on loopback (payments_local_debug)
     "config edge_haproxy": {"admin_api_unauthenticated"},  # once: local_stats and guarded_stats are fine
     "config casc": {"admin_api_unauthenticated"},
+    "service cache": {"eviction_without_memory_cap"},  # cache_capped has its maxmemory
+    "service queue": {"queue_without_persistence"},  # the rq worker jobs queues there
+    "service atlantis": {"untrusted_code_execution"},  # every repo, no webhook secret; atlantis_guarded is fine
+    "config repos": {"untrusted_code_execution"},
+    "service backups": {"admin_api_unauthenticated"},  # --prometheus-no-auth is only the metrics
     "service mattermost": {"broken_health_check"},  # the shell form (mattermost_shell) is fine
     "service renderer": {"manifest_rejected"},
     "service gateway": {"tls_verification_disabled"},
@@ -618,6 +666,63 @@ KUBERNETES = manifest(
     {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "renamed"},
      "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "pricing-service"},
               "minReplicas": 2, "maxReplicas": 5}},
+    {"apiVersion": "admissionregistration.k8s.io/v1", "kind": "MutatingWebhookConfiguration",
+     "metadata": {"name": "guard"}, "webhooks": [{"name": "guard.example.com", "failurePolicy": "Fail",
+        "rules": [{"operations": ["CREATE"], "apiGroups": [""], "apiVersions": ["v1"], "resources": ["pods"]}]}]},
+    {"apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingWebhookConfiguration",
+     "metadata": {"name": "polite"}, "webhooks": [{"name": "polite.example.com", "failurePolicy": "Fail",
+        "namespaceSelector": {"matchExpressions": [
+            {"key": "kubernetes.io/metadata.name", "operator": "NotIn", "values": ["kube-system", "polite"]}]},
+        "rules": [{"operations": ["CREATE"], "apiGroups": [""], "apiVersions": ["v1"], "resources": ["pods"]}]}]},
+    {"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication", "metadata": {"name": "plain"},
+     "spec": {"mtls": {"mode": "DISABLE"}}},
+    {"apiVersion": "networking.istio.io/v1", "kind": "DestinationRule", "metadata": {"name": "legacy"},
+     "spec": {"host": "legacy.payments.svc.cluster.local", "trafficPolicy": {"tls": {"mode": "DISABLE"}}}},
+    {"apiVersion": "networking.istio.io/v1", "kind": "DestinationRule", "metadata": {"name": "external-api"},
+     "spec": {"host": "api.example.com", "trafficPolicy": {"tls": {"mode": "DISABLE"}}}},
+    {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "ingress-nginx-controller"},
+     "data": {"allow-snippet-annotations": "true", "use-forwarded-headers": "true"}},
+    {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "argocd-cm"},
+     "data": {"url": "https://argocd.example.com", "users.anonymous.enabled": "true"}},
+    {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "argocd-rbac-cm"},
+     "data": {"policy.default": "role:readonly"}},
+    k8s_workload("Deployment", "external-dns", [k8s_container(
+        "external-dns", image="registry.k8s.io/external-dns/external-dns:v0.14.1",
+        args=["--source=ingress", "--provider=google", "--policy=sync", "--registry=noop"])], replicas=2),
+    k8s_workload("Deployment", "external-dns-owned", [k8s_container(
+        "external-dns", image="registry.k8s.io/external-dns/external-dns:v0.14.1",
+        args=["--source=ingress", "--policy=sync", "--registry=txt", "--txt-owner-id=prod-2"])], replicas=2),
+    k8s_workload("StatefulSet", "prometheus", [
+        k8s_container("prometheus", image="prom/prometheus:v2.51.2", args=["--storage.tsdb.retention.time=15d"]),
+        k8s_container("sidecar", image="thanosio/thanos:v0.35.0", args=["sidecar", "--tsdb.path=/prometheus"])],
+        replicas=2),
+    k8s_workload("StatefulSet", "prometheus-2h", [
+        k8s_container("prometheus", image="prom/prometheus:v2.51.2", args=[
+            "--storage.tsdb.min-block-duration=2h", "--storage.tsdb.max-block-duration=2h"]),
+        k8s_container("sidecar", image="thanosio/thanos:v0.35.0", args=["sidecar"])], replicas=2),
+    {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "nats-config"},
+     "data": {"nats.conf": "jetstream {\n  store_dir: /data\n  max_file_store: 100GB\n}\n"}},
+    {**k8s_workload("StatefulSet", "nats", [k8s_container("nats", image="nats:2.10.14")], replicas=3,
+                    volumes=[{"name": "config", "configMap": {"name": "nats-config"}}]),
+     "spec": {**k8s_workload("StatefulSet", "nats", replicas=3)["spec"], "template": {
+        "metadata": {"labels": {"app": "nats"}}, "spec": {
+            "containers": [k8s_container("nats", image="nats:2.10.14")],
+            "volumes": [{"name": "config", "configMap": {"name": "nats-config"}}]}},
+        "volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": {
+            "accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "20Gi"}}}}]}},
+    {"apiVersion": "velero.io/v1", "kind": "Schedule", "metadata": {"name": "nightly"},
+     "spec": {"schedule": "0 2 * * *", "template": {"includedNamespaces": ["billing"], "snapshotVolumes": False}}},
+    {"apiVersion": "velero.io/v1", "kind": "Schedule", "metadata": {"name": "nightly-fs"},
+     "spec": {"schedule": "0 3 * * *", "template": {"snapshotVolumes": False, "defaultVolumesToFsBackup": True}}},
+    {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cache-conf"},
+     "data": {"redis.conf": "maxmemory-policy allkeys-lru\nappendonly no\n"}},
+    k8s_workload("Deployment", "session-cache", [k8s_container(
+        "redis", image="redis:7.2.4", args=["/etc/redis/redis.conf"],
+        volumeMounts=[{"name": "conf", "mountPath": "/etc/redis"}, {"name": "data", "mountPath": "/data"}])],
+        replicas=2, volumes=[{"name": "conf", "configMap": {"name": "cache-conf"}}, {"name": "data", "emptyDir": {}}]),
+    k8s_workload("StatefulSet", "queue", [k8s_container(
+        "redis", image="redis:7.2.4", args=["--save", "", "--appendonly", "no"])], replicas=2),
+    k8s_workload("Deployment", "worker", [k8s_container(command=["celery", "-A", "billing", "worker"])], replicas=2),
     k8s_workload("Deployment", "payments", [k8s_container(startupProbe={"httpGet": {"path": "/health", "port": 8080}, "failureThreshold": 30}, env=[{"name": "JAVA_TOOL_OPTIONS",
         "value": "-agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=*:5005"}])], replicas=2),
 )  # fmt: skip
@@ -680,6 +785,17 @@ KUBERNETES_EXPECTED = {
     "Deployment dashboard container app": {"admin_api_unauthenticated"},
     "ConfigMap gateway-env": {"tls_verification_disabled"},
     "HorizontalPodAutoscaler renamed": {"hpa_target_missing"},
+    "MutatingWebhookConfiguration guard webhook guard.example.com": {"admission_webhook_fail_closed"},
+    "PeerAuthentication plain": {"mesh_mtls_disabled"},
+    "DestinationRule legacy": {"mesh_mtls_disabled"},  # external-api is outside the mesh
+    "ConfigMap ingress-nginx-controller": {"snippet_annotations_allowed"},
+    "ConfigMap argocd-cm": {"admin_api_unauthenticated"},
+    "Deployment external-dns container external-dns": {"dns_records_unowned"},  # external-dns-owned is fine
+    "StatefulSet prometheus container prometheus": {"local_compaction_with_sidecar"},  # prometheus-2h is fine
+    "StatefulSet nats": {"store_limit_exceeds_volume"},
+    "Schedule nightly": {"backup_without_volume_data"},  # nightly-fs backs the volumes up
+    "ConfigMap cache-conf": {"eviction_without_memory_cap"},  # and its emptyDir is no data loss
+    "StatefulSet queue container redis": {"queue_without_persistence"},
 }  # fmt: skip
 
 

@@ -79,6 +79,14 @@ def test_only_replicas_rbac_wiring_and_restart_policy_belong_to_one_format() -> 
         "scheduler_not_singleton",
         "hpa_target_missing",  # compose has no autoscaler
         "memory_volume_unbounded",  # compose's tmpfs is judged by Docker's own default size
+        # Cluster add-ons, configured by their own Kubernetes objects or run only in a cluster:
+        "snippet_annotations_allowed",  # ingress-nginx's ConfigMap
+        "backup_without_volume_data",  # Velero's Schedule and Backup
+        "admission_webhook_fail_closed",
+        "mesh_mtls_disabled",  # Istio's PeerAuthentication and DestinationRule
+        "dns_records_unowned",  # external-dns watches the cluster's Services and Ingresses
+        "local_compaction_with_sidecar",  # judged within one pod
+        "store_limit_exceeds_volume",  # judged against a volumeClaimTemplate
     }
     assert {code for code, rule in RULES.items() if not rule.kubernetes} == {
         "missing_restart_policy",
@@ -186,6 +194,24 @@ SAME_RISK: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
      container_pod(args=["celery", "--broker=redis://redis:6379/0", "flower", "--port=5555"])),
     ("admin_api_unauthenticated", {"command": ["node", "--inspect=0.0.0.0:9229", "server.js"]},
      container_pod(args=["python", "-m", "debugpy", "--listen", "0.0.0.0:5678", "app.py"])),
+    ("eviction_without_memory_cap", {"image": "redis:7.2.4", "command": "redis-server --maxmemory-policy allkeys-lru",
+                                     "volumes": ["cache:/data"]},
+     container_pod(image="redis:7.2.4", args=["--maxmemory-policy", "volatile-lru", "--maxmemory", "0"])),
+    ("untrusted_code_execution", {"image": "ghcr.io/runatlantis/atlantis:v0.27.3",
+                                  "environment": {"ATLANTIS_GH_WEBHOOK_SECRET_FILE": "/run/secrets/hook",
+                                                  "ATLANTIS_REPO_ALLOWLIST": "*"}},
+     container_pod(image="ghcr.io/runatlantis/atlantis:v0.27.3", args=["server"])),
+]  # fmt: skip
+# The same, for risks that show between two services: a Redis that persists nothing and the
+# worker that queues in it.
+SAME_RISK_ACROSS: list[tuple[str, dict[str, dict[str, Any]], list[dict[str, Any]]]] = [
+    ("queue_without_persistence",
+     {"queue": compose_service(image="redis:7.2.4", command="redis-server --save '' --appendonly no",
+                               volumes=["queue:/data"]),
+      "worker": compose_service(command=["celery", "-A", "shop", "worker"])},
+     [k8s_workload("Deployment", "redis", [k8s_container("redis", image="redis:7.2.4",
+                                                         args=["--save", "", "--appendonly", "no"])]),
+      k8s_workload("Deployment", "worker", [k8s_container(command=["rq", "worker", "default"])])]),
 ]  # fmt: skip
 
 
@@ -202,9 +228,18 @@ async def test_the_same_risk_has_the_same_code_and_severity_in_compose_and_kuber
     assert severities == {EXPECTED_SEVERITY[code]}
 
 
+@pytest.mark.parametrize(("code", "services", "documents"), SAME_RISK_ACROSS)
+async def test_the_same_risk_across_services_has_the_same_code_in_compose_and_kubernetes(
+    code: str, services: dict[str, dict[str, Any]], documents: list[dict[str, Any]]
+) -> None:
+    from_compose = await audit(compose(**services))
+    from_kubernetes = await audit(manifest(*documents))
+    assert risky_codes(from_compose) == risky_codes(from_kubernetes) == {code}
+
+
 def test_every_code_with_both_examples_has_a_same_risk_pair() -> None:
     both = {code for code, rule in RULES.items() if rule.compose and rule.kubernetes}
-    assert {code for code, *_ in SAME_RISK} == both
+    assert {code for code, *_ in SAME_RISK + SAME_RISK_ACROSS} == both
 
 
 # The defects named in the issue.

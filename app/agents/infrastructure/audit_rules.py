@@ -449,6 +449,87 @@ RULES = MappingProxyType(
             "",
             "replicas: 3 with command: [celery, -A, app, beat]",
         ),
+        "untrusted_code_execution": Rule(
+            _C,
+            "a CI/CD server that runs what a merge request or a webhook asks for (custom workflows, every "
+            "repository allowed, no webhook secret): whoever can open one runs commands with its credentials",
+            "allow only your repositories, keep workflows server-side, and set the webhook secret",
+            "ATLANTIS_REPO_ALLOWLIST: '*'",
+            "args: [server] on an atlantis image with no ATLANTIS_GITLAB_WEBHOOK_SECRET",
+        ),
+        "snippet_annotations_allowed": Rule(
+            _C,
+            "ingress-nginx running configuration snippets from Ingress annotations: whoever may create an "
+            "Ingress runs nginx directives in the controller and can read every Secret it can",
+            "set allow-snippet-annotations to false (the default since controller 1.9)",
+            "",
+            'ConfigMap ingress-nginx-controller with allow-snippet-annotations: "true"',
+        ),
+        "backup_without_volume_data": Rule(
+            _C,
+            "a backup schedule that saves the manifests but no volume data: a restore brings back empty "
+            "volumes",
+            "set snapshotVolumes: true or defaultVolumesToFsBackup: true (or annotate the pods' volumes)",
+            "",
+            "Velero Schedule with snapshotVolumes: false",
+        ),
+        "admission_webhook_fail_closed": Rule(
+            _W,
+            "a webhook with failurePolicy Fail on pod creation in every namespace: when its own pods are "
+            "down nothing can start, their replacements and kube-system's included",
+            "add a namespaceSelector that leaves out kube-system and the webhook's namespace, and run "
+            "2 replicas",
+            "",
+            "MutatingWebhookConfiguration with failurePolicy: Fail on pods and no namespaceSelector",
+        ),
+        "mesh_mtls_disabled": Rule(
+            _W,
+            "service-mesh mTLS switched off: traffic between pods is plaintext and policies on peer "
+            "identities never match",
+            "use STRICT (or PERMISSIVE only while plaintext clients move over)",
+            "",
+            "PeerAuthentication with mtls.mode: DISABLE",
+        ),
+        "dns_records_unowned": Rule(
+            _W,
+            "external-dns with --policy=sync and no ownership of its own deletes records it did not create, "
+            "those of another cluster sharing the zone included",
+            "set a unique --txt-owner-id with the txt registry, and a --domain-filter",
+            "",
+            "args: [--policy=sync, --registry=noop]",
+        ),
+        "local_compaction_with_sidecar": Rule(
+            _W,
+            "Prometheus compacting its blocks locally while a Thanos sidecar uploads them: overlapping "
+            "blocks reach the bucket and the compactor halts",
+            "set --storage.tsdb.min-block-duration=2h and --storage.tsdb.max-block-duration=2h",
+            "",
+            "a thanos sidecar container beside prometheus without block-duration flags",
+        ),
+        "store_limit_exceeds_volume": Rule(
+            _W,
+            "a store allowed to grow larger than the volume it lives on: the disk fills before its own limit "
+            "cleans up, and writes stop",
+            "keep the limit below the claim's size (about 80%), or grow the claim",
+            "",
+            "max_file_store: 100GB on a 20Gi volumeClaimTemplate",
+        ),
+        "eviction_without_memory_cap": Rule(
+            _W,
+            "Redis with an eviction policy but no maxmemory never evicts: it grows until the memory limit "
+            "and is OOM-killed, losing every key at once",
+            "set maxmemory below the container's memory limit (about 75%)",
+            "command: redis-server --maxmemory-policy allkeys-lru",
+            "redis.conf in a ConfigMap with maxmemory-policy allkeys-lru and no maxmemory",
+        ),
+        "queue_without_persistence": Rule(
+            _W,
+            "a Redis holding a job queue with persistence off: a restart, an OOM kill or a reboot loses "
+            "every queued job",
+            "turn on appendonly yes (and RDB snapshots) on a volume, or use a broker that persists",
+            "command: redis-server --save '' --appendonly no, beside an rq worker",
+            "args: [--save, '', --appendonly, 'no'] beside a celery worker Deployment",
+        ),
         "quorum_even_size": Rule(
             _W,
             "a consensus ensemble (ZooKeeper, etcd, Consul) of an even size tolerates no more failures "

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from app.agents.base import Finding
+from app.agents.infrastructure.addons import addon_findings
 from app.agents.infrastructure.audit_rules import rule_finding
 from app.agents.infrastructure.clustering import clustering_findings
 from app.agents.infrastructure.container_checks import (
@@ -34,7 +35,12 @@ from app.agents.infrastructure.container_checks import (
 )
 from app.agents.infrastructure.rbac_audit import BINDING_KINDS, ROLE_KINDS, audit_rbac
 from app.agents.infrastructure.secret_scan import env_pairs, scan_command, scan_env
-from app.agents.infrastructure.server_settings import image_auth_findings, settings_findings
+from app.agents.infrastructure.server_settings import (
+    evicts_keys,
+    image_auth_findings,
+    queue_findings,
+    settings_findings,
+)
 from app.agents.infrastructure.wiring import audit_wiring
 
 WORKLOAD_KINDS = frozenset(
@@ -48,13 +54,14 @@ def audit_kubernetes(documents: list[dict[str, Any]]) -> list[Finding]:
     objects = [o for d in documents for o in _objects(d)]
     autoscaled = _autoscaled_minimum(objects)
     staging_issuers = _acme_staging_issuers(objects)
+    caches = _cache_configs(objects)
     findings: list[Finding] = []
     for obj in objects:
         kind = text_of(obj.get("kind"))
         metadata_name = text_of(as_mapping(obj.get("metadata")).get("name"), "?")
         name = f"{kind} {metadata_name}"
         if kind in WORKLOAD_KINDS:
-            findings += _workload(obj, name, autoscaled.get((kind, metadata_name)))
+            findings += _workload(obj, name, autoscaled.get((kind, metadata_name)), caches)
         elif kind == "Service":
             findings += _service(obj, name)
         elif kind == "Ingress":
@@ -66,7 +73,28 @@ def audit_kubernetes(documents: list[dict[str, Any]]) -> list[Finding]:
         elif kind in ROLE_KINDS or kind in BINDING_KINDS:
             findings += audit_rbac(obj, name)
     findings += audit_wiring(objects)
+    findings += addon_findings(objects)
+    findings += queue_findings(_processes(objects))
     return findings
+
+
+def _processes(objects: list[dict[str, Any]]) -> list[tuple[str, Any, list[str], list[tuple[str, Any]]]]:
+    """(where, image, command words, env) of every workload container, for checks across them."""
+    processes = []
+    for obj in objects:
+        if text_of(obj.get("kind")) in WORKLOAD_KINDS:
+            name = f"{text_of(obj.get('kind'))} {text_of(as_mapping(obj.get('metadata')).get('name'), '?')}"
+            for c in map(as_mapping, as_list(pod_spec(obj).get("containers"))):
+                words = command_line(c.get("command"), c.get("args"))
+                processes.append(
+                    (
+                        f"{name} container {text_of(c.get('name'), '?')}",
+                        c.get("image"),
+                        words,
+                        env_pairs(c.get("env")),
+                    )
+                )
+    return processes
 
 
 def _objects(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -116,7 +144,19 @@ def _unconfined_annotations(name: str, pod: dict[str, Any]) -> Iterator[Finding]
             )
 
 
-def _workload(obj: dict[str, Any], name: str, autoscaled_minimum: int | None) -> Iterator[Finding]:
+def _cache_configs(objects: list[dict[str, Any]]) -> set[str]:
+    """The ConfigMaps that configure a Redis with an eviction policy: a cache's, not a store's."""
+    return {
+        text_of(as_mapping(o.get("metadata")).get("name"))
+        for o in objects
+        if text_of(o.get("kind")) == "ConfigMap"
+        and any(evicts_keys(text_of(v)) for v in as_mapping(o.get("data")).values())
+    }
+
+
+def _workload(
+    obj: dict[str, Any], name: str, autoscaled_minimum: int | None, caches: set[str]
+) -> Iterator[Finding]:
     kind = obj.get("kind")
     pod = pod_spec(obj)
     for key, code, label in (
@@ -126,7 +166,7 @@ def _workload(obj: dict[str, Any], name: str, autoscaled_minimum: int | None) ->
     ):
         if pod.get(key) is True:
             yield rule_finding(code, name, f"shares the host's {label} ({key}: true)")
-    yield from _data_on_scratch(name, pod)
+    yield from _data_on_scratch(name, pod, caches)
     yield from _dns_policy(name, pod)
     yield from _prestop(name, pod)
     yield from _selector_matches_template(obj, name)
@@ -350,13 +390,20 @@ def _container(where: str, container: dict[str, Any], pod_security: dict[str, An
                 yield finding
 
 
-def _data_on_scratch(name: str, pod: dict[str, Any]) -> Iterator[Finding]:
-    """A datastore container whose data directory is mounted from an emptyDir volume."""
-    scratch = {
-        text_of(v.get("name")) for v in map(as_mapping, as_list(pod.get("volumes"))) if "emptyDir" in v
+def _data_on_scratch(name: str, pod: dict[str, Any], caches: set[str]) -> Iterator[Finding]:
+    """A datastore container whose data directory is mounted from an emptyDir volume (not a cache:
+    a Redis configured to evict keys, whose data is disposable by design)."""
+    volumes = list(map(as_mapping, as_list(pod.get("volumes"))))
+    scratch = {text_of(v.get("name")) for v in volumes if "emptyDir" in v}
+    cache_volumes = {
+        text_of(v.get("name"))
+        for v in volumes
+        if text_of(as_mapping(v.get("configMap")).get("name")) in caches
     }
     for container in map(as_mapping, as_list(pod.get("containers"))):
-        if not keeps_data(container.get("image")):
+        mounts = {text_of(m.get("name")) for m in map(as_mapping, as_list(container.get("volumeMounts")))}
+        words = " ".join(command_line(container.get("command"), container.get("args")))
+        if not keeps_data(container.get("image")) or mounts & cache_volumes or evicts_keys(words):
             continue
         for mount in map(as_mapping, as_list(container.get("volumeMounts"))):
             path = text_of(mount.get("mountPath"))

@@ -32,6 +32,15 @@ _DEBUGPY = re.compile(r"debugpy\b.*?--listen\s+(?:0\.0\.0\.0|\*):?(\d+)")
 _HAPROXY_SECTION = re.compile(r"^\s*(listen|frontend|backend|defaults|global)\b[^\n]*$", re.MULTILINE)
 # A whole line commented out with # or // (HCL, postgresql.conf, haproxy.cfg, YAML, my.cnf's ;).
 _COMMENTED = re.compile(r"^\s*(?:#|//|;).*$", re.MULTILINE)
+# Redis told how to evict but not when: without maxmemory (or with 0) it never evicts.
+_EVICTION_POLICY = re.compile(
+    r"(?:^|\s)-{0,2}maxmemory-policy\s+['\"]?((?:allkeys|volatile)-\w+)", re.MULTILINE
+)
+_MEMORY_CAP = re.compile(r"(?:^|\s)-{0,2}maxmemory\s+['\"]?(\S+?)['\"]?(?:\s|$)", re.MULTILINE)
+# Atlantis server-side repo config letting a repo bring its own workflow: its commands run on the server.
+_CUSTOM_WORKFLOWS = re.compile(
+    r"^\s*allow_custom_workflows:\s*true\b|^\s*allowed_overrides:.*\bworkflow\b", re.MULTILINE
+)
 # Jenkins Configuration as Code: every visitor an administrator.
 _JENKINS_UNSECURED = re.compile(r"^\s*authorizationStrategy:\s*[\"']?unsecured\b", re.MULTILINE)
 
@@ -51,6 +60,8 @@ _DEVELOPMENT = {
     "ASPNETCORE_ENVIRONMENT": "development", "DOTNET_ENVIRONMENT": "development", "RAILS_ENV": "development",
     "FLASK_DEBUG": "1", "APP_DEBUG": "true", "DJANGO_DEBUG": "true",
 }  # fmt: skip
+# Servers switched to answering without authentication by one variable (restic's rest-server).
+_AUTH_OFF = frozenset({"DISABLE_AUTHENTICATION", "DISABLE_AUTH", "AUTH_DISABLED"})
 _GUEST_URL = re.compile(r"\bamqps?://guest:guest@", re.IGNORECASE)
 # Configuration files mounted where the image reads its users from: the login is set there.
 _LOGIN_FILES = ("rabbitmq.conf", "definitions.json", "/etc/rabbitmq/conf.d", "grafana.ini")
@@ -88,6 +99,20 @@ def settings_findings(where: str, env: Iterable[tuple[str, Any]], words: list[st
                 f"{name}=airflow.api.auth.backend.default lets every REST API request in without "
                 "credentials: trigger DAGs, read connections and variables",
             )
+        elif name.upper() in _AUTH_OFF and text_of(value).strip().lower() in ("1", "true", "yes"):
+            yield rule_finding(
+                "admin_api_unauthenticated",
+                where,
+                f"{name}={text_of(value).strip()}: the server answers every request without authentication "
+                "(anyone who reaches the port reads, writes and deletes)",
+            )
+        elif name.upper() == "ATLANTIS_REPO_ALLOWLIST" and text_of(value).strip() == "*":
+            yield rule_finding(
+                "untrusted_code_execution",
+                where,
+                "ATLANTIS_REPO_ALLOWLIST=* lets any repository on the forge, forks included, run plans on "
+                "the server with its cloud credentials",
+            )
         elif _GUEST_URL.search(text_of(value)):
             yield rule_finding(
                 "default_credentials",
@@ -114,6 +139,23 @@ def text_findings(where: str, text: str) -> Iterator[Finding]:
         )
     yield from _debuggers(where, text)
     yield from _haproxy_stats(where, text)
+    if (policy := _EVICTION_POLICY.search(text)) and not any(
+        cap[1] not in ("0", "0b", "0mb", "0gb") for cap in _MEMORY_CAP.finditer(text)
+    ):
+        yield rule_finding(
+            "eviction_without_memory_cap",
+            where,
+            f"maxmemory-policy {policy[1]} is set but maxmemory is not: Redis never evicts, grows until the "
+            "memory limit and is OOM-killed",
+        )
+    if _CUSTOM_WORKFLOWS.search(text):
+        yield rule_finding(
+            "untrusted_code_execution",
+            where,
+            "Atlantis lets repositories define their own workflow (allow_custom_workflows / "
+            "allowed_overrides: workflow): whoever can open a merge request runs commands on the server, "
+            "with its cloud credentials",
+        )
     if _JENKINS_UNSECURED.search(text):
         yield rule_finding(
             "admin_api_unauthenticated",
@@ -238,6 +280,21 @@ def image_auth_findings(
             "Hasura runs without HASURA_GRAPHQL_ADMIN_SECRET: every request is treated as admin (read and "
             "write every table, change the metadata), with no authentication",
         )
+    if name == "rest-server" and "--no-auth" in " ".join(words).split():
+        yield rule_finding(
+            "admin_api_unauthenticated",
+            where,
+            "rest-server runs with --no-auth: anyone who reaches it reads, overwrites or deletes every "
+            "backup repository",
+        )
+    if name == "atlantis" and not any(n.startswith("ATLANTIS_") and "WEBHOOK_SECRET" in n for n in names):
+        yield rule_finding(
+            "untrusted_code_execution",
+            where,
+            "Atlantis runs without a webhook secret (ATLANTIS_GITLAB_WEBHOOK_SECRET / "
+            "ATLANTIS_GH_WEBHOOK_SECRET): anyone who reaches it can forge a merge-request event and run "
+            "plan or apply",
+        )
     flower = name == "flower" or ("flower" in words and "celery" in " ".join(words))
     guarded = any(w.startswith(("--basic-auth", "--basic_auth", "--auth")) for w in words) or bool(
         names & {"FLOWER_BASIC_AUTH", "FLOWER_AUTH", "FLOWER_AUTH_PROVIDER"}
@@ -249,3 +306,63 @@ def image_auth_findings(
             "Celery Flower runs without --basic-auth or --auth: anyone who reaches it sees task arguments "
             "and results and can revoke tasks or shut workers down, with no authentication",
         )
+
+
+# Job-queue workers that keep their queue in Redis (RQ, Celery, Sidekiq, arq, Dramatiq, Huey).
+_QUEUE_WORKERS = (
+    ("rq", "worker"),
+    ("celery", "worker"),
+    ("sidekiq",),
+    ("arq",),
+    ("dramatiq",),
+    ("huey_consumer",),
+)
+_AMQP_BROKER = re.compile(r"^(?:CELERY_)?BROKER_URL$", re.IGNORECASE)
+
+
+def evicts_keys(text: str) -> bool:
+    """Redis settings (a redis.conf or its command line) with an eviction policy: a cache, whose
+    data may be lost by design."""
+    return bool(_EVICTION_POLICY.search(_COMMENTED.sub("", text)))
+
+
+def queue_findings(processes: list[tuple[str, Any, list[str], list[tuple[str, Any]]]]) -> Iterator[Finding]:
+    """A Redis that keeps nothing on disk (--save '' and no append-only file) beside a job-queue
+    worker: a restart, an OOM kill or a reboot drops every queued job. A Redis with an eviction
+    policy is a cache, and one worker on an AMQP broker does not queue in Redis."""
+    workers = [
+        where
+        for where, _image, words, env in processes
+        if any(all(w in words for w in worker) for worker in _QUEUE_WORKERS)
+        and not any(_AMQP_BROKER.match(n) and text_of(v).startswith("amqp") for n, v in env)
+    ]
+    if not workers:
+        return
+    for where, image, words, _env in processes:
+        if image_name(image) not in ("redis", "redis-stack-server", "valkey") or _EVICTION_POLICY.search(
+            " ".join(words)
+        ):
+            continue
+        if _saves_nothing(words) and not _appends(words):
+            yield rule_finding(
+                "queue_without_persistence",
+                where,
+                f"Redis keeps the job queue of {workers[0].split(' ', 1)[-1]} with persistence off "
+                "(--save '' and no appendonly): a restart, an OOM kill or a reboot loses every queued job",
+            )
+            return
+
+
+def _saves_nothing(words: list[str]) -> bool:
+    for index, word in enumerate(words):
+        if word == "--save":
+            following = words[index + 1] if index + 1 < len(words) else ""
+            return following in ("", "''", '""') or following.startswith("--")
+    return False
+
+
+def _appends(words: list[str]) -> bool:
+    return any(
+        w == "--appendonly" and i + 1 < len(words) and words[i + 1].strip("'\"") == "yes"
+        for i, w in enumerate(words)
+    )

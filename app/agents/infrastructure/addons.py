@@ -1,0 +1,289 @@
+"""Cluster add-ons judged by what their settings do, not by how their pods are hardened: an
+admission webhook that fails closed for every namespace, a mesh told to drop mTLS, ingress-nginx
+running tenants' snippets, external-dns allowed to delete records it does not own, a Velero
+schedule that saves no volume data, Prometheus compacting blocks a Thanos sidecar uploads, a
+JetStream store allowed to grow past its volume, Argo CD open to anonymous visitors."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from app.agents.base import Finding
+from app.agents.infrastructure.audit_rules import rule_finding
+from app.agents.infrastructure.container_checks import (
+    as_list,
+    as_mapping,
+    command_line,
+    image_name,
+    memory_bytes,
+    pod_spec,
+    text_of,
+)
+from app.agents.infrastructure.secret_scan import env_pairs
+
+_WEBHOOK_KINDS = frozenset({"MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"})
+# What a pod-creating webhook blocks when its service is down: every pod, controllers' included.
+_POD_RESOURCES = frozenset({"pods", "*", "deployments", "replicasets", "daemonsets", "statefulsets", "jobs"})
+_SYSTEM_NAMESPACES = ("kube-system",)
+_TRUE = ("true", "1", "yes", "on")
+
+
+def addon_findings(objects: list[dict[str, Any]]) -> Iterator[Finding]:
+    config_maps = [o for o in objects if text_of(o.get("kind")) == "ConfigMap"]
+    for obj in objects:
+        kind = text_of(obj.get("kind"))
+        name = f"{kind} {text_of(as_mapping(obj.get('metadata')).get('name'), '?')}"
+        spec = as_mapping(obj.get("spec"))
+        if kind in _WEBHOOK_KINDS:
+            yield from _webhooks(name, obj)
+        elif kind == "PeerAuthentication":
+            yield from _peer_authentication(name, spec)
+        elif kind == "DestinationRule":
+            yield from _destination_rule(name, spec)
+        elif kind in ("Schedule", "Backup") and "velero.io" in text_of(obj.get("apiVersion")):
+            yield from _velero(name, spec.get("template") if kind == "Schedule" else spec, objects)
+        elif kind == "ConfigMap":
+            yield from _config_map(name, as_mapping(obj.get("data")), config_maps)
+        elif kind in ("Deployment", "StatefulSet", "DaemonSet", "Pod"):
+            containers = [as_mapping(c) for c in as_list(pod_spec(obj).get("containers"))]
+            yield from _external_dns(name, containers)
+            yield from _thanos_sidecar(name, containers)
+            if kind == "StatefulSet":
+                yield from _store_over_volume(name, obj, config_maps)
+
+
+def _webhooks(name: str, obj: dict[str, Any]) -> Iterator[Finding]:
+    """failurePolicy Fail (admissionregistration/v1's default) on pod-creating requests in every
+    namespace: with the webhook's pods down nothing starts, its own replacement included."""
+    hooks = obj.get("webhooks") or as_mapping(obj.get("spec")).get("webhooks")  # nested by hand, too
+    for hook in map(as_mapping, as_list(hooks)):
+        if text_of(hook.get("failurePolicy"), "Fail") != "Fail":
+            continue
+        resources = {
+            text_of(r).lower()
+            for rule in map(as_mapping, as_list(hook.get("rules")))
+            for r in as_list(rule.get("resources"))
+        }
+        if not resources & _POD_RESOURCES or _spares_system(as_mapping(hook.get("namespaceSelector"))):
+            continue
+        yield rule_finding(
+            "admission_webhook_fail_closed",
+            f"{name} webhook {text_of(hook.get('name'), '?')}",
+            "failurePolicy: Fail on pod-creating requests with no namespaceSelector that spares kube-system "
+            "and its own namespace: while its pods are down no pod can be created anywhere, not even their "
+            "replacements, CNI or DNS",
+        )
+
+
+def _spares_system(selector: dict[str, Any]) -> bool:
+    """A namespaceSelector that leaves kube-system out (by name label or an opt-in/opt-out label)."""
+    if as_mapping(selector.get("matchLabels")):
+        return True  # opt-in: only labelled namespaces are judged
+    for expression in map(as_mapping, as_list(selector.get("matchExpressions"))):
+        operator = text_of(expression.get("operator"))
+        values = [text_of(v) for v in as_list(expression.get("values"))]
+        if operator in ("In", "Exists"):
+            return True
+        if operator == "NotIn" and any(v in _SYSTEM_NAMESPACES for v in values):
+            return True
+        if operator == "DoesNotExist":
+            return True
+    return False
+
+
+def _peer_authentication(name: str, spec: dict[str, Any]) -> Iterator[Finding]:
+    modes = [as_mapping(spec.get("mtls")).get("mode")] + [
+        as_mapping(port).get("mode") for port in as_mapping(spec.get("portLevelMtls")).values()
+    ]
+    if any(text_of(mode).upper() == "DISABLE" for mode in modes):
+        yield rule_finding(
+            "mesh_mtls_disabled",
+            name,
+            "mTLS mode DISABLE: the workloads accept plaintext, traffic inside the mesh is unencrypted and "
+            "AuthorizationPolicies on source principals can never match",
+        )
+
+
+def _destination_rule(name: str, spec: dict[str, Any]) -> Iterator[Finding]:
+    """A DestinationRule sending in-mesh traffic (a cluster-local host) without TLS."""
+    host = text_of(spec.get("host"))
+    if "." in host and not host.endswith((".svc", ".svc.cluster.local", ".local")):
+        return  # an external service: its TLS is not the mesh's mTLS
+    policy = as_mapping(spec.get("trafficPolicy"))
+    if text_of(as_mapping(policy.get("tls")).get("mode")).upper() == "DISABLE":
+        yield rule_finding(
+            "mesh_mtls_disabled",
+            name,
+            f"trafficPolicy.tls.mode DISABLE for {host}: clients send to it in plaintext, "
+            "without the mesh's mTLS",
+        )
+
+
+def _velero(name: str, spec: Any, objects: list[dict[str, Any]]) -> Iterator[Finding]:
+    """A Velero backup that keeps manifests only: no snapshots, no file-system backup, and no pod
+    in the file opting its volumes in."""
+    spec = as_mapping(spec)
+    if spec.get("snapshotVolumes") is not False or spec.get("defaultVolumesToFsBackup") is True:
+        return
+    opted_in = any(
+        "backup.velero.io/backup-volumes"
+        in as_mapping(as_mapping(_template(o).get("metadata")).get("annotations"))
+        for o in objects
+    )
+    if not opted_in:
+        yield rule_finding(
+            "backup_without_volume_data",
+            name,
+            "snapshotVolumes: false and no defaultVolumesToFsBackup (nor a backup.velero.io/backup-volumes "
+            "annotation): it saves the manifests only, so a restore brings back empty PersistentVolumes",
+        )
+
+
+def _template(obj: dict[str, Any]) -> dict[str, Any]:
+    spec = as_mapping(obj.get("spec"))
+    return as_mapping(spec.get("template")) if "template" in spec else obj
+
+
+_SNIPPETS = ("allow-snippet-annotations",)
+
+
+def _config_map(name: str, data: dict[str, Any], config_maps: list[dict[str, Any]]) -> Iterator[Finding]:
+    if any(text_of(data.get(key)).strip().lower() in _TRUE for key in _SNIPPETS):
+        yield rule_finding(
+            "snippet_annotations_allowed",
+            name,
+            "allow-snippet-annotations is true: whoever can create an Ingress runs nginx configuration "
+            "in the controller, which can read every Secret the controller can (CVE-2021-25742)",
+        )
+    if text_of(data.get("users.anonymous.enabled")).strip().lower() in _TRUE:
+        policy = next(
+            (
+                text_of(as_mapping(c.get("data")).get("policy.default"))
+                for c in config_maps
+                if as_mapping(c.get("data")).get("policy.default")
+            ),
+            "",
+        )
+        rights = f"policy.default {policy}" if policy else "the default policy's role"
+        yield rule_finding(
+            "admin_api_unauthenticated",
+            name,
+            f"Argo CD's users.anonymous.enabled is true: every visitor who has not logged in gets {rights}"
+            + (" (sync, delete and exec on every cluster it manages)" if "admin" in policy else ""),
+        )
+
+
+def _external_dns(name: str, containers: list[dict[str, Any]]) -> Iterator[Finding]:
+    """external-dns with --policy=sync deletes the records it considers its own; with the noop
+    registry, or without its own --txt-owner-id, that is every record of the zone."""
+    for container in containers:
+        words = command_line(container.get("command"), container.get("args"))
+        if image_name(container.get("image")) != "external-dns" and not any(
+            "external-dns" in w for w in words[:1]
+        ):
+            continue
+        flags = dict(w.removeprefix("--").partition("=")[::2] for w in words if w.startswith("--"))
+        if flags.get("policy") != "sync":
+            continue
+        if flags.get("registry") == "noop":
+            why = "--registry=noop: it owns every record in the zones it sees"
+        elif not flags.get("txt-owner-id"):
+            why = "no --txt-owner-id: every instance sharing the zone runs as owner 'default'"
+        else:
+            continue
+        scope = "" if flags.get("domain-filter") else " and no --domain-filter"
+        yield rule_finding(
+            "dns_records_unowned",
+            f"{name} container {text_of(container.get('name'), '?')}",
+            f"--policy=sync with {why}{scope}, so it deletes records it did not create, another cluster's "
+            "included",
+        )
+
+
+_BLOCK_DURATION = re.compile(r"^--storage\.tsdb\.(min|max)-block-duration=(\S+)$")
+
+
+def _thanos_sidecar(name: str, containers: list[dict[str, Any]]) -> Iterator[Finding]:
+    """A Thanos sidecar uploads Prometheus' blocks; Prometheus must not compact them locally
+    (min and max block duration equal, 2h), or the bucket gets overlapping blocks."""
+    sidecar = any(
+        image_name(c.get("image")) == "thanos" and "sidecar" in command_line(c.get("command"), c.get("args"))
+        for c in containers
+    )
+    if not sidecar:
+        return
+    for container in containers:
+        if image_name(container.get("image")) != "prometheus":
+            continue
+        words = command_line(container.get("command"), container.get("args"))
+        durations = {m[1]: m[2] for m in map(_BLOCK_DURATION.match, words) if m}
+        if durations.get("min") and durations.get("min") == durations.get("max"):
+            continue
+        yield rule_finding(
+            "local_compaction_with_sidecar",
+            f"{name} container {text_of(container.get('name'), '?')}",
+            "Prometheus runs beside a Thanos sidecar without --storage.tsdb.min-block-duration and "
+            "--storage.tsdb.max-block-duration both 2h, so it compacts blocks locally: the sidecar uploads "
+            "overlapping blocks and the compactor halts",
+        )
+
+
+_JETSTREAM_STORE = re.compile(
+    r"\bmax_(?:file_store|file)\s*[:=]?\s*['\"]?(\d+(?:\.\d+)?\s*[kmgt]i?b?)\b", re.I
+)
+_RETENTION_SIZE = re.compile(r"^--storage\.tsdb\.retention\.size=(\S+)$")
+
+
+def _store_over_volume(
+    name: str, obj: dict[str, Any], config_maps: list[dict[str, Any]]
+) -> Iterator[Finding]:
+    """A store limit larger than the claim it lives on: the disk fills before the limit applies
+    (JetStream's max_file_store, Prometheus' --storage.tsdb.retention.size)."""
+    claims = [
+        memory_bytes(
+            as_mapping(as_mapping(as_mapping(t.get("spec")).get("resources")).get("requests")).get("storage")
+        )
+        for t in map(as_mapping, as_list(as_mapping(obj.get("spec")).get("volumeClaimTemplates")))
+    ]
+    sizes = [size for size in claims if size]
+    if not sizes:
+        return
+    volume = max(sizes)
+    limits: list[tuple[str, str]] = []
+    mounted = {
+        text_of(as_mapping(v.get("configMap")).get("name"))
+        for v in map(as_mapping, as_list(pod_spec(obj).get("volumes")))
+        if v.get("configMap")
+    }
+    for config_map in config_maps:
+        if text_of(as_mapping(config_map.get("metadata")).get("name")) not in mounted:
+            continue
+        for _, value in env_pairs(as_mapping(config_map.get("data"))):
+            if match := _JETSTREAM_STORE.search(text_of(value)):
+                limits.append((f"JetStream's max_file_store {match[1]}", match[1]))
+    for container in map(as_mapping, as_list(pod_spec(obj).get("containers"))):
+        for word in command_line(container.get("command"), container.get("args")):
+            if match := _RETENTION_SIZE.match(word):
+                limits.append((f"--storage.tsdb.retention.size={match[1]}", match[1]))
+    for label, size in limits:
+        limit = memory_bytes(size)
+        if limit and limit > volume:
+            yield rule_finding(
+                "store_limit_exceeds_volume",
+                name,
+                f"{label} is larger than the volume it is kept on ({_claim_text(obj)}): the disk fills "
+                "before the limit applies, and the server stops writing",
+            )
+            return
+
+
+def _claim_text(obj: dict[str, Any]) -> str:
+    for template in map(as_mapping, as_list(as_mapping(obj.get("spec")).get("volumeClaimTemplates"))):
+        storage = as_mapping(
+            as_mapping(as_mapping(template.get("spec")).get("resources")).get("requests")
+        ).get("storage")
+        if storage:
+            return f"a {text_of(storage)} claim"
+    return "its claim"
