@@ -1270,3 +1270,109 @@ def test_an_apparmor_denial_alone_is_background_not_the_cause() -> None:
     ]
     top = analyse(lines, None, None)["findings"][0]
     assert "I/O error" in top.message and "apparmor" not in top.message.lower(), top.message
+
+
+@pytest.mark.parametrize(
+    ("lines", "words"),
+    [
+        # A controller that ignores an object at info level, and says why: the only line that does.
+        ([f'I0514 11:2{i}:41.342340       7 store.go:440] "Ignoring ingress because of error while validating '
+          'ingress class" ingress="status/status-page" error="ingress does not contain a valid IngressClass"'
+          for i in range(3)]
+         + [f'10.0.0.{i} - - [14/May/2024:11:2{i}:00 +0000] "GET /wp-login.php HTTP/1.1" 404 0 "-" "zgrab" 120 0.001'
+            for i in range(8)],
+         "ingressClassName"),
+        ([f'time="2024-05-14T09:5{i}:04Z" level=debug msg="Skipping endpoint shop.example.com 300 IN A '
+          f'198.51.100.20 [] because owner id does not match, found: \\"blue\\", required: \\"green\\""'
+          for i in range(4)]
+         + [f'time="2024-05-14T09:5{i}:05Z" level=info msg="All records are already up to date"' for i in range(4)],
+         "txt-owner-id"),
+        # Pools that ran out: docker's subnets, a database's background workers, a connection's channels.
+        ([f'May 14 15:0{i}:49 ci-3 dockerd[912]: time="2024-05-14T15:0{i}:49Z" level=error msg="Handler for POST '
+          '/v1.44/networks/create returned error: could not find an available, non-overlapping IPv4 address pool '
+          'among the defaults to assign to the network"' for i in range(4)]
+         + ["May 14 15:09:42 ci-3 systemd[1]: gitlab-runner.service: A process of this unit has been killed by "
+            "the OOM killer."],
+         "default-address-pools"),
+        (["2024-05-10 22:04:14.356 UTC [20419] LOG:  TimescaleDB background worker limit of 8 exceeded"]
+         + [f'2024-05-1{i} 02:00:01.893 UTC [20461] WARNING:  failed to launch job 1003 "Compression Policy '
+            '[1003]": out of background workers' for i in range(1, 4)]
+         + [f"2024-05-1{i} 03:00:01.000 UTC [3{i}] ERROR:  duplicate key value violates unique constraint "
+            '"readings_pkey"' for i in range(1, 4)],
+         "max_background_workers"),
+        # A Sentinel that lost sight of another: the master's failure then never reaches quorum.
+        (["1490:X 11 May 2024 03:14:22.517 # +sdown sentinel c3d8 10.20.3.13 26379 @ cache 10.20.3.11 6379",
+          "1482:M 11 May 2024 03:10:08.904 * Done loading RDB, keys loaded: 1184211, keys expired: 912.",
+          "1490:X 14 May 2024 02:10:46.301 # +sdown master cache 10.20.3.11 6379"]
+         + [f"1482:S 14 May 2024 02:1{i}:00.000 # Error condition on socket for SYNC: No route to host"
+            for i in range(5)],
+         "quorum"),
+        (["cannot receive incremental stream: destination backup/db01/pgdata has been modified",
+          "since most recent snapshot",
+          "mbuffer: error: outputThread: error writing to <stdout> at offset 0x20000: Broken pipe"],
+         "readonly=on"),
+        (['ts=2024-05-10T21:41:53Z caller=block.go:203 level=warn msg="requested to mark for deletion, but file '
+          'already exists; this should not happen; investigate" err="file 01HX/deletion-mark.json already exists"',
+          'ts=2024-05-11T04:02:20Z caller=compact.go:1088 level=error msg="critical error detected; halting" '
+          'err="compaction: pre compaction overlap check: overlaps found while gathering blocks."'],
+         "thanos_compact_halted"),
+    ],
+)  # fmt: skip
+def test_quiet_causes_of_controllers_and_data_systems_are_found_and_explained(
+    lines: list[str], words: str
+) -> None:
+    top = analyse(lines, None, None)["findings"][0]
+    assert top.severity != "info" and words in top.message, top.message
+
+
+def test_client_side_throttling_is_background_beside_a_refused_host_key() -> None:
+    lines = [
+        f"[pod/kc/manager] I0514 08:5{i}:03.302205 1 request.go:697] Waited for 1.04s due to client-side "
+        "throttling, not priority and fairness, request: GET:https://10.0.0.1/apis/apps/v1/deployments"
+        for i in range(6)
+    ] + [
+        f'[pod/sc/manager] {{"level":"error","ts":"2024-05-14T09:0{i}:07Z","msg":"Reconciler error","error":'
+        '"failed to checkout and determine revision: unable to clone: ssh: handshake failed: knownhosts: key '
+        'mismatch"}'
+        for i in range(3)
+    ]
+    findings = analyse(lines, None, None)["findings"]
+    assert "known_hosts" in findings[0].message, findings[0].message
+    assert not any("throttling" in f.message for f in findings), findings
+
+
+def test_an_exception_message_on_several_lines_is_read_whole() -> None:
+    """azure-identity lists each credential's reason under the exception line: the reason is there."""
+    lines = [
+        "2024-05-14 14:09:58,404 ERROR worker.secrets: could not load secret db-password",
+        "Traceback (most recent call last):",
+        '  File "/app/worker/secrets.py", line 41, in load',
+        "    return client.get_secret(name).value",
+        "azure.core.exceptions.ClientAuthenticationError: DefaultAzureCredential failed to retrieve a token.",
+        "Attempted credentials:",
+        "\tEnvironmentCredential: EnvironmentCredential authentication unavailable.",
+        "\tWorkloadIdentityCredential: Authentication failed: AADSTS700213: No matching federated identity "
+        "record found for presented assertion subject 'system:serviceaccount:billing:worker'.",
+        "2024-05-14 14:09:58,405 CRITICAL worker: startup failed: cannot continue without secrets",
+    ]
+    report = analyse(lines, None, None)
+    assert "federated identity credential" in report["findings"][0].message, report["findings"][0].message
+    assert report["entries"] == 2
+
+
+def test_what_the_root_cause_explains_is_not_listed_as_another_problem() -> None:
+    node = "ip-10-0-1-5.eu-west-1.compute.internal"
+    lines = []
+    for i in range(4):
+        lines += [
+            f"May 14 16:0{i}:12 ip-10-0-1-5 kubelet[2281]: E0514 16:0{i}:12.326507 2281 kubelet_node_status.go:96] "
+            f'"Unable to register node with API server" err="Unauthorized" node="{node}"',
+            f"May 14 16:0{i}:13 ip-10-0-1-5 kubelet[2281]: E0514 16:0{i}:13.000000 2281 kubelet.go:2400] "
+            f'"Error getting node" err="node \\"{node}\\" not found"',
+            f"May 14 16:0{i}:14 ip-10-0-1-5 kubelet[2281]: E0514 16:0{i}:14.000000 2281 kubelet.go:2900] "
+            '"Container runtime network not ready" networkReady="NetworkReady=false '
+            'reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized"',
+        ]
+    findings = analyse(lines, None, None)["findings"]
+    assert "aws-auth" in findings[0].message, findings[0].message
+    assert not any("not initialized" in f.message or "Error getting node" in f.message for f in findings[1:])

@@ -387,7 +387,10 @@ def _root_cause(candidate: causes.Candidate) -> dict[str, Any]:
         "why": list(candidate.reasons),
         "example": _example((problems or candidate.entries)[0]),
         "evidence": evidence,
-        "meaning": meaning(" ".join([row["template"], *evidence])),
+        # Read whole: a credential chain's own reason comes lines below its headline.
+        "meaning": meaning(
+            " ".join([row["template"], *(e.full_text[:4000] for e in (problems or candidate.entries)[:3])])
+        ),
     }
 
 
@@ -445,8 +448,14 @@ def _findings(
     # Other errors; warnings that name a cause only where the log has no errors (where there are
     # errors, a warning beside them is context at most, and a misleading one as often).
     has_errors = any(c.row["errors"] for c in ranked)
+    # What the root cause explains (a node that never registered is "not found" everywhere) is part
+    # of its story, not another problem.
+    explained = bool(ranked) and any(r.startswith("explains ") for r in ranked[0].reasons)
     shown = [
-        c.row for c in ranked[1:8] if c.row["errors"] or (not has_errors and "names a cause" in c.reasons)
+        c.row
+        for c in ranked[1:8]
+        if (c.row["errors"] or (not has_errors and "names a cause" in c.reasons))
+        and not (explained and "explained by another line" in c.reasons)
     ]
     for row in shown:
         problems = row["errors"] or sum(1 for e in row["_entries"] if e.level == "warning")

@@ -82,11 +82,21 @@ _NAMED_LIMITS = (
     + BANNED_PRIVATE_ADDRESS
 )
 # Words of a cause (something ran out, broke or was refused) and of a symptom (waiting for it).
+_RAN_OUT = (
+    r"non-overlapping ipv4 address pool|out of background workers|background worker limit of \d+ exceeded|"
+    r"reached the negotiated channel_max|number of channels opened"
+)
+_REFUSED = (
+    r"knownhosts: key mismatch|host key verification failed|remote host identification has changed|"
+    r"unable to register node with api server.{0,40}unauthorized|aadsts\d{5,6}|"
+    r"destination \S+ has been modified|critical error detected; halting|overlaps found while gathering|"
+    r"\+sdown sentinel|does not contain a valid ingressclass|owner id does not match"
+)
 _CAUSE = re.compile(
     r"no space left|disk full|enospc|out of memory|outofmemory|\boom|killed process \d+|oomkilled|"
     r"too many (?:connections|open files|clients)|pool (?:limit|exhausted|timeout)|queuepool|"
     r"connection pool|(?:obtain|get|acquire|check ?out) a connection|connectiontimeouterror|exhausted|"
-    r"deadlock|certificate|expired|permission denied|access denied|"
+    r"deadlock|certificate|expired(?!:\s*\d)|permission denied|access denied|"
     r"could not resolve|name or service not known|no such host|nxdomain|misconf|read-only file system|"
     r"segmentation fault|sigsegv|nil pointer|null ?pointer|cannot allocate|quota exceeded|"
     r"failedscheduling|imagepullbackoff|errimagepull|authentication failed|max_connections|"
@@ -157,6 +167,13 @@ _CAUSE = re.compile(
     # A plan that deletes what it touches; a firewall that drops a failover pair's adverts.
     r"# \S+ (?:must be replaced|will be destroyed)|\b[1-9]\d* to destroy\b|"
     r"(?:\b|_)(?:drop|reject|block|deny)\w*\]?:? IN=\S* OUT=.{0,300}\bPROTO=(?:112|VRRP|CARP)\b|"
+    # Pools and limits of a subsystem that ran out: docker's subnets, background workers, AMQP channels.
+    + _RAN_OUT
+    + "|"
+    # Refusals that say what is wrong with this side: an SSH host key, a node's or a workload's identity,
+    # a replication target changed under it, a store with overlapping data, a peer lost.
+    + _REFUSED
+    + "|"
     + _NAMED_LIMITS,
     re.IGNORECASE,
 )
@@ -238,6 +255,9 @@ _BACKGROUND_NOISE = re.compile(
     # The kubelet's long-standing complaints: a resolv.conf with more than three nameservers, and
     # leftover volume directories of pods long gone.
     r"Nameserver limits (?:were )?exceeded|orphaned pod .{0,80} found|"
+    # client-go pacing its own requests (klog's "Waited for 1.2s due to client-side throttling"), and
+    # Thanos marking a block for deletion twice after a retry.
+    r"due to client-side throttling|requested to mark for deletion, but file already exists|"
     r"canceling statement due to user request|"  # someone pressed cancel in their SQL client
     r"server stats for thread|"  # unbound's periodic statistics
     r'"ssl_stapling" ignored|'  # a certificate whose CA runs no OCSP responder
@@ -323,6 +343,10 @@ _DEFINITE = re.compile(
     r"trust relationship between this workstation|password for this computer account is not recognized|"
     r"# \S+ (?:must be replaced|will be destroyed)|\b[1-9]\d* to destroy\b|"
     r"(?:\b|_)(?:drop|reject|block|deny)\w*\]?:? IN=\S* OUT=.{0,300}\bPROTO=(?:112|VRRP|CARP)\b|"
+    + _RAN_OUT
+    + "|"
+    + _REFUSED
+    + "|"
     + _NAMED_LIMITS,
     re.IGNORECASE,
 )
@@ -403,6 +427,12 @@ _EXPLAINS = tuple(
             r"failed to start connector|protocol handler start failed|secretrequired",
             r"connection refused|attempt to connect .{0,80}failed|failed to make connection",
             "explains the refused connections",
+        ),
+        (
+            r"unable to register node with api server",
+            r"node \S+ not found|error getting node|cni plugin not initialized|networkpluginnotready|"
+            r"failed to get node info|failed to ensure lease",
+            "explains why the node never appears",
         ),
         (
             r"\bflip flop\b|duplicate address (?:detected|found)|ip (?:address )?conflict|address conflict",

@@ -413,6 +413,75 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "clone): repair the secure channel (Test-ComputerSecureChannel -Repair or "
             "Reset-ComputerMachinePassword); the logon failures after it follow from it",
         ),
+        (
+            r"bird: Mesh_\S+: Socket error|bird: \S+: Connection (?:refused|timed out)",
+            "Calico's BGP peers cannot reach this peer address: check the address calico-node "
+            "autodetected for that node ('Using autodetected IPv4 address on interface ...'); with a "
+            "second NIC it often picks the wrong one: pin IP_AUTODETECTION_METHOD (interface= or cidr=)",
+        ),
+        (
+            r"aadsts700213|no matching federated identity record",
+            "Entra ID has no federated identity credential for the token's subject "
+            "(system:serviceaccount:<namespace>:<name>): the ServiceAccount was renamed or moved, or the "
+            "credential's issuer or audience is wrong; add a federated credential for the subject shown",
+        ),
+        (
+            r"unable to register node with api server.{0,40}unauthorized",
+            "the API server rejects this node's credentials: on EKS the node role's IAM ARN must be in "
+            "the aws-auth ConfigMap's mapRoles (groups system:bootstrappers, system:nodes) or have an "
+            "access entry; 'node not found', CNI and eviction-manager errors follow from it",
+        ),
+        (
+            r"non-overlapping ipv4 address pool",
+            "Docker has no free subnet left for a new network: its default-address-pools are used up, "
+            "usually by networks that jobs created and never removed; docker network prune, and widen "
+            "default-address-pools in daemon.json",
+        ),
+        (
+            r"out of background workers|background worker limit of \d+ exceeded",
+            "every background-worker slot is taken, so scheduled jobs (TimescaleDB compression and "
+            "retention) do not start: raise timescaledb.max_background_workers and max_worker_processes "
+            "to cover every database, then restart",
+        ),
+        (
+            r"reached the negotiated channel_max|number of channels opened",
+            "a client opens AMQP channels and never closes them (a channel per publish): at channel_max "
+            "the broker closes its connection; reuse one channel per thread or close each one",
+        ),
+        (
+            r"knownhosts: key mismatch|host key verification failed|remote host identification has changed",
+            "the Git or SSH server's host key is not the one in known_hosts (the server was rebuilt or "
+            "its key rotated): verify the new key and update known_hosts; until then nothing is fetched",
+        ),
+        (
+            r"does not contain a valid ingressclass|validating ingress class",
+            "the controller ignores this Ingress: it names no IngressClass it serves (set "
+            "spec.ingressClassName, or mark an IngressClass as the default)",
+        ),
+        (
+            r"owner id does not match",
+            "external-dns leaves these records alone: their TXT ownership record names another "
+            "owner id (txt-owner-id) than this instance's; hand ownership over by rewriting the TXT "
+            "records or running with the same owner id",
+        ),
+        (
+            r"\+sdown sentinel",
+            "another Sentinel is unreachable: if the Sentinels left cannot reach the quorum, a failed "
+            "master is never marked +odown and no failover happens; bring that Sentinel back, and run "
+            "Sentinels away from the Redis hosts they watch",
+        ),
+        (
+            r"destination \S+ has been modified",
+            "the replication target was changed after its last snapshot (mounted writable, atime on): zfs "
+            "receive refuses the incremental; set readonly=on on the target and roll it back to its last "
+            "snapshot (or let syncoid roll back)",
+        ),
+        (
+            r"critical error detected; halting|overlaps found while gathering",
+            "the Thanos compactor found overlapping blocks (two uploaders with the same external labels) "
+            "and halted: no compaction, downsampling or retention until the overlap is removed and it is "
+            "restarted (thanos_compact_halted 1)",
+        ),
     )
 )
 

@@ -256,6 +256,10 @@ _ALWAYS_A_PROBLEM = re.compile(
     # The kernel and systemd at their own levels, about limits that lose work or refuse it.
     r"apparmor=\"DENIED\"|neighbou?r table overflow|Suppressed \d+ messages from|"
     r"Invalidating snapshot|index full, reach max htree level|is not allowed to talk to us|"
+    # A controller that leaves an object alone for a reason it states, at info or debug level: an
+    # Ingress ignored for its class, a DNS record skipped for its owner. Nothing else says why.
+    r"\b(?:Ignoring|Skipping) (?:ingress|endpoint|record|resource|object)\b.{0,200}?\bbecause "
+    r"(?:of error|owner id does not match|.{0,60}\b(?:invalid|not valid|mismatch|does not match))|"
     + BANNED_PRIVATE_ADDRESS,
     # fail2ban banning an internal address: the load balancer or proxy in front of the server.
     re.IGNORECASE,
@@ -283,6 +287,7 @@ def unlevelled_level(text: str) -> str:
 
 _JSON_DETAIL = ("error", "err", "exception", "exc", "reason", "detail", "error_message", "cause")
 HEALTH_PATH = re.compile(r"^/(?:health\w*|healthz|readyz|livez|ready|live|ping|status|metrics)\b", re.I)
+_MESSAGE_GOES_ON = re.compile(r"^[A-Z][\w ]{0,60}:$")
 _PY_EXCEPTION = re.compile(
     r"^(?P<type>[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt))(?::\s?(?P<msg>.*))?$"
 )
@@ -337,6 +342,16 @@ def parse_lines(lines: list[str], year: int | None = None) -> list[LogEntry]:
             continue
         if entries and entries[-1].extra_lines and _PY_EXCEPTION.match(line.strip()):
             # The last line of a Python traceback names the exception.
+            entries[-1].extra_lines.append(line)
+            continue
+        if (
+            entries
+            and entries[-1].extra_lines
+            and _PY_EXCEPTION.match(entries[-1].extra_lines[-1].strip())
+            and _MESSAGE_GOES_ON.match(line)
+        ):
+            # An exception message on several lines (azure-identity's "Attempted credentials:" and
+            # one indented line per credential): the reason is in those lines.
             entries[-1].extra_lines.append(line)
             continue
         if entries and _answer_body(entries[-1], line):
@@ -411,6 +426,8 @@ def _belongs(previous: LogEntry, line: str) -> bool:
         return True
     if _DOTNET.match(previous.text) and not previous.extra_lines and previous.level != "debug":
         return True  # ASP.NET Core's console logger writes the message under its category line
+    if previous.extra_lines and any(_MESSAGE_GOES_ON.match(x) for x in previous.extra_lines[-8:]):
+        return True  # the indented items of an exception message ("Attempted credentials:")
     if _REPORT_FIELD.match(line) or _REPORT_ROW.match(line):
         return False  # "  Reason:  OOMKilled", "  Warning  BackOff  2m  kubelet ...": a report's own lines
     return bool(previous.extra_lines) or previous.level in ("error", "critical")
