@@ -170,8 +170,8 @@ def _untrusted(
         outcome.add(
             Severity.CRITICAL,
             "certificate_unknown_ca",
-            f"The certificate of {where} is {kind}, an issuer this service does not trust "
-            "(clients without that CA will refuse it).",
+            f"The certificate of {where} is {kind}, an unknown CA that this service does not trust "
+            "(the chain is not trusted); clients without that CA will refuse it.",
         )
     elif "not yet valid" in text:
         outcome.add(
