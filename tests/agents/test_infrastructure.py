@@ -53,7 +53,8 @@ EXPECTED_SEVERITY = {
     "backup_without_volume_data": "critical", "admission_webhook_fail_closed": "warning",
     "mesh_mtls_disabled": "warning", "dns_records_unowned": "warning", "local_compaction_with_sidecar": "warning",
     "store_limit_exceeds_volume": "warning", "eviction_without_memory_cap": "warning",
-    "queue_without_persistence": "warning",
+    "queue_without_persistence": "warning", "login_open_to_anyone": "critical", "alias_traversal": "critical",
+    "single_instance_replicated": "critical", "proxy_exposes_every_container": "warning",
 }  # fmt: skip
 
 COMPOSE = f"""
@@ -335,6 +336,30 @@ services:
     <<: *hardened
     image: ghcr.io/runatlantis/atlantis:v0.27.3
     environment: {{ATLANTIS_REPO_ALLOWLIST: "gitlab.example.com/infra/*", ATLANTIS_GITLAB_WEBHOOK_SECRET_FILE: /run/secrets/hook}}
+  drone:
+    <<: *hardened
+    image: drone/drone:2.22.0
+    environment: {{DRONE_REGISTRATION_CLOSED: "false", DRONE_SERVER_HOST: drone.example.com}}
+  drone_closed:
+    <<: *hardened
+    image: drone/drone:2.22.0
+    environment: {{DRONE_REGISTRATION_CLOSED: "true"}}
+  directory:
+    <<: *hardened
+    image: bitnami/openldap:2.6.8
+    environment: {{LDAP_ALLOW_ANON_BINDING: "yes", LDAP_ADMIN_PASSWORD_FILE: /run/secrets/ldap}}
+  edge:
+    <<: *hardened
+    image: traefik:v3.0.2
+    command: [--providers.docker=true, --providers.docker.endpoint=tcp://socket-proxy:2375]
+  edge_optin:
+    <<: *hardened
+    image: traefik:v3.0.2
+    command: [--providers.docker=true, --providers.docker.exposedbydefault=false]
+  socket_proxy:
+    <<: *hardened
+    image: tecnativa/docker-socket-proxy:0.1.2
+    volumes: ["/var/run/docker.sock:/var/run/docker.sock:ro"]
   backups:
     <<: *hardened
     image: restic/rest-server:0.12.1
@@ -366,6 +391,18 @@ configs:
       repos:
         - id: /.*/
           allow_custom_workflows: true
+  mail:
+    content: |
+      ssl = no
+      disable_plaintext_auth = no
+  mail_tls:
+    content: |
+      ssl = required
+      disable_plaintext_auth = no
+  site:
+    content: |
+      location /uploads {{ alias /srv/app/uploads/; }}
+      location /static/ {{ alias /srv/app/static/; }}
 
 volumes:
   data: {{}}
@@ -411,7 +448,12 @@ COMPOSE_EXPECTED = {
     "service queue": {"queue_without_persistence"},  # the rq worker jobs queues there
     "service atlantis": {"untrusted_code_execution"},  # every repo, no webhook secret; atlantis_guarded is fine
     "config repos": {"untrusted_code_execution"},
-    "service backups": {"admin_api_unauthenticated"},  # --prometheus-no-auth is only the metrics
+    "service backups": {"admin_api_unauthenticated"},
+    "service drone": {"login_open_to_anyone"},  # drone_closed is fine
+    "service directory": {"admin_api_unauthenticated"},
+    "service edge": {"proxy_exposes_every_container"},  # edge_optin is fine, socket_proxy holds the socket
+    "config mail": {"plaintext_listener"},  # mail_tls is fine
+    "config site": {"alias_traversal"},  # /static/ is fine  # --prometheus-no-auth is only the metrics
     "service mattermost": {"broken_health_check"},  # the shell form (mattermost_shell) is fine
     "service renderer": {"manifest_rejected"},
     "service gateway": {"tls_verification_disabled"},
@@ -723,6 +765,25 @@ KUBERNETES = manifest(
     k8s_workload("StatefulSet", "queue", [k8s_container(
         "redis", image="redis:7.2.4", args=["--save", "", "--appendonly", "no"])], replicas=2),
     k8s_workload("Deployment", "worker", [k8s_container(command=["celery", "-A", "billing", "worker"])], replicas=2),
+    {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "kerberos"},
+     "data": {"krb5.conf": "[libdefaults]\n default_realm = EXAMPLE.INTERNAL\n"}, "binaryData": {"http.keytab": "BQIAAA=="}},
+    {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "dex-config"},
+     "data": {"config.yaml": "issuer: https://dex.example.com\nstorage:\n  type: memory\n"}},
+    k8s_workload("Deployment", "dex", [k8s_container("dex", image="ghcr.io/dexidp/dex:v2.39.1")], replicas=3,
+                 volumes=[{"name": "config", "configMap": {"name": "dex-config"}}]),
+    {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "sched-config"},
+     "data": {"application.yaml": "spring:\n  quartz:\n    job-store-type: memory\n"}},
+    k8s_workload("Deployment", "sched", replicas=3, volumes=[{"name": "config", "configMap": {"name": "sched-config"}}]),
+    k8s_workload("Deployment", "ci", [k8s_container("jenkins", image="jenkins/jenkins:2.440.1-lts-jdk17",
+                 startupProbe={"httpGet": {"path": "/login", "port": 8080}, "failureThreshold": 30})], replicas=2),
+    {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "otel-config"},
+     "data": {"config.yaml": "processors:\n  memory_limiter:\n    check_interval: 1s\n    limit_mib: 1800\n"}},
+    k8s_workload("Deployment", "otel", [k8s_container(volumeMounts=[{"name": "config", "mountPath": "/conf"}])],
+                 replicas=2, volumes=[{"name": "config", "configMap": {"name": "otel-config"}}]),
+    k8s_workload("Deployment", "auth", [k8s_container(image="quay.io/oauth2-proxy/oauth2-proxy:v7.6.0",
+                 args=["--provider=github", "--email-domain=*"])], replicas=2),
+    k8s_workload("Deployment", "auth-org", [k8s_container(image="quay.io/oauth2-proxy/oauth2-proxy:v7.6.0",
+                 args=["--provider=github", "--email-domain=*", "--github-org=acme"])], replicas=2),
     k8s_workload("Deployment", "payments", [k8s_container(startupProbe={"httpGet": {"path": "/health", "port": 8080}, "failureThreshold": 30}, env=[{"name": "JAVA_TOOL_OPTIONS",
         "value": "-agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=*:5005"}])], replicas=2),
 )  # fmt: skip
@@ -796,6 +857,12 @@ KUBERNETES_EXPECTED = {
     "Schedule nightly": {"backup_without_volume_data"},  # nightly-fs backs the volumes up
     "ConfigMap cache-conf": {"eviction_without_memory_cap"},  # and its emptyDir is no data loss
     "StatefulSet queue container redis": {"queue_without_persistence"},
+    "ConfigMap kerberos": {"plaintext_secret"},
+    "Deployment dex": {"sessions_not_shared"},
+    "Deployment sched": {"scheduler_not_singleton"},
+    "Deployment ci": {"single_instance_replicated"},
+    "Deployment otel container app": {"heap_over_memory_limit"},
+    "Deployment auth container app": {"login_open_to_anyone"},  # auth-org is fine
 }  # fmt: skip
 
 

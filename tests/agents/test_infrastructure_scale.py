@@ -87,6 +87,7 @@ def test_only_replicas_rbac_wiring_and_restart_policy_belong_to_one_format() -> 
         "dns_records_unowned",  # external-dns watches the cluster's Services and Ingresses
         "local_compaction_with_sidecar",  # judged within one pod
         "store_limit_exceeds_volume",  # judged against a volumeClaimTemplate
+        "single_instance_replicated",  # judged against a replica count
     }
     assert {code for code, rule in RULES.items() if not rule.kubernetes} == {
         "missing_restart_policy",
@@ -96,6 +97,7 @@ def test_only_replicas_rbac_wiring_and_restart_policy_belong_to_one_format() -> 
         "project_directory_served",  # a pod has no project directory to mount
         "host_port_conflict",  # hostPorts are per node: the scheduler places the pods apart
         "memory_lock_unavailable",  # a pod has no ulimits setting: the node's runtime decides
+        "proxy_exposes_every_container",  # Traefik's Docker provider: in a cluster it reads Ingresses
     }
 
 
@@ -201,6 +203,12 @@ SAME_RISK: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
                                   "environment": {"ATLANTIS_GH_WEBHOOK_SECRET_FILE": "/run/secrets/hook",
                                                   "ATLANTIS_REPO_ALLOWLIST": "*"}},
      container_pod(image="ghcr.io/runatlantis/atlantis:v0.27.3", args=["server"])),
+    ("login_open_to_anyone", {"image": "drone/drone:2.22.0"},
+     container_pod(image="quay.io/oauth2-proxy/oauth2-proxy:v7.6.0",
+                   env=[{"name": "OAUTH2_PROXY_EMAIL_DOMAINS", "value": "*"}, {"name": "OAUTH2_PROXY_PROVIDER",
+                                                                            "value": "gitlab"}])),
+    ("alias_traversal", {"environment": {"NGINX_SERVER_BLOCK": "location /files { alias /srv/files/; }"}},
+     container_pod(env=[{"name": "SERVER_BLOCK", "value": "location ^~ /media { alias /data/media/; }"}])),
 ]  # fmt: skip
 # The same, for risks that show between two services: a Redis that persists nothing and the
 # worker that queues in it.

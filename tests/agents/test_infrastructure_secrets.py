@@ -53,6 +53,7 @@ async def test_secret_findings_name_the_place_and_the_variable() -> None:
         "StatefulSet db container db: environment variable DATABASE_URL",
         "CronJob backup container dump: environment variable API_KEY",
         "ConfigMap settings: key DB_PASSWORD",
+        "ConfigMap kerberos: binaryData key http.keytab",  # a keytab is a key, whatever its bytes
     }
 
 

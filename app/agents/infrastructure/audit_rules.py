@@ -130,9 +130,10 @@ RULES = MappingProxyType(
         ),
         "heap_over_memory_limit": Rule(
             _C,
-            "a JVM heap as large as the memory limit leaves nothing for the rest of the process: the kernel "
-            "kills it (exit 137) as soon as the heap fills",
-            "keep -Xmx well below the limit (about 75%), or use -XX:MaxRAMPercentage",
+            "a process told it may use as much memory as its limit or more (a JVM's -Xmx, the OpenTelemetry "
+            "Collector's memory_limiter) leaves nothing for the rest: the kernel kills it (exit 137) first",
+            "keep the process's own cap (-Xmx, limit_mib) well below the limit (about 75-80%), or give it a "
+            "percentage (-XX:MaxRAMPercentage, limit_percentage)",
             "JAVA_OPTS: -Xmx3g with mem_limit: 2g",
             "JAVA_TOOL_OPTIONS: -Xmx3g with resources.limits.memory: 2Gi",
         ),
@@ -301,9 +302,10 @@ RULES = MappingProxyType(
         ),
         "plaintext_listener": Rule(
             _C,
-            "a secrets server listening without TLS (Vault's tls_disable): tokens and secrets cross the "
-            "network in clear text",
-            "give the listener a certificate (tls_cert_file, tls_key_file) and remove tls_disable",
+            "a server that takes passwords, tokens or secrets listening without TLS (Vault's tls_disable, "
+            "Dovecot's ssl = no with plaintext auth): they cross the network in clear text",
+            "give the listener a certificate and require TLS (Vault: tls_cert_file and no tls_disable; "
+            "Dovecot: ssl = required, disable_plaintext_auth = yes)",
             'env VAULT_LOCAL_CONFIG with "tls_disable": true',
             'ConfigMap with listener "tcp" { tls_disable = 1 }',
         ),
@@ -456,6 +458,40 @@ RULES = MappingProxyType(
             "allow only your repositories, keep workflows server-side, and set the webhook secret",
             "ATLANTIS_REPO_ALLOWLIST: '*'",
             "args: [server] on an atlantis image with no ATLANTIS_GITLAB_WEBHOOK_SECRET",
+        ),
+        "login_open_to_anyone": Rule(
+            _C,
+            "a login that any account of a public identity provider passes (oauth2-proxy with "
+            "--email-domain=* and no organisation or team, Drone with open registration): anyone can sign in",
+            "restrict who may sign in (a GitHub organisation or team, an e-mail domain, a user filter) "
+            "or close registration",
+            "DRONE_REGISTRATION_CLOSED: 'false' and no DRONE_USER_FILTER",
+            "args: [--provider=github, --email-domain=*] on oauth2-proxy",
+        ),
+        "alias_traversal": Rule(
+            _C,
+            "nginx's off-by-slash: a location without a trailing slash with an alias that has one serves "
+            "the alias's parent directory (/uploads../.env)",
+            "end the location with a slash too (location /uploads/ { alias /srv/app/uploads/; })",
+            "a configs entry with location /uploads { alias /srv/app/uploads/; }",
+            "a ConfigMap with location /uploads { alias /srv/app/uploads/; }",
+        ),
+        "single_instance_replicated": Rule(
+            _C,
+            "a server that supports one instance per data directory (a Jenkins controller on its "
+            "JENKINS_HOME) on several replicas: both write the same configuration, records and queue",
+            "run one replica with the Recreate strategy; get availability from quick rescheduling and "
+            "backups",
+            "",
+            "replicas: 2 of jenkins/jenkins on one ReadWriteMany JENKINS_HOME",
+        ),
+        "proxy_exposes_every_container": Rule(
+            _W,
+            "Traefik's Docker provider with exposedByDefault (its default): every container on its network "
+            "gets a public router, admin tools meant to stay internal included",
+            "set --providers.docker.exposedbydefault=false and opt services in with traefik.enable=true",
+            "command: [--providers.docker=true]",
+            "",
         ),
         "snippet_annotations_allowed": Rule(
             _C,

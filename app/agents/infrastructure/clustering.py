@@ -31,12 +31,20 @@ _TOPIC_NAMES = {"OFFSETS_TOPIC": "__consumer_offsets", "TRANSACTION_STATE_LOG": 
 _CLUSTER_READINESS = re.compile(r"_cluster/health\S*wait_for_status=(?:green|yellow)")
 
 
+# Settings, in a mounted configuration, that keep state in each replica's memory.
+_DEX_MEMORY = re.compile(r"^storage:\s*\n\s+type:\s*memory\b", re.MULTILINE)
+_QUARTZ_IN_MEMORY = re.compile(r"job-store-type:\s*memory\b|org\.quartz\.simpl\.RAMJobStore")
+
+
 def clustering_findings(
-    obj: dict[str, Any], name: str, pod: dict[str, Any], replicas: Any
+    obj: dict[str, Any], name: str, pod: dict[str, Any], replicas: Any, configs: list[str] | None = None
 ) -> Iterator[Finding]:
+    """`configs`: the text of the ConfigMaps the pod mounts."""
     if not isinstance(replicas, int) or replicas < 2:
         return
     containers = [c for c in map(as_mapping, as_list(pod.get("containers"))) if c]
+    mounted = "\n".join(configs or [])
+    yield from _state_per_replica(name, containers, replicas, mounted)
     for container in containers:
         image = image_name(container.get("image"))
         env = env_pairs(container.get("env"))
@@ -90,6 +98,35 @@ def clustering_findings(
                     "becomes Ready and the rest never start",
                 )
                 return
+
+
+def _state_per_replica(
+    name: str, containers: list[dict[str, Any]], replicas: int, mounted: str
+) -> Iterator[Finding]:
+    images = {image_name(c.get("image")) for c in containers}
+    if "dex" in images and _DEX_MEMORY.search(mounted):
+        yield rule_finding(
+            "sessions_not_shared",
+            name,
+            f"Dex with storage type: memory on {replicas} replicas: each pod keeps its own auth requests, "
+            "codes, refresh tokens and signing keys, so a login started on one fails on another ('invalid "
+            "state') and all of it is lost at a restart",
+        )
+    if _QUARTZ_IN_MEMORY.search(mounted):
+        yield rule_finding(
+            "scheduler_not_singleton",
+            name,
+            "Quartz keeps its jobs in the in-memory RAMJobStore (job-store-type: memory) on "
+            f"{replicas} replicas: the instances do not coordinate, so every trigger fires {replicas} times",
+        )
+    if "jenkins" in images:
+        yield rule_finding(
+            "single_instance_replicated",
+            name,
+            f"runs the Jenkins controller on {replicas} replicas: Jenkins supports one controller per "
+            "JENKINS_HOME, so they write the same configuration, build records and queue (active-active "
+            "is not supported)",
+        )
 
 
 def env_value(env: list[tuple[str, Any]], name: str) -> Any:

@@ -276,7 +276,9 @@ def _service(where: str, service: dict[str, Any]) -> Iterator[Finding]:
             yield rule_finding(code, where, f"shares the host's {label} ({key}: host)")
     for volume in as_list(service.get("volumes")):
         source = _bind_source(volume)
-        if source is not None:
+        if source is not None and not (
+            _SOCKET_PROXY.search(text_of(service.get("image"))) and "docker.sock" in source
+        ):
             yield from host_path_findings(where, source, _read_only(volume), how="bind-mounts")
         served = _volume_target(volume)
         if _volume_source(volume) in (".", "./") and served and served.rstrip("/") in _DOCUMENT_ROOTS:
@@ -339,6 +341,10 @@ def _service(where: str, service: dict[str, Any]) -> Iterator[Finding]:
     yield from image_findings(where, service.get("image"))
     yield from _limits(where, service)
     yield from _data_in_container(where, service)
+
+
+# Proxies whose job is to hold the Docker socket and pass only the API calls allowed through.
+_SOCKET_PROXY = re.compile(r"(?:^|/)(?:docker-)?socket-proxy(?::|@|$)")
 
 
 def _data_in_container(where: str, service: dict[str, Any]) -> Iterator[Finding]:

@@ -25,6 +25,7 @@ from app.agents.infrastructure.container_checks import (
     host_path_findings,
     image_findings,
     keeps_data,
+    memory_bytes,
     one_word_command,
     open_door_findings,
     pod_object,
@@ -54,14 +55,14 @@ def audit_kubernetes(documents: list[dict[str, Any]]) -> list[Finding]:
     objects = [o for d in documents for o in _objects(d)]
     autoscaled = _autoscaled_minimum(objects)
     staging_issuers = _acme_staging_issuers(objects)
-    caches = _cache_configs(objects)
+    configs = _config_texts(objects)
     findings: list[Finding] = []
     for obj in objects:
         kind = text_of(obj.get("kind"))
         metadata_name = text_of(as_mapping(obj.get("metadata")).get("name"), "?")
         name = f"{kind} {metadata_name}"
         if kind in WORKLOAD_KINDS:
-            findings += _workload(obj, name, autoscaled.get((kind, metadata_name)), caches)
+            findings += _workload(obj, name, autoscaled.get((kind, metadata_name)), configs)
         elif kind == "Service":
             findings += _service(obj, name)
         elif kind == "Ingress":
@@ -70,6 +71,7 @@ def audit_kubernetes(documents: list[dict[str, Any]]) -> list[Finding]:
             data = env_pairs(as_mapping(obj.get("data")))
             findings += scan_env(name, data, noun="key")
             findings += settings_findings(name, data, [])  # env-style keys and embedded files alike
+            findings += _key_files(name, obj)
         elif kind in ROLE_KINDS or kind in BINDING_KINDS:
             findings += audit_rbac(obj, name)
     findings += audit_wiring(objects)
@@ -144,21 +146,59 @@ def _unconfined_annotations(name: str, pod: dict[str, Any]) -> Iterator[Finding]
             )
 
 
-def _cache_configs(objects: list[dict[str, Any]]) -> set[str]:
-    """The ConfigMaps that configure a Redis with an eviction policy: a cache's, not a store's."""
+def _config_texts(objects: list[dict[str, Any]]) -> dict[str, str]:
+    """Each ConfigMap's name and its data values as one text, for the pods that mount it."""
     return {
-        text_of(as_mapping(o.get("metadata")).get("name"))
+        text_of(as_mapping(o.get("metadata")).get("name")): "\n".join(
+            text_of(v) for v in as_mapping(o.get("data")).values()
+        )
         for o in objects
         if text_of(o.get("kind")) == "ConfigMap"
-        and any(evicts_keys(text_of(v)) for v in as_mapping(o.get("data")).values())
     }
 
 
+def _mounted(pod: dict[str, Any], configs: dict[str, str]) -> dict[str, str]:
+    """The pod's volumes that are ConfigMaps of this file (volume name -> the ConfigMap's text),
+    projected ones included."""
+    mounted: dict[str, str] = {}
+    for volume in map(as_mapping, as_list(pod.get("volumes"))):
+        sources = [as_mapping(volume.get("configMap"))] + [
+            as_mapping(as_mapping(source).get("configMap"))
+            for source in as_list(as_mapping(volume.get("projected")).get("sources"))
+        ]
+        texts = [configs[n] for source in sources if (n := text_of(source.get("name"))) in configs]
+        if texts:
+            mounted[text_of(volume.get("name"))] = "\n".join(texts)
+    return mounted
+
+
+# Files that are credentials whatever their content: a Kerberos keytab, a private key, a keystore.
+_KEY_FILES = (".keytab", ".p12", ".pfx", ".jks", ".keystore")
+
+
+def _key_files(name: str, obj: dict[str, Any]) -> Iterator[Finding]:
+    for section in ("data", "binaryData"):
+        for key in as_mapping(obj.get(section)):
+            if text_of(key).lower().endswith(_KEY_FILES):
+                what = (
+                    "a Kerberos keytab, the service's long-term key"
+                    if key.endswith(".keytab")
+                    else "a keystore"
+                )
+                yield rule_finding(
+                    "plaintext_secret",
+                    name,
+                    f"{section} key {key} holds {what} (value redacted): whoever may read ConfigMaps can "
+                    "impersonate the service",
+                )
+
+
 def _workload(
-    obj: dict[str, Any], name: str, autoscaled_minimum: int | None, caches: set[str]
+    obj: dict[str, Any], name: str, autoscaled_minimum: int | None, configs: dict[str, str]
 ) -> Iterator[Finding]:
     kind = obj.get("kind")
     pod = pod_spec(obj)
+    mounted = _mounted(pod, configs)
     for key, code, label in (
         ("hostNetwork", "host_network", "network"),
         ("hostPID", "host_pid", "PID namespace"),
@@ -166,7 +206,7 @@ def _workload(
     ):
         if pod.get(key) is True:
             yield rule_finding(code, name, f"shares the host's {label} ({key}: true)")
-    yield from _data_on_scratch(name, pod, caches)
+    yield from _data_on_scratch(name, pod, {v for v, text in mounted.items() if evicts_keys(text)})
     yield from _dns_policy(name, pod)
     yield from _prestop(name, pod)
     yield from _selector_matches_template(obj, name)
@@ -185,7 +225,7 @@ def _workload(
         elif replicas == 1:
             yield rule_finding("single_replica", name, "runs 1 replica")
         yield from _quorum(name, pod, replicas)
-        yield from clustering_findings(obj, name, pod, autoscaled_minimum or replicas)
+        yield from clustering_findings(obj, name, pod, autoscaled_minimum or replicas, list(mounted.values()))
     if kind == "CronJob":
         yield from _overlap(obj, name)
     if kind == "Deployment":
@@ -201,6 +241,7 @@ def _workload(
             if isinstance(container, dict):
                 where = f"{name} {label} {text_of(container.get('name'), '?')}"
                 yield from _container(where, container, pod_security)
+                yield from _configured_memory(where, container, mounted)
                 if long_running and key == "containers":
                     yield from _probes(where, container)
 
@@ -390,16 +431,35 @@ def _container(where: str, container: dict[str, Any], pod_security: dict[str, An
                 yield finding
 
 
-def _data_on_scratch(name: str, pod: dict[str, Any], caches: set[str]) -> Iterator[Finding]:
+_LIMIT_MIB = re.compile(r"^\s*limit_mib:\s*(\d+)", re.MULTILINE)
+
+
+def _configured_memory(where: str, container: dict[str, Any], mounted: dict[str, str]) -> Iterator[Finding]:
+    """The OpenTelemetry Collector's memory_limiter set at or above the container's memory limit,
+    in the configuration the container mounts: the cgroup kills it before the limiter refuses data."""
+    limit = as_mapping(as_mapping(container.get("resources")).get("limits")).get("memory")
+    limit_bytes = memory_bytes(limit)
+    if limit_bytes is None:
+        return
+    mounts = {text_of(m.get("name")) for m in map(as_mapping, as_list(container.get("volumeMounts")))}
+    for volume, text in mounted.items():
+        if volume in mounts and "memory_limiter" in text and (match := _LIMIT_MIB.search(text)):
+            if int(match[1]) * 2**20 >= limit_bytes:
+                yield rule_finding(
+                    "heap_over_memory_limit",
+                    where,
+                    f"the memory_limiter's limit_mib {match[1]} is at or above the memory limit "
+                    f"{text_of(limit)}, so the kernel OOM-kills the collector before the limiter refuses "
+                    "data",
+                )
+                return
+
+
+def _data_on_scratch(name: str, pod: dict[str, Any], cache_volumes: set[str]) -> Iterator[Finding]:
     """A datastore container whose data directory is mounted from an emptyDir volume (not a cache:
     a Redis configured to evict keys, whose data is disposable by design)."""
     volumes = list(map(as_mapping, as_list(pod.get("volumes"))))
     scratch = {text_of(v.get("name")) for v in volumes if "emptyDir" in v}
-    cache_volumes = {
-        text_of(v.get("name"))
-        for v in volumes
-        if text_of(as_mapping(v.get("configMap")).get("name")) in caches
-    }
     for container in map(as_mapping, as_list(pod.get("containers"))):
         mounts = {text_of(m.get("name")) for m in map(as_mapping, as_list(container.get("volumeMounts")))}
         words = " ".join(command_line(container.get("command"), container.get("args")))

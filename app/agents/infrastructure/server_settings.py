@@ -41,6 +41,11 @@ _MEMORY_CAP = re.compile(r"(?:^|\s)-{0,2}maxmemory\s+['\"]?(\S+?)['\"]?(?:\s|$)"
 _CUSTOM_WORKFLOWS = re.compile(
     r"^\s*allow_custom_workflows:\s*true\b|^\s*allowed_overrides:.*\bworkflow\b", re.MULTILINE
 )
+# Dovecot accepting passwords without TLS: ssl = no, and plaintext authentication allowed.
+_DOVECOT_NO_TLS = re.compile(r"^\s*ssl\s*=\s*no\b", re.MULTILINE)
+_PLAINTEXT_AUTH = re.compile(r"^\s*disable_plaintext_auth\s*=\s*no\b", re.MULTILINE)
+# nginx's off-by-slash: `location /uploads {` (no trailing slash) with `alias /srv/app/uploads/;`.
+_ALIAS_LOCATION = re.compile(r"location\s+(?:\^~\s+)?(/[^\s{]*[^/\s{])\s*\{[^{}]*?\balias\s+(\S+/);")
 # Jenkins Configuration as Code: every visitor an administrator.
 _JENKINS_UNSECURED = re.compile(r"^\s*authorizationStrategy:\s*[\"']?unsecured\b", re.MULTILINE)
 
@@ -106,6 +111,17 @@ def settings_findings(where: str, env: Iterable[tuple[str, Any]], words: list[st
                 f"{name}={text_of(value).strip()}: the server answers every request without authentication "
                 "(anyone who reaches the port reads, writes and deletes)",
             )
+        elif name.upper() == "LDAP_ALLOW_ANON_BINDING" and text_of(value).strip().lower() in (
+            "yes",
+            "true",
+            "1",
+        ):
+            yield rule_finding(
+                "admin_api_unauthenticated",
+                where,
+                "LDAP_ALLOW_ANON_BINDING=yes: anyone who reaches the directory reads it with an anonymous "
+                "bind (users, groups, e-mail addresses), without credentials",
+            )
         elif name.upper() == "ATLANTIS_REPO_ALLOWLIST" and text_of(value).strip() == "*":
             yield rule_finding(
                 "untrusted_code_execution",
@@ -155,6 +171,20 @@ def text_findings(where: str, text: str) -> Iterator[Finding]:
             "Atlantis lets repositories define their own workflow (allow_custom_workflows / "
             "allowed_overrides: workflow): whoever can open a merge request runs commands on the server, "
             "with its cloud credentials",
+        )
+    if _DOVECOT_NO_TLS.search(text) and _PLAINTEXT_AUTH.search(text):
+        yield rule_finding(
+            "plaintext_listener",
+            where,
+            "Dovecot runs with ssl = no and disable_plaintext_auth = no: every IMAP/POP3 login sends its "
+            "password in cleartext",
+        )
+    if alias := _ALIAS_LOCATION.search(text):
+        yield rule_finding(
+            "alias_traversal",
+            where,
+            f"location {alias[1]} (no trailing slash) with alias {alias[2]}: {alias[1]}../ reaches the "
+            "parent directory, so files beside it (code, configuration, .env) are served: a path traversal",
         )
     if _JENKINS_UNSECURED.search(text):
         yield rule_finding(
@@ -266,6 +296,17 @@ def memory_lock_findings(
     )
 
 
+# What narrows an oauth2-proxy login to some accounts of the provider.
+_OAUTH2_RESTRICTIONS = (
+    "github-org", "github-team", "github-user", "github-repo", "gitlab-group", "gitlab-project",
+    "google-group", "allowed-group", "allowed-role", "authenticated-emails-file", "htpasswd-file",
+)  # fmt: skip
+
+
+def _docker_provider(words: list[str]) -> bool:
+    return any(w.lower() in ("--providers.docker", "--providers.docker=true") for w in words)
+
+
 def image_auth_findings(
     where: str, image: Any, env: Iterable[tuple[str, Any]], words: list[str]
 ) -> Iterator[Finding]:
@@ -294,6 +335,42 @@ def image_auth_findings(
             "Atlantis runs without a webhook secret (ATLANTIS_GITLAB_WEBHOOK_SECRET / "
             "ATLANTIS_GH_WEBHOOK_SECRET): anyone who reaches it can forge a merge-request event and run "
             "plan or apply",
+        )
+    values = {n.upper(): text_of(v).strip().lower() for n, v in env}
+    if (
+        name == "drone"
+        and values.get("DRONE_REGISTRATION_CLOSED") != "true"
+        and "DRONE_USER_FILTER" not in values
+    ):
+        yield rule_finding(
+            "login_open_to_anyone",
+            where,
+            "Drone's registration is open (DRONE_REGISTRATION_CLOSED is not true) and there is no "
+            "DRONE_USER_FILTER: any account of the forge can sign up and run pipelines on the runners",
+        )
+    if name == "oauth2-proxy":
+        flags = dict(w.removeprefix("--").partition("=")[::2] for w in words if w.startswith("--"))
+        flags |= {n.removeprefix("OAUTH2_PROXY_").lower().replace("_", "-"): v for n, v in values.items()}
+        restricted = any(flags.get(k) for k in _OAUTH2_RESTRICTIONS)
+        domains = flags.get("email-domain") or flags.get("email-domains")
+        if domains in ("*", '"*"', "'*'") and not restricted:
+            provider = flags.get("provider", "the identity provider")
+            yield rule_finding(
+                "login_open_to_anyone",
+                where,
+                f"oauth2-proxy with --email-domain=* and no organisation, team, group or e-mail list: any "
+                f"{provider} account can sign in to what it protects",
+            )
+    if (
+        name == "traefik"
+        and _docker_provider(words)
+        and not any(w.lower() in ("--providers.docker.exposedbydefault=false",) for w in words)
+    ):
+        yield rule_finding(
+            "proxy_exposes_every_container",
+            where,
+            "Traefik's Docker provider runs with exposedByDefault (true unless set to false): every "
+            "container on its network gets a router, admin tools meant to stay internal included",
         )
     flower = name == "flower" or ("flower" in words and "celery" in " ".join(words))
     guarded = any(w.startswith(("--basic-auth", "--basic_auth", "--auth")) for w in words) or bool(
