@@ -1376,3 +1376,102 @@ def test_what_the_root_cause_explains_is_not_listed_as_another_problem() -> None
     findings = analyse(lines, None, None)["findings"]
     assert "aws-auth" in findings[0].message, findings[0].message
     assert not any("not initialized" in f.message or "Error getting node" in f.message for f in findings[1:])
+
+
+@pytest.mark.parametrize(
+    ("lines", "words"),
+    [
+        # Refusals said at info level: the KDC without a key type, an HTTP/1 client answered in HTTP/2.
+        ([f"Mar 04 07:5{i}:12 kdc1 krb5kdc[1877](info): TGS_REQ (4 etypes {{aes256-cts-hmac-sha1-96(18)}}) "
+          "10.20.4.31: BAD_ENCRYPTION_TYPE: authtime 1709538582, jdoe@CORP for HTTP/reports@CORP, KDC has no "
+          "support for encryption type" for i in range(3)]
+         + [f"Mar 04 07:5{i}:13 kdc1 krb5kdc[1877](info): AS_REQ (4 etypes) 10.20.4.3{i}: ISSUE: authtime 1, "
+            f"u{i}@CORP for krbtgt/CORP@CORP" for i in range(6)],
+         "re-key"),
+        (['2024-05-14T08:09:47.118Z\tinfo\texporterhelper/retry_sender.go:118\tExporting failed. Will retry. '
+          '{"error": "failed to make an HTTP request: Post \\"http://tempo:4317/v1/traces\\": net/http: HTTP/1.x '
+          'transport connection broken: malformed HTTP response \\"\\\\x00\\\\x00\\\\x06\\\\x04\\""}']
+         + [f'2024-05-14T08:1{i}:00.000Z\terror\texporterhelper/common.go:296\tExporting failed. Rejecting data. '
+            '{"error": "sending queue is full"}' for i in range(8)],
+         "4318"),
+        # Maven's summary at the end names no cause; the blocked mirror, on its own line before it, does.
+        (
+            [
+                "[ERROR] Could not transfer artifact com.example:ledger:jar:1.8.3 from/to maven-default-http-blocker "
+                "(http://0.0.0.0/): Blocked mirror for repositories: [corp (http://nexus.internal:8081/r/, default)]",
+                "[ERROR] Failed to execute goal on project billing: Could not resolve dependencies for project "
+                "com.example:billing:jar:2.14.0",
+            ],
+            "https://"),
+        # IBM MQ says the severity in the message number's last letter.
+        (["03/04/2024 02:14:33 AM - Process(2931.1) User(mqm) Program(runmqchl)",
+          "AMQ9526E: Message sequence number error for channel 'QM1.TO.QM2'.",
+          "03/04/2024 02:15:33 AM - Process(2931.1) User(mqm) Program(runmqchl)",
+          "AMQ9526E: Message sequence number error for channel 'QM1.TO.QM2'.",
+          "03/04/2024 02:16:00 AM - Process(2931.2) User(mqm) Program(amqrmppa)",
+          "AMQ9002I: Channel 'MON.SVRCONN' is starting."],
+         "RESET CHANNEL"),
+        # One user's password and one OAuth client's callback are theirs; the refused scheme is everyone's.
+        ([f'time="2024-03-04T08:4{i}:00Z" level=error msg="Unsuccessful 1FA authentication attempt by user '
+          f'\'svc-backup\'" error="invalid credentials" remote_ip=10.0.31.7' for i in range(6)]
+         + [f'time="2024-03-04T09:0{i}:00Z" level=error msg="Target URL http://wiki.example.com/ has an insecure '
+            "scheme 'http', only the 'https' and 'wss' schemes are supported\" method=GET" for i in range(6)],
+         "X-Forwarded-Proto"),
+        (["May 14 04:59:06 agent-04 ntpd[812]: time correction of 3912 seconds exceeds sanity limit (1000); set "
+          "clock manually to the correct UTC time."]
+         + [f'May 14 05:0{i}:26 agent-04 dockerd[90]: level=error msg="Get https://registry.example.com/v2/: x509: '
+            'certificate has expired or is not yet valid: current time is before 2024-05-14T05:40:00Z"'
+            for i in range(6)],
+         "ntpd -gq"),
+        (["May 14 22:14:43 app-3 kernel: Out of memory: Kill process 30122 (yum) score 171 or sacrifice child"]
+         + [f"May 15 0{i}:00:01 app-3 yum-cron: error: db5 error(-30973) from dbenv->failchk: BDB0087 "
+            "DB_RUNRECOVERY: Fatal error, run database recovery" for i in range(6)]
+         + [f"May 15 0{i}:00:02 app-3 yum-cron: CRITICAL:yum.main: Error: rpmdb open failed" for i in range(6)],
+         "rebuilddb"),
+        (["May 14 15:02:27 bastion-02 audit[4540]: AVC avc:  denied  { name_bind } for  pid=4540 comm=\"sshd\" "
+          "src=2222 tclass=tcp_socket permissive=0",
+          "May 14 15:02:27 bastion-02 sshd[4540]: error: Bind to port 2222 on 0.0.0.0 failed: Permission denied."],
+         "semanage port"),
+    ],
+)  # fmt: skip
+def test_quiet_causes_of_identity_mail_and_os_services_are_found_and_explained(
+    lines: list[str], words: str
+) -> None:
+    top = analyse(lines, None, None)["findings"][0]
+    assert top.severity != "info" and words in top.message, top.message
+
+
+def test_telegraf_levels_are_read_and_a_debug_line_is_no_error() -> None:
+    lines = [
+        "2024-05-14T01:58:52Z I! Reloading Telegraf config",
+        '2024-05-14T02:00:11Z D! [inputs.disk] [SystemPS] => unable to get disk usage ("/run/user/1000/doc"): '
+        "permission denied",
+        "2024-05-14T02:00:20Z D! [outputs.influxdb_v2] Wrote batch of 388 metrics in 9.114ms",
+    ]
+    report = analyse(lines, None, None)
+    assert report["levels"] == {"info": 1, "debug": 2}
+    assert [f.severity for f in report["findings"]] == ["info"], report["findings"]
+
+
+def test_a_client_id_taken_over_once_is_a_reconnect_and_again_and_again_a_clash() -> None:
+    quiet = [f"2024-03-04T09:0{i}:00: Received PUBLISH from sensor-gw-0{i} (d0, q0, r0, m0, 'plant/a', ...)"
+             for i in range(8)]  # fmt: skip
+    once = [*quiet, "2024-03-04T09:59:53: Client sensor-gw-01 already connected, closing old connection."]
+    assert analyse(once, None, None)["findings"][0].severity == "info"
+    again = quiet + [
+        f"2024-03-04T10:0{i}:24: Client sensor-gw-01 already connected, closing old connection."
+        for i in range(4)
+    ]
+    top = analyse(again, None, None)["findings"][0]
+    assert top.severity != "info" and "client id" in top.message, top.message
+
+
+def test_routine_noise_of_mail_schedulers_and_boot_is_no_problem() -> None:
+    lines = [
+        "2024-03-04 06:07:18 SMTP connection from [10.0.6.223]:55600 lost (error: Connection reset by peer) D=0s",
+        "2024-03-04 06:07:19 1rhyKQ-h2BHwX-nT <= a@example.com H=app02.internal [10.0.2.32] P=esmtp S=25500",
+        "[2024-05-14T05:55:54.246] Time limit exhausted for JobId=2291020",
+        "May 14 02:10:05 db-03 systemd[1]: systemd-networkd-wait-online.service: Main process exited, "
+        "code=exited, status=1/FAILURE",
+    ]
+    assert [f.severity for f in analyse(lines, None, None)["findings"]] == ["info"]

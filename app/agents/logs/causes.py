@@ -87,6 +87,13 @@ _RAN_OUT = (
     r"reached the negotiated channel_max|number of channels opened"
 )
 _REFUSED = (
+    r"kdc has no support for encryption type|bad_encryption_type|malformed http response|"
+    r"still active but was recovered by another instance|is more than the maximum available for the jvm|"
+    r"already connected, closing old connection|message sequence number error|"
+    r"do not agree on the next message sequence|filter returned multiple|has an insecure scheme|"
+    r"blocked mirror for repositories|maven-default-http-blocker|isn't verified|email_verified|"
+    r"low real_?memory|exceeds sanity limit|failed to parse calendar specification|lacks value setting|"
+    r"ipv6 sending guidelines|db_runrecovery|run database recovery|rpmdb open failed|"
     r"knownhosts: key mismatch|host key verification failed|remote host identification has changed|"
     r"unable to register node with api server.{0,40}unauthorized|aadsts\d{5,6}|"
     r"destination \S+ has been modified|critical error detected; halting|overlaps found while gathering|"
@@ -258,6 +265,9 @@ _BACKGROUND_NOISE = re.compile(
     # client-go pacing its own requests (klog's "Waited for 1.2s due to client-side throttling"), and
     # Thanos marking a block for deletion twice after a retry.
     r"due to client-side throttling|requested to mark for deletion, but file already exists|"
+    # A job that ran into its own time limit (Slurm), an SMTP client that hung up, a boot's
+    # network-online wait that timed out on a link without carrier.
+    r"Time limit exhausted for JobId|SMTP connection from .{0,120} lost\b|wait-online\.service|"
     r"canceling statement due to user request|"  # someone pressed cancel in their SQL client
     r"server stats for thread|"  # unbound's periodic statistics
     r'"ssl_stapling" ignored|'  # a certificate whose CA runs no OCSP responder
@@ -358,7 +368,9 @@ _DEFINITE = re.compile(
 _ONE_CLIENT = re.compile(
     r"\] (?:\S+@\S+ )?FATAL:\s+password authentication failed for user|Access denied for user '[^']*'@'|"
     r"Login failed for user '[^']*'\. Reason: Password did not match|"  # SQL Server
-    r"access denied: user '[^']*' - invalid credentials",  # RabbitMQ's management API
+    r"access denied: user '[^']*' - invalid credentials|"  # RabbitMQ's management API
+    r"Unsuccessful 1FA authentication attempt by user|"  # Authelia: one user's password
+    r"Unregistered redirect_uri",  # an OAuth client asking for a callback it never registered
     re.IGNORECASE,
 )
 
@@ -369,6 +381,10 @@ _FAILED_LOGIN = re.compile(
     re.IGNORECASE,
 )
 _FEW_TYPOS = 3
+# What happens now and then on a healthy system and is a problem only when it keeps happening: an
+# MQTT client reconnecting before its old session timed out.
+_ONLY_REPEATED = re.compile(r"already connected, closing old connection", re.IGNORECASE)
+_REPEATS = 3
 
 
 # Causes of causes: the line that explains a symptom every other line shows. Logrotate refusing to
@@ -427,6 +443,31 @@ _EXPLAINS = tuple(
             r"failed to start connector|protocol handler start failed|secretrequired",
             r"connection refused|attempt to connect .{0,80}failed|failed to make connection",
             "explains the refused connections",
+        ),
+        (
+            r"avc:\s+denied",
+            r"permission denied|errno: 13|eacces",
+            "explains the permission denied",
+        ),
+        (
+            r"malformed http response",
+            r"sending queue is full|queue is full|forcing a gc|memory usage is above",
+            "explains the full queue",
+        ),
+        (
+            r"still active but was recovered by another instance",
+            r"duplicate key|dataintegrityviolation|unique constraint|constraint \[",
+            "explains the duplicate runs",
+        ),
+        (
+            r"is more than the maximum available for the jvm",
+            r"memory limit reached|stopping producer",
+            "explains the blocked producers",
+        ),
+        (
+            r"exceeds sanity limit",
+            r"not yet valid|is not valid yet",
+            "explains the certificates that are not yet valid",
         ),
         (
             r"unable to register node with api server",
@@ -493,7 +534,11 @@ def eligible(row: dict[str, Any]) -> bool:
 def rank(table: list[dict[str, Any]]) -> list[Candidate]:
     """Candidates best first. In a log without errors only a warning that names a cause (a table
     full, a certificate expired) is one: other warnings there are background."""
-    candidates = [row for row in table if eligible(row)]
+    candidates = [
+        row
+        for row in table
+        if eligible(row) and not (len(row["_entries"]) < _REPEATS and _ONLY_REPEATED.search(_text(row)))
+    ]
     if not any(row["errors"] for row in candidates):
         # A user who mistyped a password once or twice, in a log with nothing else wrong.
         typos = [row for row in candidates if _FAILED_LOGIN.search(_text(row))]

@@ -402,6 +402,11 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "flips); allow VRRP between the pair",
         ),
         (
+            r"avc:\s+denied\s+\{ name_bind \}",
+            "SELinux refuses to let the service bind that port (not labelled for it): add the port to "
+            "its type (semanage port -a -t ssh_port_t -p tcp <port>), not a firewall rule",
+        ),
+        (
             r"avc:\s+denied|apparmor=\"?denied",
             "a security policy (SELinux or AppArmor) refused the operation, whatever the file modes say: "
             "fix the label (restorecon, semanage fcontext) or the profile, not the permissions",
@@ -475,6 +480,86 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "the replication target was changed after its last snapshot (mounted writable, atime on): zfs "
             "receive refuses the incremental; set readonly=on on the target and roll it back to its last "
             "snapshot (or let syncoid roll back)",
+        ),
+        (
+            r"db_runrecovery|run database recovery|rpmdb open failed",
+            "the rpm database (Berkeley DB) was left mid-transaction by a killed yum, dnf or rpm (the OOM "
+            "killer, a reboot): every package operation fails until it is recovered (rm -f "
+            "/var/lib/rpm/__db*; rpm --rebuilddb)",
+        ),
+        (
+            r"kdc has no support for encryption type|bad_encryption_type",
+            "the KDC has no key of an encryption type it still allows for that principal (only RC4 or DES "
+            "keys, now disabled): re-key the service principal with AES (kadmin cpw -randkey -e "
+            "aes256-cts) and install the new keytab",
+        ),
+        (
+            r"malformed http response",
+            "an HTTP/1.1 client was answered in HTTP/2 (the bytes are a SETTINGS frame): it talks to a "
+            "gRPC port, such as OTLP/gRPC's 4317, instead of the HTTP one (OTLP/HTTP's 4318)",
+        ),
+        (
+            r"still active but was recovered by another instance",
+            "two Quartz schedulers share one instanceId, so each takes the other for a dead instance of "
+            "itself and both fire every trigger: set org.quartz.scheduler.instanceId to AUTO",
+        ),
+        (
+            r"is more than the maximum available for the jvm",
+            "the broker's memoryUsage is capped by the JVM heap (here reset to 70% of -Xmx): raise the heap "
+            "(ACTIVEMQ_OPTS_MEMORY / -Xmx); at the lower limit producer flow control blocks senders",
+        ),
+        (
+            r"already connected, closing old connection",
+            "two clients use the same client id: each connection takes over the other's session (a "
+            "takeover loop), so messages are lost or doubled; give every device its own client id",
+        ),
+        (
+            r"message sequence number error|do not agree on the next message sequence",
+            "the two queue managers disagree on the channel's message sequence number (one was restored "
+            "or its channel state reset): resolve any in-doubt batch, then RESET CHANNEL on the sending side",
+        ),
+        (
+            r"filter returned multiple",
+            "the LDAP user search matches two or more entries (a duplicate account, say from an import): "
+            "remove the duplicate or make the filter unique",
+        ),
+        (
+            r"has an insecure scheme",
+            "the proxy hands the auth server an http:// target URL (X-Forwarded-Proto or X-Original-URL "
+            "not set to https behind a TLS-terminating proxy): every request is refused; pass the original "
+            "scheme",
+        ),
+        (
+            r"blocked mirror for repositories|maven-default-http-blocker",
+            "Maven 3.8.1 and later block repositories reached over plain HTTP (the "
+            "maven-default-http-blocker mirror): use an https:// repository URL, or override that mirror "
+            "in settings.xml",
+        ),
+        (
+            r"isn't verified|email_verified",
+            "the identity provider says the user's e-mail is not verified (email_verified false): verify "
+            "it in the IdP, or allow unverified e-mail deliberately",
+        ),
+        (
+            r"low real_?memory",
+            "the node reports less memory than RealMemory in slurm.conf, so slurmctld drains it at every "
+            "registration: lower RealMemory to what the node reports (slurmd -C)",
+        ),
+        (
+            r"exceeds sanity limit",
+            "ntpd refuses a correction above its panic threshold (1000 s) and exits: the clock stays wrong, "
+            "so certificates look 'not yet valid'; set the clock (ntpd -gq, chronyc makestep) and start "
+            "ntpd with -g",
+        ),
+        (
+            r"failed to parse calendar specification|lacks value setting",
+            "systemd rejected the timer (a typo in OnCalendar=), so it is not loaded and its service never "
+            "runs again: fix the value (check it with systemd-analyze calendar) and daemon-reload",
+        ),
+        (
+            r"ipv6 sending guidelines",
+            "the receiving provider refuses mail sent from this IPv6 address: it has no PTR record (reverse "
+            "DNS) or SPF/DKIM for IPv6; add them, or send over IPv4",
         ),
         (
             r"critical error detected; halting|overlaps found while gathering",

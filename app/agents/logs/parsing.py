@@ -186,7 +186,9 @@ _FAILURE = re.compile(
     r"^\w+: Error \d{3,5}\b|"  # MySQL's clients: "mysqldump: Error 2013: Lost connection ..."
     r"\bNO_PROPOSAL_CHOSEN\b|\bNO_PUBKEY\b|exec format error|failed at step [a-z_]+ spawning|"
     r"failed to set up mount namespacing|listen queue of socket .{0,80}full|NOAUTH Authentication required|"
-    r"loops back to myself|form a cycle:?$|\bError \[ERR_[A-Z_]+\]|invalid request block size|"
+    r"loops back to myself|form a cycle:?$|\bRefusing\.$|failed to parse calendar specification|"
+    r"exceeds sanity limit|"
+    r"\bError \[ERR_[A-Z_]+\]|invalid request block size|"
     # Ruby's uncaught exception: "file.rb:57:in `method': message (Class)" or "...: Class" (the
     # path itself is taken out before this is matched).
     r":\d+:in [`'][^']*': (?:.*\([A-Z][\w:]*\)$|[A-Z][\w:]*(?:Error|Exception)\b)",
@@ -258,6 +260,13 @@ _ALWAYS_A_PROBLEM = re.compile(
     r"Invalidating snapshot|index full, reach max htree level|is not allowed to talk to us|"
     # A controller that leaves an object alone for a reason it states, at info or debug level: an
     # Ingress ignored for its class, a DNS record skipped for its owner. Nothing else says why.
+    # Said at info level, yet a refusal: the KDC without the key type a service needs, an HTTP/1
+    # client answered in HTTP/2 (a gRPC port), Quartz's cluster manager taking over a live instance,
+    # a producer blocked by the broker's memory limit, an MQTT client id taken over again and again,
+    # SELinux refusing an operation.
+    r"KDC has no support for encryption type|malformed HTTP response|"
+    r"still active but was recovered by another|"
+    r"Usage Manager Memory Limit reached|already connected, closing old connection|avc:\s+denied|"
     r"\b(?:Ignoring|Skipping) (?:ingress|endpoint|record|resource|object)\b.{0,200}?\bbecause "
     r"(?:of error|owner id does not match|.{0,60}\b(?:invalid|not valid|mismatch|does not match))|"
     + BANNED_PRIVATE_ADDRESS,
@@ -271,10 +280,15 @@ _ALWAYS_A_PROBLEM = re.compile(
 _HEADER_ROW = re.compile(r"^(?=(?:.*?\S {2,}){3})(?:[A-Z][A-Za-z]*\s+){4,}[A-Z][A-Za-z]*$")
 
 
+_MQ_MESSAGE = re.compile(r"^AMQ\d{4}([EISW]):")
+
+
 def unlevelled_level(text: str) -> str:
     """The level a line without a written level deserves by what it says."""
     if _HEADER_ROW.match(text.strip()):
         return "info"
+    if mq := _MQ_MESSAGE.match(text.strip()):  # IBM MQ: the letter after the number is the severity
+        return {"E": "error", "S": "critical", "W": "warning"}.get(mq[1], "info")
     if _AUTH_FAILURE.search(text):
         return "warning"
     cleaned = _NEGATED.sub(" ", text)
@@ -591,6 +605,11 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
         elif us := _US_TIME.search(line[:60]):
             entry.timestamp = _us_time(us)
             entry.message = f"{line[: us.start()]}{line[us.end() :]}".strip(" -|:[]")
+    if bang := _BANG_LEVEL.match(entry.message):  # Telegraf: "2024-05-14T02:00:11Z D! [inputs.disk] ..."
+        entry.level_written = True
+        entry.level = _LETTER_LEVELS[bang[1]]
+        entry.message = " ".join(f"{entry.level.upper()} {entry.message[bang.end() :]}".split())
+        return entry
     word = _LEVEL_WORD.search((syslog["msg"] if syslog else line)[:200])  # "logrotate: error: ..."
     if word is None:
         entry.level = unlevelled_level(entry.message)
@@ -616,6 +635,7 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
 _DMESG_TIME = re.compile(
     r"^\[(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?P<ts>\w{3} +\d{1,2} \d{2}:\d{2}:\d{2} \d{4})\] (?P<msg>.*)$"
 )
+_BANG_LEVEL = re.compile(r"^([DIWE])! ")
 _HUNG_TASK = re.compile(r"\btask \S+ blocked for more than \d+ seconds")
 # PostgreSQL's line prefix (`[pid] user@db`) before its FATAL and two spaces.
 _PG_SESSION_FATAL = re.compile(r"\[\d+\](?:-\d+)? (?:\S+@\S+ )?FATAL:  ")
