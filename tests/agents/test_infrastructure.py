@@ -55,6 +55,8 @@ EXPECTED_SEVERITY = {
     "store_limit_exceeds_volume": "warning", "eviction_without_memory_cap": "warning",
     "queue_without_persistence": "warning", "login_open_to_anyone": "critical", "alias_traversal": "critical",
     "single_instance_replicated": "critical", "proxy_exposes_every_container": "warning",
+    "open_proxy": "critical", "independent_clusters": "critical", "address_pool_overlaps_hosts": "warning",
+    "live_migration_impossible": "warning", "unsafe_nfs_mount": "warning",
 }  # fmt: skip
 
 COMPOSE = f"""
@@ -360,6 +362,27 @@ services:
     <<: *hardened
     image: tecnativa/docker-socket-proxy:0.1.2
     volumes: ["/var/run/docker.sock:/var/run/docker.sock:ro"]
+  graph:
+    <<: *hardened
+    image: neo4j:5.19.0
+    environment: {{NEO4J_AUTH: none}}
+    volumes: ["graph:/data"]
+  gateway_admin:
+    <<: *hardened
+    image: kong:3.6.1
+    environment: {{KONG_ADMIN_LISTEN: "0.0.0.0:8001, 0.0.0.0:8444 ssl"}}
+  gateway_admin_local:
+    <<: *hardened
+    image: kong:3.6.1
+    environment: {{KONG_ADMIN_LISTEN: "127.0.0.1:8001"}}
+  sessions:
+    <<: *hardened
+    image: memcached:1.6.27-alpine
+    command: ["memcached", "-m", "512"]
+  sessions_small:
+    <<: *hardened
+    image: memcached:1.6.27-alpine
+    command: ["memcached", "-m", "64"]
   backups:
     <<: *hardened
     image: restic/rest-server:0.12.1
@@ -399,6 +422,22 @@ configs:
     content: |
       ssl = required
       disable_plaintext_auth = no
+  egress:
+    content: |
+      acl localnet src 10.0.0.0/8
+      http_access allow all
+  egress_local:
+    content: |
+      acl localnet src 10.0.0.0/8
+      http_access allow localnet
+      http_access deny all
+  sqlproxy:
+    content: |
+      admin_variables=
+      {{
+        admin_credentials="admin:admin;radmin:radmin"
+        mysql_ifaces="0.0.0.0:6032"
+      }}
   site:
     content: |
       location /uploads {{ alias /srv/app/uploads/; }}
@@ -410,6 +449,7 @@ volumes:
   cache: {{}}
   cache_capped: {{}}
   queue: {{}}
+  graph: {{}}
 """
 COMPOSE_EXPECTED = {
     "service escape": {
@@ -453,7 +493,12 @@ COMPOSE_EXPECTED = {
     "service directory": {"admin_api_unauthenticated"},
     "service edge": {"proxy_exposes_every_container"},  # edge_optin is fine, socket_proxy holds the socket
     "config mail": {"plaintext_listener"},  # mail_tls is fine
-    "config site": {"alias_traversal"},  # /static/ is fine  # --prometheus-no-auth is only the metrics
+    "config site": {"alias_traversal"},  # /static/ is fine
+    "service graph": {"database_without_password"},
+    "service gateway_admin": {"admin_api_unauthenticated"},  # gateway_admin_local is fine
+    "service sessions": {"heap_over_memory_limit"},  # sessions_small fits in its 256M
+    "config egress": {"open_proxy"},  # egress_local is fine
+    "config sqlproxy": {"default_credentials"},  # --prometheus-no-auth is only the metrics
     "service mattermost": {"broken_health_check"},  # the shell form (mattermost_shell) is fine
     "service renderer": {"manifest_rejected"},
     "service gateway": {"tls_verification_disabled"},
@@ -784,6 +829,29 @@ KUBERNETES = manifest(
                  args=["--provider=github", "--email-domain=*"])], replicas=2),
     k8s_workload("Deployment", "auth-org", [k8s_container(image="quay.io/oauth2-proxy/oauth2-proxy:v7.6.0",
                  args=["--provider=github", "--email-domain=*", "--github-org=acme"])], replicas=2),
+    {"apiVersion": "metallb.io/v1beta1", "kind": "IPAddressPool", "metadata": {"name": "rack"},
+     "spec": {"addresses": ["192.168.10.0/24"], "autoAssign": True}},
+    {"apiVersion": "metallb.io/v1beta1", "kind": "IPAddressPool", "metadata": {"name": "rack-reserved"},
+     "spec": {"addresses": ["192.168.10.240-192.168.10.254"]}},
+    {"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachine", "metadata": {"name": "erp"},
+     "spec": {"dataVolumeTemplates": [{"metadata": {"name": "root"}, "spec": {"storage": {
+        "accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "40Gi"}}}}}],
+        "template": {"spec": {"evictionStrategy": "LiveMigrate", "domain": {"devices": {}}}}}},
+    {"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "filer"},
+     "spec": {"capacity": {"storage": "100Gi"}, "accessModes": ["ReadWriteOnce"], "mountOptions": ["nfsvers=3", "soft"],
+              "nfs": {"server": "filer.internal", "path": "/vol/pg"}}},
+    k8s_workload("StatefulSet", "search-nodes", [k8s_container("opensearch", image="opensearchproject/opensearch:2.13.0",
+                 env=[{"name": "discovery.type", "value": "single-node"}])], replicas=3),
+    k8s_workload("StatefulSet", "events", [k8s_container("scylla", image="scylladb/scylla:5.4.6",
+                 args=["--developer-mode=1", "--smp", "4"])], replicas=3),
+    k8s_workload("Deployment", "shop", [k8s_container("fpm", image="registry.example.com/shop-fpm:8.3",
+                 readinessProbe={"httpGet": {"path": "/ping", "port": 9000}},
+                 livenessProbe={"tcpSocket": {"port": 9000}})], replicas=2),
+    k8s_workload("Deployment", "inventory", [k8s_container(startupProbe={"httpGet": {"path": "/health", "port": 8080}, "failureThreshold": 30}, env=[{"name": "JAVA_TOOL_OPTIONS", "value":
+                 "-Dcom.sun.management.jmxremote.port=9010 -Dcom.sun.management.jmxremote.authenticate=false"}])],
+                 replicas=2),
+    k8s_workload("Deployment", "vectors", [k8s_container(image="semitechnologies/weaviate:1.24.10", env=[
+                 {"name": "AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED", "value": "true"}])], replicas=2),
     k8s_workload("Deployment", "payments", [k8s_container(startupProbe={"httpGet": {"path": "/health", "port": 8080}, "failureThreshold": 30}, env=[{"name": "JAVA_TOOL_OPTIONS",
         "value": "-agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=*:5005"}])], replicas=2),
 )  # fmt: skip
@@ -863,6 +931,14 @@ KUBERNETES_EXPECTED = {
     "Deployment ci": {"single_instance_replicated"},
     "Deployment otel container app": {"heap_over_memory_limit"},
     "Deployment auth container app": {"login_open_to_anyone"},  # auth-org is fine
+    "IPAddressPool rack": {"address_pool_overlaps_hosts"},  # rack-reserved is a range
+    "VirtualMachine erp": {"live_migration_impossible"},
+    "PersistentVolume filer": {"unsafe_nfs_mount"},
+    "StatefulSet search-nodes": {"independent_clusters"},
+    "StatefulSet events container scylla": {"development_mode"},
+    "Deployment shop container fpm": {"broken_health_check"},
+    "Deployment inventory container app": {"admin_api_unauthenticated"},
+    "Deployment vectors container app": {"admin_api_unauthenticated"},
 }  # fmt: skip
 
 

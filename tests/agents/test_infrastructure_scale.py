@@ -88,6 +88,10 @@ def test_only_replicas_rbac_wiring_and_restart_policy_belong_to_one_format() -> 
         "local_compaction_with_sidecar",  # judged within one pod
         "store_limit_exceeds_volume",  # judged against a volumeClaimTemplate
         "single_instance_replicated",  # judged against a replica count
+        "independent_clusters",  # judged against a replica count
+        "address_pool_overlaps_hosts",  # MetalLB's IPAddressPool
+        "live_migration_impossible",  # KubeVirt's VirtualMachine
+        "unsafe_nfs_mount",  # a PersistentVolume's or StorageClass's mountOptions
     }
     assert {code for code, rule in RULES.items() if not rule.kubernetes} == {
         "missing_restart_policy",
@@ -207,6 +211,8 @@ SAME_RISK: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
      container_pod(image="quay.io/oauth2-proxy/oauth2-proxy:v7.6.0",
                    env=[{"name": "OAUTH2_PROXY_EMAIL_DOMAINS", "value": "*"}, {"name": "OAUTH2_PROXY_PROVIDER",
                                                                             "value": "gitlab"}])),
+    ("open_proxy", {"environment": {"SQUID_CONFIG": "http_access allow all"}},
+     container_pod(env=[{"name": "SQUID_CONF", "value": "acl all src all\nhttp_access allow all"}])),
     ("alias_traversal", {"environment": {"NGINX_SERVER_BLOCK": "location /files { alias /srv/files/; }"}},
      container_pod(env=[{"name": "SERVER_BLOCK", "value": "location ^~ /media { alias /data/media/; }"}])),
 ]  # fmt: skip

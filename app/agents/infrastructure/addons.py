@@ -2,10 +2,12 @@
 admission webhook that fails closed for every namespace, a mesh told to drop mTLS, ingress-nginx
 running tenants' snippets, external-dns allowed to delete records it does not own, a Velero
 schedule that saves no volume data, Prometheus compacting blocks a Thanos sidecar uploads, a
-JetStream store allowed to grow past its volume, Argo CD open to anonymous visitors."""
+JetStream store allowed to grow past its volume, Argo CD open to anonymous visitors, a MetalLB pool
+that is a whole subnet, a VM that cannot live-migrate, NFS mounted soft."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -46,6 +48,12 @@ def addon_findings(objects: list[dict[str, Any]]) -> Iterator[Finding]:
             yield from _velero(name, spec.get("template") if kind == "Schedule" else spec, objects)
         elif kind == "ConfigMap":
             yield from _config_map(name, as_mapping(obj.get("data")), config_maps)
+        elif kind == "IPAddressPool":
+            yield from _address_pool(name, spec)
+        elif kind == "VirtualMachine":
+            yield from _live_migration(name, spec)
+        elif kind in ("PersistentVolume", "StorageClass"):
+            yield from _nfs_mount(name, obj, spec)
         elif kind in ("Deployment", "StatefulSet", "DaemonSet", "Pod"):
             containers = [as_mapping(c) for c in as_list(pod_spec(obj).get("containers"))]
             yield from _external_dns(name, containers)
@@ -287,3 +295,62 @@ def _claim_text(obj: dict[str, Any]) -> str:
         if storage:
             return f"a {text_of(storage)} claim"
     return "its claim"
+
+
+def _address_pool(name: str, spec: dict[str, Any]) -> Iterator[Finding]:
+    """A MetalLB pool that is a whole subnet of /24 or wider, handed out automatically."""
+    if spec.get("autoAssign") is False:
+        return
+    for entry in as_list(spec.get("addresses")):
+        text = text_of(entry).strip()
+        if "-" in text or "/" not in text:
+            continue  # a range: someone chose where it starts and ends
+        try:
+            network = ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            continue
+        if network.version == 4 and network.prefixlen <= 24:
+            gateway = next(network.hosts(), None)
+            yield rule_finding(
+                "address_pool_overlaps_hosts",
+                name,
+                f"the pool is the whole subnet {network} (autoAssign): MetalLB may hand out and answer ARP "
+                f"for addresses in use, the gateway's ({gateway}) and the nodes' included",
+            )
+            return
+
+
+def _live_migration(name: str, spec: dict[str, Any]) -> Iterator[Finding]:
+    """evictionStrategy LiveMigrate with a ReadWriteOnce disk: the VM cannot move."""
+    template = as_mapping(as_mapping(spec.get("template")).get("spec"))
+    if text_of(template.get("evictionStrategy")) != "LiveMigrate":
+        return
+    for volume in map(as_mapping, as_list(spec.get("dataVolumeTemplates"))):
+        volume_spec = as_mapping(volume.get("spec"))
+        storage = as_mapping(volume_spec.get("storage") or volume_spec.get("pvc"))
+        modes = [text_of(m) for m in as_list(storage.get("accessModes"))]
+        if modes and "ReadWriteMany" not in modes:
+            disk = text_of(as_mapping(volume.get("metadata")).get("name"), "?")
+            yield rule_finding(
+                "live_migration_impossible",
+                name,
+                f"evictionStrategy: LiveMigrate, but its disk {disk} is {'/'.join(modes)}: a VM with a "
+                "ReadWriteOnce disk cannot live-migrate, so draining its node hangs on it",
+            )
+            return
+
+
+_UNSAFE_NFS = ("soft", "nolock")
+
+
+def _nfs_mount(name: str, obj: dict[str, Any], spec: dict[str, Any]) -> Iterator[Finding]:
+    options = [text_of(o).strip() for o in as_list(spec.get("mountOptions") or obj.get("mountOptions"))]
+    nfs = "nfs" in spec or "nfs" in text_of(obj.get("provisioner")).lower()
+    unsafe = [o for o in options if o in _UNSAFE_NFS]
+    if nfs and unsafe:
+        yield rule_finding(
+            "unsafe_nfs_mount",
+            name,
+            f"NFS mounted with {', '.join(unsafe)}: after a timeout the I/O errors reach whatever writes "
+            "there (a database's WAL and data files: corruption)",
+        )

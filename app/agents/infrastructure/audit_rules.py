@@ -338,7 +338,8 @@ RULES = MappingProxyType(
             _C,
             "a server in development mode keeps its data in memory (gone on restart), starts unsealed or "
             "without authentication, serves plain HTTP and often has a fixed root token; a web framework in "
-            "development mode shows stack traces and configuration on its error pages",
+            "development mode shows stack traces and configuration on its error pages; a database in "
+            "developer mode skips the checks production needs",
             "run it in server mode with persistent storage, TLS and real authentication (a framework: its "
             "Production environment)",
             "command: server -dev",
@@ -492,6 +493,46 @@ RULES = MappingProxyType(
             "set --providers.docker.exposedbydefault=false and opt services in with traefik.enable=true",
             "command: [--providers.docker=true]",
             "",
+        ),
+        "open_proxy": Rule(
+            _C,
+            "a forward proxy that lets every client through (http_access allow all): anyone who reaches it "
+            "relays traffic from your address, to the internet and to internal services",
+            "allow only your networks (http_access allow localnet, then http_access deny all)",
+            "a configs entry with http_access allow all",
+            "a ConfigMap squid.conf with http_access allow all",
+        ),
+        "independent_clusters": Rule(
+            _C,
+            "a clustered search or database server told to run as a single node on several replicas: each "
+            "pod forms its own cluster and the Service spreads requests over unrelated copies of the data",
+            "remove discovery.type: single-node and set the seed hosts and initial cluster-manager nodes",
+            "",
+            "discovery.type: single-node in opensearch.yml of a StatefulSet with replicas: 3",
+        ),
+        "address_pool_overlaps_hosts": Rule(
+            _W,
+            "a load-balancer address pool that is a whole subnet: MetalLB hands out, and answers ARP for, "
+            "addresses the gateway, the nodes and other hosts already use",
+            "give the pool only a reserved range (192.168.10.240-192.168.10.254)",
+            "",
+            "IPAddressPool with addresses: [192.168.10.0/24]",
+        ),
+        "live_migration_impossible": Rule(
+            _W,
+            "a VM that must live-migrate on eviction but has ReadWriteOnce disks: it cannot move, so node "
+            "drains hang on it",
+            "give its disks ReadWriteMany storage, or use another evictionStrategy and plan downtime",
+            "",
+            "VirtualMachine with evictionStrategy: LiveMigrate and a ReadWriteOnce DataVolume",
+        ),
+        "unsafe_nfs_mount": Rule(
+            _W,
+            "NFS mounted soft (or nolock): after a timeout the server's I/O errors reach the program, which "
+            "for a database means torn writes and corruption",
+            "mount hard with locking (or use block storage for databases)",
+            "",
+            "PersistentVolume nfs with mountOptions: [soft, nolock]",
         ),
         "snippet_annotations_allowed": Rule(
             _C,

@@ -33,6 +33,7 @@ _CLUSTER_READINESS = re.compile(r"_cluster/health\S*wait_for_status=(?:green|yel
 
 # Settings, in a mounted configuration, that keep state in each replica's memory.
 _DEX_MEMORY = re.compile(r"^storage:\s*\n\s+type:\s*memory\b", re.MULTILINE)
+_SINGLE_NODE = re.compile(r"discovery\.type[\"']?\s*[:=]\s*[\"']?single-node\b")
 _QUARTZ_IN_MEMORY = re.compile(r"job-store-type:\s*memory\b|org\.quartz\.simpl\.RAMJobStore")
 
 
@@ -118,6 +119,14 @@ def _state_per_replica(
             name,
             "Quartz keeps its jobs in the in-memory RAMJobStore (job-store-type: memory) on "
             f"{replicas} replicas: the instances do not coordinate, so every trigger fires {replicas} times",
+        )
+    env_text = "\n".join(f"{k}={text_of(v)}" for c in containers for k, v in env_pairs(c.get("env")))
+    if _SINGLE_NODE.search(mounted) or _SINGLE_NODE.search(env_text):
+        yield rule_finding(
+            "independent_clusters",
+            name,
+            f"discovery.type: single-node on {replicas} replicas: each pod forms its own one-node cluster, "
+            f"so the Service spreads requests over {replicas} separate clusters with different data",
         )
     if "jenkins" in images:
         yield rule_finding(

@@ -93,6 +93,7 @@ _NO_PASSWORD = {
     "MYSQL_ALLOW_EMPTY_PASSWORD": {"yes", "true", "1"},
     "MARIADB_ALLOW_EMPTY_ROOT_PASSWORD": {"yes", "true", "1"},
     "ALLOW_EMPTY_PASSWORD": {"yes", "true", "1"},  # Bitnami images
+    "NEO4J_AUTH": {"none"},
 }
 _INSECURE_API_FLAGS = ("--api.insecure=true", "--api.insecure")
 # Prometheus has no authentication of its own (unless --web.config.file sets some): the admin API
@@ -233,6 +234,15 @@ def _development_mode(where: str, env: list[tuple[str, Any]], words: list[str]) 
             where,
             f"runs `{command}`, a development server: data in memory (lost on restart), unsealed or "
             "unauthenticated, no TLS",
+        )
+    elif any(w in ("--developer-mode=1", "--developer-mode=true") for w in words) or (
+        "--developer-mode" in words and words[words.index("--developer-mode") + 1 :][:1] in (["1"], ["true"])
+    ):
+        yield rule_finding(
+            "development_mode",
+            where,
+            "runs ScyllaDB with --developer-mode=1: it skips the I/O and system checks a production node "
+            "needs and runs with settings that lose performance or data under load",
         )
     elif "VAULT_DEV_ROOT_TOKEN_ID" in names and not words:  # the image's default command: server -dev
         yield rule_finding(
@@ -436,6 +446,18 @@ def heap_findings(where: str, texts: list[str], limit: Any) -> Iterator[Finding]
                     "or larger, so the container is OOM-killed (exit 137) under load"
                 )
                 yield rule_finding("heap_over_memory_limit", where, what)
+                return
+    words = " ".join(texts).split()
+    if "memcached" in words:  # memcached -m 3072: item memory in megabytes
+        for flag, value in zip(words, [*words[1:], ""], strict=True):
+            megabytes = value if flag == "-m" else flag.removeprefix("--memory-limit=")
+            if (flag == "-m" or flag.startswith("--memory-limit=")) and megabytes.isdigit():
+                if int(megabytes) * 2**20 >= limit_bytes:
+                    what = (
+                        f"memcached is told to use {megabytes} MB for items (-m) with a memory limit of "
+                        f"{text_of(limit)}: as the cache warms the container is OOM-killed and the cache lost"
+                    )
+                    yield rule_finding("heap_over_memory_limit", where, what)
                 return
 
 

@@ -242,6 +242,7 @@ def _workload(
                 where = f"{name} {label} {text_of(container.get('name'), '?')}"
                 yield from _container(where, container, pod_security)
                 yield from _configured_memory(where, container, mounted)
+                yield from _fastcgi_probes(where, container)
                 if long_running and key == "containers":
                     yield from _probes(where, container)
 
@@ -524,6 +525,23 @@ _PROBES = ("readinessProbe", "livenessProbe", "startupProbe")
 def _probe_port(probe: dict[str, Any]) -> Any:
     ports = (as_mapping(probe.get(handler)).get("port") for handler in ("httpGet", "tcpSocket", "grpc"))
     return next((port for port in ports if port is not None), None)
+
+
+def _fastcgi_probes(where: str, container: dict[str, Any]) -> Iterator[Finding]:
+    """An HTTP probe on php-fpm's FastCGI port: php-fpm does not speak HTTP, so it never passes."""
+    if "fpm" not in text_of(container.get("image")).lower():
+        return
+    for probe in _PROBES:
+        http = as_mapping(as_mapping(container.get(probe)).get("httpGet"))
+        if http and text_of(http.get("port")) in ("9000", "fastcgi", "fpm"):
+            yield rule_finding(
+                "broken_health_check",
+                where,
+                f"its {probe} is an httpGet on port {text_of(http.get('port'))}, php-fpm's FastCGI port: "
+                "php-fpm does not speak HTTP, so the probe always fails (probe through nginx's /fpm-ping, "
+                "a tcpSocket, or cgi-fcgi in an exec probe)",
+            )
+            return
 
 
 def _probe_ports(where: str, container: dict[str, Any]) -> Iterator[Finding]:

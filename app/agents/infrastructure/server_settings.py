@@ -46,6 +46,12 @@ _DOVECOT_NO_TLS = re.compile(r"^\s*ssl\s*=\s*no\b", re.MULTILINE)
 _PLAINTEXT_AUTH = re.compile(r"^\s*disable_plaintext_auth\s*=\s*no\b", re.MULTILINE)
 # nginx's off-by-slash: `location /uploads {` (no trailing slash) with `alias /srv/app/uploads/;`.
 _ALIAS_LOCATION = re.compile(r"location\s+(?:\^~\s+)?(/[^\s{]*[^/\s{])\s*\{[^{}]*?\balias\s+(\S+/);")
+# Squid letting every client through; ProxySQL's admin interface with its default login; remote JMX
+# without authentication (whoever connects loads an MBean: code execution).
+_ALLOW_ALL = re.compile(r"^\s*http_access\s+allow\s+all\b", re.MULTILINE)
+_PROXYSQL_ADMIN = re.compile(r"admin_credentials\s*=\s*\"?[^\"\n]*\b(admin:admin|radmin:radmin)\b")
+_JMX_NO_AUTH = re.compile(r"-Dcom\.sun\.management\.jmxremote\.authenticate=false")
+_JMX_PORT = re.compile(r"-Dcom\.sun\.management\.jmxremote\.port=(\d+)")
 # Jenkins Configuration as Code: every visitor an administrator.
 _JENKINS_UNSECURED = re.compile(r"^\s*authorizationStrategy:\s*[\"']?unsecured\b", re.MULTILINE)
 
@@ -110,6 +116,21 @@ def settings_findings(where: str, env: Iterable[tuple[str, Any]], words: list[st
                 where,
                 f"{name}={text_of(value).strip()}: the server answers every request without authentication "
                 "(anyone who reaches the port reads, writes and deletes)",
+            )
+        elif name.upper().endswith("ANONYMOUS_ACCESS_ENABLED") and text_of(value).strip().lower() == "true":
+            yield rule_finding(
+                "admin_api_unauthenticated",
+                where,
+                f"{name}=true: every request is served without authentication (read, write and delete)",
+            )
+        elif name.upper() == "KONG_ADMIN_LISTEN" and re.match(
+            r"\s*(?:0\.0\.0\.0|\[::\]|\*):", text_of(value)
+        ):
+            yield rule_finding(
+                "admin_api_unauthenticated",
+                where,
+                f"KONG_ADMIN_LISTEN={text_of(value).split(',')[0].strip()}: Kong's Admin API listens on "
+                "every interface, and it has no authentication: whoever reaches it adds routes and plugins",
             )
         elif name.upper() == "LDAP_ALLOW_ANON_BINDING" and text_of(value).strip().lower() in (
             "yes",
@@ -185,6 +206,28 @@ def text_findings(where: str, text: str) -> Iterator[Finding]:
             where,
             f"location {alias[1]} (no trailing slash) with alias {alias[2]}: {alias[1]}../ reaches the "
             "parent directory, so files beside it (code, configuration, .env) are served: a path traversal",
+        )
+    if _ALLOW_ALL.search(text):
+        yield rule_finding(
+            "open_proxy",
+            where,
+            "Squid's http_access allow all lets every client through: an open proxy for anyone who reaches "
+            "its port",
+        )
+    if login := _PROXYSQL_ADMIN.search(text):
+        yield rule_finding(
+            "default_credentials",
+            where,
+            f"ProxySQL's admin_credentials include {login[1]}, the default login of its admin interface "
+            "(port 6032): whoever reaches it rewrites routing and reads the backends' credentials",
+        )
+    if _JMX_NO_AUTH.search(text):
+        port = _JMX_PORT.search(text)
+        yield rule_finding(
+            "admin_api_unauthenticated",
+            where,
+            f"remote JMX (port {port[1] if port else '?'}) runs with jmxremote.authenticate=false: anyone "
+            "who connects loads an MBean and runs code in the JVM",
         )
     if _JENKINS_UNSECURED.search(text):
         yield rule_finding(
