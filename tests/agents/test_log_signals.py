@@ -1475,3 +1475,73 @@ def test_routine_noise_of_mail_schedulers_and_boot_is_no_problem() -> None:
         "code=exited, status=1/FAILURE",
     ]
     assert [f.severity for f in analyse(lines, None, None)["findings"]] == ["info"]
+
+
+@pytest.mark.parametrize(
+    ("lines", "words"),
+    [
+        # What fills a disk, behind the "No space left on device" everyone sees.
+        (["May 20 23:00:02 nas01 sanoid[58341]: cannot destroy snapshot tank/pg@autosnap_2024-03-02_daily: "
+          "dataset is busy"]
+         + [f"May 21 06:4{i}:43 nas01 postgres[52193]: ERROR: could not extend file \"base/16384/2460112\": No space "
+            "left on device" for i in range(6)],
+         "zfs release"),
+        (["2024-04-26 14:02:11,270 [myid:] - INFO  [main:o.a.z.s.DatadirCleanupManager@101] - Purge task is not "
+          "scheduled."]
+         + [f"2024-05-17 02:1{i}:41,310 [myid:2] - ERROR [SyncThread:2] - Severe unrecoverable error: "
+            "java.io.IOException: No space left on device" for i in range(4)],
+         "autopurge"),
+        # Why a tunnel's addresses are unreachable, a mount is dead, writes stall, the members are down.
+        (["May 23 05:12:06 nas02 wg-quick[455]: Name or service not known: `hub.vpn.example.net:51820'",
+          "May 23 05:12:06 nas02 wg-quick[455]: Configuration parsing error",
+          "May 23 05:12:06 nas02 systemd[1]: Failed to start wg-quick@wg0.service - WireGuard via wg-quick(8) for wg0."]
+         + [f"May 23 0{i}:00:04 nas02 push.sh[9]: rsync: failed to connect to 10.99.0.1: No route to host (113)"
+            for i in range(6, 10)],
+         "network-online"),
+        (["May 28 10:42:03 media02 s3fs[3121]: curl.cpp:RequestPerform(2527): ### CURLE_COULDNT_RESOLVE_HOST"]
+         + [f"May 28 10:4{i}:27 media02 thumbs[88]: ERROR worker-4 [Errno 107] Transport endpoint is not connected: "
+            f"'/mnt/media/{i}.jpg'" for i in range(4, 9)],
+         "use_path_request_style"),
+        (["2024/05/16-08:00:01.100572 7f2c1b7fe640                 Options.disable_auto_compactions: 1"]
+         + [f"2024/05/16-09:1{i}:50.214294 7f2c1b7fe640 [WARN] [db/column_family.cc:1006] [default] Stalling writes "
+            f"because we have {20 + i} level-0 files rate 8388608" for i in range(5)],
+         "auto compaction"),
+        (['Jan 10 02:58:41 lb-1 notice mcpd[6789]: 01070417:5: AUDIT - client tmsh - modify { ltm monitor http '
+          '/Common/mon_shop { send "GET /health HTTP/1.1\\r\\n\\r\\n" } } [Status=Command OK]']
+         + [f"Jan 10 02:58:5{i} lb-1 notice mcpd[6789]: 01070638:5: Pool /Common/shop member /Common/10.30.4.2{i}:8443 "
+            "monitor status down. [ /Common/mon_shop: down; last error: Response Code: 400 (Bad Request) ]"
+            for i in range(3)],
+         "Host header"),
+        (["2024-04-02 01:05:00,019 WARN  [com.arjuna.ats.arjuna] (Transaction Reaper) ARJUNA012117: "
+          "TransactionReaper::check timeout for TX 0:ffff0a140b21:1f8e in state  RUN",
+          "2024-04-02 01:05:07,300 ERROR [org.jboss.as.ejb3.invocation] (Batch-Thread-3) WFLYEJB0034: invocation "
+          "failed: jakarta.transaction.RollbackException: ARJUNA016102: The transaction is not active!"],
+         "transaction timeout"),
+        # Trust and identity: a machine account rolled back, an NFSv4 domain that differs.
+        ([f"May 20 06:41:1{i} files01 winbindd[1098]:   cm_connect_netlogon_transport: rpccli_setup_netlogon_creds "
+          "failed for CORP, unable to setup NETLOGON credentials: NT_STATUS_ACCESS_DENIED" for i in range(3)]
+         + ["Mar 25 23:14:52 files01 chronyd[610]: Can't synchronise: no selectable sources"],
+         "net ads join"),
+        ([f"May 22 08:0{i}:13 app01 nfsidmap[911]: nss_getpwnam: name 'deploy@corp.example.com' does not map into "
+          "domain 'localdomain'" for i in range(3)]
+         + [f"May 22 08:1{i}:50 app01 gunicorn[1212]: [ERROR] uploads: failed to finalize /srv/up/{i}.pdf: [Errno 22] "
+            "Invalid argument" for i in range(6)],
+         "idmapd.conf"),
+    ],
+)  # fmt: skip
+def test_quiet_causes_of_storage_tunnels_and_platforms_are_found_and_explained(
+    lines: list[str], words: str
+) -> None:
+    top = analyse(lines, None, None)["findings"][0]
+    assert top.severity != "info" and words in top.message, top.message
+
+
+def test_routine_noise_of_guests_java_clients_and_portals_is_no_problem() -> None:
+    lines = [
+        "2024-03-14 02:00:04 libvirtd[1]: error : Guest agent is not responding: QEMU guest agent is not connected",
+        "2024-03-14 02:00:05 snmpd[77]: Cannot statfs /run/user/1000/doc: Permission denied",
+        "2024/05/24 09:03:16 kid1| ERROR: failure while accepting a TLS connection on conn12 local=10.0.0.1:3129",
+        "[2024-05-31T22:10:49,055][WARN ][o.o.m.j.JvmGcMonitorService] [os-data-2] [gc][14] overhead, spent [1.1s] "
+        "collecting in the last [1.8s]",
+    ]
+    assert [f.severity for f in analyse(lines, None, None)["findings"]] == ["info"]

@@ -94,6 +94,11 @@ _REFUSED = (
     r"blocked mirror for repositories|maven-default-http-blocker|isn't verified|email_verified|"
     r"low real_?memory|exceeds sanity limit|failed to parse calendar specification|lacks value setting|"
     r"ipv6 sending guidelines|db_runrecovery|run database recovery|rpmdb open failed|"
+    r"dataset is busy|purge task is not scheduled|does not map into domain|setup_netlogon_creds failed|"
+    r"unable to setup netlogon credentials|running out of filedescriptors|duplicate uuid|"
+    r"curle_couldnt_resolve_host|failed to update leader lock|demoting self|disable_auto_compactions: 1|"
+    r"missing rollover_alias|arjuna012117|transactionreaper::check timeout|"
+    r"send \"get [^\"]*http/1\.1(?:\\r\\n)+\"|dead but not yet removable|"
     r"knownhosts: key mismatch|host key verification failed|remote host identification has changed|"
     r"unable to register node with api server.{0,40}unauthorized|aadsts\d{5,6}|"
     r"destination \S+ has been modified|critical error detected; halting|overlaps found while gathering|"
@@ -268,6 +273,10 @@ _BACKGROUND_NOISE = re.compile(
     # A job that ran into its own time limit (Slurm), an SMTP client that hung up, a boot's
     # network-online wait that timed out on a link without carrier.
     r"Time limit exhausted for JobId|SMTP connection from .{0,120} lost\b|wait-online\.service|"
+    # A QEMU guest without its agent, Java clients closing downloads, TLS clients that give up on a
+    # proxy, and the per-user document portal (a FUSE mount) that root may not statfs.
+    r"Guest agent is not responding|EofException|java\.io\.IOException: Broken pipe|"
+    r"failure while accepting a TLS connection|/run/user/<?\w+>?/doc\b|"
     r"canceling statement due to user request|"  # someone pressed cancel in their SQL client
     r"server stats for thread|"  # unbound's periodic statistics
     r'"ssl_stapling" ignored|'  # a certificate whose CA runs no OCSP responder
@@ -382,8 +391,10 @@ _FAILED_LOGIN = re.compile(
 )
 _FEW_TYPOS = 3
 # What happens now and then on a healthy system and is a problem only when it keeps happening: an
-# MQTT client reconnecting before its old session timed out.
-_ONLY_REPEATED = re.compile(r"already connected, closing old connection", re.IGNORECASE)
+# MQTT client reconnecting before its old session timed out, a long GC pause just after a JVM starts.
+_ONLY_REPEATED = re.compile(
+    r"already connected, closing old connection|\[gc\]\[\S+\] overhead, spent", re.IGNORECASE
+)
 _REPEATS = 3
 
 
@@ -443,6 +454,57 @@ _EXPLAINS = tuple(
             r"failed to start connector|protocol handler start failed|secretrequired",
             r"connection refused|attempt to connect .{0,80}failed|failed to make connection",
             "explains the refused connections",
+        ),
+        (
+            r"cannot destroy snapshot .{0,160}dataset is busy|purge task is not scheduled",
+            r"no space left|disk full|\bENOSPC\b",
+            "explains the full disk",
+        ),
+        (
+            r"does not map into domain",
+            r"invalid argument|errno 22|\beinval\b",
+            "explains the failed chown",
+        ),
+        (
+            r"setup_netlogon_creds failed|unable to setup netlogon credentials",
+            r"nt_status_no_logon_servers|nt_status_access_denied|logon failure",
+            "explains the failed logons",
+        ),
+        (
+            r"wg-quick.{0,200}(?:name or service not known|configuration parsing error)|"
+            r"failed to start wg-quick",
+            r"no route to host|network is unreachable",
+            "explains the unreachable tunnel addresses",
+        ),
+        (
+            r"curle_couldnt_resolve_host",
+            r"transport endpoint is not connected",
+            "explains the dead mount",
+        ),
+        (
+            r"failed to update leader lock|demoting self",
+            r"read-only transaction",
+            "explains the read-only errors",
+        ),
+        (
+            r"disable_auto_compactions: 1",
+            r"stalling writes|stopping writes",
+            "explains the stalled writes",
+        ),
+        (
+            r"missing rollover_alias",
+            r"overhead, spent|disk watermark",
+            "explains the one index that keeps growing",
+        ),
+        (
+            r"send \"get [^\"]*http/1\.1(?:\\r\\n)+\"",
+            r"monitor status down|response code: 400|no (?:available )?members",
+            "explains the members marked down",
+        ),
+        (
+            r"arjuna012117|transactionreaper::check timeout",
+            r"transaction is not active|rollbackexception|rolled back",
+            "explains the rolled-back transaction",
         ),
         (
             r"avc:\s+denied",

@@ -226,7 +226,8 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
         (
             r"too many open files|\bEMFILE\b",
-            "the process hit its open-file limit: a descriptor leak, or a limit too low",
+            "the process hit its open-file limit (Too many open files): a descriptor leak, or a limit too "
+            "low (ulimit -n, systemd's LimitNOFILE, squid's max_filedescriptors)",
         ),
         (
             r"OOMKilled|exit code:?\s*137|killed process \d+|out of memory",
@@ -480,6 +481,88 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "the replication target was changed after its last snapshot (mounted writable, atime on): zfs "
             "receive refuses the incremental; set readonly=on on the target and roll it back to its last "
             "snapshot (or let syncoid roll back)",
+        ),
+        (
+            r"cannot destroy snapshot .{0,160}dataset is busy",
+            "the snapshots cannot be destroyed because they carry a user hold (zfs holds): the pruning "
+            "fails and their space (USEDSNAP) is never freed; zfs release the holds, then prune",
+        ),
+        (
+            r"purge task is not scheduled|autopurge\.purgeInterval set to 0",
+            "ZooKeeper's autopurge is off (purgeInterval 0): old snapshots and transaction logs are never "
+            "deleted and fill the data disk; set autopurge.purgeInterval (and snapRetainCount)",
+        ),
+        (
+            r"does not map into domain",
+            "the NFSv4 idmapping domain differs between client and server, so owners map to nobody and "
+            "every chown fails (EINVAL): set Domain in /etc/idmapd.conf to the server's and clear the "
+            "idmap cache (nfsidmap -c)",
+        ),
+        (
+            r"setup_netlogon_creds failed|unable to setup netlogon credentials",
+            "the domain controllers reject this machine's account password (a snapshot restore or a clone "
+            "rolled back its secret): the trust is broken, so every user logon fails; rejoin the domain "
+            "(net ads join) or reset the machine account",
+        ),
+        (
+            r"wg-quick.{0,200}(?:name or service not known|configuration parsing error)|"
+            r"failed to start wg-quick",
+            "wg-quick could not resolve the peer's endpoint at boot (DNS not up yet) and gave up: there is "
+            "no wg0, so the tunnel's addresses are unreachable; restart it, and order it after "
+            "network-online (or give the endpoint as an address)",
+        ),
+        (
+            r"running out of filedescriptors",
+            "Squid has used nearly all its file descriptors (Too many open files next): raise "
+            "max_filedescriptors and the service's LimitNOFILE (ulimit -n)",
+        ),
+        (
+            r"duplicate uuid",
+            "XFS refuses to mount a filesystem with the same UUID as one already mounted (an LVM snapshot of "
+            "it): mount it with -o nouuid, or give the copy a new UUID (xfs_admin -U generate)",
+        ),
+        (
+            r"curle_couldnt_resolve_host",
+            "s3fs cannot resolve the bucket's host name: by default it uses virtual-hosted-style URLs "
+            "(bucket.endpoint), which an on-premises store often has no DNS for; add use_path_request_style",
+        ),
+        (
+            r"failed to update leader lock|demoting self|error communicating with dcs",
+            "Patroni could not reach its DCS (etcd) to renew the leader lock, so it demoted the primary "
+            "to read-only until it could: check etcd's health and the network to it, and the DCS timeouts",
+        ),
+        (
+            r"disable_auto_compactions: 1|disable_auto_compactions=true",
+            "RocksDB runs with auto compactions disabled (a bulk-load setting): level-0 files pile up "
+            "until writes are slowed and then stopped; re-enable auto compaction",
+        ),
+        (
+            r"missing rollover_alias",
+            "ISM cannot roll the index over: it has no rollover_alias setting (the index template "
+            "lost it), so one write index grows without end; set plugins.index_state_management."
+            "rollover_alias and retry the policy",
+        ),
+        (
+            r"send \"get [^\"]*http/1\.1(?:\\r\\n)+\"",
+            "the monitor sends an HTTP/1.1 request without a Host header, which servers answer with 400: "
+            "every member is marked down; add Host: to the send string",
+        ),
+        (
+            r"arjuna012117|transactionreaper::check timeout",
+            "the transaction ran past its timeout (300 s by default) and the transaction reaper rolled it "
+            "back: raise the transaction timeout (default-timeout) or commit in smaller chunks",
+        ),
+        (
+            r"guest cpu doesn't match specification: missing features",
+            "the guest's CPU model (host-model or host-passthrough, taken from a newer host) has features "
+            "the destination lacks: migrate to hosts of the same CPU, or give the guests a CPU model all "
+            "hosts support",
+        ),
+        (
+            r"dead but not yet removable",
+            "something holds back the oldest transaction id (xmin), so vacuum cannot remove dead rows and "
+            "WAL is kept: an inactive replication slot (pg_replication_slots), a long transaction or a "
+            "prepared transaction; drop or finish what holds it",
         ),
         (
             r"db_runrecovery|run database recovery|rpmdb open failed",

@@ -187,7 +187,8 @@ _FAILURE = re.compile(
     r"\bNO_PROPOSAL_CHOSEN\b|\bNO_PUBKEY\b|exec format error|failed at step [a-z_]+ spawning|"
     r"failed to set up mount namespacing|listen queue of socket .{0,80}full|NOAUTH Authentication required|"
     r"loops back to myself|form a cycle:?$|\bRefusing\.$|failed to parse calendar specification|"
-    r"exceeds sanity limit|"
+    r"exceeds sanity limit|duplicate UUID|CURLE_COULDNT_RESOLVE_HOST|missing rollover_alias|"
+    r"unable to setup NETLOGON credentials|"
     r"\bError \[ERR_[A-Z_]+\]|invalid request block size|"
     # Ruby's uncaught exception: "file.rb:57:in `method': message (Class)" or "...: Class" (the
     # path itself is taken out before this is matched).
@@ -266,6 +267,10 @@ _ALWAYS_A_PROBLEM = re.compile(
     # SELinux refusing an operation.
     r"KDC has no support for encryption type|malformed HTTP response|"
     r"still active but was recovered by another|"
+    # ZooKeeper without autopurge, RocksDB without auto compactions, an NFSv4 name that does not
+    # map, an F5 monitor sending HTTP/1.1 without a Host header.
+    r"Purge task is not scheduled|disable_auto_compactions: 1|does not map into domain|"
+    r"send \"GET [^\"]*HTTP/1\.1(?:\\r\\n)+\"|"
     r"Usage Manager Memory Limit reached|already connected, closing old connection|avc:\s+denied|"
     r"\b(?:Ignoring|Skipping) (?:ingress|endpoint|record|resource|object)\b.{0,200}?\bbecause "
     r"(?:of error|owner id does not match|.{0,60}\b(?:invalid|not valid|mismatch|does not match))|"
