@@ -1517,6 +1517,17 @@ def test_routine_noise_of_mail_schedulers_and_boot_is_no_problem() -> None:
           "2024-04-02 01:05:07,300 ERROR [org.jboss.as.ejb3.invocation] (Batch-Thread-3) WFLYEJB0034: invocation "
           "failed: jakarta.transaction.RollbackException: ARJUNA016102: The transaction is not active!"],
          "transaction timeout"),
+        # Vacuum that removes nothing of a million dead rows: an old xmin, most often a forgotten slot.
+        (
+            [
+                "2024-05-07 03:37:19.950 UTC [1902] LOG:  automatic vacuum of table \"orders.public.order_events\"",
+                "\ttuples: 0 removed, 48393733 remain, 2204113 are dead but not yet removable",
+                "\tremovable cutoff: 881234512, which was 2311887 XIDs old when operation ended",
+                '2024-05-07 04:00:00.000 UTC [4417] replicator@[unknown]/[unknown] FATAL:  no pg_hba.conf entry for '
+                'replication connection from host "10.20.8.15", user "replicator", no encryption',
+            ],
+            "pg_replication_slots",
+        ),
         # Trust and identity: a machine account rolled back, an NFSv4 domain that differs.
         ([f"May 20 06:41:1{i} files01 winbindd[1098]:   cm_connect_netlogon_transport: rpccli_setup_netlogon_creds "
           "failed for CORP, unable to setup NETLOGON credentials: NT_STATUS_ACCESS_DENIED" for i in range(3)]

@@ -280,6 +280,11 @@ _ALWAYS_A_PROBLEM = re.compile(
 )
 
 
+# PostgreSQL's vacuum report (its own line or one below its LOG line) when it could remove almost nothing
+# of many dead rows: something holds the oldest transaction id back.
+_HELD_BACK = re.compile(r"\b\d{6,} are dead but not yet removable")
+
+
 # A table's header row ("Task Group  Desired  Placed  Healthy  Unhealthy"): column names laid out
 # in columns (two spaces or more between some), not events.
 _HEADER_ROW = re.compile(r"^(?=(?:.*?\S {2,}){3})(?:[A-Z][A-Za-z]*\s+){4,}[A-Z][A-Za-z]*$")
@@ -385,7 +390,9 @@ def parse_lines(lines: list[str], year: int | None = None) -> list[LogEntry]:
             continue
         entries.append(_parse(number, line, year))
     for entry in entries:
-        if entry.level in ("debug", "info") and _ALWAYS_A_PROBLEM.search(entry.text):
+        if entry.level in ("debug", "info") and (
+            _ALWAYS_A_PROBLEM.search(entry.text) or _HELD_BACK.search(entry.full_text)
+        ):
             entry.level = "warning"
             entry.message = "WARNING " + re.sub(r"^(?:INFO|DEBUG) ", "", entry.message)
     _settle_events(entries)
