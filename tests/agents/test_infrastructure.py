@@ -57,6 +57,11 @@ EXPECTED_SEVERITY = {
     "single_instance_replicated": "critical", "proxy_exposes_every_container": "warning",
     "open_proxy": "critical", "independent_clusters": "critical", "address_pool_overlaps_hosts": "warning",
     "live_migration_impossible": "warning", "unsafe_nfs_mount": "warning",
+    "fqdn_policy_without_dns_proxy": "critical", "competing_autoscalers": "critical",
+    "certificates_share_secret": "critical", "windows_image_without_os_selector": "critical",
+    "client_ip_spoofable": "critical", "sidecar_blocks_job_completion": "warning",
+    "disruption_budget_unbounded": "warning", "run_to_completion_in_deployment": "warning",
+    "agent_jobs_never_run": "warning",
 }  # fmt: skip
 
 COMPOSE = f"""
@@ -383,6 +388,19 @@ services:
     <<: *hardened
     image: memcached:1.6.27-alpine
     command: ["memcached", "-m", "64"]
+  bastion:
+    <<: *hardened
+    image: hashicorp/boundary:0.16.0
+    command: [dev]
+  reporting_db:
+    <<: *hardened
+    image: mcr.microsoft.com/mssql/server:2022-CU12-ubuntu-22.04
+    environment: {{ACCEPT_EULA: "Y"}}
+    volumes: ["reporting:/var/opt/mssql"]
+  reporting_init:
+    <<: *hardened
+    image: registry.example.com/tools/mssql-tools18:18.2.1.1
+    command: [sqlcmd, -S, reporting_db, -i, /scripts/02-agent-jobs-backup.sql]
   backups:
     <<: *hardened
     image: restic/rest-server:0.12.1
@@ -438,6 +456,14 @@ configs:
         admin_credentials="admin:admin;radmin:radmin"
         mysql_ifaces="0.0.0.0:6032"
       }}
+  edge_nginx:
+    content: |
+      set_real_ip_from 0.0.0.0/0;
+      real_ip_header X-Forwarded-For;
+  edge_nginx_lb:
+    content: |
+      set_real_ip_from 10.0.0.0/8;
+      real_ip_header X-Forwarded-For;
   site:
     content: |
       location /uploads {{ alias /srv/app/uploads/; }}
@@ -450,6 +476,7 @@ volumes:
   cache_capped: {{}}
   queue: {{}}
   graph: {{}}
+  reporting: {{}}
 """
 COMPOSE_EXPECTED = {
     "service escape": {
@@ -498,7 +525,10 @@ COMPOSE_EXPECTED = {
     "service gateway_admin": {"admin_api_unauthenticated"},  # gateway_admin_local is fine
     "service sessions": {"heap_over_memory_limit"},  # sessions_small fits in its 256M
     "config egress": {"open_proxy"},  # egress_local is fine
-    "config sqlproxy": {"default_credentials"},  # --prometheus-no-auth is only the metrics
+    "config sqlproxy": {"default_credentials"},
+    "service bastion": {"development_mode"},
+    "service reporting_db": {"agent_jobs_never_run"},  # reporting_init creates its Agent jobs
+    "config edge_nginx": {"client_ip_spoofable"},  # edge_nginx_lb trusts its load balancer only  # --prometheus-no-auth is only the metrics
     "service mattermost": {"broken_health_check"},  # the shell form (mattermost_shell) is fine
     "service renderer": {"manifest_rejected"},
     "service gateway": {"tls_verification_disabled"},
@@ -852,6 +882,42 @@ KUBERNETES = manifest(
                  replicas=2),
     k8s_workload("Deployment", "vectors", [k8s_container(image="semitechnologies/weaviate:1.24.10", env=[
                  {"name": "AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED", "value": "true"}])], replicas=2),
+    {"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy", "metadata": {"name": "payouts-egress"},
+     "spec": {"endpointSelector": {}, "egress": [
+         {"toEndpoints": [{}], "toPorts": [{"ports": [{"port": "53", "protocol": "UDP"}]}]},
+         {"toFQDNs": [{"matchName": "api.partner.example.com"}], "toPorts": [{"ports": [{"port": "443"}]}]}]}},
+    {"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy", "metadata": {"name": "payouts-egress-dns"},
+     "spec": {"endpointSelector": {}, "egress": [
+         {"toEndpoints": [{}], "toPorts": [{"ports": [{"port": "53"}], "rules": {"dns": [{"matchPattern": "*"}]}}]},
+         {"toFQDNs": [{"matchName": "api.partner.example.com"}]}]}},
+    k8s_workload("Deployment", "invoices", replicas=None),
+    {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "invoices"},
+     "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "invoices"},
+              "minReplicas": 2, "maxReplicas": 6}},
+    {"apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject", "metadata": {"name": "invoices"},
+     "spec": {"scaleTargetRef": {"name": "invoices"}, "minReplicaCount": 2, "triggers": []}},
+    {"apiVersion": "cert-manager.io/v1", "kind": "Certificate", "metadata": {"name": "apex", "namespace": "shop"},
+     "spec": {"secretName": "shop-tls", "dnsNames": ["example.com"]}},
+    {"apiVersion": "cert-manager.io/v1", "kind": "Certificate", "metadata": {"name": "www", "namespace": "shop"},
+     "spec": {"secretName": "shop-tls", "dnsNames": ["www.example.com"]}},
+    k8s_workload("Deployment", "portal", [k8s_container("iis", image="registry.example.com/portal:2024.05-ltsc2022")],
+                 replicas=2),
+    k8s_workload("Deployment", "portal-win", [k8s_container("iis", image="registry.example.com/portal:2024.05-ltsc2022")],
+                 replicas=2, nodeSelector={"kubernetes.io/os": "windows"}),
+    {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "reports", "annotations": {"linkerd.io/inject": "enabled"}}},
+    {**k8s_workload("CronJob", "ledger-export"), "metadata": {"name": "ledger-export", "namespace": "reports"}},
+    {"apiVersion": "karpenter.sh/v1", "kind": "NodePool", "metadata": {"name": "general"},
+     "spec": {"disruption": {"consolidationPolicy": "WhenEmptyOrUnderutilized", "consolidateAfter": "0s",
+                             "budgets": [{"nodes": "100%"}]}}},
+    k8s_workload("Deployment", "reports", [k8s_container(command=["rq", "worker", "--burst", "reports"])], replicas=2),
+    k8s_workload("Deployment", "sidekiq", [k8s_container(command=["bundle", "exec", "sidekiq"], args=["-t", "120"])],
+                 replicas=2),
+    {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "chat-env"}, "data": {"SOCKET_IO_PATH": "/socket.io"}},
+    k8s_workload("Deployment", "chat", [k8s_container(envFrom=[{"configMapRef": {"name": "chat-env"}}])], replicas=4),
+    k8s_workload("StatefulSet", "mssql", [k8s_container("mssql", image="mcr.microsoft.com/mssql/server:2022-CU12")],
+                 replicas=2),
+    k8s_workload("Job", "mssql-jobs", [k8s_container(probes=False, command=[
+                 "sqlcmd", "-Q", "EXEC msdb.dbo.sp_add_job @job_name = N'nightly-backup'"])]),
     k8s_workload("Deployment", "payments", [k8s_container(startupProbe={"httpGet": {"path": "/health", "port": 8080}, "failureThreshold": 30}, env=[{"name": "JAVA_TOOL_OPTIONS",
         "value": "-agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=*:5005"}])], replicas=2),
 )  # fmt: skip
@@ -939,6 +1005,16 @@ KUBERNETES_EXPECTED = {
     "Deployment shop container fpm": {"broken_health_check"},
     "Deployment inventory container app": {"admin_api_unauthenticated"},
     "Deployment vectors container app": {"admin_api_unauthenticated"},
+    "CiliumNetworkPolicy payouts-egress": {"fqdn_policy_without_dns_proxy"},  # payouts-egress-dns is fine
+    "HorizontalPodAutoscaler invoices": {"competing_autoscalers"},
+    "Certificate www": {"certificates_share_secret"},
+    "Deployment portal container iis": {"windows_image_without_os_selector"},  # portal-win is fine
+    "CronJob ledger-export": {"sidecar_blocks_job_completion"},  # its namespace is meshed
+    "NodePool general": {"disruption_budget_unbounded"},
+    "Deployment reports container app": {"run_to_completion_in_deployment"},
+    "Deployment sidekiq container app": {"prestop_exceeds_grace"},  # -t 120 against 30 s of grace
+    "Deployment chat": {"sessions_not_shared"},  # socket.io on 4 replicas, nothing sticky
+    "StatefulSet mssql container mssql": {"agent_jobs_never_run"},  # the agent-jobs Job creates them
 }  # fmt: skip
 
 

@@ -92,6 +92,13 @@ def test_only_replicas_rbac_wiring_and_restart_policy_belong_to_one_format() -> 
         "address_pool_overlaps_hosts",  # MetalLB's IPAddressPool
         "live_migration_impossible",  # KubeVirt's VirtualMachine
         "unsafe_nfs_mount",  # a PersistentVolume's or StorageClass's mountOptions
+        "fqdn_policy_without_dns_proxy",  # Cilium's network policies
+        "competing_autoscalers",  # HorizontalPodAutoscalers and KEDA ScaledObjects
+        "certificates_share_secret",  # cert-manager's Certificates
+        "windows_image_without_os_selector",  # a pod's nodeSelector; compose runs on the host it is on
+        "sidecar_blocks_job_completion",  # mesh injection into Jobs
+        "disruption_budget_unbounded",  # Karpenter's NodePools
+        "run_to_completion_in_deployment",  # compose has no Job to run it as instead
     }
     assert {code for code, rule in RULES.items() if not rule.kubernetes} == {
         "missing_restart_policy",
@@ -213,6 +220,8 @@ SAME_RISK: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
                                                                             "value": "gitlab"}])),
     ("open_proxy", {"environment": {"SQUID_CONFIG": "http_access allow all"}},
      container_pod(env=[{"name": "SQUID_CONF", "value": "acl all src all\nhttp_access allow all"}])),
+    ("client_ip_spoofable", {"environment": {"NGINX_REAL_IP": "set_real_ip_from 0.0.0.0/0;\nreal_ip_header X-Real-IP;"}},
+     container_pod(env=[{"name": "REAL_IP", "value": "set_real_ip_from ::/0;\nreal_ip_header X-Forwarded-For;"}])),
     ("alias_traversal", {"environment": {"NGINX_SERVER_BLOCK": "location /files { alias /srv/files/; }"}},
      container_pod(env=[{"name": "SERVER_BLOCK", "value": "location ^~ /media { alias /data/media/; }"}])),
 ]  # fmt: skip
@@ -226,6 +235,11 @@ SAME_RISK_ACROSS: list[tuple[str, dict[str, dict[str, Any]], list[dict[str, Any]
      [k8s_workload("Deployment", "redis", [k8s_container("redis", image="redis:7.2.4",
                                                          args=["--save", "", "--appendonly", "no"])]),
       k8s_workload("Deployment", "worker", [k8s_container(command=["rq", "worker", "default"])])]),
+    ("agent_jobs_never_run",
+     {"db": compose_service(image="mcr.microsoft.com/mssql/server:2022-latest", volumes=["db:/var/opt/mssql"]),
+      "init": compose_service(command="sqlcmd -i /scripts/agent-jobs.sql")},
+     [k8s_workload("Deployment", "db", [k8s_container("db", image="mcr.microsoft.com/mssql/server:2022-CU12")]),
+      k8s_workload("Deployment", "init", [k8s_container(command=["sqlcmd", "-Q", "EXEC sp_add_job @job_name='x'"])])]),
 ]  # fmt: skip
 
 
@@ -368,6 +382,23 @@ async def test_an_autoscalers_minimum_replaces_the_replica_count(minimum: int | 
         "spec": spec,
     }
     result = await audit(manifest(k8s_workload("Deployment", "api", replicas=None), hpa))
+    assert risky_codes(result) == ({"single_replica"} if flagged else set())
+
+
+@pytest.mark.parametrize(("minimum", "flagged"), [(2, False), (1, True), (None, True)])
+async def test_a_keda_scaled_objects_minimum_replaces_the_replica_count(
+    minimum: int | None, flagged: bool
+) -> None:
+    spec: dict[str, Any] = {"scaleTargetRef": {"name": "api"}, "triggers": []}  # a Deployment unless it says
+    if minimum is not None:
+        spec["minReplicaCount"] = minimum  # KEDA's default is 0
+    scaled = {
+        "apiVersion": "keda.sh/v1alpha1",
+        "kind": "ScaledObject",
+        "metadata": {"name": "api"},
+        "spec": spec,
+    }
+    result = await audit(manifest(k8s_workload("Deployment", "api", replicas=None), scaled))
     assert risky_codes(result) == ({"single_replica"} if flagged else set())
 
 

@@ -34,6 +34,10 @@ _TRUE = ("true", "1", "yes", "on")
 
 def addon_findings(objects: list[dict[str, Any]]) -> Iterator[Finding]:
     config_maps = [o for o in objects if text_of(o.get("kind")) == "ConfigMap"]
+    yield from _competing_autoscalers(objects)
+    yield from _shared_certificate_secrets(objects)
+    yield from _meshed_jobs(objects)
+    yield from _socketio_without_affinity(objects, config_maps)
     for obj in objects:
         kind = text_of(obj.get("kind"))
         name = f"{kind} {text_of(as_mapping(obj.get('metadata')).get('name'), '?')}"
@@ -54,6 +58,10 @@ def addon_findings(objects: list[dict[str, Any]]) -> Iterator[Finding]:
             yield from _live_migration(name, spec)
         elif kind in ("PersistentVolume", "StorageClass"):
             yield from _nfs_mount(name, obj, spec)
+        elif kind in ("CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy"):
+            yield from _fqdn_without_dns_proxy(name, spec)
+        elif kind == "NodePool":
+            yield from _disruption_budget(name, spec)
         elif kind in ("Deployment", "StatefulSet", "DaemonSet", "Pod"):
             containers = [as_mapping(c) for c in as_list(pod_spec(obj).get("containers"))]
             yield from _external_dns(name, containers)
@@ -354,3 +362,185 @@ def _nfs_mount(name: str, obj: dict[str, Any], spec: dict[str, Any]) -> Iterator
             f"NFS mounted with {', '.join(unsafe)}: after a timeout the I/O errors reach whatever writes "
             "there (a database's WAL and data files: corruption)",
         )
+
+
+def _fqdn_without_dns_proxy(name: str, spec: dict[str, Any]) -> Iterator[Finding]:
+    """toFQDNs needs Cilium's DNS proxy to see the lookups: an L7 dns rule on the DNS egress."""
+    rules = [as_mapping(r) for r in as_list(spec.get("egress"))]
+    if not any(rule.get("toFQDNs") for rule in rules):
+        return
+    dns_rules = [
+        port_rule
+        for rule in rules
+        for port_rule in map(as_mapping, as_list(rule.get("toPorts")))
+        if as_mapping(port_rule.get("rules")).get("dns")
+    ]
+    if not dns_rules:
+        yield rule_finding(
+            "fqdn_policy_without_dns_proxy",
+            name,
+            "egress by toFQDNs, but no egress rule has an L7 dns rule (toPorts.rules.dns with matchPattern): "
+            "Cilium's DNS proxy never sees the lookups, learns no addresses, and the traffic is dropped",
+        )
+
+
+def _disruption_budget(name: str, spec: dict[str, Any]) -> Iterator[Finding]:
+    """A Karpenter NodePool that may disrupt all its nodes at once."""
+    disruption = as_mapping(spec.get("disruption"))
+    for budget in map(as_mapping, as_list(disruption.get("budgets"))):
+        if text_of(budget.get("nodes")).strip() == "100%" and not budget.get("schedule"):
+            after = text_of(disruption.get("consolidateAfter"))
+            yield rule_finding(
+                "disruption_budget_unbounded",
+                name,
+                "disruption budget nodes: 100%"
+                + (f" with consolidateAfter {after}" if after else "")
+                + ": Karpenter may replace every node of the pool at once, evicting all replicas of a "
+                "workload together",
+            )
+            return
+
+
+def _target(obj: dict[str, Any]) -> tuple[str, str, str]:
+    """(namespace, kind, name) an autoscaler scales: KEDA's scaleTargetRef defaults to a Deployment."""
+    target = as_mapping(as_mapping(obj.get("spec")).get("scaleTargetRef"))
+    namespace = text_of(as_mapping(obj.get("metadata")).get("namespace"))
+    return namespace, text_of(target.get("kind"), "Deployment"), text_of(target.get("name"))
+
+
+def _competing_autoscalers(objects: list[dict[str, Any]]) -> Iterator[Finding]:
+    scaled = {_target(o): o for o in objects if text_of(o.get("kind")) == "ScaledObject"}
+    for obj in objects:
+        if text_of(obj.get("kind")) == "HorizontalPodAutoscaler" and _target(obj) in scaled:
+            name = text_of(as_mapping(obj.get("metadata")).get("name"), "?")
+            _, kind, target = _target(obj)
+            yield rule_finding(
+                "competing_autoscalers",
+                f"HorizontalPodAutoscaler {name}",
+                f"scales {kind} {target}, which a KEDA ScaledObject scales too (through its own HPA): the "
+                "two overwrite each other's replica count",
+            )
+
+
+def _shared_certificate_secrets(objects: list[dict[str, Any]]) -> Iterator[Finding]:
+    seen: dict[tuple[str, str], str] = {}
+    for obj in objects:
+        if text_of(obj.get("kind")) != "Certificate" or "cert-manager" not in text_of(obj.get("apiVersion")):
+            continue
+        metadata = as_mapping(obj.get("metadata"))
+        secret = text_of(as_mapping(obj.get("spec")).get("secretName"))
+        key = (text_of(metadata.get("namespace")), secret)
+        name = text_of(metadata.get("name"), "?")
+        if secret and key in seen:
+            yield rule_finding(
+                "certificates_share_secret",
+                f"Certificate {name}",
+                f"writes secretName {secret}, as Certificate {seen[key]} does: each issuance overwrites the "
+                "other's certificate and cert-manager re-issues in a loop",
+            )
+        elif secret:
+            seen[key] = name
+
+
+_INJECTED = {"linkerd.io/inject": ("enabled", "ingress"), "sidecar.istio.io/inject": ("true",)}
+
+
+def _meshed_jobs(objects: list[dict[str, Any]]) -> Iterator[Finding]:
+    """Jobs and CronJobs whose pods get a mesh proxy (by their own annotation or their namespace's),
+    without native sidecars or an opt-out."""
+    meshed_namespaces = {
+        text_of(as_mapping(o.get("metadata")).get("name"))
+        for o in objects
+        if text_of(o.get("kind")) == "Namespace" and _annotated(as_mapping(o.get("metadata")))
+    }
+    for obj in objects:
+        kind = text_of(obj.get("kind"))
+        if kind not in ("Job", "CronJob"):
+            continue
+        metadata = as_mapping(obj.get("metadata"))
+        spec = as_mapping(obj.get("spec"))
+        template = as_mapping(
+            as_mapping(as_mapping(spec.get("jobTemplate")).get("spec")).get("template")
+            if kind == "CronJob"
+            else spec.get("template")
+        )
+        annotations = as_mapping(as_mapping(template.get("metadata")).get("annotations"))
+        opted_out = any(text_of(annotations.get(key)).lower() == "disabled" for key in _INJECTED) or any(
+            text_of(annotations.get(key)).lower() == "false" for key in _INJECTED
+        )
+        native = text_of(annotations.get("config.alpha.linkerd.io/proxy-enable-native-sidecar")) == "true"
+        words = " ".join(
+            " ".join(command_line(c.get("command"), c.get("args")))
+            for c in map(as_mapping, as_list(as_mapping(template.get("spec")).get("containers")))
+        )
+        shuts_down = "linkerd-await" in words or "shutdown" in words or "quitquitquit" in words
+        injected = _annotated(as_mapping(template.get("metadata"))) or (
+            text_of(metadata.get("namespace")) in meshed_namespaces
+        )
+        if injected and not (opted_out or native or shuts_down):
+            yield rule_finding(
+                "sidecar_blocks_job_completion",
+                f"{kind} {text_of(metadata.get('name'), '?')}",
+                "its pods get a mesh proxy sidecar (linkerd.io/inject or sidecar.istio.io/inject) that keeps "
+                "running after the job's container exits: the Job never completes"
+                + (
+                    ", and concurrencyPolicy Forbid skips every later run"
+                    if spec.get("concurrencyPolicy") == "Forbid"
+                    else ""
+                ),
+            )
+
+
+def _annotated(metadata: dict[str, Any]) -> bool:
+    annotations = as_mapping(metadata.get("annotations"))
+    return any(text_of(annotations.get(key)).lower() in values for key, values in _INJECTED.items())
+
+
+def _socketio_without_affinity(
+    objects: list[dict[str, Any]], config_maps: list[dict[str, Any]]
+) -> Iterator[Finding]:
+    """socket.io on several replicas with no sticky sessions anywhere in the file: its polling
+    transport's requests of one session land on different pods ('Session ID unknown')."""
+    sticky = any(
+        text_of(o.get("kind")) == "Service"
+        and text_of(as_mapping(o.get("spec")).get("sessionAffinity")) == "ClientIP"
+        for o in objects
+    ) or any(
+        text_of(o.get("kind")) == "Ingress"
+        and any(
+            "affinity" in text_of(k) for k in as_mapping(as_mapping(o.get("metadata")).get("annotations"))
+        )
+        for o in objects
+    )
+    if sticky:
+        return
+    texts = {
+        text_of(as_mapping(c.get("metadata")).get("name")): " ".join(
+            f"{text_of(k)} {text_of(v)}" for k, v in as_mapping(c.get("data")).items()
+        )
+        for c in config_maps
+    }
+    for obj in objects:
+        if text_of(obj.get("kind")) not in ("Deployment", "StatefulSet"):
+            continue
+        replicas = as_mapping(obj.get("spec")).get("replicas", 1)
+        if not isinstance(replicas, int) or replicas < 2:
+            continue
+        containers = [as_mapping(c) for c in as_list(pod_spec(obj).get("containers"))]
+        said = " ".join(
+            [f"{k} {text_of(v)}" for c in containers for k, v in env_pairs(c.get("env"))]
+            + [text_of(c.get("image")) for c in containers]
+            + [
+                texts.get(text_of(as_mapping(ref.get("configMapRef")).get("name")), "")
+                for c in containers
+                for ref in map(as_mapping, as_list(c.get("envFrom")))
+            ]
+        ).lower()
+        if "socket.io" in said and "adapter" not in said:
+            yield rule_finding(
+                "sessions_not_shared",
+                f"{text_of(obj.get('kind'))} {text_of(as_mapping(obj.get('metadata')).get('name'), '?')}",
+                f"serves socket.io on {replicas} replicas with no sticky sessions (no cookie affinity on the "
+                "Ingress, no sessionAffinity: ClientIP on the Service) and no shared adapter: a client's "
+                "next poll lands on another pod ('Session ID unknown')",
+            )

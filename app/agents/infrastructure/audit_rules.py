@@ -372,10 +372,11 @@ RULES = MappingProxyType(
         ),
         "prestop_exceeds_grace": Rule(
             _W,
-            "a preStop hook that lasts as long as the termination grace period (or longer) uses it all: "
-            "the container is killed (SIGKILL) before it ever gets SIGTERM and drains, so every rollout "
-            "resets connections",
-            "make terminationGracePeriodSeconds longer than the preStop sleep plus the app's own drain time",
+            "a preStop hook, or a shutdown timeout the program is given (Sidekiq's -t), as long as the "
+            "termination grace period or longer: the container is killed (SIGKILL) before it has drained, "
+            "so rollouts reset connections or cut jobs short",
+            "make terminationGracePeriodSeconds longer than the preStop sleep or shutdown timeout plus the "
+            "app's own drain time",
             "",
             "preStop: sleep 30 with terminationGracePeriodSeconds: 15",
         ),
@@ -533,6 +534,79 @@ RULES = MappingProxyType(
             "mount hard with locking (or use block storage for databases)",
             "",
             "PersistentVolume nfs with mountOptions: [soft, nolock]",
+        ),
+        "fqdn_policy_without_dns_proxy": Rule(
+            _C,
+            "a Cilium toFQDNs rule only works when the DNS egress rule has an L7 dns rule: without one the "
+            "DNS proxy never learns the names' addresses, and the traffic is dropped",
+            "add rules: dns: [matchPattern: '*'] to the toPorts of the DNS egress rule",
+            "",
+            "CiliumNetworkPolicy with toFQDNs and a port-53 rule without rules.dns",
+        ),
+        "competing_autoscalers": Rule(
+            _C,
+            "two autoscalers on one workload (a HorizontalPodAutoscaler beside a KEDA ScaledObject, which "
+            "creates its own): they overwrite each other's replica count",
+            "keep one: delete the HorizontalPodAutoscaler and let the ScaledObject scale (CPU as a trigger)",
+            "",
+            "HorizontalPodAutoscaler and ScaledObject with the same scaleTargetRef",
+        ),
+        "certificates_share_secret": Rule(
+            _C,
+            "two Certificates writing one secretName: each issuance overwrites the other's certificate, "
+            "in a loop that also runs into the ACME rate limits",
+            "use one Certificate with every dnsName, or a secretName each",
+            "",
+            "two Certificates with secretName: storefront-tls",
+        ),
+        "windows_image_without_os_selector": Rule(
+            _C,
+            "a Windows container image with no kubernetes.io/os: windows nodeSelector (or no toleration "
+            "for the Windows nodes' taint): it is scheduled on Linux nodes, where it cannot run",
+            "add nodeSelector kubernetes.io/os: windows and the Windows pool's toleration",
+            "",
+            "image ...:ltsc2022 without nodeSelector kubernetes.io/os: windows",
+        ),
+        "client_ip_spoofable": Rule(
+            _C,
+            "nginx taking the client address from X-Forwarded-For sent by anyone (set_real_ip_from "
+            "0.0.0.0/0): a client claims any address, and allow-lists and per-address limits are bypassed",
+            "trust only the load balancer's addresses in set_real_ip_from (or use the PROXY protocol)",
+            "a configs entry with set_real_ip_from 0.0.0.0/0",
+            "a ConfigMap with set_real_ip_from 0.0.0.0/0",
+        ),
+        "sidecar_blocks_job_completion": Rule(
+            _W,
+            "a Job or CronJob pod with a service-mesh proxy sidecar: the proxy keeps running after the "
+            "job's container exits, so the Job never completes (and concurrencyPolicy Forbid skips every "
+            "later run)",
+            "opt the job out of injection, use native sidecars, or have it stop the proxy when done",
+            "",
+            "a CronJob pod template annotated linkerd.io/inject: enabled",
+        ),
+        "disruption_budget_unbounded": Rule(
+            _W,
+            "a node pool whose disruption budget allows every node at once (100%): consolidation or drift "
+            "can take every node, and the pods on them, together",
+            "budget a few nodes at a time (nodes: 10%) and give the workloads PodDisruptionBudgets",
+            "",
+            "Karpenter NodePool with disruption.budgets: [nodes: 100%]",
+        ),
+        "run_to_completion_in_deployment": Rule(
+            _W,
+            "a worker that exits when its queue is empty (rq worker --burst) run as a Deployment: it is "
+            "restarted with growing CrashLoopBackOff delays, and new jobs wait",
+            "drop --burst in a Deployment, or run burst workers as a Job or CronJob",
+            "",
+            "command: [rq, worker, --burst] in a Deployment",
+        ),
+        "agent_jobs_never_run": Rule(
+            _W,
+            "SQL Server Agent jobs (backups, ETL) created in a container whose Agent is off "
+            "(MSSQL_AGENT_ENABLED is not true): they are created and never run",
+            "set MSSQL_AGENT_ENABLED=true on the SQL Server container",
+            "a db-init service running agent-jobs scripts beside mssql/server without MSSQL_AGENT_ENABLED",
+            "a Job running sp_add_job beside an mssql/server StatefulSet without MSSQL_AGENT_ENABLED",
         ),
         "snippet_annotations_allowed": Rule(
             _C,

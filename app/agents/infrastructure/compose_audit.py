@@ -31,6 +31,7 @@ from app.agents.infrastructure.container_checks import (
 )
 from app.agents.infrastructure.secret_scan import env_pairs, scan_command, scan_env
 from app.agents.infrastructure.server_settings import (
+    agent_job_findings,
     image_auth_findings,
     image_login_findings,
     memory_lock_findings,
@@ -54,18 +55,13 @@ def audit_compose(document: dict[str, Any]) -> list[Finding]:
             findings += _started_not_ready(text_of(name), service, kinds)
     findings += _shared_data(services)
     findings += _port_conflicts(services)
-    findings += queue_findings(
-        [
-            (
-                f"service {name}",
-                s.get("image"),
-                command_line(s.get("entrypoint"), s.get("command")),
-                env_pairs(s.get("environment")),
-            )
-            for name, s in services.items()
-            if isinstance(s, dict)
-        ]  # fmt: skip
-    )
+    processes = [
+        (f"service {name}", s.get("image"), command_line(s.get("entrypoint"), s.get("command")),
+         env_pairs(s.get("environment")))
+        for name, s in services.items() if isinstance(s, dict)
+    ]  # fmt: skip
+    findings += queue_findings(processes)
+    findings += agent_job_findings(processes)
     for name, config in as_mapping(document.get("configs")).items():
         if isinstance(config, dict) and isinstance(config.get("content"), str):
             findings += text_findings(f"config {name}", config["content"])

@@ -37,6 +37,7 @@ from app.agents.infrastructure.container_checks import (
 from app.agents.infrastructure.rbac_audit import BINDING_KINDS, ROLE_KINDS, audit_rbac
 from app.agents.infrastructure.secret_scan import env_pairs, scan_command, scan_env
 from app.agents.infrastructure.server_settings import (
+    agent_job_findings,
     evicts_keys,
     image_auth_findings,
     queue_findings,
@@ -76,7 +77,9 @@ def audit_kubernetes(documents: list[dict[str, Any]]) -> list[Finding]:
             findings += audit_rbac(obj, name)
     findings += audit_wiring(objects)
     findings += addon_findings(objects)
-    findings += queue_findings(_processes(objects))
+    processes = _processes(objects)
+    findings += queue_findings(processes)
+    findings += agent_job_findings(processes)
     return findings
 
 
@@ -108,16 +111,18 @@ def _objects(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 def _autoscaled_minimum(objects: list[dict[str, Any]]) -> dict[tuple[str, str], int]:
-    """(kind, name) of each workload a HorizontalPodAutoscaler in the same file scales, to its minReplicas."""
+    """(kind, name) of each workload a HorizontalPodAutoscaler (or a KEDA ScaledObject) in the same file
+    scales, to its minimum replicas."""
     minimum: dict[tuple[str, str], int] = {}
     for obj in objects:
-        if obj.get("kind") == "HorizontalPodAutoscaler":
+        if obj.get("kind") in ("HorizontalPodAutoscaler", "ScaledObject"):
             spec = as_mapping(obj.get("spec"))
             target = as_mapping(spec.get("scaleTargetRef"))
-            replicas = spec.get("minReplicas", 1)
-            minimum[(text_of(target.get("kind")), text_of(target.get("name")))] = (
-                replicas if isinstance(replicas, int) else 1
-            )
+            keda = obj.get("kind") == "ScaledObject"  # its target is a Deployment unless it says
+            replicas = spec.get("minReplicaCount", 0) if keda else spec.get("minReplicas", 1)
+            minimum[
+                (text_of(target.get("kind"), "Deployment" if keda else ""), text_of(target.get("name")))
+            ] = replicas if isinstance(replicas, int) else 1
     return minimum
 
 
@@ -228,6 +233,8 @@ def _workload(
         yield from clustering_findings(obj, name, pod, autoscaled_minimum or replicas, list(mounted.values()))
     if kind == "CronJob":
         yield from _overlap(obj, name)
+    yield from _run_to_completion(kind, name, pod)
+    yield from _windows_image(name, pod)
     if kind == "Deployment":
         yield from _rollout(obj, name)
     long_running = kind not in RUN_TO_COMPLETION_KINDS and not (
@@ -315,6 +322,67 @@ def _prestop(name: str, pod: dict[str, Any]) -> Iterator[Finding]:
                 f"its preStop hook sleeps {seconds:g} s and terminationGracePeriodSeconds is {grace:g}: "
                 "it is killed before it gets SIGTERM",
             )
+        elif (
+            timeout := _shutdown_timeout(command_line(container.get("command"), container.get("args")))
+        ) and (timeout >= grace):
+            yield rule_finding(
+                "prestop_exceeds_grace",
+                f"{name} container {text_of(container.get('name'), '?')}",
+                f"Sidekiq is given {timeout:g} s to finish its jobs on shutdown (-t) but "
+                f"terminationGracePeriodSeconds is {grace:g}: SIGKILL cuts the jobs short mid-run",
+            )
+
+
+def _run_to_completion(kind: Any, name: str, pod: dict[str, Any]) -> Iterator[Finding]:
+    """A worker that exits once its queue is empty, run where Kubernetes restarts whatever exits."""
+    if kind not in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"):
+        return
+    for container in map(as_mapping, as_list(pod.get("containers"))):
+        words = command_line(container.get("command"), container.get("args"))
+        if "rq" in words and "worker" in words and ({"--burst", "-b"} & set(words)):
+            yield rule_finding(
+                "run_to_completion_in_deployment",
+                f"{name} container {text_of(container.get('name'), '?')}",
+                "runs rq worker --burst, which exits as soon as the queue is empty: as a long-running "
+                f"{kind} it is restarted in CrashLoopBackOff with growing delays, and new jobs wait",
+            )
+
+
+_WINDOWS_IMAGE = re.compile(
+    r"windows/(?:servercore|nanoserver|server)|servercore|nanoserver|ltsc20\d\d|-windows", re.I
+)
+
+
+def _windows_image(name: str, pod: dict[str, Any]) -> Iterator[Finding]:
+    """A Windows image in a pod that does not ask for Windows nodes."""
+    selector = as_mapping(pod.get("nodeSelector"))
+    if text_of(selector.get("kubernetes.io/os")).lower() == "windows":
+        return
+    affinity = text_of(pod.get("affinity")).lower()
+    if "windows" in affinity:
+        return
+    for container in map(as_mapping, as_list(pod.get("containers"))):
+        if _WINDOWS_IMAGE.search(text_of(container.get("image"))):
+            yield rule_finding(
+                "windows_image_without_os_selector",
+                f"{name} container {text_of(container.get('name'), '?')}",
+                f"image {text_of(container.get('image'))} is a Windows image, but the pod has no "
+                "nodeSelector kubernetes.io/os: windows (nor a toleration for the Windows nodes): it lands "
+                "on Linux nodes, where it cannot pull or run",
+            )
+            return
+
+
+def _shutdown_timeout(words: list[str]) -> float | None:
+    """Sidekiq's shutdown timeout (-t/--timeout, 25 s by default) when it is given one."""
+    if "sidekiq" not in " ".join(words):
+        return None
+    for flag, value in zip(words, [*words[1:], ""], strict=True):
+        if flag in ("-t", "--timeout") and value.isdigit():
+            return float(value)
+        if flag.startswith("--timeout=") and flag.partition("=")[2].isdigit():
+            return float(flag.partition("=")[2])
+    return None
 
 
 def _dns_policy(name: str, pod: dict[str, Any]) -> Iterator[Finding]:

@@ -52,6 +52,9 @@ _ALLOW_ALL = re.compile(r"^\s*http_access\s+allow\s+all\b", re.MULTILINE)
 _PROXYSQL_ADMIN = re.compile(r"admin_credentials\s*=\s*\"?[^\"\n]*\b(admin:admin|radmin:radmin)\b")
 _JMX_NO_AUTH = re.compile(r"-Dcom\.sun\.management\.jmxremote\.authenticate=false")
 _JMX_PORT = re.compile(r"-Dcom\.sun\.management\.jmxremote\.port=(\d+)")
+# nginx trusting X-Forwarded-For from every address.
+_REAL_IP_FROM_ALL = re.compile(r"^\s*set_real_ip_from\s+(?:0\.0\.0\.0/0|::/0)\s*;", re.MULTILINE)
+_REAL_IP_HEADER = re.compile(r"^\s*real_ip_header\s+(\S+?)\s*;", re.MULTILINE)
 # Jenkins Configuration as Code: every visitor an administrator.
 _JENKINS_UNSECURED = re.compile(r"^\s*authorizationStrategy:\s*[\"']?unsecured\b", re.MULTILINE)
 
@@ -228,6 +231,13 @@ def text_findings(where: str, text: str) -> Iterator[Finding]:
             where,
             f"remote JMX (port {port[1] if port else '?'}) runs with jmxremote.authenticate=false: anyone "
             "who connects loads an MBean and runs code in the JVM",
+        )
+    if _REAL_IP_FROM_ALL.search(text) and (header := _REAL_IP_HEADER.search(text)):
+        yield rule_finding(
+            "client_ip_spoofable",
+            where,
+            f"set_real_ip_from 0.0.0.0/0 with real_ip_header {header[1]}: any client claims any address "
+            "(spoofed X-Forwarded-For), so allow-lists and per-address rate limits are bypassed",
         )
     if _JENKINS_UNSECURED.search(text):
         yield rule_finding(
@@ -415,6 +425,13 @@ def image_auth_findings(
             "Traefik's Docker provider runs with exposedByDefault (true unless set to false): every "
             "container on its network gets a router, admin tools meant to stay internal included",
         )
+    if name == "boundary" and "dev" in words:
+        yield rule_finding(
+            "development_mode",
+            where,
+            "runs `boundary dev`, Boundary's development server: generated in-memory keys, a default admin "
+            "login, no TLS",
+        )
     flower = name == "flower" or ("flower" in words and "celery" in " ".join(words))
     guarded = any(w.startswith(("--basic-auth", "--basic_auth", "--auth")) for w in words) or bool(
         names & {"FLOWER_BASIC_AUTH", "FLOWER_AUTH", "FLOWER_AUTH_PROVIDER"}
@@ -486,3 +503,26 @@ def _appends(words: list[str]) -> bool:
         w == "--appendonly" and i + 1 < len(words) and words[i + 1].strip("'\"") == "yes"
         for i, w in enumerate(words)
     )
+
+
+_AGENT_JOBS = re.compile(r"sp_add_job|agent[-_ ]jobs?\b", re.IGNORECASE)
+
+
+def agent_job_findings(
+    processes: list[tuple[str, Any, list[str], list[tuple[str, Any]]]],
+) -> Iterator[Finding]:
+    """SQL Server Agent jobs created (sp_add_job, agent-jobs scripts) for a SQL Server container
+    whose Agent is off: in the Linux image it runs only with MSSQL_AGENT_ENABLED=true."""
+    if not any(_AGENT_JOBS.search(" ".join(words)) for _, _, words, _ in processes):
+        return
+    for where, image, _words, env in processes:
+        if "mssql/server" not in text_of(image).lower():
+            continue
+        enabled = {n.upper(): text_of(v).strip().lower() for n, v in env}.get("MSSQL_AGENT_ENABLED")
+        if enabled not in ("true", "1", "yes"):
+            yield rule_finding(
+                "agent_jobs_never_run",
+                where,
+                "SQL Server Agent jobs are created for this server, but MSSQL_AGENT_ENABLED is not true: "
+                "the Agent does not run in the container, so the jobs (backups, imports) never run",
+            )
