@@ -1556,3 +1556,58 @@ def test_routine_noise_of_guests_java_clients_and_portals_is_no_problem() -> Non
         "collecting in the last [1.8s]",
     ]
     assert [f.severity for f in analyse(lines, None, None)["findings"]] == ["info"]
+
+
+@pytest.mark.parametrize(
+    ("lines", "words"),
+    [
+        # Refusals with a meaning, and the wrappers they explain.
+        ([f"2024-06-03 08:0{i}:30.251262+00:00 [error] <0.22000.4> Error on AMQP connection <0.22000.4> "
+          "(10.42.7.31:49489 -> 10.42.2.15:5672, user: 'keda', state: opening)" for i in range(6)]
+         + ["2024-06-03 08:00:30.251300+00:00 [error] <0.22000.4> access to vhost 'billing' refused for user 'keda'"],
+         "set_permissions"),
+        (["Sep 24 06:12:14 ctl-1 boundary[41022]: Database schema must be updated to use this version. Run "
+          "'boundary database migrate' to update the database."]
+         + [f"Sep 24 06:1{i}:20 lb-1 haproxy[77]: [WARNING] (77) : Server boundary_api/ctl-1 is DOWN, reason: Layer4 "
+            "connection problem, info: \"Connection refused\"" for i in range(3, 8)],
+         "boundary database migrate"),
+        (["[   12.902517] cloud-init[611]: 2024-08-19 07:05:04,655 - util.py[WARNING]: Used fallback datasource"]
+         + [f"[07:0{i}:31] ubuntu@10.20.4.37: Permission denied (publickey)." for i in range(6)],
+         "datasource_list"),
+        (["sudo: unable to resolve host lon-web-02: Temporary failure in name resolution"]
+         + [f'fatal: [web-0{i}.lon.internal]: FAILED! => {{"msg": "Timeout (12s) waiting for privilege escalation '
+            'prompt: "}}' for i in range(1, 5)],
+         "/etc/hosts"),
+        (["2024-05-11 22:41:02  Information  7040  Service Control Manager  The start type of the SQL Server Agent "
+          "(MSSQLSERVER) service was changed from auto start to demand start."]
+         + [f"2024-05-1{i} 02:00:00 Logon Login failed for user 'reporting_ro'. Reason: Failed to open the explicitly "
+            "specified database 'SalesDW_old'. [CLIENT: 10.20.3.44]" for i in range(2, 6)],
+         "start type"),
+        (['time="2024-06-03T08:00:30Z" level=error msg="Unable to contact k8s api-server" error="Get '
+          '\\"https://10.96.0.1:443/api/v1/namespaces/kube-system\\": dial tcp 10.96.0.1:443: i/o timeout"']
+         + [f"kube-system 1m{i}s Warning FailedCreatePodSandBox pod/web-{i} Failed to create pod sandbox: plugin "
+            'type="cilium-cni" failed (add): unable to connect to Cilium daemon' for i in range(5)],
+         "k8sServiceHost"),
+    ],
+)  # fmt: skip
+def test_quiet_causes_of_platform_tools_and_windows_are_found_and_explained(
+    lines: list[str], words: str
+) -> None:
+    top = analyse(lines, None, None)["findings"][0]
+    assert top.severity != "info" and words in top.message, top.message
+
+
+def test_gunicorns_perhaps_out_of_memory_is_not_the_oom_killer() -> None:
+    lines = [f"[2024-05-15 14:05:2{i} +0000] [1] [ERROR] Worker (pid:1{i}) was sent SIGKILL! Perhaps out of memory?"
+             for i in range(3)]  # fmt: skip
+    report = analyse(lines, None, None)
+    assert not any("the kernel killed" in f.message for f in report["findings"]), report["findings"]
+
+
+def test_a_drains_own_evictions_and_its_lock_are_routine() -> None:
+    lines = [
+        '[pod/kured-4k2xq/kured] time="2024-11-12T01:00:13Z" level=info msg="evicting pod shop/cart-6b7c8d9e5f"',
+        '[pod/kured-b8rn4/kured] time="2024-11-12T01:00:40Z" level=warning msg="Lock already held: wk-01"',
+        '[pod/kured-4k2xq/kured] time="2024-11-12T01:05:13Z" level=info msg="Uncordoning node wk-01"',
+    ]
+    assert [f.severity for f in analyse(lines, None, None)["findings"]] == ["info"]

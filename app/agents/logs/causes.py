@@ -99,13 +99,20 @@ _REFUSED = (
     r"curle_couldnt_resolve_host|failed to update leader lock|demoting self|disable_auto_compactions: 1|"
     r"missing rollover_alias|arjuna012117|transactionreaper::check timeout|"
     r"send \"get [^\"]*http/1\.1(?:\\r\\n)+\"|dead but not yet removable|"
+    r"access to vhost .{0,60} refused|apparently in use by the system|unable to resolve host|"
+    r"unable to satisfy constraints on package|used fallback datasource|datasource datasourcenone|"
+    r"database schema must be updated|is not authorized to perform|"
+    r"could not obtain information about windows nt|"
+    r"ssl is not enabled on the server|not set, defaulting to|falling back to .{0,40}test|"
+    r"start type of the .{0,80} service was changed from auto start|unable to contact k8s api-server|"
     r"knownhosts: key mismatch|host key verification failed|remote host identification has changed|"
     r"unable to register node with api server.{0,40}unauthorized|aadsts\d{5,6}|"
     r"destination \S+ has been modified|critical error detected; halting|overlaps found while gathering|"
     r"\+sdown sentinel|does not contain a valid ingressclass|owner id does not match"
 )
 _CAUSE = re.compile(
-    r"no space left|disk full|enospc|out of memory|outofmemory|\boom|killed process \d+|oomkilled|"
+    r"no space left|disk full|enospc|(?<!perhaps )out of memory|outofmemory|\boom|killed process \d+|"
+    r"oomkilled|"
     r"too many (?:connections|open files|clients)|pool (?:limit|exhausted|timeout)|queuepool|"
     r"connection pool|(?:obtain|get|acquire|check ?out) a connection|connectiontimeouterror|exhausted|"
     r"deadlock|certificate|expired(?!:\s*\d)|permission denied|access denied|"
@@ -276,6 +283,8 @@ _BACKGROUND_NOISE = re.compile(
     # A QEMU guest without its agent, Java clients closing downloads, TLS clients that give up on a
     # proxy, and the per-user document portal (a FUSE mount) that root may not statfs.
     r"Guest agent is not responding|EofException|java\.io\.IOException: Broken pipe|"
+    # SQL Server Agent's start-up complaints about the event log, and kured waiting its turn.
+    r"Unable to read local eventlog|Lock already held:|"
     r"failure while accepting a TLS connection|/run/user/<?\w+>?/doc\b|"
     r"canceling statement due to user request|"  # someone pressed cancel in their SQL client
     r"server stats for thread|"  # unbound's periodic statistics
@@ -338,7 +347,8 @@ def _still_happening(table: list[dict[str, Any]]) -> set[int]:
 # Causes that no symptom word around them makes less of one: "blocked by ... flood-stage
 # watermark", "upstream sent too big header".
 _DEFINITE = re.compile(
-    r"flood.stage|watermark|read-only-allow-delete|cluster_block_exception|no space left|out of memory|"
+    r"flood.stage|watermark|read-only-allow-delete|cluster_block_exception|no space left|"
+    r"(?<!perhaps )out of memory|"
     r"oomkilled|too many open files|certificate has expired|too big header|header too large|"
     r"(?:disk|memory|pid) ?pressure|attempting to reclaim|"
     r"(?:obtain|get|acquire|check ?out) a connection|queuepool limit|pool (?:limit|exhausted)|"
@@ -376,7 +386,8 @@ _DEFINITE = re.compile(
 # 'user'@'host'); an application that cannot log in with its own credentials is another matter.
 _ONE_CLIENT = re.compile(
     r"\] (?:\S+@\S+ )?FATAL:\s+password authentication failed for user|Access denied for user '[^']*'@'|"
-    r"Login failed for user '[^']*'\. Reason: Password did not match|"  # SQL Server
+    r"Login failed for user '[^']*'\. Reason: "
+    r"(?:Password did not match|Failed to open the explicitly specified database)|"
     r"access denied: user '[^']*' - invalid credentials|"  # RabbitMQ's management API
     r"Unsuccessful 1FA authentication attempt by user|"  # Authelia: one user's password
     r"Unregistered redirect_uri",  # an OAuth client asking for a callback it never registered
@@ -454,6 +465,46 @@ _EXPLAINS = tuple(
             r"failed to start connector|protocol handler start failed|secretrequired",
             r"connection refused|attempt to connect .{0,80}failed|failed to make connection",
             "explains the refused connections",
+        ),
+        (
+            r"access to vhost .{0,60} refused",
+            r"error on amqp connection|error inspecting rabbitmq|error getting (?:metric|scale)",
+            "explains the refused AMQP connections",
+        ),
+        (
+            r"unable to contact k8s api-server",
+            r"cilium-cni|unable to connect to cilium daemon|failedcreatepodsandbox",
+            "explains why the pods' networking never starts",
+        ),
+        (
+            r"apparently in use by the system",
+            r"mountdevice failed|failedmount|unable to attach or mount|format of disk",
+            "explains the failed mounts",
+        ),
+        (
+            r"unable to resolve host",
+            r"waiting for privilege escalation prompt",
+            "explains the privilege escalation timeouts",
+        ),
+        (
+            r"unable to satisfy constraints on package",
+            r"precondition failed|\b412\b",
+            "explains the 412 from the Chef server",
+        ),
+        (
+            r"used fallback datasource|datasource datasourcenone",
+            r"permission denied \(publickey\)|timeout waiting for ssh",
+            "explains the refused SSH keys",
+        ),
+        (
+            r"database schema must be updated",
+            r"is down|connection refused|no server available|start request repeated|failed to start",
+            "explains the controllers that do not start",
+        ),
+        (
+            r"start type of the .{0,80} service was changed from auto start",
+            r"not started|did not start|never ran|no jobs",
+            "explains the jobs that never ran",
         ),
         (
             r"cannot destroy snapshot .{0,160}dataset is busy|purge task is not scheduled",

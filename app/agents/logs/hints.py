@@ -230,7 +230,7 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "low (ulimit -n, systemd's LimitNOFILE, squid's max_filedescriptors)",
         ),
         (
-            r"OOMKilled|exit code:?\s*137|killed process \d+|out of memory",
+            r"OOMKilled|exit code:?\s*137|killed process \d+|(?<!perhaps )out of memory",
             "the kernel killed the process for memory: a leak, or a memory limit too low for the load",
         ),
         (
@@ -563,6 +563,73 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "something holds back the oldest transaction id (xmin), so vacuum cannot remove dead rows and "
             "WAL is kept: an inactive replication slot (pg_replication_slots), a long transaction or a "
             "prepared transaction; drop or finish what holds it",
+        ),
+        (
+            r"access to vhost .{0,60} refused",
+            "the user logs in but has no permissions on that vhost: grant them (rabbitmqctl "
+            "set_permissions -p <vhost> <user> ...); every connection to it is closed (NOT_ALLOWED)",
+        ),
+        (
+            r"unable to contact k8s api-server",
+            "cilium-agent cannot reach the API server through the kubernetes Service's ClusterIP: with "
+            "kube-proxy replacement (and kube-proxy gone) set k8sServiceHost/k8sServicePort "
+            "(KUBERNETES_SERVICE_HOST) to the API server's real address",
+        ),
+        (
+            r"apparently in use by the system",
+            "another subsystem holds the block device, most often multipathd claiming an iSCSI disk "
+            "(Longhorn, say): blacklist those devices in multipath.conf and restart multipathd",
+        ),
+        (
+            r"unable to resolve host",
+            "sudo looks the host's own name up and it does not resolve (a hostname changed before "
+            "/etc/hosts): each sudo waits for the DNS timeout; add the name to /etc/hosts",
+        ),
+        (
+            r"unable to satisfy constraints on package",
+            "the Chef server's dependency solver finds no cookbook versions that satisfy every "
+            "constraint: an environment pin (cookbook_versions) conflicts with a cookbook's dependency",
+        ),
+        (
+            r"used fallback datasource|datasource datasourcenone",
+            "cloud-init found no datasource (DataSourceNone): a datasource_list baked into the image "
+            "(a leftover from the image build in /etc/cloud/cloud.cfg.d) kept it from the metadata "
+            "service, so no SSH keys or user-data were applied",
+        ),
+        (
+            r"database schema must be updated",
+            "the new version refuses to start on the old database schema: run the migration (boundary "
+            "database migrate) with the controllers stopped, or go back to the previous version",
+        ),
+        (
+            r"is not authorized to perform",
+            "the caller's IAM identity lacks that permission: check which role it really is (a node "
+            "instance role means the pod's own role, IRSA or pod identity, was not used)",
+        ),
+        (
+            r"could not obtain information about windows nt",
+            "SQL Server cannot look up that Windows account (error 15404): it was removed or disabled "
+            "in AD; jobs it owns do not start; change the job owner (to sa, or a service account)",
+        ),
+        (
+            r"ssl is not enabled on the server",
+            "the client requires TLS (lib/pq's default sslmode is require) and the server has SSL off: "
+            "set sslmode=disable on the client or enable SSL on the server",
+        ),
+        (
+            r"not set, defaulting to|falling back to .{0,40}test",
+            "a required setting is missing and the program fell back to a default (a test token, a "
+            "sandbox): everything looks accepted and nothing real happens; set the variable",
+        ),
+        (
+            r"start type of the .{0,80} service was changed from auto start",
+            "the service no longer starts with Windows (start type changed to demand start or disabled): "
+            "after the reboot it stayed stopped; set it back to automatic and start it",
+        ),
+        (
+            r"c00000fd",
+            "exception 0xc00000fd is a stack overflow (unbounded recursion) that crashes the worker "
+            "process; repeated crashes trip IIS rapid-fail protection, which stops the application pool",
         ),
         (
             r"db_runrecovery|run database recovery|rpmdb open failed",

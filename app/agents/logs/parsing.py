@@ -169,7 +169,8 @@ _K8S_BAD_REASONS = frozenset(
 # what they say: words of failure make an error, words of trouble a warning; counts of zero
 # ("0 failed", "errors=0") say the opposite and are taken out first.
 _FAILURE = re.compile(
-    r"out of memory|killed process \d+|oom[-_ ]?kill\w*|segfault|failed to (?:start|open|bind|connect|"
+    r"(?<!perhaps )out of memory|killed process \d+|oom[-_ ]?kill\w*|segfault|"
+    r"failed to (?:start|open|bind|connect|"
     r"mount|create|load|read|write|resolve)|failed with result|start request repeated too quickly|"
     r"main process exited, code=(?:exited|killed|dumped)|address already in use|eaddrinuse|"
     r"permission denied|no space left on device|cannot allocate memory|crashloopbackoff|"
@@ -188,7 +189,8 @@ _FAILURE = re.compile(
     r"failed to set up mount namespacing|listen queue of socket .{0,80}full|NOAUTH Authentication required|"
     r"loops back to myself|form a cycle:?$|\bRefusing\.$|failed to parse calendar specification|"
     r"exceeds sanity limit|duplicate UUID|CURLE_COULDNT_RESOLVE_HOST|missing rollover_alias|"
-    r"unable to setup NETLOGON credentials|"
+    r"apparently in use by the system|unable to resolve host|Unable to satisfy constraints on package|"
+    r"Database schema must be updated|unable to setup NETLOGON credentials|"
     r"\bError \[ERR_[A-Z_]+\]|invalid request block size|"
     # Ruby's uncaught exception: "file.rb:57:in `method': message (Class)" or "...: Class" (the
     # path itself is taken out before this is matched).
@@ -234,7 +236,7 @@ BANNED_PRIVATE_ADDRESS = r"\] ban (?:10\.|192\.168\.|172\.(?:1[6-9]|2\d|3[01])\.
 # refuses (a full disk) at INFO, some daemons log the OOM killer at notice.
 _ALWAYS_A_PROBLEM = re.compile(
     r"still waiting for \w*Lock|deadlock detected|checkpoints are occurring too frequently|"
-    r"out of memory|killed process \d+|Evicting pod|must evict pod|low on resource|"
+    r"(?<!perhaps )out of memory|killed process \d+|(?<!msg=\")Evicting pod|must evict pod|low on resource|"
     r"flood.stage watermark|read-only-allow-delete|cluster_block_exception|clock wrong by|"
     r"overhead, spent \[|validation failure <|signature expired|Server \S+/\S+ is DOWN\b|"
     # BIND gives up refreshing a zone from its primary at info level: the zone will expire.
@@ -270,6 +272,10 @@ _ALWAYS_A_PROBLEM = re.compile(
     # ZooKeeper without autopurge, RocksDB without auto compactions, an NFSv4 name that does not
     # map, an F5 monitor sending HTTP/1.1 without a Host header.
     r"Purge task is not scheduled|disable_auto_compactions: 1|does not map into domain|"
+    # Said calmly, yet the end of something: a machine booted without its metadata, a test token
+    # used in production, a service that no longer starts with Windows, a volume claimed by multipath.
+    r"Used fallback datasource|Datasource DataSourceNone|not set, defaulting to|"
+    r"start type of the .{0,80} service was changed from auto start|"
     r"send \"GET [^\"]*HTTP/1\.1(?:\\r\\n)+\"|"
     r"Usage Manager Memory Limit reached|already connected, closing old connection|avc:\s+denied|"
     r"\b(?:Ignoring|Skipping) (?:ingress|endpoint|record|resource|object)\b.{0,200}?\bbecause "
