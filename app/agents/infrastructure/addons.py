@@ -1,9 +1,12 @@
-"""Cluster add-ons judged by what their settings do, not by how their pods are hardened: an
-admission webhook that fails closed for every namespace, a mesh told to drop mTLS, ingress-nginx
-running tenants' snippets, external-dns allowed to delete records it does not own, a Velero
-schedule that saves no volume data, Prometheus compacting blocks a Thanos sidecar uploads, a
-JetStream store allowed to grow past its volume, Argo CD open to anonymous visitors, a MetalLB pool
-that is a whole subnet, a VM that cannot live-migrate, NFS mounted soft."""
+"""Cluster add-ons and platform objects judged by what their settings do, not by how their pods
+are hardened: an admission webhook that fails closed for every namespace, a mesh told to drop
+mTLS, ingress-nginx running tenants' snippets, external-dns allowed to delete records it does not
+own, a Velero schedule that saves no volume data, Prometheus compacting blocks a Thanos sidecar
+uploads, a JetStream store allowed to grow past its volume, Argo CD open to anonymous visitors, a
+MetalLB pool that is a whole subnet, a VM that cannot live-migrate, NFS mounted soft, a Cilium
+FQDN policy without its DNS rule, a Karpenter pool that may drain every node at once; and objects
+that work against each other: two autoscalers on one workload, two Certificates on one Secret, a
+mesh proxy that keeps a Job from completing, socket.io on replicas without sticky sessions."""
 
 from __future__ import annotations
 
