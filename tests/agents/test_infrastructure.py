@@ -61,7 +61,8 @@ EXPECTED_SEVERITY = {
     "certificates_share_secret": "critical", "windows_image_without_os_selector": "critical",
     "client_ip_spoofable": "critical", "sidecar_blocks_job_completion": "warning",
     "disruption_budget_unbounded": "warning", "run_to_completion_in_deployment": "warning",
-    "agent_jobs_never_run": "warning",
+    "agent_jobs_never_run": "warning", "dhcp_without_host_network": "critical", "open_resolver": "critical",
+    "backup_keys_unrestricted": "critical", "weak_tls_allowed": "warning", "schedule_in_dst_gap": "warning",
 }  # fmt: skip
 
 COMPOSE = f"""
@@ -401,6 +402,32 @@ services:
     <<: *hardened
     image: registry.example.com/tools/mssql-tools18:18.2.1.1
     command: [sqlcmd, -S, reporting_db, -i, /scripts/02-agent-jobs-backup.sql]
+  dhcp:
+    <<: *hardened
+    image: docker.cloudsmith.io/isc/docker/kea-dhcp4:2.6.1
+    ports: ["67:67/udp"]
+  dhcp_host:
+    <<: *hardened
+    image: docker.cloudsmith.io/isc/docker/kea-dhcp4:2.6.1
+    network_mode: host
+  resolver:
+    <<: *hardened
+    image: coredns/coredns:1.11.1
+    ports: ["53:53/udp"]
+    configs: [{{source: corefile, target: /etc/coredns/Corefile}}]
+  resolver_internal:
+    <<: *hardened
+    image: coredns/coredns:1.11.1
+    ports: ["127.0.0.1:5353:53/udp"]
+    configs: [{{source: corefile, target: /etc/coredns/Corefile}}]
+  repo:
+    <<: *hardened
+    image: registry.example.com/borg-sshd:1.2.8
+    configs: [{{source: borg_keys, target: /home/borg/.ssh/authorized_keys}}]
+  site_files:
+    <<: *hardened
+    image: nginxinc/nginx-unprivileged:1.26.1
+    volumes: ["/srv/site/public:/usr/share/nginx/html:ro"]
   backups:
     <<: *hardened
     image: restic/rest-server:0.12.1
@@ -464,6 +491,20 @@ configs:
     content: |
       set_real_ip_from 10.0.0.0/8;
       real_ip_header X-Forwarded-For;
+  corefile:
+    content: |
+      . {{
+        forward . 198.51.100.10
+        cache 300
+      }}
+  borg_keys:
+    content: |
+      ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFAKEkey root@web01
+      command="borg serve --append-only --restrict-to-repository /repos/web02",restrict ssh-ed25519 AAAAC3NzaFAKE root@web02
+  legacy_tls:
+    content: |
+      [system_default_sect]
+      CipherString = DEFAULT:@SECLEVEL=0
   site:
     content: |
       location /uploads {{ alias /srv/app/uploads/; }}
@@ -528,7 +569,12 @@ COMPOSE_EXPECTED = {
     "config sqlproxy": {"default_credentials"},
     "service bastion": {"development_mode"},
     "service reporting_db": {"agent_jobs_never_run"},  # reporting_init creates its Agent jobs
-    "config edge_nginx": {"client_ip_spoofable"},  # edge_nginx_lb trusts its load balancer only  # --prometheus-no-auth is only the metrics
+    "config edge_nginx": {"client_ip_spoofable"},  # edge_nginx_lb trusts its load balancer only
+    "service dhcp": {"dhcp_without_host_network"},
+    "service dhcp_host": {"host_network"},  # sees the broadcasts, and the host's network with them
+    "service resolver": {"open_resolver"},  # resolver_internal is published on loopback only
+    "config borg_keys": {"backup_keys_unrestricted"},
+    "config legacy_tls": {"weak_tls_allowed"},  # --prometheus-no-auth is only the metrics
     "service mattermost": {"broken_health_check"},  # the shell form (mattermost_shell) is fine
     "service renderer": {"manifest_rejected"},
     "service gateway": {"tls_verification_disabled"},
@@ -918,6 +964,18 @@ KUBERNETES = manifest(
                  replicas=2),
     k8s_workload("Job", "mssql-jobs", [k8s_container(probes=False, command=[
                  "sqlcmd", "-Q", "EXEC msdb.dbo.sp_add_job @job_name = N'nightly-backup'"])]),
+    k8s_workload("Deployment", "dhcp", [k8s_container(image="docker.cloudsmith.io/isc/docker/kea-dhcp4:2.6.1")],
+                 replicas=2),
+    k8s_workload("Deployment", "tuned", replicas=2, securityContext={"sysctls": [
+        {"name": "net.core.somaxconn", "value": "65535"}, {"name": "net.ipv4.ip_local_port_range", "value": "1024 65000"}]}),
+    {**k8s_workload("CronJob", "nightly-export"), "spec": {**k8s_workload("CronJob", "nightly-export")["spec"],
+        "schedule": "30 2 * * *", "timeZone": "Europe/Berlin"}},
+    {**k8s_workload("CronJob", "nightly-export-utc"), "spec": {**k8s_workload("CronJob", "nightly-export-utc")["spec"],
+        "schedule": "30 2 * * *", "timeZone": "Etc/UTC"}},
+    {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "envoy"}, "data": {"envoy.yaml":
+        "admin:\n  address:\n    socket_address: { address: 0.0.0.0, port_value: 9901 }\n"}},
+    {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "varnish"}, "data": {"default.vcl":
+        'acl purgers {\n  "10.0.0.0"/8;\n  "0.0.0.0"/0;\n}\n'}},
     k8s_workload("Deployment", "payments", [k8s_container(startupProbe={"httpGet": {"path": "/health", "port": 8080}, "failureThreshold": 30}, env=[{"name": "JAVA_TOOL_OPTIONS",
         "value": "-agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=*:5005"}])], replicas=2),
 )  # fmt: skip
@@ -1015,6 +1073,11 @@ KUBERNETES_EXPECTED = {
     "Deployment sidekiq container app": {"prestop_exceeds_grace"},  # -t 120 against 30 s of grace
     "Deployment chat": {"sessions_not_shared"},  # socket.io on 4 replicas, nothing sticky
     "StatefulSet mssql container mssql": {"agent_jobs_never_run"},  # the agent-jobs Job creates them
+    "Deployment dhcp": {"dhcp_without_host_network"},
+    "Deployment tuned": {"manifest_rejected"},  # somaxconn is unsafe, ip_local_port_range is not
+    "CronJob nightly-export": {"schedule_in_dst_gap"},  # nightly-export-utc is fine
+    "ConfigMap envoy": {"admin_api_unauthenticated"},
+    "ConfigMap varnish": {"admin_api_unauthenticated"},
 }  # fmt: skip
 
 

@@ -99,6 +99,7 @@ def test_only_replicas_rbac_wiring_and_restart_policy_belong_to_one_format() -> 
         "sidecar_blocks_job_completion",  # mesh injection into Jobs
         "disruption_budget_unbounded",  # Karpenter's NodePools
         "run_to_completion_in_deployment",  # compose has no Job to run it as instead
+        "schedule_in_dst_gap",  # a CronJob's timeZone; compose schedules nothing
     }
     assert {code for code, rule in RULES.items() if not rule.kubernetes} == {
         "missing_restart_policy",
@@ -109,6 +110,7 @@ def test_only_replicas_rbac_wiring_and_restart_policy_belong_to_one_format() -> 
         "host_port_conflict",  # hostPorts are per node: the scheduler places the pods apart
         "memory_lock_unavailable",  # a pod has no ulimits setting: the node's runtime decides
         "proxy_exposes_every_container",  # Traefik's Docker provider: in a cluster it reads Ingresses
+        "open_resolver",  # judged from published ports; a cluster's Services are judged elsewhere
     }
 
 
@@ -222,6 +224,12 @@ SAME_RISK: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
      container_pod(env=[{"name": "SQUID_CONF", "value": "acl all src all\nhttp_access allow all"}])),
     ("client_ip_spoofable", {"environment": {"NGINX_REAL_IP": "set_real_ip_from 0.0.0.0/0;\nreal_ip_header X-Real-IP;"}},
      container_pod(env=[{"name": "REAL_IP", "value": "set_real_ip_from ::/0;\nreal_ip_header X-Forwarded-For;"}])),
+    ("dhcp_without_host_network", {"image": "docker.cloudsmith.io/isc/docker/kea-dhcp4:2.6.1"},
+     container_pod(image="networkboot/dhcpd:1.3.0")),
+    ("weak_tls_allowed", {"environment": {"OPENSSL_CONF_TEXT": "MinProtocol = TLSv1\n"}},
+     container_pod(env=[{"name": "OPENSSL_CONF_TEXT", "value": "Options = UnsafeLegacyRenegotiation"}])),
+    ("backup_keys_unrestricted", {"environment": {"AUTHORIZED_KEYS": "ssh-ed25519 AAAAC3Nza borg-client@web01"}},
+     container_pod(env=[{"name": "AUTHORIZED_KEYS", "value": "ssh-rsa AAAAB3Nza backup@borg01"}])),
     ("alias_traversal", {"environment": {"NGINX_SERVER_BLOCK": "location /files { alias /srv/files/; }"}},
      container_pod(env=[{"name": "SERVER_BLOCK", "value": "location ^~ /media { alias /data/media/; }"}])),
 ]  # fmt: skip
@@ -456,8 +464,9 @@ async def test_pod_level_run_as_non_root_covers_its_containers() -> None:
         ({"user": 0}, {"runs_as_root"}),
         ({"volumes": ["../shared:/shared"]}, {"host_path_mount"}),
         ({"volumes": ["~/.cache:/cache"]}, {"host_path_mount"}),
+        ({"volumes": ["/srv/site/public:/usr/share/nginx/html:ro"]}, set()),  # a plain directory, read-only
         ({"volumes": ["./config:/config:ro", "data:/data", "/anonymous"]}, set()),
-        ({"volumes": ["/etc/localtime:/etc/localtime:ro"]}, {"host_path_mount"}),
+        ({"volumes": ["/etc/localtime:/etc/localtime:ro"]}, set()),  # the host's time zone, read-only
         ({"volumes": ["/var/lib/docker:/docker"]}, {"sensitive_host_path_mount"}),
         ({"volumes": ["/run/containerd/containerd.sock:/run/containerd/containerd.sock"]}, {"docker_socket_mount"}),
         ({"image": "registry.example.com:5000/api"}, {"image_untagged"}),

@@ -608,6 +608,49 @@ RULES = MappingProxyType(
             "a db-init service running agent-jobs scripts beside mssql/server without MSSQL_AGENT_ENABLED",
             "a Job running sp_add_job beside an mssql/server StatefulSet without MSSQL_AGENT_ENABLED",
         ),
+        "dhcp_without_host_network": Rule(
+            _C,
+            "a DHCP server in a container on a bridge network: clients' DHCPDISCOVER broadcasts never reach "
+            "it, so no client gets a lease",
+            "run it with network_mode: host (hostNetwork: true), or put a DHCP relay in front of it",
+            "image kea-dhcp4 on a user-defined network, ports: [67:67/udp]",
+            "image kea-dhcp4 without hostNetwork: true",
+        ),
+        "open_resolver": Rule(
+            _C,
+            "a recursive DNS resolver answering everyone on a published port 53: an open resolver, used for "
+            "DNS amplification attacks and cache poisoning",
+            "answer only your networks (CoreDNS's acl plugin, allow-recursion) or publish 53 on an internal "
+            "address only",
+            "coredns with ports: [53:53/udp] and a Corefile that forwards . with no acl",
+            "",
+        ),
+        "backup_keys_unrestricted": Rule(
+            _C,
+            "backup clients' SSH keys without a forced command (borg serve --restrict-to-repository "
+            "--append-only): one compromised client gets a shell and deletes every host's backups",
+            'prefix each key with command="borg serve --append-only --restrict-to-repository ...",restrict',
+            "a configs entry authorized_keys with plain ssh-ed25519 keys on a borg server",
+            "a ConfigMap authorized_keys with plain keys on a borg server",
+        ),
+        "weak_tls_allowed": Rule(
+            _W,
+            "OpenSSL told to accept what it refuses by default (@SECLEVEL=0, TLSv1, unsafe legacy "
+            "renegotiation): every connection of the process accepts SHA-1 and MD5 signatures, tiny keys "
+            "and TLS 1.0",
+            "get the peer's certificate re-issued; if it cannot wait, lower the level for that one "
+            "connection, not the whole process",
+            "a configs entry openssl.cnf with CipherString = DEFAULT:@SECLEVEL=0",
+            "a ConfigMap openssl.cnf with CipherString = DEFAULT:@SECLEVEL=0",
+        ),
+        "schedule_in_dst_gap": Rule(
+            _W,
+            "a daily schedule between 02:00 and 03:00 in a time zone with daylight saving: the time does "
+            "not exist on the spring-forward day (no run) and happens twice on the fall-back day",
+            "schedule it outside 01:00-03:00 local time, or use timeZone: Etc/UTC",
+            "",
+            "CronJob with timeZone: Europe/Berlin and schedule: 30 2 * * *",
+        ),
         "snippet_annotations_allowed": Rule(
             _C,
             "ingress-nginx running configuration snippets from Ingress annotations: whoever may create an "

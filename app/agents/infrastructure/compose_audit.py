@@ -18,6 +18,7 @@ from app.agents.infrastructure.container_checks import (
     command_words,
     data_directories,
     database_port_finding,
+    dhcp_server,
     drops_root_itself,
     heap_findings,
     host_path_findings,
@@ -62,10 +63,56 @@ def audit_compose(document: dict[str, Any]) -> list[Finding]:
     ]  # fmt: skip
     findings += queue_findings(processes)
     findings += agent_job_findings(processes)
+    mounts = _config_targets(services)
+    findings += _open_resolvers(services, as_mapping(document.get("configs")))
     for name, config in as_mapping(document.get("configs")).items():
         if isinstance(config, dict) and isinstance(config.get("content"), str):
-            findings += text_findings(f"config {name}", config["content"])
+            findings += text_findings(
+                f"config {name}", config["content"], " ".join(mounts.get(text_of(name), []))
+            )
     return findings
+
+
+def _open_resolvers(services: dict[str, Any], configs: dict[str, Any]) -> Iterator[Finding]:
+    """CoreDNS publishing port 53 on every interface with a Corefile that forwards everything and
+    has no acl plugin: it resolves for anyone on the internet."""
+    for name, service in services.items():
+        if not isinstance(service, dict) or image_name(service.get("image")) != "coredns":
+            continue
+        public = any(
+            (spec := _port_spec(port))
+            and spec[2] == "53"
+            and spec[1]
+            and spec[0].strip("[]") in ALL_INTERFACES
+            for port in as_list(service.get("ports"))
+        )
+        sources = [
+            text_of(e.get("source")) if isinstance(e, dict) else text_of(e)
+            for e in as_list(service.get("configs"))
+        ]
+        corefiles = [text_of(as_mapping(configs.get(s)).get("content")) for s in sources]
+        if public and any(
+            "forward ." in c and not re.search(r"^\s*acl\b", c, re.MULTILINE) for c in corefiles
+        ):
+            yield rule_finding(
+                "open_resolver",
+                f"service {name}",
+                "CoreDNS publishes port 53 on every interface and its Corefile forwards every name with no "
+                "acl plugin: an open resolver for anyone who reaches the host (DNS amplification)",
+            )
+
+
+def _config_targets(services: dict[str, Any]) -> dict[str, list[str]]:
+    """Each top-level config's name, to the paths the services mount it at."""
+    targets: dict[str, list[str]] = {}
+    for service in services.values():
+        for entry in as_list(as_mapping(service).get("configs")):
+            if isinstance(entry, dict):
+                source = text_of(entry.get("source"))
+                targets.setdefault(source, []).append(text_of(entry.get("target"), f"/{source}"))
+            elif isinstance(entry, str):
+                targets.setdefault(entry, []).append(f"/{entry}")
+    return targets
 
 
 def _port_conflicts(services: dict[str, Any]) -> Iterator[Finding]:
@@ -239,6 +286,15 @@ def _awaited_healthy(services: dict[str, Any]) -> dict[str, str]:
 def _service(where: str, service: dict[str, Any]) -> Iterator[Finding]:
     if service.get("privileged") is True:
         yield rule_finding("privileged_container", where, "runs privileged")
+    if service.get("network_mode") != "host" and dhcp_server(
+        service.get("image"), command_line(service.get("entrypoint"), service.get("command"))
+    ):
+        yield rule_finding(
+            "dhcp_without_host_network",
+            where,
+            "a DHCP server on a bridge network (no network_mode: host): the clients' DHCPDISCOVER "
+            "broadcasts never reach the container, so no client gets a lease",
+        )
     options = [
         text_of(opt).replace("=", ":").replace(" ", "").lower()
         for opt in as_list(service.get("security_opt"))

@@ -344,7 +344,7 @@ def host_path_findings(
         )
     elif normalised in SENSITIVE_PATHS or normalised.startswith(SENSITIVE_TREES):
         yield rule_finding("sensitive_host_path_mount", where, f"{how} the host's {normalised}{mode}")
-    else:
+    elif read_only is not True:  # a plain directory shared read-only (a site's files) is what one should do
         yield rule_finding("host_path_mount", where, f"{how} host path {normalised}{mode}")
 
 
@@ -522,3 +522,14 @@ def cpu_cores(value: Any) -> float | None:
         return float(text[:-1]) / 1000 if text.endswith("m") else float(text)
     except ValueError:
         return None
+
+
+_DHCP_IMAGES = ("kea-dhcp", "isc-dhcp", "dhcpd")
+
+
+def dhcp_server(image: Any, words: list[str]) -> bool:
+    """A DHCP server's container: Kea's or ISC's image, or dnsmasq told to hand out leases."""
+    name = text_of(image).lower().rsplit("/", 1)[-1]
+    return any(d in name for d in _DHCP_IMAGES) or (
+        "dnsmasq" in name and any(w.startswith("--dhcp-range") for w in words)
+    )

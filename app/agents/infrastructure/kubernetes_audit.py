@@ -21,6 +21,7 @@ from app.agents.infrastructure.container_checks import (
     command_words,
     database_port_finding,
     declared_ports,
+    dhcp_server,
     heap_findings,
     host_path_findings,
     image_findings,
@@ -233,8 +234,20 @@ def _workload(
         yield from clustering_findings(obj, name, pod, autoscaled_minimum or replicas, list(mounted.values()))
     if kind == "CronJob":
         yield from _overlap(obj, name)
+        yield from _dst_gap(obj, name)
     yield from _run_to_completion(kind, name, pod)
     yield from _windows_image(name, pod)
+    yield from _unsafe_sysctls(name, pod)
+    if pod.get("hostNetwork") is not True and any(
+        dhcp_server(c.get("image"), command_line(c.get("command"), c.get("args")))
+        for c in map(as_mapping, as_list(pod.get("containers")))
+    ):
+        yield rule_finding(
+            "dhcp_without_host_network",
+            name,
+            "a DHCP server without hostNetwork: true: the clients' DHCPDISCOVER broadcasts never reach the "
+            "pod, so no client gets a lease",
+        )
     if kind == "Deployment":
         yield from _rollout(obj, name)
     long_running = kind not in RUN_TO_COMPLETION_KINDS and not (
@@ -331,6 +344,51 @@ def _prestop(name: str, pod: dict[str, Any]) -> Iterator[Finding]:
                 f"Sidekiq is given {timeout:g} s to finish its jobs on shutdown (-t) but "
                 f"terminationGracePeriodSeconds is {grace:g}: SIGKILL cuts the jobs short mid-run",
             )
+
+
+# The sysctls a kubelet allows without --allowed-unsafe-sysctls (namespaced and safe, Kubernetes 1.29).
+_SAFE_SYSCTLS = frozenset({
+    "kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.ip_unprivileged_port_start",
+    "net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range", "net.ipv4.ip_local_reserved_ports",
+    "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl",
+    "net.ipv4.tcp_keepalive_probes",
+})  # fmt: skip
+
+
+def _unsafe_sysctls(name: str, pod: dict[str, Any]) -> Iterator[Finding]:
+    sysctls = [
+        text_of(as_mapping(s).get("name"))
+        for s in as_list(as_mapping(pod.get("securityContext")).get("sysctls"))
+    ]
+    unsafe = [s for s in sysctls if s and s not in _SAFE_SYSCTLS]
+    if unsafe:
+        yield rule_finding(
+            "manifest_rejected",
+            name,
+            f"the pod sets unsafe sysctls ({', '.join(unsafe)}): kubelets refuse such pods (SysctlForbidden) "
+            "unless started with --allowed-unsafe-sysctls, so they never run",
+        )
+
+
+_UTC_ZONES = ("utc", "etc/utc", "gmt", "etc/gmt", "etc/universal", "universal", "zulu", "etc/zulu")
+
+
+def _dst_gap(obj: dict[str, Any], name: str) -> Iterator[Finding]:
+    """A schedule at 02:xx in a zone with daylight saving: the hour is skipped once a year and
+    repeated once (Kubernetes' cron in spec.timeZone follows the zone's clock)."""
+    spec = as_mapping(obj.get("spec"))
+    zone = text_of(spec.get("timeZone")).strip()
+    fields = text_of(spec.get("schedule")).split()
+    if not zone or zone.lower() in _UTC_ZONES or len(fields) != 5:
+        return
+    hours = fields[1].split(",")
+    if "2" in hours or "02" in hours:
+        yield rule_finding(
+            "schedule_in_dst_gap",
+            name,
+            f"schedule {' '.join(fields)} in {zone} runs between 02:00 and 03:00, which daylight saving time "
+            "skips on the spring-forward day (no run) and repeats on the fall-back day (two runs)",
+        )
 
 
 def _run_to_completion(kind: Any, name: str, pod: dict[str, Any]) -> Iterator[Finding]:

@@ -55,6 +55,18 @@ _JMX_PORT = re.compile(r"-Dcom\.sun\.management\.jmxremote\.port=(\d+)")
 # nginx trusting X-Forwarded-For from every address.
 _REAL_IP_FROM_ALL = re.compile(r"^\s*set_real_ip_from\s+(?:0\.0\.0\.0/0|::/0)\s*;", re.MULTILINE)
 _REAL_IP_HEADER = re.compile(r"^\s*real_ip_header\s+(\S+?)\s*;", re.MULTILINE)
+# OpenSSL settings that accept what it refuses by default.
+_WEAK_TLS = re.compile(
+    r"@SECLEVEL=0\b|\bUnsafeLegacyRenegotiation\b|^\s*MinProtocol\s*=\s*TLSv1(?:\.0)?\s*$", re.MULTILINE
+)
+# Envoy's admin interface on every address: config_dump, /quitquitquit and /drain_listeners to all.
+_ENVOY_ADMIN = re.compile(
+    r"^\s*admin:\s*\n(?:[ \t]+.*\n){0,6}?[ \t]+.*address:\s*\"?(?:0\.0\.0\.0|::)\b", re.MULTILINE
+)
+# Varnish's PURGE/BAN ACL with every address in it.
+_VARNISH_ACL_ANY = re.compile(r"acl\s+\w+\s*\{[^}]*\"0\.0\.0\.0\"\s*/\s*0", re.DOTALL)
+# authorized_keys lines without a forced command, on a borg repository server.
+_PLAIN_KEY = re.compile(r"^\s*(?:ssh-(?:ed25519|rsa|dss)|ecdsa-sha2-\S+)\s+AAAA", re.MULTILINE)
 # Jenkins Configuration as Code: every visitor an administrator.
 _JENKINS_UNSECURED = re.compile(r"^\s*authorizationStrategy:\s*[\"']?unsecured\b", re.MULTILINE)
 
@@ -161,9 +173,10 @@ def settings_findings(where: str, env: Iterable[tuple[str, Any]], words: list[st
             )
 
 
-def text_findings(where: str, text: str) -> Iterator[Finding]:
+def text_findings(where: str, text: str, mounted_at: str = "") -> Iterator[Finding]:
     """A server's settings as text: an embedded configuration file, or env values and arguments.
-    Commented-out lines (`# tls_disable = 1`, `#fsync = off` in a sample postgresql.conf) say nothing."""
+    Commented-out lines (`# tls_disable = 1`, `#fsync = off` in a sample postgresql.conf) say nothing.
+    `mounted_at`: where the file is mounted, when known (a borg server's authorized_keys)."""
     text = _COMMENTED.sub("", text)
     if match := _DURABILITY_OFF.search(text):
         yield rule_finding(
@@ -238,6 +251,34 @@ def text_findings(where: str, text: str) -> Iterator[Finding]:
             where,
             f"set_real_ip_from 0.0.0.0/0 with real_ip_header {header[1]}: any client claims any address "
             "(spoofed X-Forwarded-For), so allow-lists and per-address rate limits are bypassed",
+        )
+    if weak := _WEAK_TLS.search(text):
+        yield rule_finding(
+            "weak_tls_allowed",
+            where,
+            f"OpenSSL is configured with {weak[0].strip()}: every TLS connection of the process accepts "
+            "legacy protocols, SHA-1/MD5 signatures and small keys",
+        )
+    if _ENVOY_ADMIN.search(text):
+        yield rule_finding(
+            "admin_api_unauthenticated",
+            where,
+            "Envoy's admin interface listens on every address: whoever reaches it reads config_dump and "
+            "stats and can POST /quitquitquit or /drain_listeners, with no authentication",
+        )
+    if _VARNISH_ACL_ANY.search(text):
+        yield rule_finding(
+            "admin_api_unauthenticated",
+            where,
+            'the Varnish ACL for PURGE/BAN contains "0.0.0.0"/0: any client can purge or ban the cache',
+        )
+    if "borg" in f"{text} {mounted_at} {where}".lower() and _PLAIN_KEY.search(text):
+        yield rule_finding(
+            "backup_keys_unrestricted",
+            where,
+            'authorized_keys of the borg server has keys without command="borg serve '
+            '--restrict-to-repository ... --append-only": a compromised client gets a shell and can delete '
+            "every repository",
         )
     if _JENKINS_UNSECURED.search(text):
         yield rule_finding(
