@@ -1611,3 +1611,71 @@ def test_a_drains_own_evictions_and_its_lock_are_routine() -> None:
         '[pod/kured-4k2xq/kured] time="2024-11-12T01:05:13Z" level=info msg="Uncordoning node wk-01"',
     ]
     assert [f.severity for f in analyse(lines, None, None)["findings"]] == ["info"]
+
+
+@pytest.mark.parametrize(
+    ("lines", "words"),
+    [
+        # Name services: a resolver without upstreams, DNSSEC the servers do not speak, a stale hosts line.
+        (["Jun  3 06:07:44 gw-02 dnsmasq[31909]: ignoring nameserver 127.0.0.1 - local interface",
+          "Jun  3 06:07:44 gw-02 dnsmasq[31909]: no servers found in /etc/resolv.conf, will retry"]
+         + [f"Jun  3 06:1{i}:00 gw-02 pos-sync: curl: (6) Could not resolve host: api.payments.example.com"
+            for i in range(6)],
+         "upstream server"),
+        (["Mar 12 02:11:06 app-07 systemd-resolved[20433]: DNSSEC validation failed for question db.corp.example.com "
+          "IN A: incompatible-server"]
+         + [f"Mar 12 02:1{i}:07 app-07 orders[9]: ERROR could not translate host name \"db.corp.example.com\" to "
+            "address: Temporary failure in name resolution" for i in range(1, 6)],
+         "allow-downgrade"),
+        (["Jun  4 09:29:54 lab-gw01 dnsmasq-dhcp[2231]: not giving name web01.lab.example.internal to the DHCP lease "
+          "of 10.44.0.127 because the name exists in /etc/hosts with address 10.44.0.21"]
+         + [f"Jun  4 09:3{i}:00 lab-gw01 dnsmasq-dhcp[2231]: DHCPACK(eth1) 10.44.0.1{i} 52:54:00:aa:bb:0{i} host{i}"
+            for i in range(5)],
+         "stale hosts entry"),
+        (["2024-06-05T10:02:31+0200 warning: [corp.example.net.] zone file changed without SOA serial update",
+          "2024-06-05T10:02:31+0200 info: [corp.example.net.] zone file loaded"],
+         "bump the serial"),
+        # DHCP failover and load balancers: why clients get no lease, why a backend has no server.
+        (["Jun  6 02:14:55 dhcp-a dhcpd[1377]: failover peer dhcp-failover: I move from normal to "
+          "communications-interrupted"]
+         + [f"Jun  6 07:2{i}:50 dhcp-a dhcpd[1377]: DHCPDISCOVER from 52:54:00:de:8e:4{i} via 10.50.12.1: peer holds "
+            "all free leases" for i in range(5)],
+         "partner-down"),
+        (["Jun  6 14:01:44 lb02 haproxy[2231]: [WARNING]  (2231) : Server be/orders1 is going DOWN for maintenance "
+          "(DNS NX status). 0 active and 0 backup servers left."]
+         + [f"Jun  6 14:0{i}:50 lb02 haproxy[2231]: [ALERT]    (2231) : backend 'be' has no server available!"
+            for i in range(2, 5)],
+         "no longer resolve"),
+        # Backups that stop for want of a volume, a confirmation, or files a lifecycle rule removed.
+        ([f"06-Jun 23:1{i} backup-sd JobId 479{i}: Job web01.2024-06-06 is waiting. Cannot find any appendable "
+          "volumes." for i in range(4)]
+         + ["04-Jun 23:27 backup-dir JobId 4794: Fatal error: bsockcore.c:209 Unable to connect to Client: laptop07-fd "
+            "on laptop07.example.internal:9102. ERR=Connection refused"],
+         "label new volumes"),
+        (["Jun  7 01:30:06 web03 borg-nightly.sh[182065]: Warning: The repository at location ssh://borg@b02/./web03 "
+          "was previously located at ssh://borg@nas01/./web03",
+          "Jun  7 01:30:06 web03 borg-nightly.sh[182065]: Repository access aborted",
+          "Jun  7 01:30:06 web03 systemd[1]: borg-nightly.service: Main process exited, code=exited, status=2/INVALIDARGUMENT"],
+         "BORG_RELOCATED_REPO_ACCESS_IS_OK"),
+        # Host plumbing: udev without its group, a bind source that is a directory, a full file table.
+        (["Apr  6 05:40:53 dbora-02 systemd-udevd[842]: /etc/udev/rules.d/99-oracle-asmdevices.rules:1 Unknown group "
+          "'asmadmin', ignoring."]
+         + [f"Apr  6 05:4{i}:16 dbora-02 oracle[9]: ORA-27041: unable to open file, Linux-x86_64 Error: 13: Permission "
+            "denied" for i in range(2, 8)],
+         "re-trigger udev"),
+        ([f"2025/05/19 18:5{i}:48 [crit] 1191#1191: accept4() failed (23: Too many open files in system)"
+          for i in range(5)],
+         "fs.file-max"),
+        (["2024/06/10 10:13:58 relay-02 Error response from daemon: failed to create task for container: runc create "
+          "failed: error mounting \"/srv/relay/conf/haproxy.cfg\" to rootfs: not a directory: Are you trying to mount "
+          "a directory onto a file (or vice-versa)?"]
+         + [f"2024/06/10 10:14:0{i} [wait-healthy] smtp check 10.100.2.21:587 -> connect: connection refused"
+            for i in range(6)],
+         "copy the real file"),
+    ],
+)  # fmt: skip
+def test_quiet_causes_of_name_services_backups_and_hosts_are_found_and_explained(
+    lines: list[str], words: str
+) -> None:
+    top = analyse(lines, None, None)["findings"][0]
+    assert top.severity != "info" and words in top.message, top.message

@@ -105,6 +105,12 @@ _REFUSED = (
     r"could not obtain information about windows nt|"
     r"ssl is not enabled on the server|not set, defaulting to|falling back to .{0,40}test|"
     r"start type of the .{0,80} service was changed from auto start|unable to contact k8s api-server|"
+    r"no servers found in \S*resolv\.conf|not giving name .{0,120} because the name exists|"
+    r"without soa serial update|peer holds all free leases|dns nx status|\b503 uo\b|"
+    r"cannot find any appendable volumes|was previously located at|repository access aborted|"
+    r"missing from the remote storage|value too old|terminated with exit code 127|"
+    r"dnssec validation failed|unknown group '[^']*', ignoring|mount a directory onto a file|"
+    r"does not match a verified sender identity|channel_is_archived|too many open files in system|"
     r"knownhosts: key mismatch|host key verification failed|remote host identification has changed|"
     r"unable to register node with api server.{0,40}unauthorized|aadsts\d{5,6}|"
     r"destination \S+ has been modified|critical error detected; halting|overlaps found while gathering|"
@@ -433,7 +439,7 @@ _EXPLAINS = tuple(
         ),
         (
             r"apparmor=\"denied\"",
-            r"permission denied|errno: 13|eacces",
+            r"permission denied|errno: 13|eacces|tls init def ctx failed",
             "explains the permission denied",
         ),
         (
@@ -465,6 +471,32 @@ _EXPLAINS = tuple(
             r"failed to start connector|protocol handler start failed|secretrequired",
             r"connection refused|attempt to connect .{0,80}failed|failed to make connection",
             "explains the refused connections",
+        ),
+        (
+            r"no servers found in \S*resolv\.conf|dnssec validation failed",
+            r"could not resolve|temporary failure in name resolution|name or service not known|"
+            r"could not translate host name|nxdomain|servfail",
+            "explains the failed lookups",
+        ),
+        (
+            r"move from normal to communications-interrupted",
+            r"peer holds all free leases|no free leases",
+            "explains the clients without a lease",
+        ),
+        (
+            r"dns nx status",
+            r"has no server available|<nosrv>|\b503\b",
+            "explains the backend without servers",
+        ),
+        (
+            r"unknown group '[^']*', ignoring",
+            r"permission denied|ora-15025|ora-27041|eacces",
+            "explains the permission denied",
+        ),
+        (
+            r"mount a directory onto a file",
+            r"connection refused|wait-healthy|unhealthy",
+            "explains the container that never starts",
         ),
         (
             r"access to vhost .{0,60} refused",

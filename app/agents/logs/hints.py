@@ -13,6 +13,11 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), meaning)
     for pattern, meaning in (
         (
+            r"too many open files in system",
+            "the whole system's file table is full (ENFILE, fs.file-max), not one process's limit: check "
+            "fs.file-max (a sysctl tuning file may have lowered it) and what holds the files",
+        ),
+        (
             r"transaction log for database .{0,80} is full due to 'LOG_BACKUP'",
             "SQL Server cannot truncate the transaction log until a log backup succeeds: fix the log "
             "backups (errors 3201/3041 before this say where they fail), take one, and the log frees "
@@ -563,6 +568,88 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "something holds back the oldest transaction id (xmin), so vacuum cannot remove dead rows and "
             "WAL is kept: an inactive replication slot (pg_replication_slots), a long transaction or a "
             "prepared transaction; drop or finish what holds it",
+        ),
+        (
+            r"no servers found in \S*resolv\.conf",
+            "dnsmasq found no upstream server: resolv.conf lists only itself (127.0.0.1, ignored), so every "
+            "name outside its own data fails; give it upstream servers (server= or a resolv-file of its own)",
+        ),
+        (
+            r"not giving name .{0,120} because the name exists",
+            "dnsmasq does not register the DHCP client's name because a static entry (/etc/hosts) already "
+            "has it, with the old address: remove the stale hosts entry",
+        ),
+        (
+            r"without soa serial update",
+            "the zone file was edited without raising the SOA serial, so the server keeps the loaded zone "
+            "(and secondaries see nothing new): bump the serial and reload",
+        ),
+        (
+            r"peer holds all free leases|move from normal to communications-interrupted",
+            "the DHCP failover peer is unreachable (communications-interrupted): this server may hand out "
+            "only its own share of the free leases, which runs out; restore the link, or declare "
+            "partner-down if the peer is really gone",
+        ),
+        (
+            r"dns nx status",
+            "the servers were put in maintenance because their DNS names no longer resolve (NX): the "
+            "backend has no server and answers 503; fix the DNS records (or the resolvers section)",
+        ),
+        (
+            r"\b503 uo\b",
+            "Envoy answered 503 with the UO flag (upstream overflow): the cluster's circuit breakers "
+            "(max_connections, max_pending_requests, max_requests) are full; raise them to the peak "
+            "concurrency",
+        ),
+        (
+            r"cannot find any appendable volumes",
+            "the pool has no volume it may write to (full, or past Maximum Volumes, and none old enough to "
+            "recycle): label new volumes or fix the pool's limits and retention; the jobs wait until then",
+        ),
+        (
+            r"was previously located at|repository access aborted",
+            "borg asks to confirm a relocated repository and, with no terminal, aborts: confirm once "
+            "interactively, or set BORG_RELOCATED_REPO_ACCESS_IS_OK=yes for one run",
+        ),
+        (
+            r"missing from the remote storage",
+            "files the backup still references were deleted from the remote: often a bucket lifecycle "
+            "(Expiration) rule; remove the rule, then repair the backup",
+        ),
+        (
+            r"value too old",
+            "values arrive with older timestamps than the cache has: two hosts send under the same "
+            "hostname (a cloned VM, say), interleaving their series; give each its own Hostname",
+        ),
+        (
+            r"terminated with exit code 127",
+            "the notification command was not found (exit code 127): the mail program it calls "
+            "(/usr/bin/mail) is missing; install it (mailutils) or fix the script's path",
+        ),
+        (
+            r"dnssec validation failed",
+            "systemd-resolved validates DNSSEC (DNSSEC=yes) and the DNS servers do not support it "
+            "(incompatible-server): every lookup fails; set DNSSEC=no or allow-downgrade in resolved.conf",
+        ),
+        (
+            r"unknown group '[^']*', ignoring",
+            "udev ignored the rule's GROUP= because the group did not exist yet at boot (a directory group "
+            "from sssd, say): the devices keep root's group; make the group local or re-trigger udev later",
+        ),
+        (
+            r"mount a directory onto a file",
+            "the bind mount's source is a directory where the container expects a file (Docker creates a "
+            "missing source as a directory): copy the real file there first",
+        ),
+        (
+            r"does not match a verified sender identity",
+            "SendGrid refuses the from address: it is not a verified Sender Identity; verify it, or send "
+            "from one that is (DEFAULT_FROM_EMAIL)",
+        ),
+        (
+            r"channel_is_archived",
+            "the Slack webhook's channel was archived: every post to it fails for good (410), so those "
+            "alerts are dropped; point the route at a live channel's webhook",
         ),
         (
             r"access to vhost .{0,60} refused",

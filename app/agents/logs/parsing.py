@@ -119,6 +119,7 @@ _LEVEL_WORD = re.compile(
     r"|[\[<(/:](trace|debug|info|note|notice|system|warn(?:ing)?|error|err|fatal|critical|crit|severe|panic|emerg|alert)[\]>):]"
     r"|\b(?:level|lvl|severity)=\"?(trace|debug|info|notice|warn(?:ing)?|error|err|fatal|critical|crit|panic)\b"
     r"|^(?:\W*)(trace|debug|info|notice|warn(?:ing)?|error|err|fatal|critical|panic):"
+    r"|^\d{4}-\d\d-\d\dT\S+\s+(debug|info|notice|warning|error|critical|fatal):\s"  # Knot: "<time> warning: "
     r"|(?:^|[\s│|>])(?-i:(Error|Warning|Fatal|Panic)):\s"  # terraform, node, npm: "│ Error: ..."
     r'|^"[^"]*",(?-i:"(Error|Warning|Critical|Information)"),'  # Windows events exported as CSV
     # ... and as Event Viewer saves them: Level,Date and Time,Source,Event ID,Task Category,Message
@@ -191,6 +192,7 @@ _FAILURE = re.compile(
     r"exceeds sanity limit|duplicate UUID|CURLE_COULDNT_RESOLVE_HOST|missing rollover_alias|"
     r"apparently in use by the system|unable to resolve host|Unable to satisfy constraints on package|"
     r"Database schema must be updated|unable to setup NETLOGON credentials|"
+    r"Cannot find any appendable volumes|"
     r"\bError \[ERR_[A-Z_]+\]|invalid request block size|"
     # Ruby's uncaught exception: "file.rb:57:in `method': message (Class)" or "...: Class" (the
     # path itself is taken out before this is matched).
@@ -275,6 +277,10 @@ _ALWAYS_A_PROBLEM = re.compile(
     # Said calmly, yet the end of something: a machine booted without its metadata, a test token
     # used in production, a service that no longer starts with Windows, a volume claimed by multipath.
     r"Used fallback datasource|Datasource DataSourceNone|not set, defaulting to|"
+    r"no servers found in \S*resolv\.conf|not giving name .{0,120} because the name exists|"
+    r"peer holds all free leases|move from normal to communications-interrupted|"
+    r"was previously located at|Repository access aborted|Cannot find any appendable volumes|"
+    r"Value too old|Unknown group '[^']*', ignoring|DNSSEC validation failed|"
     r"start type of the .{0,80} service was changed from auto start|"
     r"send \"GET [^\"]*HTTP/1\.1(?:\\r\\n)+\"|"
     r"Usage Manager Memory Limit reached|already connected, closing old connection|avc:\s+denied|"
