@@ -263,27 +263,28 @@ _ALWAYS_A_PROBLEM = re.compile(
     # The kernel and systemd at their own levels, about limits that lose work or refuse it.
     r"apparmor=\"DENIED\"|neighbou?r table overflow|Suppressed \d+ messages from|"
     r"Invalidating snapshot|index full, reach max htree level|is not allowed to talk to us|"
-    # A controller that leaves an object alone for a reason it states, at info or debug level: an
-    # Ingress ignored for its class, a DNS record skipped for its owner. Nothing else says why.
     # Said at info level, yet a refusal: the KDC without the key type a service needs, an HTTP/1
     # client answered in HTTP/2 (a gRPC port), Quartz's cluster manager taking over a live instance,
-    # a producer blocked by the broker's memory limit, an MQTT client id taken over again and again,
-    # SELinux refusing an operation.
+    # a producer blocked by the broker's memory limit, an MQTT client id taken over, SELinux refusing.
     r"KDC has no support for encryption type|malformed HTTP response|"
     r"still active but was recovered by another|"
+    r"Usage Manager Memory Limit reached|already connected, closing old connection|avc:\s+denied|"
     # ZooKeeper without autopurge, RocksDB without auto compactions, an NFSv4 name that does not
     # map, an F5 monitor sending HTTP/1.1 without a Host header.
     r"Purge task is not scheduled|disable_auto_compactions: 1|does not map into domain|"
+    r"send \"GET [^\"]*HTTP/1\.1(?:\\r\\n)+\"|"
     # Said calmly, yet the end of something: a machine booted without its metadata, a test token
-    # used in production, a service that no longer starts with Windows, a volume claimed by multipath.
+    # used in production, a resolver without upstreams, a DHCP name or lease refused, a failover
+    # peer gone, a backup waiting for a confirmation or a volume, a second host under one name, a
+    # udev rule ignored, DNSSEC refused, a Windows service that no longer starts with the machine.
     r"Used fallback datasource|Datasource DataSourceNone|not set, defaulting to|"
     r"no servers found in \S*resolv\.conf|not giving name .{0,120} because the name exists|"
     r"peer holds all free leases|move from normal to communications-interrupted|"
     r"was previously located at|Repository access aborted|Cannot find any appendable volumes|"
     r"Value too old|Unknown group '[^']*', ignoring|DNSSEC validation failed|"
     r"start type of the .{0,80} service was changed from auto start|"
-    r"send \"GET [^\"]*HTTP/1\.1(?:\\r\\n)+\"|"
-    r"Usage Manager Memory Limit reached|already connected, closing old connection|avc:\s+denied|"
+    # A controller that leaves an object alone for a reason it states, at info or debug level: an
+    # Ingress ignored for its class, a DNS record skipped for its owner. Nothing else says why.
     r"\b(?:Ignoring|Skipping) (?:ingress|endpoint|record|resource|object)\b.{0,200}?\bbecause "
     r"(?:of error|owner id does not match|.{0,60}\b(?:invalid|not valid|mismatch|does not match))|"
     + BANNED_PRIVATE_ADDRESS,
@@ -292,8 +293,8 @@ _ALWAYS_A_PROBLEM = re.compile(
 )
 
 
-# PostgreSQL's vacuum report (its own line or one below its LOG line) when it could remove almost nothing
-# of many dead rows: something holds the oldest transaction id back.
+# PostgreSQL's vacuum report (its own line or one below its LOG line) when it could remove almost
+# nothing of many dead rows: something holds the oldest transaction id back.
 _HELD_BACK = re.compile(r"\b\d{6,} are dead but not yet removable")
 
 
