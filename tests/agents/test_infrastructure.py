@@ -63,6 +63,7 @@ EXPECTED_SEVERITY = {
     "disruption_budget_unbounded": "warning", "run_to_completion_in_deployment": "warning",
     "agent_jobs_never_run": "warning", "dhcp_without_host_network": "critical", "open_resolver": "critical",
     "backup_keys_unrestricted": "critical", "weak_tls_allowed": "warning", "schedule_in_dst_gap": "warning",
+    "client_port_not_published": "warning",
 }  # fmt: skip
 
 COMPOSE = f"""
@@ -410,6 +411,47 @@ services:
     <<: *hardened
     image: docker.cloudsmith.io/isc/docker/kea-dhcp4:2.6.1
     network_mode: host
+  unifi:
+    <<: *hardened
+    image: lscr.io/linuxserver/unifi-network-application:8.3.32
+    ports: ["127.0.0.1:18443:8443", "3478:3478/udp"]
+  unifi_inform:
+    <<: *hardened
+    image: lscr.io/linuxserver/unifi-network-application:8.3.32
+    ports: ["127.0.0.1:28443:8443", "18080:8080"]
+  syncthing:
+    <<: *hardened
+    image: syncthing/syncthing:1.27.9
+    ports: ["8384:8384", "22000:22000"]
+  syncthing_local:
+    <<: *hardened
+    image: syncthing/syncthing:1.27.9
+    ports: ["127.0.0.1:18384:8384", "22001:22000"]
+  gitea_setup:
+    <<: *hardened
+    image: gitea/gitea:1.21.7-rootless
+    environment: {{GITEA__security__INSTALL_LOCK: "false"}}
+  gitea_locked:
+    <<: *hardened
+    image: gitea/gitea:1.21.7-rootless
+    environment: {{GITEA__security__INSTALL_LOCK: "true"}}
+    configs: [{{source: gitea_ini, target: /etc/gitea/app.ini}}]
+  mailserver_docker:
+    <<: *hardened
+    image: ghcr.io/docker-mailserver/docker-mailserver:13.3
+    environment: {{PERMIT_DOCKER: network}}
+  mailserver_none:
+    <<: *hardened
+    image: ghcr.io/docker-mailserver/docker-mailserver:13.3
+    environment: {{PERMIT_DOCKER: none}}
+  nextcloud:
+    <<: *hardened
+    image: nextcloud:29.0.4-apache
+    volumes: [nextcloud_files:/var/www/html/data]
+  nextcloud_kept:
+    <<: *hardened
+    image: nextcloud:29.0.4-apache
+    volumes: [nextcloud_html:/var/www/html, nextcloud_files:/var/www/html/data]
   resolver:
     <<: *hardened
     image: coredns/coredns:1.11.1
@@ -501,6 +543,20 @@ configs:
     content: |
       ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFAKEkey root@web01
       command="borg serve --append-only --restrict-to-repository /repos/web02",restrict ssh-ed25519 AAAAC3NzaFAKE root@web02
+  gitea_ini:
+    content: |
+      [security]
+      INSTALL_LOCK = false
+  odoo_conf:
+    content: |
+      [options]
+      admin_passwd = admin
+      list_db = True
+  odoo_conf_set:
+    content: |
+      [options]
+      admin_passwd = $pbkdf2-sha512$600000$FAKEhash
+      list_db = False
   legacy_tls:
     content: |
       [system_default_sect]
@@ -512,6 +568,8 @@ configs:
 
 volumes:
   data: {{}}
+  nextcloud_files: {{}}
+  nextcloud_html: {{}}
   mongo: {{}}
   cache: {{}}
   cache_capped: {{}}
@@ -571,6 +629,13 @@ COMPOSE_EXPECTED = {
     "service reporting_db": {"agent_jobs_never_run"},  # reporting_init creates its Agent jobs
     "config edge_nginx": {"client_ip_spoofable"},  # edge_nginx_lb trusts its load balancer only
     "service dhcp": {"dhcp_without_host_network"},
+    "service unifi": {"client_port_not_published"},  # unifi_inform publishes 8080
+    "service syncthing": {"admin_api_unauthenticated"},  # syncthing_local keeps its GUI on loopback
+    "service gitea_setup": {"admin_api_unauthenticated"},  # gitea_locked is locked, its app.ini is not:
+    "config gitea_ini": {"admin_api_unauthenticated"},
+    "config odoo_conf": {"default_credentials"},  # odoo_conf_set has its own master password
+    "service mailserver_docker": {"open_mail_relay"},  # PERMIT_DOCKER=none is fine
+    "service nextcloud": {"data_on_ephemeral_storage"},  # nextcloud_kept keeps /var/www/html
     "service dhcp_host": {"host_network"},  # sees the broadcasts, and the host's network with them
     "service resolver": {"open_resolver"},  # resolver_internal is published on loopback only
     "config borg_keys": {"backup_keys_unrestricted"},
@@ -976,10 +1041,30 @@ KUBERNETES = manifest(
         "admin:\n  address:\n    socket_address: { address: 0.0.0.0, port_value: 9901 }\n"}},
     {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "varnish"}, "data": {"default.vcl":
         'acl purgers {\n  "10.0.0.0"/8;\n  "0.0.0.0"/0;\n}\n'}},
+    k8s_workload("Deployment", "newsroom", [k8s_container(volumeMounts=[
+        {"name": "files", "mountPath": "/var/www/html/web/sites/default/files"},
+        {"name": "cache", "mountPath": "/var/www/html/var/cache"}])],
+        volumes=[{"name": "files", "emptyDir": {}}, {"name": "cache", "emptyDir": {}}]),
+    k8s_workload("Deployment", "erp", [k8s_container(image="odoo:17.0", volumeMounts=[
+        {"name": "data", "mountPath": "/var/lib/odoo"}])], volumes=[{"name": "data", "emptyDir": {}}]),
+    k8s_workload("Deployment", "status", [k8s_container(image="louislam/uptime-kuma:1.23.13")], replicas=2),
+    k8s_workload("Deployment", "status-maria", [k8s_container(image="louislam/uptime-kuma:2.0.0", env=[
+        {"name": "UPTIME_KUMA_DB_TYPE", "value": "mariadb"}])], replicas=2),
+    k8s_workload("Deployment", "git", [k8s_container(image="gitea/gitea:1.21.7-rootless", env=[
+        {"name": "GITEA__database__DB_TYPE", "value": "sqlite3"}])], replicas=3),
+    k8s_workload("Deployment", "git-pg", [k8s_container(image="gitea/gitea:1.21.7-rootless", env=[
+        {"name": "GITEA__database__DB_TYPE", "value": "postgres"}])], replicas=3),
+    k8s_workload("Deployment", "shop", [k8s_container(command=["/bin/sh", "-c"], args=[
+        "while true; do php bin/magento cron:run; sleep 60; done"])], replicas=4),
     k8s_workload("Deployment", "payments", [k8s_container(startupProbe={"httpGet": {"path": "/health", "port": 8080}, "failureThreshold": 30}, env=[{"name": "JAVA_TOOL_OPTIONS",
         "value": "-agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=*:5005"}])], replicas=2),
 )  # fmt: skip
 KUBERNETES_EXPECTED = {
+    "Deployment newsroom container app": {"data_on_ephemeral_storage"},  # its cache may be scratch
+    "Deployment erp container app": {"data_on_ephemeral_storage"},
+    "Deployment status": {"single_instance_replicated"},  # status-maria is on MariaDB
+    "Deployment git": {"single_instance_replicated"},  # git-pg is on PostgreSQL
+    "Deployment shop": {"scheduler_not_singleton"},
     "Deployment escape": {"host_network", "host_pid", "host_ipc"},
     "Deployment escape volume sock": {"docker_socket_mount"},
     "Deployment escape volume root": {"sensitive_host_path_mount"},

@@ -111,6 +111,7 @@ def test_only_replicas_rbac_wiring_and_restart_policy_belong_to_one_format() -> 
         "memory_lock_unavailable",  # a pod has no ulimits setting: the node's runtime decides
         "proxy_exposes_every_container",  # Traefik's Docker provider: in a cluster it reads Ingresses
         "open_resolver",  # judged from published ports; a cluster's Services are judged elsewhere
+        "client_port_not_published",  # published ports again: a Service lists what it routes
     }
 
 

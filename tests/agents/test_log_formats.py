@@ -334,3 +334,86 @@ def test_a_haproxy_server_that_came_back_up_was_a_flap() -> None:
 def test_windows_events_exported_as_csv_carry_their_level(line: str, level: str) -> None:
     (entry,) = parse_lines([line])
     assert entry.level == level and entry.level_written
+
+
+@pytest.mark.parametrize(
+    ("line", "level"),
+    [
+        # Gitea: a level letter after the caller; its router's lines are requests like an access log's.
+        ("2024/03/21 13:58:23 ...rs/web/repo/githttp.go:485:serviceRPC() [E] Fail to serve RPC(receive-pack)", "error"),
+        ("2024/03/21 13:58:00 cmd/web.go:242:runWeb() [I] Starting Gitea on PID: 17", "info"),
+        ("2024/03/22 09:00:00 ...dules/setting/log.go:263:LogDeprecatedSettings() [W] Deprecated fallback", "warning"),
+        # RFC 5424 syslog: the program's line after the header, PRI's severity a floor.
+        ('<13>1 2024-09-10T10:02:04+02:00 fw01 kernel - [meta sequenceId="1"] [zone: pf states] PF states limit '
+         "reached", "error"),
+        ('<30>1 2024-09-10T09:30:00+02:00 fw01 kernel - [meta sequenceId="2"] pflog0: promiscuous mode enabled', "info"),
+        ("<11>1 2024-09-10T09:30:00Z fw01 sshd 812 - - listener restarted", "error"),
+        # Veeam's job log and PowerShell's table of Windows events: the level is a column.
+        ("05.03.2024 22:05:03 Warning  CBT data is invalid, failing over to legacy incremental backup. [FS01]", "warning"),
+        ("06.03.2024 06:00:03 Error    Processing RDS01 Error: Job stopped by backup window", "error"),
+        ("04.03.2024 22:00:03 Info     Changed block tracking is enabled", "info"),
+        ("18/11/2024 07:50:12  1014 Warning          Microsoft-Windows-DNS-Client          Name resolution timed out",
+         "warning"),
+        ("18/11/2024 07:52:12  1000 Error            Application Error                     Faulting application name: "
+         "spoolsv.exe", "error"),
+        ("11/18/2024 7:40:12 AM  7040 Information      Service Control Manager               The start type changed.",
+         "info"),
+        # Nextcloud's JSON: 0 debug ... 3 error, 4 fatal.
+        ('{"reqId":"a","level":3,"time":"2024-05-14T02:15:21+00:00","app":"calendar","message":"Database error"}',
+         "error"),
+        ('{"reqId":"b","level":1,"time":"2024-05-14T02:15:22+00:00","app":"core","message":"Update failed"}', "info"),
+        # An exception a program logged without any level (Drupal's syslog module).
+        ("Mar 14 09:09:48 web01 drupal: https://shop.example.com|1710407388|php|10.20.0.15|https://shop.example.com/"
+         "||0||UnexpectedValueException: The provided host name is not valid for this server.", "error"),
+    ],
+)  # fmt: skip
+def test_levels_of_gitea_rfc5424_veeam_event_tables_and_nextcloud(line: str, level: str) -> None:
+    (entry,) = parse_lines([line])
+    assert entry.level == level, entry
+
+
+def test_gitea_s_router_lines_are_requests_and_a_tab_after_the_time_is_no_part_of_the_message() -> None:
+    router, joomla = parse_lines([
+        "2024/03/21 13:58:23 ...eb/routing/logger.go:102:func1() [I] router: completed POST /web/site.git/"
+        "git-receive-pack for 10.12.0.62:49001, 500 Internal Server Error in 62.9ms @ repo/githttp.go:532",
+        "2024-02-20T10:07:06+00:00\tWARNING 10.30.0.12\tjerror\tUpdate: Could not open archive /tmp/pkg.zip",
+    ])  # fmt: skip
+    assert router.status == 500 and router.level == "error"
+    assert router.message == "POST /web/site.git/git-receive-pack -> HTTP_500"
+    assert joomla.level == "warning" and joomla.message.startswith("WARNING 10.30.0.12")
+
+
+def test_an_idrac_record_of_key_value_lines_is_one_entry_with_its_severity() -> None:
+    lines = [
+        "-" * 80,
+        "SeqNumber       = 2838",
+        "Message ID      = RDU0012",
+        "Severity        = Critical",
+        "Timestamp       = 2024-03-27 02:14:07",
+        "Message         = Power supply redundancy is lost.",
+        "FQDD            = System.Chassis.1",
+        "-" * 80,
+        "SeqNumber       = 2825",
+        "Message ID      = USR0032",
+        "Severity        = Informational",
+        "Timestamp       = 2024-03-27 05:30:02",
+        "Message         = The session for monitor from 10.0.9.40 using REDFISH is logged off.",
+    ]
+    lost, session = parse_lines(lines)
+    assert lost.level == "critical" and lost.message.endswith(
+        "RDU0012: Power supply redundancy is lost. (System.Chassis.1)"
+    )
+    assert lost.timestamp is not None and lost.timestamp.hour == 2 and lost.line_no == 2
+    assert session.level == "info" and "REDFISH" in session.message
+
+
+def test_mongodb_s_generic_error_message_takes_the_words_of_its_attr_message() -> None:
+    (entry,) = parse_lines([
+        '{"t":{"$date":"2024-08-12T03:20:07.201+00:00"},"s":"E","c":"STORAGE","id":1,"ctx":"Checkpointer",'
+        '"msg":"WiredTiger error","attr":{"error":28,"message":"[1723432807:4][2131:0x7f], file:collection-42.wt, '
+        'WT_SESSION.checkpoint: __posix_file_write, 617: /data/db/collection-42.wt: handle-write: pwrite: failed '
+        'to write 4096 bytes at offset 1894723584: No space left on device"}}'
+    ])  # fmt: skip
+    assert entry.message.startswith("WiredTiger error | ") and entry.message.endswith(
+        "No space left on device"
+    )

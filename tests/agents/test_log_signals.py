@@ -1187,6 +1187,9 @@ def test_the_primary_dropping_its_replica_explains_the_replica_s_lost_syncs() ->
         ("mariabackup: io_uring_queue_init() failed with EPERM: sysctl kernel.io_uring_disabled has the value 2",
          "WARNING h.n.DiskSpaceMonitorDescriptor#markNodeOfflineOrOnline: Making Built-In Node offline "
          "temporarily due to the lack of disk space", "lack of disk space"),
+        ("libvirtd[1830]: End of file while reading data: Input/output error",
+         "libvirtd[1830]: ERROR operation failed: guest CPU doesn't match specification: missing features: avx512f",
+         "missing features"),
     ],
 )  # fmt: skip
 def test_internet_and_kernel_background_is_not_the_cause(background: str, cause: str, words: str) -> None:
@@ -1679,3 +1682,133 @@ def test_quiet_causes_of_name_services_backups_and_hosts_are_found_and_explained
 ) -> None:
     top = analyse(lines, None, None)["findings"][0]
     assert top.severity != "info" and words in top.message, top.message
+
+
+def _event_row(when: str, event: int, level: str, source: str, message: str) -> str:
+    """A row of PowerShell's Get-WinEvent | Format-Table (TimeCreated, Id, LevelDisplayName, ...)."""
+    return f"{when} {event:>5} {level:<16} {source:<37} {message}"
+
+
+@pytest.mark.parametrize(
+    ("lines", "words"),
+    [
+        # CMSs and Git hosting: a Host header not trusted, an old host's directory, hooks and webhooks.
+        ([f"Mar 14 09:1{i}:48 web01 drupal: https://shop.example.com|171040738{i}|php|10.20.0.15|https://shop."
+          "example.com/node/7||0||UnexpectedValueException: The provided host name is not valid for this server. in "
+          "Symfony\\Component\\HttpFoundation\\Request->getHost()" for i in range(4)]
+         + [f"Mar 14 09:2{i}:00 web01 drupal: https://www.example.com|171040800{i}|page not found|192.0.2.7|https://"
+            "www.example.com/node/12||0||/wp-login.php" for i in range(6)],
+         "trusted_host_patterns"),
+        ([f"2024-02-20T10:1{i}:47+00:00\tWARNING 10.30.0.12\tjerror\tJoomla\\CMS\\Filesystem\\Folder::create: Could not "
+          "create folder.Path: /home/oldhostacct/public_html/tmp/install_65d4" for i in range(4)]
+         + [f"2024-02-20T10:2{i}:00+00:00\tWARNING 192.0.2.201\tjerror\tPage not found: /wp-login.php" for i in range(8)],
+         "tmp_path"),
+        ([f"2024/03/21 14:0{i}:07 ...rs/web/repo/githttp.go:485:serviceRPC() [E] Fail to serve RPC(receive-pack) in "
+          "/data/git/repositories/web/site.git: exit status 1 - remote: hooks/pre-receive.d/gitea: line 2: "
+          "/usr/local/bin/gitea: No such file or directory" for i in range(4)],
+         "regenerate hooks"),
+        ([f"2024/03/22 09:0{i}:08 ...ices/webhook/deliver.go:253:Deliver() [E] Unable to deliver webhook task[18{i}]: "
+          "dial tcp 10.0.4.20:8080: webhook can only call allowed HTTP servers (check your webhook.ALLOWED_HOST_LIST "
+          "setting), deny 'jenkins.internal(10.0.4.20:8080)'" for i in range(3)]
+         + [f"2024/03/22 09:1{i}:44 ...ers/web/auth/auth.go:217:SignInPost() [W] Failed authentication attempt for "
+            f"admin from 203.0.113.15{i}:0: user does not exist" for i in range(6)],
+         "ALLOWED_HOST_LIST"),
+        # Hardware: a disk failing, a power supply without input, a RAID cache without its battery.
+        ([f"Mar 10 01:0{i}:07 files01 nas-backup[23101]: rsync: [sender] read errors mapping \"/srv/share/f{i}.dwg\": "
+          "Input/output error (5)" for i in range(4)]
+         + ["Mar 10 01:23:11 files01 systemd[1]: nas-backup.service: Main process exited, code=exited, status=23/n/a",
+            "Mar 10 01:53:20 files01 smartd[812]: Device: /dev/sdb [SAT], 8 Currently unreadable (pending) sectors"],
+         "replace the disk"),
+        (["-" * 40, "Message ID      = RDU0012", "Severity        = Critical", "Timestamp       = 2024-03-27 02:14:07",
+          "Message         = Power supply redundancy is lost.", "-" * 40, "Message ID      = PSU0003",
+          "Severity        = Critical", "Timestamp       = 2024-03-27 02:14:07",
+          "Message         = The power input for power supply 2 is lost.", "FQDD            = PSU.Slot.2"],
+         "PDU"),
+        (["Mar 19 12:00:05 pgdb01 amsd[1442]: Event: Smart Storage Battery failure (Battery 1). Action: Replace the "
+          "battery.",
+          "Mar 19 12:00:12 pgdb01 hpe-raid-check[2281]: Cache Status: Temporarily Disabled, Cache Status Details: "
+          "Cache disabled due to failed backup power source"]
+         + [f"Mar 19 12:1{i}:58 pgdb01 postgres[4442{i}]: [19-1] app@shop LOG:  duration: 571{i}.314 ms  statement: "
+            "COMMIT" for i in range(5)],
+         "write cache"),
+        # A small company's estate: an upgrade half done, a guest agent, a firewall's states, a
+        # resolver restarted per lease, a backup reading whole disks, Windows' own reports.
+        (['{"reqId":"a","level":3,"time":"2024-05-14T02:15:21+00:00","app":"calendar","message":"Database error '
+          "when running migration 4800Date20240412101526 for app calendar: SQLSTATE[42S01]: Base table or view "
+          "already exists: 1050 Table 'oc_calendar_reminders' already exists\"}",
+          '{"reqId":"b","level":1,"time":"2024-05-14T02:15:22+00:00","app":"core","message":"Update failed. Exit '
+          'code 1. Maintenance mode is kept active"}'],
+         "maintenance:mode --off"),
+        (["2024-05-20 02:04:30 ERROR: VM 105 qmp command 'guest-fsfreeze-freeze' failed - got timeout",
+          "2024-05-20 02:04:40 ERROR: VM 105 qmp command 'guest-fsfreeze-thaw' failed - got timeout",
+          "2024-05-20 02:04:40 ERROR: Backup of VM 105 failed - VM 105 qmp command 'cont' failed - got timeout",
+          "2024-05-20 02:04:42 TASK ERROR: job errors"],
+         "guest agent"),
+        ([f'<13>1 2024-09-10T10:0{i}:04+02:00 fw01.office.internal kernel - [meta sequenceId="9{i}"] [zone: pf '
+          "states] PF states limit reached" for i in range(5)],
+         "Firewall Maximum States"),
+        ([line for i in range(4) for line in (
+            f"Oct  7 08:1{i}:11 pfsense dhcpleases[39811]: Sending HUP signal to dns daemon(61230)",
+            f"Oct  7 08:1{i}:11 pfsense unbound[61230]: [61230:0] notice: Restart of unbound 1.19.3.")],
+         "Register DHCP leases"),
+        (["05.03.2024 22:05:03 Warning  CBT data is invalid, failing over to legacy incremental backup. [FS01]",
+          "06.03.2024 06:00:03 Warning  Job has exceeded the backup window and is being stopped",
+          "06.03.2024 06:00:03 Error    Processing RDS01 Error: Job stopped by backup window",
+          "06.03.2024 06:00:03 Failed   Job finished at 06.03.2024 06:00:03 with 1 error(s), 1 warning(s)"],
+         "reset CBT"),
+        ([_event_row(f"18/11/2024 09:{i}0:12", 1000, "Error", "Application Error", "Faulting application name: "
+                     "spoolsv.exe, version: 10.0.20348.2227, Faulting module name: KXPrtDrvUI.dll, version: 8.4.1716.0")
+          for i in range(1, 4)]
+         + [_event_row(f"18/11/2024 09:{i}0:13", 7031, "Error", "Service Control Manager", "The Print Spooler "
+                       "service terminated unexpectedly.") for i in range(1, 4)],
+         "printer driver"),
+        ([_event_row("12/02/2024 06:02:40", 6008, "Error", "EventLog", "The previous system shutdown at 05:48:11 on "
+                     "12/02/2024 was unexpected."),
+          _event_row("12/02/2024 06:04:40", 2213, "Warning", "DFSR", "The DFS Replication service stopped replication "
+                     "on volume D:. This occurs when a DFSR JET database is not shut down cleanly and Auto Recovery "
+                     "is disabled.")]
+         + [_event_row(f"12/02/2024 1{i}:46:40", 4202, "Warning", "DFSR", "The DFS Replication service has detected "
+                       "that the staging space in use for the replicated folder at local path D:\\Scans is above the "
+                       "high watermark.") for i in range(4)],
+         "ResumeReplication"),
+        ([_event_row(f"15/01/2024 0{i}:00:46", 25, "Warning", "volsnap", "The shadow copies of volume D: were "
+                     "aborted because the shadow copy storage could not grow due to a user imposed limit.")
+          for i in range(3)],
+         "resize shadowstorage"),
+        (["Apr 02 07:58:01 gw-branch tailscaled[812]: Warning: IP forwarding is disabled, subnet routing/exit nodes "
+          "will not work. See https://tailscale.com/s/ip-forwarding"]
+         + [f"Apr 02 08:0{i}:03 gw-branch tailscaled[812]: magicsock: derp-4 connected" for i in range(5)],
+         "net.ipv4.ip_forward=1"),
+    ],
+)  # fmt: skip
+def test_quiet_causes_of_cmss_hardware_and_small_office_servers_are_found_and_explained(
+    lines: list[str], words: str
+) -> None:
+    top = analyse(lines, None, None)["findings"][0]
+    assert top.severity != "info" and words in top.message, top.message
+
+
+def test_a_cms_s_own_404s_and_403s_and_scanners_logins_are_background() -> None:
+    lines = (
+        [f" 4831{i}  12/Mar 07:0{i}   access denied     Warning    /admin/config" for i in range(4)]
+        + [f" 4830{i}  12/Mar 08:0{i}   page not found    Warning    /wp-login.php" for i in range(6)]
+        + [f"2024/03/22 09:1{i}:44 ...ers/web/auth/auth.go:217:SignInPost() [W] Failed authentication attempt for "
+           f"admin from 203.0.113.15{i}:0: user does not exist" for i in range(5)]
+        + ["Mar 14 09:08:46 web01 systemd[1]: Reloading nginx.service - A high performance web server."]
+    )  # fmt: skip
+    assert [f.severity for f in analyse(lines, None, None)["findings"]] == ["info"]
+
+
+def test_a_resolver_restarted_once_for_a_lease_is_no_problem() -> None:
+    lines = ["Oct  7 08:01:11 pfsense dhcpleases[39811]: Sending HUP signal to dns daemon(61230)"]
+    assert [f.severity for f in analyse(lines, None, None)["findings"]] == ["info"]
+
+
+def test_a_job_s_tally_of_errors_is_not_its_cause() -> None:
+    lines = [
+        "2024-05-20 02:04:30 ERROR: upload of archive 7 failed: connection refused by backup.internal",
+        "2024-05-20 02:04:42 TASK ERROR: job errors",
+        "2024-05-20 02:04:42 INFO: Backup job finished with errors",
+    ]
+    top = analyse(lines, None, None)["findings"][0]
+    assert "connection refused" in top.message, top.message

@@ -139,8 +139,9 @@ RULES = MappingProxyType(
         ),
         "data_on_ephemeral_storage": Rule(
             _C,
-            "a database whose data directory is scratch space (an emptyDir, or the container itself) loses "
-            "everything when the pod is rescheduled or the container recreated",
+            "a database whose data directory (or an application whose state or uploads) is scratch space "
+            "(an emptyDir, or the container itself) loses everything when the pod is rescheduled or the "
+            "container recreated",
             "keep the data on a PersistentVolumeClaim (volumeClaimTemplates) or a named volume",
             "mysql with no volume on /var/lib/mysql",
             "postgres with volumeMounts /var/lib/postgresql/data on an emptyDir volume",
@@ -344,6 +345,14 @@ RULES = MappingProxyType(
             "Production environment)",
             "command: server -dev",
             "args: [server, -dev]",
+        ),
+        "client_port_not_published": Rule(
+            _W,
+            "a port the product's own devices or clients must reach is not published (UniFi devices "
+            "report to the controller on 8080): they cannot connect, whatever else is published",
+            "publish the port the product documents for its clients",
+            "image unifi-network-application with ports 8443 and 3478/udp but not 8080",
+            "",
         ),
         "open_mail_relay": Rule(
             _C,

@@ -36,6 +36,17 @@ _DEX_MEMORY = re.compile(r"^storage:\s*\n\s+type:\s*memory\b", re.MULTILINE)
 _SINGLE_NODE = re.compile(r"discovery\.type[\"']?\s*[:=]\s*[\"']?single-node\b")
 _QUARTZ_IN_MEMORY = re.compile(r"job-store-type:\s*memory\b|org\.quartz\.simpl\.RAMJobStore")
 
+# A database in one SQLite file, said in a mounted configuration or the environment (Gitea's app.ini
+# DB_TYPE = sqlite3, GITEA__database__DB_TYPE, DATABASE_URL=sqlite:///...), and images that only
+# have SQLite.
+_SQLITE = re.compile(
+    r"\b(?:\w*__)?(?:DB_TYPE|DATABASE_TYPE|DB_ENGINE|DB_CONNECTION|DB_DRIVER|DATABASE_ENGINE)\s*[=:]\s*[\"']?"
+    r"(?:django\.db\.backends\.)?sqlite3?\b|\b(?:DATABASE_URL|DB_URL)\s*=\s*[\"']?sqlite3?:",
+    re.IGNORECASE,
+)
+_SERVER_DATABASE = re.compile(r"DB_TYPE\s*=\s*[\"']?(?:mariadb|mysql|postgres)", re.IGNORECASE)
+_SQLITE_ONLY = {"uptime-kuma": "Uptime Kuma keeps everything in one SQLite file (kuma.db)"}
+
 
 def clustering_findings(
     obj: dict[str, Any], name: str, pod: dict[str, Any], replicas: Any, configs: list[str] | None = None
@@ -128,6 +139,19 @@ def _state_per_replica(
             f"discovery.type: single-node on {replicas} replicas: each pod forms its own one-node cluster, "
             f"so the Service spreads requests over {replicas} separate clusters with different data",
         )
+    sqlite = _SQLITE.search(mounted) or _SQLITE.search(env_text)
+    product = next((label for key, label in _SQLITE_ONLY.items() if key in images), None)
+    if _SERVER_DATABASE.search(env_text):  # Uptime Kuma 2 on MariaDB, for one
+        product = None
+    if product or sqlite:
+        what = product or "keeps its database in SQLite"
+        yield rule_finding(
+            "single_instance_replicated",
+            name,
+            f"{what} ({sqlite.group(0).strip() if sqlite else 'one SQLite file'}) on {replicas} replicas: "
+            "SQLite takes one writer per file and its locks do not hold on NFS, so the replicas corrupt the "
+            "shared database or fail with 'database is locked'",
+        )
     if "jenkins" in images:
         yield rule_finding(
             "single_instance_replicated",
@@ -144,11 +168,16 @@ def env_value(env: list[tuple[str, Any]], name: str) -> Any:
 
 def _scheduler(words: list[str]) -> str | None:
     """`celery -A app beat` (not a worker with an embedded beat, which has the same problem but is
-    rarely replicated on purpose), rq-scheduler, clockwork."""
-    programs = [w.rsplit("/", 1)[-1] for w in words]
+    rarely replicated on purpose), rq-scheduler, clockwork, cron daemons, and the cron entry points of
+    PHP applications (Magento's `cron:run`, Laravel's `schedule:work`)."""
+    programs = [w.rsplit("/", 1)[-1].strip(";&|") for w in words]
     if "celery" in programs and "beat" in programs:
         return "celery beat"
-    for program in ("rqscheduler", "rq-scheduler", "clockwork"):
+    for program in ("rqscheduler", "rq-scheduler", "clockwork", "supercronic", "crond", "cron"):
         if program in programs:
             return program
+    if "cron:run" in programs:
+        return "Magento's cron (bin/magento cron:run)"
+    if "artisan" in programs and ("schedule:work" in programs or "schedule:run" in programs):
+        return "Laravel's scheduler (artisan schedule)"
     return None

@@ -11,6 +11,7 @@ from app.agents.base import Finding
 from app.agents.infrastructure.audit_rules import rule_finding
 from app.agents.infrastructure.container_checks import (
     ALL_INTERFACES,
+    app_data,
     as_list,
     as_mapping,
     capability_findings,
@@ -36,6 +37,7 @@ from app.agents.infrastructure.server_settings import (
     image_auth_findings,
     image_login_findings,
     memory_lock_findings,
+    published_port_findings,
     queue_findings,
     settings_findings,
     text_findings,
@@ -390,6 +392,12 @@ def _service(where: str, service: dict[str, Any]) -> Iterator[Finding]:
     for port in as_list(service.get("ports")):
         if finding := _published_database(where, port):
             yield finding
+    published = [
+        (spec[0], set(port_range(spec[2])))
+        for port in as_list(service.get("ports"))
+        if (spec := _port_spec(port))
+    ]
+    yield from published_port_findings(where, service.get("image"), published)
     yield from image_findings(where, service.get("image"))
     yield from _limits(where, service)
     yield from _data_in_container(where, service)
@@ -401,11 +409,22 @@ _SOCKET_PROXY = re.compile(r"(?:^|/)(?:docker-)?socket-proxy(?::|@|$)")
 
 def _data_in_container(where: str, service: dict[str, Any]) -> Iterator[Finding]:
     """A datastore with no volume (named or bind) on its data directory keeps its data in the
-    container: `docker compose down`, or a recreate, loses it. A tmpfs there is no better."""
+    container: `docker compose down`, or a recreate, loses it. A tmpfs there is no better. The
+    same for an application that keeps its state in its own directory (Nextcloud's config.php)."""
+    targets = [_volume_target(v) for v in as_list(service.get("volumes"))]
+    if application := app_data(service.get("image")):
+        directories, state = application
+        if not any(t and t.rstrip("/") in directories for t in targets):
+            yield rule_finding(
+                "data_on_ephemeral_storage",
+                where,
+                f"keeps {state} in the container: no volume on {directories[0]}, so a recreate (an image "
+                "update) loses it",
+            )
+        return
     directories = data_directories(service.get("image"))
     if not directories or not _runs_the_server(service):
         return
-    targets = [_volume_target(v) for v in as_list(service.get("volumes"))]
     kept = [t for t in targets if t and any(d == t or d.startswith(t.rstrip("/") + "/") for d in directories)]
     if not kept:
         what = f"keeps its data in the container: no volume on {directories[0]}, so a recreate loses it"

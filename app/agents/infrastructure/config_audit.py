@@ -77,6 +77,7 @@ _IMPORTANCE = (
     "disruption_budget_unbounded",
     "run_to_completion_in_deployment",
     "agent_jobs_never_run",
+    "client_port_not_published",
     "weak_tls_allowed",
     "schedule_in_dst_gap",
     "address_pool_overlaps_hosts",

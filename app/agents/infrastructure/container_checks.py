@@ -388,6 +388,28 @@ DATA_DIRECTORIES = {
 }
 
 
+# Applications whose image keeps their own state in a directory of the container (not in a
+# database): the directories a volume must cover (any one of them), and what is lost without it.
+APP_DATA = {
+    "nextcloud": (("/var/www/html",), "config.php, the installed apps and the version it was upgraded to"),
+    "odoo": (("/var/lib/odoo",), "the filestore (attachments, images) and sessions"),
+    "wordpress": (("/var/www/html", "/var/www/html/wp-content"), "wp-content: uploads, plugins and themes"),
+    "mattermost-team-edition": (("/mattermost/data",), "the uploaded files"),
+    "mattermost-enterprise-edition": (("/mattermost/data",), "the uploaded files"),
+    "uptime-kuma": (("/app/data",), "its SQLite database (kuma.db)"),
+    "jenkins": (("/var/jenkins_home",), "jobs, build records and configuration"),
+}
+# A directory of files users upload, by the name applications give it.
+UPLOADS = re.compile(
+    r"(?:/sites/[\w.-]+/files|/wp-content/uploads|/uploads?|/media|/filestore|/attachments)/?$"
+)
+
+
+def app_data(image: Any) -> tuple[tuple[str, ...], str] | None:
+    """Where an application image keeps its state (`nextcloud:29-apache` -> /var/www/html), else None."""
+    return APP_DATA.get(image_name(image))
+
+
 _SERVER_IMAGE_ALIASES = {
     "postgresql": "postgres", "mysql-server": "mysql", "percona-server": "mysql", "percona": "mysql",
     "mongodb": "mongo", "mongodb-community-server": "mongo", "clickhouse-server": "clickhouse",

@@ -14,6 +14,8 @@ from app.agents.infrastructure.audit_rules import rule_finding
 from app.agents.infrastructure.clustering import clustering_findings
 from app.agents.infrastructure.container_checks import (
     ALL_INTERFACES,
+    UPLOADS,
+    app_data,
     as_list,
     as_mapping,
     capability_findings,
@@ -212,7 +214,9 @@ def _workload(
     ):
         if pod.get(key) is True:
             yield rule_finding(code, name, f"shares the host's {label} ({key}: true)")
+    replicas = as_mapping(obj.get("spec")).get("replicas", 1) if kind in REPLICATED_KINDS else 1
     yield from _data_on_scratch(name, pod, {v for v, text in mounted.items() if evicts_keys(text)})
+    yield from _uploads_on_scratch(name, pod, replicas)
     yield from _dns_policy(name, pod)
     yield from _prestop(name, pod)
     yield from _selector_matches_template(obj, name)
@@ -601,6 +605,33 @@ def _data_on_scratch(name: str, pod: dict[str, Any], cache_volumes: set[str]) ->
                 what = f"keeps its data at {path} on an emptyDir volume, deleted with the pod"
                 yield rule_finding("data_on_ephemeral_storage", where, what)
                 return
+
+
+def _uploads_on_scratch(name: str, pod: dict[str, Any], replicas: Any) -> Iterator[Finding]:
+    """An application's own state (Odoo's filestore) or its users' uploads (Drupal's
+    sites/default/files) on an emptyDir volume: gone with the pod, and one copy per replica."""
+    volumes = map(as_mapping, as_list(pod.get("volumes")))
+    scratch = {text_of(v.get("name")) for v in volumes if "emptyDir" in v}
+    for container in map(as_mapping, as_list(pod.get("containers"))):
+        directories, state = app_data(container.get("image")) or ((), "")
+        for mount in map(as_mapping, as_list(container.get("volumeMounts"))):
+            path = text_of(mount.get("mountPath")).rstrip("/")
+            if text_of(mount.get("name")) not in scratch:
+                continue
+            if path in directories:
+                what = f"keeps {state} at {path} on an emptyDir volume, deleted with the pod"
+            elif UPLOADS.search(path):
+                what = f"keeps uploaded files at {path} on an emptyDir volume, deleted with the pod"
+            else:
+                continue
+            if isinstance(replicas, int) and replicas > 1:
+                what += (
+                    f"; each of the {replicas} replicas has its own, so a file saved through one pod is "
+                    "missing on the others (use a ReadWriteMany PersistentVolumeClaim or object storage)"
+                )
+            where = f"{name} container {text_of(container.get('name'), '?')}"
+            yield rule_finding("data_on_ephemeral_storage", where, what)
+            return
 
 
 def _root(where: str, security: dict[str, Any]) -> Iterator[Finding]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from app.agents.base import Finding
 from app.agents.infrastructure.audit_rules import rule_finding
-from app.agents.infrastructure.container_checks import image_name, text_of
+from app.agents.infrastructure.container_checks import ALL_INTERFACES, image_name, text_of
 from app.agents.infrastructure.secret_scan import DEFAULT_PASSWORDS
 
 # PostgreSQL's fsync / full_page_writes, MySQL's doublewrite buffer and etcd's --unsafe-no-fsync:
@@ -67,6 +67,9 @@ _ENVOY_ADMIN = re.compile(
 _VARNISH_ACL_ANY = re.compile(r"acl\s+\w+\s*\{[^}]*\"0\.0\.0\.0\"\s*/\s*0", re.DOTALL)
 # authorized_keys lines without a forced command, on a borg repository server.
 _PLAIN_KEY = re.compile(r"^\s*(?:ssh-(?:ed25519|rsa|dss)|ecdsa-sha2-\S+)\s+AAAA", re.MULTILINE)
+# Gitea's app.ini with its installer unlocked, and Odoo's master password left at its default.
+_INSTALL_UNLOCKED = re.compile(r"^\s*INSTALL_LOCK\s*=\s*false\b", re.MULTILINE | re.IGNORECASE)
+_ODOO_MASTER_DEFAULT = re.compile(r"^\s*admin_passwd\s*=[ \t]*(?:admin)?[ \t]*$", re.MULTILINE)
 # Jenkins Configuration as Code: every visitor an administrator.
 _JENKINS_UNSECURED = re.compile(r"^\s*authorizationStrategy:\s*[\"']?unsecured\b", re.MULTILINE)
 
@@ -280,6 +283,16 @@ def text_findings(where: str, text: str, mounted_at: str = "") -> Iterator[Findi
             '--restrict-to-repository ... --append-only": a compromised client gets a shell and can delete '
             "every repository",
         )
+    if _INSTALL_UNLOCKED.search(text):
+        yield _gitea_installer(where, "INSTALL_LOCK = false in app.ini")
+    if _ODOO_MASTER_DEFAULT.search(text):
+        yield rule_finding(
+            "default_credentials",
+            where,
+            "admin_passwd is Odoo's default master password (admin, or empty): anyone who reaches "
+            "/web/database/manager can download, drop or replace every database; set a long admin_passwd "
+            "and list_db = False",
+        )
     if _JENKINS_UNSECURED.search(text):
         yield rule_finding(
             "admin_api_unauthenticated",
@@ -287,6 +300,54 @@ def text_findings(where: str, text: str, mounted_at: str = "") -> Iterator[Findi
             "Jenkins' authorizationStrategy is unsecured: every anonymous visitor is an administrator "
             "(the script console runs code, stored credentials can be read)",
         )
+
+
+# Products whose own devices or clients connect to one port: the image, the port, who connects.
+_CLIENT_PORTS = {
+    "unifi-network-application": (
+        8080,
+        "UniFi devices send their inform (adoption, status) to the controller",
+    ),
+    "unifi-controller": (8080, "UniFi devices send their inform (adoption, status) to the controller"),
+    "unifi": (8080, "UniFi devices send their inform (adoption, status) to the controller"),
+}
+# Web interfaces that control everything and have no login until one is configured.
+_OPEN_UNTIL_CONFIGURED = {"syncthing": (8384, "Syncthing's web GUI, which controls every folder and device")}
+
+
+def published_port_findings(
+    where: str, image: Any, published: list[tuple[str, set[int]]]
+) -> Iterator[Finding]:
+    """What a product needs published, or must not publish to everyone; `published`: each ports
+    entry's host address and container ports."""
+    name = image_name(image)
+    targets = {port for _, ports in published for port in ports}
+    if (client := _CLIENT_PORTS.get(name)) and published and client[0] not in targets:
+        yield rule_finding(
+            "client_port_not_published",
+            where,
+            f"publishes {', '.join(map(str, sorted(targets)))} but not {client[0]}: {client[1]} on "
+            f"{client[0]}, so they cannot reach it",
+        )
+    if gui := _OPEN_UNTIL_CONFIGURED.get(name):
+        port, what = gui
+        if any(port in ports and address in ALL_INTERFACES for address, ports in published):
+            yield rule_finding(
+                "admin_api_unauthenticated",
+                where,
+                f"{what}, is published on every interface (port {port}): until a GUI user and password "
+                "are set it answers anyone without a login; publish it on 127.0.0.1 or set GUI "
+                "authentication",
+            )
+
+
+def _gitea_installer(where: str, setting: str) -> Finding:
+    return rule_finding(
+        "admin_api_unauthenticated",
+        where,
+        f"Gitea's web installer is open ({setting}): whoever opens /install first sets the database, "
+        "the administrator and the secrets, over a restored configuration too",
+    )
 
 
 def _debuggers(where: str, text: str) -> Iterator[Finding]:
@@ -472,6 +533,16 @@ def image_auth_findings(
             where,
             "runs `boundary dev`, Boundary's development server: generated in-memory keys, a default admin "
             "login, no TLS",
+        )
+    if values.get("GITEA__SECURITY__INSTALL_LOCK") == "false":
+        yield _gitea_installer(where, "GITEA__security__INSTALL_LOCK=false")
+    if "mailserver" in name and values.get("PERMIT_DOCKER") in ("network", "connected-networks"):
+        yield rule_finding(
+            "open_mail_relay",
+            where,
+            f"PERMIT_DOCKER={values['PERMIT_DOCKER']} trusts whole Docker networks as mynetworks; with "
+            "Docker's userland proxy, mail from the internet arrives from the bridge's gateway, inside "
+            "them, so the server relays for anyone",
         )
     flower = name == "flower" or ("flower" in words and "celery" in " ".join(words))
     guarded = any(w.startswith(("--basic-auth", "--basic_auth", "--auth")) for w in words) or bool(

@@ -12,7 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.agents.logs.memo import remember_short
-from app.agents.logs.parsing import BANNED_PRIVATE_ADDRESS, LogEntry
+from app.agents.logs.parsing import (
+    BANNED_PRIVATE_ADDRESS,
+    CACHE_BATTERY_FAILED,
+    UNREADABLE_SECTORS,
+    LogEntry,
+)
 
 _LEVEL_WEIGHT = {"critical": 3.0, "error": 2.0, "warning": 1.0}
 # Limits and mismatches programs name exactly: a unit's process limit, an address two hosts claim,
@@ -79,6 +84,12 @@ _NAMED_LIMITS = (
     r"invalid request block size|cannot assign requested address|"
     r"certificate chain was issued by an authority that is not trusted|"
     r"messageencryptor::invalidmessage|ciphererror|while ssl handshaking to upstream|"
+    # A disk that can no longer read some of its sectors (smartd): it is failing; a RAID controller
+    # that turned its write cache off for want of a working battery: every write waits for disks.
+    + UNREADABLE_SECTORS
+    + "|"
+    + CACHE_BATTERY_FAILED
+    + "|"
     + BANNED_PRIVATE_ADDRESS
 )
 # Words of a cause (something ran out, broke or was refused) and of a symptom (waiting for it).
@@ -114,7 +125,11 @@ _REFUSED = (
     r"knownhosts: key mismatch|host key verification failed|remote host identification has changed|"
     r"unable to register node with api server.{0,40}unauthorized|aadsts\d{5,6}|"
     r"destination \S+ has been modified|critical error detected; halting|overlaps found while gathering|"
-    r"\+sdown sentinel|does not contain a valid ingressclass|owner id does not match"
+    r"\+sdown sentinel|does not contain a valid ingressclass|owner id does not match|"
+    r"guest-fsfreeze-freeze' failed|sending hup signal to dns daemon|"
+    r"cbt data is invalid|cannot use cbt|falling back to full disk read|legacy incremental backup|"
+    r"stopped replication on volume|faulting module name: |could not grow due to a user imposed limit|"
+    r"ip forwarding is disabled"
 )
 _CAUSE = re.compile(
     r"no space left|disk full|enospc|(?<!perhaps )out of memory|outofmemory|\boom|killed process \d+|"
@@ -131,9 +146,11 @@ _CAUSE = re.compile(
     r"inode|memory alarm|resource alarm|limit alarm|alarm set|high watermark|max_children|maxrequestworkers|"
     r"state lock|lock held|session expired|sessionexpired|"
     r"reached (?:the )?(?:pm\.)?max|limit reached|used before issued|clock skew|not synchroni[sz]ed|"
-    r"exit code:\s*137|table full|queue full|dropping packet|i/o error|corrupt|unreachable|no route to host|"
+    r"exit code:\s*137|table full|queue full|dropping packet|i/o error|corrupt|"
+    r"unreachable|no route to host|"
     r"unhealthy|health ?checks? failed|no healthy (?:upstream|target|backend|host|server)s?|"
     r"already exists|does not exist|already been removed|no longer exists|"
+    r"could not create (?:folder|directory|dir)\b|"
     r"authenticationerror|authentication error|auth(?:entication)? failure|invalid (?:username|password|"
     r"credentials|token|api[ _-]?key)|wrongpass|bad credentials|login failed|invalid_grant|"
     r"already (?:\w+ )?(?:attached|in use|held|locked)|held by|locked by|multi-attach|"
@@ -215,6 +232,13 @@ _SYMPTOM = re.compile(
     # A cluster service's name that does not resolve: the pod behind it is not running.
     r"(?:unknownhostexception: |no such host|not known|nxdomain)\S*\s?\S*\.svc\.cluster\.local|"
     r"exiting|cannot start|shutting down|giving up|job failed|closing amqp connection|"
+    # A job's closing tally of what failed above it (Proxmox's "TASK ERROR: job errors", rsync's
+    # "see previous errors"): a count, never the cause.
+    # Windows telling, after the reboot, that the last shutdown was a crash or a power cut: what
+    # happened, never why; and Service Control Manager reporting a service that died.
+    r"previous system shutdown .{0,60} was unexpected|rebooted without cleanly shutting down|"
+    r"terminated unexpectedly|"
+    r"\bjob errors\b|(?:finished|completed)(?: at .{0,40})? with (?:errors|\d+ error)|see previous errors|"
     r"unexpectedly closed|blocked by|will wait|closed by (?:the )?(?:server|peer|remote)|eof detected|"
     r"(?:readiness|liveness|startup) probe failed|lost connection|broken connection|"
     r"\b(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) /\S* (?:HTTP/[\d.]+\"? )?5\d\d\b",  # a request that failed
@@ -265,8 +289,11 @@ _BACKGROUND_NOISE = re.compile(
     r"io_uring_queue_init\(\) failed|"
     # Grafana without the optional bundled-plugins directory, at every start.
     r"Skipping finding plugins as directory does not exist|"
-    # Django's 404s and the Host headers of scanners.
+    # Django's 404s and the Host headers of scanners; a CMS's own 404 and 403 log (Drupal's
+    # watchdog, Joomla's jerror): a page someone asked for, the message only its path.
     r"django\.request Not Found:|Invalid HTTP_HOST header|"
+    r"\bpage not found\b|Failed authentication attempt for \S+ from|"  # ... and Gitea's login form
+    r"\baccess denied\s*(?:warning\s+|[|:]\s*)?(?:/\S*|<\*>)\s*$|"
     r"TLS handshake error from \S+: EOF|"
     # Zabbix agents asking about hosts the server does not know: a stale agent config, not an outage.
     r"cannot send list of active checks to .{0,80}not found|"
@@ -294,6 +321,9 @@ _BACKGROUND_NOISE = re.compile(
     r"failure while accepting a TLS connection|/run/user/<?\w+>?/doc\b|"
     r"canceling statement due to user request|"  # someone pressed cancel in their SQL client
     r"server stats for thread|"  # unbound's periodic statistics
+    r"End of file while reading data|"  # libvirtd: a client (virsh, a probe) hung up
+    # DFSR clearing its staging folder (4202 above the high watermark, 4204 done): housekeeping.
+    r"staging space in use for the replicated folder .{0,120} high watermark|deleted old staging files|"
     r'"ssl_stapling" ignored|'  # a certificate whose CA runs no OCSP responder
     r"FileNotFoundException: \S+\.jar \(No such file|Failed to scan \[|"  # Tomcat's jar scanner
     r"client intended to send too large body|link already exists|"
@@ -408,9 +438,12 @@ _FAILED_LOGIN = re.compile(
 )
 _FEW_TYPOS = 3
 # What happens now and then on a healthy system and is a problem only when it keeps happening: an
-# MQTT client reconnecting before its old session timed out, a long GC pause just after a JVM starts.
+# MQTT client reconnecting before its old session timed out, a long GC pause just after a JVM
+# starts, a resolver restarted for a DHCP lease.
 _ONLY_REPEATED = re.compile(
-    r"already connected, closing old connection|\[gc\]\[\S+\] overhead, spent", re.IGNORECASE
+    r"already connected, closing old connection|\[gc\]\[\S+\] overhead, spent|"
+    r"sending hup signal to dns daemon",  # a resolver restarted for a new DHCP lease, now and then
+    re.IGNORECASE,
 )
 _REPEATS = 3
 
@@ -433,7 +466,22 @@ _EXPLAINS = tuple(
             "explains the refused health checks",
         ),
         (
-            r"invalidating snapshot|unable to allocate exception",
+            r"cbt data is invalid|cannot use cbt|falling back to full disk read",
+            r"exceeded the backup window|by backup window|\(backup window\)",
+            "explains the job running past its window",
+        ),
+        (
+            r"faulting module name: ",
+            r"terminated unexpectedly|failed to print|stopped working|has stopped",
+            "explains the crashes",
+        ),
+        (
+            r"power input for power supply \S+ is lost|power supply \S+ (?:has )?(?:failed|lost input)",
+            r"power supply redundancy is lost",
+            "explains the lost redundancy",
+        ),
+        (
+            r"invalidating snapshot|unable to allocate exception|" + UNREADABLE_SECTORS,
             r"i/o error|metadata i/o error|input/output error",
             "explains the I/O errors",
         ),

@@ -7,11 +7,105 @@ from __future__ import annotations
 import re
 
 from app.agents.logs.memo import remember_short
-from app.agents.logs.parsing import BANNED_PRIVATE_ADDRESS
+from app.agents.logs.parsing import BANNED_PRIVATE_ADDRESS, CACHE_BATTERY_FAILED, UNREADABLE_SECTORS
 
 _HINTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), meaning)
     for pattern, meaning in (
+        (
+            r"host name is not valid for this server",
+            "Drupal (Symfony) rejects a Host header that no pattern in $settings['trusted_host_patterns'] "
+            "(settings.php) matches, with a 400 on every page: add the new host name's pattern",
+        ),
+        (
+            r"Folder::create: Could not create folder|Could not open archive \S*/tmp/",
+            "Joomla's tmp_path (and log_path) in configuration.php still point at a directory of the old "
+            "host: set them to directories that exist and are writable on this server (Global "
+            "Configuration > Server)",
+        ),
+        (
+            r"hooks/\S+: line \d+: \S+: No such file or directory",
+            "the repositories' git hooks call the server's binary at a path it no longer has (the hooks "
+            "embed its old path, e.g. after a move into a container): regenerate them (Gitea: `gitea admin "
+            "regenerate hooks`, or Site Administration > Resynchronize git hooks)",
+        ),
+        (
+            r"webhook can only call allowed HTTP servers|ALLOWED_HOST_LIST",
+            "Gitea delivers webhooks only to hosts its [webhook] ALLOWED_HOST_LIST allows (by default "
+            "`external`: public addresses only, since 1.17): add the internal target (`private`, or its "
+            "host name) to app.ini and restart",
+        ),
+        (
+            UNREADABLE_SECTORS,
+            "the disk has sectors it can no longer read (smartd's pending / offline-uncorrectable "
+            "counts): it is failing; the I/O errors of programs reading those files come from it. Copy "
+            "what can be read, replace the disk, restore the rest from backup",
+        ),
+        (
+            r"power input for power supply \S+ is lost|power supply redundancy is lost",
+            "one power supply has no input: check its cable and the PDU or circuit feeding it; the "
+            "server runs on the other supply, without redundancy, until it is back",
+        ),
+        (
+            CACHE_BATTERY_FAILED,
+            "the RAID controller turned its write cache off because its battery or capacitor failed: "
+            "every write now waits for the disks (fsync-heavy work such as database COMMITs slows by "
+            "10-100x); replace the battery/capacitor (HPE: `ssacli ctrl all show status`)",
+        ),
+        (
+            r"error when running migration .{0,200}already exists",
+            "a migration tried to create a table an earlier, interrupted upgrade left behind: the upgrade "
+            "stopped and the server stays in maintenance mode. Back up, drop or rename the leftover table, "
+            "run the upgrade again (Nextcloud: `occ upgrade`), then `occ maintenance:mode --off`",
+        ),
+        (
+            r"guest-fsfreeze-freeze' failed",
+            "the QEMU guest agent in that VM did not answer the filesystem freeze before the snapshot "
+            "(agent hung or stopped, or a freeze hook or VSS writer stuck): restart qemu-guest-agent in "
+            "the guest; the backup of that VM failed, the others are not affected",
+        ),
+        (
+            r"PF states limit reached|state table (?:is )?full",
+            "pf's state table is full: new connections are dropped until states expire (flaky internet, "
+            "gateway alarms); raise the limit (OPNsense/pfSense: Firewall Maximum States) or find what "
+            "opens so many states; a recent change may have lowered it",
+        ),
+        (
+            r"Sending HUP signal to dns daemon",
+            "pfSense's dhcpleases restarts Unbound on every DHCP lease when 'Register DHCP leases in the "
+            "DNS Resolver' is on: each restart empties the cache and answers nothing for seconds; turn "
+            "that option off (register static mappings only)",
+        ),
+        (
+            r"CBT data is invalid|Cannot use CBT|falling back to full disk read",
+            "changed block tracking is not usable for that VM's disk (after a power loss, or a disk "
+            "changed), so every run reads the whole disk: the job runs hours longer; reset CBT for the VM "
+            "(Veeam KB1113: disable and re-enable it with the VM powered off, or Reset CBT)",
+        ),
+        (
+            r"faulting module name: ",
+            "the process crashed inside the module the event names: if that is a driver or plug-in (a "
+            "printer driver's DLL), update or remove it, or isolate it (print driver isolation) so it "
+            "cannot take the service down",
+        ),
+        (
+            r"stopped replication on volume|JET database is not shut down cleanly",
+            "DFSR stopped replicating this volume after an unclean shutdown (event 2213; auto recovery is "
+            "off): back up the replicated folders, then resume with the ResumeReplication WMI call the "
+            "event gives (wmic ... call ResumeReplication)",
+        ),
+        (
+            r"shadow copy storage could not grow due to a user imposed limit",
+            "the shadow copy storage area is at its configured maximum: the oldest shadow copies are "
+            "deleted to make room, so Previous Versions only reach back a few days; raise the limit "
+            "(vssadmin resize shadowstorage /for=D: /maxsize=...)",
+        ),
+        (
+            r"IP forwarding is disabled",
+            "the kernel does not forward packets (net.ipv4.ip_forward=0): a subnet router or exit node "
+            "passes nothing beyond itself; set net.ipv4.ip_forward=1 (and net.ipv6.conf.all.forwarding=1) "
+            "in /etc/sysctl.d/ and run `sysctl --system`",
+        ),
         (
             r"too many open files in system",
             "the whole system's file table is full (ENFILE, fs.file-max), not one process's limit: check "

@@ -71,6 +71,21 @@ _SERILOG = re.compile(
 _SERILOG_LEVELS = {
     "VRB": "debug", "DBG": "debug", "INF": "info", "WRN": "warning", "ERR": "error", "FTL": "critical",
 }  # fmt: skip
+# Veeam's job and task logs as the console exports them: "06.03.2024 06:00:03 Warning  message".
+_VEEAM = re.compile(
+    r"^(?P<ts>\d{2}\.\d{2}\.\d{4} \d{2}:\d{2}:\d{2})\s+"
+    r"(?P<level>Info|Success|Warning|Error|Failed)\s+(?P<msg>\S.*)$"
+)
+# Windows events as PowerShell prints them (Get-WinEvent | Format-Table TimeCreated, Id,
+# LevelDisplayName, ProviderName, Message): a day-first date unless the clock says AM/PM.
+_EVENT_TABLE = re.compile(
+    r"^(?P<ts>\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}:\d{2}(?: [AP]M)?)\s+(?P<id>\d{1,5})\s+"
+    r"(?P<level>Information|Warning|Error|Critical|Verbose)\s+(?P<msg>\S.*)$"
+)
+_EVENT_LEVELS = {
+    "Information": "info", "Verbose": "debug", "Warning": "warning", "Error": "error", "Critical": "critical"
+}  # fmt: skip
+_VEEAM_LEVELS = {"Info": "info", "Success": "info", "Warning": "warning", "Error": "error", "Failed": "error"}
 _RANK = {"debug": 0, "info": 1, "warning": 2, "error": 3, "critical": 4}
 _REDIS_LEVELS = {".": "debug", "-": "info", "*": "info", "#": "warning"}
 # nginx error log and Go's log package: "2024/05/14 02:00:00 [error] 123#0: ..."
@@ -106,7 +121,10 @@ _CRI = re.compile(
     r"(?:stdout|stderr) [FP] (?P<line>.*)$"
 )
 _NUMERIC_LEVELS = {10: "debug", 20: "debug", 30: "info", 40: "warning", 50: "error", 60: "critical"}
-_LETTER_LEVELS = {"F": "critical", "E": "error", "W": "warning", "I": "info", "D": "debug"}
+_SMALL_NUMERIC_LEVELS = {0: "debug", 1: "info", 2: "warning", 3: "error", 4: "critical"}
+_LETTER_LEVELS = {
+    "F": "critical", "C": "critical", "E": "error", "W": "warning", "I": "info", "D": "debug", "T": "debug"
+}  # fmt: skip
 _ACCESS = re.compile(
     r"^(?P<client>\S+) \S+ \S+ \[(?P<ts>\d{2}/\w{3}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4})\] "
     r'"(?P<request>[^"]*)" (?P<status>\d{3}) (?P<size>\S+)'
@@ -166,6 +184,13 @@ _K8S_BAD_REASONS = frozenset(
      "FailedAttachVolume", "ImagePullBackOff", "ErrImagePull", "Evicted", "FailedCreate",
      "NodeNotReady", "FailedKillPod", "OutOfmemory", "FreeDiskSpaceFailed", "SystemOOM"}
 )  # fmt: skip
+# smartd: a disk with sectors it cannot read (pending reallocation, or uncorrectable offline).
+UNREADABLE_SECTORS = r"\b[1-9]\d* (?:Currently unreadable \(pending\)|Offline uncorrectable) sectors\b"
+# A RAID controller whose cache battery or capacitor failed: it turns its write cache off.
+CACHE_BATTERY_FAILED = (
+    r"cache disabled due to (?:a )?(?:failed|missing|low) (?:backup power|battery|capacitor)|"
+    r"battery(?:/capacitor)? (?:status: )?failed|storage battery failure|\bBBU\b.{0,40}\b(?:failed|missing)\b"
+)
 # Lines that carry no level (syslog, journald, kernel, `kubectl describe`, CI output) are judged by
 # what they say: words of failure make an error, words of trouble a warning; counts of zero
 # ("0 failed", "errors=0") say the opposite and are taken out first.
@@ -179,9 +204,13 @@ _FAILURE = re.compile(
     r"failedscheduling|failedmount|connection refused|traceback \(most recent|\bfatal\b|\bpanic\b|"
     r"not responding|stale file handle|estale|hung task|blocked for more than|is sealed|"
     r"used before issued|clock skew|not synchroni[sz]ed|no selectable sources|time jumped|"
-    r"resource alarm|memory alarm|reached (?:the )?(?:pm\.)?max_?\w*|no inodes|"
+    r"resource alarm|memory alarm|reached (?:the )?(?:pm\.)?max_?\w*|\blimit reached\b|no inodes|"
     r"\b(?:table|disk|queue|quota) (?:is )?full\b|\bdropp(?:ing|ed) (?:packet|connection)s?\b|"
-    r"\bi/o error\b|corrupt(?:ed|ion)\b|unreachable|unhandled exception|"
+    r"\bi/o error\b|input/output error|corrupt(?:ed|ion)\b|unreachable|unhandled exception|"
+    + UNREADABLE_SECTORS
+    + "|"
+    + CACHE_BATTERY_FAILED
+    + "|"
     # Refusals for ownership, modes or integrity: cron, sshd's StrictModes, go's checksum database.
     r"wrong file owner|bad (?:file )?(?:owner(?:ship)?|mode)s?\b|insecure (?:mode|permissions)|"
     r"checksum mismatch|\bsecurity error\b|^npm (?:ERR!|error)\b|"
@@ -194,6 +223,9 @@ _FAILURE = re.compile(
     r"Database schema must be updated|unable to setup NETLOGON credentials|"
     r"Cannot find any appendable volumes|"
     r"\bError \[ERR_[A-Z_]+\]|invalid request block size|"
+    # An exception a program logged without a level (Drupal's syslog lines, PHP's error_log):
+    # "UnexpectedValueException: The provided host name ...", a class name and its message.
+    r"(?-i:\b[A-Z]\w+Exception: \S)|"
     # Ruby's uncaught exception: "file.rb:57:in `method': message (Class)" or "...: Class" (the
     # path itself is taken out before this is matched).
     r":\d+:in [`'][^']*': (?:.*\([A-Z][\w:]*\)$|[A-Z][\w:]*(?:Error|Exception)\b)",
@@ -212,6 +244,7 @@ _NEGATED = re.compile(
     r"\b(?:errors?|failures?|failed|fails|dropped|timeouts?|crashes|restarts|faults?|unreachable)[\s\w]{0,12}?[=:]\s*0(?![\d.])|"
     r"[\w ]{0,40}=\s*0(?![\d.])|"  # any counter at zero: "waited due a Worker queue full = 0"
     r"\bnon-?fatal\b|"  # Bacula's "Non-fatal FD errors: 0"
+    r"\bhigh[- ]performance\b|"  # nginx's unit: "A high performance web server"
     r"\bfail(?:ed|ure)?[_-]\w+|\w+[_-]fail(?:ed|ure)?\b|"  # fail_timeout, failed_jobs, on-failure: names
     r"\berror[_.-]\w+|\w+[_.-]errors?\b|"  # error_log, error.html, gpg-error: names, not events
     r"(?<!\w)/[\w./-]+|"  # paths name files, not what happened to them
@@ -283,6 +316,8 @@ _ALWAYS_A_PROBLEM = re.compile(
     r"was previously located at|Repository access aborted|Cannot find any appendable volumes|"
     r"Value too old|Unknown group '[^']*', ignoring|DNSSEC validation failed|"
     r"start type of the .{0,80} service was changed from auto start|"
+    # pfSense's dhcpleases restarting the resolver for a lease (counts only when it repeats).
+    r"Sending HUP signal to dns daemon|"
     # A controller that leaves an object alone for a reason it states, at info or debug level: an
     # Ingress ignored for its class, a DNS record skipped for its owner. Nothing else says why.
     r"\b(?:Ignoring|Skipping) (?:ingress|endpoint|record|resource|object)\b.{0,200}?\bbecause "
@@ -364,9 +399,46 @@ class LogEntry:
         return "\n".join([self.text, *self.extra_lines])
 
 
+_RECORD_RULE = re.compile(r"^-{20,}\s*$")
+_RECORD_FIELD = re.compile(r"^(?P<key>[A-Z][\w ]{0,30}?)\s+= (?P<value>.*)$")
+_RECORD_LEVELS = {
+    "informational": "INFO",
+    "info": "INFO",
+    "ok": "INFO",
+    "warning": "WARNING",
+    "critical": "CRITICAL",
+}
+
+
+def _fold_records(lines: list[str]) -> list[tuple[int, str]]:
+    """Numbered lines; a Dell iDRAC/racadm log (records of "Key = value" lines between rules of
+    dashes) becomes one line per record: "<Timestamp> <SEVERITY> <Message ID>: <Message> (<FQDD>)"."""
+    numbered = list(enumerate(lines, start=1))
+    if sum(1 for line in lines if line.startswith("Severity ") and _RECORD_FIELD.match(line)) < 2:
+        return numbered
+    folded: list[tuple[int, str]] = []
+    record: dict[str, str] = {}
+    start = 0
+    for number, line in [*numbered, (len(lines) + 1, "-" * 20)]:
+        field = _RECORD_FIELD.match(line.rstrip())
+        if field:
+            record.setdefault(field["key"], field["value"].strip())
+            start = start or number
+        elif _RECORD_RULE.match(line) or not line.strip():
+            if "Message" in record:
+                level = _RECORD_LEVELS.get(record.get("Severity", "").lower(), "INFO")
+                where = f" ({record['FQDD']})" if record.get("FQDD") else ""
+                said = f"{record.get('Message ID', '')}: {record['Message']}".lstrip(": ")
+                folded.append((start, f"{record.get('Timestamp', '')} {level} {said}{where}".strip()))
+            record, start = {}, 0
+        else:
+            folded.append((number, line))
+    return folded
+
+
 def parse_lines(lines: list[str], year: int | None = None) -> list[LogEntry]:
     entries: list[LogEntry] = []
-    for number, raw in enumerate(lines, start=1):
+    for number, raw in _fold_records(lines):
         line = raw.rstrip("\r\n")
         if not line.strip():
             continue
@@ -481,6 +553,16 @@ _PASTED_NOTE = re.compile(r"^(?:\$ \S|#{1,3} (?![\w@]+:))")
 def _parse(number: int, line: str, year: int | None) -> LogEntry:
     if _PASTED_NOTE.match(line):
         return LogEntry(line_no=number, text=line, message=line, level="info", level_written=True)
+    rfc = _RFC5424.match(line)
+    if rfc:  # RFC 5424 syslog: the program's line after the header; PRI's severity is a floor
+        inner = _parse(number, f"{rfc['app']}: {rfc['msg']}", year)
+        inner.text = line
+        inner.timestamp = inner.timestamp or _iso(rfc["ts"])
+        said = _SYSLOG_PRIORITIES[int(rfc["pri"]) % 8]
+        if said in ("warning", "error", "critical") and _RANK[said] > _RANK[inner.level]:
+            inner.level, inner.level_written = said, True
+            inner.message = f"{said.upper()} " + re.sub(r"^(?:INFO|DEBUG|WARNING|ERROR) ", "", inner.message)
+        return inner
     cri = _CRI.match(line)
     if cri:  # containerd's /var/log/pods files: the container's own line after a prefix
         inner = _parse(number, cri["line"], year)
@@ -521,8 +603,11 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
             detail = next(
                 (d for d in (_json_detail(data.get(k) or attributes.get(k)) for k in _JSON_DETAIL) if d), None
             )
+            if not detail and entry.level in ("warning", "error", "critical"):
+                # "WiredTiger error" says nothing; its attr.message ends with the errno's words.
+                detail = _json_detail(attributes.get("message"))
             if detail:  # "failed to store session" says less than its "error" field
-                entry.message = f"{entry.message} | {detail[:300]}"
+                entry.message = f"{entry.message} | {_head_and_tail(detail, 300)}"
             _json_request(entry, data)
             return entry
     access = _ACCESS.match(line)
@@ -598,6 +683,27 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
         entry.level = _SERILOG_LEVELS[serilog["level"]]
         entry.message = " ".join(f"{entry.level.upper()} {serilog['msg']}".split())
         return entry
+    event_row = _EVENT_TABLE.match(line)
+    if event_row:
+        stamp = event_row["ts"]
+        with contextlib.suppress(ValueError):
+            entry.timestamp = dt.datetime.strptime(
+                stamp, "%m/%d/%Y %I:%M:%S %p" if stamp.endswith("M") else "%d/%m/%Y %H:%M:%S"
+            ).replace(tzinfo=dt.UTC)
+        entry.level_written = True
+        entry.level = _EVENT_LEVELS[event_row["level"]]
+        entry.message = " ".join(
+            f"{entry.level.upper()} {event_row['msg']} (event {event_row['id']})".split()
+        )
+        return entry
+    veeam = _VEEAM.match(line)
+    if veeam:
+        with contextlib.suppress(ValueError):
+            entry.timestamp = dt.datetime.strptime(veeam["ts"], "%d.%m.%Y %H:%M:%S").replace(tzinfo=dt.UTC)
+        entry.level_written = True
+        entry.level = _VEEAM_LEVELS[veeam["level"]]
+        entry.message = " ".join(f"{entry.level.upper()} {veeam['msg']}".split())
+        return entry
     dotnet = _DOTNET.match(line)
     if dotnet:
         entry.timestamp = _iso(dotnet["ts"].strip()) if dotnet["ts"] else None
@@ -621,19 +727,24 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
         entry.message = f"{syslog['proc'].strip()}: {syslog['msg']}"
     elif slash:
         entry.timestamp = _iso(slash["ts"].replace("/", "-"))
-        entry.message = line[slash.end() :].strip(" -|:[]")
+        entry.message = line[slash.end() :].strip(" \t-|:[]")
     else:
         iso = _ISO.search(line[:40])
         if iso:
             entry.timestamp = _iso(iso["ts"])
-            entry.message = line[iso.end() :].strip(" -|:[]")
+            entry.message = line[iso.end() :].strip(" \t-|:[]")
         elif us := _US_TIME.search(line[:60]):
             entry.timestamp = _us_time(us)
-            entry.message = f"{line[: us.start()]}{line[us.end() :]}".strip(" -|:[]")
-    if bang := _BANG_LEVEL.match(entry.message):  # Telegraf: "2024-05-14T02:00:11Z D! [inputs.disk] ..."
+            entry.message = f"{line[: us.start()]}{line[us.end() :]}".strip(" \t-|:[]")
+    # Telegraf: "2024-05-14T02:00:11Z D! [inputs.disk] ..."; Gitea: "... cmd/web.go:242:runWeb() [I] ..."
+    if bang := _BANG_LEVEL.match(entry.message) or _CALLER_LETTER.match(entry.message):
         entry.level_written = True
-        entry.level = _LETTER_LEVELS[bang[1]]
-        entry.message = " ".join(f"{entry.level.upper()} {entry.message[bang.end() :]}".split())
+        entry.level = _LETTER_LEVELS[bang["level"]]
+        said = entry.message[bang.end() :]
+        if done := _ROUTER_COMPLETED.match(said):  # Gitea's access line: a request like any other
+            _request(entry, f"{done['method']} {done['path']}", int(done["status"]))
+            return entry
+        entry.message = " ".join(f"{entry.level.upper()} {said}".split())
         return entry
     word = _LEVEL_WORD.search((syslog["msg"] if syslog else line)[:200])  # "logrotate: error: ..."
     if word is None:
@@ -657,10 +768,18 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
     return entry
 
 
+_RFC5424 = re.compile(
+    r"^<(?P<pri>\d{1,3})>1 (?P<ts>\S+) \S+ (?P<app>\S+) \S+(?: \S+)? "
+    r"(?:-|(?:\[(?:[^\]\\]|\\.)*\])+) ?(?P<msg>.*)$"
+)
 _DMESG_TIME = re.compile(
     r"^\[(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?P<ts>\w{3} +\d{1,2} \d{2}:\d{2}:\d{2} \d{4})\] (?P<msg>.*)$"
 )
-_BANG_LEVEL = re.compile(r"^([DIWE])! ")
+_BANG_LEVEL = re.compile(r"^(?P<level>[DIWE])! ")
+_ROUTER_COMPLETED = re.compile(
+    r"^router: completed (?P<method>[A-Z]+) (?P<path>\S+) for \S+, (?P<status>\d{3}) "
+)
+_CALLER_LETTER = re.compile(r"^\S+:\d+:[\w.]+\(\) \[(?P<level>[TDIWECF])\] ")
 _HUNG_TASK = re.compile(r"\btask \S+ blocked for more than \d+ seconds")
 # PostgreSQL's line prefix (`[pid] user@db`) before its FATAL and two spaces.
 _PG_SESSION_FATAL = re.compile(r"\[\d+\](?:-\d+)? (?:\S+@\S+ )?FATAL:  ")
@@ -875,6 +994,8 @@ def _json_level(data: dict[str, object]) -> str:
         if key in ("PRIORITY", "priority") and str(value).isdigit() and int(str(value)) < 8:
             return _SYSLOG_PRIORITIES[int(str(value))]
         if isinstance(value, int) and not isinstance(value, bool):
+            if 0 <= value < 10:  # Nextcloud and ownCloud: 0 debug, 1 info, 2 warning, 3 error, 4 fatal
+                return _SMALL_NUMERIC_LEVELS.get(value, "info")
             return _NUMERIC_LEVELS.get(value - value % 10, "info")
         if isinstance(value, str) and value:
             if key == "s":
