@@ -22,6 +22,7 @@ from app.agents.infrastructure.container_checks import (
     as_mapping,
     command_line,
     image_name,
+    long_flags,
     memory_bytes,
     pod_spec,
     text_of,
@@ -203,7 +204,7 @@ def _external_dns(name: str, containers: list[dict[str, Any]]) -> Iterator[Findi
             "external-dns" in w for w in words[:1]
         ):
             continue
-        flags = dict(w.removeprefix("--").partition("=")[::2] for w in words if w.startswith("--"))
+        flags = long_flags(words)
         if flags.get("policy") != "sync":
             continue
         if flags.get("registry") == "noop":

@@ -292,6 +292,11 @@ def command_line(*commands: Any) -> list[str]:
     return [word for command in commands for text in command_words(command) for word in text.split()]
 
 
+def long_flags(words: list[str]) -> dict[str, str]:
+    """`--name=value` words as {name: value} (a bare `--flag` as {flag: ""})."""
+    return dict(w.removeprefix("--").partition("=")[::2] for w in words if w.startswith("--"))
+
+
 def image_findings(where: str, image: Any) -> Iterator[Finding]:
     if not isinstance(image, str) or not image or "@sha256:" in image:
         return

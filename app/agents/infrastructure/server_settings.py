@@ -10,7 +10,7 @@ from typing import Any
 
 from app.agents.base import Finding
 from app.agents.infrastructure.audit_rules import rule_finding
-from app.agents.infrastructure.container_checks import ALL_INTERFACES, image_name, text_of
+from app.agents.infrastructure.container_checks import ALL_INTERFACES, image_name, long_flags, text_of
 from app.agents.infrastructure.secret_scan import DEFAULT_PASSWORDS
 
 # PostgreSQL's fsync / full_page_writes, MySQL's doublewrite buffer and etcd's --unsafe-no-fsync:
@@ -504,7 +504,7 @@ def image_auth_findings(
             "DRONE_USER_FILTER: any account of the forge can sign up and run pipelines on the runners",
         )
     if name == "oauth2-proxy":
-        flags = dict(w.removeprefix("--").partition("=")[::2] for w in words if w.startswith("--"))
+        flags = long_flags(words)
         flags |= {n.removeprefix("OAUTH2_PROXY_").lower().replace("_", "-"): v for n, v in values.items()}
         restricted = any(flags.get(k) for k in _OAUTH2_RESTRICTIONS)
         domains = flags.get("email-domain") or flags.get("email-domains")
