@@ -679,6 +679,15 @@ _EXPLAINS = tuple(
 
 # The verdicts below are asked of the same text several times per analysis (see memo.py).
 @remember_short(2048)
+def _explain_pairs(text: str) -> tuple[frozenset[int], frozenset[int]]:
+    """Which `_EXPLAINS` pairs a text is the explaining side of, and which the explained side."""
+    return (
+        frozenset(i for i, (explainer, _, _) in enumerate(_EXPLAINS) if explainer.search(text)),
+        frozenset(i for i, (_, explained, _) in enumerate(_EXPLAINS) if explained.search(text)),
+    )
+
+
+@remember_short(2048)
 def _names_cause(text: str) -> bool:
     return bool(_CAUSE.search(text))
 
@@ -752,22 +761,18 @@ def rank(table: list[dict[str, Any]]) -> list[Candidate]:
     first = {id(row): position for position, row in enumerate(order)}
     ongoing = _still_happening(table)
     texts = [_text(row) for row in candidates]
-    shown = {reason for _, explained, reason in _EXPLAINS if any(explained.search(t) for t in texts)}
-    explaining = [
-        (explainer, explained) for explainer, explained, _ in _EXPLAINS if any(map(explainer.search, texts))
-    ]
+    pairs = [_explain_pairs(t) for t in texts]  # (pairs it explains, pairs it is explained by), per row
+    shown = {_EXPLAINS[i][2] for _, explained in pairs for i in explained}
+    explaining = {i for explains, _ in pairs for i in explains}
     ranked = []
-    for row in candidates:
+    for row, text, (explains_pairs, explained_pairs) in zip(candidates, texts, pairs, strict=True):
         reasons: list[str] = [row["level"]]
         score = _LEVEL_WEIGHT[row["level"]]
         entries: list[LogEntry] = row["_entries"]
-        text = _text(row)
         if any(e.exception_type for e in entries):
             score += 0.6
             reasons.append("exception")
-        explains = [
-            reason for explainer, _, reason in _EXPLAINS if reason in shown and explainer.search(text)
-        ]
+        explains = [_EXPLAINS[i][2] for i in sorted(explains_pairs) if _EXPLAINS[i][2] in shown]
         if _names_cause(text) or explains:  # a line that explains another is a cause, whatever its words
             score += 1.2
             reasons.append("names a cause")
@@ -807,7 +812,7 @@ def rank(table: list[dict[str, Any]]) -> list[Candidate]:
         for reason in explains:
             score += 2.0
             reasons.append(reason)
-        if any(explained.search(text) and not explainer.search(text) for explainer, explained in explaining):
+        if (explained_pairs & explaining) - explains_pairs:
             score -= 1.0  # what another line explains is its consequence
             reasons.append("explained by another line")
         score += 0.2 * math.log10(1 + row["errors"])

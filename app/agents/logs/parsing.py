@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.agents.logs.memo import remember_short
+
 LEVELS = {
     "trace": "debug",
     "debug": "debug",
@@ -328,6 +330,11 @@ _ALWAYS_A_PROBLEM = re.compile(
 )
 
 
+@remember_short(4096)
+def _always_a_problem(text: str) -> bool:
+    return bool(_ALWAYS_A_PROBLEM.search(text))
+
+
 # PostgreSQL's vacuum report (its own line or one below its LOG line) when it could remove almost
 # nothing of many dead rows: something holds the oldest transaction id back.
 _HELD_BACK = re.compile(r"\b\d{6,} are dead but not yet removable")
@@ -476,7 +483,7 @@ def parse_lines(lines: list[str], year: int | None = None) -> list[LogEntry]:
         entries.append(_parse(number, line, year))
     for entry in entries:
         if entry.level in ("debug", "info") and (
-            _ALWAYS_A_PROBLEM.search(entry.text) or _HELD_BACK.search(entry.full_text)
+            _always_a_problem(entry.text) or _HELD_BACK.search(entry.full_text)
         ):
             entry.level = "warning"
             entry.message = "WARNING " + re.sub(r"^(?:INFO|DEBUG) ", "", entry.message)
