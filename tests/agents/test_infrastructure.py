@@ -63,7 +63,7 @@ EXPECTED_SEVERITY = {
     "disruption_budget_unbounded": "warning", "run_to_completion_in_deployment": "warning",
     "agent_jobs_never_run": "warning", "dhcp_without_host_network": "critical", "open_resolver": "critical",
     "backup_keys_unrestricted": "critical", "weak_tls_allowed": "warning", "schedule_in_dst_gap": "warning",
-    "client_port_not_published": "warning",
+    "client_port_not_published": "warning", "taint_not_tolerated": "warning",
 }  # fmt: skip
 
 COMPOSE = f"""
@@ -411,6 +411,14 @@ services:
     <<: *hardened
     image: docker.cloudsmith.io/isc/docker/kea-dhcp4:2.6.1
     network_mode: host
+  mqtt:
+    <<: *hardened
+    image: eclipse-mosquitto:2.0.18
+    command: ["mosquitto", "-c", "/mosquitto-no-auth.conf"]
+  mqtt_configured:
+    <<: *hardened
+    image: eclipse-mosquitto:2.0.18
+    command: ["mosquitto", "-c", "/mosquitto/config/mosquitto.conf"]
   unifi:
     <<: *hardened
     image: lscr.io/linuxserver/unifi-network-application:8.3.32
@@ -630,6 +638,7 @@ COMPOSE_EXPECTED = {
     "config edge_nginx": {"client_ip_spoofable"},  # edge_nginx_lb trusts its load balancer only
     "service dhcp": {"dhcp_without_host_network"},
     "service unifi": {"client_port_not_published"},  # unifi_inform publishes 8080
+    "service mqtt": {"admin_api_unauthenticated"},  # mqtt_configured has its own configuration
     "service syncthing": {"admin_api_unauthenticated"},  # syncthing_local keeps its GUI on loopback
     "service gitea_setup": {"admin_api_unauthenticated"},  # gitea_locked is locked, its app.ini is not:
     "config gitea_ini": {"admin_api_unauthenticated"},
@@ -1041,6 +1050,27 @@ KUBERNETES = manifest(
         "admin:\n  address:\n    socket_address: { address: 0.0.0.0, port_value: 9901 }\n"}},
     {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "varnish"}, "data": {"default.vcl":
         'acl purgers {\n  "10.0.0.0"/8;\n  "0.0.0.0"/0;\n}\n'}},
+    k8s_workload("Deployment", "tracking", [k8s_container(image="ghcr.io/mlflow/mlflow:v2.12.1")]),
+    {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "tracking", "annotations": {
+        "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing"}},
+     "spec": {"type": "LoadBalancer", "selector": {"app": "tracking"}, "ports": [{"port": 80, "targetPort": 8000}]}},
+    k8s_workload("Deployment", "tracking-internal", [k8s_container(image="ghcr.io/mlflow/mlflow:v2.12.1")]),
+    {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "tracking-internal", "annotations": {
+        "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal"}},
+     "spec": {"type": "LoadBalancer", "selector": {"app": "tracking-internal"}, "ports": [{"port": 8000}]}},
+    k8s_workload("Deployment", "tracking-ranges", [k8s_container(image="ghcr.io/mlflow/mlflow:v2.12.1")]),
+    {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "tracking-ranges"},
+     "spec": {"type": "LoadBalancer", "selector": {"app": "tracking-ranges"}, "ports": [{"port": 8000}],
+              "loadBalancerSourceRanges": ["192.0.2.0/24"]}},
+    {"apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService", "metadata": {"name": "summarizer"},
+     "spec": {"predictor": {"model": {"modelFormat": {"name": "huggingface"}, "resources": {
+         "requests": {"cpu": "4", "nvidia.com/gpu": "1"}, "limits": {"cpu": "8"}}}}}},
+    {"apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService", "metadata": {"name": "classifier"},
+     "spec": {"predictor": {"model": {"modelFormat": {"name": "sklearn"}, "resources": {
+         "requests": {"nvidia.com/gpu": "1"}, "limits": {"nvidia.com/gpu": "1"}}}}}},
+    k8s_workload("DaemonSet", "gpu-metrics", nodeSelector={"nvidia.com/gpu.present": "true"}),
+    k8s_workload("DaemonSet", "gpu-metrics-tolerant", nodeSelector={"nvidia.com/gpu.present": "true"},
+                 tolerations=[{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]),
     k8s_workload("Deployment", "newsroom", [k8s_container(volumeMounts=[
         {"name": "files", "mountPath": "/var/www/html/web/sites/default/files"},
         {"name": "cache", "mountPath": "/var/www/html/var/cache"}])],
@@ -1060,6 +1090,9 @@ KUBERNETES = manifest(
         "value": "-agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=*:5005"}])], replicas=2),
 )  # fmt: skip
 KUBERNETES_EXPECTED = {
+    "Service tracking": {"admin_api_unauthenticated"},  # tracking-internal and tracking-ranges are not public
+    "InferenceService summarizer": {"manifest_rejected"},  # classifier's GPU has its limit
+    "DaemonSet gpu-metrics": {"taint_not_tolerated"},  # gpu-metrics-tolerant tolerates it
     "Deployment newsroom container app": {"data_on_ephemeral_storage"},  # its cache may be scratch
     "Deployment erp container app": {"data_on_ephemeral_storage"},
     "Deployment status": {"single_instance_replicated"},  # status-maria is on MariaDB

@@ -88,6 +88,7 @@ def test_only_replicas_rbac_wiring_and_restart_policy_belong_to_one_format() -> 
         "local_compaction_with_sidecar",  # judged within one pod
         "store_limit_exceeds_volume",  # judged against a volumeClaimTemplate
         "single_instance_replicated",  # judged against a replica count
+        "taint_not_tolerated",  # node taints and tolerations exist only in a cluster
         "independent_clusters",  # judged against a replica count
         "address_pool_overlaps_hosts",  # MetalLB's IPAddressPool
         "live_migration_impossible",  # KubeVirt's VirtualMachine

@@ -362,6 +362,11 @@ def test_windows_events_exported_as_csv_carry_their_level(line: str, level: str)
         ('{"reqId":"a","level":3,"time":"2024-05-14T02:15:21+00:00","app":"calendar","message":"Database error"}',
          "error"),
         ('{"reqId":"b","level":1,"time":"2024-05-14T02:15:22+00:00","app":"core","message":"Update failed"}', "info"),
+        # zap's console lines (the OpenTelemetry Collector), Zabbix's pid:date:time lines.
+        ("2024-06-24T12:04:28.999Z\twarn\tbatchprocessor@v0.102.1/batch_processor.go:258\tSender failed", "warning"),
+        ("2024-06-24T12:04:32.563Z\terror\texporterhelper/queue_sender.go:101\tExporting failed.", "error"),
+        ("2024-06-24T12:00:01.000Z\tinfo\tservice@v0.102.1/service.go:113\tEverything is ready.", "info"),
+        ("   1027:20240623:090001.162 proxy #8 started [unreachable poller #1]", "info"),
         # An exception a program logged without any level (Drupal's syslog module).
         ("Mar 14 09:09:48 web01 drupal: https://shop.example.com|1710407388|php|10.20.0.15|https://shop.example.com/"
          "||0||UnexpectedValueException: The provided host name is not valid for this server.", "error"),
@@ -417,3 +422,11 @@ def test_mongodb_s_generic_error_message_takes_the_words_of_its_attr_message() -
     assert entry.message.startswith("WiredTiger error | ") and entry.message.endswith(
         "No space left on device"
     )
+
+
+def test_zabbix_lines_carry_their_time() -> None:
+    (entry,) = parse_lines(
+        ['   1024:20240623:090054.474 cannot send proxy data to server: proxy "p2" not found']
+    )
+    assert entry.timestamp is not None and entry.timestamp.isoformat() == "2024-06-23T09:00:54+00:00"
+    assert entry.message.startswith("WARNING cannot send proxy data")

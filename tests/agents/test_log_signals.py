@@ -1758,6 +1758,99 @@ def test_a_job_s_tally_of_errors_is_not_its_cause() -> None:
     assert "connection refused" in top.message, top.message
 
 
+QUIET_CAUSES_OF_PIPELINES_GPUS_IOT_AND_HPC = [
+    # Data pipelines: a DAG at its run limit (the SMTP failure of its SLA mail is not the cause), a
+    # data-quality gate, inserts outrunning merges.
+    ([f"[2024-05-14T0{i}:59:07.846+0000] {{scheduler_job_runner.py:1449}} INFO - DAG etl_orders is at (or above) "
+      "max_active_runs (1 of 1), not creating any more runs" for i in range(1, 5)]
+     + ["[2024-05-14T02:14:05.464+0000] {email.py:282} ERROR - Failed to send email to: ['oncall@example.com']",
+        "ConnectionRefusedError: [Errno 111] Connection refused"],
+     "stuck on a sensor"),
+    (["2024-05-14 06:10:24,755 WARNING gx_runner: slack webhook https://hooks.slack.example.com/services/FAKE "
+      "returned 429 Too Many Requests, retrying in 2s",
+      "2024-05-14 06:10:26,140 ERROR gx_runner: Checkpoint orders_daily FAILED: suite orders.critical 10/11 "
+      "expectations passed, 1 failed (expect_column_values_to_not_be_null on customer_id)"],
+     "data-quality check"),
+    ([f"2024.05.14 10:4{i}:06.002261 [ 1693 ] {{03874ffe}} <Warning> analytics.events (3f9e1c22): Delaying "
+      f"inserting block by 7{i}9 ms. because there are 27{i}9 parts and their average size is 14.36 KiB"
+      for i in range(5)],
+     "async_insert"),
+    # GPUs and model serving: uncorrectable memory errors, a model on the CPU, FFmpeg without VAAPI.
+    (["May 14 06:43:46 gpu-node-07 kernel: NVRM: Xid (PCI:0000:3b:00): 48, pid='<unknown>', name=<unknown>, An "
+      "uncorrectable double bit error (DBE) has been detected on GPU in the framebuffer at partition 6.",
+      "May 14 06:43:47 gpu-node-07 train-runner[88104]: job=llm-ft-2211 torch.distributed.elastic.multiprocessing."
+      "api: [ERROR] failed (exitcode: 1) local_rank: 3 (pid: 88121) of binary: /usr/bin/python3"],
+     "nvidia-smi -r"),
+    (["2024-05-14 07:58:03.904 1 kserve INFO [model.py:load():61] Selected device=cpu (torch.cuda.is_available()="
+      "False, CUDA_VISIBLE_DEVICES=unset)"]
+     + [f"2024-05-14 08:0{i}:14.381 1 kserve WARNING [batcher.py:_batch_loop():88] pending requests 98 exceed "
+        "max_batch_size 32; batch latency 10.0s" for i in range(4)],
+     "runs on the CPU"),
+    (["[I 240514 12:59:10 __init__:362] Culling server cmendez (inactive for 00:13:36)",
+      "[I 240514 13:03:26 __init__:203] Culling server bkumar (inactive for 00:11:26)",
+      "[E 2024-05-14 13:04:45.911 JupyterHub base:1442] Failed to connect to http://10.42.2.27:8888/user/bkumar/ "
+      "(user bkumar server stopped while request in flight)"],
+     "--timeout"),
+    (["[AVHWDeviceContext @ 0x5606c1a4e2c0] No VA display found for device /dev/dri/renderD128.",
+      "Device creation failed: -22.",
+      "[2024-05-14 19:58:40.411 +00:00] [ERR] [57] Jellyfin.Api.Helpers.TranscodingJobHelper: FFmpeg exited with "
+      "code 187"],
+     "/dev/dri"),
+    # IoT: a broker on localhost only, a USB adapter gone, a node package without its binding, a token refused.
+    (["mosquitto      | 1718562005: Starting in local only mode. Connections will only be possible from clients "
+      "running on this machine."]
+     + [f"zigbee2mqtt    | [2024-06-16 18:2{i}:14] error: \tz2m: MQTT error: connect ECONNREFUSED 172.22.0.2:1883"
+        for i in range(5)],
+     "listener 1883"),
+    ([f"[2024-06-17 02:3{i}:44] error: \tz2m: Error: Error while opening serialport 'Error: Error: No such file or "
+      "directory, cannot open /dev/serial/by-id/usb-ITead_Dongle_Plus-if00-port0'" for i in range(5, 9)]
+     + ["npm ERR! code ELIFECYCLE", "npm ERR! errno 1"],
+     "the USB device"),
+    (["19 Jun 05:30:04 - [warn] [node-red-contrib-modbus/modbus-client] Error: Could not locate the bindings file.",
+      "19 Jun 05:30:04 - [warn] Missing node modules:",
+      "19 Jun 05:49:05 - [error] [http request:fetch tariff] Error: getaddrinfo EAI_AGAIN api.tariffs.example.net"],
+     "npm rebuild"),
+    ([f"2024-06-20T10:4{i}:10Z E! [outputs.influxdb_v2] When writing to [https://influx.example.internal:8086/api/v2/"
+      "write]: failed to write metric to plant_edge (will be dropped: 401 Unauthorized): unauthorized: "
+      "unauthorized access" for i in range(5, 9)]
+     + [f"2024-06-20T10:4{i}:20Z E! [inputs.diskio] Error in plugin: error reading /dev/mmcblk0boot0: no such file "
+        "or directory" for i in range(5, 9)],
+     "issue a new token"),
+    # HPC and big data: a queue's AM limit, an OST lost, a gRPC size limit, a reservation, a proxy name.
+    ([f"2024-06-22 08:0{i}:56,051 INFO org.apache.hadoop.yarn.server.resourcemanager.scheduler.capacity.LeafQueue: "
+      "Not activating application application_17190_0197 as  amIfStarted: <memory:8192, vCores:4> exceeds "
+      "amLimit: <memory:6144, vCores:1>" for i in range(4)],
+     "maximum-am-resource-percent"),
+    (["Jun 21 03:33:49 cn042 kernel: Lustre: scratch-OST0007-osc-ffff8f2a: Connection to scratch-OST0007 (at "
+      "10.10.0.27@o2ib) was lost; in progress operations using this service will wait for recovery to complete"]
+     + [f"Jun 21 03:3{i}:39 cn042 kernel: INFO: task ior:4830{i} blocked for more than 120 seconds."
+        for i in range(6, 9)],
+     "lctl ping"),
+    ([f"2024-06-24T12:0{i}:32.563Z\terror\texporterhelper/queue_sender.go:101\tExporting failed. Dropping data.\t"
+      '{"error": "not retryable error: Permanent error: rpc error: code = ResourceExhausted desc = grpc: received '
+      'message after decompression larger than max (5383724 vs. 4194304)"}' for i in range(4)],
+     "max_recv_msg_size"),
+    (["[2024-06-19T14:02:47.096] Created reservation=maint_0620 accounts=(null) users=root nodes=cn[001-064] "
+      "start=2024-06-20T06:00:00 end=2024-06-20T18:00:00",
+      "[2024-06-19T14:07:16.768] error: Nodes cn017 not responding",
+      "[2024-06-19T14:16:43.059] error: slurm_receive_msg [10.1.0.83:58802]: Zero Bytes were transmitted or received",
+      "[2024-06-19T15:43:40.676] Node cn017 now responding",
+      "[2024-06-19T15:48:30.351] error: _shutdown_bu_thread:send/recv slurmctld-backup.example.internal: Connection "
+      "refused"],
+     "scontrol show reservation"),
+    ([f"   1024:20240623:09{i}054.474 cannot send proxy data to server at \"zbx.example.internal\": proxy "
+      "\"edge-proxy-02\" not found" for i in range(4)]
+     + ["   1027:20240623:090001.162 proxy #8 started [unreachable poller #1]"],
+     "Hostname="),
+    # VoIP: the carrier's gateway down, behind the internet's SIP scanners.
+    ([f"2024-06-14 10:0{i}:28.061305 [WARNING] sofia_reg.c:1882 SIP auth failure (REGISTER) on sofia profile "
+      f"'internal' for [admin@203.0.113.77] from ip 203.0.113.20{i}" for i in range(6)]
+     + [f"93489bd6 2024-06-14 10:0{i}:53.394869 [ERR] mod_sofia.c:5196 Gateway 'carrier-a' is down!"
+        for i in range(4, 8)],
+     "GATEWAY_DOWN"),
+]  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("lines", "words"),
     (
@@ -1768,9 +1861,35 @@ def test_a_job_s_tally_of_errors_is_not_its_cause() -> None:
         + QUIET_CAUSES_OF_PLATFORM_TOOLS_AND_WINDOWS
         + QUIET_CAUSES_OF_NAME_SERVICES_BACKUPS_AND_HOSTS
         + QUIET_CAUSES_OF_CMSS_HARDWARE_AND_SMALL_OFFICE_SERVERS
+        + QUIET_CAUSES_OF_PIPELINES_GPUS_IOT_AND_HPC
     ),
 )
 def test_quiet_causes_are_found_and_explained(lines: list[str], words: str) -> None:
     """A calm line that is the cause, with its meaning, above the louder lines it explains."""
     top = analyse(lines, None, None)["findings"][0]
     assert top.severity != "info" and words in top.message, top.message
+
+
+def test_routine_lines_of_data_tools_pbxs_and_edge_boxes_are_no_problem() -> None:
+    lines = [
+        "06:02:16  Unable to do partial parsing because saved manifest not found. Starting full parse.",
+        "2024-05-14 06:10:24,755 WARNING gx_runner: slack webhook returned 429 Too Many Requests, retrying in 2s",
+        "2024-06-14 10:03:28.061305 [WARNING] sofia_reg.c:1882 SIP auth failure (REGISTER) on sofia profile "
+        "'internal' for [admin@203.0.113.77] from ip 203.0.113.201",
+        "2024-06-20T10:45:20Z E! [inputs.diskio] Error in plugin: error reading /dev/mmcblk0boot0: no such file",
+        "[2024-06-19T14:16:43.059] error: slurm_receive_msg [10.1.0.83:58802]: Zero Bytes were transmitted or received",
+        "[2024-06-19T14:07:16.768] error: Nodes cn017 not responding",
+        "[2024-06-19T15:43:40.676] Node cn017 now responding",
+    ]
+    assert [f.severity for f in analyse(lines, None, None)["findings"]] == ["info"]
+
+
+def test_a_change_written_as_a_json_line_is_shown_with_its_fields() -> None:
+    lines = [
+        '{"ts": "2024-05-14T02:00:57.121Z", "level": "info", "msg": "loaded encoding profile", "profile": '
+        '"hls-1080p", "version": 7, "preset": "veryslow"}',
+        '{"ts": "2024-05-14T02:07:08.954Z", "level": "error", "msg": "queue backlog above threshold"}',
+        '{"ts": "2024-05-14T02:09:08.954Z", "level": "error", "msg": "queue backlog above threshold"}',
+    ]
+    top = analyse(lines, None, None)["findings"][0]
+    assert top.code == "likely_trigger" and '"preset": "veryslow"' in top.message, top.message

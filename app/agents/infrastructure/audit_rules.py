@@ -346,6 +346,15 @@ RULES = MappingProxyType(
             "command: server -dev",
             "args: [server, -dev]",
         ),
+        "taint_not_tolerated": Rule(
+            _W,
+            "a pod that selects GPU nodes (an nvidia.com/gpu label) without tolerating the "
+            "nvidia.com/gpu:NoSchedule taint GPU node pools carry (GKE, AKS, EKS's GPU groups, the GPU "
+            "operator's guides): it is never scheduled there, so a DaemonSet shows 0 desired",
+            "add a toleration for the taint (key nvidia.com/gpu, operator Exists, effect NoSchedule)",
+            "",
+            "a DaemonSet with nodeSelector nvidia.com/gpu.present: 'true' and no tolerations",
+        ),
         "client_port_not_published": Rule(
             _W,
             "a port the product's own devices or clients must reach is not published (UniFi devices "

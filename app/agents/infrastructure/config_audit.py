@@ -78,6 +78,7 @@ _IMPORTANCE = (
     "run_to_completion_in_deployment",
     "agent_jobs_never_run",
     "client_port_not_published",
+    "taint_not_tolerated",
     "weak_tls_allowed",
     "schedule_in_dst_gap",
     "address_pool_overlaps_hosts",

@@ -529,7 +529,22 @@ def one_word_command(where: str, label: str, command: Any) -> Iterator[Finding]:
 def requests_over_limits(
     where: str, requests: dict[str, Any], limits: dict[str, Any], how: str
 ) -> Iterator[Finding]:
-    """A memory (or CPU) request above its limit: refused when applied. `how` names the settings."""
+    """A memory (or CPU) request above its limit, or an extended resource (`nvidia.com/gpu`)
+    requested without an equal limit: refused when applied. `how` names the settings."""
+    for resource, amount in requests.items():
+        if "/" not in text_of(resource) or text_of(limits.get(resource)) == text_of(amount):
+            continue  # only extended resources (a vendor's domain/name), which cannot be overcommitted
+        said = (
+            "has no limit"
+            if resource not in limits
+            else f"differs from its limit ({text_of(limits[resource])})"
+        )
+        yield rule_finding(
+            "manifest_rejected",
+            where,
+            f"its {resource} request ({text_of(amount)}) {said}: extended resources cannot be "
+            f"overcommitted, so {how} refuses it; set the limit (the request may then be left out)",
+        )
     for resource, parse in (("memory", memory_bytes), ("cpu", cpu_cores)):
         asked, capped = parse(requests.get(resource)), parse(limits.get(resource))
         if asked is not None and capped is not None and asked > capped:

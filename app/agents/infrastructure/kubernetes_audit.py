@@ -78,12 +78,31 @@ def audit_kubernetes(documents: list[dict[str, Any]]) -> list[Finding]:
             findings += _key_files(name, obj)
         elif kind in ROLE_KINDS or kind in BINDING_KINDS:
             findings += audit_rbac(obj, name)
+        elif "." in text_of(obj.get("apiVersion")).split("/")[0]:  # a custom resource with containers in it
+            findings += _nested_resources(name, obj.get("spec"))
     findings += audit_wiring(objects)
     findings += addon_findings(objects)
     processes = _processes(objects)
     findings += queue_findings(processes)
     findings += agent_job_findings(processes)
     return findings
+
+
+def _nested_resources(where: str, value: Any, depth: int = 0) -> Iterator[Finding]:
+    """Requests and limits anywhere in a custom resource (KServe's predictor.model.resources,
+    an operator's podTemplate): what the API server will refuse in the pods it makes."""
+    if depth > 8 or not isinstance(value, dict | list):
+        return
+    for item in value.values() if isinstance(value, dict) else value:
+        if isinstance(item, dict) and isinstance(item.get("resources"), dict):
+            resources = item["resources"]
+            yield from requests_over_limits(
+                where,
+                as_mapping(resources.get("requests")),
+                as_mapping(resources.get("limits")),
+                "the API server",
+            )
+        yield from _nested_resources(where, item, depth + 1)
 
 
 def _processes(objects: list[dict[str, Any]]) -> list[tuple[str, Any, list[str], list[tuple[str, Any]]]]:
@@ -217,6 +236,7 @@ def _workload(
     replicas = as_mapping(obj.get("spec")).get("replicas", 1) if kind in REPLICATED_KINDS else 1
     yield from _data_on_scratch(name, pod, {v for v, text in mounted.items() if evicts_keys(text)})
     yield from _uploads_on_scratch(name, pod, replicas)
+    yield from _gpu_taint(name, pod)
     yield from _dns_policy(name, pod)
     yield from _prestop(name, pod)
     yield from _selector_matches_template(obj, name)
@@ -632,6 +652,31 @@ def _uploads_on_scratch(name: str, pod: dict[str, Any], replicas: Any) -> Iterat
             where = f"{name} container {text_of(container.get('name'), '?')}"
             yield rule_finding("data_on_ephemeral_storage", where, what)
             return
+
+
+def _gpu_taint(name: str, pod: dict[str, Any]) -> Iterator[Finding]:
+    """A pod pinned to GPU nodes (a nodeSelector or required node affinity on an nvidia.com/gpu
+    label) with no toleration for the nvidia.com/gpu taint such nodes carry."""
+    keys = [text_of(k) for k in as_mapping(pod.get("nodeSelector"))]
+    required = as_mapping(as_mapping(as_mapping(pod.get("affinity")).get("nodeAffinity")).get(
+        "requiredDuringSchedulingIgnoredDuringExecution"
+    ))  # fmt: skip
+    for term in map(as_mapping, as_list(required.get("nodeSelectorTerms"))):
+        keys += [text_of(as_mapping(e).get("key")) for e in as_list(term.get("matchExpressions"))]
+    gpu = next((k for k in keys if k.startswith("nvidia.com/gpu")), None)
+    tolerations = list(map(as_mapping, as_list(pod.get("tolerations"))))
+    tolerated = any(
+        text_of(t.get("key")).startswith("nvidia.com/gpu")
+        or (not t.get("key") and t.get("operator") == "Exists")
+        for t in tolerations
+    )
+    if gpu and not tolerated:
+        yield rule_finding(
+            "taint_not_tolerated",
+            name,
+            f"selects GPU nodes ({gpu}) but tolerates no nvidia.com/gpu taint: on GPU nodes tainted "
+            "nvidia.com/gpu:NoSchedule its pods are never scheduled",
+        )
 
 
 def _root(where: str, security: dict[str, Any]) -> Iterator[Finding]:

@@ -67,6 +67,7 @@ _ENVOY_ADMIN = re.compile(
 _VARNISH_ACL_ANY = re.compile(r"acl\s+\w+\s*\{[^}]*\"0\.0\.0\.0\"\s*/\s*0", re.DOTALL)
 # authorized_keys lines without a forced command, on a borg repository server.
 _PLAIN_KEY = re.compile(r"^\s*(?:ssh-(?:ed25519|rsa|dss)|ecdsa-sha2-\S+)\s+AAAA", re.MULTILINE)
+_FLINK_SUBMIT_OFF = re.compile(r"web\.submit\.enable\s*[:=]\s*[\"']?false", re.IGNORECASE)
 # Gitea's app.ini with its installer unlocked, and Odoo's master password left at its default.
 _INSTALL_UNLOCKED = re.compile(r"^\s*INSTALL_LOCK\s*=\s*false\b", re.MULTILINE | re.IGNORECASE)
 _ODOO_MASTER_DEFAULT = re.compile(r"^\s*admin_passwd\s*=[ \t]*(?:admin)?[ \t]*$", re.MULTILINE)
@@ -341,6 +342,21 @@ def published_port_findings(
             )
 
 
+def unauthenticated_server(image: Any, words: list[str], configs: str) -> str | None:
+    """What a container serves with no login of its own (MLflow's tracking server, Flink's REST
+    API, Trino without an authentication type), given its command words and the file's
+    configuration text; None when it is not one of them or its configuration adds a login."""
+    name, said = image_name(image), " ".join(words)
+    if name == "mlflow" and "basic-auth" not in said:
+        return "MLflow's tracking server, which has no login (no --app-name basic-auth)"
+    if name == "flink" and "taskmanager" not in words:
+        uploads = "" if _FLINK_SUBMIT_OFF.search(configs) else ": anyone can upload a jar and run it"
+        return f"Flink's REST API and web UI, which have no authentication{uploads}"
+    if name == "trino" and "http-server.authentication.type" not in configs:
+        return "Trino's HTTP port with no authentication type configured (any user name is accepted)"
+    return None
+
+
 def _gitea_installer(where: str, setting: str) -> Finding:
     return rule_finding(
         "admin_api_unauthenticated",
@@ -533,6 +549,14 @@ def image_auth_findings(
             where,
             "runs `boundary dev`, Boundary's development server: generated in-memory keys, a default admin "
             "login, no TLS",
+        )
+    if name == "eclipse-mosquitto" and "mosquitto-no-auth.conf" in " ".join(words):
+        yield rule_finding(
+            "admin_api_unauthenticated",
+            where,
+            "Mosquitto runs with /mosquitto-no-auth.conf (a listener on every address with "
+            "allow_anonymous true): anyone who reaches 1883 reads every topic and publishes commands to "
+            "the devices, with no authentication",
         )
     if values.get("GITEA__SECURITY__INSTALL_LOCK") == "false":
         yield _gitea_installer(where, "GITEA__security__INSTALL_LOCK=false")

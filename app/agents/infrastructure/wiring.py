@@ -16,11 +16,13 @@ from app.agents.infrastructure.audit_rules import rule_finding
 from app.agents.infrastructure.container_checks import (
     as_list,
     as_mapping,
+    command_line,
     declared_ports,
     pod_object,
     pod_spec,
     text_of,
 )
+from app.agents.infrastructure.server_settings import unauthenticated_server
 
 POD_OWNERS = frozenset(
     {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Pod"}
@@ -32,6 +34,12 @@ def audit_wiring(objects: list[dict[str, Any]]) -> Iterator[Finding]:
     yield from _any_namespace(objects)
     yield from _tls_secrets(objects)
     pods = [(o, _namespace(o), _pod_labels(o)) for o in objects if text_of(o.get("kind")) in POD_OWNERS]
+    configs = "\n".join(
+        text_of(v)
+        for o in objects
+        if o.get("kind") == "ConfigMap"
+        for v in as_mapping(o.get("data")).values()
+    )
     if not pods:
         return
     yield from _single_node_volumes(objects, pods)
@@ -53,6 +61,7 @@ def audit_wiring(objects: list[dict[str, Any]]) -> Iterator[Finding]:
                 )
             else:
                 yield from _target_ports(spec, f"Service {name}", selected)
+                yield from _public_admin(obj, f"Service {name}", selected, configs)
         elif kind == "PodDisruptionBudget":
             yield from _budget(obj, name, pods)
         elif kind == "HorizontalPodAutoscaler":
@@ -120,6 +129,35 @@ def _tls_secrets(objects: list[dict[str, Any]]) -> Iterator[Finding]:
                     f"its TLS secret {secret} is in namespace {', '.join(sorted(elsewhere))}, not in "
                     f"{namespace} where the Ingress is: the controller serves its default certificate",
                 )
+
+
+def _public_admin(
+    service: dict[str, Any], where: str, selected: list[dict[str, Any]], configs: str
+) -> Iterator[Finding]:
+    """A LoadBalancer open to every address (no loadBalancerSourceRanges, no internal scheme) in
+    front of a server with no login of its own."""
+    spec = as_mapping(service.get("spec"))
+    annotations = as_mapping(as_mapping(service.get("metadata")).get("annotations"))
+    # aws-load-balancer-scheme: internal, azure-load-balancer-internal: "true",
+    # networking.gke.io/load-balancer-type: Internal, the older aws-load-balancer-internal: 0.0.0.0/0.
+    internal = any(
+        text_of(value).lower() == "internal"
+        or ("internal" in text_of(key) and text_of(value).lower() not in ("", "false", "0"))
+        for key, value in annotations.items()
+    )
+    if spec.get("type") != "LoadBalancer" or spec.get("loadBalancerSourceRanges") or internal:
+        return
+    for workload in selected:
+        for container in _containers(workload):
+            words = command_line(container.get("command"), container.get("args"))
+            if served := unauthenticated_server(container.get("image"), words, configs):
+                yield rule_finding(
+                    "admin_api_unauthenticated",
+                    where,
+                    f"a LoadBalancer open to every address (no loadBalancerSourceRanges, not internal) "
+                    f"exposes {served}",
+                )
+                return
 
 
 def _containers(workload: dict[str, Any]) -> list[dict[str, Any]]:

@@ -23,7 +23,7 @@ from app.agents.base import SEVERITY_RANK, AgentCard, AgentContext, AgentResult,
 from app.agents.entities import extract_entities
 from app.agents.logs import causes
 from app.agents.logs.anomalies import Slowdown, shrinking_output, slowdowns
-from app.agents.logs.changes import change_before
+from app.agents.logs.changes import change_before, described
 from app.agents.logs.examples import EXAMPLES
 from app.agents.logs.hints import meaning
 from app.agents.logs.parsing import LogEntry, parse_lines
@@ -295,7 +295,7 @@ def _trigger(entries: list[LogEntry], ranked: list[causes.Candidate], slow: list
             return []
         seconds = (first_error - change.timestamp).total_seconds()
         message = (
-            f'A change {seconds:.0f} s before the first error: "{change.message[:240]}"; '
+            f'A change {seconds:.0f} s before the first error: "{described(change)[:240]}"; '
             "check whether it led to it."
         )
         return [Finding(severity=Severity.WARNING, code="change_before_errors", message=message)]
@@ -317,7 +317,7 @@ def _trigger(entries: list[LogEntry], ranked: list[causes.Candidate], slow: list
             severity=Severity.CRITICAL if ranked else Severity.WARNING,
             code="likely_trigger",
             message=f"Likely trigger: a change {seconds:.0f} s before {what}: "
-            f'"{change.message[:240]}" at {change.timestamp.isoformat()}; {effect}.',
+            f'"{described(change)[:240]}" at {change.timestamp.isoformat()}; {effect}.',
         )
     ]
 

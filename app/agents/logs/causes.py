@@ -129,7 +129,24 @@ _REFUSED = (
     r"guest-fsfreeze-freeze' failed|sending hup signal to dns daemon|"
     r"cbt data is invalid|cannot use cbt|falling back to full disk read|legacy incremental backup|"
     r"stopped replication on volume|faulting module name: |could not grow due to a user imposed limit|"
-    r"ip forwarding is disabled"
+    r"ip forwarding is disabled|"
+    # A DAG at its run limit, a GPU's uncorrectable memory errors, a data-quality gate, a model
+    # server on the CPU, notebooks culled after minutes, FFmpeg without its VAAPI device, a broker
+    # on localhost only, a serial adapter gone, a node package without its native binding, a
+    # token refused, inserts outrunning merges, a queue's AM limit, an OST lost, a gRPC size limit,
+    # a maintenance reservation.
+    r"is at \(or above\) max_active_runs|\bxid \(pci:[^)]*\): (?:48|63|64|79|92|94|95)\b|"
+    r"uncorrectable (?:ecc|double bit) error|checkpoint \S+ failed: suite|"
+    r"expectations passed, [1-9]\d* failed|"
+    r"cuda\.is_available\(\)\s*=\s*false|no cuda gpus are available|"
+    r"culling server \S+ \(inactive for 00:[0-5]\d:\d\d\)|no va display found|device creation failed|"
+    r"for option 'init_hw_device'|starting in local only mode|error while opening serialport|"
+    r"cannot open /dev/\S+|adapter disconnected|could not locate the bindings file|missing node modules|"
+    r"waiting for missing types|\b401 unauthorized\b|unauthorized: unauthorized access|"
+    r"delaying inserting block .{0,40}because there are \d+ parts|too many parts|"
+    r"not activating application .{0,120}exceeds amlimit|connection to \S+ \(at [^)]*\) was lost|"
+    r"ost_connect .{0,60}failed|larger than max \(\d+ vs\. \d+\)|received message (?:after decompression )?"
+    r"larger than max|created reservation=\S+|proxy \"[^\"]+\" not found"
 )
 _CAUSE = re.compile(
     r"no space left|disk full|enospc|(?<!perhaps )out of memory|outofmemory|\boom|killed process \d+|"
@@ -238,6 +255,10 @@ _SYMPTOM = re.compile(
     # happened, never why; and Service Control Manager reporting a service that died.
     r"previous system shutdown .{0,60} was unexpected|rebooted without cleanly shutting down|"
     r"terminated unexpectedly|"
+    # A notification that could not be sent (mail, chat): it tells of the incident, it is not it.
+    r"failed to send (?:an? )?(?:e-?mail|notification|alert)|error sending .{0,40}(?:e-?mail|notification)|"
+    # npm reporting that the script it ran exited non-zero.
+    r"npm ERR! (?:code ELIFECYCLE|errno \d+)|"
     r"\bjob errors\b|(?:finished|completed)(?: at .{0,40})? with (?:errors|\d+ error)|see previous errors|"
     r"unexpectedly closed|blocked by|will wait|closed by (?:the )?(?:server|peer|remote)|eof detected|"
     r"(?:readiness|liveness|startup) probe failed|lost connection|broken connection|"
@@ -322,6 +343,12 @@ _BACKGROUND_NOISE = re.compile(
     r"canceling statement due to user request|"  # someone pressed cancel in their SQL client
     r"server stats for thread|"  # unbound's periodic statistics
     r"End of file while reading data|"  # libvirtd: a client (virsh, a probe) hung up
+    # dbt's full parse on a fresh checkout; a call told to wait and retried (429); SIP scanners on
+    # a public PBX; Telegraf's diskio on eMMC boot partitions; slurmctld without a backup
+    # controller, and clients that hung up on it.
+    r"Unable to do partial parsing|(?:\b429\b|Too Many Requests).{0,40}retrying in|"
+    r"SIP auth failure \(\w+\) on sofia profile|No matching endpoint found|Failed to authenticate device|"
+    r"error reading /dev/mmcblk\d+boot\d|_shutdown_bu_thread|Zero Bytes were transmitted or received|"
     # DFSR clearing its staging folder (4202 above the high watermark, 4204 done): housekeeping.
     r"staging space in use for the replicated folder .{0,120} high watermark|deleted old staging files|"
     r'"ssl_stapling" ignored|'  # a certificate whose CA runs no OCSP responder
@@ -469,6 +496,46 @@ _EXPLAINS = tuple(
             r"cbt data is invalid|cannot use cbt|falling back to full disk read",
             r"exceeded the backup window|by backup window|\(backup window\)",
             "explains the job running past its window",
+        ),
+        (
+            r"cuda\.is_available\(\)\s*=\s*false|no cuda gpus are available",
+            r"pending requests \d+ exceed|timeouterror|timed out|deadline exceeded",
+            "explains the slow, queued requests",
+        ),
+        (
+            r"culling server \S+ \(inactive for 00:[0-5]\d:\d\d\)",
+            r"server stopped while request in flight|stopped while|failed to connect to",
+            "explains the stopped servers",
+        ),
+        (
+            r"no va display found|device creation failed|for option 'init_hw_device'",
+            r"ffmpeg exited with code|ffmpegexception",
+            "explains the failed transcodes",
+        ),
+        (
+            r"starting in local only mode",
+            r"econnrefused|connection refused",
+            "explains the refused connections",
+        ),
+        (
+            r"connection to \S+ \(at [^)]*\) was lost|ost_connect .{0,60}failed",
+            r"blocked for more than \d+ seconds|hung task",
+            "explains the hung tasks",
+        ),
+        (
+            r"\bxid \(pci:[^)]*\): (?:48|63|64|79|92|94|95)\b",
+            r"uncorrectable ecc error encountered|nccl|childfailederror|exitcode",
+            "explains the crashed jobs",
+        ),
+        (
+            r"error while opening serialport|cannot open /dev/\S+|adapter disconnected",
+            r"failed to start zigbee-herdsman|elifecycle",
+            "explains the failed starts",
+        ),
+        (
+            r"\b401 unauthorized\b|unauthorized: unauthorized access",
+            r"failed to send metrics to any configured server",
+            "explains the failed writes",
         ),
         (
             r"faulting module name: ",

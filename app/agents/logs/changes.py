@@ -14,6 +14,7 @@ _CHANGE = re.compile(
     r"\b(?:config(?:uration)?|settings?|properties|feature[ -]flags?|flags?|parameters?|keys)\b[^.]{0,60}?"
     r"\b(?:changed|updated|reloaded|refreshed|applied|modified|toggled|set to|enabled|disabled)\b|"
     r"\b(?:reload(?:ed|ing)?|refresh(?:ed|ing)?|appl(?:y|ying|ied))\b[^.]{0,40}?\b(?:config(?:uration)?|settings?)\b|"
+    r"\bconfig(?:uration)? reload\b|\bloaded (?:new )?(?:\w+ )?(?:profile|config(?:uration)?|settings)\b|"
     r"\b(?:deployed|deploying|rolled out|rolling out|rollout of|upgraded to|downgraded to|released)\b|"
     r"\bscaled? (?:down|up|to)\b|"
     r"\bdrop(?:ped)? (?:the )?(?:index|table|column)|\bdropIndex(?:es)?\b|"
@@ -55,3 +56,9 @@ def change_before(
     return max(
         found, key=lambda e: (bool(_NEW_VALUE.search(e.message)), e.timestamp or first_error, e.line_no)
     )
+
+
+def described(change: LogEntry) -> str:
+    """What a change line said: its message, or for a JSON line the whole line (its fields carry
+    the new values: `"preset": "veryslow"`)."""
+    return change.text.strip() if change.text.lstrip().startswith("{") else change.message

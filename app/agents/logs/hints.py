@@ -13,6 +13,110 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), meaning)
     for pattern, meaning in (
         (
+            r"is at \(or above\) max_active_runs",
+            "the DAG already has max_active_runs runs going (often an old run stuck on a sensor): the "
+            "scheduler starts no new run until it ends; fix or mark the stuck run, give the sensor a "
+            "timeout (mode=reschedule with timeout), or raise max_active_runs",
+        ),
+        (
+            r"\bXid \(PCI:[^)]*\): (?:48|63|64|94|95)\b|uncorrectable (?:ECC|double bit) error",
+            "the GPU reports uncorrectable memory errors (NVIDIA Xid 48: double-bit ECC; 63/64: row "
+            "remapping): jobs on it crash with CUDA ECC errors; drain the node, reset the GPU (nvidia-smi "
+            "-r) to apply the remap, and replace it if the errors come back",
+        ),
+        (
+            r"\bXid \(PCI:[^)]*\): 79\b",
+            "the GPU has fallen off the bus (Xid 79): power, PCIe or thermal trouble; drain the node and "
+            "have the hardware checked",
+        ),
+        (
+            r"checkpoint \S+ failed: suite|expectations passed, [1-9]\d* failed",
+            "a data-quality check failed on the data itself, and the gate did its job: look at the "
+            "failing expectation's rows and where they come from before overriding it",
+        ),
+        (
+            r"cuda\.is_available\(\)\s*=\s*False|no CUDA GPUs are available",
+            "the model runs on the CPU: the process sees no GPU (no nvidia.com/gpu limit on the pod, a "
+            "node without the NVIDIA driver or device plugin, CUDA_VISIBLE_DEVICES empty); inference is "
+            "10-100x slower, so requests queue and time out",
+        ),
+        (
+            r"Culling server \S+ \(inactive for",
+            "JupyterHub's idle culler stops servers that look idle for its --timeout (seconds): a kernel "
+            "still computing without browser activity counts as idle; raise --timeout (hours, not "
+            "minutes)",
+        ),
+        (
+            r"No VA display found|Device creation failed|for option 'init_hw_device'",
+            "FFmpeg cannot open the GPU for hardware transcoding (/dev/dri/renderD128 missing in the "
+            "container, or not readable by its user): pass the device (devices: /dev/dri) and the render "
+            "group, or turn hardware acceleration off",
+        ),
+        (
+            r"Starting in local only mode",
+            "Mosquitto 2 without a `listener` line listens on localhost only: other containers and hosts "
+            "get connection refused; add `listener 1883` and an authentication setting (password_file, or "
+            "allow_anonymous on a trusted network)",
+        ),
+        (
+            r"Error while opening serialport|cannot open /dev/(?:serial|tty)|Adapter disconnected",
+            "the USB adapter's device is gone (unplugged, reset, or renumbered after a USB hiccup): check "
+            "`ls -l /dev/serial/by-id/`, the kernel log for the USB device, and the container's device "
+            "mapping",
+        ),
+        (
+            r"Could not locate the bindings file|Missing node modules|Waiting for missing types",
+            "a node package could not load (its native binding was not built for this image's Node.js): "
+            "flows that use its node types do not run at all; rebuild it in the image (`npm rebuild` with "
+            "build tools) or pin the base image",
+        ),
+        (
+            r"will be dropped: 401 Unauthorized|unauthorized: unauthorized access",
+            "the server refuses the writer's token (401): revoked, expired, or without write permission on "
+            "the bucket; issue a new token and update the output; data is dropped meanwhile",
+        ),
+        (
+            r"Delaying inserting block .{0,40}because there are \d+ parts|Too many parts",
+            "the table has more parts than merges can keep up with (many tiny inserts): ClickHouse delays, "
+            "then rejects inserts (TOO_MANY_PARTS); batch the inserts (thousands of rows, or "
+            "async_insert=1)",
+        ),
+        (
+            r"Not activating application .{0,120}exceeds amLimit",
+            "the queue's ApplicationMaster share is used up (maximum-am-resource-percent): new "
+            "applications stay ACCEPTED until an AM finishes, whatever memory is free; raise the share for "
+            "that queue, or give the AMs less memory",
+        ),
+        (
+            r"Connection to \S+ \(at [^)]*\) was lost|ost_connect .{0,60}failed",
+            "the Lustre client lost that OST (its OSS and its failover NID): I/O to files striped on it "
+            "blocks (processes in D state) until the OSS is back and recovery completes; check the OSS and "
+            "the fabric (lctl ping <nid>)",
+        ),
+        (
+            r"larger than max \(\d+ vs\. \d+\)|received message (?:after decompression )?larger than max",
+            "the receiving gRPC server refuses messages above its maximum (4 MiB by default): the sender's "
+            "batches are bigger; lower the batch size (send_batch_max_size) or raise the receiver's "
+            "max_recv_msg_size",
+        ),
+        (
+            r"Created reservation=\S+",
+            "a reservation was created on these nodes: jobs whose time limit would run into it do not "
+            "start (Reason=ReqNodeNotAvail, Reserved for maintenance) while short ones still fit; check "
+            "`scontrol show reservation`",
+        ),
+        (
+            r"proxy \"[^\"]+\" not found",
+            "the Zabbix server knows no proxy by that name (renamed, or Hostname= in zabbix_proxy.conf "
+            "differs from the name in the frontend): make them match exactly",
+        ),
+        (
+            r"Gateway '\S+' is down|Ping failed \S+ with code 5\d\d",
+            "the SIP gateway is marked DOWN because its OPTIONS pings fail (the carrier answers 5xx or not "
+            "at all): calls through it fail with GATEWAY_DOWN; the carrier side, or the path to it, is "
+            "where to look",
+        ),
+        (
             r"host name is not valid for this server",
             "Drupal (Symfony) rejects a Host header that no pattern in $settings['trusted_host_patterns'] "
             "(settings.php) matches, with a 400 on every page: add the new host name's pattern",

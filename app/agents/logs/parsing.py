@@ -37,6 +37,7 @@ LEVELS = {
     "statement": "info",
     "context": "info",
     "panic": "critical",
+    "dpanic": "error",  # zap's development panic, logged as an error in production
 }
 _ISO = re.compile(r"(?P<ts>\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?)")
 # (sssd names its backend in the tag: "sssd[be[corp.example.com]][903]:")
@@ -140,6 +141,7 @@ _LEVEL_WORD = re.compile(
     r"|\b(?:level|lvl|severity)=\"?(trace|debug|info|notice|warn(?:ing)?|error|err|fatal|critical|crit|panic)\b"
     r"|^(?:\W*)(trace|debug|info|notice|warn(?:ing)?|error|err|fatal|critical|panic):"
     r"|^\d{4}-\d\d-\d\dT\S+\s+(debug|info|notice|warning|error|critical|fatal):\s"  # Knot: "<time> warning: "
+    r"|^\d{4}-\d\d-\d\dT\S+\t(debug|info|warn|error|dpanic|panic|fatal)\t"  # zap's console lines (Go)
     r"|(?:^|[\s│|>])(?-i:(Error|Warning|Fatal|Panic)):\s"  # terraform, node, npm: "│ Error: ..."
     r'|^"[^"]*",(?-i:"(Error|Warning|Critical|Information)"),'  # Windows events exported as CSV
     # ... and as Event Viewer saves them: Level,Date and Time,Source,Event ID,Task Category,Message
@@ -174,6 +176,8 @@ _PULL = re.compile(r"\bpull", re.IGNORECASE)
 _EVENT_NAME = re.compile(r"(?P<name>[a-z0-9][a-z0-9.-]*)\s{2,}(?:\d+\s+)?(?P<rest>\S.*)$")
 # HAProxy's health checks: "Server be_app/app3 is DOWN, reason: ..." and later "... is UP".
 _SERVER_STATE = re.compile(r"Server (?P<server>\S+/\S+) is (?P<state>DOWN|UP)\b")
+# Slurm's controller about a node: "Nodes cn017 not responding", later "Node cn017 now responding".
+_NODE_STATE = re.compile(r"\bNodes? (?P<server>[\w.-]+) (?P<state>not responding|now responding)\b")
 # A failure event that a later success of the same object settled: FailedScheduling while the
 # autoscaler adds a node, then Scheduled. Failure reason -> the reasons that settle it.
 _K8S_SETTLED_BY = {
@@ -213,6 +217,8 @@ _FAILURE = re.compile(
     + "|"
     + CACHE_BATTERY_FAILED
     + "|"
+    # An NVIDIA GPU's own error report, Lustre's client errors, FFmpeg without its hardware device.
+    r"\bNVRM: Xid \(|\bLustreError:|No VA display found|Device creation failed|"
     # Refusals for ownership, modes or integrity: cron, sshd's StrictModes, go's checksum database.
     r"wrong file owner|bad (?:file )?(?:owner(?:ship)?|mode)s?\b|insecure (?:mode|permissions)|"
     r"checksum mismatch|\bsecurity error\b|^npm (?:ERR!|error)\b|"
@@ -247,6 +253,7 @@ _NEGATED = re.compile(
     r"[\w ]{0,40}=\s*0(?![\d.])|"  # any counter at zero: "waited due a Worker queue full = 0"
     r"\bnon-?fatal\b|"  # Bacula's "Non-fatal FD errors: 0"
     r"\bhigh[- ]performance\b|"  # nginx's unit: "A high performance web server"
+    r"\[unreachable poller #\d+\]|"  # Zabbix's process names
     r"\bfail(?:ed|ure)?[_-]\w+|\w+[_-]fail(?:ed|ure)?\b|"  # fail_timeout, failed_jobs, on-failure: names
     r"\berror[_.-]\w+|\w+[_.-]errors?\b|"  # error_log, error.html, gpg-error: names, not events
     r"(?<!\w)/[\w./-]+|"  # paths name files, not what happened to them
@@ -320,6 +327,12 @@ _ALWAYS_A_PROBLEM = re.compile(
     r"start type of the .{0,80} service was changed from auto start|"
     # pfSense's dhcpleases restarting the resolver for a lease (counts only when it repeats).
     r"Sending HUP signal to dns daemon|"
+    # Said at info level, yet why work stops: a DAG at its run limit, a model server without its GPU,
+    # notebooks culled after minutes, a broker listening on localhost only, a YARN queue out of
+    # ApplicationMaster room, a reservation taking nodes.
+    r"is at \(or above\) max_active_runs|cuda\.is_available\(\)\s*=\s*False|"
+    r"Culling server \S+ \(inactive for 00:[0-5]\d:\d\d\)|Starting in local only mode|"
+    r"Not activating application .{0,120}exceeds amLimit|Created reservation=\S+|"
     # A controller that leaves an object alone for a reason it states, at info or debug level: an
     # Ingress ignored for its class, a DNS record skipped for its owner. Nothing else says why.
     r"\b(?:Ignoring|Skipping) (?:ingress|endpoint|record|resource|object)\b.{0,200}?\bbecause "
@@ -743,6 +756,10 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
         elif us := _US_TIME.search(line[:60]):
             entry.timestamp = _us_time(us)
             entry.message = f"{line[: us.start()]}{line[us.end() :]}".strip(" \t-|:[]")
+        elif zabbix := _ZABBIX.match(line):  # "  1024:20240623:090054.474 message"
+            with contextlib.suppress(ValueError):
+                entry.timestamp = dt.datetime.strptime(zabbix["ts"], "%Y%m%d:%H%M%S").replace(tzinfo=dt.UTC)
+            entry.message = zabbix["msg"]
     # Telegraf: "2024-05-14T02:00:11Z D! [inputs.disk] ..."; Gitea: "... cmd/web.go:242:runWeb() [I] ..."
     if bang := _BANG_LEVEL.match(entry.message) or _CALLER_LETTER.match(entry.message):
         entry.level_written = True
@@ -775,6 +792,8 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
     return entry
 
 
+# Zabbix server, proxy and agent: pid, date and time with milliseconds, then the message.
+_ZABBIX = re.compile(r"^\s*\d+:(?P<ts>\d{8}:\d{6})\.\d{3} (?P<msg>\S.*)$")
 _RFC5424 = re.compile(
     r"^<(?P<pri>\d{1,3})>1 (?P<ts>\S+) \S+ (?P<app>\S+) \S+(?: \S+)? "
     r"(?:-|(?:\[(?:[^\]\\]|\\.)*\])+) ?(?P<msg>.*)$"
@@ -854,14 +873,15 @@ def _settle_events(entries: list[LogEntry]) -> None:
                 entry.message = f"{entry.message} (settled: another event shows it succeeded)"
     came_back: set[str] = set()  # servers reported UP later than the line at hand
     for entry in reversed(entries):
-        said = _SERVER_STATE.search(entry.text)
+        said = _SERVER_STATE.search(entry.text) or _NODE_STATE.search(entry.text)
         if said is None:
             continue
-        if said["state"] == "UP":
+        if said["state"] in ("UP", "now responding"):
             came_back.add(said["server"])
         elif said["server"] in came_back and entry.level != "info":
             entry.level = "info"
-            entry.message = f"INFO {entry.message.split(' ', 1)[-1]} (settled: it came back UP)"
+            back = "UP" if said.re is _SERVER_STATE else "and responds"
+            entry.message = f"INFO {entry.message.split(' ', 1)[-1]} (settled: it came back {back})"
 
 
 def _request(entry: LogEntry, request: str, status: int, why: list[str] | None = None) -> None:
