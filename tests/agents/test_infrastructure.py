@@ -63,7 +63,7 @@ EXPECTED_SEVERITY = {
     "disruption_budget_unbounded": "warning", "run_to_completion_in_deployment": "warning",
     "agent_jobs_never_run": "warning", "dhcp_without_host_network": "critical", "open_resolver": "critical",
     "backup_keys_unrestricted": "critical", "weak_tls_allowed": "warning", "schedule_in_dst_gap": "warning",
-    "client_port_not_published": "warning", "taint_not_tolerated": "warning",
+    "client_port_not_published": "warning", "taint_not_tolerated": "warning", "policy_not_enforced": "warning",
 }  # fmt: skip
 
 COMPOSE = f"""
@@ -411,6 +411,23 @@ services:
     <<: *hardened
     image: docker.cloudsmith.io/isc/docker/kea-dhcp4:2.6.1
     network_mode: host
+  waf:
+    <<: *hardened
+    configs: [{{source: coraza_rules, target: /etc/coraza/coraza.conf}}]
+  waf_on:
+    <<: *hardened
+    configs: [{{source: coraza_rules_on, target: /etc/coraza/coraza.conf}}]
+  turn:
+    <<: *hardened
+    configs: [{{source: turnserver, target: /etc/coturn/turnserver.conf}}]
+  consul_open:
+    <<: *hardened
+    environment:
+      CONSUL_LOCAL_CONFIG: '{{"datacenter": "dc1", "acl": {{"enabled": false, "default_policy": "allow"}}}}'
+  consul_acl:
+    <<: *hardened
+    environment:
+      CONSUL_LOCAL_CONFIG: '{{"datacenter": "dc1", "acl": {{"enabled": true, "default_policy": "deny"}}}}'
   mqtt:
     <<: *hardened
     image: eclipse-mosquitto:2.0.18
@@ -551,6 +568,21 @@ configs:
     content: |
       ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFAKEkey root@web01
       command="borg serve --append-only --restrict-to-repository /repos/web02",restrict ssh-ed25519 AAAAC3NzaFAKE root@web02
+  coraza_rules:
+    content: |
+      SecRuleEngine DetectionOnly
+  coraza_rules_on:
+    content: |
+      SecRuleEngine On
+  turnserver:
+    content: |
+      listening-port=3478
+      no-auth
+  janus_admin:
+    content: |
+      admin: {{
+        admin_secret = "janusoverlord"
+      }}
   gitea_ini:
     content: |
       [security]
@@ -639,6 +671,10 @@ COMPOSE_EXPECTED = {
     "service dhcp": {"dhcp_without_host_network"},
     "service unifi": {"client_port_not_published"},  # unifi_inform publishes 8080
     "service mqtt": {"admin_api_unauthenticated"},  # mqtt_configured has its own configuration
+    "config coraza_rules": {"policy_not_enforced"},  # coraza_rules_on blocks
+    "config turnserver": {"open_proxy"},
+    "config janus_admin": {"default_credentials"},
+    "service consul_open": {"admin_api_unauthenticated"},  # consul_acl has ACLs on
     "service syncthing": {"admin_api_unauthenticated"},  # syncthing_local keeps its GUI on loopback
     "service gitea_setup": {"admin_api_unauthenticated"},  # gitea_locked is locked, its app.ini is not:
     "config gitea_ini": {"admin_api_unauthenticated"},
@@ -1050,6 +1086,21 @@ KUBERNETES = manifest(
         "admin:\n  address:\n    socket_address: { address: 0.0.0.0, port_value: 9901 }\n"}},
     {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "varnish"}, "data": {"default.vcl":
         'acl purgers {\n  "10.0.0.0"/8;\n  "0.0.0.0"/0;\n}\n'}},
+    {**k8s_workload("Deployment", "settlement"),
+     "spec": {**k8s_workload("Deployment", "settlement")["spec"], "template": {"metadata": {"labels": {"app": "settlement"},
+         "annotations": {"config.linkerd.io/skip-inbound-ports": "8080"}}, "spec": {"containers": [k8s_container(
+             ports=[{"name": "http", "containerPort": 8080}])]}}}},
+    {**k8s_workload("Deployment", "ledger"),
+     "spec": {**k8s_workload("Deployment", "ledger")["spec"], "template": {"metadata": {"labels": {"app": "ledger"},
+         "annotations": {"config.linkerd.io/skip-inbound-ports": "9990"}}, "spec": {"containers": [k8s_container(
+             ports=[{"name": "http", "containerPort": 8080}, {"name": "admin", "containerPort": 9990}])]}}}},
+    {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "apisix"}, "data": {"config.yaml":
+        "deployment:\n  admin:\n    admin_key:\n      - name: admin\n        key: edd1c9f034335f136f87ad84b625c8f1\n"}},
+    k8s_workload("Deployment", "search", [k8s_container(image="getmeili/meilisearch:v1.7.6")], replicas=3,
+                 volumes=[{"name": "data", "persistentVolumeClaim": {"claimName": "meili-data"}}]),
+    k8s_workload("Deployment", "metrics-query", [k8s_container(image="victoriametrics/vmselect:v1.99.0-cluster")]),
+    {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "metrics-query"},
+     "spec": {"type": "LoadBalancer", "selector": {"app": "metrics-query"}, "ports": [{"port": 8481}]}},
     k8s_workload("Deployment", "tracking", [k8s_container(image="ghcr.io/mlflow/mlflow:v2.12.1")]),
     {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "tracking", "annotations": {
         "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing"}},
@@ -1091,6 +1142,10 @@ KUBERNETES = manifest(
 )  # fmt: skip
 KUBERNETES_EXPECTED = {
     "Service tracking": {"admin_api_unauthenticated"},  # tracking-internal and tracking-ranges are not public
+    "Service metrics-query": {"admin_api_unauthenticated"},
+    "Deployment settlement": {"mesh_mtls_disabled"},  # ledger skips only its admin port
+    "ConfigMap apisix": {"default_credentials"},
+    "Deployment search": {"single_instance_replicated"},
     "InferenceService summarizer": {"manifest_rejected"},  # classifier's GPU has its limit
     "DaemonSet gpu-metrics": {"taint_not_tolerated"},  # gpu-metrics-tolerant tolerates it
     "Deployment newsroom container app": {"data_on_ephemeral_storage"},  # its cache may be scratch

@@ -228,6 +228,8 @@ SAME_RISK: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
      container_pod(env=[{"name": "REAL_IP", "value": "set_real_ip_from ::/0;\nreal_ip_header X-Forwarded-For;"}])),
     ("dhcp_without_host_network", {"image": "docker.cloudsmith.io/isc/docker/kea-dhcp4:2.6.1"},
      container_pod(image="networkboot/dhcpd:1.3.0")),
+    ("policy_not_enforced", {"environment": {"MODSEC_RULES": "SecRuleEngine DetectionOnly"}},
+     container_pod(env=[{"name": "MODSEC_RULES", "value": "SecRuleEngine DetectionOnly\nSecRequestBodyAccess On"}])),
     ("weak_tls_allowed", {"environment": {"OPENSSL_CONF_TEXT": "MinProtocol = TLSv1\n"}},
      container_pod(env=[{"name": "OPENSSL_CONF_TEXT", "value": "Options = UnsafeLegacyRenegotiation"}])),
     ("backup_keys_unrestricted", {"environment": {"AUTHORIZED_KEYS": "ssh-ed25519 AAAAC3Nza borg-client@web01"}},

@@ -1851,6 +1851,93 @@ QUIET_CAUSES_OF_PIPELINES_GPUS_IOT_AND_HPC = [
 ]  # fmt: skip
 
 
+QUIET_CAUSES_OF_GATEWAYS_PAYMENTS_AND_SEARCH = [
+    # Gateways and meshes: targets all unhealthy behind a rate limiter doing its job, a route the
+    # schema refused behind scanners' 404s, a mesh policy refusing a client, a token's permission.
+    ([f"2024/05/14 08:5{i}:04 [error] 2284#0: *3115{i} [kong] handler.lua:80 [rate-limiting] API rate limit exceeded "
+      f"for consumer mobile-app-ios, client: 203.0.113.14, server: kong" for i in range(3)]
+     + [f"2024/05/14 08:5{i}:40 [error] 2284#0: *3116{i} [kong] balancer.lua:331 failure to get a peer from the "
+        "ring-balancer: balancer 'orders-svc.upstream' has no healthy targets, client: 10.0.4.7, server: kong"
+        for i in range(6, 9)],
+     "health checks marked every target"),
+    ([f"2024/05/14 10:0{i}:54 [error] 52#53: *8093{i} [lua] init.lua:565: http_access_phase(): 404 Route Not Found, "
+      f"client: 198.51.100.2{i}, server: _, request: \"GET /wp-admin/ HTTP/1.1\"" for i in range(6)]
+     + ["2024/05/14 09:58:02 [error] 45#45: *2 [lua] config_etcd.lua:555: sync_data(): failed to check item data of "
+        "[/apisix/routes] err:failed to check the configuration of plugin limit-count err: property \"count\" "
+        "validation failed: expected 0 to be greater than 0"],
+     "never loaded"),
+    ([f"[8644{i}.335357s]  INFO ThreadId(02) inbound:server{{port=8080}}: linkerd_app_inbound::policy::http: Request "
+      "denied server.group=policy.linkerd.io server.kind=server server.name=payments-api-http" for i in range(5)],
+     "AuthorizationPolicy"),
+    ([f"2024-05-14T11:0{i}:13.161Z [ERROR] agent.envoy: Error handling ADS delta stream: xdsVersion=v3 error=\"rpc "
+      "error: code = PermissionDenied desc = Permission denied: token with AccessorID '3f2a' lacks permission "
+      "'service:write' on \"orders-api\"\"" for i in range(4)]
+     + [f"2024-05-14T11:0{i}:13.161Z [WARN]  agent: Check is now critical: check=service:reports error=\"Get "
+        "\\\"http://10.10.4.22:8090/status\\\": dial tcp 10.10.4.22:8090: connect: connection refused\"" for i in range(5)],
+     "give the token's policy"),
+    # Payments and push: a webhook key changed on one side, a sandbox gateway, APNs auth in Firebase.
+    (["2024-05-14 13:11:07.856  INFO 1 --- [config-watch-1] c.e.shop.config.SecretReloader : Reloaded secret "
+      "payments/adyen-webhook (keys: hmacKey)"]
+     + [f"2024-05-14 13:1{i}:12.597  WARN 1 --- [nio-8080-exec-1] c.e.shop.payments.AdyenWebhookController : HMAC "
+        f"signature validation failed for notification pspReference=0MJUK{i}; rejecting with 401" for i in range(1, 5)]
+     + [f"2024-05-14 13:1{i}:28.058 ERROR 1 --- [scheduling-2] c.e.shop.mail.OrderMailer : Could not send "
+        f"confirmation for ORD-4615{i}: order not in state PAID" for i in range(2, 6)],
+     "same key on both sides"),
+    (["2024-05-14 18:32:42,808 INFO [checkout.payments] Braintree gateway configured: environment=sandbox "
+      "merchant_id=exmplmerchprod01"]
+     + [f"2024-05-14 18:3{i}:08,748 ERROR [checkout.payments] client_token.generate failed for customer c_6920{i}: "
+        "braintree.exceptions.authentication_error.AuthenticationError" for i in range(3, 7)],
+     "set the environment to production"),
+    ([f'{{"level": 50, "time": 171567001{i}422, "msg": "send failed", "platform": "ios", "errorInfo": {{"code": '
+      '"messaging/third-party-auth-error", "message": "Auth error from APNS or Web Push Service"}}' for i in range(5)],
+     "APNs auth key"),
+    # Directory, CI and search: a replica id twice, a key the server no longer knows, a paused
+    # pipeline, an optimize, a payload limit, a retention flag, a bridge without its address.
+    ([f"[14/May/2024:06:0{i}:29.236247000 +0000] - ERR - NSMMReplicationPlugin - acquire_replica - agmt=\"cn=ipa1-to-"
+      "ipa3\" (ipa3:389): Unable to acquire replica: the replica has the same Replica ID as this one. Replication is "
+      "aborting." for i in range(4)],
+     "its own ID"),
+    ([f'{{"timestamp": "2024-05-14T12:0{i}:58.392913000Z", "level": "error", "source": "worker", "message": '
+      '"worker.beacon-runner.beacon.failed-to-connect-to-tsa", "data": {"error": "ssh: handshake failed: ssh: '
+      'unable to authenticate, attempted methods [none publickey], no supported methods remain"}}' for i in range(4)],
+     "re-add the client's public key"),
+    (["2024-03-12 02:00:03.114 INFO  (qtp1127224355-12) [ x:products] o.a.s.u.p.LogUpdateProcessorFactory "
+      "[products] webapp=/solr path=/update params={optimize=true&maxSegments=1&waitSearcher=true} {optimize=} 0 "
+      "2461803"]
+     + [f"2024-03-12 02:0{i}:44.809 ERROR (qtp1127224355-57) [ x:products] o.a.s.s.HttpSolrCall null:org.apache.solr."
+        "common.SolrException: Time allowed to handle this request exceeded: [timeAllowed=2000ms]" for i in range(1, 6)],
+     "do not optimize a live index"),
+    ([f"[2024-03-12T08:0{i}:00Z WARN  meilisearch::error] The provided payload reached the size limit. The maximum "
+      "accepted payload size is 100 MiB." for i in range(3)],
+     "--http-payload-size-limit"),
+    (['2024-03-12T06:58:48.700Z\tinfo\tVictoriaMetrics/lib/storage/partition.go:1839\tdropping partition "2024_01" '
+      'at "/victoria-metrics-data/data/small/2024_01", since it is outside -retentionPeriod']
+     + [f'2024-03-12T09:0{i}:00.000Z\twarn\tVictoriaMetrics/lib/httpserver/httpserver.go:358\tremoteAddr: '
+        '"10.0.3.9:51422"; requestURI: /debug/pprof/heap; cannot serve request: access denied; -pprofAuthKey is set'
+        for i in range(4)],
+     "set the retention back"),
+    (["JVB 2024-03-12 08:00:09.739 INFO: [20] StunMappingCandidateHarvester.discover#82: We failed to obtain "
+      "addresses for the following reason: java.net.SocketTimeoutException",
+      "JVB 2024-03-12 08:00:09.987 INFO: [20] MappingCandidateHarvesters.maybeAdd#158: Discarding a mapping "
+      "harvester with no public address: StunMappingCandidateHarvester(face=10.0.5.12:9/udp, mask=null)"],
+     "JVB_ADVERTISE_IPS"),
+    # Documents and edge caches: a poison document, a converter told to fetch localhost, a loop.
+    (["WARN  [watchdog] 13:01:59,358 org.apache.tika.server.core.TikaServerWatchDog timeout task /rmeta/text "
+      "(scan-0917.pdf) exceeded taskTimeoutMillis=120000; shutting down forked process",
+      "ERROR [watchdog] 13:02:00,889 org.apache.tika.server.core.TikaServerWatchDog forked process exited with exit "
+      "value: 2"],
+     "poison document"),
+    ([f'{{"level":"error","ts":171025203{i}.241022,"logger":"api","msg":"convert URL to PDF: Chromium returned '
+      'net::ERR_CONNECTION_REFUSED","uri":"/forms/chromium/convert/url","method":"POST","path":"/forms/chromium/'
+      'convert/url","status":400}' for i in range(4)],
+     "the converter's own container"),
+    (["2024/03/12 09:47:13 kid1| Configuring Parent edge-b.example.net/80/0",
+      "2024/03/12 09:47:22 kid1| WARNING: Forwarding loop detected for:"]
+     + [f"2024/03/12 09:4{i}:19 kid1| WARNING: 1 swapin MD5 mismatches" for i in range(8, 10)],
+     "cache_peer in one direction"),
+]  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("lines", "words"),
     (
@@ -1862,6 +1949,7 @@ QUIET_CAUSES_OF_PIPELINES_GPUS_IOT_AND_HPC = [
         + QUIET_CAUSES_OF_NAME_SERVICES_BACKUPS_AND_HOSTS
         + QUIET_CAUSES_OF_CMSS_HARDWARE_AND_SMALL_OFFICE_SERVERS
         + QUIET_CAUSES_OF_PIPELINES_GPUS_IOT_AND_HPC
+        + QUIET_CAUSES_OF_GATEWAYS_PAYMENTS_AND_SEARCH
     ),
 )
 def test_quiet_causes_are_found_and_explained(lines: list[str], words: str) -> None:

@@ -24,6 +24,7 @@ from app.agents.infrastructure.container_checks import (
     image_name,
     long_flags,
     memory_bytes,
+    pod_object,
     pod_spec,
     text_of,
 )
@@ -68,6 +69,7 @@ def addon_findings(objects: list[dict[str, Any]]) -> Iterator[Finding]:
             yield from _disruption_budget(name, spec)
         elif kind in ("Deployment", "StatefulSet", "DaemonSet", "Pod"):
             containers = [as_mapping(c) for c in as_list(pod_spec(obj).get("containers"))]
+            yield from _mesh_skipped_ports(name, obj, containers)
             yield from _external_dns(name, containers)
             yield from _thanos_sidecar(name, containers)
             if kind == "StatefulSet":
@@ -124,6 +126,34 @@ def _peer_authentication(name: str, spec: dict[str, Any]) -> Iterator[Finding]:
             "mTLS mode DISABLE: the workloads accept plaintext, traffic inside the mesh is unencrypted and "
             "AuthorizationPolicies on source principals can never match",
         )
+
+
+# Pod annotations that take inbound ports out of the mesh's proxy (Linkerd, Istio).
+_SKIP_INBOUND = ("config.linkerd.io/skip-inbound-ports", "traffic.sidecar.istio.io/excludeInboundPorts")
+
+
+def _mesh_skipped_ports(
+    name: str, obj: dict[str, Any], containers: list[dict[str, Any]]
+) -> Iterator[Finding]:
+    """An application port the proxy is told to skip: its traffic bypasses mTLS and the mesh's
+    authorization policies (a port of an admin or metrics endpoint is the usual, harmless case)."""
+    annotations = as_mapping(as_mapping(pod_object(obj).get("metadata")).get("annotations"))
+    served = {
+        port["containerPort"]
+        for c in containers
+        for port in map(as_mapping, as_list(c.get("ports")))
+        if isinstance(port.get("containerPort"), int)
+        and not re.search(r"metric|admin|health|debug", text_of(port.get("name")), re.IGNORECASE)
+    }
+    for key in _SKIP_INBOUND:
+        skipped = {int(p) for p in re.findall(r"\d+", text_of(annotations.get(key)))}
+        if ports := sorted(skipped & served):
+            yield rule_finding(
+                "mesh_mtls_disabled",
+                name,
+                f"{key}: {', '.join(map(str, ports))} takes an application port out of the proxy: "
+                "traffic to it bypasses mTLS and the mesh's authorization policies, so any pod can call it",
+            )
 
 
 def _destination_rule(name: str, spec: dict[str, Any]) -> Iterator[Finding]:

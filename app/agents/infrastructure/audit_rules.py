@@ -346,6 +346,14 @@ RULES = MappingProxyType(
             "command: server -dev",
             "args: [server, -dev]",
         ),
+        "policy_not_enforced": Rule(
+            _W,
+            "a protection set to watch only (a WAF with SecRuleEngine DetectionOnly): it logs what it "
+            "would stop and stops nothing",
+            "switch it to enforcing (SecRuleEngine On) once its false positives are tuned",
+            "a configs entry with SecRuleEngine DetectionOnly",
+            "a ConfigMap with SecRuleEngine DetectionOnly",
+        ),
         "taint_not_tolerated": Rule(
             _W,
             "a pod that selects GPU nodes (an nvidia.com/gpu label) without tolerating the "

@@ -44,6 +44,8 @@ _SQLITE = re.compile(
     r"(?:django\.db\.backends\.)?sqlite3?\b|\b(?:DATABASE_URL|DB_URL)\s*=\s*[\"']?sqlite3?:",
     re.IGNORECASE,
 )
+# Servers whose data directory takes one writing process (an embedded LMDB or similar store).
+_ONE_WRITER = {"meilisearch": "Meilisearch keeps its index in LMDB, which one process may write"}
 _SERVER_DATABASE = re.compile(r"DB_TYPE\s*=\s*[\"']?(?:mariadb|mysql|postgres)", re.IGNORECASE)
 _SQLITE_ONLY = {"uptime-kuma": "Uptime Kuma keeps everything in one SQLite file (kuma.db)"}
 
@@ -57,6 +59,15 @@ def clustering_findings(
     containers = [c for c in map(as_mapping, as_list(pod.get("containers"))) if c]
     mounted = "\n".join(configs or [])
     yield from _state_per_replica(name, containers, replicas, mounted)
+    shared_claim = any("persistentVolumeClaim" in as_mapping(v) for v in as_list(pod.get("volumes")))
+    for writer, what in _ONE_WRITER.items():
+        if shared_claim and any(writer in image_name(c.get("image")) for c in containers):
+            yield rule_finding(
+                "single_instance_replicated",
+                name,
+                f"{what}, and its {replicas} replicas mount one claim: they write the same files (or wait on "
+                "each other's lock), and the copies the Service spreads reads over are one",
+            )
     for container in containers:
         image = image_name(container.get("image"))
         env = env_pairs(container.get("env"))

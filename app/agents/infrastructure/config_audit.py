@@ -79,6 +79,7 @@ _IMPORTANCE = (
     "agent_jobs_never_run",
     "client_port_not_published",
     "taint_not_tolerated",
+    "policy_not_enforced",
     "weak_tls_allowed",
     "schedule_in_dst_gap",
     "address_pool_overlaps_hosts",

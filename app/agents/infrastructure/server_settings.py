@@ -71,6 +71,15 @@ _FLINK_SUBMIT_OFF = re.compile(r"web\.submit\.enable\s*[:=]\s*[\"']?false", re.I
 # Gitea's app.ini with its installer unlocked, and Odoo's master password left at its default.
 _INSTALL_UNLOCKED = re.compile(r"^\s*INSTALL_LOCK\s*=\s*false\b", re.MULTILINE | re.IGNORECASE)
 _ODOO_MASTER_DEFAULT = re.compile(r"^\s*admin_passwd\s*=[ \t]*(?:admin)?[ \t]*$", re.MULTILINE)
+# Well-known defaults (APISIX's admin key, Janus's admin secret), coturn without authentication,
+# Consul without ACLs, a WAF told to watch only.
+_APISIX_DEFAULT_KEY = re.compile(r"\bedd1c9f034335f136f87ad84b625c8f1\b")
+_JANUS_DEFAULT_SECRET = re.compile(r"\badmin_secret\s*=\s*\"?janusoverlord\b")
+_TURN_NO_AUTH = re.compile(r"^\s*(?:--)?no-auth\s*$", re.MULTILINE)
+_CONSUL_ACL_OFF = re.compile(
+    r"\"acl\"\s*:\s*\{[^{}]*\"enabled\"\s*:\s*false|\bacl\s*(?:=\s*)?\{[^{}]*\benabled\s*=\s*false", re.DOTALL
+)
+_DETECTION_ONLY = re.compile(r"^\s*SecRuleEngine\s+DetectionOnly\b", re.MULTILINE | re.IGNORECASE)
 # Jenkins Configuration as Code: every visitor an administrator.
 _JENKINS_UNSECURED = re.compile(r"^\s*authorizationStrategy:\s*[\"']?unsecured\b", re.MULTILINE)
 
@@ -294,6 +303,41 @@ def text_findings(where: str, text: str, mounted_at: str = "") -> Iterator[Findi
             "/web/database/manager can download, drop or replace every database; set a long admin_passwd "
             "and list_db = False",
         )
+    if _APISIX_DEFAULT_KEY.search(text):
+        yield rule_finding(
+            "default_credentials",
+            where,
+            "APISIX's admin_key is its documented default key: anyone who reaches the Admin API (9180) "
+            "can rewrite every route, upstream and plugin",
+        )
+    if _JANUS_DEFAULT_SECRET.search(text):
+        yield rule_finding(
+            "default_credentials",
+            where,
+            'Janus\'s admin_secret is its documented default ("janusoverlord"): anyone who reaches the '
+            "Admin API (7088) can list and destroy sessions and change the server's settings",
+        )
+    if _TURN_NO_AUTH.search(text):
+        yield rule_finding(
+            "open_proxy",
+            where,
+            "coturn runs with no-auth: anyone who reaches it allocates relays through your address (an open "
+            "TURN relay, to the internet and to internal networks); use use-auth-secret or lt-cred-mech",
+        )
+    if _CONSUL_ACL_OFF.search(text):
+        yield rule_finding(
+            "admin_api_unauthenticated",
+            where,
+            "Consul runs with ACLs disabled (or default_policy allow): anyone who reaches its HTTP API "
+            "(8500) reads and writes the KV store, registers services and changes intentions",
+        )
+    if _DETECTION_ONLY.search(text):
+        yield rule_finding(
+            "policy_not_enforced",
+            where,
+            "the WAF runs with SecRuleEngine DetectionOnly: it logs the attacks its rules match and "
+            "blocks none of them",
+        )
     if _JENKINS_UNSECURED.search(text):
         yield rule_finding(
             "admin_api_unauthenticated",
@@ -352,6 +396,10 @@ def unauthenticated_server(image: Any, words: list[str], configs: str) -> str | 
     if name == "flink" and "taskmanager" not in words:
         uploads = "" if _FLINK_SUBMIT_OFF.search(configs) else ": anyone can upload a jar and run it"
         return f"Flink's REST API and web UI, which have no authentication{uploads}"
+    if name in ("vmselect", "victoria-metrics") and not any(w.startswith("-httpAuth.") for w in words):
+        return (
+            "VictoriaMetrics' query API, which has no authentication of its own (no -httpAuth.*, no vmauth)"
+        )
     if name == "trino" and "http-server.authentication.type" not in configs:
         return "Trino's HTTP port with no authentication type configured (any user name is accepted)"
     return None

@@ -146,7 +146,19 @@ _REFUSED = (
     r"delaying inserting block .{0,40}because there are \d+ parts|too many parts|"
     r"not activating application .{0,120}exceeds amlimit|connection to \S+ \(at [^)]*\) was lost|"
     r"ost_connect .{0,60}failed|larger than max \(\d+ vs\. \d+\)|received message (?:after decompression )?"
-    r"larger than max|created reservation=\S+|proxy \"[^\"]+\" not found"
+    r"larger than max|created reservation=\S+|proxy \"[^\"]+\" not found|"
+    # A gateway's route refused by its schema, a mesh's policy, a token's missing permission, a
+    # webhook signature, a replica id twice, SSH keys refused, a paused pipeline, an optimize, a
+    # retention setting, a payload limit, a bridge without its public address, a meeting without
+    # recording marks, a poison document, a forwarding loop.
+    r"failed to check (?:item data|the configuration)|"
+    r"linkerd_app_inbound::policy::\w+: request denied|lacks permission '[\w:]+'|"
+    r"(?:hmac|webhook) signature (?:validation|verification) failed|invalid (?:hmac|webhook) signature|"
+    r"same replica id|ssh: unable to authenticate|skipping scheduling of paused pipeline|\boptimize=true\b|"
+    r"dropping partition .{0,200}outside -retentionperiod|payload too large|"
+    r"(?:payload|request body) reached the (?:\w+ )?limit|"
+    r"discarding a mapping harvester with no public address|no recording marks for|"
+    r"exceeded tasktimeoutmillis|forwarding loop detected"
 )
 _CAUSE = re.compile(
     r"no space left|disk full|enospc|(?<!perhaps )out of memory|outofmemory|\boom|killed process \d+|"
@@ -157,7 +169,7 @@ _CAUSE = re.compile(
     r"could not resolve|name or service not known|no such host|nxdomain|misconf|read-only file system|"
     r"segmentation fault|sigsegv|nil pointer|null ?pointer|cannot allocate|quota exceeded|"
     r"failedscheduling|imagepullbackoff|errimagepull|authentication failed|max_connections|"
-    r"connection refused|econnrefused|unable to connect|could not connect|address already in use|"
+    r"connection[ _]refused|econnrefused|unable to connect|could not connect|address already in use|"
     r"eaddrinuse|killed process \d+|out of memory|maxmemory|misconf|disk watermark|not ?found|"
     r"manifest unknown|no such image|sealed|stale file handle|estale|not responding|hung task|"
     r"inode|memory alarm|resource alarm|limit alarm|alarm set|high watermark|max_children|maxrequestworkers|"
@@ -347,6 +359,17 @@ _BACKGROUND_NOISE = re.compile(
     # a public PBX; Telegraf's diskio on eMMC boot partitions; slurmctld without a backup
     # controller, and clients that hung up on it.
     r"Unable to do partial parsing|(?:\b429\b|Too Many Requests).{0,40}retrying in|"
+    # A gateway's rate limiting refusing a client (its job), requests for routes that do not
+    # exist, a query that asked for too many points, a PBX's GeoIP and TLS files not set up,
+    # ffmpeg's complaints about one packet, a cache's swap-in mismatch.
+    r"\[rate-limiting\] API rate limit exceeded for consumer|limiting requests, excess:|"
+    r"http_access_phase\(\): (?:404|<NUM>) Route Not Found|"
+    r"reduce the time range or increase step|GeoIP database not found|GeoLite\S* not found|"
+    r"cannot find (?:certificate|private key) file: turn_server_\w+\.pem|Error parsing Opus packet header|"
+    r"swapin MD5 mismatch|"
+    # A scraper refused VictoriaMetrics' pprof without its key; Garden destroying a container
+    # that is already gone.
+    r"cannot serve request: access denied; -\w+AuthKey is set|destroy\.failed \| unknown handle|"
     r"SIP auth failure \(\w+\) on sofia profile|No matching endpoint found|Failed to authenticate device|"
     r"error reading /dev/mmcblk\d+boot\d|_shutdown_bu_thread|Zero Bytes were transmitted or received|"
     # DFSR clearing its staging folder (4202 above the high watermark, 4204 done): housekeeping.
@@ -496,6 +519,32 @@ _EXPLAINS = tuple(
             r"cbt data is invalid|cannot use cbt|falling back to full disk read",
             r"exceeded the backup window|by backup window|\(backup window\)",
             "explains the job running past its window",
+        ),
+        (
+            r"(?:hmac|webhook) signature (?:validation|verification) failed|"
+            r"invalid (?:hmac|webhook) signature",
+            r"not in state paid|awaiting_payment|waiting for webhook",
+            "explains the payments that never complete",
+        ),
+        (
+            r"\benvironment=sandbox\b",
+            r"authenticationerror|authentication error|\b401\b",
+            "explains the authentication errors",
+        ),
+        (
+            r"\boptimize=true\b",
+            r"time allowed to handle this request exceeded|timed out|timeout",
+            "explains the timeouts",
+        ),
+        (
+            r"no recording marks for",
+            r"never recorded|norecordings",
+            "explains the missing recordings",
+        ),
+        (
+            r"exceeded tasktimeoutmillis",
+            r"forked process exited|watchdog",
+            "explains the restarts",
         ),
         (
             r"cuda\.is_available\(\)\s*=\s*false|no cuda gpus are available",
@@ -820,17 +869,22 @@ def rank(table: list[dict[str, Any]]) -> list[Candidate]:
         return []
     # Time orders them; where lines carry no time (`kubectl describe`), their place in the text.
     # A warning that names no cause is background: it takes no place in that order.
-    substantive = [row for row in candidates if row["errors"] or _names_cause(_text(row))]
+    texts = [_text(row) for row in candidates]
+    pairs = [_explain_pairs(t) for t in texts]  # (pairs it explains, pairs it is explained by), per row
+    shown = {_EXPLAINS[i][2] for _, explained in pairs for i in explained}
+    explaining = {i for explains, _ in pairs for i in explains}
+    # A line that explains a symptom shown beside it is a cause too, and takes its place in time.
+    substantive = [
+        row
+        for row, text, (explains_pairs, _) in zip(candidates, texts, pairs, strict=True)
+        if row["errors"] or _names_cause(text) or any(_EXPLAINS[i][2] in shown for i in explains_pairs)
+    ]
     order = sorted(substantive, key=lambda r: (r["first_seen"] or "~", r["_entries"][0].line_no))
     chained = [e for row in candidates for e in row["_entries"] if e.root_exception != e.exception_type]
     wrapped = {e.exception_type for e in chained}
     innermost = {e.root_exception for e in chained}
     first = {id(row): position for position, row in enumerate(order)}
     ongoing = _still_happening(table)
-    texts = [_text(row) for row in candidates]
-    pairs = [_explain_pairs(t) for t in texts]  # (pairs it explains, pairs it is explained by), per row
-    shown = {_EXPLAINS[i][2] for _, explained in pairs for i in explained}
-    explaining = {i for explains, _ in pairs for i in explains}
     ranked = []
     for row, text, (explains_pairs, explained_pairs) in zip(candidates, texts, pairs, strict=True):
         reasons: list[str] = [row["level"]]

@@ -13,6 +13,109 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), meaning)
     for pattern, meaning in (
         (
+            r"has no healthy targets|failure to get a peer from the ring-balancer",
+            "the gateway's health checks marked every target of the upstream unhealthy (a wrong check path "
+            "or expected status counts as a failure): it answers 503 while the pods are fine; check the "
+            "upstream's healthchecks (path, statuses) against what the service answers",
+        ),
+        (
+            r"failed to check (?:item data|the configuration)",
+            "the gateway refused a route (or plugin) configuration as invalid when it synced it from etcd: "
+            "the object was stored but never loaded, so its requests get 404; fix the field the schema "
+            "error names and write it again",
+        ),
+        (
+            r"linkerd_app_inbound::policy::\w+: Request denied",
+            "Linkerd's inbound policy refused the request: the client's identity (or route) is not "
+            "authorized by the Server's AuthorizationPolicy; add the client's ServiceAccount "
+            "(MeshTLSAuthentication) to the policy",
+        ),
+        (
+            r"lacks permission '[\w:]+'",
+            "the ACL token in use lacks the permission named: after a rotation the new token's policy "
+            "misses it; give the token's policy that rule (for a sidecar: service:write on the service)",
+        ),
+        (
+            r"(?:HMAC|webhook) signature (?:validation|verification) failed",
+            "the webhook's signature does not verify with the key we hold: the HMAC key was changed on one "
+            "side only, or reloaded from the wrong secret; every notification is rejected, so payments "
+            "never reach PAID; put the same key on both sides",
+        ),
+        (
+            r"\benvironment=sandbox\b",
+            "the payment gateway is configured for its sandbox while the credentials are production ones "
+            "(or the reverse): every call fails authentication; set the environment to production",
+        ),
+        (
+            r"third-party-auth-error|Auth error from APNS",
+            "Firebase could not authenticate to APNs for iOS devices: the APNs key or certificate uploaded "
+            "to the Firebase project is missing, expired or for another team/bundle; upload a valid APNs "
+            "auth key (.p8) in the project's Cloud Messaging settings",
+        ),
+        (
+            r"same Replica ID",
+            "two replicas of the directory share one Replica ID (a replica initialised from another's "
+            "configuration): replication between them aborts; give the new replica its own ID (re-create "
+            "its replica entry, ipa-replica-manage / dsconf)",
+        ),
+        (
+            r"ssh: unable to authenticate|attempted methods \[none publickey\]",
+            "the SSH server refused our key: it does not list it (authorized keys; Concourse's TSA "
+            "authorized worker keys) - after a rebuild, re-add the client's public key on the server or "
+            "restore its key files",
+        ),
+        (
+            r"Skipping scheduling of paused pipeline",
+            "the pipeline is paused (the pause says who and why): nothing triggers it until someone "
+            "unpauses it",
+        ),
+        (
+            r"\boptimize=true\b",
+            "someone ran an optimize (a merge down to few segments): Solr rewrites the whole index, "
+            "saturating disk and CPU while it runs, so queries time out; do not optimize a live index, or "
+            "do it off-peak on a replica",
+        ),
+        (
+            r"reached the (?:\w+ )?size limit|payload too large",
+            "the request body is above the server's limit (Meilisearch: --http-payload-size-limit, 100 MiB "
+            "by default; HTTP 413): the import is refused and nothing is indexed; send smaller batches or "
+            "raise the limit",
+        ),
+        (
+            r"dropping partition .{0,200}outside -retentionPeriod",
+            "the server started with a shorter -retentionPeriod (its flag at start says which) and deleted "
+            "everything older: the data is gone unless a backup or snapshot has it; set the retention "
+            "back before the next restart",
+        ),
+        (
+            r"Discarding a mapping harvester with no public address|We failed to obtain addresses",
+            "the videobridge could not learn its public address (STUN mapping failed, no static mapping "
+            "set): it offers only its private address, so people outside the network get no media once a "
+            "call goes through the bridge (three or more); set the public address (JVB_ADVERTISE_IPS)",
+        ),
+        (
+            r"no recording marks for",
+            "nobody pressed Record in that meeting (the room records only between marks): there is "
+            "nothing to process; for classes that must always be recorded, set autoStartRecording",
+        ),
+        (
+            r"exceeded taskTimeoutMillis",
+            "one document keeps running past Tika's taskTimeoutMillis: the watchdog kills the forked "
+            "server, dropping every request in flight, and the client sends the same file again (a "
+            "poison document); skip or split it, or raise the timeout for OCR",
+        ),
+        (
+            r"net::ERR_CONNECTION_REFUSED",
+            "the headless browser could not reach the URL it was given: a localhost URL points at the "
+            "converter's own container, not at the application; pass an address the converter can reach "
+            "(the application's Service)",
+        ),
+        (
+            r"Forwarding loop detected",
+            "the cache forwards requests to a peer that sends them back (its own name is in Via): two "
+            "caches are each other's parent; remove the loop (cache_peer in one direction only)",
+        ),
+        (
             r"is at \(or above\) max_active_runs",
             "the DAG already has max_active_runs runs going (often an old run stuck on a sensor): the "
             "scheduler starts no new run until it ends; fix or mark the stuck run, give the sensor a "

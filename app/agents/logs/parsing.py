@@ -333,6 +333,12 @@ _ALWAYS_A_PROBLEM = re.compile(
     r"is at \(or above\) max_active_runs|cuda\.is_available\(\)\s*=\s*False|"
     r"Culling server \S+ \(inactive for 00:[0-5]\d:\d\d\)|Starting in local only mode|"
     r"Not activating application .{0,120}exceeds amLimit|Created reservation=\S+|"
+    # ... and a mesh's policy refusing a request, a pipeline paused, an optimize run on a live
+    # index, partitions dropped by a retention setting, a bridge without its public address, a
+    # meeting recorded without marks, a payment gateway in its sandbox.
+    r"linkerd_app_inbound::policy::\w+: Request denied|Skipping scheduling of paused pipeline|"
+    r"\boptimize=true\b|dropping partition .{0,200}outside -retentionPeriod|"
+    r"Discarding a mapping harvester with no public address|no recording marks for|\benvironment=sandbox\b|"
     # A controller that leaves an object alone for a reason it states, at info or debug level: an
     # Ingress ignored for its class, a DNS record skipped for its owner. Nothing else says why.
     r"\b(?:Ignoring|Skipping) (?:ingress|endpoint|record|resource|object)\b.{0,200}?\bbecause "
@@ -377,7 +383,10 @@ def unlevelled_level(text: str) -> str:
     return "info"
 
 
-_JSON_DETAIL = ("error", "err", "exception", "exc", "reason", "detail", "error_message", "cause")
+_JSON_DETAIL = (
+    "error", "err", "exception", "exc", "reason", "detail", "error_message", "cause",
+    "errorInfo", "error_info",  # Firebase's admin SDK
+)  # fmt: skip
 HEALTH_PATH = re.compile(r"^/(?:health\w*|healthz|readyz|livez|ready|live|ping|status|metrics)\b", re.I)
 _MESSAGE_GOES_ON = re.compile(r"^[A-Z][\w ]{0,60}:$")
 _PY_EXCEPTION = re.compile(
@@ -617,8 +626,8 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
             entry.message = str(
                 next((data[k] for k in _JSON_MESSAGE if isinstance(data.get(k), str) and data[k]), stripped)
             )
-            # MongoDB keeps the details of a line under "attr".
-            attr = data.get("attr")
+            # MongoDB keeps the details of a line under "attr", lager (Concourse, Cloud Foundry) under "data".
+            attr = data.get("attr") if isinstance(data.get("attr"), dict) else data.get("data")
             attributes: dict[str, Any] = attr if isinstance(attr, dict) else {}
             detail = next(
                 (d for d in (_json_detail(data.get(k) or attributes.get(k)) for k in _JSON_DETAIL) if d), None
@@ -972,10 +981,22 @@ def _json_detail(value: object) -> str | None:
         message = next(
             (value[k] for k in ("message", "msg", "reason", "error") if isinstance(value.get(k), str)), ""
         )
-        kind = value.get("type") or value.get("name")
+        kind = value.get("type") or value.get("name") or value.get("code")
         if message:
             return f"{kind}: {message}" if isinstance(kind, str) and kind and kind not in message else message
     return None
+
+
+# What a request log's message says when it is only the request ("handled request", "request
+# completed", "GET /x 200").
+_REQUEST_MESSAGE = re.compile(
+    r"\b(?:requests?|handled|completed|finished|served|access|response|responded)\b|^[A-Z]+ /", re.IGNORECASE
+)
+
+
+_UPSTREAM_FAILURE = re.compile(
+    r"refused|timed? ?out|unreachable|no such host|\bnet::ERR_|reset by peer|dial tcp|\bEOF\b", re.IGNORECASE
+)
 
 
 def _json_request(entry: LogEntry, data: dict[str, object]) -> None:
@@ -984,6 +1005,16 @@ def _json_request(entry: LogEntry, data: dict[str, object]) -> None:
     status = next((data[k] for k in _JSON_STATUS if isinstance(data.get(k), int | str)), None)
     path = next((data[k] for k in _JSON_PATH if isinstance(data.get(k), str)), None)
     if status is None or path is None or not str(status).isdigit() or not 100 <= int(str(status)) <= 599:
+        return
+    said = entry.message.partition(" | ")[0]
+    if (
+        entry.level in ("error", "critical")
+        and _UPSTREAM_FAILURE.search(said)
+        and not _REQUEST_MESSAGE.search(said)
+    ):
+        # An application's own failure to reach something, logged with the fields of the request
+        # that asked for it ("convert URL to PDF: Chromium returned net::ERR_CONNECTION_REFUSED",
+        # status 400): what it says, not the status it answered.
         return
     entry.status = int(str(status))
     route = str(path).split("?")[0]
