@@ -411,6 +411,25 @@ services:
     <<: *hardened
     image: docker.cloudsmith.io/isc/docker/kea-dhcp4:2.6.1
     network_mode: host
+  roach:
+    <<: *hardened
+    image: cockroachdb/cockroach:v23.2.5
+    command: start-single-node --insecure
+  roach_secure:
+    <<: *hardened
+    image: cockroachdb/cockroach:v23.2.5
+    command: start-single-node --certs-dir=/cockroach/certs
+  tubes:
+    <<: *hardened
+    image: schickling/beanstalkd:1.13
+    ports: ["11300:11300"]
+  tubes_local:
+    <<: *hardened
+    image: schickling/beanstalkd:1.13
+    ports: ["127.0.0.1:11301:11300"]
+  imap:
+    <<: *hardened
+    configs: [{{source: imapd_conf, target: /etc/imapd.conf}}]
   waf:
     <<: *hardened
     configs: [{{source: coraza_rules, target: /etc/coraza/coraza.conf}}]
@@ -568,6 +587,9 @@ configs:
     content: |
       ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFAKEkey root@web01
       command="borg serve --append-only --restrict-to-repository /repos/web02",restrict ssh-ed25519 AAAAC3NzaFAKE root@web02
+  imapd_conf:
+    content: |
+      allowplaintext: yes
   coraza_rules:
     content: |
       SecRuleEngine DetectionOnly
@@ -672,6 +694,9 @@ COMPOSE_EXPECTED = {
     "service unifi": {"client_port_not_published"},  # unifi_inform publishes 8080
     "service mqtt": {"admin_api_unauthenticated"},  # mqtt_configured has its own configuration
     "config coraza_rules": {"policy_not_enforced"},  # coraza_rules_on blocks
+    "service roach": {"database_without_password"},  # roach_secure has its certificates
+    "service tubes": {"admin_api_unauthenticated"},  # tubes_local is on loopback
+    "config imapd_conf": {"plaintext_listener"},
     "config turnserver": {"open_proxy"},
     "config janus_admin": {"default_credentials"},
     "service consul_open": {"admin_api_unauthenticated"},  # consul_acl has ACLs on
@@ -1099,6 +1124,13 @@ KUBERNETES = manifest(
     k8s_workload("Deployment", "search", [k8s_container(image="getmeili/meilisearch:v1.7.6")], replicas=3,
                  volumes=[{"name": "data", "persistentVolumeClaim": {"claimName": "meili-data"}}]),
     k8s_workload("Deployment", "metrics-query", [k8s_container(image="victoriametrics/vmselect:v1.99.0-cluster")]),
+    k8s_workload("StatefulSet", "fdb", [k8s_container(image="foundationdb/foundationdb:7.1.57")]),
+    {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "fdb"},
+     "spec": {"type": "LoadBalancer", "selector": {"app": "fdb"}, "ports": [{"port": 4500}]}},
+    k8s_workload("StatefulSet", "broker", [k8s_container(image="apache/activemq-artemis:2.33.0", volumeMounts=[
+        {"name": "journal", "mountPath": "/var/lib/artemis-instance/data"}])], volumes=[{"name": "journal", "emptyDir": {}}]),
+    {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "sops-age"}, "data": {"age.agekey":
+        "# public key: age1fake\nAGE-SECRET-KEY-1FAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKEFAKEQQ\n"}},
     {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "metrics-query"},
      "spec": {"type": "LoadBalancer", "selector": {"app": "metrics-query"}, "ports": [{"port": 8481}]}},
     k8s_workload("Deployment", "tracking", [k8s_container(image="ghcr.io/mlflow/mlflow:v2.12.1")]),
@@ -1143,6 +1175,9 @@ KUBERNETES = manifest(
 KUBERNETES_EXPECTED = {
     "Service tracking": {"admin_api_unauthenticated"},  # tracking-internal and tracking-ranges are not public
     "Service metrics-query": {"admin_api_unauthenticated"},
+    "Service fdb": {"admin_api_unauthenticated"},
+    "StatefulSet broker container app": {"data_on_ephemeral_storage"},
+    "ConfigMap sops-age": {"plaintext_secret"},
     "Deployment settlement": {"mesh_mtls_disabled"},  # ledger skips only its admin port
     "ConfigMap apisix": {"default_credentials"},
     "Deployment search": {"single_instance_replicated"},

@@ -54,6 +54,7 @@ async def test_secret_findings_name_the_place_and_the_variable() -> None:
         "CronJob backup container dump: environment variable API_KEY",
         "ConfigMap settings: key DB_PASSWORD",
         "ConfigMap kerberos: binaryData key http.keytab",  # a keytab is a key, whatever its bytes
+        "ConfigMap sops-age: key age.agekey",  # an age identity, whatever the key's name
     }
 
 

@@ -1938,6 +1938,54 @@ QUIET_CAUSES_OF_GATEWAYS_PAYMENTS_AND_SEARCH = [
 ]  # fmt: skip
 
 
+QUIET_CAUSES_OF_CLUSTERS_NETWORK_DEVICES_AND_APPLIANCES = [
+    # A clock beyond the cluster's offset (CockroachDB's own klog variant), a primary down with
+    # failover off, producers blocked at a queue's size, the file-descriptor limit.
+    (["W240514 03:52:45.450691 3301 rpc/clock_offset.go:264 \u22ee [T1,n3,rpc] 33  remote clock offset from node 1 is "
+      "180.126ms (uncertainty 4.873ms), maximum allowed offset 500ms",
+      "F240514 04:00:19.067569 1 server/server.go:1021 \u22ee [T1,n3] 51  clock synchronization error: this node is "
+      "more than 500ms away from at least half of the known nodes (0 of 2 are within the offset)"],
+     "clock"),
+    (["2024-05-14 13:58:00   notice : [mariadbmon] (Cluster-Monitor) Settings: auto_failover=false",
+      "2024-05-14 14:43:19   notice : Server changed state: db1[10.0.3.11:3306]: master_down. [Master, Running] -> "
+      "[Down]"]
+     + [f"2024-05-14 14:4{i}:20   error  : (RW-Split-Router) (session {i}) Failed to create new router session for "
+        "service 'RW-Split-Router'." for i in range(4, 8)],
+     "master_down"),
+    ([f"2024-05-14 10:1{i}:32,824 WARN  [org.apache.activemq.artemis.core.server] AMQ222183: Blocking message "
+      "production on address 'orders.inbound'; size is currently: 104857600 bytes; max-size-bytes on address: "
+      "104857600" for i in range(4)],
+     "AMQ222183"),
+    ([f"May 14 15:0{i}:25 jobs1 beanstalkd[911]: beanstalkd: prot.c:1930 in h_accept: accept(): Too many open files"
+      for i in range(4)]
+     + [f"May 14 15:0{i}:30 jobs1 thumbnailer[2211]: ERROR worker: reserve failed: [Errno 104] Connection reset by "
+        "peer (beanstalk 127.0.0.1:11300); reconnecting in 5s" for i in range(4, 9)],
+     "Too many open files"),
+    # Mail and licenses: a loop between two servers, a license for another host.
+    (["2024-05-14T07:23:06.024Z,10.10.2.60,mailgw01.corp.example.com,10.10.2.21,EXCH01,,SMTP,FAIL,5100077,"
+      "<AM9P190MB1122@partner-mail.example.net>,,554 5.4.14 Hop count exceeded - possible mail loop"],
+     "Hop count exceeded"),
+    ([" 8:41:18 (cadvend) Wrong hostid on SERVER line for license file:",
+      " 8:41:18 (cadvend) SERVER line says 0050569a1b2c, hostid is 0050569a7f3e"],
+     "Wrong hostid"),
+    # Network devices and appliances: a port shut for a BPDU, a UPS sending the NAS to safe mode, a
+    # workflow switched off; the 802.1X failures of other ports and share permissions are noise.
+    (["Jan 14 08:51:26 sw-acc-03 4153: Jan 14 08:51:26.432 UTC: %SPANTREE-2-BLOCK_BPDUGUARD: Received BPDU on port "
+      "GigabitEthernet1/0/14 with BPDU Guard enabled. Disabling port.",
+      "Jan 14 08:51:26 sw-acc-03 4154: Jan 14 08:51:26.683 UTC: %PM-4-ERR_DISABLE: bpduguard error detected on "
+      "Gi1/0/14, putting Gi1/0/14 in err-disable state"]
+     + [f"Jan 14 08:3{i}:13 sw-acc-03 412{i}: Jan 14 08:3{i}:13.530 UTC: %DOT1X-5-FAIL: Authentication failed for client "
+        f"(0021.b782.857{i}) on Interface Gi1/0/2{i}" for i in range(5)],
+     "BPDU"),
+    (['Warning,System,2025/01/13 00:05:27,SYSTEM,"UPS battery is low (battery charge 21%, runtime 0:01:22)."',
+      'Warning,System,2025/01/13 00:05:28,SYSTEM,"The system will enter Safe Mode because the UPS battery is low."'],
+     "UPS"),
+    (['2025-01-14T08:19:49.824Z | info     | Deactivated workflow "Order intake" (ID: 7) '
+      '{"file":"active-workflow-manager.js","function":"remove","workflowId":"7"}'],
+     "Deactivated"),
+]  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("lines", "words"),
     (
@@ -1950,6 +1998,7 @@ QUIET_CAUSES_OF_GATEWAYS_PAYMENTS_AND_SEARCH = [
         + QUIET_CAUSES_OF_CMSS_HARDWARE_AND_SMALL_OFFICE_SERVERS
         + QUIET_CAUSES_OF_PIPELINES_GPUS_IOT_AND_HPC
         + QUIET_CAUSES_OF_GATEWAYS_PAYMENTS_AND_SEARCH
+        + QUIET_CAUSES_OF_CLUSTERS_NETWORK_DEVICES_AND_APPLIANCES
     ),
 )
 def test_quiet_causes_are_found_and_explained(lines: list[str], words: str) -> None:
@@ -1981,3 +2030,12 @@ def test_a_change_written_as_a_json_line_is_shown_with_its_fields() -> None:
     ]
     top = analyse(lines, None, None)["findings"][0]
     assert top.code == "likely_trigger" and '"preset": "veryslow"' in top.message, top.message
+
+
+def test_a_task_retry_that_is_scheduled_is_no_problem_in_a_run_that_completes() -> None:
+    lines = [
+        "02:07:50.521 | ERROR   | Task run 'fetch_fx_rates-0' - Task run failed with exception: ConnectTimeout('timed "
+        "out while connecting to fx.example.net') - Retry 1/3 will start 10 second(s) from now",
+        "02:08:01.200 | INFO    | Task run 'fetch_fx_rates-0' - Finished in state Completed()",
+    ]
+    assert [f.severity for f in analyse(lines, None, None)["findings"]] == ["info"]

@@ -403,6 +403,10 @@ APP_DATA = {
     "mattermost-enterprise-edition": (("/mattermost/data",), "the uploaded files"),
     "uptime-kuma": (("/app/data",), "its SQLite database (kuma.db)"),
     "jenkins": (("/var/jenkins_home",), "jobs, build records and configuration"),
+    "activemq-artemis": (
+        ("/var/lib/artemis-instance", "/var/lib/artemis-instance/data"),
+        "its journal (durable messages)",
+    ),
 }
 # A directory of files users upload, by the name applications give it.
 UPLOADS = re.compile(

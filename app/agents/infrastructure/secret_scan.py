@@ -40,7 +40,8 @@ _REFERENCE = re.compile(
     r"^(?:\$\{[A-Za-z_]\w*(?:(:?-)([^}]*)|:?\?[^}]*)?\}|\$[A-Za-z_]\w*|\$\([A-Za-z_]\w*\))$"
 )
 _URL_CREDENTIALS = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s/@:]*:([^\s/@]+)@")
-_PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
+# A PEM private key, or an age identity (SOPS' and age's secret key).
+_PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----|\bAGE-SECRET-KEY-1[0-9A-Z]{20,}")
 
 
 def env_pairs(env: Any) -> list[tuple[str, Any]]:

@@ -79,6 +79,7 @@ _TURN_NO_AUTH = re.compile(r"^\s*(?:--)?no-auth\s*$", re.MULTILINE)
 _CONSUL_ACL_OFF = re.compile(
     r"\"acl\"\s*:\s*\{[^{}]*\"enabled\"\s*:\s*false|\bacl\s*(?:=\s*)?\{[^{}]*\benabled\s*=\s*false", re.DOTALL
 )
+_CYRUS_PLAINTEXT = re.compile(r"^\s*allowplaintext\s*:\s*(?:yes|1|true|on)\b", re.MULTILINE | re.IGNORECASE)
 _DETECTION_ONLY = re.compile(r"^\s*SecRuleEngine\s+DetectionOnly\b", re.MULTILINE | re.IGNORECASE)
 # Jenkins Configuration as Code: every visitor an administrator.
 _JENKINS_UNSECURED = re.compile(r"^\s*authorizationStrategy:\s*[\"']?unsecured\b", re.MULTILINE)
@@ -328,8 +329,15 @@ def text_findings(where: str, text: str, mounted_at: str = "") -> Iterator[Findi
         yield rule_finding(
             "admin_api_unauthenticated",
             where,
-            "Consul runs with ACLs disabled (or default_policy allow): anyone who reaches its HTTP API "
+            "Consul runs with ACLs disabled: anyone who reaches its HTTP API "
             "(8500) reads and writes the KV store, registers services and changes intentions",
+        )
+    if _CYRUS_PLAINTEXT.search(text):
+        yield rule_finding(
+            "plaintext_listener",
+            where,
+            "allowplaintext: yes lets clients send passwords (PLAIN, LOGIN) over unencrypted IMAP/POP3 "
+            "(143, 110); require TLS (allowplaintext: no) and serve 993 and 995",
         )
     if _DETECTION_ONLY.search(text):
         yield rule_finding(
@@ -348,16 +356,20 @@ def text_findings(where: str, text: str, mounted_at: str = "") -> Iterator[Findi
 
 
 # Products whose own devices or clients connect to one port: the image, the port, who connects.
+_UNIFI_INFORM = (8080, "UniFi devices send their inform (adoption, status) to the controller")
 _CLIENT_PORTS = {
-    "unifi-network-application": (
-        8080,
-        "UniFi devices send their inform (adoption, status) to the controller",
-    ),
-    "unifi-controller": (8080, "UniFi devices send their inform (adoption, status) to the controller"),
-    "unifi": (8080, "UniFi devices send their inform (adoption, status) to the controller"),
+    "unifi-network-application": _UNIFI_INFORM,
+    "unifi-controller": _UNIFI_INFORM,
+    "unifi": _UNIFI_INFORM,
 }
 # Web interfaces that control everything and have no login until one is configured.
-_OPEN_UNTIL_CONFIGURED = {"syncthing": (8384, "Syncthing's web GUI, which controls every folder and device")}
+_OPEN_UNTIL_CONFIGURED = {
+    "syncthing": (8384, "Syncthing's web GUI, which controls every folder and device"),
+    "beanstalkd": (
+        11300,
+        "beanstalkd, which has no authentication at all (anyone can read, delete and add jobs)",
+    ),
+}
 
 
 def published_port_findings(
@@ -396,6 +408,10 @@ def unauthenticated_server(image: Any, words: list[str], configs: str) -> str | 
     if name == "flink" and "taskmanager" not in words:
         uploads = "" if _FLINK_SUBMIT_OFF.search(configs) else ": anyone can upload a jar and run it"
         return f"Flink's REST API and web UI, which have no authentication{uploads}"
+    if name == "foundationdb":
+        return (
+            "FoundationDB, whose clients connect with no authentication (only TLS, and then any certificate)"
+        )
     if name in ("vmselect", "victoria-metrics") and not any(w.startswith("-httpAuth.") for w in words):
         return (
             "VictoriaMetrics' query API, which has no authentication of its own (no -httpAuth.*, no vmauth)"
@@ -597,6 +613,13 @@ def image_auth_findings(
             where,
             "runs `boundary dev`, Boundary's development server: generated in-memory keys, a default admin "
             "login, no TLS",
+        )
+    if name == "cockroach" and "--insecure" in " ".join(words).split():
+        yield rule_finding(
+            "database_without_password",
+            where,
+            "CockroachDB runs with --insecure: no TLS and no authentication, so any client that reaches it "
+            "connects as root (and the admin UI is open)",
         )
     if name == "eclipse-mosquitto" and "mosquitto-no-auth.conf" in " ".join(words):
         yield rule_finding(

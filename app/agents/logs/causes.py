@@ -158,7 +158,14 @@ _REFUSED = (
     r"dropping partition .{0,200}outside -retentionperiod|payload too large|"
     r"(?:payload|request body) reached the (?:\w+ )?limit|"
     r"discarding a mapping harvester with no public address|no recording marks for|"
-    r"exceeded tasktimeoutmillis|forwarding loop detected"
+    r"exceeded tasktimeoutmillis|forwarding loop detected|"
+    # Mail looping between two servers, a license for another host, a clock beyond the cluster's
+    # offset, a primary down, producers blocked at a queue's size, a port shut for a BPDU, a UPS,
+    # a workflow switched off.
+    r"hop count exceeded|wrong hostid|clock synchronization error|more than \d+ms away from|"
+    r"maximum offset of \d+ms|: master_down\.|amq222183: blocking message production|"
+    r"block_bpduguard|bpduguard error detected|ups battery is low|enter safe mode because the ups|"
+    r"deactivated workflow \""
 )
 _CAUSE = re.compile(
     r"no space left|disk full|enospc|(?<!perhaps )out of memory|outofmemory|\boom|killed process \d+|"
@@ -367,6 +374,8 @@ _BACKGROUND_NOISE = re.compile(
     r"reduce the time range or increase step|GeoIP database not found|GeoLite\S* not found|"
     r"cannot find (?:certificate|private key) file: turn_server_\w+\.pem|Error parsing Opus packet header|"
     r"swapin MD5 mismatch|"
+    # A switch's 802.1X refusing a device, a user without a share's permission, a task retry scheduled.
+    r"%DOT1X-5-FAIL|cifsNoPrivShare|Retry (?:\d+|<NUM>)/(?:\d+|<NUM>) will start|"
     # A scraper refused VictoriaMetrics' pprof without its key; Garden destroying a container
     # that is already gone.
     r"cannot serve request: access denied; -\w+AuthKey is set|destroy\.failed \| unknown handle|"

@@ -45,8 +45,10 @@ _SYSLOG = re.compile(
     r"^(?P<ts>[A-Z][a-z]{2}\s+\d{1,2}\s\d{2}:\d{2}:\d{2})\s+(?P<host>\S+)\s+(?P<proc>[^:\[]+(?:\[(?:[^\[\]]|\[[^\]]*\])*\](?=\[))?)(?:\[\d+(?::\d+)?\])?:\s?(?P<msg>.*)$"
 )
 # klog/glog (every Kubernetes component): "E0513 21:14:03.123456    1234 file.go:123] message".
+# ... and CockroachDB's variant: a two-digit year before the month, "⋮" where klog has "]".
 _KLOG = re.compile(
-    r"^(?P<level>[IWEF])(?P<md>\d{4}) (?P<time>\d{2}:\d{2}:\d{2}(?:\.\d+)?)\s+\d+ [\w.-]+:\d+\] ?(?P<msg>.*)$"
+    r"^(?P<level>[IWEF])(?P<md>\d{6}|\d{4}) (?P<time>\d{2}:\d{2}:\d{2}(?:\.\d+)?)\s+\d+ [\w./-]+:\d+"
+    r"(?:\] ?| \u22ee )(?P<msg>.*)$"
 )
 _KLOG_LEVELS = {"I": "info", "W": "warning", "E": "error", "F": "critical"}
 # Redis: "1:M 14 May 2024 02:00:00.123 # message", the mark after the time is the level.
@@ -219,6 +221,8 @@ _FAILURE = re.compile(
     + "|"
     # An NVIDIA GPU's own error report, Lustre's client errors, FFmpeg without its hardware device.
     r"\bNVRM: Xid \(|\bLustreError:|No VA display found|Device creation failed|"
+    # A mail loop, a license bound to another host, a port shut for a BPDU, the system's file limit.
+    r"Hop count exceeded|Wrong hostid|%SPANTREE-2-BLOCK_BPDUGUARD|%PM-4-ERR_DISABLE|too many open files|"
     # Refusals for ownership, modes or integrity: cron, sshd's StrictModes, go's checksum database.
     r"wrong file owner|bad (?:file )?(?:owner(?:ship)?|mode)s?\b|insecure (?:mode|permissions)|"
     r"checksum mismatch|\bsecurity error\b|^npm (?:ERR!|error)\b|"
@@ -339,6 +343,10 @@ _ALWAYS_A_PROBLEM = re.compile(
     r"linkerd_app_inbound::policy::\w+: Request denied|Skipping scheduling of paused pipeline|"
     r"\boptimize=true\b|dropping partition .{0,200}outside -retentionPeriod|"
     r"Discarding a mapping harvester with no public address|no recording marks for|\benvironment=sandbox\b|"
+    # ... a primary down with failover off, a broker blocking producers, a UPS sending the system to
+    # its safe mode, a workflow switched off.
+    r": master_down\.|AMQ222183: Blocking message production|will enter Safe Mode because the UPS|"
+    r"Deactivated workflow \"|"
     # A controller that leaves an object alone for a reason it states, at info or debug level: an
     # Ingress ignored for its class, a DNS record skipped for its owner. Nothing else says why.
     r"\b(?:Ignoring|Skipping) (?:ingress|endpoint|record|resource|object)\b.{0,200}?\bbecause "
@@ -1063,6 +1071,8 @@ def _json_level(data: dict[str, object]) -> str:
 
 
 def _klog_time(month_day: str, time: str, year: int | None) -> dt.datetime | None:
+    if len(month_day) == 6:  # YYMMDD
+        year, month_day = 2000 + int(month_day[:2]), month_day[2:]
     try:
         value = dt.datetime.strptime(
             f"{year or dt.datetime.now(dt.UTC).year}{month_day} {time.split('.')[0]}", "%Y%m%d %H:%M:%S"
