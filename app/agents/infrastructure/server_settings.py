@@ -542,6 +542,24 @@ def _docker_provider(words: list[str]) -> bool:
     return any(w.lower() in ("--providers.docker", "--providers.docker=true") for w in words)
 
 
+# Images that serve without authentication, or in a development mode, when started with one word.
+_OPEN_WHEN_STARTED = (
+    ("rest-server", "--no-auth", "admin_api_unauthenticated",
+     "rest-server runs with --no-auth: anyone who reaches it reads, overwrites or deletes every "
+     "backup repository"),
+    ("boundary", "dev", "development_mode",
+     "runs `boundary dev`, Boundary's development server: generated in-memory keys, a default "
+     "admin login, no TLS"),
+    ("cockroach", "--insecure", "database_without_password",
+     "CockroachDB runs with --insecure: no TLS and no authentication, so any client that reaches "
+     "it connects as root (and the admin UI is open)"),
+    ("eclipse-mosquitto", "/mosquitto-no-auth.conf", "admin_api_unauthenticated",
+     "Mosquitto runs with /mosquitto-no-auth.conf (a listener on every address with allow_anonymous "
+     "true): anyone who reaches 1883 reads every topic and publishes commands to the devices, with "
+     "no authentication"),
+)  # fmt: skip
+
+
 def image_auth_findings(
     where: str, image: Any, env: Iterable[tuple[str, Any]], words: list[str]
 ) -> Iterator[Finding]:
@@ -549,19 +567,16 @@ def image_auth_findings(
     secret, Celery's Flower without --basic-auth or --auth."""
     name = image_name(image)
     names = {n.upper() for n, _ in env}
+    said = " ".join(words).split()
+    for image_of, word, code, what in _OPEN_WHEN_STARTED:
+        if name == image_of and word in said:
+            yield rule_finding(code, where, what)
     if name == "graphql-engine" and not {n for n in names if n.startswith("HASURA_GRAPHQL_ADMIN_SECRET")}:
         yield rule_finding(
             "admin_api_unauthenticated",
             where,
             "Hasura runs without HASURA_GRAPHQL_ADMIN_SECRET: every request is treated as admin (read and "
             "write every table, change the metadata), with no authentication",
-        )
-    if name == "rest-server" and "--no-auth" in " ".join(words).split():
-        yield rule_finding(
-            "admin_api_unauthenticated",
-            where,
-            "rest-server runs with --no-auth: anyone who reaches it reads, overwrites or deletes every "
-            "backup repository",
         )
     if name == "atlantis" and not any(n.startswith("ATLANTIS_") and "WEBHOOK_SECRET" in n for n in names):
         yield rule_finding(
@@ -606,28 +621,6 @@ def image_auth_findings(
             where,
             "Traefik's Docker provider runs with exposedByDefault (true unless set to false): every "
             "container on its network gets a router, admin tools meant to stay internal included",
-        )
-    if name == "boundary" and "dev" in words:
-        yield rule_finding(
-            "development_mode",
-            where,
-            "runs `boundary dev`, Boundary's development server: generated in-memory keys, a default admin "
-            "login, no TLS",
-        )
-    if name == "cockroach" and "--insecure" in " ".join(words).split():
-        yield rule_finding(
-            "database_without_password",
-            where,
-            "CockroachDB runs with --insecure: no TLS and no authentication, so any client that reaches it "
-            "connects as root (and the admin UI is open)",
-        )
-    if name == "eclipse-mosquitto" and "mosquitto-no-auth.conf" in " ".join(words):
-        yield rule_finding(
-            "admin_api_unauthenticated",
-            where,
-            "Mosquitto runs with /mosquitto-no-auth.conf (a listener on every address with "
-            "allow_anonymous true): anyone who reaches 1883 reads every topic and publishes commands to "
-            "the devices, with no authentication",
         )
     if values.get("GITEA__SECURITY__INSTALL_LOCK") == "false":
         yield _gitea_installer(where, "GITEA__security__INSTALL_LOCK=false")
