@@ -1311,6 +1311,22 @@ def assert_scale(result: AgentResult) -> None:
     assert not wrong
 
 
+class _RefusingDuplicates(yaml.SafeLoader):
+    """A loader that refuses a mapping with a key twice: YAML keeps the last silently, so a second
+    service of one name would replace the first and its expectation would go unchecked."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        # The mapping's own keys: what a merge (<<: *anchor) brings in may be overridden on purpose.
+        keys = [key.value for key, _ in node.value if key.tag != "tag:yaml.org,2002:merge"]
+        repeated = sorted({str(k) for k in keys if keys.count(k) > 1})
+        assert not repeated, f"keys given twice: {repeated}"
+        return super().construct_mapping(node, deep=deep)
+
+
+def test_the_compose_fixture_names_each_service_and_config_once() -> None:
+    assert yaml.load(COMPOSE, Loader=_RefusingDuplicates)["services"]  # noqa: S506 - a SafeLoader
+
+
 async def test_every_risky_compose_setting_is_flagged_with_its_severity() -> None:
     result = await audit(COMPOSE)
     assert codes_by_place(result) == COMPOSE_EXPECTED
