@@ -80,7 +80,7 @@ def audit_kubernetes(documents: list[dict[str, Any]]) -> list[Finding]:
             findings += audit_rbac(obj, name)
         elif "." in text_of(obj.get("apiVersion")).split("/")[0]:  # a custom resource with containers in it
             findings += _nested_resources(name, obj.get("spec"))
-    findings += audit_wiring(objects)
+    findings += audit_wiring(objects, configs)
     findings += addon_findings(objects)
     processes = _processes(objects)
     findings += queue_findings(processes)

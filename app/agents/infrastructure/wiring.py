@@ -29,17 +29,13 @@ POD_OWNERS = frozenset(
 )
 
 
-def audit_wiring(objects: list[dict[str, Any]]) -> Iterator[Finding]:
+def audit_wiring(objects: list[dict[str, Any]], config_texts: dict[str, str]) -> Iterator[Finding]:
+    """`config_texts`: each ConfigMap of the file and its data as one text (kubernetes_audit's)."""
     yield from _dns_egress(objects)
     yield from _any_namespace(objects)
     yield from _tls_secrets(objects)
     pods = [(o, _namespace(o), _pod_labels(o)) for o in objects if text_of(o.get("kind")) in POD_OWNERS]
-    configs = "\n".join(
-        text_of(v)
-        for o in objects
-        if o.get("kind") == "ConfigMap"
-        for v in as_mapping(o.get("data")).values()
-    )
+    configs = "\n".join(config_texts.values())
     if not pods:
         return
     yield from _single_node_volumes(objects, pods)
