@@ -606,11 +606,15 @@ def _configured_memory(where: str, container: dict[str, Any], mounted: dict[str,
                 return
 
 
+def _scratch_volumes(pod: dict[str, Any]) -> set[str]:
+    """The names of the pod's emptyDir volumes."""
+    return {text_of(v.get("name")) for v in map(as_mapping, as_list(pod.get("volumes"))) if "emptyDir" in v}
+
+
 def _data_on_scratch(name: str, pod: dict[str, Any], cache_volumes: set[str]) -> Iterator[Finding]:
     """A datastore container whose data directory is mounted from an emptyDir volume (not a cache:
     a Redis configured to evict keys, whose data is disposable by design)."""
-    volumes = list(map(as_mapping, as_list(pod.get("volumes"))))
-    scratch = {text_of(v.get("name")) for v in volumes if "emptyDir" in v}
+    scratch = _scratch_volumes(pod)
     for container in map(as_mapping, as_list(pod.get("containers"))):
         mounts = {text_of(m.get("name")) for m in map(as_mapping, as_list(container.get("volumeMounts")))}
         words = " ".join(command_line(container.get("command"), container.get("args")))
@@ -630,8 +634,7 @@ def _data_on_scratch(name: str, pod: dict[str, Any], cache_volumes: set[str]) ->
 def _uploads_on_scratch(name: str, pod: dict[str, Any], replicas: Any) -> Iterator[Finding]:
     """An application's own state (Odoo's filestore) or its users' uploads (Drupal's
     sites/default/files) on an emptyDir volume: gone with the pod, and one copy per replica."""
-    volumes = map(as_mapping, as_list(pod.get("volumes")))
-    scratch = {text_of(v.get("name")) for v in volumes if "emptyDir" in v}
+    scratch = _scratch_volumes(pod)
     for container in map(as_mapping, as_list(pod.get("containers"))):
         directories, state = app_data(container.get("image")) or ((), "")
         for mount in map(as_mapping, as_list(container.get("volumeMounts"))):
