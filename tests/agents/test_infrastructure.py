@@ -23,6 +23,7 @@ SECRET = "Sup3r-S3cret-Value-42"
 # The severity scale as documented in docs/INFRASTRUCTURE_AUDIT.md, written out here on purpose:
 # a change to the table in code has to be made here too.
 EXPECTED_SEVERITY = {
+    "data_in_web_root": "critical", "queue_keys_evicted": "warning", "body_size_limit_too_small": "warning",
     "privileged_container": "critical", "dangerous_capability": "critical", "host_network": "critical",
     "host_pid": "critical", "host_ipc": "critical", "docker_socket_mount": "critical",
     "sensitive_host_path_mount": "critical", "plaintext_secret": "critical", "secret_in_url": "critical",
@@ -337,6 +338,25 @@ services:
   jobs:
     <<: *hardened
     command: ["rq", "worker", "invoices"]
+  mailer:
+    <<: *hardened
+    command: ["bundle", "exec", "sidekiq"]
+    environment:
+      REDIS_URL: redis://mail_queue:6379/0
+  mail_queue:
+    <<: *hardened
+    image: redis:7.2.4
+    command: redis-server --maxmemory 200mb --maxmemory-policy allkeys-lru --appendonly yes
+    volumes: ["queue:/data"]
+  lms:
+    <<: *hardened
+    environment:
+      MOODLE_DATAROOT: /var/www/html/moodledata
+  lms_outside:
+    <<: *hardened
+    environment:
+      APACHE_DOCUMENT_ROOT: /var/www/html
+      MOODLE_DATAROOT: /var/moodledata
   atlantis:
     <<: *hardened
     image: ghcr.io/runatlantis/atlantis:v0.27.3
@@ -674,6 +694,8 @@ COMPOSE_EXPECTED = {
     "config casc": {"admin_api_unauthenticated"},
     "service cache": {"eviction_without_memory_cap"},  # cache_capped has its maxmemory
     "service queue": {"queue_without_persistence"},  # the rq worker jobs queues there
+    "service mail_queue": {"queue_keys_evicted"},  # named by mailer's REDIS_URL; cache_capped is a cache
+    "service lms": {"data_in_web_root"},  # lms_outside keeps it outside the document root
     "service atlantis": {"untrusted_code_execution"},  # every repo, no webhook secret; atlantis_guarded is fine
     "config repos": {"untrusted_code_execution"},
     "service backups": {"admin_api_unauthenticated"},
@@ -1169,10 +1191,19 @@ KUBERNETES = manifest(
         {"name": "GITEA__database__DB_TYPE", "value": "postgres"}])], replicas=3),
     k8s_workload("Deployment", "shop", [k8s_container(command=["/bin/sh", "-c"], args=[
         "while true; do php bin/magento cron:run; sleep 60; done"])], replicas=4),
+    {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "harbor", "annotations": {
+        "nginx.ingress.kubernetes.io/proxy-body-size": "1m"}}, "spec": {"rules": [{"host": "harbor.example.internal",
+        "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "harbor-core",
+        "port": {"number": 80}}}}]}}]}},
+    {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "registry-unlimited",
+        "annotations": {"nginx.ingress.kubernetes.io/proxy-body-size": "0"}}, "spec": {"rules": []}},
+    {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "webshop", "annotations": {
+        "nginx.ingress.kubernetes.io/proxy-body-size": "1m"}}, "spec": {"rules": []}},
     k8s_workload("Deployment", "payments", [k8s_container(startupProbe={"httpGet": {"path": "/health", "port": 8080}, "failureThreshold": 30}, env=[{"name": "JAVA_TOOL_OPTIONS",
         "value": "-agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=*:5005"}])], replicas=2),
 )  # fmt: skip
 KUBERNETES_EXPECTED = {
+    "Ingress harbor": {"body_size_limit_too_small"},  # registry-unlimited has no limit, webshop is no registry
     "Service tracking": {"admin_api_unauthenticated"},  # tracking-internal and tracking-ranges are not public
     "Service metrics-query": {"admin_api_unauthenticated"},
     "Service fdb": {"admin_api_unauthenticated"},
@@ -1489,3 +1520,86 @@ async def test_near_misses_of_dev_mode_prometheus_and_jupyter() -> None:
     pod = k8s_workload("Deployment", "nb", [k8s_container(env=[
         {"name": "JUPYTER_TOKEN", "valueFrom": {"secretKeyRef": {"name": "nb", "key": "token"}}}])])  # fmt: skip
     assert risky_codes(await audit(manifest(pod))) == set()
+
+
+# One setting that opens a server to anyone or serves it with the wrong program, beside the same
+# service set right (from golden batches 51 and 52).
+ONE_SETTING = [
+    ({"image": "itzg/minecraft-server:2024.5.0", "environment": {"ONLINE_MODE": "FALSE"}}, "login_open_to_anyone"),
+    ({"image": "itzg/minecraft-server:2024.5.0", "environment": {"ONLINE_MODE": "TRUE"}}, None),
+    ({"environment": {"MASTER_CONF": "interface: 0.0.0.0\nauto_accept: True\n"}}, "login_open_to_anyone"),
+    ({"environment": {"MASTER_CONF": "open_mode: true\n"}}, "login_open_to_anyone"),
+    ({"environment": {"MASTER_CONF": "auto_accept: False\n# open_mode: True\n"}}, None),
+    ({"environment": {"HOMESERVER": "enable_registration: true\nenable_registration_without_verification: true\n"}},
+     "login_open_to_anyone"),
+    ({"environment": {"HOMESERVER": "enable_registration: true\nregistration_requires_3pid: [email]\n"}}, None),
+    ({"command": ["python", "manage.py", "runserver", "0.0.0.0:8000"]}, "development_mode"),
+    ({"command": ["php", "artisan", "serve", "--host=0.0.0.0"]}, "development_mode"),
+    ({"command": ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--reload"]}, "development_mode"),
+    ({"command": ["gunicorn", "shop.wsgi", "--bind", "0.0.0.0:8000"]}, None),
+    ({"command": ["python", "manage.py", "migrate"]}, None),
+    ({"command": ["php-fpm", "--nodaemonize"], "ports": ["9000:9000"]}, "admin_api_unauthenticated"),
+    ({"image": "php:8.3.7-fpm-alpine", "ports": ["0.0.0.0:9000:9000"]}, "admin_api_unauthenticated"),
+    ({"command": ["php-fpm", "--nodaemonize"], "ports": ["127.0.0.1:9000:9000"]}, None),
+    ({"ports": ["9000:9000"]}, None),  # port 9000 of anything else (a web app, MinIO's API) is not FastCGI
+    ({"ports": ["4369:4369", "4000:4000"]}, "admin_api_unauthenticated"),
+    ({"environment": {"MOODLE_DATAROOT": "/var/www/html/moodledata"}}, "data_in_web_root"),
+    ({"environment": {"APP_DOCUMENT_ROOT": "/srv/site", "APP_DATA_DIR": "/srv/site/private"}}, "data_in_web_root"),
+    ({"environment": {"APACHE_DOCUMENT_ROOT": "/var/www/html", "MOODLE_DATAROOT": "/var/moodledata"}}, None),
+    ({"environment": {"UPLOADS_DIR": "/var/www/html/uploads"}}, None),  # public uploads may be meant to be served
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("overrides", "code"), ONE_SETTING)
+async def test_one_setting_that_opens_a_server_or_serves_it_wrongly(
+    overrides: dict[str, Any], code: str | None
+) -> None:
+    result = await audit(compose(web=compose_service(**overrides)))
+    assert risky_codes(result) == ({code} if code else set())
+    if code:
+        assert_scale(result)
+
+
+def _public(ports: list[dict[str, Any]], **spec: Any) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "shop-public"},
+            "spec": {"type": "LoadBalancer", "selector": {"app": "shop"}, "ports": ports, **spec}}  # fmt: skip
+
+
+ERLANG = k8s_container(ports=[{"containerPort": 4000}, {"containerPort": 4369}, {"containerPort": 9000}])
+
+
+@pytest.mark.parametrize(
+    ("service", "flagged"),
+    [
+        (_public([{"port": 80, "targetPort": 4000}, {"port": 4369}]), True),
+        (_public([{"port": 80, "targetPort": 4000}]), False),
+        (_public([{"port": 4369}], loadBalancerSourceRanges=["10.0.0.0/8"]), False),
+        ({**_public([{"port": 4369}]), "spec": {"clusterIP": "None", "selector": {"app": "shop"},
+                                               "ports": [{"port": 4369}]}}, False),
+    ],
+)  # fmt: skip
+async def test_erlang_distribution_behind_a_public_load_balancer(
+    service: dict[str, Any], flagged: bool
+) -> None:
+    result = await audit(manifest(k8s_workload("Deployment", "shop", [ERLANG]), service))
+    assert risky_codes(result) == ({"admin_api_unauthenticated"} if flagged else set())
+
+
+@pytest.mark.parametrize(
+    ("path", "volume", "flagged"),
+    [
+        ("/pulsar/data/bookkeeper/journal", {"emptyDir": {}}, True),
+        ("/pulsar/data/bookkeeper/ledgers", {"emptyDir": {}}, True),
+        ("/pulsar/data/bookkeeper/ledgers", {"persistentVolumeClaim": {"claimName": "ledgers"}}, False),
+        ("/pulsar/logs", {"emptyDir": {}}, False),
+    ],
+)
+async def test_a_journal_or_ledgers_on_scratch_is_data_loss_whatever_the_image(
+    path: str, volume: dict[str, Any], flagged: bool
+) -> None:
+    container = k8s_container(
+        "bookie", image="apachepulsar/pulsar:3.2.2", volumeMounts=[{"name": "d", "mountPath": path}]
+    )
+    workload = k8s_workload("StatefulSet", "bookie", [container], volumes=[{"name": "d", **volume}])
+    result = await audit(manifest(workload))
+    assert risky_codes(result) == ({"data_on_ephemeral_storage"} if flagged else set())

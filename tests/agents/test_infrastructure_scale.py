@@ -78,6 +78,7 @@ def test_only_replicas_rbac_wiring_and_restart_policy_belong_to_one_format() -> 
         "sessions_not_shared",
         "scheduler_not_singleton",
         "hpa_target_missing",  # compose has no autoscaler
+        "body_size_limit_too_small",  # an Ingress annotation; compose has no ingress controller
         "memory_volume_unbounded",  # compose's tmpfs is judged by Docker's own default size
         # Cluster add-ons, configured by their own Kubernetes objects or run only in a cluster:
         "snippet_annotations_allowed",  # ingress-nginx's ConfigMap
@@ -234,6 +235,8 @@ SAME_RISK: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
      container_pod(env=[{"name": "OPENSSL_CONF_TEXT", "value": "Options = UnsafeLegacyRenegotiation"}])),
     ("backup_keys_unrestricted", {"environment": {"AUTHORIZED_KEYS": "ssh-ed25519 AAAAC3Nza borg-client@web01"}},
      container_pod(env=[{"name": "AUTHORIZED_KEYS", "value": "ssh-rsa AAAAB3Nza backup@borg01"}])),
+    ("data_in_web_root", {"environment": {"MOODLE_DATAROOT": "/var/www/html/moodledata"}},
+     container_pod(env=[{"name": "NEXTCLOUD_DATA_DIR", "value": "/usr/share/nginx/html/data"}])),
     ("alias_traversal", {"environment": {"NGINX_SERVER_BLOCK": "location /files { alias /srv/files/; }"}},
      container_pod(env=[{"name": "SERVER_BLOCK", "value": "location ^~ /media { alias /data/media/; }"}])),
 ]  # fmt: skip
@@ -247,6 +250,13 @@ SAME_RISK_ACROSS: list[tuple[str, dict[str, dict[str, Any]], list[dict[str, Any]
      [k8s_workload("Deployment", "redis", [k8s_container("redis", image="redis:7.2.4",
                                                          args=["--save", "", "--appendonly", "no"])]),
       k8s_workload("Deployment", "worker", [k8s_container(command=["rq", "worker", "default"])])]),
+    ("queue_keys_evicted",
+     {"jobs": compose_service(image="redis:7.2.4", command="redis-server --maxmemory 1gb --maxmemory-policy allkeys-lfu"),
+      "worker": compose_service(command=["bundle", "exec", "sidekiq"], environment={"REDIS_URL": "redis://jobs:6379"})},
+     [k8s_workload("StatefulSet", "jobs", [k8s_container("redis", image="valkey/valkey:7.2.5",
+                                                         args=["--maxmemory", "1gb", "--maxmemory-policy", "allkeys-lru"])]),
+      k8s_workload("Deployment", "worker", [k8s_container(command=["celery", "-A", "shop", "worker"], env=[
+          {"name": "CELERY_BROKER_URL", "value": "redis://jobs:6379/0"}])])]),
     ("agent_jobs_never_run",
      {"db": compose_service(image="mcr.microsoft.com/mssql/server:2022-latest", volumes=["db:/var/opt/mssql"]),
       "init": compose_service(command="sqlcmd -i /scripts/agent-jobs.sql")},

@@ -388,6 +388,31 @@ RULES = MappingProxyType(
             "./:/usr/share/nginx/html",
             "",
         ),
+        "data_in_web_root": Rule(
+            _C,
+            "an application's data directory (uploads, sessions, caches, backups) inside the web server's "
+            "document root: every file in it can be downloaded by its URL",
+            "keep the data directory outside the document root (/var/moodledata)",
+            "MOODLE_DATAROOT: /var/www/html/moodledata",
+            "$CFG->dataroot = '/var/www/html/moodledata' in a ConfigMap's config.php",
+        ),
+        "queue_keys_evicted": Rule(
+            _W,
+            "a Redis that holds a job queue with an allkeys-* eviction policy: at maxmemory it deletes keys, "
+            "queued, scheduled and retried jobs among them, without an error",
+            "set maxmemory-policy noeviction on the queue's Redis (Sidekiq, RQ and Celery require it) and "
+            "keep caches on a Redis of their own",
+            "maxmemory-policy allkeys-lru in the redis.conf of a Redis beside a sidekiq worker",
+            "args: [--maxmemory-policy, allkeys-lru] on the Redis a celery worker Deployment uses",
+        ),
+        "body_size_limit_too_small": Rule(
+            _W,
+            "a proxy body-size limit far below what the service behind it receives (image layers, "
+            "packages, artifacts): every larger upload is refused with 413",
+            "set proxy-body-size to 0 (no limit) or the largest upload expected, on that Ingress only",
+            "",
+            "nginx.ingress.kubernetes.io/proxy-body-size: 1m on an Ingress in front of Harbor",
+        ),
         "host_port_conflict": Rule(
             _C,
             "two services publish the same host port: the second cannot start ('port is already "

@@ -63,7 +63,15 @@ def audit_compose(document: dict[str, Any]) -> list[Finding]:
          env_pairs(s.get("environment")))
         for name, s in services.items() if isinstance(s, dict)
     ]  # fmt: skip
-    findings += queue_findings(processes)
+    configs = as_mapping(document.get("configs"))
+    mounted = {
+        f"service {name}": "\n".join(
+            text_of(as_mapping(configs.get(c)).get("content")) for c in _config_sources(s)
+        )
+        for name, s in services.items()
+        if isinstance(s, dict)
+    }
+    findings += queue_findings(processes, mounted)
     findings += agent_job_findings(processes)
     mounts = _config_targets(services)
     findings += _open_resolvers(services, as_mapping(document.get("configs")))
@@ -88,11 +96,7 @@ def _open_resolvers(services: dict[str, Any], configs: dict[str, Any]) -> Iterat
             and spec[0].strip("[]") in ALL_INTERFACES
             for port in as_list(service.get("ports"))
         )
-        sources = [
-            text_of(e.get("source")) if isinstance(e, dict) else text_of(e)
-            for e in as_list(service.get("configs"))
-        ]
-        corefiles = [text_of(as_mapping(configs.get(s)).get("content")) for s in sources]
+        corefiles = [text_of(as_mapping(configs.get(s)).get("content")) for s in _config_sources(service)]
         if public and any(
             "forward ." in c and not re.search(r"^\s*acl\b", c, re.MULTILINE) for c in corefiles
         ):
@@ -102,6 +106,14 @@ def _open_resolvers(services: dict[str, Any], configs: dict[str, Any]) -> Iterat
                 "CoreDNS publishes port 53 on every interface and its Corefile forwards every name with no "
                 "acl plugin: an open resolver for anyone who reaches the host (DNS amplification)",
             )
+
+
+def _config_sources(service: dict[str, Any]) -> list[str]:
+    """The names of the top-level configs a service mounts (long or short syntax)."""
+    return [
+        text_of(e.get("source")) if isinstance(e, dict) else text_of(e)
+        for e in as_list(service.get("configs"))
+    ]
 
 
 def _config_targets(services: dict[str, Any]) -> dict[str, list[str]]:
@@ -397,7 +409,8 @@ def _service(where: str, service: dict[str, Any]) -> Iterator[Finding]:
         for port in as_list(service.get("ports"))
         if (spec := _port_spec(port))
     ]
-    yield from published_port_findings(where, service.get("image"), published)
+    words = command_line(service.get("entrypoint"), service.get("command"))
+    yield from published_port_findings(where, service.get("image"), published, words)
     yield from image_findings(where, service.get("image"))
     yield from _limits(where, service)
     yield from _data_in_container(where, service)

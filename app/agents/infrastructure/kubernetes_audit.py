@@ -71,6 +71,7 @@ def audit_kubernetes(documents: list[dict[str, Any]]) -> list[Finding]:
             findings += _service(obj, name)
         elif kind == "Ingress":
             findings += _issuer(obj, name, staging_issuers)
+            findings += _upload_limit(obj, name)
         elif kind == "ConfigMap":
             data = env_pairs(as_mapping(obj.get("data")))
             findings += scan_env(name, data, noun="key")
@@ -83,7 +84,14 @@ def audit_kubernetes(documents: list[dict[str, Any]]) -> list[Finding]:
     findings += audit_wiring(objects, configs)
     findings += addon_findings(objects)
     processes = _processes(objects)
-    findings += queue_findings(processes)
+    mounted = {
+        where: text
+        for obj in objects
+        if text_of(obj.get("kind")) in WORKLOAD_KINDS
+        and (text := "\n".join(_mounted(pod_spec(obj), configs).values()))
+        for where, *_ in _processes([obj])
+    }
+    findings += queue_findings(processes, mounted)
     findings += agent_job_findings(processes)
     return findings
 
@@ -499,6 +507,39 @@ def _issuer(obj: dict[str, Any], name: str, staging: set[str]) -> Iterator[Findi
             )
 
 
+# Services that receive large uploads by design: container registries, package and artifact stores.
+_RECEIVES_ARTIFACTS = re.compile(
+    r"harbor|registry|nexus|artifactory|quay|\bzot\b|verdaccio|gitlab|pulp", re.IGNORECASE
+)
+_BODY_SIZE_KEYS = ("nginx.ingress.kubernetes.io/proxy-body-size", "ingress.kubernetes.io/proxy-body-size")
+
+
+def _upload_limit(obj: dict[str, Any], name: str) -> Iterator[Finding]:
+    """An Ingress in front of a registry or an artifact store (by its name, hosts or backends)
+    whose proxy-body-size refuses anything over a few megabytes: pushes of image layers and
+    packages fail with 413."""
+    metadata = as_mapping(obj.get("metadata"))
+    annotations = as_mapping(metadata.get("annotations"))
+    limit = next((text_of(annotations[k]) for k in _BODY_SIZE_KEYS if k in annotations), "")
+    size = memory_bytes(limit)
+    if not size or size >= 64 * 2**20:  # 0 is no limit
+        return
+    spec = as_mapping(obj.get("spec"))
+    backends = [
+        text_of(as_mapping(as_mapping(as_mapping(path).get("backend")).get("service")).get("name"))
+        for rule in map(as_mapping, as_list(spec.get("rules")))
+        for path in as_list(as_mapping(rule.get("http")).get("paths"))
+    ]
+    hosts = [text_of(as_mapping(rule).get("host")) for rule in as_list(spec.get("rules"))]
+    if _RECEIVES_ARTIFACTS.search(" ".join([text_of(metadata.get("name")), *hosts, *backends])):
+        yield rule_finding(
+            "body_size_limit_too_small",
+            name,
+            f"proxy-body-size {limit} in front of a registry or artifact store: every image layer or "
+            'package over it is refused with 413 (pushes fail); set proxy-body-size: "0" on this Ingress',
+        )
+
+
 def _acme_staging_issuers(objects: list[dict[str, Any]]) -> set[str]:
     """Issuers and ClusterIssuers in the file whose ACME server is a staging one."""
     return {
@@ -611,19 +652,27 @@ def _scratch_volumes(pod: dict[str, Any]) -> set[str]:
     return {text_of(v.get("name")) for v in map(as_mapping, as_list(pod.get("volumes"))) if "emptyDir" in v}
 
 
+# A store's journal or ledgers (BookKeeper's), or its write-ahead log, whatever the image: the data
+# itself, not a cache.
+_LOG_DIRECTORIES = frozenset({"journal", "ledgers", "wal", "pg_wal"})
+
+
 def _data_on_scratch(name: str, pod: dict[str, Any], cache_volumes: set[str]) -> Iterator[Finding]:
-    """A datastore container whose data directory is mounted from an emptyDir volume (not a cache:
-    a Redis configured to evict keys, whose data is disposable by design)."""
+    """A datastore container whose data directory (or any container whose journal, ledgers or
+    write-ahead log) is mounted from an emptyDir volume (not a cache: a Redis configured to evict
+    keys, whose data is disposable by design)."""
     scratch = _scratch_volumes(pod)
     for container in map(as_mapping, as_list(pod.get("containers"))):
         mounts = {text_of(m.get("name")) for m in map(as_mapping, as_list(container.get("volumeMounts")))}
         words = " ".join(command_line(container.get("command"), container.get("args")))
-        if not keeps_data(container.get("image")) or mounts & cache_volumes or evicts_keys(words):
+        if mounts & cache_volumes or evicts_keys(words):
             continue
+        store = keeps_data(container.get("image"))
         for mount in map(as_mapping, as_list(container.get("volumeMounts"))):
             path = text_of(mount.get("mountPath"))
             if text_of(mount.get("name")) in scratch and (
-                "/var/lib/" in path or path.rstrip("/").endswith("data")
+                (store and ("/var/lib/" in path or path.rstrip("/").endswith("data")))
+                or path.rstrip("/").rsplit("/", 1)[-1] in _LOG_DIRECTORIES
             ):
                 where = f"{name} container {text_of(container.get('name'), '?')}"
                 what = f"keeps its data at {path} on an emptyDir volume, deleted with the pod"

@@ -5,7 +5,7 @@ content, a ConfigMap's data). The same text means the same risk in compose and K
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from app.agents.base import Finding
@@ -81,6 +81,28 @@ _CONSUL_ACL_OFF = re.compile(
 )
 _CYRUS_PLAINTEXT = re.compile(r"^\s*allowplaintext\s*:\s*(?:yes|1|true|on)\b", re.MULTILINE | re.IGNORECASE)
 _DETECTION_ONLY = re.compile(r"^\s*SecRuleEngine\s+DetectionOnly\b", re.MULTILINE | re.IGNORECASE)
+# A Salt master that accepts every minion key (auto_accept) or checks none (open_mode); Synapse
+# letting anyone register with no e-mail, captcha or token.
+_SALT_OPEN = re.compile(r"^\s*(open_mode|auto_accept)\s*:\s*(?:true|yes|1)\b", re.MULTILINE | re.IGNORECASE)
+_REGISTRATION_UNVERIFIED = re.compile(
+    r"^\s*enable_registration_without_verification\s*:\s*(?:true|yes)\b", re.MULTILINE | re.IGNORECASE
+)
+# Web servers' document roots: a data directory under one is served to anyone who knows the path.
+_WEB_ROOTS = ("/var/www/html", "/usr/share/nginx/html", "/usr/local/apache2/htdocs", "/srv/www/htdocs",
+              "/var/www/public", "/var/www/localhost/htdocs")  # fmt: skip
+_WEB_ROOT = "|".join(re.escape(r) for r in _WEB_ROOTS)
+_DATAROOT_IN_WEB_ROOT = re.compile(rf"\$CFG->dataroot\s*=\s*['\"]((?:{_WEB_ROOT})/[^'\"]*)")
+# Settings that name where an application keeps its private data (MOODLE_DATAROOT,
+# NEXTCLOUD_DATA_DIR, STORAGE_PATH ...); public uploads may be meant to be served.
+_DATA_SETTING = re.compile(r"(?:DATA_?ROOT|DATA_?DIR|DATA_?PATH|STORAGE_(?:DIR|PATH))$")
+# Frameworks' development servers started as the container's command: single-threaded, unaudited,
+# reloading on file changes, never meant for traffic.
+_DEV_SERVERS = (
+    (("manage.py", "runserver"), "Django's development server (manage.py runserver)", "gunicorn or uvicorn"),
+    (("flask", "run"), "Flask's development server (flask run)", "gunicorn"),
+    (("artisan", "serve"), "Laravel's development server (php artisan serve)", "PHP-FPM behind nginx"),
+    (("--reload",), "a server started with --reload (a file watcher for development)", "no --reload"),
+)
 # Jenkins Configuration as Code: every visitor an administrator.
 _JENKINS_UNSECURED = re.compile(r"^\s*authorizationStrategy:\s*[\"']?unsecured\b", re.MULTILINE)
 
@@ -112,6 +134,15 @@ def settings_findings(where: str, env: Iterable[tuple[str, Any]], words: list[st
     env = list(env)
     texts = [text_of(value) for _, value in env if value is not None] + [" ".join(words)]
     yield from text_findings(where, "\n".join(texts))
+    for needed, server, instead in _DEV_SERVERS:
+        if all(any(w == n or w.endswith("/" + n) for w in words) for n in needed):
+            yield rule_finding(
+                "development_mode",
+                where,
+                f"the container runs {server}: single-threaded or reloading, not security-audited, not "
+                f"built for production traffic; serve the application with {instead}",
+            )
+            break
     for name, value in env:
         default = DEFAULT_PASSWORDS.get(name.upper())
         if default is not None and text_of(value).strip() == default:
@@ -131,6 +162,21 @@ def settings_findings(where: str, env: Iterable[tuple[str, Any]], words: list[st
                 where,
                 f"{name}={text_of(value).strip()}: the framework's development mode, whose error pages show "
                 "stack traces, configuration and queries to every visitor",
+            )
+        elif name.upper() == "ONLINE_MODE" and text_of(value).strip().lower() in ("false", "0", "no"):
+            yield rule_finding(
+                "login_open_to_anyone",
+                where,
+                f"ONLINE_MODE={text_of(value).strip()}: the Minecraft server does not check accounts with "
+                "Mojang/Microsoft (offline mode), so anyone joins under any name, an operator's included",
+            )
+        elif _DATA_SETTING.search(name.upper()) and (root := _web_root(text_of(value), env)):
+            yield rule_finding(
+                "data_in_web_root",
+                where,
+                f"{name}={text_of(value).strip()} is inside the web server's document root ({root}): the "
+                "application's files (uploads, sessions, caches, backups) can be downloaded by URL; keep "
+                "the data directory outside it",
             )
         elif name.upper().startswith("AIRFLOW__API__AUTH_BACKEND") and "backend.default" in text_of(value):
             yield rule_finding(
@@ -187,6 +233,17 @@ def settings_findings(where: str, env: Iterable[tuple[str, Any]], words: list[st
             )
 
 
+def _web_root(path: str, env: list[tuple[str, Any]]) -> str | None:
+    """The document root `path` lies inside: a well-known one, or the one the environment sets
+    (APACHE_DOCUMENT_ROOT, *_DIRROOT)."""
+    roots = [*_WEB_ROOTS]
+    roots += [
+        text_of(v).strip() for n, v in env if n.upper().endswith(("DOCUMENT_ROOT", "DIRROOT", "WEBROOT"))
+    ]
+    path = path.strip().rstrip("/")
+    return next((r for r in roots if r and r != "/" and path.startswith(r.rstrip("/") + "/")), None)
+
+
 def text_findings(where: str, text: str, mounted_at: str = "") -> Iterator[Finding]:
     """A server's settings as text: an embedded configuration file, or env values and arguments.
     Commented-out lines (`# tls_disable = 1`, `#fsync = off` in a sample postgresql.conf) say nothing.
@@ -198,12 +255,9 @@ def text_findings(where: str, text: str, mounted_at: str = "") -> Iterator[Findi
             where,
             f"{match.group(0).strip()}: a crash or power loss can leave the database corrupt",
         )
-    if _TLS_DISABLE.search(text):
-        yield rule_finding(
-            "plaintext_listener",
-            where,
-            "the Vault listener has tls_disable set: tokens and secrets travel in plain text (no TLS)",
-        )
+    for pattern, code, message in _TEXT_RULES:
+        if match := pattern.search(text):
+            yield rule_finding(code, where, message if isinstance(message, str) else message(match))
     yield from _debuggers(where, text)
     yield from _haproxy_stats(where, text)
     if (policy := _EVICTION_POLICY.search(text)) and not any(
@@ -215,41 +269,12 @@ def text_findings(where: str, text: str, mounted_at: str = "") -> Iterator[Findi
             f"maxmemory-policy {policy[1]} is set but maxmemory is not: Redis never evicts, grows until the "
             "memory limit and is OOM-killed",
         )
-    if _CUSTOM_WORKFLOWS.search(text):
-        yield rule_finding(
-            "untrusted_code_execution",
-            where,
-            "Atlantis lets repositories define their own workflow (allow_custom_workflows / "
-            "allowed_overrides: workflow): whoever can open a merge request runs commands on the server, "
-            "with its cloud credentials",
-        )
     if _DOVECOT_NO_TLS.search(text) and _PLAINTEXT_AUTH.search(text):
         yield rule_finding(
             "plaintext_listener",
             where,
             "Dovecot runs with ssl = no and disable_plaintext_auth = no: every IMAP/POP3 login sends its "
             "password in cleartext",
-        )
-    if alias := _ALIAS_LOCATION.search(text):
-        yield rule_finding(
-            "alias_traversal",
-            where,
-            f"location {alias[1]} (no trailing slash) with alias {alias[2]}: {alias[1]}../ reaches the "
-            "parent directory, so files beside it (code, configuration, .env) are served: a path traversal",
-        )
-    if _ALLOW_ALL.search(text):
-        yield rule_finding(
-            "open_proxy",
-            where,
-            "Squid's http_access allow all lets every client through: an open proxy for anyone who reaches "
-            "its port",
-        )
-    if login := _PROXYSQL_ADMIN.search(text):
-        yield rule_finding(
-            "default_credentials",
-            where,
-            f"ProxySQL's admin_credentials include {login[1]}, the default login of its admin interface "
-            "(port 6032): whoever reaches it rewrites routing and reads the backends' credentials",
         )
     if _JMX_NO_AUTH.search(text):
         port = _JMX_PORT.search(text)
@@ -266,26 +291,6 @@ def text_findings(where: str, text: str, mounted_at: str = "") -> Iterator[Findi
             f"set_real_ip_from 0.0.0.0/0 with real_ip_header {header[1]}: any client claims any address "
             "(spoofed X-Forwarded-For), so allow-lists and per-address rate limits are bypassed",
         )
-    if weak := _WEAK_TLS.search(text):
-        yield rule_finding(
-            "weak_tls_allowed",
-            where,
-            f"OpenSSL is configured with {weak[0].strip()}: every TLS connection of the process accepts "
-            "legacy protocols, SHA-1/MD5 signatures and small keys",
-        )
-    if _ENVOY_ADMIN.search(text):
-        yield rule_finding(
-            "admin_api_unauthenticated",
-            where,
-            "Envoy's admin interface listens on every address: whoever reaches it reads config_dump and "
-            "stats and can POST /quitquitquit or /drain_listeners, with no authentication",
-        )
-    if _VARNISH_ACL_ANY.search(text):
-        yield rule_finding(
-            "admin_api_unauthenticated",
-            where,
-            'the Varnish ACL for PURGE/BAN contains "0.0.0.0"/0: any client can purge or ban the cache',
-        )
     if "borg" in f"{text} {mounted_at} {where}".lower() and _PLAIN_KEY.search(text):
         yield rule_finding(
             "backup_keys_unrestricted",
@@ -296,64 +301,143 @@ def text_findings(where: str, text: str, mounted_at: str = "") -> Iterator[Findi
         )
     if _INSTALL_UNLOCKED.search(text):
         yield _gitea_installer(where, "INSTALL_LOCK = false in app.ini")
-    if _ODOO_MASTER_DEFAULT.search(text):
-        yield rule_finding(
-            "default_credentials",
-            where,
-            "admin_passwd is Odoo's default master password (admin, or empty): anyone who reaches "
-            "/web/database/manager can download, drop or replace every database; set a long admin_passwd "
-            "and list_db = False",
-        )
-    if _APISIX_DEFAULT_KEY.search(text):
-        yield rule_finding(
-            "default_credentials",
-            where,
-            "APISIX's admin_key is its documented default key: anyone who reaches the Admin API (9180) "
-            "can rewrite every route, upstream and plugin",
-        )
-    if _JANUS_DEFAULT_SECRET.search(text):
-        yield rule_finding(
-            "default_credentials",
-            where,
-            'Janus\'s admin_secret is its documented default ("janusoverlord"): anyone who reaches the '
-            "Admin API (7088) can list and destroy sessions and change the server's settings",
-        )
-    if _TURN_NO_AUTH.search(text):
-        yield rule_finding(
-            "open_proxy",
-            where,
-            "coturn runs with no-auth: anyone who reaches it allocates relays through your address (an open "
-            "TURN relay, to the internet and to internal networks); use use-auth-secret or lt-cred-mech",
-        )
-    if _CONSUL_ACL_OFF.search(text):
-        yield rule_finding(
-            "admin_api_unauthenticated",
-            where,
-            "Consul runs with ACLs disabled: anyone who reaches its HTTP API "
-            "(8500) reads and writes the KV store, registers services and changes intentions",
-        )
-    if _CYRUS_PLAINTEXT.search(text):
-        yield rule_finding(
-            "plaintext_listener",
-            where,
-            "allowplaintext: yes lets clients send passwords (PLAIN, LOGIN) over unencrypted IMAP/POP3 "
-            "(143, 110); require TLS (allowplaintext: no) and serve 993 and 995",
-        )
-    if _DETECTION_ONLY.search(text):
-        yield rule_finding(
-            "policy_not_enforced",
-            where,
-            "the WAF runs with SecRuleEngine DetectionOnly: it logs the attacks its rules match and "
-            "blocks none of them",
-        )
-    if _JENKINS_UNSECURED.search(text):
-        yield rule_finding(
-            "admin_api_unauthenticated",
-            where,
-            "Jenkins' authorizationStrategy is unsecured: every anonymous visitor is an administrator "
-            "(the script console runs code, stored credentials can be read)",
-        )
 
+
+# Settings that are a finding wherever they are read: the pattern, the code, and what to say (a
+# function of the match where the message quotes it).
+_TEXT_RULES: tuple[tuple[re.Pattern[str], str, str | Callable[[re.Match[str]], str]], ...] = (
+    (
+        _SALT_OPEN,
+        "login_open_to_anyone",
+        lambda m: (
+            f"the Salt master runs with {m[1]}: True: "
+            + (
+                "it checks no minion key at all"
+                if m[1].lower() == "open_mode"
+                else "it accepts the key of every minion that asks"
+            )
+            + ", so any host that reaches 4505/4506 becomes a minion and receives pillar data (secrets) and "
+            "job returns; accept keys with salt-key or an autosign grain"
+        ),
+    ),
+    (
+        _REGISTRATION_UNVERIFIED,
+        "login_open_to_anyone",
+        "Synapse allows registration without verification (enable_registration_without_verification): "
+        "anyone, bots included, creates accounts with no e-mail, captcha or registration token, for spam "
+        "and abuse from your server",
+    ),
+    (
+        _DATAROOT_IN_WEB_ROOT,
+        "data_in_web_root",
+        lambda m: (
+            f"Moodle's dataroot is {m[1]}, inside the web server's document root: uploaded files, "
+            "sessions, caches and backups can be downloaded by URL; move it outside the document root"
+        ),
+    ),
+    (
+        _TLS_DISABLE,
+        "plaintext_listener",
+        "the Vault listener has tls_disable set: tokens and secrets travel in plain text (no TLS)",
+    ),
+    (
+        _CUSTOM_WORKFLOWS,
+        "untrusted_code_execution",
+        "Atlantis lets repositories define their own workflow (allow_custom_workflows / "
+        "allowed_overrides: workflow): whoever can open a merge request runs commands on the server, "
+        "with its cloud credentials",
+    ),
+    (
+        _ALIAS_LOCATION,
+        "alias_traversal",
+        lambda m: (
+            f"location {m[1]} (no trailing slash) with alias {m[2]}: {m[1]}../ reaches the "
+            "parent directory, so files beside it (code, configuration, .env) are served: a path traversal"
+        ),
+    ),
+    (
+        _ALLOW_ALL,
+        "open_proxy",
+        "Squid's http_access allow all lets every client through: an open proxy for anyone who reaches "
+        "its port",
+    ),
+    (
+        _PROXYSQL_ADMIN,
+        "default_credentials",
+        lambda m: (
+            f"ProxySQL's admin_credentials include {m[1]}, the default login of its admin interface "
+            "(port 6032): whoever reaches it rewrites routing and reads the backends' credentials"
+        ),
+    ),
+    (
+        _WEAK_TLS,
+        "weak_tls_allowed",
+        lambda m: (
+            f"OpenSSL is configured with {m[0].strip()}: every TLS connection of the process accepts "
+            "legacy protocols, SHA-1/MD5 signatures and small keys"
+        ),
+    ),
+    (
+        _ENVOY_ADMIN,
+        "admin_api_unauthenticated",
+        "Envoy's admin interface listens on every address: whoever reaches it reads config_dump and "
+        "stats and can POST /quitquitquit or /drain_listeners, with no authentication",
+    ),
+    (
+        _VARNISH_ACL_ANY,
+        "admin_api_unauthenticated",
+        'the Varnish ACL for PURGE/BAN contains "0.0.0.0"/0: any client can purge or ban the cache',
+    ),
+    (
+        _ODOO_MASTER_DEFAULT,
+        "default_credentials",
+        "admin_passwd is Odoo's default master password (admin, or empty): anyone who reaches "
+        "/web/database/manager can download, drop or replace every database; set a long admin_passwd "
+        "and list_db = False",
+    ),
+    (
+        _APISIX_DEFAULT_KEY,
+        "default_credentials",
+        "APISIX's admin_key is its documented default key: anyone who reaches the Admin API (9180) "
+        "can rewrite every route, upstream and plugin",
+    ),
+    (
+        _JANUS_DEFAULT_SECRET,
+        "default_credentials",
+        'Janus\'s admin_secret is its documented default ("janusoverlord"): anyone who reaches the '
+        "Admin API (7088) can list and destroy sessions and change the server's settings",
+    ),
+    (
+        _TURN_NO_AUTH,
+        "open_proxy",
+        "coturn runs with no-auth: anyone who reaches it allocates relays through your address (an open "
+        "TURN relay, to the internet and to internal networks); use use-auth-secret or lt-cred-mech",
+    ),
+    (
+        _CONSUL_ACL_OFF,
+        "admin_api_unauthenticated",
+        "Consul runs with ACLs disabled: anyone who reaches its HTTP API "
+        "(8500) reads and writes the KV store, registers services and changes intentions",
+    ),
+    (
+        _CYRUS_PLAINTEXT,
+        "plaintext_listener",
+        "allowplaintext: yes lets clients send passwords (PLAIN, LOGIN) over unencrypted IMAP/POP3 "
+        "(143, 110); require TLS (allowplaintext: no) and serve 993 and 995",
+    ),
+    (
+        _DETECTION_ONLY,
+        "policy_not_enforced",
+        "the WAF runs with SecRuleEngine DetectionOnly: it logs the attacks its rules match and "
+        "blocks none of them",
+    ),
+    (
+        _JENKINS_UNSECURED,
+        "admin_api_unauthenticated",
+        "Jenkins' authorizationStrategy is unsecured: every anonymous visitor is an administrator "
+        "(the script console runs code, stored credentials can be read)",
+    ),
+)
 
 # Products whose own devices or clients connect to one port: the image, the port, who connects.
 _UNIFI_INFORM = (8080, "UniFi devices send their inform (adoption, status) to the controller")
@@ -372,13 +456,36 @@ _OPEN_UNTIL_CONFIGURED = {
 }
 
 
+def internal_protocol(port: int, image: Any, words: list[str]) -> str | None:
+    """What `port` speaks when it is a protocol meant for the cluster's own members, with no login
+    of its own: whoever reaches it runs code. None for any other port."""
+    if port == 4369:
+        return (
+            "Erlang's port mapper (EPMD, 4369), the way in to the nodes' distribution: with the cookie, "
+            "guessed or leaked, a peer joins as a node and runs any code on it"
+        )
+    if port == 9000 and (
+        "fpm" in text_of(image).rsplit(":", 1)[-1]
+        or any(w.rsplit("/", 1)[-1].startswith("php-fpm") for w in words[:1])
+    ):
+        return (
+            "PHP-FPM's FastCGI port (9000), which has no authentication: anyone who reaches it sends FastCGI "
+            "requests (PHP_VALUE auto_prepend_file=...) and runs code; only the web server needs it"
+        )
+    return None
+
+
 def published_port_findings(
-    where: str, image: Any, published: list[tuple[str, set[int]]]
+    where: str, image: Any, published: list[tuple[str, set[int]]], words: list[str]
 ) -> Iterator[Finding]:
     """What a product needs published, or must not publish to everyone; `published`: each ports
     entry's host address and container ports."""
     name = image_name(image)
     targets = {port for _, ports in published for port in ports}
+    for port in sorted({p for address, ports in published if address in ALL_INTERFACES for p in ports}):
+        if what := internal_protocol(port, image, words):
+            yield rule_finding("admin_api_unauthenticated", where, f"publishes on every interface {what}")
+            break
     if (client := _CLIENT_PORTS.get(name)) and published and client[0] not in targets:
         yield rule_finding(
             "client_port_not_published",
@@ -663,31 +770,54 @@ def evicts_keys(text: str) -> bool:
     return bool(_EVICTION_POLICY.search(_COMMENTED.sub("", text)))
 
 
-def queue_findings(processes: list[tuple[str, Any, list[str], list[tuple[str, Any]]]]) -> Iterator[Finding]:
-    """A Redis that keeps nothing on disk (--save '' and no append-only file) beside a job-queue
-    worker: a restart, an OOM kill or a reboot drops every queued job. A Redis with an eviction
-    policy is a cache, and one worker on an AMQP broker does not queue in Redis."""
+def queue_findings(
+    processes: list[tuple[str, Any, list[str], list[tuple[str, Any]]]], configs: Mapping[str, str]
+) -> Iterator[Finding]:
+    """A Redis beside a job-queue worker that loses the queue: one that keeps nothing on disk
+    (--save '' and no append-only file: a restart drops every job), or one that evicts any key at
+    maxmemory (allkeys-*: jobs vanish). One worker on an AMQP broker does not queue in Redis.
+    `configs`: the configuration files each process reads (where -> their text)."""
     workers = [
-        where
+        (where, env)
         for where, _image, words, env in processes
         if any(all(w in words for w in worker) for worker in _QUEUE_WORKERS)
         and not any(_AMQP_BROKER.match(n) and text_of(v).startswith("amqp") for n, v in env)
     ]
     if not workers:
         return
-    for where, image, words, _env in processes:
-        if image_name(image) not in ("redis", "redis-stack-server", "valkey") or _EVICTION_POLICY.search(
-            " ".join(words)
-        ):
+    worker = workers[0][0].split(" ", 1)[-1]
+    redises = [p for p in processes if image_name(p[1]) in ("redis", "redis-stack-server", "valkey")]
+    # The Redis the workers name in their settings, or the only one there is.
+    named = [p for p in redises if any(_names_host(text_of(v), p[0]) for _, env in workers for _, v in env)]
+    for where, _image, words, _env in named or (redises if len(redises) == 1 else []):
+        settings = _COMMENTED.sub("", " ".join(words) + "\n" + configs.get(where, ""))
+        if (policy := _EVICTION_POLICY.search(settings)) and policy[1].startswith("allkeys-"):
+            yield rule_finding(
+                "queue_keys_evicted",
+                where,
+                f"Redis keeps the job queue of {worker} with maxmemory-policy {policy[1]}: at maxmemory it "
+                "deletes any key, queued, scheduled and retried jobs among them, without an error; use "
+                "noeviction",
+            )
+            break
+    for where, _image, words, _env in redises:
+        if _EVICTION_POLICY.search(" ".join(words)):
             continue
         if _saves_nothing(words) and not _appends(words):
             yield rule_finding(
                 "queue_without_persistence",
                 where,
-                f"Redis keeps the job queue of {workers[0].split(' ', 1)[-1]} with persistence off "
+                f"Redis keeps the job queue of {worker} with persistence off "
                 "(--save '' and no appendonly): a restart, an OOM kill or a reboot loses every queued job",
             )
             return
+
+
+def _names_host(value: str, where: str) -> bool:
+    """Whether a setting's value (redis://queue-redis:6379/0) names the service or workload at
+    `where` ("service queue-redis", "StatefulSet redis container redis")."""
+    names = where.split(" container ", 1)[0].split(" ", 1)[-1]
+    return bool(re.search(rf"(?<![\w-]){re.escape(names)}(?![\w-])", value))
 
 
 def _saves_nothing(words: list[str]) -> bool:

@@ -22,7 +22,7 @@ from app.agents.infrastructure.container_checks import (
     pod_spec,
     text_of,
 )
-from app.agents.infrastructure.server_settings import unauthenticated_server
+from app.agents.infrastructure.server_settings import internal_protocol, unauthenticated_server
 
 POD_OWNERS = frozenset(
     {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Pod"}
@@ -146,6 +146,17 @@ def _public_admin(
     for workload in selected:
         for container in _containers(workload):
             words = command_line(container.get("command"), container.get("args"))
+            for port in map(as_mapping, as_list(spec.get("ports"))):
+                target = port.get("targetPort", port.get("port"))
+                number = int(target) if isinstance(target, int | str) and str(target).isdigit() else None
+                if number and (what := internal_protocol(number, container.get("image"), words)):
+                    yield rule_finding(
+                        "admin_api_unauthenticated",
+                        where,
+                        f"a LoadBalancer open to every address (no loadBalancerSourceRanges, not internal) "
+                        f"exposes {what}",
+                    )
+                    return
             if served := unauthenticated_server(container.get("image"), words, configs):
                 yield rule_finding(
                     "admin_api_unauthenticated",
