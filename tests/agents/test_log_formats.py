@@ -430,3 +430,35 @@ def test_zabbix_lines_carry_their_time() -> None:
     )
     assert entry.timestamp is not None and entry.timestamp.isoformat() == "2024-06-23T09:00:54+00:00"
     assert entry.message.startswith("WARNING cannot send proxy data")
+
+
+def test_kubectl_pod_prefixes_are_read_past_so_pods_share_templates_and_traces() -> None:
+    lines = [
+        "[pod/web-5c7d-aaaaa/web] ForbiddenError: invalid csrf token",
+        "[pod/web-5c7d-aaaaa/web]     at csrf (/app/node_modules/csurf/index.js:112:19)",
+        '[pod/web-5c7d-bbbbb/web] {"level":"info","msg":"listening on :3000"}',
+        "[pod/web-5c7d-bbbbb/web] ForbiddenError: invalid csrf token",
+        "[pod/web-5c7d-bbbbb/web]     at csrf (/app/node_modules/csurf/index.js:112:19)",
+    ]
+    entries = parse_lines(lines)
+    assert len(entries) == 3
+    assert entries[0].message == entries[2].message
+    assert not entries[0].message.startswith("[pod/")
+    assert [len(e.extra_lines) for e in entries] == [1, 0, 1]
+    # a log where only a line or two carries the prefix is left as it is
+    assert parse_lines(["[pod/x/y] started", "plain line", "another line"])[0].text == "[pod/x/y] started"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        'May 14 11:06:22 edge01 varnishncsa[902]: 10.0.5.20 - - [14/May/2024:11:06:22 +0000] "GET '
+        'http://shop.example.com/p/42 HTTP/1.1" 503 282 "-" "Mozilla/5.0"',
+        'May 14 11:06:22 web1 nginx: 10.0.5.20 - - [14/May/2024:11:06:22 +0000] "GET /p/42 HTTP/1.1" 503 282 "-" "-"',
+    ],
+)
+def test_access_lines_sent_through_syslog_are_requests(line: str) -> None:
+    [entry] = parse_lines([line])
+    assert (entry.status, entry.level, entry.message) == (503, "error", "GET /p/<id> -> HTTP_503")
+    assert entry.timestamp is not None and entry.timestamp.hour == 11
+    assert entry.text == line

@@ -1986,6 +1986,80 @@ QUIET_CAUSES_OF_CLUSTERS_NETWORK_DEVICES_AND_APPLIANCES = [
 ]  # fmt: skip
 
 
+# Frameworks, file and directory services: a line said calmly (info, debug, notice) that explains
+# the errors after it, found because it explains them (a retention run, a resize, a reload, a
+# service switched off) or because it is a refusal in its own words.
+QUIET_CAUSES_OF_FRAMEWORKS_DIRECTORIES_AND_FILE_SERVICES = [
+    (["2025-03-02T10:00:01.120Z dbug: Microsoft.AspNetCore.HttpOverrides.ForwardedHeadersMiddleware[1] Unknown "
+      "proxy: 10.8.0.4:41200"]
+     + [f"2025-03-02T10:00:0{i}.500Z warn: Api.Limits[0] Rate limit exceeded for partition 10.8.0.4; returning 429"
+        for i in range(2, 8)],
+     "KnownProxies"),
+    (["09:14:00.101 [main] INFO  i.m.context.env.DefaultEnvironment - Established active environments: [k8s, dev]"]
+     + [f"09:14:1{i}.200 [io-executor-thread-{i}] ERROR i.m.http.server.RouteExecutor - Unexpected error: Table "
+        '"INVOICES" not found; SQL statement: SELECT 1' for i in range(4)],
+     "development environment"),
+    (["[pod/api-7d9f-abcde/api] Warning: connect.session() MemoryStore is not",
+      "[pod/api-7d9f-abcde/api] designed for a production environment, as it will leak",
+      "[pod/api-7d9f-fghij/api] Warning: connect.session() MemoryStore is not"]
+     + [f'[pod/api-7d9f-fghij/api] {{"level":"warn","msg":"no session for request","path":"/basket/{i}"}}'
+        for i in range(5)],
+     "MemoryStore"),
+    (["[21:02:10] [Server thread/INFO]: Builder issued server command: /chunky start",
+      "[21:02:11] [Server thread/INFO]: [Chunky] Task started for world at 0, 0 with radius 8000."]
+     + [f"[21:0{i}:30] [Server thread/WARN]: Can't keep up! Is the server overloaded? Running 4100ms or 82 ticks "
+        "behind" for i in range(3, 9)],
+     "chunky"),
+    (["2025-03-03T01:00:04Z [INFO] [/pkg/retention/job.go:118]: Run retention process. Repository: web/site; Rule: "
+      "retain the most recently pushed # images: 5; Candidates: 30; Retained: 5; Deleted: 25"]
+     + [f'2025-03-03T07:1{i}:00Z [ERROR] [/lib/http/error.go:57]: {{"errors":[{{"code":"NOT_FOUND","message":'
+        f'"artifact web/site:2.{i}.0 not found"}}]}}' for i in range(4)],
+     "retention"),
+    (["2025-03-01T16:40:02+00:00 dc02 sudo[880]: admin : TTY=pts/0 ; USER=root ; COMMAND=/usr/bin/systemctl stop "
+      "ntpsec.service"]
+     + [f"2025-03-04T08:0{i}:00+00:00 app0{i} sssd[31]: Failed to initialize credentials: Clock skew too great"
+        for i in range(1, 5)],
+     "time synchronisation"),
+    (["Mar  5 14:20:00 files2 ansible-ansible.legacy.command[601]: Invoked with _raw_params=exportfs -ra"]
+     + [f"Mar  5 14:2{i}:10 web0{i} php-fpm: PHP Warning: file_get_contents(/mnt/shared/a.txt): Stale file handle"
+        for i in range(1, 6)],
+     "export"),
+    (["I [05/Mar/2025:10:00:01 +0000] [Job 41] Printer stopped due to backend errors; please consult the error_log "
+      "file for details.",
+      "E [05/Mar/2025:10:00:00 +0000] [Job 41] Unable to connect to printer: Connection refused"],
+     "Printer stopped"),
+    (["2025-03-06T09:00:00Z ldap01 slapd[411]: mdb_id2entry_put: mdb_put failed: MDB_MAP_FULL: Environment mapsize "
+      "limit reached(-30792)"]
+     + [f"2025-03-06T09:0{i}:00Z app01 portal[77]: ERROR password change failed: LDAP error code 80 - entry update "
+        "failed" for i in range(1, 5)],
+     "map size"),
+    (["Mar  7 12:00:02 cache01 varnishd[812]: CLI telnet 127.0.0.1 5000 127.0.0.1 6082 Rd vcl.load r2 /etc/varnish/"
+      "default.vcl"]
+     + [f'Mar  7 12:0{i}:10 cache01 varnishncsa[900]: 10.1.1.{i} - - [07/Mar/2025:12:0{i}:10 +0000] "GET '
+        f'http://www.example.com/p/{i} HTTP/1.1" 503 282 "-" "curl/8.5.0"' for i in range(1, 7)],
+     "vcl.load"),
+    (["Mar  8 06:00:02 build-7 sshd[2200]: userauth_pubkey: signature algorithm ssh-rsa not in "
+      "PubkeyAcceptedAlgorithms [preauth]"]
+     + [f"2025-03-08 06:00:0{i},100 ERROR JschNodeExecutor - Authentication failure connecting to node: build-7"
+        for i in range(3, 7)],
+     "ssh-rsa"),
+    (["01:00:03.101 [debug] [MainThread]: On run-start hook: alter warehouse ETL_WH set warehouse_size = 'XSMALL'"]
+     + [f"02:0{i}:14.467 [error] [Thread-{i} (worker)]: Statement reached its statement timeout of 3600 second(s) "
+        "and was canceled." for i in range(1, 4)],
+     "warehouse"),
+    (['[2025-03-09 10:00:00] production.ERROR: App\\Jobs\\SendReport has been attempted too many times or run too '
+      'long. The job may have previously timed out. {"exception":"[object] (Illuminate\\Queue\\'
+      'MaxAttemptsExceededException(code: 0): App\\Jobs\\SendReport has been attempted too many times"}']
+     + [f'[2025-03-09 10:0{i}:00] production.ERROR: Too Many Attempts. {{"exception":"[object] (Illuminate\\Http\\'
+        'Exceptions\\ThrottleRequestsException(code: 0): Too Many Attempts."}' for i in range(1, 6)],
+     "retry_after"),
+    (["2025-03-10 11:00:00.100 [error] Could not check origin for Phoenix.Socket transport.",
+      "2025-03-10 11:00:00.200 [error] Could not check origin for Phoenix.Socket transport.",
+      '2025-03-10 10:59:50.000 [warning] [libcluster:k8s_dns] unable to connect to :"app@10.2.0.9"'],
+     "check_origin"),
+]  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("lines", "words"),
     (
@@ -1999,6 +2073,7 @@ QUIET_CAUSES_OF_CLUSTERS_NETWORK_DEVICES_AND_APPLIANCES = [
         + QUIET_CAUSES_OF_PIPELINES_GPUS_IOT_AND_HPC
         + QUIET_CAUSES_OF_GATEWAYS_PAYMENTS_AND_SEARCH
         + QUIET_CAUSES_OF_CLUSTERS_NETWORK_DEVICES_AND_APPLIANCES
+        + QUIET_CAUSES_OF_FRAMEWORKS_DIRECTORIES_AND_FILE_SERVICES
     ),
 )
 def test_quiet_causes_are_found_and_explained(lines: list[str], words: str) -> None:
@@ -2039,3 +2114,33 @@ def test_a_task_retry_that_is_scheduled_is_no_problem_in_a_run_that_completes() 
         "02:08:01.200 | INFO    | Task run 'fetch_fx_rates-0' - Finished in state Completed()",
     ]
     assert [f.severity for f in analyse(lines, None, None)["findings"]] == ["info"]
+
+
+def test_what_only_a_template_would_hide_and_a_routers_404_are_background() -> None:
+    lines = [
+        f"W [14/May/2024:08:00:0{i} +0000] CreateProfile failed: org.freedesktop.ColorManager.AlreadyExists:profile "
+        f"id 'printer-{i}-Gray..' already exists"
+        for i in range(5)
+    ] + [
+        f'[2024-05-14T06:0{i}:00+00:00] request.ERROR: Uncaught PHP Exception Symfony\\Component\\HttpKernel\\Exception'
+        '\\NotFoundHttpException: "No route found for "GET https://shop.example.com/wp-login.php"" at '
+        "RouterListener.php line 149"
+        for i in range(3)
+    ]  # fmt: skip
+    assert [f.severity for f in analyse(lines, None, None)["findings"]] == ["info"]
+
+
+def test_a_calm_line_is_a_cause_only_beside_the_symptom_it_explains() -> None:
+    reload = (
+        "Mar  7 12:00:02 cache01 varnishd[812]: CLI telnet 127.0.0.1 5000 127.0.0.1 6082 Rd vcl.load r2 "
+        "/etc/varnish/default.vcl"
+    )
+    served = [
+        f'Mar  7 12:0{i}:10 cache01 varnishncsa[900]: 10.1.1.{i} - - [07/Mar/2025:12:0{i}:10 +0000] "GET '
+        f'http://www.example.com/p/{i} HTTP/1.1" {status} 282 "-" "curl/8.5.0"'
+        for i, status in ((1, 200), (2, 200), (3, 304))
+    ]
+    assert [f.severity for f in analyse([reload, *served], None, None)["findings"]] == ["info"]
+    # A printer switched off once: the refused connection alone is no incident.
+    once = ["E [05/Mar/2025:10:00:00 +0000] [Job 41] Unable to connect to printer: Connection refused"]
+    assert [f.severity for f in analyse(once, None, None)["findings"]] == ["info"]

@@ -165,7 +165,14 @@ _REFUSED = (
     r"hop count exceeded|wrong hostid|clock synchronization error|more than \d+ms away from|"
     r"maximum offset of \d+ms|: master_down\.|amq222183: blocking message production|"
     r"block_bpduguard|bpduguard error detected|ups battery is low|enter safe mode because the ups|"
-    r"deactivated workflow \""
+    r"deactivated workflow \"|"
+    # Forwarded headers from a proxy the application does not trust (every client is the proxy's
+    # address), a socket refused for its origin, a service started with a developer's settings.
+    r"forwardedheadersmiddleware\S* unknown proxy|could not check origin for phoenix|"
+    r"connect\.session\(\) memorystore is not|"
+    r"printer stopped due to backend errors|mdb_map_full|mapsize limit reached|"
+    r"signature algorithm \S+ not in pubkeyacceptedalgorithms|not enough (?:non-faulty )?bookies|"
+    r"(?:active environments|profiles? (?:are|is) active)[^\n]{0,40}\b(?:dev|development|local)\b"
 )
 _CAUSE = re.compile(
     r"no space left|disk full|enospc|(?<!perhaps )out of memory|outofmemory|\boom|killed process \d+|"
@@ -323,6 +330,16 @@ _BACKGROUND_NOISE = re.compile(
     # Apache refusing scanners their /server-status and .env probes, and PHP-FPM asked for scripts
     # that do not exist: every public web server, all day.
     r"client denied by server configuration|Primary script unknown|"
+    # A framework's login throttle refusing a password guesser: the limiter doing its job.
+    r"ThrottleRequestsException|"
+    # A router's 404 for a path it has no route for (scanners asking for wp-login.php): a client's
+    # mistake, however loudly the framework logs it.
+    r"NotFoundHttpException|No route found for \"|"
+    # Printing and its desktop plumbing on servers: Samba without a CUPS server, colord's
+    # duplicate profiles, rpc.gssd on mounts that use no Kerberos.
+    r"Unable to connect to CUPS server|ColorManager\.AlreadyExists|rpc\.gssd.{0,40}No credentials found|"
+    # 389 Directory Server's attr_replace of nsslapd-referral on a consumer: harmless, at every start.
+    r"attr_replace \(nsslapd-referral|"
     # memberlist about another member whose UDP a firewall drops: chronic, and about that member.
     r"over TCP but UDP probes failed|"
     # A kernel that forbids io_uring: MariaDB, and others, fall back to their older I/O path.
@@ -501,7 +518,9 @@ _FEW_TYPOS = 3
 # starts, a resolver restarted for a DHCP lease.
 _ONLY_REPEATED = re.compile(
     r"already connected, closing old connection|\[gc\]\[\S+\] overhead, spent|"
-    r"sending hup signal to dns daemon",  # a resolver restarted for a new DHCP lease, now and then
+    r"sending hup signal to dns daemon|"  # a resolver restarted for a new DHCP lease, now and then
+    r"\[libcluster:\S+\] unable to connect to|"  # a member gone during a rollout
+    r"unable to connect to printer",  # a printer switched off or rebooting
     re.IGNORECASE,
 )
 _REPEATS = 3
@@ -794,6 +813,63 @@ _EXPLAINS = tuple(
             "explains why the node never appears",
         ),
         (
+            r"(?:systemctl|service) (?:disable|stop|mask)\b.{0,20}\b(?:chrony|chronyd|ntp|ntpd|ntpsec|"
+            r"systemd-timesyncd|openntpd)\b",
+            r"clock skew|time skew",
+            "explains the clock skew: time synchronisation was switched off",
+        ),
+        (
+            r"path=/etc/exports\b|\bexportfs -r",
+            r"stale (?:nfs )?file handle|\bESTALE\b",
+            "explains the stale file handles: the export changed under the clients",
+        ),
+        (
+            r"MDB_MAP_FULL|mapsize limit reached",
+            r"error code 80|entry (?:update|store) failed|other \(e\.g\., implementation specific\) error",
+            "explains the failed directory writes: the LMDB database is at its map size",
+        ),
+        (
+            r"\bvcl\.load\b|dest=/etc/varnish/\S+\.vcl\b",
+            r"backend fetch failed|no backend connection|\bsick\b|-> HTTP_503\b",
+            "explains the 503s: a new VCL (its backends or their probe) was loaded just before",
+        ),
+        (
+            r"signature algorithm \S+ not in PubkeyAcceptedAlgorithms",
+            r"auth fail|authentication failure|permission denied \(publickey",
+            "explains the failed SSH logins: the server no longer accepts the key's signature algorithm",
+        ),
+        (
+            r"alter warehouse .{0,80}warehouse_size\s*=",
+            r"statement timeout|timed? ?out|ERROR in \d{4,}",
+            "explains the timeouts: the warehouse was resized before the run",
+        ),
+        (
+            r"MemoryStore is not",
+            r"no session|invalid csrf|csrf token",
+            "explains the lost sessions: each replica keeps its own in memory",
+        ),
+        (
+            r"issued server command: /chunky start|\[Chunky\] Task (?:started|running)|"
+            r"pre-?generat(?:ion|ing)",
+            r"can't keep up|ticks behind",
+            "explains the lag: chunk pre-generation takes the server thread",
+        ),
+        (
+            r"operator=retention|Run retention process.{0,200}Deleted: [1-9]",
+            r"NOT_FOUND|manifest unknown|not found",
+            "explains the missing images: the retention policy deleted them",
+        ),
+        (
+            r"unknown proxy",
+            r"rate limit|too many requests|\b429\b",
+            "explains the rate limit: every client is counted as the proxy's address",
+        ),
+        (
+            r"(?:active environments|profiles? (?:are|is) active)[^\n]{0,40}\b(?:dev|development|local)\b",
+            r"table \S+ not found|relation \S+ does not exist|no such table|doesn't exist",
+            "explains the missing tables: the development settings point at another, empty database",
+        ),
+        (
             r"\bflip flop\b|duplicate address (?:detected|found)|ip (?:address )?conflict|address conflict",
             r"no route to host|host is unreachable|connection timed out",
             "explains the unreachable address",
@@ -846,16 +922,39 @@ _DOTFILE_PROBE = re.compile(
 def eligible(row: dict[str, Any]) -> bool:
     """Errors and warnings may be causes; a successful or health-check request, or a browser's
     request for a favicon, never is."""
+    return row["level"] in _LEVEL_WEIGHT and _may_matter(row)
+
+
+def _may_matter(row: dict[str, Any]) -> bool:
+    """Not background whatever its level: no health check, no known noise, no answered request."""
     entries: list[LogEntry] = row["_entries"]
     if all(e.health_check for e in entries) or _background(row["template"]):
         return False
+    if all(_background(e.text) for e in entries[:3]):
+        return False  # what the template masked (a D-Bus error name that differs per line) said it
     if len(entries) <= 2 and all(_SMALL_STEP.search(e.text) for e in entries):
         return False  # chrony's makestep at boot: under a second, once or twice
     if all(_DOTFILE_PROBE.search(e.text) for e in entries):
         return False  # scanners probing for .git and .env: refused, as they should be
-    if any(e.status is not None for e in entries) and all((e.status or 0) < 500 for e in entries):
-        return False
-    return row["level"] in _LEVEL_WEIGHT
+    return not (any(e.status is not None for e in entries) and all((e.status or 0) < 500 for e in entries))
+
+
+def _quiet_explainers(table: list[dict[str, Any]], candidates: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Lines at info or notice that explain a symptom among the candidates which no louder line
+    explains (a retention run that deleted the image every pull now misses, a task that took the
+    server thread): causes said calmly, ranked as warnings."""
+    pairs = [_explain_pairs(_text(row)) for row in candidates]
+    # Symptoms shown that no louder line explains already.
+    explained = {i for _, shown in pairs for i in shown} - {i for explains, _ in pairs for i in explains}
+    if not explained:
+        return []
+    return [
+        {**row, "level": "warning"}
+        for row in table
+        if row["level"] not in _LEVEL_WEIGHT
+        and _explain_pairs(_text(row))[0] & explained
+        and _may_matter(row)
+    ]
 
 
 def rank(table: list[dict[str, Any]]) -> list[Candidate]:
@@ -866,14 +965,21 @@ def rank(table: list[dict[str, Any]]) -> list[Candidate]:
         for row in table
         if eligible(row) and not (len(row["_entries"]) < _REPEATS and _ONLY_REPEATED.search(_text(row)))
     ]
+    quiet = _quiet_explainers(table, candidates)
     if not any(row["errors"] for row in candidates):
         # A user who mistyped a password once or twice, in a log with nothing else wrong.
         typos = [row for row in candidates if _FAILED_LOGIN.search(_text(row))]
         if sum(len(row["_entries"]) for row in typos) <= _FEW_TYPOS:
             candidates = [row for row in candidates if row not in typos]
+        # Warnings that name a cause, and the symptoms a quiet line explains.
+        explained = {i for row in quiet for i in _explain_pairs(_text(row))[0]}
         candidates = [
-            row for row in candidates if _names_cause(_text(row)) and not _reads_like_symptom(_text(row))
+            row
+            for row in candidates
+            if (_names_cause(_text(row)) and not _reads_like_symptom(_text(row)))
+            or _explain_pairs(_text(row))[1] & explained
         ]
+    candidates += quiet
     if not candidates:
         return []
     # Time orders them; where lines carry no time (`kubectl describe`), their place in the text.

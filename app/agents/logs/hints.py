@@ -13,6 +13,30 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), meaning)
     for pattern, meaning in (
         (
+            r"has been attempted too many times or run too long|MaxAttemptsExceededException",
+            "the queue handed the job out again while a worker still ran it (a job that runs longer than "
+            "the connection's retry_after is released to another worker, and counts an attempt each "
+            "time): duplicates, then MaxAttemptsExceeded; set retry_after above the longest job (and "
+            "the worker's --timeout below it)",
+        ),
+        (
+            r"ForwardedHeadersMiddleware\S* Unknown proxy",
+            "the forwarded-headers middleware ignores X-Forwarded-For from a proxy it does not trust, so "
+            "every request seems to come from the proxy's address (rate limits and IP rules count all "
+            "clients as one); add the ingress's addresses to KnownProxies or KnownNetworks",
+        ),
+        (
+            r"could not check origin for Phoenix",
+            "the endpoint refused the socket because the page's origin is not its configured host: after "
+            "a domain change, update the endpoint's url [host: ...] or its check_origin list",
+        ),
+        (
+            r"(?:active environments|profiles? (?:are|is) active)[^\n]{0,40}\b(?:dev|development|local)\b",
+            "the service started with a development environment or profile active: its settings (an "
+            "in-memory database, local URLs, debug) replace production's; remove dev from the active "
+            "environments (MICRONAUT_ENVIRONMENTS, SPRING_PROFILES_ACTIVE)",
+        ),
+        (
             r"has no healthy targets|failure to get a peer from the ring-balancer",
             "the gateway's health checks marked every target of the upstream unhealthy (a wrong check path "
             "or expected status counts as a failure): it answers 503 while the pods are fine; check the "

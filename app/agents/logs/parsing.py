@@ -318,6 +318,15 @@ _ALWAYS_A_PROBLEM = re.compile(
     # ZooKeeper without autopurge, RocksDB without auto compactions, an NFSv4 name that does not
     # map, an F5 monitor sending HTTP/1.1 without a Host header.
     r"Purge task is not scheduled|disable_auto_compactions: 1|does not map into domain|"
+    # ASP.NET Core ignoring X-Forwarded-For from a proxy it does not know (at debug level), and a
+    # service that says, at info, that it runs with a developer's settings.
+    r"ForwardedHeadersMiddleware\S* Unknown proxy|"
+    r"connect\.session\(\) MemoryStore is not|"
+    # CUPS stopping a queue (ErrorPolicy stop-printer), said at I(nfo).
+    r"Printer stopped due to backend errors|"
+    # sshd refusing a client's key for its SHA-1 signature, at info level.
+    r"signature algorithm \S+ not in PubkeyAcceptedAlgorithms|"
+    r"(?:active environments|profiles? (?:are|is) active)[^\n]{0,40}\b(?:dev|development|local)\b|"
     r"send \"GET [^\"]*HTTP/1\.1(?:\\r\\n)+\"|"
     # Said calmly, yet the end of something: a machine booted without its metadata, a test token
     # used in production, a resolver without upstreams, a DHCP name or lease refused, a failover
@@ -473,9 +482,21 @@ def _fold_records(lines: list[str]) -> list[tuple[int, str]]:
     return folded
 
 
+# `kubectl logs --prefix` (several pods' logs in one): "[pod/web-6f9c-2kq7x/web] " before each line.
+_POD_PREFIX = re.compile(r"^\[pod/[^/\]\s]+/[^\]\s]+\] ?")
+
+
+def _without_pod_prefix(lines: list[str]) -> list[str]:
+    """The lines without kubectl's pod prefix when most lines carry one: the same message from
+    two pods is one template, and a stack trace's indented lines follow their first line."""
+    if sum(1 for line in lines if _POD_PREFIX.match(line)) * 2 < len(lines):
+        return lines
+    return [_POD_PREFIX.sub("", line, count=1) for line in lines]
+
+
 def parse_lines(lines: list[str], year: int | None = None) -> list[LogEntry]:
     entries: list[LogEntry] = []
-    for number, raw in _fold_records(lines):
+    for number, raw in _fold_records(_without_pod_prefix(lines)):
         line = raw.rstrip("\r\n")
         if not line.strip():
             continue
@@ -652,6 +673,11 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
         entry.timestamp = dt.datetime.strptime(access["ts"], "%d/%b/%Y:%H:%M:%S %z").astimezone(dt.UTC)
         _request(entry, access["request"], int(access["status"]))
         return entry
+    relayed = _SYSLOG.match(line) if " - " in line else None
+    if relayed and _ACCESS.match(relayed["msg"]):  # an access log sent through syslog (nginx, varnishncsa)
+        inner = _parse(number, relayed["msg"], year)
+        inner.text = line
+        return inner
     envoy = _ENVOY.match(line)
     if envoy:
         entry.timestamp = _iso(envoy["ts"])
@@ -901,12 +927,16 @@ def _settle_events(entries: list[LogEntry]) -> None:
             entry.message = f"INFO {entry.message.split(' ', 1)[-1]} (settled: it came back {back})"
 
 
+_ABSOLUTE_FORM = re.compile(r"^[a-z][a-z0-9+.-]*://[^/]*", re.IGNORECASE)
+
+
 def _request(entry: LogEntry, request: str, status: int, why: list[str] | None = None) -> None:
     """An access-log line: its level from the status, and a message of method, route shape and
     status (the status stays a word, so a 504 never groups with a 200), plus why, where the
     proxy says it."""
     method, _, rest = request.partition(" ")
     path = rest.split(" ")[0].split("?")[0]
+    path = _ABSOLUTE_FORM.sub("", path) or "/"  # a proxy's log (varnishncsa) names the host too
     entry.level = "error" if status >= 500 else "warning" if status >= 400 else "info"
     entry.status = status
     entry.health_check = bool(HEALTH_PATH.match(path))
