@@ -2053,6 +2053,10 @@ QUIET_CAUSES_OF_FRAMEWORKS_DIRECTORIES_AND_FILE_SERVICES = [
      + [f'[2025-03-09 10:0{i}:00] production.ERROR: Too Many Attempts. {{"exception":"[object] (Illuminate\\Http\\'
         'Exceptions\\ThrottleRequestsException(code: 0): Too Many Attempts."}' for i in range(1, 6)],
      "retry_after"),
+    # strongSwan's notify payload, the only place charon says it refused every proposal.
+    ([f"Mar 11 08:0{i}:39 vpn1 charon: 07[ENC] generating IKE_SA_INIT response 0 [ N(NO_PROP) ]" for i in range(4)]
+     + ["Mar 11 08:00:39 vpn1 charon: 07[CFG] received proposals: IKE:AES_CBC_256/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024"],
+     "proposal"),
     (["2025-03-10 11:00:00.100 [error] Could not check origin for Phoenix.Socket transport.",
       "2025-03-10 11:00:00.200 [error] Could not check origin for Phoenix.Socket transport.",
       '2025-03-10 10:59:50.000 [warning] [libcluster:k8s_dns] unable to connect to :"app@10.2.0.9"'],

@@ -230,7 +230,7 @@ _CAUSE = re.compile(
     # Addresses, locks, proposals, signatures and transaction ids that ran out or do not match.
     r"no ip addresses available|failed to allocate for range|"
     r"failed to (?:create/)?acquire the lock|lock\.exclusive|stale lock|"
-    r"no_proposal_chosen|no (?:acceptable|matching) proposal|proposals? unacceptable|"
+    r"no_proposal_chosen|\bn\(no_prop\)|no (?:acceptable|matching) proposal|proposals? unacceptable|"
     r"layer[47] (?:wrong status|timeout|connection problem)|"
     r"wraparound|must be vacuumed|not accepting commands|"
     r"signature expired|validation failure|dnssec|"
@@ -472,7 +472,7 @@ _DEFINITE = re.compile(
     r"free disk space is insufficient|disk resource limit alarm|alarm set|slow fdatasync|from slow disk|"
     r"clock skew too great|no selectable sources|insufficient system storage|not enough free space|"
     r"(?:replica|slave) sql (?:for channel|thread)|no ip addresses available|"
-    r"nfs: server \S+ not responding|failed to (?:create/)?acquire the lock|no_proposal_chosen|"
+    r"nfs: server \S+ not responding|failed to (?:create/)?acquire the lock|no_proposal_chosen|\bn\(no_prop\)|"
     r"layer[47] (?:wrong status|timeout|connection problem)|to avoid wraparound|must be vacuumed|"
     r"signature expired|could not load (?:file or )?assembly|did not find a value|no shared cipher|"
     r"unrecoverable error|no urls in mirrorlist|you must install or update \.net|"

@@ -593,7 +593,7 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "`option httpchk` requests against what the application serves now",
         ),
         (
-            r"NO_PROPOSAL_CHOSEN|no (?:acceptable|matching) proposal",
+            r"NO_PROPOSAL_CHOSEN|\bN\(NO_PROP\)|no (?:acceptable|matching) proposal",
             "the two IPsec peers share no IKE/ESP proposal (cipher, integrity, DH group): align the "
             "proposals on both sides",
         ),

@@ -227,7 +227,7 @@ _FAILURE = re.compile(
     r"wrong file owner|bad (?:file )?(?:owner(?:ship)?|mode)s?\b|insecure (?:mode|permissions)|"
     r"checksum mismatch|\bsecurity error\b|^npm (?:ERR!|error)\b|"
     r"^\w+: Error \d{3,5}\b|"  # MySQL's clients: "mysqldump: Error 2013: Lost connection ..."
-    r"\bNO_PROPOSAL_CHOSEN\b|\bNO_PUBKEY\b|exec format error|failed at step [a-z_]+ spawning|"
+    r"\bNO_PROPOSAL_CHOSEN\b|\bN\(NO_PROP\)|\bNO_PUBKEY\b|exec format error|failed at step [a-z_]+ spawning|"
     r"failed to set up mount namespacing|listen queue of socket .{0,80}full|NOAUTH Authentication required|"
     r"loops back to myself|form a cycle:?$|\bRefusing\.$|failed to parse calendar specification|"
     r"exceeds sanity limit|duplicate UUID|CURLE_COULDNT_RESOLVE_HOST|missing rollover_alias|"
