@@ -23,6 +23,7 @@ SECRET = "Sup3r-S3cret-Value-42"
 # The severity scale as documented in docs/INFRASTRUCTURE_AUDIT.md, written out here on purpose:
 # a change to the table in code has to be made here too.
 EXPECTED_SEVERITY = {
+    "bootstrap_in_parallel": "warning", "sharded_behind_one_address": "warning", "cluster_version_mismatch": "warning",
     "data_in_web_root": "critical", "queue_keys_evicted": "warning", "body_size_limit_too_small": "warning",
     "privileged_container": "critical", "dangerous_capability": "critical", "host_network": "critical",
     "host_pid": "critical", "host_ipc": "critical", "docker_socket_mount": "critical",
@@ -1191,6 +1192,16 @@ KUBERNETES = manifest(
         {"name": "GITEA__database__DB_TYPE", "value": "postgres"}])], replicas=3),
     k8s_workload("Deployment", "shop", [k8s_container(command=["/bin/sh", "-c"], args=[
         "while true; do php bin/magento cron:run; sleep 60; done"])], replicas=4),
+    {**k8s_workload("StatefulSet", "ring", [k8s_container(image="cassandra:4.1.5")]),
+     "spec": {**k8s_workload("StatefulSet", "ring")["spec"], "podManagementPolicy": "Parallel",
+              "template": k8s_workload("StatefulSet", "ring", [k8s_container(image="cassandra:4.1.5")])["spec"]["template"]}},
+    k8s_workload("Deployment", "sessions", [k8s_container(image="memcached:1.6.27", ports=[{"containerPort": 11211}])]),
+    {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "sessions"},
+     "spec": {"selector": {"app": "sessions"}, "ports": [{"port": 11211}]}},
+    {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "sessions-headless"},
+     "spec": {"clusterIP": "None", "selector": {"app": "sessions"}, "ports": [{"port": 11211}]}},
+    k8s_workload("Deployment", "ray-head", [k8s_container(image="rayproject/ray:2.9.3-py310")]),
+    k8s_workload("Deployment", "ray-workers", [k8s_container(image="rayproject/ray:2.10.0-py310")]),
     {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "harbor", "annotations": {
         "nginx.ingress.kubernetes.io/proxy-body-size": "1m"}}, "spec": {"rules": [{"host": "harbor.example.internal",
         "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "harbor-core",
@@ -1203,7 +1214,10 @@ KUBERNETES = manifest(
         "value": "-agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=*:5005"}])], replicas=2),
 )  # fmt: skip
 KUBERNETES_EXPECTED = {
-    "Ingress harbor": {"body_size_limit_too_small"},  # registry-unlimited has no limit, webshop is no registry
+    "Ingress harbor": {"body_size_limit_too_small"},
+    "StatefulSet ring": {"bootstrap_in_parallel"},
+    "Service sessions": {"sharded_behind_one_address"},  # sessions-headless is headless
+    "Deployment ray-workers container app": {"cluster_version_mismatch"},  # registry-unlimited has no limit, webshop is no registry
     "Service tracking": {"admin_api_unauthenticated"},  # tracking-internal and tracking-ranges are not public
     "Service metrics-query": {"admin_api_unauthenticated"},
     "Service fdb": {"admin_api_unauthenticated"},
@@ -1603,3 +1617,111 @@ async def test_a_journal_or_ledgers_on_scratch_is_data_loss_whatever_the_image(
     workload = k8s_workload("StatefulSet", "bookie", [container], volumes=[{"name": "d", **volume}])
     result = await audit(manifest(workload))
     assert risky_codes(result) == ({"data_on_ephemeral_storage"} if flagged else set())
+
+
+def _etcd(args: list[str], mounts: list[dict[str, Any]]) -> dict[str, Any]:
+    container = k8s_container("etcd", image="quay.io/coreos/etcd:v3.5.13", command=["etcd"], args=args,
+                              volumeMounts=mounts)  # fmt: skip
+    claim = {"name": "data", "persistentVolumeClaim": {"claimName": "etcd-data"}}
+    return k8s_workload("StatefulSet", "etcd", [container], volumes=[claim])
+
+
+@pytest.mark.parametrize(
+    ("args", "flagged"),
+    [
+        (["--data-dir=/var/run/etcd/default.etcd", "--initial-cluster-token=etcd-cluster-1"], True),
+        (["--data-dir", "/var/run/etcd"], True),
+        (["--data-dir=/var/lib/etcd/default.etcd", "--initial-cluster-token=etcd-cluster-1"], False),
+        (["--name=etcd-0"], False),
+    ],
+)
+async def test_a_data_directory_on_no_volume_is_lost_and_a_cluster_token_is_no_secret(
+    args: list[str], flagged: bool
+) -> None:
+    mounts = [{"name": "data", "mountPath": "/var/lib/etcd"}]
+    result = await audit(manifest(_etcd(args, mounts)))
+    assert risky_codes(result) == ({"data_on_ephemeral_storage"} if flagged else set())
+
+
+async def test_knative_refuses_a_service_that_sets_port() -> None:
+    def knative(env: list[dict[str, str]]) -> dict[str, Any]:
+        return {"apiVersion": "serving.knative.dev/v1", "kind": "Service", "metadata": {"name": "checkout"},
+                "spec": {"template": {"spec": {"containers": [k8s_container(env=env, ports=[
+                    {"containerPort": 3000}])]}}}}  # fmt: skip
+
+    assert risky_codes(await audit(manifest(knative([{"name": "PORT", "value": "3000"}])))) == {
+        "manifest_rejected"
+    }
+    assert risky_codes(await audit(manifest(knative([{"name": "LOG_LEVEL", "value": "info"}])))) == set()
+
+
+def _kafka(config: dict[str, Any], topic_replicas: int = 3) -> str:
+    return manifest(
+        {"apiVersion": "kafka.strimzi.io/v1beta2", "kind": "Kafka", "metadata": {"name": "events"},
+         "spec": {"kafka": {"replicas": 3, "config": config}}},
+        {"apiVersion": "kafka.strimzi.io/v1beta2", "kind": "KafkaTopic",
+         "metadata": {"name": "orders", "labels": {"strimzi.io/cluster": "events"}},
+         "spec": {"partitions": 6, "replicas": topic_replicas}},
+    )  # fmt: skip
+
+
+async def test_strimzi_topics_in_one_copy_on_several_brokers() -> None:
+    one = await audit(
+        _kafka({"offsets.topic.replication.factor": 1, "min.insync.replicas": 1}, topic_replicas=1)
+    )
+    assert codes_by_place(one) == {
+        "Kafka events": {"single_copy_replication"}, "KafkaTopic orders": {"single_copy_replication"}
+    }  # fmt: skip
+    assert risky_codes(await audit(_kafka({"offsets.topic.replication.factor": 3}))) == set()
+
+
+@pytest.mark.parametrize(
+    ("container", "config", "code"),
+    [
+        (k8s_container(image="quay.io/prometheus/alertmanager:v0.27.0",
+                       args=["--config.file=/etc/am/am.yml", "--cluster.listen-address="]), "", "independent_clusters"),
+        (k8s_container(image="quay.io/prometheus/alertmanager:v0.27.0",
+                       args=["--cluster.peer=alertmanager-0.alertmanager:9094"]), "", None),
+        (k8s_container(image="grafana/loki:2.9.8"), "common:\n  storage:\n    filesystem: {}\nschema_config:\n"
+         "  configs:\n    - object_store: filesystem\n", "single_instance_replicated"),
+        (k8s_container(image="grafana/loki:2.9.8"), "schema_config:\n  configs:\n    - object_store: s3\n", None),
+    ],
+)  # fmt: skip
+async def test_replicas_that_never_become_one_cluster(
+    container: dict[str, Any], config: str, code: str | None
+) -> None:
+    mounts = [{"name": "config", "mountPath": "/etc/loki"}]
+    workload = k8s_workload("StatefulSet", "obs", [{**container, "volumeMounts": mounts}],
+                            volumes=[{"name": "config", "configMap": {"name": "obs"}}])  # fmt: skip
+    configmap = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "obs"},
+        "data": {"config.yaml": config},
+    }
+    assert risky_codes(await audit(manifest(workload, configmap))) == ({code} if code else set())
+
+
+@pytest.mark.parametrize(("protocol", "flagged"), [(None, True), ("TCP", True), ("UDP", False)])
+async def test_a_service_port_of_another_protocol_than_the_pods(protocol: str | None, flagged: bool) -> None:
+    port: dict[str, Any] = {"name": "auth", "port": 1812}
+    if protocol:
+        port["protocol"] = protocol
+    radius = k8s_container(image="freeradius/freeradius-server:3.2.3",
+                           ports=[{"name": "auth", "containerPort": 1812, "protocol": "UDP"}])  # fmt: skip
+    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "radius"},
+               "spec": {"selector": {"app": "radius"}, "ports": [port]}}  # fmt: skip
+    result = await audit(manifest(k8s_workload("Deployment", "radius", [radius]), service))
+    assert risky_codes(result) == ({"service_port_mismatch"} if flagged else set())
+    if flagged:
+        assert "protocol: UDP" in result.findings[0].message
+
+
+@pytest.mark.parametrize(
+    ("value", "flagged"), [("true", True), ("/etc/puppetlabs/puppet/autosign.rb", False)]
+)
+async def test_a_puppet_ca_that_signs_every_request(value: str, flagged: bool) -> None:
+    service = compose_service(image="ghcr.io/voxpupuli/puppetserver:8.6.1", environment={"AUTOSIGN": value})
+    assert risky_codes(await audit(compose(puppet=service))) == (
+        {"login_open_to_anyone"} if flagged else set()
+    )

@@ -79,6 +79,8 @@ def test_only_replicas_rbac_wiring_and_restart_policy_belong_to_one_format() -> 
         "scheduler_not_singleton",
         "hpa_target_missing",  # compose has no autoscaler
         "body_size_limit_too_small",  # an Ingress annotation; compose has no ingress controller
+        "bootstrap_in_parallel",  # compose starts no StatefulSet's pods in any order
+        "sharded_behind_one_address",  # compose's DNS name of a service is already every container
         "memory_volume_unbounded",  # compose's tmpfs is judged by Docker's own default size
         # Cluster add-ons, configured by their own Kubernetes objects or run only in a cluster:
         "snippet_annotations_allowed",  # ingress-nginx's ConfigMap
@@ -257,6 +259,10 @@ SAME_RISK_ACROSS: list[tuple[str, dict[str, dict[str, Any]], list[dict[str, Any]
                                                          args=["--maxmemory", "1gb", "--maxmemory-policy", "allkeys-lru"])]),
       k8s_workload("Deployment", "worker", [k8s_container(command=["celery", "-A", "shop", "worker"], env=[
           {"name": "CELERY_BROKER_URL", "value": "redis://jobs:6379/0"}])])]),
+    ("cluster_version_mismatch",
+     {"head": compose_service(image="rayproject/ray:2.9.3"), "worker": compose_service(image="rayproject/ray:2.10.0")},
+     [k8s_workload("Deployment", "head", [k8s_container(image="rayproject/ray:2.9.3")]),
+      k8s_workload("Deployment", "worker", [k8s_container(image="rayproject/ray:2.10.0")])]),
     ("agent_jobs_never_run",
      {"db": compose_service(image="mcr.microsoft.com/mssql/server:2022-latest", volumes=["db:/var/opt/mssql"]),
       "init": compose_service(command="sqlcmd -i /scripts/agent-jobs.sql")},

@@ -413,6 +413,31 @@ RULES = MappingProxyType(
             "",
             "nginx.ingress.kubernetes.io/proxy-body-size: 1m on an Ingress in front of Harbor",
         ),
+        "bootstrap_in_parallel": Rule(
+            _W,
+            "nodes that must join their ring one at a time (Cassandra, ScyllaDB) started all at once "
+            "(podManagementPolicy: Parallel): concurrent bootstraps fail or take overlapping token ranges",
+            "use podManagementPolicy: OrderedReady, so each node joins after the one before is ready",
+            "",
+            "podManagementPolicy: Parallel on a cassandra StatefulSet",
+        ),
+        "sharded_behind_one_address": Rule(
+            _W,
+            "independent cache servers (memcached) behind one ClusterIP: clients that hash keys over a "
+            "list of servers see one address, and each connection lands on any pod, so keys are missed, "
+            "stale or deleted on the wrong copy",
+            "use a headless Service (clusterIP: None) and give the clients each pod's address",
+            "",
+            "a ClusterIP Service in front of a memcached Deployment of 3 replicas",
+        ),
+        "cluster_version_mismatch": Rule(
+            _W,
+            "members of one cluster (a Ray head and its workers, a Spark master and its workers) on "
+            "different versions of the image: they refuse to join each other or fail in the protocol",
+            "pin every member to the same image tag",
+            "image: rayproject/ray:2.9.3 on the head and rayproject/ray:2.10.0 on the workers",
+            "a ray head Deployment on rayproject/ray:2.9.3 and its workers on 2.10.0",
+        ),
         "host_port_conflict": Rule(
             _C,
             "two services publish the same host port: the second cannot start ('port is already "

@@ -22,6 +22,8 @@ from app.agents.infrastructure.secret_scan import env_pairs
 
 # Consensus systems whose members vote: an even count buys nothing.
 _ENSEMBLES = {"zookeeper": "ZooKeeper", "etcd": "etcd", "consul": "Consul"}
+# Databases whose nodes must bootstrap into the ring one after another.
+_RING_JOINERS = {"cassandra": "Cassandra", "scylla": "ScyllaDB"}
 # Kafka's internal topics, as the Bitnami and Confluent images and server.properties name them.
 _INTERNAL_TOPICS = re.compile(
     r"^(?:KAFKA_CFG_|KAFKA_)?(OFFSETS_TOPIC|TRANSACTION_STATE_LOG)_REPLICATION_FACTOR$", re.IGNORECASE
@@ -34,6 +36,7 @@ _CLUSTER_READINESS = re.compile(r"_cluster/health\S*wait_for_status=(?:green|yel
 # Settings, in a mounted configuration, that keep state in each replica's memory.
 _DEX_MEMORY = re.compile(r"^storage:\s*\n\s+type:\s*memory\b", re.MULTILINE)
 _SINGLE_NODE = re.compile(r"discovery\.type[\"']?\s*[:=]\s*[\"']?single-node\b")
+_LOKI_FILESYSTEM = re.compile(r"object_store:\s*filesystem\b")
 _QUARTZ_IN_MEMORY = re.compile(r"job-store-type:\s*memory\b|org\.quartz\.simpl\.RAMJobStore")
 
 # A database in one SQLite file, said in a mounted configuration or the environment (Gitea's app.ini
@@ -105,6 +108,15 @@ def clustering_findings(
                 f"periodic task, so each runs {replicas} times",
             )
     spec = as_mapping(obj.get("spec"))
+    ring = next((i for c in containers if (i := image_name(c.get("image"))) in _RING_JOINERS), None)
+    if obj.get("kind") == "StatefulSet" and spec.get("podManagementPolicy") == "Parallel" and ring:
+        yield rule_finding(
+            "bootstrap_in_parallel",
+            name,
+            f"starts its {replicas} {_RING_JOINERS[ring]} nodes at once (podManagementPolicy: Parallel): "
+            "nodes must join the ring one at a time, so concurrent bootstraps fail or take overlapping "
+            "token ranges; use OrderedReady",
+        )
     if obj.get("kind") == "StatefulSet" and spec.get("podManagementPolicy", "OrderedReady") == "OrderedReady":
         for container in containers:
             probe = as_mapping(container.get("readinessProbe"))
@@ -163,6 +175,26 @@ def _state_per_replica(
             "SQLite takes one writer per file and its locks do not hold on NFS, so the replicas corrupt the "
             "shared database or fail with 'database is locked'",
         )
+    if "loki" in images and _LOKI_FILESYSTEM.search(mounted):
+        yield rule_finding(
+            "single_instance_replicated",
+            name,
+            f"Loki keeps its chunks and index on the filesystem (object_store: filesystem) on {replicas} "
+            "replicas: each pod stores and answers only what it ingested, so queries miss data and a pod's "
+            "disk takes its data with it; replicated Loki needs object storage (S3, GCS, MinIO)",
+        )
+    alertmanagers = [
+        c for c in containers if image_name(c.get("image")) == "alertmanager"
+        and "--cluster.listen-address=" in command_line(c.get("command"), c.get("args"))
+    ]  # fmt: skip
+    if alertmanagers:
+        yield rule_finding(
+            "independent_clusters",
+            name,
+            f"Alertmanager with --cluster.listen-address= (empty, clustering off) on {replicas} replicas: "
+            f"they do not gossip, so every alert is notified {replicas} times and a silence holds on one "
+            "replica only",
+        )
     if "jenkins" in images:
         yield rule_finding(
             "single_instance_replicated",
@@ -192,3 +224,87 @@ def _scheduler(words: list[str]) -> str | None:
     if "artisan" in programs and ("schedule:work" in programs or "schedule:run" in programs):
         return "Laravel's scheduler (artisan schedule)"
     return None
+
+
+# Strimzi's settings of the internal topics and the default, in a Kafka resource's spec.kafka.config.
+_STRIMZI_ONE_COPY = ("offsets.topic.replication.factor", "transaction.state.log.replication.factor",
+                     "default.replication.factor")  # fmt: skip
+
+
+def strimzi_findings(objects: list[dict[str, Any]]) -> Iterator[Finding]:
+    """A Strimzi Kafka cluster of several brokers whose internal topics (or default, or a
+    KafkaTopic) keep one copy."""
+    pools = {
+        text_of(
+            as_mapping(as_mapping(o.get("metadata")).get("labels")).get("strimzi.io/cluster")
+        ): as_mapping(o.get("spec")).get("replicas")
+        for o in objects
+        if text_of(o.get("kind")) == "KafkaNodePool"
+    }
+    brokers: dict[str, int] = {}
+    for obj in objects:
+        if text_of(obj.get("kind")) != "Kafka" or "strimzi" not in text_of(obj.get("apiVersion")):
+            continue
+        cluster = text_of(as_mapping(obj.get("metadata")).get("name"))
+        kafka = as_mapping(as_mapping(obj.get("spec")).get("kafka"))
+        count = kafka.get("replicas", pools.get(cluster))
+        if not isinstance(count, int) or count < 2:
+            continue
+        brokers[cluster] = count
+        config = as_mapping(kafka.get("config"))
+        ones = [key for key in _STRIMZI_ONE_COPY if text_of(config.get(key)).strip() == "1"]
+        if ones:
+            yield rule_finding(
+                "single_copy_replication",
+                f"Kafka {cluster}",
+                f"{', '.join(ones)} = 1 on {count} brokers: those topics keep one copy, so every broker "
+                "restart (each rolling update) makes their partitions unavailable and a lost volume loses "
+                "them; use 3 with min.insync.replicas 2",
+            )
+    for obj in objects:
+        if text_of(obj.get("kind")) != "KafkaTopic":
+            continue
+        metadata = as_mapping(obj.get("metadata"))
+        cluster = text_of(as_mapping(metadata.get("labels")).get("strimzi.io/cluster"))
+        if as_mapping(obj.get("spec")).get("replicas") == 1 and brokers.get(cluster, 0) > 1:
+            yield rule_finding(
+                "single_copy_replication",
+                f"KafkaTopic {text_of(metadata.get('name'))}",
+                f"replicas: 1 on a cluster of {brokers[cluster]} brokers: each partition has one copy, "
+                "unavailable whenever its broker restarts",
+            )
+
+
+# Images whose members must run one version to form a cluster.
+_SAME_VERSION = ("ray", "spark", "flink", "dask")
+
+
+def version_mismatch(members: list[tuple[str, Any]]) -> Iterator[Finding]:
+    """`members`: (where, image) of every container or service of the file. Members of one
+    cluster product on different tags of the same image."""
+    tags: dict[tuple[str, str], dict[str, str]] = {}
+    for where, image in members:
+        reference = text_of(image).split("@", 1)[0]
+        repository, _, tag = (
+            reference.rpartition(":") if ":" in reference.rsplit("/", 1)[-1] else (reference, "", "")
+        )
+        name = image_name(image)
+        if tag and any(name == p or name.startswith(p + "-") for p in _SAME_VERSION):
+            tags.setdefault((repository, name), {}).setdefault(_version(tag), where)
+    for (repository, _name), seen in tags.items():
+        if len(seen) > 1:
+            versions = sorted(
+                seen, key=lambda v: [(int(p), "") if p.isdigit() else (-1, p) for p in v.split(".")]
+            )
+            places = ", ".join(f"{seen[v]} on {v}" for v in versions)
+            yield rule_finding(
+                "cluster_version_mismatch",
+                seen[versions[-1]],  # said of the newest: usually the members added or upgraded last
+                f"{repository} runs different versions in one cluster ({places}): members of different "
+                "versions refuse to join each other; pin them to one tag",
+            )
+
+
+def _version(tag: str) -> str:
+    """2.9.3-py310 -> 2.9.3: the release, without the variant suffix."""
+    return re.split(r"[-_]", tag, maxsplit=1)[0]

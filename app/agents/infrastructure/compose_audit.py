@@ -9,6 +9,7 @@ from typing import Any
 
 from app.agents.base import Finding
 from app.agents.infrastructure.audit_rules import rule_finding
+from app.agents.infrastructure.clustering import version_mismatch
 from app.agents.infrastructure.container_checks import (
     ALL_INTERFACES,
     app_data,
@@ -72,6 +73,7 @@ def audit_compose(document: dict[str, Any]) -> list[Finding]:
         if isinstance(s, dict)
     }
     findings += queue_findings(processes, mounted)
+    findings += version_mismatch([(where, image) for where, image, _words, _env in processes])
     findings += agent_job_findings(processes)
     mounts = _config_targets(services)
     findings += _open_resolvers(services, as_mapping(document.get("configs")))

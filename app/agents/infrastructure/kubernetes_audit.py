@@ -11,7 +11,7 @@ from typing import Any
 from app.agents.base import Finding
 from app.agents.infrastructure.addons import addon_findings
 from app.agents.infrastructure.audit_rules import rule_finding
-from app.agents.infrastructure.clustering import clustering_findings
+from app.agents.infrastructure.clustering import clustering_findings, strimzi_findings, version_mismatch
 from app.agents.infrastructure.container_checks import (
     ALL_INTERFACES,
     UPLOADS,
@@ -65,6 +65,7 @@ def audit_kubernetes(documents: list[dict[str, Any]]) -> list[Finding]:
         kind = text_of(obj.get("kind"))
         metadata_name = text_of(as_mapping(obj.get("metadata")).get("name"), "?")
         name = f"{kind} {metadata_name}"
+        findings += _knative_reserved(name, obj)  # a Knative Service is kind Service too
         if kind in WORKLOAD_KINDS:
             findings += _workload(obj, name, autoscaled.get((kind, metadata_name)), configs)
         elif kind == "Service":
@@ -92,8 +93,30 @@ def audit_kubernetes(documents: list[dict[str, Any]]) -> list[Finding]:
         for where, *_ in _processes([obj])
     }
     findings += queue_findings(processes, mounted)
+    findings += strimzi_findings(objects)
+    findings += version_mismatch([(where, image) for where, image, _words, _env in processes])
     findings += agent_job_findings(processes)
     return findings
+
+
+# Environment variables Knative Serving sets itself: its webhook refuses a Service that sets them.
+_KNATIVE_RESERVED = frozenset({"PORT", "K_SERVICE", "K_CONFIGURATION", "K_REVISION"})
+
+
+def _knative_reserved(name: str, obj: dict[str, Any]) -> Iterator[Finding]:
+    if not text_of(obj.get("apiVersion")).startswith("serving.knative.dev/"):
+        return
+    template = as_mapping(as_mapping(as_mapping(obj.get("spec")).get("template")).get("spec"))
+    for container in map(as_mapping, as_list(template.get("containers"))):
+        reserved = sorted({n for n, _ in env_pairs(container.get("env")) if n in _KNATIVE_RESERVED})
+        if reserved:
+            yield rule_finding(
+                "manifest_rejected",
+                name,
+                f"sets {', '.join(reserved)}, a reserved environment variable in Knative (it sets PORT from "
+                "the container port itself): the webhook refuses the Service; drop it and keep containerPort",
+            )
+            return
 
 
 def _nested_resources(where: str, value: Any, depth: int = 0) -> Iterator[Finding]:
@@ -243,6 +266,7 @@ def _workload(
             yield rule_finding(code, name, f"shares the host's {label} ({key}: true)")
     replicas = as_mapping(obj.get("spec")).get("replicas", 1) if kind in REPLICATED_KINDS else 1
     yield from _data_on_scratch(name, pod, {v for v, text in mounted.items() if evicts_keys(text)})
+    yield from _data_off_volume(name, pod)
     yield from _uploads_on_scratch(name, pod, replicas)
     yield from _gpu_taint(name, pod)
     yield from _dns_policy(name, pod)
@@ -678,6 +702,40 @@ def _data_on_scratch(name: str, pod: dict[str, Any], cache_volumes: set[str]) ->
                 what = f"keeps its data at {path} on an emptyDir volume, deleted with the pod"
                 yield rule_finding("data_on_ephemeral_storage", where, what)
                 return
+
+
+# Where a datastore is told to keep its data: etcd's --data-dir, mysqld's --datadir, mongod's --dbpath.
+_DATA_FLAGS = ("data-dir", "datadir", "dbpath")
+
+
+def _data_off_volume(name: str, pod: dict[str, Any]) -> Iterator[Finding]:
+    """A datastore told to keep its data at a path no volume is mounted on (nor under): the data
+    lives in the container's writable layer and is gone at every restart."""
+    for container in map(as_mapping, as_list(pod.get("containers"))):
+        words = command_line(container.get("command"), container.get("args"))
+        path = next(
+            (
+                value or (words[i + 1] if i + 1 < len(words) else "")
+                for i, w in enumerate(words)
+                if w.startswith("--") and (split := w[2:].partition("="))[0] in _DATA_FLAGS
+                for value in (split[2],)
+            ),
+            "",
+        )
+        if not path.startswith("/"):
+            continue
+        mounts = [
+            text_of(m.get("mountPath")).rstrip("/")
+            for m in map(as_mapping, as_list(container.get("volumeMounts")))
+        ]
+        if mounts and not any(path == m or path.startswith(m + "/") for m in mounts if m):
+            yield rule_finding(
+                "data_on_ephemeral_storage",
+                f"{name} container {text_of(container.get('name'), '?')}",
+                f"keeps its data at {path} (its data-dir flag), on no volume (mounted: {', '.join(mounts)}): "
+                "the data lives in the container and is lost at every restart",
+            )
+            return
 
 
 def _uploads_on_scratch(name: str, pod: dict[str, Any], replicas: Any) -> Iterator[Finding]:

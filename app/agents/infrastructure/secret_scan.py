@@ -98,6 +98,8 @@ def is_secret_name(key: str) -> bool:
     words = [w for w in re.split(r"[^A-Z0-9]+", re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", key).upper()) if w]
     if not words or words[-1] in _NOT_THE_SECRET:
         return False
+    if words[-3:] == ["INITIAL", "CLUSTER", "TOKEN"]:
+        return False  # etcd's --initial-cluster-token names the cluster at bootstrap: no credential
     if any(word.endswith(secret) for word in words for secret in _SECRET_WORDS):
         return True
     return any(pair in _SECRET_PAIRS for pair in zip(words, words[1:], strict=False))

@@ -163,6 +163,16 @@ def settings_findings(where: str, env: Iterable[tuple[str, Any]], words: list[st
                 f"{name}={text_of(value).strip()}: the framework's development mode, whose error pages show "
                 "stack traces, configuration and queries to every visitor",
             )
+        elif (
+            name.upper() in ("AUTOSIGN", "PUPPETSERVER_AUTOSIGN") and text_of(value).strip().lower() == "true"
+        ):
+            yield rule_finding(
+                "login_open_to_anyone",
+                where,
+                f"{name}=true: the Puppet CA signs every certificate request, so any host that reaches "
+                "8140 enrolls under any node name and gets that node's catalog (secrets included); use "
+                "policy-based autosigning or sign by hand",
+            )
         elif name.upper() == "ONLINE_MODE" and text_of(value).strip().lower() in ("false", "0", "no"):
             yield rule_finding(
                 "login_open_to_anyone",

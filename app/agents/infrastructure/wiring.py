@@ -18,6 +18,7 @@ from app.agents.infrastructure.container_checks import (
     as_mapping,
     command_line,
     declared_ports,
+    image_name,
     pod_object,
     pod_spec,
     text_of,
@@ -58,6 +59,7 @@ def audit_wiring(objects: list[dict[str, Any]], config_texts: dict[str, str]) ->
             else:
                 yield from _target_ports(spec, f"Service {name}", selected)
                 yield from _public_admin(obj, f"Service {name}", selected, configs)
+                yield from _sharded(spec, f"Service {name}", selected)
         elif kind == "PodDisruptionBudget":
             yield from _budget(obj, name, pods)
         elif kind == "HorizontalPodAutoscaler":
@@ -167,6 +169,28 @@ def _public_admin(
                 return
 
 
+# Cache servers that know nothing of each other: clients spread keys over them by address.
+_SHARDED = {"memcached": "memcached"}
+
+
+def _sharded(spec: dict[str, Any], where: str, selected: list[dict[str, Any]]) -> Iterator[Finding]:
+    """A ClusterIP Service (not headless) in front of several independent cache servers."""
+    if text_of(spec.get("clusterIP")) == "None" or spec.get("type") not in (None, "ClusterIP"):
+        return
+    for workload in selected:
+        images = {image_name(c.get("image")) for c in _containers(workload)}
+        product = next((label for key, label in _SHARDED.items() if key in images), None)
+        if product and _replicas(workload) > 1:
+            yield rule_finding(
+                "sharded_behind_one_address",
+                where,
+                f"one ClusterIP in front of {_replicas(workload)} independent {product} pods: clients that "
+                "hash keys over their server list see one address and each connection lands on any pod, so "
+                "keys are missed or stale; use a headless Service (clusterIP: None) and list the pods",
+            )
+            return
+
+
 def _containers(workload: dict[str, Any]) -> list[dict[str, Any]]:
     return [c for c in as_list(pod_spec(workload).get("containers")) if isinstance(c, dict)]
 
@@ -178,16 +202,28 @@ def _target_ports(spec: dict[str, Any], where: str, selected: list[dict[str, Any
     if not containers or any(not as_list(c.get("ports")) for c in containers):
         return
     numbers, names = declared_ports(containers)
+    protocols: dict[int | str, set[str]] = {}
+    for declared in (as_mapping(p) for c in containers for p in as_list(c.get("ports"))):
+        for key in (declared.get("containerPort"), declared.get("name")):
+            if isinstance(key, int | str):
+                protocols.setdefault(key, set()).add(text_of(declared.get("protocol"), "TCP").upper())
     for port in (as_mapping(p) for p in as_list(spec.get("ports"))):
         target = port.get("targetPort", port.get("port"))
         if isinstance(target, str) and target.isdigit():
             target = int(target)
+        wanted = text_of(port.get("protocol"), "TCP").upper()
         if isinstance(target, int) and target not in numbers:
             listening = ", ".join(str(n) for n in sorted(numbers))
             what = f"targetPort {target} is not a port its pods listen on (containerPort {listening})"
         elif isinstance(target, str) and target not in names:
             known = ", ".join(sorted(names)) or "none named"
             what = f"targetPort {target!r} names no port of its pods (their port names: {known})"
+        elif isinstance(target, int | str) and (have := protocols.get(target)) and wanted not in have:
+            unset = "" if "protocol" in port else " (no protocol given, so TCP)"
+            what = (
+                f"port {port.get('port')} is {wanted}{unset} while the pods' port {target} is "
+                f"{'/'.join(sorted(have))}: set protocol: {sorted(have)[0]} on the Service port"
+            )
         else:
             continue
         yield rule_finding(
