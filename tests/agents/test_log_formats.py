@@ -462,3 +462,52 @@ def test_access_lines_sent_through_syslog_are_requests(line: str) -> None:
     assert (entry.status, entry.level, entry.message) == (503, "error", "GET /p/<id> -> HTTP_503")
     assert entry.timestamp is not None and entry.timestamp.hour == 11
     assert entry.text == line
+
+
+def test_a_dask_failed_task_is_one_event_that_names_its_exception() -> None:
+    lines = [
+        "2024-05-14 08:15:39,590 - distributed.worker - WARNING - Compute Failed",
+        "Key:       ('read-parquet-4f2a', 3)",
+        "State:     executing",
+        'Exception: "ModuleNotFoundError(\\"No module named \'pyarrow\'\\")"',
+        "Traceback: '  File \"/opt/conda/lib/python3.11/site-packages/dask/core.py\", line 97, in __call__'",
+        "2024-05-14 08:15:40,001 - distributed.worker - INFO - Run out-of-band function 'collect'",
+    ]
+    first, second = parse_lines(lines)
+    assert len(first.extra_lines) == 4 and first.exception_type == "ModuleNotFoundError"
+    assert first.level == "error" and "pyarrow" in (first.exception_line or "")
+    assert second.level == "info"
+
+
+def test_squids_own_access_log_is_read_as_requests() -> None:
+    denied, tunnel = parse_lines([
+        "1715652022.257      0 10.30.5.11 TCP_DENIED/403 3922 CONNECT registry.npm.example.org:443 - HIER_NONE/- text/html",
+        "1715652023.100     45 10.30.5.12 TCP_TUNNEL/200 8811 CONNECT registry.npm.example.org:443 - HIER_DIRECT/x -",
+    ])  # fmt: skip
+    assert (denied.status, denied.level, tunnel.status, tunnel.level) == (403, "warning", 200, "info")
+    assert denied.timestamp is not None and denied.timestamp.year == 2024
+
+
+def test_a_windows_dhcp_audit_log_is_read_by_event_id_and_its_legend_is_no_event() -> None:
+    lines = [
+        "\t\tMicrosoft DHCP Service Activity Log",
+        "Event ID  Meaning",
+        "14\tA lease request could not be satisfied because the scope's address pool was exhausted.",
+        "ID,Date,Time,Description,IP Address,Host Name,MAC Address,User Name, TransactionID, QResult",
+        "11,05/14/24,07:52:39,Renew,10.40.12.92,LT-0429.corp.example.com,8F0741530127,,306352859,0",
+        "25,05/14/24,08:00:00,0 leases expired and 0 leases deleted,,,,,0,6",
+        "14,05/14/24,09:12:00,Scope Full,10.40.16.0,,,,0,6",
+    ]
+    entries = parse_lines(lines)
+    assert [(e.level, e.timestamp.hour if e.timestamp else None) for e in entries] == [
+        ("info", 7), ("info", 8), ("error", 9)
+    ]  # fmt: skip
+    assert entries[0].line_no == 5
+
+
+def test_a_request_a_server_answered_4xx_in_key_value_words_is_a_clients_error() -> None:
+    [entry] = parse_lines([
+        '2024-05-14T01:50:00.740Z [ERROR] http: request failed: method=GET path=/v1/acl/token/self error="ACL token '
+        'not found" code=403'
+    ])  # fmt: skip
+    assert (entry.status, entry.level) == (403, "warning")

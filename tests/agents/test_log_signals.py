@@ -2053,6 +2053,41 @@ QUIET_CAUSES_OF_FRAMEWORKS_DIRECTORIES_AND_FILE_SERVICES = [
      + [f'[2025-03-09 10:0{i}:00] production.ERROR: Too Many Attempts. {{"exception":"[object] (Illuminate\\Http\\'
         'Exceptions\\ThrottleRequestsException(code: 0): Too Many Attempts."}' for i in range(1, 6)],
      "retry_after"),
+    # A drain, a CA key replaced, offsets not found, a cache restarted, a link down: calm lines that
+    # explain the loud ones; and a definite refusal above a passing one.
+    (["2025-03-12T02:03:11.068Z [INFO]  nomad.drainer: node drain strategy set: node_name=client-7 deadline=1h0m0s",
+      '2025-03-12T02:03:40.000Z [ERROR] http: request failed: method=GET path=/v1/acl/token/self error="ACL token not '
+      'found" code=403']
+     + [f"2025-03-12T02:0{i}:00.000Z [WARN]  nomad.job.service_sched: failed to place all allocations, blocked eval "
+        f"created: eval_id={i}" for i in range(4, 9)],
+     "drain"),
+    (["2025-03-12 02:29:42 INFO  CaReconciler:394 - Reconciliation #8(timer) Kafka(kafka/events): Cluster CA key was "
+      "replaced; rolling all Kafka pods to trust the new cluster CA"]
+     + [f"2025-03-12 02:3{i}:03.661 ERROR 1 --- [consumer] o.a.k.c.NetworkClient : Connection to node {i} failed "
+        "authentication due to: SSL handshake failed" for i in range(5)],
+     "CA key"),
+    (["[2025-03-12 02:10:18,197] INFO [cdc|task-0] No previous offsets found (io.debezium.connector.common.BaseSourceTask:355)"]
+     + [f"[2025-03-12 02:1{i}:00,000] ERROR [cdc|task-0|offsets] WorkerSourceTask{{id=cdc-0}} Failed to flush, timed out "
+        "while waiting for producer to flush outstanding 2048 messages" for i in range(2, 7)],
+     "No previous offsets"),
+    (["Mar 12 06:25:41 app01 systemd[1]: Stopping memcached.service - memcached daemon..."]
+     + [f"Mar 12 06:3{i}:55 app01 php-fpm8.1[900]: [WARNING] [pool www] server reached pm.max_children setting (40), "
+        "consider raising it" for i in range(3)],
+     "memcached"),
+    (["Mar 12 03:19:04 node-a kernel: ice 0000:3b:00.0 ens1f0: NIC Link is Down"]
+     + [f'Mar 12 03:2{i}:40 node-a kubelet[880]: E0312 03:2{i}:40.000000     880 kubelet_node_status.go:540] "Error '
+        'updating node status, will retry" err="dial tcp 10.0.0.1:6443: connect: no route to host"' for i in range(4)],
+     "Link is Down"),
+    (["2025-03-12 01:58:08.459 UTC [2290] FATAL:  could not connect to the primary server: connection to server at "
+      '"10.20.0.11", port 5432 failed: No route to host']
+     + [f"2025-03-12 02:0{i}:00.000 UTC [23{i}] FATAL:  could not receive data from WAL stream: ERROR:  requested WAL "
+        "segment 00000003000000120000004A has already been removed" for i in range(5)],
+     "already been removed"),
+    (["2025-03-12 01:00:00.000 [WARN] http-nio-7990-exec-1 c.a.s.i.t.SemaphoreThrottleService [scm-hosting] ticket "
+      "could not be acquired (12/12)"] * 3
+     + ["2025-03-12 01:00:01.000 [WARN] c.a.s.i.r.e.ServiceExceptionMapper Commit 0a1b2c does not exist in repository "
+        "'monorepo'."] * 4,
+     "ticket"),
     # strongSwan's notify payload, the only place charon says it refused every proposal.
     ([f"Mar 11 08:0{i}:39 vpn1 charon: 07[ENC] generating IKE_SA_INIT response 0 [ N(NO_PROP) ]" for i in range(4)]
      + ["Mar 11 08:00:39 vpn1 charon: 07[CFG] received proposals: IKE:AES_CBC_256/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024"],
@@ -2148,3 +2183,32 @@ def test_a_calm_line_is_a_cause_only_beside_the_symptom_it_explains() -> None:
     # A printer switched off once: the refused connection alone is no incident.
     once = ["E [05/Mar/2025:10:00:00 +0000] [Job 41] Unable to connect to printer: Connection refused"]
     assert [f.severity for f in analyse(once, None, None)["findings"]] == ["info"]
+
+
+def test_refusals_that_do_their_job_are_background() -> None:
+    lines = [
+        f"2025-03-12 00:0{i}:17 TLS Error: cannot locate HMAC in incoming packet from [AF_INET]203.0.113.7:4{i}000"
+        for i in range(4)
+    ] + [
+        "2025-03-12 00:10:00,000 ERROR [-] awx.main.analytics Automation Analytics not enabled. Use --dry-run to gather "
+        "locally without sending.",
+        '{"level":"error","ts":"2025-03-12T00:11:00Z","logger":"activator","msg":"error while proxying request: context '
+        'canceled","error":"context canceled"}',
+        '{"grpc.code":"NotFound","level":"info","msg":"finished unary call with code NotFound","error":"rpc error: code = '
+        'NotFound desc = GetRepoPath: not a git repository","time":"2025-03-12T00:12:00Z"}',
+    ]  # fmt: skip
+    assert [f.severity for f in analyse(lines, None, None)["findings"]] == ["info"]
+
+
+def test_a_change_explains_the_refused_requests_after_it() -> None:
+    lines = [
+        "Mar 12 02:00:14 proxy01 puppet-agent[24029]: (/Stage[main]/Profile::Squid/File[/etc/squid/squid.conf]/content) "
+        "content changed '{md5}9f2c' to '{md5}41ab'",
+    ] + [
+        f"17156520{i}2.257      0 10.30.5.1{i} TCP_DENIED/403 3922 CONNECT repo{i}.example.org:443 - HIER_NONE/- text/html"
+        for i in range(5)
+    ]  # fmt: skip
+    top = analyse(lines, None, None)["findings"][0]
+    assert top.severity != "info" and "squid.conf" in top.message, top.message
+    # the refusals alone are a client's 403s, nothing to act on
+    assert [f.severity for f in analyse(lines[1:], None, None)["findings"]] == ["info"]

@@ -171,6 +171,9 @@ _REFUSED = (
     r"forwardedheadersmiddleware\S* unknown proxy|could not check origin for phoenix|"
     r"connect\.session\(\) memorystore is not|"
     r"printer stopped due to backend errors|mdb_map_full|mapsize limit reached|"
+    r"\[scm-hosting\] ticket could not be acquired|cannot lock ref|\.lock'?: file exists|"
+    r"breaking header lock|requested wal segment \S+ has already been removed|"
+    r"precondition_failed - inequivalent arg|"
     r"signature algorithm \S+ not in pubkeyacceptedalgorithms|not enough (?:non-faulty )?bookies|"
     r"(?:active environments|profiles? (?:are|is) active)[^\n]{0,40}\b(?:dev|development|local)\b"
 )
@@ -335,6 +338,15 @@ _BACKGROUND_NOISE = re.compile(
     # A router's 404 for a path it has no route for (scanners asking for wp-login.php): a client's
     # mistake, however loudly the framework logs it.
     r"NotFoundHttpException|No route found for \"|"
+    # ... a client asking a Git server for a commit or repository that is not there, and Grafana's
+    # queries canceled by the browser (a dashboard closed or refreshed).
+    r"Commit \S+ does not exist in repository|retry\.go:\S* .{0,300}err=\"context canceled\"|"
+    # A gRPC server's log of answering NotFound: the caller asked for what is not there (a 404).
+    r"finished (?:unary|streaming) call with code NotFound\b|"
+    # AWX saying analytics are off, and Knative's activator relaying a client that went away.
+    r"Automation Analytics not enabled|error while proxying request: context canceled|"
+    # OpenVPN's tls-auth dropping packets without the HMAC key: scanners, refused as they should be.
+    r"cannot locate HMAC in incoming packet|"
     # Printing and its desktop plumbing on servers: Samba without a CUPS server, colord's
     # duplicate profiles, rpc.gssd on mounts that use no Kerberos.
     r"Unable to connect to CUPS server|ColorManager\.AlreadyExists|rpc\.gssd.{0,40}No credentials found|"
@@ -472,7 +484,8 @@ _DEFINITE = re.compile(
     r"free disk space is insufficient|disk resource limit alarm|alarm set|slow fdatasync|from slow disk|"
     r"clock skew too great|no selectable sources|insufficient system storage|not enough free space|"
     r"(?:replica|slave) sql (?:for channel|thread)|no ip addresses available|"
-    r"nfs: server \S+ not responding|failed to (?:create/)?acquire the lock|no_proposal_chosen|\bn\(no_prop\)|"
+    r"nfs: server \S+ not responding|failed to (?:create/)?acquire the lock|no_proposal_chosen|"
+    r"\bn\(no_prop\)|"
     r"layer[47] (?:wrong status|timeout|connection problem)|to avoid wraparound|must be vacuumed|"
     r"signature expired|could not load (?:file or )?assembly|did not find a value|no shared cipher|"
     r"unrecoverable error|no urls in mirrorlist|you must install or update \.net|"
@@ -844,6 +857,41 @@ _EXPLAINS = tuple(
             "explains the timeouts: the warehouse was resized before the run",
         ),
         (
+            r"NIC Link is Down|Link is Down\b|carrier lost|link becomes not ready",
+            r"no route to host|network is unreachable|breaking header lock|result -108",
+            "explains the node's lost connections: its network link went down",
+        ),
+        (
+            r"no previous offsets? found",
+            r"snapshot|failed to (?:commit|flush)|timed out while waiting for producer",
+            "explains the flood: the connector found no stored offsets and started over with a full snapshot",
+        ),
+        (
+            r"Stopping (?:memcached|redis(?:-server)?)\.service|"
+            r"(?:memcached|redis-server)\.service: Deactivated",
+            r"max_children|lock wait timeout|too many connections|maxrequestworkers",
+            "explains the load: the cache was restarted and emptied, so every request went to the database",
+        ),
+        (
+            r"(?:puppet|ansible|chef|salt)\S*.{0,200}(?:/etc/squid/\S+|squid\.conf)\S*\W{0,3}content|"
+            r"squid\.conf\S*\W{0,3}content changed",
+            r"TCP_DENIED|-> HTTP_403\b",
+            "explains the refusals: the proxy's configuration was rewritten just before",
+        ),
+        (
+            r"node drain strategy set|eligibility=ineligible|drain(?:ing)? node\b",
+            r"blocked eval|exhausted|insufficient (?:cpu|memory|resources)|no (?:nodes? )?(?:were )?eligible|"
+            r"placement failed|failed to place",
+            "explains the unplaced work: nodes were drained or made ineligible",
+        ),
+        (
+            r"ca key was replaced|generating a new ca key|"
+            r"ca (?:key|certificate) (?:was )?(?:renewed|replaced)",
+            r"pkix path building failed|unable to find valid certification path|ssl handshake failed|"
+            r"certificate verify failed|unknown ca",
+            "explains the TLS failures: the CA was replaced and the clients still trust the old one",
+        ),
+        (
             r"MemoryStore is not",
             r"no session|invalid csrf|csrf token",
             "explains the lost sessions: each replica keeps its own in memory",
@@ -939,11 +987,24 @@ def _may_matter(row: dict[str, Any]) -> bool:
     return not (any(e.status is not None for e in entries) and all((e.status or 0) < 500 for e in entries))
 
 
+def _refused_requests(table: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Requests answered 4xx (a proxy's TCP_DENIED/403): never causes, but symptoms a change can
+    explain."""
+    return [
+        row
+        for row in table
+        if row["level"] in _LEVEL_WEIGHT
+        and any(400 <= (e.status or 0) < 500 for e in row["_entries"])
+        and not _background(row["template"])
+        and not all(e.health_check for e in row["_entries"])
+    ]
+
+
 def _quiet_explainers(table: list[dict[str, Any]], candidates: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Lines at info or notice that explain a symptom among the candidates which no louder line
     explains (a retention run that deleted the image every pull now misses, a task that took the
     server thread): causes said calmly, ranked as warnings."""
-    pairs = [_explain_pairs(_text(row)) for row in candidates]
+    pairs = [_explain_pairs(_text(row)) for row in [*candidates, *_refused_requests(table)]]
     # Symptoms shown that no louder line explains already.
     explained = {i for _, shown in pairs for i in shown} - {i for explains, _ in pairs for i in explains}
     if not explained:
@@ -986,7 +1047,8 @@ def rank(table: list[dict[str, Any]]) -> list[Candidate]:
     # A warning that names no cause is background: it takes no place in that order.
     texts = [_text(row) for row in candidates]
     pairs = [_explain_pairs(t) for t in texts]  # (pairs it explains, pairs it is explained by), per row
-    shown = {_EXPLAINS[i][2] for _, explained in pairs for i in explained}
+    refused = [_explain_pairs(_text(row))[1] for row in _refused_requests(table)] if quiet else []
+    shown = {_EXPLAINS[i][2] for explained in [*(p[1] for p in pairs), *refused] for i in explained}
     explaining = {i for explains, _ in pairs for i in explains}
     # A line that explains a symptom shown beside it is a cause too, and takes its place in time.
     substantive = [

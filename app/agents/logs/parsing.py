@@ -158,6 +158,20 @@ _CONTINUATION = re.compile(
 # Kubernetes events (`kubectl get events`): LAST SEEN, TYPE, REASON, OBJECT, MESSAGE.
 # Envoy and Istio's default access log: [time] "METHOD path proto" status flags details termination
 # "upstream transport failure" ...
+# A Windows DHCP server's audit log (DhcpSrvLog-*.log): "ID,Date,Time,Description,IP Address,...".
+# The id says what happened; these are the ones that refuse or fail something.
+_DHCP_AUDIT = re.compile(
+    r"^(?P<id>\d{2}),(?P<date>\d{2}/\d{2}/\d{2}),(?P<time>\d{2}:\d{2}:\d{2}),(?P<rest>.*)$"
+)
+_DHCP_AUDIT_PROBLEMS = {"13": "warning", "14": "error", "15": "warning", "22": "warning", "31": "warning",
+                        "33": "warning", "34": "warning", "35": "warning"}  # fmt: skip
+# A request and the 4xx the server answered, said in key=value words.
+_KV_REQUEST = re.compile(r"\bmethod=[A-Z]+ path=\S+ .{0,300}?\bcode=(?P<status>4\d\d)\b")
+# Squid's native access.log: "1715652022.257    0 10.30.5.11 TCP_DENIED/403 3922 CONNECT host:443 - ...".
+_SQUID = re.compile(
+    r"^(?P<ts>\d{9,10}\.\d{3})\s+\d+ (?P<client>\S+) (?P<code>[A-Z_]+)/(?P<status>\d{3}) \d+ "
+    r"(?P<method>[A-Z]+) (?P<url>\S+)"
+)
 _ENVOY = re.compile(
     r'^\[(?P<ts>\d{4}-\d{2}-\d{2}T[\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)\] "(?P<request>[A-Z]+ \S+[^"]*)" '
     r'(?P<status>\d{3}) (?P<flags>\S+) (?P<details>\S+) \S+ "(?P<failure>[^"]*)"'
@@ -409,6 +423,8 @@ _MESSAGE_GOES_ON = re.compile(r"^[A-Z][\w ]{0,60}:$")
 _PY_EXCEPTION = re.compile(
     r"^(?P<type>[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt))(?::\s?(?P<msg>.*))?$"
 )
+_DASK_EXCEPTION = re.compile(r"^Exception: [\"']?(?P<type>[A-Z]\w*(?:Error|Exception|Exit|Interrupt))\(")
+_DASK_FIELD = re.compile(r"^(?:Key|State|Task|Function|args|kwargs|Exception|Traceback):\s")
 _THROWN = re.compile(
     r"^(?:Unhandled exception\. )?(?:(?:System|Microsoft)(?:\.[A-Z]\w*)*\.|(?:[a-z]\w*\.)+)"
     r"[A-Z]\w*(?:Exception|Error)(?::\s|$)"
@@ -494,9 +510,19 @@ def _without_pod_prefix(lines: list[str]) -> list[str]:
     return [_POD_PREFIX.sub("", line, count=1) for line in lines]
 
 
+def _without_legend(lines: list[str]) -> list[str]:
+    """A Windows DHCP server's audit log opens with a legend of its event ids ("14  A lease request
+    could not be satisfied because the scope's address pool was exhausted."): words, not events.
+    The legend ends at the CSV header; blank lines keep the numbering."""
+    for index, line in enumerate(lines[:80]):
+        if line.startswith("ID,Date,Time,Description"):
+            return [""] * (index + 1) + lines[index + 1 :]
+    return lines
+
+
 def parse_lines(lines: list[str], year: int | None = None) -> list[LogEntry]:
     entries: list[LogEntry] = []
-    for number, raw in _fold_records(_without_pod_prefix(lines)):
+    for number, raw in _fold_records(_without_pod_prefix(_without_legend(lines))):
         line = raw.rstrip("\r\n")
         if not line.strip():
             continue
@@ -527,6 +553,10 @@ def parse_lines(lines: list[str], year: int | None = None) -> list[LogEntry]:
             continue
         if entries and _explains_mssql_error(entries[-1], line):
             continue
+        if entries and _DASK_FIELD.match(line) and "Compute Failed" in entries[-1].text:
+            # Dask's failed task: its key, state, exception and traceback on lines of their own.
+            entries[-1].extra_lines.append(line)
+            continue
         if entries and entries[-1].level in ("warning", "error", "critical") and _THROWN.match(line):
             # Logback and log4j print the exception on the line after the message, unindented.
             entries[-1].extra_lines.append(line)
@@ -539,6 +569,12 @@ def parse_lines(lines: list[str], year: int | None = None) -> list[LogEntry]:
             entry.level = "warning"
             entry.message = "WARNING " + re.sub(r"^(?:INFO|DEBUG) ", "", entry.message)
     _settle_events(entries)
+    for entry in entries:
+        if entry.status is None and (answered := _KV_REQUEST.search(entry.text)):
+            # A server's own log of a request it refused (Nomad's "request failed: method=GET
+            # path=/v1/... code=403"): a client's error, as an access line's 4xx is.
+            entry.status = int(answered["status"])
+            entry.level = "warning"
     for index, entry in enumerate(entries):
         if entry.text.strip() == "...ignoring":  # Ansible: the failures just above were ignored
             for failed in reversed(entries[:index]):
@@ -678,6 +714,22 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
         inner = _parse(number, relayed["msg"], year)
         inner.text = line
         return inner
+    dhcp = _DHCP_AUDIT.match(line)
+    if dhcp:
+        with contextlib.suppress(ValueError):
+            entry.timestamp = dt.datetime.strptime(
+                f"{dhcp['date']} {dhcp['time']}", "%m/%d/%y %H:%M:%S"
+            ).replace(tzinfo=dt.UTC)
+        entry.level, entry.level_written = _DHCP_AUDIT_PROBLEMS.get(dhcp["id"], "info"), True
+        fields = dhcp["rest"].split(",")
+        said = ", ".join(f for f in fields[:3] if f)
+        entry.message = f"{entry.level.upper()} DHCP {dhcp['id']} {said}"
+        return entry
+    squid = _SQUID.match(line)
+    if squid:
+        entry.timestamp = dt.datetime.fromtimestamp(float(squid["ts"]), dt.UTC)
+        _request(entry, f"{squid['method']} {squid['url']}", int(squid["status"]), [squid["code"]])
+        return entry
     envoy = _ENVOY.match(line)
     if envoy:
         entry.timestamp = _iso(envoy["ts"])
@@ -967,6 +1019,8 @@ def _exception_type(entry: LogEntry) -> str | None:
     for line in entry.extra_lines:
         if ruby := _RUBY_EXCEPTION.search(line):
             return ruby["type"]
+        if dask := _DASK_EXCEPTION.match(line):
+            return dask["type"]
     return None
 
 
