@@ -23,6 +23,7 @@ SECRET = "Sup3r-S3cret-Value-42"
 # The severity scale as documented in docs/INFRASTRUCTURE_AUDIT.md, written out here on purpose:
 # a change to the table in code has to be made here too.
 EXPECTED_SEVERITY = {
+    "mesh_port_blocked": "critical", "strict_arp_disabled": "warning",
     "bootstrap_in_parallel": "warning", "sharded_behind_one_address": "warning", "cluster_version_mismatch": "warning",
     "data_in_web_root": "critical", "queue_keys_evicted": "warning", "body_size_limit_too_small": "warning",
     "privileged_container": "critical", "dangerous_capability": "critical", "host_network": "critical",
@@ -1200,6 +1201,16 @@ KUBERNETES = manifest(
      "spec": {"selector": {"app": "sessions"}, "ports": [{"port": 11211}]}},
     {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "sessions-headless"},
      "spec": {"clusterIP": "None", "selector": {"app": "sessions"}, "ports": [{"port": 11211}]}},
+    {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "mesh", "labels": {
+        "istio.io/dataplane-mode": "ambient"}}},
+    {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "api-in", "namespace": "mesh"},
+     "spec": {"podSelector": {}, "policyTypes": ["Ingress"], "ingress": [{"ports": [{"port": 8080}]}]}},
+    {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "api-in-hbone",
+     "namespace": "mesh"}, "spec": {"podSelector": {}, "policyTypes": ["Ingress"], "ingress": [{"ports": [
+        {"port": 8080}, {"port": 15008}]}]}},
+    {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "kube-proxy"}, "data": {"config.conf":
+        "apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: ipvs\nipvs:\n  strictARP: false\n"}},
+    {"apiVersion": "metallb.io/v1beta1", "kind": "L2Advertisement", "metadata": {"name": "l2"}},
     k8s_workload("Deployment", "ray-head", [k8s_container(image="rayproject/ray:2.9.3-py310")]),
     k8s_workload("Deployment", "ray-workers", [k8s_container(image="rayproject/ray:2.10.0-py310")]),
     {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "harbor", "annotations": {
@@ -1216,6 +1227,8 @@ KUBERNETES = manifest(
 KUBERNETES_EXPECTED = {
     "Ingress harbor": {"body_size_limit_too_small"},
     "StatefulSet ring": {"bootstrap_in_parallel"},
+    "NetworkPolicy api-in": {"mesh_port_blocked"},  # api-in-hbone allows 15008
+    "ConfigMap kube-proxy": {"strict_arp_disabled"},
     "Service sessions": {"sharded_behind_one_address"},  # sessions-headless is headless
     "Deployment ray-workers container app": {"cluster_version_mismatch"},  # registry-unlimited has no limit, webshop is no registry
     "Service tracking": {"admin_api_unauthenticated"},  # tracking-internal and tracking-ranges are not public
@@ -1724,4 +1737,64 @@ async def test_a_puppet_ca_that_signs_every_request(value: str, flagged: bool) -
     service = compose_service(image="ghcr.io/voxpupuli/puppetserver:8.6.1", environment={"AUTOSIGN": value})
     assert risky_codes(await audit(compose(puppet=service))) == (
         {"login_open_to_anyone"} if flagged else set()
+    )
+
+
+@pytest.mark.parametrize(
+    ("overrides", "code"),
+    [
+        ({"environment": {"MEILI_ENV": "development"}}, "development_mode"),
+        ({"environment": {"MEILI_ENV": "production", "MEILI_MASTER_KEY_FILE": "/run/secrets/k"}}, None),
+        ({"command": "zitadel start-from-init --masterkey MasterkeyNeedsToHave32Characters"}, "plaintext_secret"),
+        ({"command": "zitadel start-from-init --masterkeyFromEnv"}, None),
+        ({"image": "redis:7.2.4", "command": ["redis-server", "--protected-mode", "no"]}, "database_without_password"),
+        ({"image": "redis:7.2.4", "command": ["redis-server", "--protected-mode", "no", "--requirepass",
+                                             "$REDIS_PASSWORD"]}, None),
+        ({"image": "coturn/coturn:4.6.2", "command": ["--listening-port=3478", "--no-auth", "--fingerprint"]},
+         "open_proxy"),
+        ({"image": "coturn/coturn:4.6.2", "command": ["--use-auth-secret", "--static-auth-secret-file=/s"]}, None),
+    ],
+)  # fmt: skip
+async def test_servers_told_to_skip_their_login(overrides: dict[str, Any], code: str | None) -> None:
+    assert risky_codes(await audit(compose(web=compose_service(**overrides)))) == ({code} if code else set())
+
+
+async def test_a_two_node_galera_cluster_has_no_majority() -> None:
+    galera = k8s_container("db", image="registry.example.com/db/mariadb-galera:10.11.7")
+    assert risky_codes(await audit(manifest(k8s_workload("StatefulSet", "db", [galera], replicas=2)))) == {
+        "quorum_even_size"
+    }
+    assert (
+        risky_codes(await audit(manifest(k8s_workload("StatefulSet", "db", [galera], replicas=3)))) == set()
+    )
+
+
+@pytest.mark.parametrize(
+    ("volume", "flagged"), [({"emptyDir": {}}, True), ({"persistentVolumeClaim": {"claimName": "d"}}, False)]
+)
+async def test_a_data_directory_flag_on_scratch_is_data_loss(volume: dict[str, Any], flagged: bool) -> None:
+    tserver = k8s_container("tserver", image="yugabytedb/yugabyte:2.20.2.0-b145",
+                            command=["/home/yugabyte/bin/yb-tserver", "--fs_data_dirs=/mnt/disk0,/mnt/disk1"],
+                            volumeMounts=[{"name": "datadir", "mountPath": "/mnt/disk0"}])  # fmt: skip
+    workload = k8s_workload("StatefulSet", "yb-tserver", [tserver], volumes=[{"name": "datadir", **volume}])
+    assert risky_codes(await audit(manifest(workload))) == (
+        {"data_on_ephemeral_storage"} if flagged else set()
+    )
+
+
+@pytest.mark.parametrize(("size", "flagged"), [(1, True), (3, False)])
+async def test_a_rook_pool_of_one_copy(size: int, flagged: bool) -> None:
+    pool = {"apiVersion": "ceph.rook.io/v1", "kind": "CephBlockPool", "metadata": {"name": "replicapool"},
+            "spec": {"failureDomain": "host", "replicated": {"size": size, "requireSafeReplicaSize": False}}}  # fmt: skip
+    assert risky_codes(await audit(manifest(pool))) == ({"single_copy_replication"} if flagged else set())
+
+
+@pytest.mark.parametrize(("value", "flagged"), [("true", True), ("false", False)])
+async def test_an_injected_vault_agent_that_skips_tls_verification(value: str, flagged: bool) -> None:
+    workload = k8s_workload("Deployment", "api")
+    workload["spec"]["template"]["metadata"]["annotations"] = {
+        "vault.hashicorp.com/agent-inject": "true", "vault.hashicorp.com/tls-skip-verify": value,
+    }  # fmt: skip
+    assert risky_codes(await audit(manifest(workload))) == (
+        {"tls_verification_disabled"} if flagged else set()
     )

@@ -81,6 +81,8 @@ def test_only_replicas_rbac_wiring_and_restart_policy_belong_to_one_format() -> 
         "body_size_limit_too_small",  # an Ingress annotation; compose has no ingress controller
         "bootstrap_in_parallel",  # compose starts no StatefulSet's pods in any order
         "sharded_behind_one_address",  # compose's DNS name of a service is already every container
+        "mesh_port_blocked",  # NetworkPolicies and Istio's ambient mode are Kubernetes objects
+        "strict_arp_disabled",  # kube-proxy and MetalLB run only in Kubernetes
         "memory_volume_unbounded",  # compose's tmpfs is judged by Docker's own default size
         # Cluster add-ons, configured by their own Kubernetes objects or run only in a cluster:
         "snippet_annotations_allowed",  # ingress-nginx's ConfigMap

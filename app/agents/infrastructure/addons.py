@@ -43,6 +43,8 @@ def addon_findings(objects: list[dict[str, Any]]) -> Iterator[Finding]:
     yield from _shared_certificate_secrets(objects)
     yield from _meshed_jobs(objects)
     yield from _socketio_without_affinity(objects, config_maps)
+    yield from _ambient_policies(objects)
+    yield from _ipvs_without_strict_arp(objects, config_maps)
     for obj in objects:
         kind = text_of(obj.get("kind"))
         name = f"{kind} {text_of(as_mapping(obj.get('metadata')).get('name'), '?')}"
@@ -577,4 +579,58 @@ def _socketio_without_affinity(
                 f"serves socket.io on {replicas} replicas with no sticky sessions (no cookie affinity on the "
                 "Ingress, no sessionAffinity: ClientIP on the Service) and no shared adapter: a client's "
                 "next poll lands on another pod ('Session ID unknown')",
+            )
+
+
+# Istio ambient mode: ztunnel carries meshed traffic to the pod as HBONE on this port.
+_HBONE_PORT = 15008
+
+
+def _ambient_policies(objects: list[dict[str, Any]]) -> Iterator[Finding]:
+    """NetworkPolicies in a namespace labelled for Istio's ambient mesh whose ingress rules name
+    ports, none of them 15008."""
+    ambient = {
+        text_of(as_mapping(o.get("metadata")).get("name"))
+        for o in objects
+        if text_of(o.get("kind")) == "Namespace"
+        and text_of(as_mapping(as_mapping(o.get("metadata")).get("labels")).get("istio.io/dataplane-mode"))
+        == "ambient"
+    }
+    for obj in objects:
+        metadata = as_mapping(obj.get("metadata"))
+        if text_of(obj.get("kind")) != "NetworkPolicy" or text_of(metadata.get("namespace")) not in ambient:
+            continue
+        rules = [as_mapping(r) for r in as_list(as_mapping(obj.get("spec")).get("ingress"))]
+        ports = [as_mapping(p).get("port") for r in rules for p in as_list(r.get("ports"))]
+        if rules and all(as_list(r.get("ports")) for r in rules) and _HBONE_PORT not in ports:
+            shown = ", ".join(sorted({text_of(p) for p in ports}))
+            yield rule_finding(
+                "mesh_port_blocked",
+                f"NetworkPolicy {text_of(metadata.get('name'))}",
+                f"allows only port(s) {shown} in the ambient-mesh namespace "
+                f"{text_of(metadata.get('namespace'))}: "
+                f"meshed traffic arrives through ztunnel as HBONE on port {_HBONE_PORT}, so it is dropped; "
+                f"allow TCP {_HBONE_PORT} too",
+            )
+
+
+_IPVS = re.compile(r"^\s*mode:\s*[\"']?ipvs\b", re.MULTILINE)
+_STRICT_ARP = re.compile(r"^\s*strictARP:\s*true\b", re.MULTILINE)
+
+
+def _ipvs_without_strict_arp(
+    objects: list[dict[str, Any]], config_maps: list[dict[str, Any]]
+) -> Iterator[Finding]:
+    """kube-proxy's configuration in IPVS mode without strictARP, beside MetalLB in layer-2 mode."""
+    if not any(text_of(o.get("kind")) == "L2Advertisement" for o in objects):
+        return
+    for config in config_maps:
+        text = "\n".join(text_of(v) for v in as_mapping(config.get("data")).values())
+        if "KubeProxyConfiguration" in text and _IPVS.search(text) and not _STRICT_ARP.search(text):
+            yield rule_finding(
+                "strict_arp_disabled",
+                f"ConfigMap {text_of(as_mapping(config.get('metadata')).get('name'))}",
+                "kube-proxy runs in IPVS mode without ipvs.strictARP: true: every node answers ARP for every "
+                "LoadBalancer address, fighting MetalLB's layer-2 speaker (traffic lands on random nodes or "
+                "flaps); set strictARP: true",
             )

@@ -438,6 +438,22 @@ RULES = MappingProxyType(
             "image: rayproject/ray:2.9.3 on the head and rayproject/ray:2.10.0 on the workers",
             "a ray head Deployment on rayproject/ray:2.9.3 and its workers on 2.10.0",
         ),
+        "mesh_port_blocked": Rule(
+            _C,
+            "a NetworkPolicy in an Istio ambient namespace that allows only the application's ports: "
+            "meshed traffic arrives through ztunnel as HBONE on port 15008, so it is dropped",
+            "allow TCP 15008 beside the application's ports in every policy of the ambient namespace",
+            "",
+            "NetworkPolicy allowing only port 8080 in a namespace labelled istio.io/dataplane-mode: ambient",
+        ),
+        "strict_arp_disabled": Rule(
+            _W,
+            "kube-proxy in IPVS mode without strictARP answers ARP for every LoadBalancer address on "
+            "every node: it fights MetalLB's layer-2 speaker, so traffic lands on random nodes or flaps",
+            "set ipvs.strictARP: true in the kube-proxy configuration",
+            "",
+            "kube-proxy ConfigMap with mode: ipvs and strictARP: false beside a MetalLB L2Advertisement",
+        ),
         "host_port_conflict": Rule(
             _C,
             "two services publish the same host port: the second cannot start ('port is already "

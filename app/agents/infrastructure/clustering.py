@@ -21,7 +21,7 @@ from app.agents.infrastructure.container_checks import (
 from app.agents.infrastructure.secret_scan import env_pairs
 
 # Consensus systems whose members vote: an even count buys nothing.
-_ENSEMBLES = {"zookeeper": "ZooKeeper", "etcd": "etcd", "consul": "Consul"}
+_ENSEMBLES = {"zookeeper": "ZooKeeper", "etcd": "etcd", "consul": "Consul", "galera": "Galera"}
 # Databases whose nodes must bootstrap into the ring one after another.
 _RING_JOINERS = {"cassandra": "Cassandra", "scylla": "ScyllaDB"}
 # Kafka's internal topics, as the Bitnami and Confluent images and server.properties name them.
@@ -308,3 +308,34 @@ def version_mismatch(members: list[tuple[str, Any]]) -> Iterator[Finding]:
 def _version(tag: str) -> str:
     """2.9.3-py310 -> 2.9.3: the release, without the variant suffix."""
     return re.split(r"[-_]", tag, maxsplit=1)[0]
+
+
+def storage_pool_findings(objects: list[dict[str, Any]]) -> Iterator[Finding]:
+    """A Rook CephBlockPool or CephFilesystem data pool replicated to one copy: every OSD restart
+    makes its data unavailable and a lost disk loses it."""
+    for obj in objects:
+        kind = text_of(obj.get("kind"))
+        if kind not in ("CephBlockPool", "CephObjectStore", "CephFilesystem") or "rook" not in text_of(
+            obj.get("apiVersion")
+        ):
+            continue
+        spec = as_mapping(obj.get("spec"))
+        pools = [spec] if kind == "CephBlockPool" else [
+            as_mapping(spec.get("metadataPool")), *map(as_mapping, as_list(spec.get("dataPools"))),
+            as_mapping(spec.get("dataPool")),
+        ]  # fmt: skip
+        for pool in pools:
+            replicated = as_mapping(pool.get("replicated"))
+            if replicated.get("size") == 1:
+                safety = (
+                    " and requireSafeReplicaSize: false"
+                    if replicated.get("requireSafeReplicaSize") is False
+                    else ""
+                )
+                yield rule_finding(
+                    "single_copy_replication",
+                    f"{kind} {text_of(as_mapping(obj.get('metadata')).get('name'))}",
+                    f"replicated.size: 1{safety}: one copy of every object, so a single OSD or disk lost "
+                    "takes data with it and every OSD restart makes part of the pool unavailable; use size 3",
+                )
+                break

@@ -11,7 +11,12 @@ from typing import Any
 from app.agents.base import Finding
 from app.agents.infrastructure.addons import addon_findings
 from app.agents.infrastructure.audit_rules import rule_finding
-from app.agents.infrastructure.clustering import clustering_findings, strimzi_findings, version_mismatch
+from app.agents.infrastructure.clustering import (
+    clustering_findings,
+    storage_pool_findings,
+    strimzi_findings,
+    version_mismatch,
+)
 from app.agents.infrastructure.container_checks import (
     ALL_INTERFACES,
     UPLOADS,
@@ -94,6 +99,7 @@ def audit_kubernetes(documents: list[dict[str, Any]]) -> list[Finding]:
     }
     findings += queue_findings(processes, mounted)
     findings += strimzi_findings(objects)
+    findings += storage_pool_findings(objects)
     findings += version_mismatch([(where, image) for where, image, _words, _env in processes])
     findings += agent_job_findings(processes)
     return findings
@@ -267,6 +273,7 @@ def _workload(
     replicas = as_mapping(obj.get("spec")).get("replicas", 1) if kind in REPLICATED_KINDS else 1
     yield from _data_on_scratch(name, pod, {v for v, text in mounted.items() if evicts_keys(text)})
     yield from _data_off_volume(name, pod)
+    yield from _injected_agent(name, obj)
     yield from _uploads_on_scratch(name, pod, replicas)
     yield from _gpu_taint(name, pod)
     yield from _dns_policy(name, pod)
@@ -705,7 +712,7 @@ def _data_on_scratch(name: str, pod: dict[str, Any], cache_volumes: set[str]) ->
 
 
 # Where a datastore is told to keep its data: etcd's --data-dir, mysqld's --datadir, mongod's --dbpath.
-_DATA_FLAGS = ("data-dir", "datadir", "dbpath")
+_DATA_FLAGS = ("data-dir", "datadir", "dbpath", "data_dir", "fs_data_dirs")
 
 
 def _data_off_volume(name: str, pod: dict[str, Any]) -> Iterator[Finding]:
@@ -722,6 +729,7 @@ def _data_off_volume(name: str, pod: dict[str, Any]) -> Iterator[Finding]:
             ),
             "",
         )
+        path = path.split(",")[0]  # YugabyteDB's --fs_data_dirs lists several
         if not path.startswith("/"):
             continue
         mounts = [
@@ -734,6 +742,37 @@ def _data_off_volume(name: str, pod: dict[str, Any]) -> Iterator[Finding]:
                 f"{name} container {text_of(container.get('name'), '?')}",
                 f"keeps its data at {path} (its data-dir flag), on no volume (mounted: {', '.join(mounts)}): "
                 "the data lives in the container and is lost at every restart",
+            )
+            return
+        scratch = _scratch_volumes(pod)
+        on = next(
+            (m for m in map(as_mapping, as_list(container.get("volumeMounts")))
+             if path == text_of(m.get("mountPath")).rstrip("/")
+             or path.startswith(text_of(m.get("mountPath")).rstrip("/") + "/")),
+            None,
+        )  # fmt: skip
+        if on is not None and text_of(on.get("name")) in scratch and not keeps_data(container.get("image")):
+            yield rule_finding(
+                "data_on_ephemeral_storage",
+                f"{name} container {text_of(container.get('name'), '?')}",
+                f"keeps its data at {path} (its data-dir flag) on an emptyDir volume, deleted with the pod",
+            )
+            return
+
+
+def _injected_agent(name: str, obj: dict[str, Any]) -> Iterator[Finding]:
+    """Pod-template annotations that configure an injected sidecar (Vault Agent) to skip TLS
+    verification of its server."""
+    template = as_mapping(as_mapping(obj.get("spec")).get("template"))
+    annotations = as_mapping(as_mapping(template.get("metadata") or obj.get("metadata")).get("annotations"))
+    for key, value in annotations.items():
+        if text_of(key).endswith("/tls-skip-verify") and text_of(value).strip().lower() == "true":
+            yield rule_finding(
+                "tls_verification_disabled",
+                name,
+                f"{key}: true: the injected agent does not verify its server's certificate, so whoever sits "
+                "on the path can pose as the server and hand out (or read) the secrets; give it the CA "
+                "(tls-secret / ca-cert) instead",
             )
             return
 

@@ -16,7 +16,7 @@ from app.agents.infrastructure.container_checks import text_of
 # A word of a variable name that marks a secret, alone or glued to the end of a word (DBPASSWORD).
 _SECRET_WORDS = (
     "PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "TOKEN", "APIKEY", "PRIVATEKEY", "SECRETKEY",
-    "CREDENTIAL", "CREDENTIALS",
+    "CREDENTIAL", "CREDENTIALS", "MASTERKEY",
 )  # fmt: skip
 # Two words that together mark a secret: API_KEY, PRIVATE_KEY, SIGNING_KEY ...
 _SECRET_PAIRS = {("API", "KEY"), ("PRIVATE", "KEY"), ("ACCESS", "KEY"), ("AUTH", "KEY"), ("MASTER", "KEY"),

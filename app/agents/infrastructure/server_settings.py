@@ -75,7 +75,7 @@ _ODOO_MASTER_DEFAULT = re.compile(r"^\s*admin_passwd\s*=[ \t]*(?:admin)?[ \t]*$"
 # Consul without ACLs, a WAF told to watch only.
 _APISIX_DEFAULT_KEY = re.compile(r"\bedd1c9f034335f136f87ad84b625c8f1\b")
 _JANUS_DEFAULT_SECRET = re.compile(r"\badmin_secret\s*=\s*\"?janusoverlord\b")
-_TURN_NO_AUTH = re.compile(r"^\s*(?:--)?no-auth\s*$", re.MULTILINE)
+_TURN_NO_AUTH = re.compile(r"^\s*no-auth\s*$|(?:^|\s)--no-auth(?=\s|$)", re.MULTILINE)
 _CONSUL_ACL_OFF = re.compile(
     r"\"acl\"\s*:\s*\{[^{}]*\"enabled\"\s*:\s*false|\bacl\s*(?:=\s*)?\{[^{}]*\benabled\s*=\s*false", re.DOTALL
 )
@@ -134,6 +134,13 @@ def settings_findings(where: str, env: Iterable[tuple[str, Any]], words: list[st
     env = list(env)
     texts = [text_of(value) for _, value in env if value is not None] + [" ".join(words)]
     yield from text_findings(where, "\n".join(texts))
+    if _redis_without_auth(words, env):
+        yield rule_finding(
+            "database_without_password",
+            where,
+            "Redis runs with --protected-mode no and no requirepass (nor an ACL file): anyone who reaches "
+            "its port reads and writes every key, and can make it write files (CONFIG SET dir)",
+        )
     for needed, server, instead in _DEV_SERVERS:
         if all(any(w == n or w.endswith("/" + n) for w in words) for n in needed):
             yield rule_finding(
@@ -173,6 +180,16 @@ def settings_findings(where: str, env: Iterable[tuple[str, Any]], words: list[st
                 "8140 enrolls under any node name and gets that node's catalog (secrets included); use "
                 "policy-based autosigning or sign by hand",
             )
+        elif name.upper() == "MEILI_ENV" and text_of(value).strip().lower() == "development":
+            keyed = any(n.upper().startswith("MEILI_MASTER_KEY") for n, _ in env)
+            yield rule_finding(
+                "development_mode",
+                where,
+                "MEILI_ENV=development: Meilisearch's development mode"
+                + ("" if keyed else " with no MEILI_MASTER_KEY, so every route (documents, settings, keys) "
+                   "answers anyone unauthenticated")
+                + "; run with MEILI_ENV=production and a master key from a secret",
+            )  # fmt: skip
         elif name.upper() == "ONLINE_MODE" and text_of(value).strip().lower() in ("false", "0", "no"):
             yield rule_finding(
                 "login_open_to_anyone",
@@ -241,6 +258,16 @@ def settings_findings(where: str, env: Iterable[tuple[str, Any]], words: list[st
                 where,
                 f"{name} logs in to RabbitMQ as guest/guest, the broker's default administrator",
             )
+
+
+def _redis_without_auth(words: list[str], env: list[tuple[str, Any]]) -> bool:
+    programs = [w.rsplit("/", 1)[-1] for w in words[:2]]
+    if not any(p in ("redis-server", "valkey-server") for p in programs):
+        return False
+    said = " ".join(words)
+    protected_off = re.search(r"--protected-mode[= ]['\"]?no\b", said) is not None
+    secured = re.search(r"--(?:requirepass|aclfile)\b", said) or any("PASSWORD" in n.upper() for n, _ in env)
+    return protected_off and not secured
 
 
 def _web_root(path: str, env: list[tuple[str, Any]]) -> str | None:
