@@ -511,3 +511,14 @@ def test_a_request_a_server_answered_4xx_in_key_value_words_is_a_clients_error()
         'not found" code=403'
     ])  # fmt: skip
     assert (entry.status, entry.level) == (403, "warning")
+
+
+def test_nfs_ganesha_lines_are_read_at_their_own_level() -> None:
+    event, warn, major = parse_lines([
+        "05/03/2024 07:58:12 : epoch 65d2a41c : nfs01 : ganesha.nfsd-911[reaper] reaper_run :CLIENT ID :EVENT "
+        ":reaper_run: expired 0 clients, 0 unconfirmed client records cleaned",
+        "05/03/2024 07:58:13 : epoch 65d2a41c : nfs01 : ganesha.nfsd-911[svc_2] nfs4_op_open :NFS4 :WARN :share denied",
+        "05/03/2024 07:58:14 : epoch 65d2a41c : nfs01 : ganesha.nfsd-911[main] init :FSAL :MAJ :could not load FSAL",
+    ])  # fmt: skip
+    assert [e.level for e in (event, warn, major)] == ["info", "warning", "error"]
+    assert event.timestamp is not None and (event.timestamp.day, event.timestamp.month) == (5, 3)

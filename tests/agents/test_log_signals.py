@@ -2088,6 +2088,45 @@ QUIET_CAUSES_OF_FRAMEWORKS_DIRECTORIES_AND_FILE_SERVICES = [
      + ["2025-03-12 01:00:01.000 [WARN] c.a.s.i.r.e.ServiceExceptionMapper Commit 0a1b2c does not exist in repository "
         "'monorepo'."] * 4,
      "ticket"),
+    # Batches 55-56: a setting or state said calmly above the refusals it causes.
+    (['{"timestamp":"2025-03-13 13:31:40.840 Z","level":"info","msg":"Config changed","changes":'
+      '"ServiceSettings.AllowCorsFrom: \\"\\" -> \\"https://intranet.example.com\\""}']
+     + [f'{{"timestamp":"2025-03-13 13:3{i}:00.000 Z","level":"error","msg":"Failed to upgrade websocket connection.",'
+        '"error":"websocket: request origin not allowed by Upgrader.CheckOrigin"}' for i in range(2, 7)],
+     "AllowCorsFrom"),
+    (["Optimizer statistics are not transferred by pg_upgrade.",
+      "    /usr/lib/postgresql/16/bin/vacuumdb --all --analyze-in-stages"]
+     + [f"2025-03-13 09:0{i}:00.000 UTC [77{i}] app@shop ERROR:  canceling statement due to statement timeout"
+        for i in range(5)],
+     "statistics"),
+    (["Mar 13 02:13:40 pve2 corosync[1523]:   [QUORUM] This node is within the non-primary component and will NOT "
+      "provide any services.",
+      "Mar 13 02:13:40 pve2 pmxcfs[1401]: [status] notice: node lost quorum"]
+     + [f"Mar 13 02:1{i}:00 pve2 pve-ha-lrm[1700]: unable to write lrm status file - unable to open file "
+        "'/etc/pve/nodes/pve2/lrm_status.tmp' - Permission denied" for i in range(4, 8)],
+     "quorum"),
+    (["13-Mar-2025 06:12:40.438 INFO [main] org.apache.catalina.tribes.transport.ReceiverBase.bind Receiver Server "
+      "Socket bound to:[/127.0.0.1:4000]"]
+     + [f"13-Mar-2025 10:3{i}:32.136 WARN [http-nio-8080-exec-{i}] com.example.CsrfFilter CSRF token mismatch (no "
+        "token in session), returning 403" for i in range(4)],
+     "loopback"),
+    (["Mar 13 09:09:10 web1 chronyd[700]: System clock wrong by 1040.512 seconds, adjustment started"]
+     + [f"Mar 13 09:1{i}:40 web1 app[22]: method=POST path=/api/media status=500 error='Aws::S3::Errors::"
+        "RequestTimeTooSkewed: The difference between the request time and the current time is too large.'"
+        for i in range(4)],
+     "refused signatures"),
+    ([f'Mar 13 09:1{i}:04 node7 containerd[880]: time="2025-03-13T09:1{i}:04Z" level=error msg="RunPodSandbox failed" '
+      'error="OCI runtime create failed: expected cgroupsPath to be of format \\"slice:prefix:name\\" for systemd '
+      'cgroups, got \\"/kubepods/pod1\\" instead: unknown"' for i in range(4)]
+     + ['Mar 13 09:09:04 node7 kubelet[900]: E0313 09:09:04.000000 900 kubelet.go:2400] "Error getting node" '
+        'err="node \\"node7\\" not found"'],
+     "cgroupsPath"),
+    (["14-Mar-2025 00:03:01.999 dnssec: info: zone example.com/IN (signed): checkds: DS for key "
+      "example.com/ECDSAP256SHA256/40871 not published at 192.0.2.53#53"] * 3,
+     "not published"),
+    (["Mar 13 22:10:32 ldap1 slapd[2211]: conn=1002 op=1 SEARCH RESULT tag=101 err=53 nentries=0 text=consumer state "
+      "is newer than provider!"] * 3,
+     "consumer state is newer"),
     # strongSwan's notify payload, the only place charon says it refused every proposal.
     ([f"Mar 11 08:0{i}:39 vpn1 charon: 07[ENC] generating IKE_SA_INIT response 0 [ N(NO_PROP) ]" for i in range(4)]
      + ["Mar 11 08:00:39 vpn1 charon: 07[CFG] received proposals: IKE:AES_CBC_256/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024"],
@@ -2212,3 +2251,30 @@ def test_a_change_explains_the_refused_requests_after_it() -> None:
     assert top.severity != "info" and "squid.conf" in top.message, top.message
     # the refusals alone are a client's 403s, nothing to act on
     assert [f.severity for f in analyse(lines[1:], None, None)["findings"]] == ["info"]
+
+
+def test_federation_weather_and_a_directory_sync_are_background() -> None:
+    lines = [
+        f"Mar 13 09:0{i}:40 social-1 bundle[3112]: 2025-03-13T09:0{i}:40.079Z pid=3112 class=ActivityPub::DeliveryWorker "
+        f"jid=c2d7 WARN: HTTP::ConnectionError: failed to connect: Connection refused for dead{i}.example.net port 443"
+        for i in range(5)
+    ] + [
+        '{"timestamp":"2025-03-13 13:15:03.715 Z","level":"warn","msg":"LDAP sync: user not found in directory, '
+        'deactivating","username":"former.contractor"}'
+    ]  # fmt: skip
+    assert [f.severity for f in analyse(lines, None, None)["findings"]] == ["info"]
+
+
+def test_a_monitoring_users_wrong_password_gives_way_to_the_real_fault() -> None:
+    lines = [
+        f"2025.03.13 02:0{i}:38.474315 [ 601 ] {{}} <Error> TCPHandler: Code: 516. DB::Exception: monitoring: "
+        "Authentication failed: password is incorrect, or there is no user with such name. (AUTHENTICATION_FAILED)"
+        for i in range(6)
+    ] + [
+        f"2025.03.13 02:1{i}:00.000000 [ 700 ] {{}} <Error> analytics.events (ReplicatedMergeTreeRestartingThread): "
+        "Couldn't start replication (table will be in readonly mode): Code: 999. Coordination::Exception: All "
+        "connection tries failed while connecting to ZooKeeper. (KEEPER_EXCEPTION)"
+        for i in range(4, 8)
+    ]  # fmt: skip
+    top = analyse(lines, None, None)["findings"][0]
+    assert "ZooKeeper" in top.message, top.message

@@ -23,7 +23,7 @@ from app.agents.base import SEVERITY_RANK, AgentCard, AgentContext, AgentResult,
 from app.agents.entities import extract_entities
 from app.agents.logs import causes
 from app.agents.logs.anomalies import Slowdown, shrinking_output, slowdowns
-from app.agents.logs.changes import change_before, described
+from app.agents.logs.changes import change_before, described, is_change
 from app.agents.logs.examples import EXAMPLES
 from app.agents.logs.hints import meaning
 from app.agents.logs.parsing import LogEntry, parse_lines
@@ -401,6 +401,8 @@ def _example(entry: LogEntry) -> str:
         said = next((line.strip() for line in entry.extra_lines if _SENTENCE.search(line)), None)
         if said:
             return f"{entry.message.rstrip(': ')}: {said}"[:300]
+    if is_change(entry):  # a JSON line's fields carry what changed ("AllowCorsFrom: \"\" -> ...")
+        return described(entry)[:300]
     return entry.message[:200]
 
 

@@ -174,6 +174,12 @@ _REFUSED = (
     r"\[scm-hosting\] ticket could not be acquired|cannot lock ref|\.lock'?: file exists|"
     r"breaking header lock|requested wal segment \S+ has already been removed|"
     r"precondition_failed - inequivalent arg|"
+    r"expected cgroupspath to be of format|all connection tries failed while connecting to zookeeper|"
+    r"requesttimetooskewed|missing packages: \[|failed to check package|"
+    r"checkds: ds for key .{0,120}not published|"
+    r"consumer state is newer than provider|request origin not allowed|"
+    r"currently unable to failover|receiver server socket bound to:\[/127\.|refnotpermitted|"
+    r"within the non-primary component and will not provide any services|node lost quorum|"
     r"signature algorithm \S+ not in pubkeyacceptedalgorithms|not enough (?:non-faulty )?bookies|"
     r"(?:active environments|profiles? (?:are|is) active)[^\n]{0,40}\b(?:dev|development|local)\b"
 )
@@ -347,6 +353,10 @@ _BACKGROUND_NOISE = re.compile(
     r"Automation Analytics not enabled|error while proxying request: context canceled|"
     # OpenVPN's tls-auth dropping packets without the HMAC key: scanners, refused as they should be.
     r"cannot locate HMAC in incoming packet|"
+    # Mastodon delivering to remote instances that are gone: federation's normal weather.
+    r"class=ActivityPub::DeliveryWorker|"
+    # A directory sync deactivating an account that left the directory: the sync doing its job.
+    r"LDAP sync: user not found in directory, deactivating|"
     # Printing and its desktop plumbing on servers: Samba without a CUPS server, colord's
     # duplicate profiles, rpc.gssd on mounts that use no Kerberos.
     r"Unable to connect to CUPS server|ColorManager\.AlreadyExists|rpc\.gssd.{0,40}No credentials found|"
@@ -515,7 +525,8 @@ _ONE_CLIENT = re.compile(
     r"(?:Password did not match|Failed to open the explicitly specified database)|"
     r"access denied: user '[^']*' - invalid credentials|"  # RabbitMQ's management API
     r"Unsuccessful 1FA authentication attempt by user|"  # Authelia: one user's password
-    r"Unregistered redirect_uri",  # an OAuth client asking for a callback it never registered
+    r"Unregistered redirect_uri|"  # an OAuth client asking for a callback it never registered
+    r"\w+: Authentication failed: password is incorrect, or there is no user with such name",  # ClickHouse
     re.IGNORECASE,
 )
 
@@ -892,6 +903,31 @@ _EXPLAINS = tuple(
             "explains the TLS failures: the CA was replaced and the clients still trust the old one",
         ),
         (
+            r"clock wrong by|clock (?:is )?(?:off|behind|ahead) by|time jumped|marking tsc unstable",
+            r"RequestTimeTooSkewed|request time too skewed|signature (?:has )?expired|clock skew",
+            "explains the refused signatures: this host's clock is off",
+        ),
+        (
+            r"optimizer statistics are not transferred|--analyze-in-stages",
+            r"statement timeout|canceling statement",
+            "explains the slow plans: the upgrade left the tables without optimizer statistics (run ANALYZE)",
+        ),
+        (
+            r"AllowCorsFrom|allowed_origins|cors_allowed_origins",
+            r"origin not allowed|CheckOrigin|origin .{0,40}(?:rejected|refused|not allowed)",
+            "explains the refused connections: the allowed origins were changed",
+        ),
+        (
+            r"node lost quorum|non-primary component and will NOT provide any services|has no active links",
+            r"permission denied|cfs lock update failed|unable to write",
+            "explains the failed writes: the node lost quorum, so its cluster filesystem is read-only",
+        ),
+        (
+            r"Receiver Server Socket bound to:\[/127\.",
+            r"in session|session not found|no session|No members active",
+            "explains the lost sessions: the cluster receiver listens on loopback, so no member replicates",
+        ),
+        (
             r"MemoryStore is not",
             r"no session|invalid csrf|csrf token",
             "explains the lost sessions: each replica keeps its own in memory",
@@ -1083,7 +1119,7 @@ def rank(table: list[dict[str, Any]]) -> list[Candidate]:
         elif row["level"] == "warning":
             score -= 1.0  # a warning that names no cause is background, not the incident
         if _ONE_CLIENT.search(text):
-            score -= 0.6  # one client with the wrong password: its problem, rarely everyone's
+            score -= 1.0  # one client with the wrong password: its problem, rarely everyone's
             reasons.append("one client's credentials")
         symptom = False
         if any((e.status or 0) >= 500 for e in entries):

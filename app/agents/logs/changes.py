@@ -48,14 +48,18 @@ def change_before(
         and first_error - window <= e.timestamp <= first_error
         and not e.is_error
         and e.status is None
-        and _CHANGE.search(e.message)
-        and not _NOT_A_CHANGE.search(e.message)
+        and is_change(e)
     ]
     if not found:
         return None
     return max(
         found, key=lambda e: (bool(_NEW_VALUE.search(e.message)), e.timestamp or first_error, e.line_no)
     )
+
+
+def is_change(entry: LogEntry) -> bool:
+    """Whether a line says that something was changed (a setting, a deploy, a file's content)."""
+    return bool(_CHANGE.search(entry.message)) and not _NOT_A_CHANGE.search(entry.message)
 
 
 def described(change: LogEntry) -> str:

@@ -165,6 +165,13 @@ _DHCP_AUDIT = re.compile(
 )
 _DHCP_AUDIT_PROBLEMS = {"13": "warning", "14": "error", "15": "warning", "22": "warning", "31": "warning",
                         "33": "warning", "34": "warning", "35": "warning"}  # fmt: skip
+# NFS-Ganesha: "05/03/2024 07:58:12 : epoch 65d2a41c : nfs01 : ganesha.nfsd-911[Admin] fn :MAIN :EVENT :msg".
+_GANESHA = re.compile(
+    r"^(?P<date>\d{2}/\d{2}/\d{4}) (?P<time>\d{2}:\d{2}:\d{2}) : epoch \S+ : \S+ : \S+ \S+ :[^:]*:"
+    r"(?P<level>[A-Z_]+) :(?P<msg>.*)$"
+)
+_GANESHA_LEVELS = {"FATAL": "critical", "MAJ": "error", "CRIT": "error", "WARN": "warning", "EVENT": "info",
+                   "INFO": "info", "DEBUG": "debug", "M_DBG": "debug", "F_DBG": "debug"}  # fmt: skip
 # A request and the 4xx the server answered, said in key=value words.
 _KV_REQUEST = re.compile(r"\bmethod=[A-Z]+ path=\S+ .{0,300}?\bcode=(?P<status>4\d\d)\b")
 # Squid's native access.log: "1715652022.257    0 10.30.5.11 TCP_DENIED/403 3922 CONNECT host:443 - ...".
@@ -340,6 +347,14 @@ _ALWAYS_A_PROBLEM = re.compile(
     r"Printer stopped due to backend errors|"
     # sshd refusing a client's key for its SHA-1 signature, at info level.
     r"signature algorithm \S+ not in PubkeyAcceptedAlgorithms|"
+    # BIND's dnssec-policy waiting for a DS the parent never publishes (a rollover stuck), at info.
+    r"checkds: DS for key .{0,120}not published|"
+    # OpenLDAP refusing a consumer whose cookie is newer than its own data (a provider restored).
+    r"consumer state is newer than provider|"
+    # A session-replication receiver bound to loopback, a Gateway API backend reference refused,
+    # Corosync's quorum gone: said at info or notice.
+    r"Receiver Server Socket bound to:\[/127\.|RefNotPermitted|node lost quorum|"
+    r"within the non-primary component and will NOT provide any services|"
     r"(?:active environments|profiles? (?:are|is) active)[^\n]{0,40}\b(?:dev|development|local)\b|"
     r"send \"GET [^\"]*HTTP/1\.1(?:\\r\\n)+\"|"
     # Said calmly, yet the end of something: a machine booted without its metadata, a test token
@@ -714,6 +729,15 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
         inner = _parse(number, relayed["msg"], year)
         inner.text = line
         return inner
+    ganesha = _GANESHA.match(line)
+    if ganesha:
+        with contextlib.suppress(ValueError):  # Ganesha writes the date day first (DD/MM/YYYY)
+            entry.timestamp = dt.datetime.strptime(
+                f"{ganesha['date']} {ganesha['time']}", "%d/%m/%Y %H:%M:%S"
+            ).replace(tzinfo=dt.UTC)
+        entry.level, entry.level_written = _GANESHA_LEVELS.get(ganesha["level"], "info"), True
+        entry.message = f"{entry.level.upper()} {ganesha['msg'].strip()}"
+        return entry
     dhcp = _DHCP_AUDIT.match(line)
     if dhcp:
         with contextlib.suppress(ValueError):
