@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import socket
 import sys
 import tempfile
 from collections.abc import AsyncIterator
@@ -68,11 +69,11 @@ async def served(spec: dict[str, Any] | None, folder: Path) -> AsyncIterator[int
         return
     kind = spec.get("kind")
     if kind == "closed":
-        server = await asyncio.start_server(lambda r, w: w.close(), "127.0.0.1", 0)
-        port = server_port(server)
-        server.close()
-        await server.wait_closed()
-        yield port
+        # Bound but not listening: connections are refused, and no other socket can take the port
+        # while the case runs (a port closed before the probe was once reused in between).
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as holder:
+            holder.bind(("127.0.0.1", 0))
+            yield holder.getsockname()[1]
         return
     context = None
     if kind == "tls":
