@@ -3,10 +3,10 @@ and as soon as the limit is crossed for chunked uploads."""
 
 from __future__ import annotations
 
-import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import PayloadTooLarge, error_envelope
+from app.errors import PayloadTooLarge
+from app.middleware.error_boundary import send_error
 
 
 class BodyLimitMiddleware:
@@ -64,21 +64,7 @@ class BodyLimitMiddleware:
             f"The request body exceeds {self.max_bytes} bytes.",
             details={"max_bytes": self.max_bytes},
         )
-        body = orjson.dumps(
-            error_envelope(error.code, error.message, error.details, scope.get("state", {}).get("request_id"))
-        )
-        await send(
-            {
-                "type": "http.response.start",
-                "status": error.status,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        await send_error(send, scope, error, close=True)
 
 
 def _content_length(scope: Scope) -> int | None:

@@ -35,18 +35,17 @@ class ErrorBoundaryMiddleware:
             log.exception("unhandled_exception", method=scope["method"], path=scope["path"])
             if response_started:
                 raise  # the status line is gone; let the server close the connection
-            error = AppError()
-            body = orjson.dumps(
-                error_envelope(error.code, error.message, None, scope.get("state", {}).get("request_id"))
-            )
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 500,
-                    "headers": [
-                        (b"content-type", b"application/json"),
-                        (b"content-length", str(len(body)).encode()),
-                    ],
-                }
-            )
-            await send({"type": "http.response.body", "body": body})
+            await send_error(send, scope, AppError())
+
+
+async def send_error(send: Send, scope: Scope, error: AppError, close: bool = False) -> None:
+    """`error` as the contract's JSON envelope, straight to the server (for middleware, which has
+    no exception handlers around it); `close` asks the client to drop the connection."""
+    body = orjson.dumps(
+        error_envelope(error.code, error.message, error.details, scope.get("state", {}).get("request_id"))
+    )
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": error.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
