@@ -89,14 +89,7 @@ def audit_kubernetes(documents: list[dict[str, Any]]) -> list[Finding]:
             findings += _nested_resources(name, obj.get("spec"))
     findings += audit_wiring(objects, configs)
     findings += addon_findings(objects)
-    processes = _processes(objects)
-    mounted = {
-        where: text
-        for obj in objects
-        if text_of(obj.get("kind")) in WORKLOAD_KINDS
-        and (text := "\n".join(_mounted(pod_spec(obj), configs).values()))
-        for where, *_ in _processes([obj])
-    }
+    processes, mounted = _processes(objects, configs)
     findings += queue_findings(processes, mounted)
     findings += strimzi_findings(objects)
     findings += storage_pool_findings(objects)
@@ -142,23 +135,25 @@ def _nested_resources(where: str, value: Any, depth: int = 0) -> Iterator[Findin
         yield from _nested_resources(where, item, depth + 1)
 
 
-def _processes(objects: list[dict[str, Any]]) -> list[tuple[str, Any, list[str], list[tuple[str, Any]]]]:
-    """(where, image, command words, env) of every workload container, for checks across them."""
+def _processes(
+    objects: list[dict[str, Any]], configs: dict[str, str]
+) -> tuple[list[tuple[str, Any, list[str], list[tuple[str, Any]]]], dict[str, str]]:
+    """(where, image, command words, env) of every workload container, for checks across them,
+    and the text of the ConfigMaps each one's pod mounts (where -> text, when there are any)."""
     processes = []
+    mounted: dict[str, str] = {}
     for obj in objects:
         if text_of(obj.get("kind")) in WORKLOAD_KINDS:
             name = f"{text_of(obj.get('kind'))} {text_of(as_mapping(obj.get('metadata')).get('name'), '?')}"
-            for c in map(as_mapping, as_list(pod_spec(obj).get("containers"))):
-                words = command_line(c.get("command"), c.get("args"))
-                processes.append(
-                    (
-                        f"{name} container {text_of(c.get('name'), '?')}",
-                        c.get("image"),
-                        words,
-                        env_pairs(c.get("env")),
-                    )
-                )
-    return processes
+            pod = pod_spec(obj)
+            texts = "\n".join(_mounted(pod, configs).values())
+            for c in map(as_mapping, as_list(pod.get("containers"))):
+                where = f"{name} container {text_of(c.get('name'), '?')}"
+                processes.append((where, c.get("image"), command_line(c.get("command"), c.get("args")),
+                                  env_pairs(c.get("env"))))  # fmt: skip
+                if texts:
+                    mounted[where] = texts
+    return processes, mounted
 
 
 def _objects(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -717,7 +712,9 @@ _DATA_FLAGS = ("data-dir", "datadir", "dbpath", "data_dir", "fs_data_dirs")
 
 def _data_off_volume(name: str, pod: dict[str, Any]) -> Iterator[Finding]:
     """A datastore told to keep its data at a path no volume is mounted on (nor under): the data
-    lives in the container's writable layer and is gone at every restart."""
+    lives in the container's writable layer and is gone at every restart; or, for an image the
+    datastore checks do not know, on an emptyDir."""
+    scratch = _scratch_volumes(pod)
     for container in map(as_mapping, as_list(pod.get("containers"))):
         words = command_line(container.get("command"), container.get("args"))
         path = next(
@@ -732,32 +729,31 @@ def _data_off_volume(name: str, pod: dict[str, Any]) -> Iterator[Finding]:
         path = path.split(",")[0]  # YugabyteDB's --fs_data_dirs lists several
         if not path.startswith("/"):
             continue
-        mounts = [
-            text_of(m.get("mountPath")).rstrip("/")
-            for m in map(as_mapping, as_list(container.get("volumeMounts")))
-        ]
-        if mounts and not any(path == m or path.startswith(m + "/") for m in mounts if m):
+        mounts = list(map(as_mapping, as_list(container.get("volumeMounts"))))
+        if not mounts:
+            continue
+        on = next((m for m in mounts if _under(path, text_of(m.get("mountPath")).rstrip("/"))), None)
+        where = f"{name} container {text_of(container.get('name'), '?')}"
+        if on is None:
+            shown = ", ".join(text_of(m.get("mountPath")).rstrip("/") for m in mounts)
             yield rule_finding(
                 "data_on_ephemeral_storage",
-                f"{name} container {text_of(container.get('name'), '?')}",
-                f"keeps its data at {path} (its data-dir flag), on no volume (mounted: {', '.join(mounts)}): "
+                where,
+                f"keeps its data at {path} (its data-dir flag), on no volume (mounted: {shown}): "
                 "the data lives in the container and is lost at every restart",
             )
             return
-        scratch = _scratch_volumes(pod)
-        on = next(
-            (m for m in map(as_mapping, as_list(container.get("volumeMounts")))
-             if path == text_of(m.get("mountPath")).rstrip("/")
-             or path.startswith(text_of(m.get("mountPath")).rstrip("/") + "/")),
-            None,
-        )  # fmt: skip
-        if on is not None and text_of(on.get("name")) in scratch and not keeps_data(container.get("image")):
+        if text_of(on.get("name")) in scratch and not keeps_data(container.get("image")):
             yield rule_finding(
                 "data_on_ephemeral_storage",
-                f"{name} container {text_of(container.get('name'), '?')}",
+                where,
                 f"keeps its data at {path} (its data-dir flag) on an emptyDir volume, deleted with the pod",
             )
             return
+
+
+def _under(path: str, mount: str) -> bool:
+    return bool(mount) and (path == mount or path.startswith(mount + "/"))
 
 
 def _injected_agent(name: str, obj: dict[str, Any]) -> Iterator[Finding]:

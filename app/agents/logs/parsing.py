@@ -724,11 +724,6 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
         entry.timestamp = dt.datetime.strptime(access["ts"], "%d/%b/%Y:%H:%M:%S %z").astimezone(dt.UTC)
         _request(entry, access["request"], int(access["status"]))
         return entry
-    relayed = _SYSLOG.match(line) if " - " in line else None
-    if relayed and _ACCESS.match(relayed["msg"]):  # an access log sent through syslog (nginx, varnishncsa)
-        inner = _parse(number, relayed["msg"], year)
-        inner.text = line
-        return inner
     ganesha = _GANESHA.match(line)
     if ganesha:
         with contextlib.suppress(ValueError):  # Ganesha writes the date day first (DD/MM/YYYY)
@@ -778,6 +773,10 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
         entry.event = (reason, obj)
         return entry
     syslog = _SYSLOG.match(line)
+    if syslog and _ACCESS.match(syslog["msg"]):  # an access log sent through syslog (nginx, varnishncsa)
+        inner = _parse(number, syslog["msg"], year)
+        inner.text = line
+        return inner
     klog = _KLOG.search(syslog["msg"] if syslog else line)
     if klog:  # journald's prefix, if any, says less than klog's own level
         entry.timestamp = (
