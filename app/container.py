@@ -113,7 +113,6 @@ class Container:
             recorder=ExecutionRecorder(
                 writer, redactor, events, instance_id=instance_id, lease_seconds=settings.lease_seconds
             ),
-            bus=bus,
         )
         workflows = WorkflowExecutor(
             orchestrator,

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from urllib.parse import unquote, urlsplit
 
 from limits import parse_many
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from app.security.api_keys import parse_api_keys
@@ -18,23 +18,6 @@ ProviderName = Literal["offline", "bedrock", "openai", "ollama"]
 
 class InvalidSettings(ValueError):
     """Raised when the configuration cannot start the service; the message names each bad variable."""
-
-
-class BedrockSettings(BaseModel):
-    model_id: str
-    region: str
-    endpoint_url: str | None
-
-
-class OpenAISettings(BaseModel):
-    api_key: str | None
-    base_url: str | None
-    model: str
-
-
-class OllamaSettings(BaseModel):
-    base_url: str
-    model: str
 
 
 def _split_commas(value: object) -> object:
@@ -248,24 +231,6 @@ class Settings(BaseSettings):
         if self.llm_price_input_per_mtok is None or self.llm_price_output_per_mtok is None:
             return None
         return (self.llm_price_input_per_mtok, self.llm_price_output_per_mtok)
-
-    @property
-    def bedrock(self) -> BedrockSettings:
-        return BedrockSettings(
-            model_id=self.bedrock_model_id,
-            region=self.aws_region,
-            endpoint_url=self.bedrock_endpoint_url,
-        )
-
-    @property
-    def openai(self) -> OpenAISettings:
-        return OpenAISettings(
-            api_key=self.openai_api_key, base_url=self.openai_base_url, model=self.openai_model
-        )
-
-    @property
-    def ollama(self) -> OllamaSettings:
-        return OllamaSettings(base_url=self.ollama_base_url, model=self.ollama_model)
 
 
 def _url_password(url: str | None) -> str | None:

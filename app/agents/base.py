@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.security.target_policy import TargetPolicy
-
-if TYPE_CHECKING:
-    from app.agents.blackboard import Blackboard
 
 
 class Severity(StrEnum):
@@ -62,12 +59,6 @@ class AgentResult(BaseModel):
     summary_source: Literal["rules", "llm"] = "rules"
     llm: LLMNote | None = None
     rule_summary: str | None = None  # the agent's own summary when an LLM replaced it
-
-    @property
-    def worst_severity(self) -> Severity | None:
-        if not self.findings:
-            return None
-        return max((f.severity for f in self.findings), key=SEVERITY_RANK.__getitem__)
 
 
 class InputNeed(BaseModel):
@@ -136,8 +127,6 @@ class AgentContext:
     request_id: str | None = None
     key_label: str | None = None
     deadline: float | None = None  # time.monotonic() value after which work is pointless
-    board: Blackboard | None = None  # shared with the other agents of the same run
-    extras: dict[str, Any] = field(default_factory=dict)
 
     def remaining(self, default: float) -> float:
         if self.deadline is None:

@@ -31,12 +31,6 @@ class AgentRegistry:
             raise ValueError(f"an agent with id {card.id!r} is already registered")
         self._agents[card.id] = agent
 
-    def unregister(self, agent_id: str) -> Agent:
-        try:
-            return self._agents.pop(agent_id)
-        except KeyError:
-            raise AgentNotFound(agent_id) from None
-
     def get(self, agent_id: str) -> Agent:
         try:
             return self._agents[agent_id]
@@ -48,9 +42,6 @@ class AgentRegistry:
 
     def list(self) -> builtins.list[Agent]:
         return sorted(self._agents.values(), key=lambda agent: agent.card.id)
-
-    def find_by_capability(self, capability: str) -> builtins.list[Agent]:
-        return [agent for agent in self.list() if capability in agent.card.capabilities]
 
     def load_entry_points(self, group: str = ENTRY_POINT_GROUP) -> builtins.list[str]:
         """Register every agent a pip-installed package declares under `group`.

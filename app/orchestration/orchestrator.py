@@ -14,9 +14,7 @@ import structlog
 from pydantic import BaseModel, ValidationError
 
 from app.agents.base import Agent, AgentContext, AgentResult, InputNeed, Interpreter, LLMNote, ProbeTarget
-from app.agents.blackboard import Blackboard
 from app.agents.registry import AgentNotFound, AgentRegistry
-from app.bus.base import MessageBus
 from app.errors import AppError, InvalidAgentInput, MissingInput, NoMatchingAgent, UnknownAgent
 from app.observability.metrics import (
     AGENT_LATENCY,
@@ -107,7 +105,6 @@ class Orchestrator:
         max_timeout: float = 120.0,
         interpreter: Interpreter | None = None,
         recorder: RunRecorder | None = None,
-        bus: MessageBus | None = None,
     ) -> None:
         self.registry = registry
         self.router = router
@@ -116,7 +113,6 @@ class Orchestrator:
         self.max_timeout = max_timeout
         self.interpreter = interpreter
         self.recorder = recorder
-        self.bus = bus
         # The agents' work of each run in flight here, so that a cancel request can stop it.
         self.running: dict[str, asyncio.Task[list[AgentResult]]] = {}
 
@@ -273,7 +269,6 @@ class Orchestrator:
         """Run agents concurrently. A failing or slow agent becomes a failed or timed-out result,
         never an exception; a client error (a refused target, say) is raised for the request."""
         ends_at = time.monotonic() + deadline
-        board = Blackboard(self.bus, f"run:{execution_id}:board" if execution_id else None)
 
         async def run_one(agent: Agent) -> AgentResult:
             context = AgentContext(
@@ -282,7 +277,6 @@ class Orchestrator:
                 request_id=request_id,
                 key_label=key_label,
                 deadline=ends_at,
-                board=board,
             )
             started = time.perf_counter()
             limit = max(0.0, min(per_agent_timeout, ends_at - time.monotonic()))

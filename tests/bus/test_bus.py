@@ -8,8 +8,6 @@ import uuid
 import pytest
 from redis.asyncio import Redis
 
-from app.agents.base import Finding
-from app.agents.blackboard import Blackboard
 from app.bus.memory import MemoryBus
 from app.bus.redis import RedisBus
 
@@ -57,21 +55,3 @@ async def test_redis_bus_reaches_another_instance(redis_url: str) -> None:
         await subscriber.close()
         await publisher_redis.aclose()
         await subscriber_redis.aclose()
-
-
-async def test_agents_of_one_run_read_each_others_findings_during_the_run() -> None:
-    board = Blackboard(MemoryBus(), "run:x:board")
-    finding = Finding(severity="critical", code="port_refused", message="db01:5432 refused")
-
-    async def network_agent() -> None:
-        await asyncio.sleep(0.05)
-        await board.post("network_diagnostics", finding)
-
-    async def log_agent() -> Finding | None:
-        return await board.wait_for("port_refused", timeout=1.0)
-
-    _, seen = await asyncio.gather(network_agent(), log_agent())
-    assert seen == finding
-    assert board.read(exclude="network_diagnostics") == []
-    assert board.read() == [("network_diagnostics", finding)]
-    assert await board.wait_for("nothing_like_it", timeout=0.05) is None
