@@ -11,10 +11,10 @@ from typing import Any
 import structlog
 from redis.asyncio import ConnectionPool, Redis
 
+from app.agents.checks.tls import trust_context
 from app.agents.infrastructure.agent import InfrastructureAgent
 from app.agents.logs.agent import LogAnalysisAgent, LogLimits
 from app.agents.network.agent import NetworkDiagnosticsAgent, NetworkLimits
-from app.agents.network.checks.tls import trust_context
 from app.agents.registry import AgentRegistry
 from app.agents.system.agent import SystemMonitoringAgent
 from app.agents.system.report import Thresholds
@@ -22,10 +22,10 @@ from app.bus.base import MessageBus
 from app.bus.memory import MemoryBus
 from app.bus.redis import RedisBus
 from app.llm.factory import build_manager
-from app.llm.interpreter import LLMInterpreter
 from app.llm.manager import LLMManager
 from app.observability.health import HealthService
 from app.observability.metrics import POOLS
+from app.orchestration.interpreter import LLMInterpreter
 from app.orchestration.llm_router import AssistedRouter, LLMClassifierRouter
 from app.orchestration.orchestrator import Orchestrator
 from app.orchestration.recorder import ExecutionRecorder

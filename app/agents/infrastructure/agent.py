@@ -18,6 +18,7 @@ from app.agents.base import (
     InputNeed,
     Severity,
 )
+from app.agents.checks.tls import trust_context
 from app.agents.infrastructure.config_audit import (
     MAX_CONFIG_BYTES,
     ConfigProblem,
@@ -27,7 +28,6 @@ from app.agents.infrastructure.config_audit import (
 )
 from app.agents.infrastructure.examples import EXAMPLES
 from app.agents.infrastructure.inventory import Inventory, verify_inventory
-from app.agents.network.checks.tls import trust_context
 from app.agents.request_text import read_request
 from app.errors import AppError, MissingInput
 

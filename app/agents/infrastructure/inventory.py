@@ -11,9 +11,9 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.agents.base import Finding, Severity
-from app.agents.network.checks.http import check_http
-from app.agents.network.checks.tcp import connect_once
-from app.agents.network.checks.tls import check_tls
+from app.agents.checks.http import check_http
+from app.agents.checks.tcp import connect_once
+from app.agents.checks.tls import check_tls
 from app.errors import InvalidTarget, TargetNotAllowed
 from app.security.target_policy import TargetPolicy
 

@@ -23,14 +23,14 @@ from app.agents.base import (
     ProbeTarget,
     Severity,
 )
+from app.agents.checks.dns import check_dns
+from app.agents.checks.http import check_http
+from app.agents.checks.outcome import CheckOutcome, ms
+from app.agents.checks.ping import check_ping
+from app.agents.checks.tcp import check_tcp
+from app.agents.checks.tls import TLS_PORTS, check_tls, speaks_tls, trust_context
+from app.agents.checks.traceroute import check_traceroute
 from app.agents.entities import Entities, extract_entities
-from app.agents.network.checks.dns import check_dns
-from app.agents.network.checks.http import check_http
-from app.agents.network.checks.outcome import CheckOutcome, ms
-from app.agents.network.checks.ping import check_ping
-from app.agents.network.checks.tcp import check_tcp
-from app.agents.network.checks.tls import TLS_PORTS, check_tls, speaks_tls, trust_context
-from app.agents.network.checks.traceroute import check_traceroute
 from app.agents.network.examples import EXAMPLES
 from app.agents.network.models import CheckName, NetworkDiagnosticsInput
 from app.agents.request_text import read_request

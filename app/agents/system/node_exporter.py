@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import h11
 from prometheus_client.parser import text_string_to_metric_families
 
-from app.agents.network.checks.http import ResponseTooLarge, fetch_status
+from app.agents.checks.http import ResponseTooLarge, fetch_status
 from app.security.target_policy import TargetPolicy
 
 MAX_BYTES = 8 * 2**20  # a node exporter page is typically 50-300 KB

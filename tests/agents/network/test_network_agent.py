@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from app.agents.base import ProbeTarget
+from app.agents.checks.outcome import CheckOutcome
+from app.agents.checks.ping import _tcp_ping
+from app.agents.checks.tcp import connect_once
+from app.agents.checks.tls import check_tls, trust_context
 from app.agents.network.agent import NetworkDiagnosticsAgent, NetworkLimits
-from app.agents.network.checks.outcome import CheckOutcome
-from app.agents.network.checks.ping import _tcp_ping
-from app.agents.network.checks.tcp import connect_once
-from app.agents.network.checks.tls import check_tls, trust_context
 from app.agents.network.models import NetworkDiagnosticsInput
 from app.errors import InvalidTarget, MissingInput, TargetNotAllowed
 from app.security.target_policy import TargetPolicy
@@ -173,7 +173,7 @@ async def test_localhost_is_answered_by_the_system_not_reported_missing_from_dns
 async def test_a_name_only_the_system_resolves_is_a_warning_not_a_failure(
     agent: NetworkDiagnosticsAgent,
 ) -> None:
-    from app.agents.network.checks.dns import check_dns
+    from app.agents.checks.dns import check_dns
 
     outcome = await check_dns("nope.test", ["A"], list(agent.limits.nameservers), 2.0, ["10.0.0.8"])
     assert [(f.code, f.severity) for f in outcome.findings] == [("dns_local_only", "warning")]
@@ -192,7 +192,7 @@ async def test_summary_names_skipped_checks_as_skipped(
 async def test_dns_reports_cname_and_mx(agent: NetworkDiagnosticsAgent) -> None:
     # Resolution for the policy uses the system resolver, which does not know *.test: the DNS
     # check itself is run directly here.
-    from app.agents.network.checks.dns import check_dns
+    from app.agents.checks.dns import check_dns
 
     nameservers = list(agent.limits.nameservers)
     alias = await check_dns("alias.test", ["A", "CNAME"], nameservers, 2.0)

@@ -15,7 +15,7 @@ from app.llm.base import AllProvidersFailed
 from app.llm.manager import LLMManager
 from app.llm.prompts import interpretation_messages
 
-log = structlog.get_logger("app.llm.interpreter")
+log = structlog.get_logger("app.orchestration.interpreter")
 MAX_INTERPRETATION_CHARS = 2000
 OFFLINE_NOTE = "offline provider (no model configured): rule-based summary"
 

@@ -13,7 +13,7 @@ import h11
 
 from app import __version__
 from app.agents.base import Severity
-from app.agents.network.checks.outcome import CheckOutcome, ms
+from app.agents.checks.outcome import CheckOutcome, ms
 from app.errors import InvalidTarget, TargetNotAllowed
 from app.security.target_policy import IPAddress, TargetPolicy
 

@@ -11,7 +11,7 @@ from icmplib.exceptions import ICMPLibError, SocketPermissionError
 
 from app import blocking
 from app.agents.base import Severity
-from app.agents.network.checks.outcome import CheckOutcome
+from app.agents.checks.outcome import CheckOutcome
 from app.security.target_policy import IPAddress
 
 MAX_HOPS = 20

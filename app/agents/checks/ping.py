@@ -9,8 +9,8 @@ from icmplib import async_ping
 from icmplib.exceptions import ICMPLibError, SocketPermissionError
 
 from app.agents.base import Severity
-from app.agents.network.checks.outcome import CheckOutcome
-from app.agents.network.checks.tcp import connect_once
+from app.agents.checks.outcome import CheckOutcome
+from app.agents.checks.tcp import connect_once
 from app.security.target_policy import IPAddress
 
 HIGH_LATENCY_MS = 200.0

@@ -9,7 +9,7 @@ import time
 from typing import Any
 
 from app.agents.base import Severity
-from app.agents.network.checks.outcome import CheckOutcome, ms
+from app.agents.checks.outcome import CheckOutcome, ms
 from app.security.target_policy import IPAddress
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from cryptography import x509
 
 from app.agents.base import Severity
-from app.agents.network.checks.outcome import CheckOutcome
+from app.agents.checks.outcome import CheckOutcome
 from app.security.target_policy import IPAddress
 
 # Ports where TLS is the protocol itself, not a choice: plain text there is a fault.

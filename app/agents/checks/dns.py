@@ -11,7 +11,7 @@ import dns.exception
 import dns.resolver
 
 from app.agents.base import Severity
-from app.agents.network.checks.outcome import CheckOutcome, ms
+from app.agents.checks.outcome import CheckOutcome, ms
 
 
 def make_resolver(nameservers: list[str], timeout: float) -> dns.asyncresolver.Resolver:
