@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager, nullcontext
 import structlog
 from fastapi import Depends, FastAPI
 from opentelemetry.sdk.trace import TracerProvider
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import __version__
 from app.api.deps import enforce_rate_limit
@@ -40,7 +41,6 @@ from app.middleware.security_headers import SecurityHeadersMiddleware
 from app.observability.health import drain_on_signals
 from app.observability.logging import configure_logging
 from app.observability.tracing import instrument, provider_from_environment
-from app.security.client_address import ClientAddressResolver
 from app.settings import InvalidSettings, Settings, load_settings
 
 log = structlog.get_logger("app.main")
@@ -146,10 +146,10 @@ def create_app(settings: Settings | None = None, tracer_provider: TracerProvider
             max_age=600,
         )
     app.add_middleware(SecurityHeadersMiddleware)
-    app.add_middleware(
-        RequestContextMiddleware,
-        client_resolver=ClientAddressResolver(settings.trusted_proxies),
-    )
+    app.add_middleware(RequestContextMiddleware)
+    if settings.trusted_proxies:
+        # X-Forwarded-For and -Proto believed from these peers only: the nearest untrusted hop is the client.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     if settings.root_path:
         app.add_middleware(RootPathMiddleware, root_path=settings.root_path)
     provider = tracer_provider or provider_from_environment()

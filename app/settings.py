@@ -172,12 +172,13 @@ class Settings(BaseSettings):
     @field_validator("trusted_proxies")
     @classmethod
     def _valid_networks(cls, value: list[str]) -> list[str]:
+        networks = []
         for entry in value:
             try:
-                ipaddress.ip_network(entry, strict=False)
+                networks.append(str(ipaddress.ip_network(entry, strict=False)))  # 10.0.0.7 -> 10.0.0.7/32
             except ValueError:
                 raise ValueError(f"{entry!r} is not an IP address or CIDR") from None
-        return value
+        return networks
 
     @field_validator("network_allow_targets", "network_deny_targets")
     @classmethod

@@ -11,7 +11,6 @@ import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.observability.metrics import HTTP_IN_FLIGHT, HTTP_LATENCY, HTTP_REQUESTS, labelled
-from app.security.client_address import ClientAddressResolver
 
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 access_log = structlog.get_logger("app.access")
@@ -28,9 +27,8 @@ KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPT
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, client_resolver: ClientAddressResolver) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.client_resolver = client_resolver
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -43,7 +41,10 @@ class RequestContextMiddleware:
                 incoming = value.decode("latin-1")
                 break
         request_id = sane_request_id(incoming)
-        client = self.client_resolver.resolve(scope)
+        # The TCP peer, or what a trusted proxy said it was (uvicorn's ProxyHeadersMiddleware,
+        # configured from TRUSTED_PROXIES in create_app, has already rewritten it).
+        peer = scope.get("client")
+        client = peer[0] if peer else "unknown"
         # A per-request copy: servers and test transports may hand every request the same dict.
         state = scope["state"] = dict(scope.get("state") or {})
         state["request_id"] = request_id

@@ -65,6 +65,15 @@ async def test_forwarded_for_is_believed_only_from_trusted_proxies(make_settings
         # The nearest address that is not a trusted proxy is the client; earlier hops are spoofable.
         assert response.json()["client_ip"] == "203.0.113.7"
 
+    # One address (not a CIDR) trusted; a second proxy that appended its own header line rather
+    # than extending the first: the lines are one list, walked from the nearest hop.
+    one_proxy = create_app(make_settings(auth_enabled=False, trusted_proxies=["127.0.0.1"]))
+    async for client in open_client(one_proxy):
+        response = await client.get(
+            "/api/v1/me", headers=[("X-Forwarded-For", "198.51.100.1"), ("X-Forwarded-For", "203.0.113.9")]
+        )
+        assert response.json()["client_ip"] == "203.0.113.9"
+
 
 async def test_unauthenticated_budget_is_per_client_address(make_settings) -> None:  # type: ignore[no-untyped-def]
     app = create_app(
