@@ -17,13 +17,12 @@ from app.api.errors import register_error_handlers
 from app.api.routes import (
     agents,
     audit,
-    caller,
     executions,
     health,
+    me,
     openai_compat,
     orchestrate,
     responses,
-    run_control,
     usage,
     workflows,
 )
@@ -98,11 +97,10 @@ def create_app(settings: Settings | None = None, tracer_provider: TracerProvider
     if settings.mcp_enabled:
         mount_mcp(app)
     for router in (
-        caller.router,
+        me.router,
         agents.router,
         orchestrate.router,
         executions.router,
-        run_control.router,
         workflows.router,
         audit.router,
         usage.router,

@@ -12,7 +12,8 @@ from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.api.report import format_agent, format_run, run_with_progress
+from app.api.plain_text import format_agent, format_run
+from app.api.progress import run_with_progress
 from app.container import Container
 from app.errors import AppError
 from app.orchestration.conversation import ConversationReader, ResolvedTask, Turn

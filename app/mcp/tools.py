@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.agents.base import Agent
 from app.api.history import executions_page, follow_events, owned_execution
-from app.api.report import format_record, format_run
+from app.api.plain_text import format_record, format_run
 from app.api.schemas import OrchestrateRequest, OrchestrateResponse
 from app.container import Container
 from app.errors import AppError, InvalidRequest, NotFound

@@ -11,7 +11,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from app.api import API_PREFIX
 from app.api.deps import CallerDep, ContainerDep, GuardedRoute
-from app.api.report import run_with_progress
+from app.api.progress import run_with_progress
 from app.api.schemas import (
     OrchestrateRequest,
     OrchestrateResponse,
