@@ -85,8 +85,6 @@ class Provider(Protocol):
     name: str
     model: str
 
-    async def generate(self, messages: list[Message], options: GenerationOptions) -> str: ...
-
     async def generate_with_metadata(
         self, messages: list[Message], options: GenerationOptions
     ) -> LLMResponse: ...

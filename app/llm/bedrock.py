@@ -109,9 +109,6 @@ class BedrockProvider:
             request["system"] = system
         return request
 
-    async def generate(self, messages: list[Message], options: GenerationOptions) -> str:
-        return (await self.generate_with_metadata(messages, options)).text
-
     async def generate_with_metadata(
         self, messages: list[Message], options: GenerationOptions
     ) -> LLMResponse:

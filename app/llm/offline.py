@@ -17,9 +17,6 @@ class OfflineProvider:
     name = "offline"
     model = MODEL
 
-    async def generate(self, messages: list[Message], options: GenerationOptions) -> str:
-        return (await self.generate_with_metadata(messages, options)).text
-
     async def generate_with_metadata(
         self, messages: list[Message], options: GenerationOptions
     ) -> LLMResponse:

@@ -42,9 +42,6 @@ class OllamaProvider:
             "options": {"num_predict": options.max_tokens, "temperature": options.temperature},
         }
 
-    async def generate(self, messages: list[Message], options: GenerationOptions) -> str:
-        return (await self.generate_with_metadata(messages, options)).text
-
     async def generate_with_metadata(
         self, messages: list[Message], options: GenerationOptions
     ) -> LLMResponse:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from typing import Any
 
 import pytest
 
@@ -19,6 +20,12 @@ from tests.llm.standins import ANSWER, Script
 MODEL = "anthropic.claude-3-5-haiku-20241022-v1:0"
 MESSAGES = [Message("system", "You explain check results."), Message("user", "Port 443 refused; explain.")]
 OPTIONS = GenerationOptions(max_tokens=64, temperature=0.0, timeout=5.0)
+
+
+async def ask(provider: Any, messages: list[Message]) -> str:
+    return (await provider.generate_with_metadata(messages, OPTIONS)).text
+
+
 CREDENTIALS = {"aws_access_key_id": "AKIDEXAMPLETEST", "aws_secret_access_key": "test-secret-key"}
 
 
@@ -69,11 +76,11 @@ async def test_bedrock_errors_map_to_retryable_or_not(bedrock_url: str, bedrock_
     bedrock_script.fates = ["throttle", "deny", "error500"]
     try:
         with pytest.raises(RetryableLLMError, match="ThrottlingException"):
-            await provider.generate(MESSAGES, OPTIONS)
+            await ask(provider, MESSAGES)
         with pytest.raises(NonRetryableLLMError, match="AccessDeniedException"):
-            await provider.generate(MESSAGES, OPTIONS)
+            await ask(provider, MESSAGES)
         with pytest.raises(RetryableLLMError, match="InternalServerException"):
-            await provider.generate(MESSAGES, OPTIONS)
+            await ask(provider, MESSAGES)
     finally:
         await provider.close()
     assert len(bedrock_script.calls) == 3  # botocore did not retry on its own
@@ -96,7 +103,7 @@ async def test_bedrock_calls_in_flight_hold_no_thread(bedrock_url: str, bedrock_
 
     watcher = asyncio.create_task(watch())
     try:
-        answers = await asyncio.gather(*(provider.generate(MESSAGES, OPTIONS) for _ in range(40)))
+        answers = await asyncio.gather(*(ask(provider, MESSAGES) for _ in range(40)))
     finally:
         watcher.cancel()
         await provider.close()
@@ -108,7 +115,7 @@ async def test_a_bedrock_client_that_cannot_be_built_is_a_non_retryable_error() 
     provider = BedrockProvider(MODEL, "eu-west-1", "localhost:8080", credentials=CREDENTIALS)  # no scheme
     try:
         with pytest.raises(NonRetryableLLMError, match="cannot build the client"):
-            await provider.generate(MESSAGES, OPTIONS)
+            await ask(provider, MESSAGES)
     finally:
         await provider.close()
 
@@ -138,10 +145,10 @@ async def test_openai_auth_error_is_not_retryable_and_throttle_is(
     good = OpenAIProvider("gpt-4o-mini", "sk-test", openai_url, timeout=5.0)
     try:
         with pytest.raises(NonRetryableLLMError, match="401"):
-            await bad.generate(MESSAGES, OPTIONS)
+            await ask(bad, MESSAGES)
         openai_script.fates = ["throttle"]
         with pytest.raises(RetryableLLMError, match="429") as throttled:
-            await good.generate(MESSAGES, OPTIONS)
+            await ask(good, MESSAGES)
         assert throttled.value.retry_after == 0.0
     finally:
         await bad.close()
@@ -156,9 +163,9 @@ async def test_ollama_native_json_and_ndjson(ollama_url: str, ollama_script: Scr
         pieces = [piece async for piece in provider.stream(MESSAGES, OPTIONS)]
         ollama_script.fates = ["deny", "error500"]
         with pytest.raises(NonRetryableLLMError, match="404"):
-            await provider.generate(MESSAGES, OPTIONS)
+            await ask(provider, MESSAGES)
         with pytest.raises(RetryableLLMError, match="500"):
-            await provider.generate(MESSAGES, OPTIONS)
+            await ask(provider, MESSAGES)
     finally:
         await provider.close()
     assert response.text == ANSWER
@@ -181,7 +188,7 @@ async def test_unreachable_server_is_retryable() -> None:
     ):
         try:
             with pytest.raises(RetryableLLMError):
-                await provider.generate(MESSAGES, OPTIONS)
+                await ask(provider, MESSAGES)
         finally:
             await provider.close()
 
@@ -196,12 +203,12 @@ async def test_offline_restates_findings_and_says_it_is_not_a_model() -> None:
     }
     messages = interpretation_messages("network_diagnostics", "check db01", data)
     first = await provider.generate_with_metadata(messages, OPTIONS)
-    second = await provider.generate(messages, OPTIONS)
+    second = await ask(provider, messages)
     assert first.text == second  # deterministic
     assert first.text.startswith("Offline summary (no model): 1 critical, 1 info.")
     assert first.text.index("refused") < first.text.index("resolves")
     assert "".join([p async for p in provider.stream(messages, OPTIONS)]) == first.text
-    assert "no language model" in await provider.generate([Message("user", "hi")], OPTIONS)
+    assert "no language model" in await ask(provider, [Message("user", "hi")])
 
 
 def test_data_block_cannot_be_escaped_by_its_content() -> None:
