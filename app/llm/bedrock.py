@@ -25,6 +25,7 @@ from app.llm.base import (
     Usage,
 )
 from app.llm.pricing import estimate_cost
+from app.observability.timing import ms_since
 
 try:
     from aiobotocore.config import AioConfig
@@ -129,7 +130,7 @@ class BedrockProvider:
                 model=self.model,
                 input_tokens=tokens_in,
                 output_tokens=tokens_out,
-                latency_ms=round((time.perf_counter() - started) * 1000, 2),
+                latency_ms=ms_since(started),
                 cost_usd=estimate_cost(self.model, tokens_in, tokens_out, self.price),
             ),
         )

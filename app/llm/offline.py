@@ -9,6 +9,7 @@ from typing import Any
 
 from app.llm.base import GenerationOptions, LLMResponse, Message, Usage
 from app.llm.prompts import extract_data
+from app.observability.timing import ms_since
 
 MODEL = "offline-rules"
 
@@ -28,7 +29,7 @@ class OfflineProvider:
             model=self.model,
             input_tokens=words_in,
             output_tokens=len(text.split()),
-            latency_ms=round((time.perf_counter() - started) * 1000, 3),
+            latency_ms=ms_since(started),
         )
         return LLMResponse(text=text, usage=usage)
 

@@ -18,6 +18,7 @@ from app.llm.base import (
     RetryableLLMError,
     Usage,
 )
+from app.observability.timing import ms_since
 
 
 class OllamaProvider:
@@ -63,7 +64,7 @@ class OllamaProvider:
                 model=str(data.get("model", self.model)),
                 input_tokens=int(data.get("prompt_eval_count", 0)),
                 output_tokens=int(data.get("eval_count", 0)),
-                latency_ms=round((time.perf_counter() - started) * 1000, 2),
+                latency_ms=ms_since(started),
             ),
         )
 

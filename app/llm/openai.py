@@ -17,6 +17,7 @@ from app.llm.base import (
     Usage,
 )
 from app.llm.pricing import estimate_cost
+from app.observability.timing import ms_since
 
 try:
     import openai
@@ -72,7 +73,7 @@ class OpenAIProvider:
                 model=completion.model or self.model,
                 input_tokens=tokens_in,
                 output_tokens=tokens_out,
-                latency_ms=round((time.perf_counter() - started) * 1000, 2),
+                latency_ms=ms_since(started),
                 cost_usd=estimate_cost(self.model, tokens_in, tokens_out, self.price),
             ),
         )

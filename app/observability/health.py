@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 import structlog
 
+from app.observability.timing import ms_since
+
 log = structlog.get_logger("app.health")
 
 CheckStatus = Literal["ok", "down", "disabled", "unknown"]
@@ -88,7 +90,7 @@ class HealthService:
             return {"status": "down", "error": type(exc).__name__}
         result: dict[str, Any] = {
             "status": "ok",
-            "latency_ms": round((time.perf_counter() - started) * 1000, 2),
+            "latency_ms": ms_since(started),
         }
         if detail:
             result.update(detail)

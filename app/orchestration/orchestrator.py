@@ -23,6 +23,7 @@ from app.observability.metrics import (
     ORCHESTRATIONS,
     labelled,
 )
+from app.observability.timing import ms_since
 from app.observability.tracing import tracer
 from app.orchestration.evidence import gather_evidence
 from app.orchestration.router import RoutingDecision, TaskRouter
@@ -161,7 +162,7 @@ class Orchestrator:
                 routing=routing,
                 results=[],
                 summary=summary,
-                duration_ms=_ms_since(started),
+                duration_ms=ms_since(started),
                 warnings=warnings,
                 dry_run=True,
                 targets=[] if needs_input else _targets(agents, request.task, inputs),
@@ -246,7 +247,7 @@ class Orchestrator:
             routing=routing,
             results=results,
             summary=_combined_summary(results),
-            duration_ms=_ms_since(started),
+            duration_ms=ms_since(started),
             warnings=warnings,
         )
         if self.recorder is not None:
@@ -404,7 +405,7 @@ def _failure(agent: Agent, status: Literal["failed", "timed_out"], error: str, s
         status=status,
         summary=f"{agent.card.name} {verb}: {error}.",
         error=error,
-        duration_ms=_ms_since(started),
+        duration_ms=ms_since(started),
     )
 
 
@@ -412,7 +413,3 @@ def _combined_summary(results: list[AgentResult]) -> str:
     if len(results) == 1:
         return results[0].summary
     return " ".join(f"[{result.agent_id}] {result.summary}" for result in results)
-
-
-def _ms_since(started: float) -> float:
-    return round((time.perf_counter() - started) * 1000, 2)

@@ -11,7 +11,8 @@ import dns.exception
 import dns.resolver
 
 from app.agents.base import Severity
-from app.agents.checks.outcome import CheckOutcome, ms
+from app.agents.checks.outcome import CheckOutcome
+from app.observability.timing import ms_since
 
 
 def make_resolver(nameservers: list[str], timeout: float) -> dns.asyncresolver.Resolver:
@@ -82,7 +83,7 @@ async def check_dns(
         "errors": errors,
         "nameservers": [str(ns) for ns in resolver.nameservers],
         "system_addresses": system,
-        "latency_ms": ms(time.perf_counter() - started),
+        "latency_ms": ms_since(started),
     }
     outcome = CheckOutcome(output)
     addresses = records.get("A", []) + records.get("AAAA", [])

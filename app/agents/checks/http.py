@@ -13,8 +13,9 @@ import h11
 
 from app import __version__
 from app.agents.base import Severity
-from app.agents.checks.outcome import CheckOutcome, ms
+from app.agents.checks.outcome import CheckOutcome
 from app.errors import InvalidTarget, TargetNotAllowed
+from app.observability.timing import ms_since
 from app.security.target_policy import IPAddress, TargetPolicy
 
 MAX_REDIRECTS = 5
@@ -81,7 +82,7 @@ async def fetch_status(
                 response: dict[str, Any] = {
                     "status_code": event.status_code,
                     "reason": event.reason.decode("latin-1"),
-                    "latency_ms": ms(time.perf_counter() - started),
+                    "latency_ms": ms_since(started),
                     "location": headers.get("location"),
                     "server": headers.get("server"),
                     "tls_verified": verified,

@@ -15,7 +15,3 @@ class CheckOutcome:
 
     def add(self, severity: Severity, code: str, message: str) -> None:
         self.findings.append(Finding(severity=severity, code=code, message=message))
-
-
-def ms(seconds: float) -> float:
-    return round(seconds * 1000, 2)

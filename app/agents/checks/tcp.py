@@ -9,7 +9,8 @@ import time
 from typing import Any
 
 from app.agents.base import Severity
-from app.agents.checks.outcome import CheckOutcome, ms
+from app.agents.checks.outcome import CheckOutcome
+from app.observability.timing import ms_since
 from app.security.target_policy import IPAddress
 
 
@@ -44,7 +45,7 @@ async def connect_once(ip: IPAddress, port: int, timeout: float) -> dict[str, An
             "port": port,
             "open": False,
             "state": "refused",
-            "latency_ms": ms(time.perf_counter() - started),
+            "latency_ms": ms_since(started),
             "error": "connection refused",
         }
     except OSError as exc:
@@ -62,7 +63,7 @@ async def connect_once(ip: IPAddress, port: int, timeout: float) -> dict[str, An
         "port": port,
         "open": True,
         "state": "open",
-        "latency_ms": ms(time.perf_counter() - started),
+        "latency_ms": ms_since(started),
         "error": None,
     }
 

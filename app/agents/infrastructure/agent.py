@@ -30,6 +30,7 @@ from app.agents.infrastructure.examples import EXAMPLES
 from app.agents.infrastructure.inventory import Inventory, verify_inventory
 from app.agents.request_text import read_request
 from app.errors import AppError, MissingInput
+from app.observability.timing import ms_since
 
 INLINE_CONFIG_BYTES = 8_192  # a small file parses faster than a thread hop
 
@@ -159,7 +160,7 @@ class InfrastructureAgent:
             summary="; ".join(parts) + ".",
             findings=findings,
             output=output,
-            duration_ms=round((time.perf_counter() - started) * 1000, 2),
+            duration_ms=ms_since(started),
         )
 
 

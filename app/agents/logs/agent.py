@@ -30,6 +30,7 @@ from app.agents.logs.parsing import LogEntry, parse_lines
 from app.agents.logs.security import auth_findings
 from app.agents.request_text import read_request
 from app.errors import AppError, MissingInput
+from app.observability.timing import ms_since
 
 MAX_TEMPLATES = 20
 EVIDENCE_LINES = 3
@@ -128,7 +129,7 @@ class LogAnalysisAgent:
             summary=_summary(report, findings),
             findings=findings,
             output=report,
-            duration_ms=round((time.perf_counter() - started) * 1000, 2),
+            duration_ms=ms_since(started),
         )
 
     async def _text(self, spec: LogAnalysisInput, task: str) -> tuple[str, str]:

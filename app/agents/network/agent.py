@@ -25,7 +25,7 @@ from app.agents.base import (
 )
 from app.agents.checks.dns import check_dns
 from app.agents.checks.http import check_http
-from app.agents.checks.outcome import CheckOutcome, ms
+from app.agents.checks.outcome import CheckOutcome
 from app.agents.checks.ping import check_ping
 from app.agents.checks.tcp import check_tcp
 from app.agents.checks.tls import TLS_PORTS, check_tls, speaks_tls, trust_context
@@ -36,6 +36,7 @@ from app.agents.network.models import CheckName, NetworkDiagnosticsInput
 from app.agents.request_text import read_request
 from app.errors import InvalidTarget, MissingInput
 from app.observability.metrics import PROBE_LATENCY, PROBES, labelled
+from app.observability.timing import ms_since
 from app.observability.tracing import tracer
 from app.security.target_policy import IPAddress, ResolvedTarget
 
@@ -170,7 +171,7 @@ class NetworkDiagnosticsAgent:
             summary=_summary(resolved.host, findings, outcomes),
             findings=findings,
             output=output,
-            duration_ms=ms(time.perf_counter() - started),
+            duration_ms=ms_since(started),
         )
 
     def targets(self, task: str, spec: BaseModel) -> list[ProbeTarget]:

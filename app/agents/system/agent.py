@@ -29,6 +29,7 @@ from app.agents.system.examples import EXAMPLES
 from app.agents.system.node_exporter import ScrapeFailed, sample_remote
 from app.agents.system.report import Thresholds, trend
 from app.agents.system.sampling import sample
+from app.observability.timing import ms_since
 
 
 class SystemMonitoringInput(BaseModel):
@@ -149,7 +150,7 @@ class SystemMonitoringAgent:
             summary=report.summary(output, findings, task),
             findings=findings,
             output=output,
-            duration_ms=round((time.perf_counter() - started) * 1000, 2),
+            duration_ms=ms_since(started),
         )
 
     async def _remote(
@@ -169,7 +170,7 @@ class SystemMonitoringAgent:
                 summary=message,
                 findings=[Finding(severity=Severity.CRITICAL, code="exporter_unreachable", message=message)],
                 output={"source": {"node_exporter": url}},
-                duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                duration_ms=ms_since(started),
                 error=str(exc),
             )
         findings = report.findings(output, self.thresholds, task)
@@ -187,7 +188,7 @@ class SystemMonitoringAgent:
             summary=f"{host}: {report.summary(output, findings, task)}",
             findings=findings,
             output=output,
-            duration_ms=round((time.perf_counter() - started) * 1000, 2),
+            duration_ms=ms_since(started),
         )
 
 

@@ -21,6 +21,7 @@ from app.agents.registry import AgentNotFound
 from app.bus.base import MessageBus
 from app.errors import AppError, NotFound
 from app.observability.metrics import WORKFLOW_RUNS, WORKFLOW_STEP_LATENCY, labelled
+from app.observability.timing import ms_since
 from app.observability.tracing import tracer
 from app.orchestration.orchestrator import Orchestrator
 from app.orchestration.workflows.models import (
@@ -344,12 +345,12 @@ class WorkflowExecutor:
             else:
                 state.error = exc.message if isinstance(exc, AppError) else str(exc)
             state.finished_at = utcnow().isoformat()
-            state.duration_ms = _ms(started)
+            state.duration_ms = ms_since(started)
             return state
         state.status = "completed" if result.status == "completed" else "failed"
         state.summary, state.output, state.error = result.summary, result.output, result.error
         state.findings = [f.model_dump(mode="json") for f in result.findings]
-        state.finished_at, state.duration_ms = utcnow().isoformat(), _ms(started)
+        state.finished_at, state.duration_ms = utcnow().isoformat(), ms_since(started)
         return state
 
     async def _attempts(self, run: RunContext, step: StepDefinition, task: Any, data: Any) -> AgentResult:
@@ -482,7 +483,7 @@ class WorkflowExecutor:
             "summary": self.redactor.scrub(last.summary) if last and last.summary else f"Workflow {status}.",
             "findings_count": len(findings),
             "critical_count": sum(1 for f in findings if f.get("severity") == "critical"),
-            "duration_ms": _ms(run.started),
+            "duration_ms": ms_since(run.started),
             "finished_at": utcnow(),
             "lease_owner": None,
             "lease_expires_at": None,
@@ -554,10 +555,6 @@ class WorkflowExecutor:
             self._launch(run)
             resumed.append(row.id)
         return resumed
-
-
-def _ms(started: float) -> float:
-    return round((time.perf_counter() - started) * 1000, 2)
 
 
 async def _stop(active: Mapping[asyncio.Task[StepState], str]) -> None:
