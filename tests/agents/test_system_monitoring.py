@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 
 import httpx
 import pytest
@@ -215,6 +216,17 @@ async def test_a_page_that_is_not_an_exporter_is_a_failed_result(make_settings) 
     assert (
         result["findings"][0]["code"] == "exporter_unreachable" and "404" in result["findings"][0]["message"]
     )
+
+
+async def test_an_exporter_port_nothing_listens_on_is_said_in_words(make_settings) -> None:  # type: ignore[no-untyped-def]
+    with socket.socket() as holder:  # bound, not listening: connections are refused
+        holder.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{holder.getsockname()[1]}/metrics"
+        async for client in open_client(create_app(make_settings(network_allow_targets=["127.0.0.0/8"]))):
+            response = await _ask(client, {"node_exporter_url": url})
+    result = response.json()["results"][0]
+    assert result["status"] == "failed" and result["findings"][0]["code"] == "exporter_unreachable"
+    assert "nothing listens on port" in result["findings"][0]["message"], result["findings"][0]
 
 
 @pytest.mark.parametrize(

@@ -198,7 +198,8 @@ _CONNECT_ERRORS = {
 }
 
 
-def _reason(exc: BaseException, url: str, timeout: float) -> str:
+def failure_reason(exc: BaseException, url: str, timeout: float) -> str:
+    """Why a request to `url` got no answer, in words (a refused port, a timeout), not errno names."""
     if isinstance(exc, TimeoutError):
         return f"no answer within {timeout:g}s"
     text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
@@ -213,7 +214,7 @@ def _reason(exc: BaseException, url: str, timeout: float) -> str:
 
 
 def _failed(url: str, redirects: list[dict[str, Any]], exc: BaseException, timeout: float) -> CheckOutcome:
-    reason = _reason(exc, url, timeout)
+    reason = failure_reason(exc, url, timeout)
     outcome = CheckOutcome(
         {"url": url, "status_code": None, "latency_ms": None, "redirects": redirects, "error": reason}
     )

@@ -16,15 +16,11 @@ from urllib.parse import urlsplit
 import h11
 from prometheus_client.parser import text_string_to_metric_families
 
-from app.agents.checks.http import ResponseTooLarge, fetch_status
+from app.agents.checks.http import ResponseTooLarge, failure_reason, fetch_status
+from app.agents.system.sampling import PSEUDO_FILESYSTEMS
 from app.security.target_policy import TargetPolicy
 
 MAX_BYTES = 8 * 2**20  # a node exporter page is typically 50-300 KB
-# Filesystems that are not disks: full by design or meaningless for "is the disk filling".
-PSEUDO_FILESYSTEMS = frozenset(
-    {"tmpfs", "devtmpfs", "ramfs", "squashfs", "overlay", "proc", "sysfs", "cgroup", "cgroup2",
-     "autofs", "nsfs", "tracefs", "fusectl", "debugfs", "securityfs", "pstore", "bpf", "iso9660"}
-)  # fmt: skip
 IDLE_MODES = frozenset({"idle", "iowait"})
 
 Samples = dict[str, list[tuple[dict[str, str], float]]]
@@ -50,12 +46,10 @@ async def scrape(
         response = await fetch_status(
             resolved.primary, host, port, scheme, target, timeout, trust, body_limit=MAX_BYTES
         )
-    except TimeoutError:
-        raise ScrapeFailed(f"no answer within {timeout:g}s") from None
     except ResponseTooLarge as exc:
         raise ScrapeFailed(str(exc)) from None
-    except (OSError, ssl.SSLError, h11.ProtocolError) as exc:
-        raise ScrapeFailed(getattr(exc, "strerror", None) or str(exc) or type(exc).__name__) from None
+    except (OSError, ssl.SSLError, h11.ProtocolError) as exc:  # TimeoutError is an OSError
+        raise ScrapeFailed(failure_reason(exc, url, timeout)) from None
     if response["status_code"] != 200:
         raise ScrapeFailed(f"it answered {response['status_code']} {response['reason']}".rstrip())
     try:

@@ -12,18 +12,12 @@ import psutil
 
 from app import blocking
 
-_SKIP_FS = {
-    "squashfs",
-    "tmpfs",
-    "devtmpfs",
-    "overlay",
-    "proc",
-    "sysfs",
-    "cgroup",
-    "cgroup2",
-    "nsfs",
-    "autofs",
-}
+# Filesystems that are not disks: full by design or meaningless for "is the disk filling"
+# (local samples and node_exporter's alike).
+PSEUDO_FILESYSTEMS = frozenset(
+    {"tmpfs", "devtmpfs", "ramfs", "squashfs", "overlay", "proc", "sysfs", "cgroup", "cgroup2",
+     "autofs", "nsfs", "tracefs", "fusectl", "debugfs", "securityfs", "pstore", "bpf", "iso9660"}
+)  # fmt: skip
 
 
 def snapshot() -> dict[str, Any]:
@@ -50,7 +44,7 @@ def snapshot() -> dict[str, Any]:
 def disks() -> list[dict[str, Any]]:
     found = []
     for part in psutil.disk_partitions(all=False):
-        if part.fstype in _SKIP_FS:
+        if part.fstype in PSEUDO_FILESYSTEMS:
             continue
         try:
             usage = psutil.disk_usage(part.mountpoint)
