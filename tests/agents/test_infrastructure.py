@@ -46,7 +46,7 @@ EXPECTED_SEVERITY = {
     "development_mode": "critical", "shared_data_directory": "critical", "quorum_unreachable": "critical",
     "network_policy_any_namespace": "warning", "open_mail_relay": "critical",
     "project_directory_served": "critical", "node_dns_policy": "warning",
-    "staging_certificate_issuer": "warning", "host_port_conflict": "critical",
+    "staging_certificate_issuer": "warning", "issuer_not_found": "critical", "host_port_conflict": "critical",
     "prestop_exceeds_grace": "warning", "default_credentials": "critical", "plaintext_listener": "critical",
     "durability_disabled": "critical", "memory_lock_unavailable": "critical", "quorum_even_size": "warning",
     "single_copy_replication": "warning", "ordered_start_deadlock": "critical", "sessions_not_shared": "warning",
@@ -927,6 +927,9 @@ KUBERNETES = manifest(
         "name": "beta", "annotations": {"cert-manager.io/cluster-issuer": "le-test"}},
      "spec": {"tls": [{"hosts": ["beta.example.com"], "secretName": "beta-tls"}]}},
     {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {
+        "name": "wiki", "annotations": {"cert-manager.io/cluster-issuer": "le-tst"}},
+     "spec": {"tls": [{"hosts": ["wiki.example.com"], "secretName": "wiki-tls"}]}},
+    {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {
         "name": "internal", "annotations": {"cert-manager.io/issuer": "staging-internal-ca"}},
      "spec": {"tls": [{"hosts": ["app.staging.internal"], "secretName": "internal-tls"}]}},
     {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "db-ports"},
@@ -1287,6 +1290,7 @@ KUBERNETES_EXPECTED = {
     "Deployment mail container postfix": {"open_mail_relay"},
     "Ingress storefront": {"staging_certificate_issuer"},
     "Ingress beta": {"staging_certificate_issuer"},
+    "Ingress wiki": {"issuer_not_found"},  # le-tst for the file's le-test; docs' letsencrypt-prod is elsewhere
     "DaemonSet node-agent": {"host_network"},  # and no node_dns_policy: it resolves as the node does
     "Deployment broker container rabbitmq": {"default_credentials"},  # and not plaintext_secret first
     "ConfigMap vault-config": {"plaintext_listener"},
@@ -1698,6 +1702,10 @@ async def test_strimzi_topics_in_one_copy_on_several_brokers() -> None:
         (k8s_container(image="grafana/loki:2.9.8"), "common:\n  storage:\n    filesystem: {}\nschema_config:\n"
          "  configs:\n    - object_store: filesystem\n", "single_instance_replicated"),
         (k8s_container(image="grafana/loki:2.9.8"), "schema_config:\n  configs:\n    - object_store: s3\n", None),
+        (k8s_container(image="jaegertracing/all-in-one:1.57.0", env=[{"name": "SPAN_STORAGE_TYPE", "value": "memory"}]),
+         "", "single_instance_replicated"),
+        (k8s_container(image="jaegertracing/all-in-one:1.57.0",
+                       env=[{"name": "SPAN_STORAGE_TYPE", "value": "elasticsearch"}]), "", None),
     ],
 )  # fmt: skip
 async def test_replicas_that_never_become_one_cluster(

@@ -70,6 +70,7 @@ def test_only_replicas_rbac_wiring_and_restart_policy_belong_to_one_format() -> 
         "network_policy_any_namespace",
         "node_dns_policy",  # compose containers resolve through Docker's embedded DNS
         "staging_certificate_issuer",  # cert-manager's annotations exist only on Ingresses
+        "issuer_not_found",  # ... and so do the issuers they name
         "prestop_exceeds_grace",  # compose has stop_grace_period but no preStop hook
         # Judged against a replica count, which a compose service does not have:
         "quorum_even_size",

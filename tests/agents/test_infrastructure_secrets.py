@@ -62,7 +62,7 @@ async def test_secret_findings_name_the_place_and_the_variable() -> None:
     "name",
     ["DB_PASSWORD", "PASSWORD", "db-passwd", "JWT_SECRET", "SECRET_KEY_BASE", "AWS_SECRET_ACCESS_KEY", "GITHUB_TOKEN",
      "api_key", "STRIPE_API_KEY", "apiKey", "dbPassword", "DBPASSWORD", "PRIVATE_KEY", "SIGNING_KEY",
-     "GOOGLE_CREDENTIALS", "SSH_PASSPHRASE", "client.secret"],
+     "GOOGLE_CREDENTIALS", "SSH_PASSPHRASE", "client.secret", "DB_PASS", "SMTP_PWD", "redis_pw"],
 )  # fmt: skip
 def test_secret_looking_names(name: str) -> None:
     assert is_secret_name(name)
@@ -71,7 +71,8 @@ def test_secret_looking_names(name: str) -> None:
 @pytest.mark.parametrize(
     "name",
     ["POSTGRES_PASSWORD_FILE", "TOKEN_TTL", "PASSWORD_MIN_LENGTH", "SECRET_NAME", "AWS_ACCESS_KEY_ID",
-     "TOKENIZER_MODEL", "LOG_LEVEL", "API_KEY_HEADER", "PWD", "KEYCLOAK_URL", "SECRETARY", "AUTH_ENABLED"],
+     "TOKENIZER_MODEL", "LOG_LEVEL", "API_KEY_HEADER", "PWD", "KEYCLOAK_URL", "SECRETARY", "AUTH_ENABLED",
+     "BYPASS", "PASS_THROUGH", "SSL_PASSTHROUGH"],
 )  # fmt: skip
 def test_names_about_a_secret_are_not_secrets(name: str) -> None:
     assert not is_secret_name(name)

@@ -522,3 +522,44 @@ def test_nfs_ganesha_lines_are_read_at_their_own_level() -> None:
     ])  # fmt: skip
     assert [e.level for e in (event, warn, major)] == ["info", "warning", "error"]
     assert event.timestamp is not None and (event.timestamp.day, event.timestamp.month) == (5, 3)
+
+
+def test_logfmt_lines_are_read_by_their_fields() -> None:
+    request, failure = parse_lines([
+        'logger=context t=2024-06-12T09:58:08.459+00:00 level=info msg="Request Completed" userId=7 method=GET '
+        "path=/api/ds/query status=200",
+        'logger=ngalert.state.manager t=2024-06-12T09:58:14.834+00:00 level=error msg="Failed to save alert state" '
+        'rule_uid=bdb3313f8 error="database is locked"',
+    ])  # fmt: skip
+    assert (request.level, failure.level) == ("info", "error")
+    assert failure.timestamp is not None and (failure.timestamp.minute, failure.timestamp.second) == (58, 14)
+    assert failure.message == (
+        'ERROR [ngalert.state.manager] Failed to save alert state rule_uid=bdb3313f8 error="database is locked"'
+    )
+    # a line with a few pairs in a sentence is no logfmt line
+    [prose] = parse_lines(["2024-06-12T09:58:14Z user=bob logged in from the office"])
+    assert prose.message.startswith("user=bob logged in")
+
+
+def test_tinyproxy_pacemaker_and_sonarqube_lines_carry_their_times_and_levels() -> None:
+    proxy, pacemaker, sonar = parse_lines([
+        'NOTICE    May 14 07:59:59.210 [812]: Proxying refused on filtered domain "deb.mirror.example.net"',
+        "May 14 02:11:38.698 db1 pacemaker-schedulerd [1824] (unpack_config)\twarning: Cluster node db1 will be "
+        "fenced: peer is no longer part of the cluster",
+        "2024.05.14 07:40:11 INFO  es[][o.e.n.Node] stopping ...",
+    ])  # fmt: skip
+    assert [e.timestamp.hour if e.timestamp else None for e in (proxy, pacemaker, sonar)] == [7, 2, 7]
+    assert proxy.level == "warning"  # a refusal by the filter, whatever the notice level says
+    assert pacemaker.level == "warning" and pacemaker.message.startswith(
+        "WARNING pacemaker-schedulerd: Cluster"
+    )
+    assert sonar.level == "info"
+
+
+def test_advice_in_capitals_and_nats_levels() -> None:
+    advice, warning, debug = parse_lines([
+        "DON'T PANIC! Read https://docs.clamav.example.net/manual/Installing.html",
+        '[1] 2024/05/14 13:13:26.297717 [WRN] 10.20.3.15:60122 - cid:43 - "v1.31.0:go" - Readloop processing time: 3s',
+        '[1] 2024/05/14 14:00:29.846315 [DBG] 10.20.3.15:60122 - cid:57 - "v1.31.0:go" - Client connection closed',
+    ])  # fmt: skip
+    assert [e.level for e in (advice, warning, debug)] == ["info", "warning", "debug"]

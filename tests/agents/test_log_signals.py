@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 
 from app.agents.logs.agent import analyse
+from app.agents.logs.parsing import parse_lines
 
 START = dt.datetime(2024, 5, 14, 3, 0, tzinfo=dt.UTC)
 
@@ -2138,6 +2139,67 @@ QUIET_CAUSES_OF_FRAMEWORKS_DIRECTORIES_AND_FILE_SERVICES = [
 ]  # fmt: skip
 
 
+QUIET_CAUSES_OF_SEARCH_PACKAGES_RESOLVERS_AND_SCHEDULERS = [
+    (["[2024-06-11T09:00:36,753][INFO ][o.e.c.s.ClusterSettings  ] [es-master-1] updating "
+      "[cluster.routing.allocation.enable] from [all] to [primaries]",
+      "[2024-06-11T09:01:23,934][INFO ][o.e.c.r.a.AllocationService] [es-master-1] Cluster health status changed "
+      "from [GREEN] to [YELLOW] (reason: [{es-data-2} reason: disconnected])."]
+     + [f"[2024-06-11T09:0{i}:24,603][INFO ][o.e.m.j.JvmGcMonitorService] [es-data-1] [gc][88421{i}] overhead, "
+        "spent [318ms] collecting in the last [1s]" for i in range(2, 8)],
+     "allocation.enable"),
+    (["Jun 12 06:25:13 app-3 unattended-upgrade[48211]: Packages that will be upgraded: containerd.io docker-ce "
+      "docker-ce-cli libssl3"]
+     + [f'Jun 12 06:25:4{i} app-3 haproxy[902]: [WARNING] (902) : Server be_app/web{i} is DOWN, reason: Layer4 '
+        'connection problem, info: "Connection refused", check duration: 0ms.' for i in range(1, 3)]
+     + ["Jun 12 06:25:49 app-3 haproxy[902]: [ALERT] (902) : backend 'be_app' has no server available!"],
+     "docker-ce"),
+    (["May 20 13:40:00 gw-01 dnsmasq[812]: using nameserver 10.20.0.2#53",
+      "May 20 13:46:11 gw-01 dnsmasq[812]: reading /etc/resolv.dnsmasq",
+      "May 20 13:46:11 gw-01 dnsmasq[812]: using nameserver 192.0.2.53#53"]
+     + [f"May 20 13:4{i}:02 gw-01 dnsmasq[812]: Maximum number of concurrent DNS queries reached (max: 150)"
+        for i in range(7, 10)],
+     "192.0.2.53"),  # the nameserver as it was said last, not the one at start
+    (["2024-06-03T00:00:01+0000 web-02 logrotate[71021]: creating new /var/log/billing/billing.log mode = 0640 "
+      "uid = 0 gid = 0"]
+     + [f"2024-06-03T00:0{i}:07+0000 web-02 billing-api[7110{i}]: FATAL open /var/log/billing/billing.log: "
+        "permission denied" for i in range(4)],
+     "logrotate"),
+    (["[2024-05-13T18:02:11.102] _slurm_rpc_update_node: node gpu[01-08] reason set to: bios-update-tue",
+      "[2024-05-13T18:02:11.141] update_node: node gpu[01-08] state set to DRAINING"]
+     + [f"[2024-05-13T2{i}:13:47.141] sched: JobId=8840{i} pending: ReqNodeNotAvail, UnavailableNodes:gpu[01-08] "
+        "Partition=gpu" for i in range(4)],
+     "gpu[01-08]"),
+    (['INFO      May 14 07:58:40.038 [812]: Setting "Filter" to /etc/tinyproxy/filter',
+      "INFO      May 14 07:58:40.039 [812]: FilterDefaultDeny Yes: only domains listed in /etc/tinyproxy/filter "
+      "will be allowed (3 entries)"]
+     + [f'NOTICE    May 14 08:0{i}:34.428 [812]: Proxying refused on filtered domain "pypi.mirror.example.com"'
+        for i in range(4)]
+     + [f"ERROR     May 14 06:4{i}:57.653 [812]: read_request_line: Client (file descriptor: 9) closed socket "
+        "before read." for i in range(4)],
+     "Filter"),
+    (["May 14 03:00:06 idm2 ntpd[9921]: CLOCK: time stepped by -3599.871442"]
+     + [f"May 14 02:0{i}:41 idm2 krb5kdc[1703]: AS_REQ (4 etypes) 10.9.6.8{i}: CLOCK_SKEW: user5{i}@CORP.INTERNAL "
+        "for krbtgt/CORP.INTERNAL@CORP.INTERNAL, Clock skew too great" for i in range(4)],
+     "time stepped"),
+    (["May 14 04:32:20.677 db2 pacemaker-schedulerd [1737] (pcmk__unmanaged_resource)\tinfo: Resource pgsqld:0 is "
+      "unmanaged (maintenance-mode=true): not promoting instance on db2"]
+     + [f'May 14 04:33:0{i} app1 orders-api[77]: ERROR psycopg2.OperationalError: connection to server at '
+        f'"10.70.0.10", port 5432 failed: No route to host' for i in range(4)],
+     "maintenance-mode"),
+    (["May 14 02:00:09 ftp1 ansible-ansible.builtin.file[18812]: Invoked with path=/srv/ftp/partner-acme "
+      "owner=ftp-acme group=ftp-acme mode=0775 state=directory"]
+     + [f"May 14 02:0{i}:28 ftp1 vsftpd[2212{i}]: 500 OOPS: vsftpd: refusing to run with writable root inside "
+        "chroot()" for i in range(5, 9)],
+     "mode=0775"),
+    (["WARNING: FreshClam received error code 429 from the ClamAV Content Delivery Network (CDN).",
+      "WARNING: You are on cool-down until after: 2024-06-12 08:10:02",
+      "WARNING: Your ClamAV installation is OUTDATED!",
+      "DON'T PANIC! Read https://docs.clamav.example.net/manual/Installing.html"]
+     + ["ERROR: Database update process failed: Forbidden; Blocked by CDN", "ERROR: Update failed."] * 3,
+     "429"),
+]  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("lines", "words"),
     (
@@ -2152,6 +2214,7 @@ QUIET_CAUSES_OF_FRAMEWORKS_DIRECTORIES_AND_FILE_SERVICES = [
         + QUIET_CAUSES_OF_GATEWAYS_PAYMENTS_AND_SEARCH
         + QUIET_CAUSES_OF_CLUSTERS_NETWORK_DEVICES_AND_APPLIANCES
         + QUIET_CAUSES_OF_FRAMEWORKS_DIRECTORIES_AND_FILE_SERVICES
+        + QUIET_CAUSES_OF_SEARCH_PACKAGES_RESOLVERS_AND_SCHEDULERS
     ),
 )
 def test_quiet_causes_are_found_and_explained(lines: list[str], words: str) -> None:
@@ -2278,3 +2341,82 @@ def test_a_monitoring_users_wrong_password_gives_way_to_the_real_fault() -> None
     ]  # fmt: skip
     top = analyse(lines, None, None)["findings"][0]
     assert "ZooKeeper" in top.message, top.message
+
+
+@pytest.mark.parametrize(
+    ("lines", "words"),
+    [
+        ([f"Jun 14 10:1{i}:28 lb-a Keepalived_vrrp[1204]: (VI_1) ip address associated with VRID 51 not present in "
+          "MASTER advert : 10.40.0.100" for i in range(5)], "VRID"),
+        ([f"2024-06-12 12:0{i}:58: (gw_backend.c.1921) backend is overloaded; we'll disable it for 1 seconds and send "
+          "the request to another backend instead: reconnects: 0 load: 45" for i in range(5)], "overloaded"),
+        ([f"1715647529.00000{i}\t-\t-\tCaptureLoss::Too_Much_Loss\tDetected 30.4{i}% gap loss on worker-1-1"
+          for i in range(4)], "gap loss"),
+        ([f'[1] 2024/05/14 14:0{i}:48.419607 [INF] 10.20.3.15:60122 - cid:57 - "v1.31.0:go:billing-worker" - Slow '
+          "Consumer Detected: WriteDeadline of 10s exceeded" for i in range(3)]
+         + [f'[1] 2024/05/14 13:0{i}:12.043208 [ERR] 198.51.100.51:44725 - cid:41 - "v1.30.0:go" - authentication '
+            'error - User "guest"' for i in range(6)]
+         + [f"[1] 2024/05/14 13:1{i}:02.000001 [ERR] 10.20.0.5:5100{i} - cid:9{i} - TLS handshake error: EOF"
+            for i in range(8)], "Slow Consumer"),
+        ([f"WARN  2024-05-14 08:2{i}:00,270 [shard 1:main] seastar - Reactor stalled for 341 ms on shard 1. "
+          "Backtrace: 0x5c3a1e 0x5c4b2f" for i in range(5)], "Reactor stalled"),
+        ([f'logger=ngalert.state.manager t=2024-06-12T09:5{i}:14.834+00:00 level=error msg="Failed to save alert '
+          f'state" rule_uid=bdb331{i} org_id=1 error="database is locked"' for i in range(4)]
+         + [f'logger=context t=2024-06-12T09:5{i}:09.021+00:00 level=warn msg="failed to look up session from '
+            f'cookie" error="user token not found" remote_addr=10.60.2.6{i}' for i in range(6)], "database is locked"),
+        (["2024.05.14 07:40:11 ERROR es[][o.e.b.Elasticsearch] node validation exception",
+          "[1] bootstrap checks failed. You must address the points described in the following [1] lines.",
+          "bootstrap check failure [1] of [1]: max virtual memory areas vm.max_map_count [65530] is too low, "
+          "increase to at least [262144]",
+          "2024.05.14 07:40:11 INFO  es[][o.e.n.Node] stopping ..."], "vm.max_map_count"),
+    ],
+)  # fmt: skip
+def test_causes_of_proxies_sensors_brokers_and_embedded_stores_lead(lines: list[str], words: str) -> None:
+    top = analyse(lines, None, None)["findings"][0]
+    assert top.severity != "info" and words in top.message, top.message
+
+
+def test_a_scanners_logins_and_a_balancers_probes_are_not_shown_beside_a_slow_consumer() -> None:
+    lines = [
+        f'[1] 2024/05/14 14:0{i}:48.419607 [INF] 10.20.3.15:60122 - cid:57 - "v1.31.0:go:billing-worker" - Slow '
+        "Consumer Detected: WriteDeadline of 10s exceeded" for i in range(3)
+    ] + [
+        f'[1] 2024/05/14 13:0{i}:12.043208 [ERR] 198.51.100.51:44725 - cid:41 - "v1.30.0:go" - authentication '
+        'error - User "guest"' for i in range(6)
+    ] + [
+        f"[1] 2024/05/14 13:1{i}:02.000001 [ERR] 10.20.0.5:5100{i} - cid:9{i} - TLS handshake error: EOF"
+        for i in range(8)
+    ]  # fmt: skip
+    findings = analyse(lines, None, None)["findings"]
+    assert "Slow Consumer" in findings[0].message
+    shown = " ".join(f.message for f in findings)
+    assert "authentication error" not in shown and "TLS handshake" not in shown, shown
+
+
+def test_password_guessing_from_outside_and_a_busy_collector_are_background() -> None:
+    lines = [
+        f"May 14 02:0{i}:50 ftp1 vsftpd[2210{i}]: pam_unix(vsftpd:auth): authentication failure; logname= uid=0 "
+        f"euid=0 tty=ftp ruser=root rhost=::ffff:198.51.100.8{i}"
+        for i in range(6)
+    ] + [
+        f"[2024-06-11T08:5{i}:24,603][INFO ][o.e.m.j.JvmGcMonitorService] [es-data-1] [gc][88421{i}] overhead, "
+        "spent [318ms] collecting in the last [1s]"
+        for i in range(6)
+    ]  # fmt: skip
+    assert [f.severity for f in analyse(lines, None, None)["findings"]] == ["info"]
+    # the same failures from inside the network are someone's problem; a collector at 80% is one
+    inside = [line.replace("198.51.100.8", "10.20.0.8") for line in lines[:6]]
+    assert analyse(inside, None, None)["findings"][0].severity != "info"
+    heavy = [line.replace("[318ms]", "[812ms]") for line in lines[6:]]
+    assert analyse(heavy, None, None)["findings"][0].severity != "info"
+
+
+def test_a_yellow_cluster_that_is_green_again_is_history() -> None:
+    lines = [
+        "[2024-06-11T09:01:23,934][INFO ][o.e.c.r.a.AllocationService] [m-1] Cluster health status changed from "
+        "[GREEN] to [YELLOW] (reason: [node left]).",
+        "[2024-06-11T09:04:10,101][INFO ][o.e.c.r.a.AllocationService] [m-1] Cluster health status changed from "
+        "[YELLOW] to [GREEN] (reason: [shards started]).",
+    ]  # fmt: skip
+    assert [e.level for e in parse_lines(lines)] == ["info", "info"]
+    assert parse_lines(lines[:1])[0].level == "warning"  # yellow, and not green again

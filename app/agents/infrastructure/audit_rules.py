@@ -489,6 +489,15 @@ RULES = MappingProxyType(
             "",
             "cert-manager.io/cluster-issuer: letsencrypt-staging",
         ),
+        "issuer_not_found": Rule(
+            _C,
+            "cert-manager finds no issuer by the name the Ingress gives, so it never issues the certificate: "
+            "the controller serves its default (self-signed) certificate, or the old one until it expires",
+            "name the issuer exactly as it is defined (kubectl get clusterissuers,issuers -A)",
+            "",
+            "cert-manager.io/cluster-issuer: internal-acme-prod, while the ClusterIssuer is "
+            "internal-acme-production",
+        ),
         "quorum_unreachable": Rule(
             _C,
             "a cluster told to wait for more servers than run never elects a leader: nothing is served",

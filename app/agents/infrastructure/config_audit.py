@@ -127,6 +127,7 @@ _IMPORTANCE = (
     "localhost_in_container",
     "shared_single_node_volume",
     "ingress_tls_secret_elsewhere",
+    "issuer_not_found",
     "data_on_ephemeral_storage",
     "heap_over_memory_limit",
     "host_network",
@@ -183,7 +184,10 @@ _ASKED_ABOUT = tuple(
             {"probe_port_mismatch", "service_selects_no_pods", "service_port_mismatch"},
         ),
         (r"containercreating|multi-attach|only one (?:\w+ )?pod", {"shared_single_node_volume"}),
-        (r"certificate|self-signed|fake cert|default cert", {"ingress_tls_secret_elsewhere"}),
+        (
+            r"certificate|self-signed|fake cert|default cert",
+            {"ingress_tls_secret_elsewhere", "issuer_not_found"},
+        ),
         (
             r"connection refused|can'?t connect|cannot connect|keeps? restarting|die straight away",
             {"localhost_in_container", "dependency_not_ready"},

@@ -4,6 +4,7 @@ and severities come from the shared table in audit_rules."""
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -64,6 +65,7 @@ def audit_kubernetes(documents: list[dict[str, Any]]) -> list[Finding]:
     objects = [o for d in documents for o in _objects(d)]
     autoscaled = _autoscaled_minimum(objects)
     staging_issuers = _acme_staging_issuers(objects)
+    issuers = _defined_issuers(objects)
     configs = _config_texts(objects)
     findings: list[Finding] = []
     for obj in objects:
@@ -76,7 +78,7 @@ def audit_kubernetes(documents: list[dict[str, Any]]) -> list[Finding]:
         elif kind == "Service":
             findings += _service(obj, name)
         elif kind == "Ingress":
-            findings += _issuer(obj, name, staging_issuers)
+            findings += _issuer(obj, name, staging_issuers, issuers)
             findings += _upload_limit(obj, name)
         elif kind == "ConfigMap":
             data = env_pairs(as_mapping(obj.get("data")))
@@ -520,17 +522,53 @@ _ACME_STAGING_NAME = re.compile(
 )
 
 
-def _issuer(obj: dict[str, Any], name: str, staging: set[str]) -> Iterator[Finding]:
+def _issuer(
+    obj: dict[str, Any], name: str, staging: set[str], defined: dict[str, set[str]]
+) -> Iterator[Finding]:
     """An Ingress whose certificate cert-manager gets from an ACME staging issuer: one the file
     defines with a staging ACME server, or one named for Let's Encrypt's (or ACME) staging (a
-    private CA for a staging environment is another matter)."""
+    private CA for a staging environment is another matter); or from an issuer the file almost
+    defines (a misspelt name)."""
     annotations = as_mapping(as_mapping(obj.get("metadata")).get("annotations"))
-    for key in _ISSUER_ANNOTATIONS:
+    for key, kind in zip(_ISSUER_ANNOTATIONS, ("ClusterIssuer", "Issuer"), strict=True):
         issuer = text_of(annotations.get(key))
         if issuer and (issuer in staging or _ACME_STAGING_NAME.search(issuer)):
             yield rule_finding(
                 "staging_certificate_issuer", name, f"{key}: {issuer} issues untrusted certificates"
             )
+        elif issuer and (meant := _misspelt(issuer, defined.get(kind, set()))):
+            yield rule_finding(
+                "issuer_not_found",
+                name,
+                f"{key}: {issuer}, but the {kind} this file defines is {meant}: cert-manager finds no "
+                f"{kind} {issuer} and never issues the certificate",
+            )
+
+
+def _defined_issuers(objects: list[dict[str, Any]]) -> dict[str, set[str]]:
+    """The names of the cert-manager issuers the file defines, by kind."""
+    defined: dict[str, set[str]] = {}
+    for obj in objects:
+        kind = text_of(obj.get("kind"))
+        if kind in ("ClusterIssuer", "Issuer") and text_of(obj.get("apiVersion")).startswith(
+            "cert-manager.io/"
+        ):
+            defined.setdefault(kind, set()).add(text_of(as_mapping(obj.get("metadata")).get("name")))
+    return defined
+
+
+def _misspelt(name: str, defined: set[str]) -> str | None:
+    """The defined name `name` almost is (one a prefix of the other, or nearly the same letters);
+    a name unlike every defined one may well be an issuer installed elsewhere."""
+    if name in defined:
+        return None
+    for candidate in sorted(defined):
+        if candidate and (
+            candidate.startswith(name) or name.startswith(candidate)
+            or difflib.SequenceMatcher(None, name, candidate).ratio() >= 0.85
+        ):  # fmt: skip
+            return candidate
+    return None
 
 
 # Services that receive large uploads by design: container registries, package and artifact stores.

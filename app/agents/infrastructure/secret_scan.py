@@ -18,6 +18,8 @@ _SECRET_WORDS = (
     "PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "TOKEN", "APIKEY", "PRIVATEKEY", "SECRETKEY",
     "CREDENTIAL", "CREDENTIALS", "MASTERKEY",
 )  # fmt: skip
+# Abbreviations that mark a password only as a name's last word (DB_PASS; not BYPASS, PASS_THROUGH).
+_SHORT_SECRET_WORDS = {"PASS", "PWD", "PW"}
 # Two words that together mark a secret: API_KEY, PRIVATE_KEY, SIGNING_KEY ...
 _SECRET_PAIRS = {("API", "KEY"), ("PRIVATE", "KEY"), ("ACCESS", "KEY"), ("AUTH", "KEY"), ("MASTER", "KEY"),
                  ("ENCRYPTION", "KEY"), ("SIGNING", "KEY"), ("DB", "PWD")}  # fmt: skip
@@ -102,6 +104,8 @@ def is_secret_name(key: str) -> bool:
         return False  # etcd's --initial-cluster-token names the cluster at bootstrap: no credential
     if any(word.endswith(secret) for word in words for secret in _SECRET_WORDS):
         return True
+    if len(words) > 1 and words[-1] in _SHORT_SECRET_WORDS:
+        return True  # DB_PASS, SMTP_PWD, REDIS_PW: short for a password, as the last word only
     return any(pair in _SECRET_PAIRS for pair in zip(words, words[1:], strict=False))
 
 

@@ -386,13 +386,19 @@ def _root_cause(candidate: causes.Candidate) -> dict[str, Any]:
         "first_seen": row["first_seen"],
         "exception_type": exception,
         "why": list(candidate.reasons),
-        "example": _example((problems or candidate.entries)[0]),
+        "example": _example(problems[0] if problems else _said_last(candidate.entries)),
         "evidence": evidence,
         # Read whole: a credential chain's own reason comes lines below its headline.
         "meaning": meaning(
             " ".join([row["template"], *(e.full_text[:4000] for e in (problems or candidate.entries)[:3])])
         ),
     }
+
+
+def _said_last(entries: list[LogEntry]) -> LogEntry:
+    """Of a calm line's occurrences, the last that explains something: a setting said twice
+    (`using nameserver` at start and after a change) stands as it was said last."""
+    return next((e for e in reversed(entries) if causes.explains_something(e.text)), entries[0])
 
 
 def _example(entry: LogEntry) -> str:
@@ -402,6 +408,11 @@ def _example(entry: LogEntry) -> str:
         said = next((line.strip() for line in entry.extra_lines if _SENTENCE.search(line)), None)
         if said:
             return f"{entry.message.rstrip(': ')}: {said}"[:300]
+    if entry.extra_lines and not causes.names_cause(entry.text):
+        # "node validation exception", then the bootstrap check that failed on a line below it.
+        said = next((line.strip() for line in entry.extra_lines if causes.names_cause(line)), None)
+        if said:
+            return f"{entry.message[:150]}: {said}"[:300]
     if is_change(entry):  # a JSON line's fields carry what changed ("AllowCorsFrom: \"\" -> ...")
         return described(entry)[:300]
     return entry.message[:200]
@@ -462,11 +473,17 @@ def _findings(
     ]
     for row in shown:
         problems = row["errors"] or sum(1 for e in row["_entries"] if e.level == "warning")
+        # A calm line counted as a cause (a setting changed) says how often it was said, not "0 warnings".
+        said = (
+            f"{problems} {'error' if row['errors'] else 'warning'}(s)"
+            if problems
+            else f"{row['count']} time(s)"
+        )
         findings.append(
             Finding(
                 severity=Severity.WARNING,
                 code="error_template" if row["errors"] else "warning_template",
-                message=f'"{row["template"]}": {problems} {"error" if row["errors"] else "warning"}(s).',
+                message=f'"{row["template"]}": {said}.',
             )
         )
     for spike in spikes:

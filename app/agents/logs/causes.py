@@ -6,6 +6,7 @@ timeouts it causes. Successful requests and health checks are never a cause."""
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import math
 import re
 from dataclasses import dataclass
@@ -184,6 +185,15 @@ _REFUSED = (
     r"(?:active environments|profiles? (?:are|is) active)[^\n]{0,40}\b(?:dev|development|local)\b"
 )
 _CAUSE = re.compile(
+    r"not present in (?:MASTER )?advert|"  # keepalived: a second VRRP pair with this VRID
+    r"(?:error|status)(?: code)? 429\b|\bon cool-?down until\b|"  # rate limited by the server
+    r"database is locked|\bSQLITE_BUSY\b|"  # SQLite: one writer at a time
+    r"backend is overloaded|"  # lighttpd: every FastCGI worker busy
+    r"bootstrap check failure|reactor stalled|"  # Elasticsearch's start refused; Seastar starved of CPU
+    r"slow consumer|"  # NATS: a subscriber that cannot keep up is cut off
+    r"Too_Much_Loss|\bgap loss\b|"  # Zeek: the sensor drops packets
+    r"writable root inside chroot|"  # vsftpd refuses a chroot whose root the user can write
+    r"maintenance-mode=true|in maintenance mode; resources will be left unmanaged|"  # Pacemaker
     r"no space left|disk full|enospc|(?<!perhaps )out of memory|outofmemory|\boom|killed process \d+|"
     r"oomkilled|"
     r"too many (?:connections|open files|clients)|pool (?:limit|exhausted|timeout)|queuepool|"
@@ -326,6 +336,10 @@ _BACKGROUND_NOISE = re.compile(
     r"SSL_do_handshake\(\) failed(?!.{0,300}to upstream)|while SSL handshaking(?! to upstream)|"
     r"open\(\) .{0,300}? failed \((?:2|<NUM>): No such file or directory\)|"  # and every 404 of a file
     r"IP address '[^']*' could not be resolved|"  # MySQL without skip-name-resolve, forever
+    r"failed to look up session from cookie|"  # Grafana: a browser's stale session cookie
+    r"TLS handshake error:? (?:from \S+: )?EOF\b|"  # Go servers: a load balancer's TCP check
+    r"closed socket before read|Could not retrieve all the headers from the client|"  # tinyproxy's clients
+    r"stderr: \[ Parse error: Ignoring unknown option|"  # a fence agent's renamed parameters
     r"CA certificate \S+ is self signed|"  # ... and its auto-generated certificates, at every start
     r"duplicate key value violates unique constraint|"  # an upsert race the application handles
     r"^(?:WARNING:? )?file does not exist\s*$|Failed to extract cache|"  # a CI runner's cache miss
@@ -481,6 +495,8 @@ def _still_happening(table: list[dict[str, Any]]) -> set[int]:
 # Causes that no symptom word around them makes less of one: "blocked by ... flood-stage
 # watermark", "upstream sent too big header".
 _DEFINITE = re.compile(
+    r"time stepped by -?\d{3,}|\bclock_step -?\d{3,}|"  # a clock moved by minutes or hours
+    r"is unmanaged \(maintenance-mode=true\)|"  # a cluster told not to act, when it had to
     r"flood.stage|watermark|read-only-allow-delete|cluster_block_exception|no space left|"
     r"(?<!perhaps )out of memory|"
     r"oomkilled|too many open files|certificate has expired|too big header|header too large|"
@@ -526,6 +542,7 @@ _ONE_CLIENT = re.compile(
     r"access denied: user '[^']*' - invalid credentials|"  # RabbitMQ's management API
     r"Unsuccessful 1FA authentication attempt by user|"  # Authelia: one user's password
     r"Unregistered redirect_uri|"  # an OAuth client asking for a callback it never registered
+    r" - authentication error - User \"|"  # NATS: one client's user and password
     r"\w+: Authentication failed: password is incorrect, or there is no user with such name",  # ClickHouse
     re.IGNORECASE,
 )
@@ -958,6 +975,67 @@ _EXPLAINS = tuple(
             r"no route to host|host is unreachable|connection timed out",
             "explains the unreachable address",
         ),
+        (
+            r"\ballocation\.enable\]? from \[?\w+\]? to \[?(?:primaries|new_primaries|none)\b",
+            r"health status changed from \[\w+\] to \[(?:YELLOW|RED)\]|\bunassigned (?:shards|replicas)\b",
+            "explains the unassigned shards: allocation was limited and never set back to all",
+        ),
+        (
+            r"(?:Packages that will be upgraded|Unpacking|Preparing to unpack|Upgrade:)\b.{0,200}"
+            r"\b(?:docker-ce|docker\.io|containerd(?:\.io)?|moby-engine|podman|cri-o)\b",
+            r"is DOWN\b|connection refused|no server available|<NOSRV>|"
+            r"container \S+ (?:exited|stopped|died)|\bExited \(\d+\)",
+            "explains the stopped containers: upgrading the container engine restarted it and them",
+        ),
+        (
+            r"\busing nameserver \S+",
+            r"Maximum number of concurrent DNS queries reached",
+            "explains the queries piling up: the nameserver dnsmasq forwards to does not answer",
+        ),
+        (
+            r"creating new \S+ mode = \d+ uid = 0\b",
+            r"permission denied|\bEACCES\b",
+            "explains the permission denied: logrotate created the new log file owned by root",
+        ),
+        (
+            r"is unmanaged \(maintenance-mode=true\)",
+            r"No route to host|connection refused|could not connect to server|"
+            r"connection to server at .{0,80}failed",
+            "explains the failed connections: in maintenance mode the cluster moved and promoted nothing "
+            "when the node died",
+        ),
+        (
+            r"time stepped by -?\d{3,}|\bclock_step -?\d{3,}",
+            r"clock skew|CLOCK_SKEW|not yet valid|\bTKT_NYV\b",
+            "explains the clock-skew failures: the clock was stepped by that much",
+        ),
+        (
+            r"FilterDefaultDeny Yes|Setting \"Filter\" to",
+            r"refused on filtered domain",
+            "explains the refused requests: the proxy's filter now refuses every domain not listed",
+        ),
+        (
+            r"\bstate set to DRAIN(?:ING)?\b|update_node: node \S+ reason set to:",
+            r"ReqNodeNotAvail|UnavailableNodes:",
+            "explains the pending jobs: the nodes were set to drain and never resumed",
+        ),
+        (
+            r"\bpath=\S+ .{0,120}\bmode=0?77[57]\b",
+            r"writable root inside chroot",
+            "explains the refused logins: the directory was made group-writable, and vsftpd refuses a "
+            "writable chroot root",
+        ),
+        (
+            r"failed to authenticate some domains|Invalid response from \S*/\.well-known/acme-challenge/",
+            r"Some challenges have failed|Failed to renew certificate|\brenew failure",
+            "explains the failed renewal: the CA could not fetch the challenge files from the domains",
+        ),
+        (
+            r"(?:error|status)(?: code)? 429\b|rate.?limited by|\bon cool-?down until\b",
+            r"blocked by (?:the )?CDN|update failed|\b403\b|\bforbidden\b",
+            "explains the refused updates: the server rate-limited this client (HTTP 429), which now "
+            "waits out a cool-down",
+        ),
     )
 )
 
@@ -973,6 +1051,16 @@ def _explain_pairs(text: str) -> tuple[frozenset[int], frozenset[int]]:
 
 
 @remember_short(2048)
+def explains_something(text: str) -> bool:
+    """Whether a line is the explaining side of some cause-and-symptom pair."""
+    return bool(_explain_pairs(text)[0])
+
+
+def names_cause(text: str) -> bool:
+    """Whether a line says why something failed (a full disk, a refused login, a limit reached)."""
+    return _names_cause(text)
+
+
 def _names_cause(text: str) -> bool:
     return bool(_CAUSE.search(text))
 
@@ -1003,6 +1091,41 @@ _DOTFILE_PROBE = re.compile(
 )
 
 
+# A failed login and the address it came from: the internet's password guessing when that
+# address is outside every private range.
+_FAILED_FROM = re.compile(
+    r"(?:Failed (?:password|publickey|none|keyboard-interactive)|Invalid user|authentication failure|"
+    r"FAIL LOGIN|authentication error).{0,200}?(?:\bfrom |rhost=|Client \")(?:::ffff:)?"
+    r"(?P<ip>\d{1,3}(?:\.\d{1,3}){3})\b"
+    # ... or the client's address:port first (NATS: "198.51.100.51:44725 - cid:41 - ... authentication error")
+    r"|(?P<peer>\d{1,3}(?:\.\d{1,3}){3}):\d+ - .{0,120}?\bauthentication (?:error|failed|failure)\b",
+    re.IGNORECASE,
+)
+_INSIDE = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "100.64.0.0/10",
+    )
+)
+
+
+@remember_short(2048)
+def _guessed_from_outside(text: str) -> bool:
+    found = _FAILED_FROM.search(text)
+    if found is None:
+        return False
+    try:
+        address = ipaddress.ip_address(found["ip"] or found["peer"])
+    except ValueError:
+        return False
+    return not any(address in network for network in _INSIDE)
+
+
 def eligible(row: dict[str, Any]) -> bool:
     """Errors and warnings may be causes; a successful or health-check request, or a browser's
     request for a favicon, never is."""
@@ -1014,6 +1137,8 @@ def _may_matter(row: dict[str, Any]) -> bool:
     entries: list[LogEntry] = row["_entries"]
     if all(e.health_check for e in entries) or _background(row["template"]):
         return False
+    if all(_guessed_from_outside(e.text) for e in entries):
+        return False  # the internet guessing passwords: noise (a success after it is security.py's)
     if all(_background(e.text) for e in entries[:3]):
         return False  # what the template masked (a D-Bus error name that differs per line) said it
     if len(entries) <= 2 and all(_SMALL_STEP.search(e.text) for e in entries):

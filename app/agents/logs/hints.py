@@ -13,6 +13,33 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), meaning)
     for pattern, meaning in (
         (
+            r"Too_Much_Loss|Detected [\d.]+% gap loss",
+            "the sensor is not seeing all the traffic (packets dropped before Zeek read them): more "
+            "workers or CPU pinning, a bigger capture ring buffer, or less traffic on the span port",
+        ),
+        (
+            r"vm\.max_map_count \[\d+\] is too low",
+            "the kernel's vm.max_map_count is below what Elasticsearch requires, so it refuses to start "
+            "(bootstrap check): set vm.max_map_count=262144 with sysctl on the host (or an init container)",
+        ),
+        (
+            r"Reactor stalled for \d+ ms",
+            "a Seastar shard (Redpanda, ScyllaDB) was blocked from running for that long: the node is short "
+            "of CPU (overcommitted host, CPU limits, a noisy neighbour), so heartbeats time out and "
+            "leadership moves; give it dedicated cores",
+        ),
+        (
+            r"database is locked|\bSQLITE_BUSY\b",
+            "an SQLite database takes one writer at a time and the others gave up waiting: with concurrent "
+            "writers (dashboards, alert state, several replicas) move to PostgreSQL or MySQL",
+        ),
+        (
+            r"ip address associated with VRID \d+ not present in (?:MASTER )?advert",
+            "another VRRP router on this segment advertises the same virtual_router_id with other "
+            "addresses, so the pair keeps re-electing and the virtual IP flaps; give each pair on an L2 "
+            "segment its own VRID",
+        ),
+        (
             r"has been attempted too many times or run too long|MaxAttemptsExceededException",
             "the queue handed the job out again while a worker still ran it (a job that runs longer than "
             "the connection's retry_after is released to another worker, and counts an attempt each "
