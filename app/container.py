@@ -78,11 +78,7 @@ class Container:
     def build(cls, settings: Settings) -> Container:
         database = Database(settings.database_url)
         pool, redis = _redis(settings)
-        bus: MessageBus = (
-            RedisBus(redis, publish_timeout=max(settings.redis_timeout_seconds, 1.0))
-            if redis
-            else MemoryBus()
-        )
+        bus = _bus(settings, redis)
         redactor = SecretRedactor(settings.secret_values)
         llm = build_manager(settings, redactor)
         instance_id = uuid.uuid4().hex
@@ -91,42 +87,19 @@ class Container:
         responses = ResponseStore(writer, database.sessions)
         events = EventLog(writer, database.sessions, bus, redactor)
         registry = build_registry(settings)
-        policy = TargetPolicy(
-            settings.network_allow_targets,
-            settings.network_deny_targets,
-            default=settings.network_default_policy,
-        )
-        interpreter = LLMInterpreter(llm)
-        semantic = build_router(settings, registry)
-        semantic.warm_up()
-        router: TaskRouter = semantic
-        if not llm.offline_only:
-            classifier = LLMClassifierRouter(llm, registry, policy)
-            router = AssistedRouter(router, classifier, settings.llm_router_threshold)
+        policy = _target_policy(settings)
         orchestrator = Orchestrator(
             registry,
-            router,
+            _task_router(settings, registry, llm, policy),
             policy,
             default_timeout=settings.agent_timeout_seconds,
             max_timeout=settings.agent_max_timeout_seconds,
-            interpreter=interpreter,
+            interpreter=LLMInterpreter(llm),
             recorder=ExecutionRecorder(
                 writer, redactor, events, instance_id=instance_id, lease_seconds=settings.lease_seconds
             ),
         )
-        workflows = WorkflowExecutor(
-            orchestrator,
-            writer,
-            events,
-            redactor,
-            instance_id=instance_id,
-            lease_seconds=settings.lease_seconds,
-            max_steps=settings.workflow_max_steps,
-            max_running_per_key=settings.max_running_workflows_per_key,
-        )
-        workflows.definitions = shipped_definitions(
-            {a.card.id for a in registry.list()}, settings.workflow_max_steps
-        )
+        workflows = _workflow_executor(settings, orchestrator, writer, events, redactor, instance_id)
         maintenance = Maintenance(
             executions,
             writer,
@@ -142,13 +115,7 @@ class Container:
         return cls(
             settings=settings,
             api_keys=ApiKeyStore(parse_api_keys(settings.api_keys)),
-            rate_limiter=RateLimiter(
-                settings.rate_limit,
-                redis_pool=pool,
-                redis_url=settings.redis_url,
-                timeout_seconds=settings.redis_timeout_seconds,
-                fail_mode=settings.rate_limit_fail_mode,
-            ),
+            rate_limiter=_rate_limiter(settings, pool),
             database=database,
             redis=redis,
             bus=bus,
@@ -237,6 +204,67 @@ def _redis(settings: Settings) -> tuple[ConnectionPool | None, Redis | None]:
         health_check_interval=30,
     )
     return pool, Redis(connection_pool=pool)
+
+
+def _task_router(
+    settings: Settings, registry: AgentRegistry, llm: LLMManager, policy: TargetPolicy
+) -> TaskRouter:
+    """The semantic router, warmed up; with a model configured, assisted by its classification."""
+    semantic = build_router(settings, registry)
+    semantic.warm_up()
+    if llm.offline_only:
+        return semantic
+    classifier = LLMClassifierRouter(llm, registry, policy)
+    return AssistedRouter(semantic, classifier, settings.llm_router_threshold)
+
+
+def _workflow_executor(
+    settings: Settings,
+    orchestrator: Orchestrator,
+    writer: GroupCommitWriter,
+    events: EventLog,
+    redactor: SecretRedactor,
+    instance_id: str,
+) -> WorkflowExecutor:
+    """The executor, with the shipped workflows whose agents are registered."""
+    workflows = WorkflowExecutor(
+        orchestrator,
+        writer,
+        events,
+        redactor,
+        instance_id=instance_id,
+        lease_seconds=settings.lease_seconds,
+        max_steps=settings.workflow_max_steps,
+        max_running_per_key=settings.max_running_workflows_per_key,
+    )
+    registered = {a.card.id for a in orchestrator.registry.list()}
+    workflows.definitions = shipped_definitions(registered, settings.workflow_max_steps)
+    return workflows
+
+
+def _bus(settings: Settings, redis: Redis | None) -> MessageBus:
+    """Redis pub/sub when Redis is configured (several replicas share events), else in-process."""
+    if redis is None:
+        return MemoryBus()
+    return RedisBus(redis, publish_timeout=max(settings.redis_timeout_seconds, 1.0))
+
+
+def _target_policy(settings: Settings) -> TargetPolicy:
+    return TargetPolicy(
+        settings.network_allow_targets,
+        settings.network_deny_targets,
+        default=settings.network_default_policy,
+    )
+
+
+def _rate_limiter(settings: Settings, pool: ConnectionPool | None) -> RateLimiter:
+    return RateLimiter(
+        settings.rate_limit,
+        redis_pool=pool,
+        redis_url=settings.redis_url,
+        timeout_seconds=settings.redis_timeout_seconds,
+        fail_mode=settings.rate_limit_fail_mode,
+    )
 
 
 def _health(settings: Settings, database: Database, redis: Redis | None, llm: LLMManager) -> HealthService:

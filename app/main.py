@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, nullcontext
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 
 import structlog
 from fastapi import Depends, FastAPI
@@ -55,7 +55,25 @@ def create_app(settings: Settings | None = None, tracer_provider: TracerProvider
     Tracing is on when `tracer_provider` is given or the OTEL_* variables configure an exporter."""
     settings = settings or load_settings()
     configure_logging(settings.log_level, settings.log_format, settings.secret_values)
+    app = FastAPI(
+        title="Ops Agent Orchestrator",
+        version=__version__,
+        description=API_DESCRIPTION,
+        lifespan=_lifespan(settings),
+        docs_url="/docs" if settings.docs_enabled else None,
+        redoc_url="/redoc" if settings.docs_enabled else None,
+        openapi_url="/openapi.json" if settings.docs_enabled else None,
+    )
+    register_error_handlers(app)
+    _include_routes(app, settings)
+    _add_middleware(app, settings)
+    provider = tracer_provider or provider_from_environment()
+    if provider is not None:
+        instrument(app, provider)
+    return app
 
+
+def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         container = Container.build(settings)
@@ -78,18 +96,11 @@ def create_app(settings: Settings | None = None, tracer_provider: TracerProvider
             await container.close()
             log.info("shutdown_complete")
 
-    app = FastAPI(
-        title="Ops Agent Orchestrator",
-        version=__version__,
-        description=API_DESCRIPTION,
-        lifespan=lifespan,
-        docs_url="/docs" if settings.docs_enabled else None,
-        redoc_url="/redoc" if settings.docs_enabled else None,
-        openapi_url="/openapi.json" if settings.docs_enabled else None,
-    )
-    register_error_handlers(app)
+    return lifespan
 
-    # Health and metrics are never limited; every other router needs a key and spends its budget.
+
+def _include_routes(app: FastAPI, settings: Settings) -> None:
+    """Health and metrics are never limited; every other router needs a key and spends its budget."""
     app.include_router(health.router)
     mount_metrics(app, settings)
     if settings.console_enabled:
@@ -113,8 +124,21 @@ def create_app(settings: Settings | None = None, tracer_provider: TracerProvider
             responses=error_responses(400, 401, 413, 422, 429, 500, 503),
         )
 
-    # Added innermost first: the request context wraps everything, the error boundary sits
-    # closest to the app so even a 500 carries the request id and security headers.
+
+# What browsers may send and read across origins (MCP's routing headers for browser-based MCP
+# clients: docs/MCP.md).
+_CORS_REQUEST_HEADERS = [
+    "Authorization", "X-API-Key", "X-Request-ID", "Content-Type", "Last-Event-ID",
+    "Mcp-Protocol-Version", "Mcp-Method", "Mcp-Name", "Mcp-Session-Id",
+]  # fmt: skip
+_CORS_RESPONSE_HEADERS = [
+    "X-Request-ID", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After",
+]  # fmt: skip
+
+
+def _add_middleware(app: FastAPI, settings: Settings) -> None:
+    """Added innermost first: the request context wraps everything, the error boundary sits
+    closest to the app so even a 500 carries the request id and security headers."""
     app.add_middleware(ErrorBoundaryMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
     if settings.cors_origins:
@@ -122,25 +146,8 @@ def create_app(settings: Settings | None = None, tracer_provider: TracerProvider
             EnvelopeCORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
-            allow_headers=[
-                "Authorization",
-                "X-API-Key",
-                "X-Request-ID",
-                "Content-Type",
-                "Last-Event-ID",
-                # MCP's routing headers, for browser-based MCP clients (docs/MCP.md)
-                "Mcp-Protocol-Version",
-                "Mcp-Method",
-                "Mcp-Name",
-                "Mcp-Session-Id",
-            ],
-            expose_headers=[
-                "X-Request-ID",
-                "X-RateLimit-Limit",
-                "X-RateLimit-Remaining",
-                "X-RateLimit-Reset",
-                "Retry-After",
-            ],
+            allow_headers=_CORS_REQUEST_HEADERS,
+            expose_headers=_CORS_RESPONSE_HEADERS,
             max_age=600,
         )
     app.add_middleware(SecurityHeadersMiddleware)
@@ -150,10 +157,6 @@ def create_app(settings: Settings | None = None, tracer_provider: TracerProvider
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     if settings.root_path:
         app.add_middleware(RootPathMiddleware, root_path=settings.root_path)
-    provider = tracer_provider or provider_from_environment()
-    if provider is not None:
-        instrument(app, provider)
-    return app
 
 
 def _log_startup(settings: Settings, container: Container) -> None:
