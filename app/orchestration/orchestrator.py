@@ -153,21 +153,7 @@ class Orchestrator:
         needs_input = _missing_input(agents, request.task, context)
         execution_id = uuid.uuid4().hex
         if request.dry_run:
-            summary = f"Dry run: would run {', '.join(routing.agents)}. {routing.reason}"
-            if needs_input:
-                summary += f" First: {needs_input['question']}"
-            return Orchestration(
-                execution_id=execution_id,
-                status="completed",
-                routing=routing,
-                results=[],
-                summary=summary,
-                duration_ms=ms_since(started),
-                warnings=warnings,
-                dry_run=True,
-                targets=[] if needs_input else _targets(agents, request.task, inputs),
-                needs_input=needs_input,
-            )
+            return _dry_run(execution_id, request, routing, agents, inputs, needs_input, warnings, started)
         if needs_input:
             raise MissingInput(needs_input["question"], details=needs_input)
         timeout = min(request.timeout_seconds or self.default_timeout, self.max_timeout)
@@ -177,15 +163,8 @@ class Orchestrator:
                 execution_id, request, routing, warnings, hold=request.progress is None
             )
         if request.progress is not None:
-            await request.progress(
-                "routed",
-                {
-                    "execution_id": execution_id,
-                    "agents": routing.agents,
-                    "reason": routing.reason,
-                    "confidence": routing.confidence,
-                },
-            )
+            routed = {"execution_id": execution_id, "agents": routing.agents, "reason": routing.reason}
+            await request.progress("routed", {**routed, "confidence": routing.confidence})
         work = asyncio.create_task(
             self.coordinate_agents(
                 agents,
@@ -200,10 +179,30 @@ class Orchestrator:
             ),
             name=f"run-{execution_id}",
         )
+        results = await self._results(execution_id, request, work)
+        status = overall_status(results)
+        _observe(routing, results, status, started, execution_id)
+        run = Orchestration(
+            execution_id=execution_id,
+            status=status,
+            routing=routing,
+            results=results,
+            summary=_combined_summary(results),
+            duration_ms=ms_since(started),
+            warnings=warnings,
+        )
+        if self.recorder is not None:
+            await self.recorder.finished(execution_id, request, run)
+        return run
+
+    async def _results(
+        self, execution_id: str, request: TaskRequest, work: asyncio.Task[list[AgentResult]]
+    ) -> list[AgentResult]:
+        """The agents' results; a run that ends otherwise gets its one terminal record first."""
         self.running[execution_id] = work
         try:
             try:
-                results = await work
+                return await work
             finally:
                 self.running.pop(execution_id, None)
         except AppError as exc:
@@ -228,31 +227,6 @@ class Orchestrator:
                     execution_id, request, AppError(f"The run failed unexpectedly ({type(exc).__name__}).")
                 )
             raise
-        status = overall_status(results)
-        labelled(ORCHESTRATIONS, routing.strategy, status).inc()
-        labelled(ORCHESTRATION_LATENCY, routing.strategy).observe(time.perf_counter() - started)
-        for result in results:
-            labelled(AGENT_RUNS, result.agent_id, result.status).inc()
-            labelled(AGENT_LATENCY, result.agent_id).observe(result.duration_ms / 1000)
-        log.info(
-            "orchestration_finished",
-            execution_id=execution_id,
-            agents=routing.agents,
-            strategy=routing.strategy,
-            status=status,
-        )
-        run = Orchestration(
-            execution_id=execution_id,
-            status=status,
-            routing=routing,
-            results=results,
-            summary=_combined_summary(results),
-            duration_ms=ms_since(started),
-            warnings=warnings,
-        )
-        if self.recorder is not None:
-            await self.recorder.finished(execution_id, request, run)
-        return run
 
     async def coordinate_agents(
         self,
@@ -406,6 +380,51 @@ def _failure(agent: Agent, status: Literal["failed", "timed_out"], error: str, s
         summary=f"{agent.card.name} {verb}: {error}.",
         error=error,
         duration_ms=ms_since(started),
+    )
+
+
+def _dry_run(
+    execution_id: str,
+    request: TaskRequest,
+    routing: RoutingDecision,
+    agents: list[Agent],
+    inputs: Mapping[str, BaseModel],
+    needs_input: dict[str, Any] | None,
+    warnings: list[str],
+    started: float,
+) -> Orchestration:
+    """What a run would do (its agents and targets, or the question to ask first), run nothing."""
+    summary = f"Dry run: would run {', '.join(routing.agents)}. {routing.reason}"
+    if needs_input:
+        summary += f" First: {needs_input['question']}"
+    return Orchestration(
+        execution_id=execution_id,
+        status="completed",
+        routing=routing,
+        results=[],
+        summary=summary,
+        duration_ms=ms_since(started),
+        warnings=warnings,
+        dry_run=True,
+        targets=[] if needs_input else _targets(agents, request.task, inputs),
+        needs_input=needs_input,
+    )
+
+
+def _observe(
+    routing: RoutingDecision, results: list[AgentResult], status: str, started: float, execution_id: str
+) -> None:
+    labelled(ORCHESTRATIONS, routing.strategy, status).inc()
+    labelled(ORCHESTRATION_LATENCY, routing.strategy).observe(time.perf_counter() - started)
+    for result in results:
+        labelled(AGENT_RUNS, result.agent_id, result.status).inc()
+        labelled(AGENT_LATENCY, result.agent_id).observe(result.duration_ms / 1000)
+    log.info(
+        "orchestration_finished",
+        execution_id=execution_id,
+        agents=routing.agents,
+        strategy=routing.strategy,
+        status=status,
     )
 
 
