@@ -115,6 +115,11 @@ def configure_logging(level: str = "INFO", fmt: str = "json", known_secrets: Ite
             renderer,
         ],
     )
+    _route_stdlib(formatter, level)
+
+
+def _route_stdlib(formatter: logging.Formatter, level: str) -> None:
+    """The standard library's loggers (uvicorn, alembic, drain3) write through `formatter`."""
     handler = logging.StreamHandler(_StdoutText())
     handler.setFormatter(formatter)
     root = logging.getLogger()

@@ -92,22 +92,8 @@ class Maintenance:
         orphans = await self.store.expired_leases()
         if not orphans:
             return 0
-        to_interrupt = list(orphans)
-        if self.resumer is not None:
-            # Every claimable workflow is claimed, a batch at a time: none is marked interrupted
-            # because more than one batch of them expired at once.
-            claimed_ids: set[str] = set()
-            while True:
-                claimed = await self.store.claim_expired_workflows(
-                    self.instance_id, self.lease_seconds, CLAIM_BATCH
-                )
-                if claimed:
-                    await self.resumer.resume(claimed)
-                    log.warning("runs_resumed", count=len(claimed))
-                claimed_ids.update(row.id for row in claimed)
-                if len(claimed) < CLAIM_BATCH:
-                    break
-            to_interrupt = [i for i in to_interrupt if i not in claimed_ids]
+        resumed = await self._resume_workflows(self.resumer) if self.resumer is not None else set()
+        to_interrupt = [i for i in orphans if i not in resumed]
         if not to_interrupt:
             return 0
         staged: list[Event] = []
@@ -156,6 +142,21 @@ class Maintenance:
         await self.events.publish(staged)
         log.warning("runs_interrupted", count=len(staged))
         return len(staged)
+
+    async def _resume_workflows(self, resumer: Resumer) -> set[str]:
+        """Claim and resume every claimable workflow, a batch at a time (none is marked
+        interrupted because more than one batch of them expired at once); their ids."""
+        claimed_ids: set[str] = set()
+        while True:
+            claimed = await self.store.claim_expired_workflows(
+                self.instance_id, self.lease_seconds, CLAIM_BATCH
+            )
+            if claimed:
+                await resumer.resume(claimed)
+                log.warning("runs_resumed", count=len(claimed))
+            claimed_ids.update(row.id for row in claimed)
+            if len(claimed) < CLAIM_BATCH:
+                return claimed_ids
 
     async def apply_retention(self) -> int:
         """Delete finished runs, and the Responses API's stored answers, past the retention."""
