@@ -100,30 +100,8 @@ class ExecutionRecorder:
             # Renewed by this process's maintenance loop while it lives; expiry means it died.
             "lease_expires_at": now + dt.timedelta(seconds=self.lease_seconds),
         }
-        events = [
-            AuditEvent(
-                "orchestration_started",
-                request.key_label,
-                request.client_ip,
-                request.request_id,
-                "running",
-                {"execution_id": execution_id, "agents": routing.agents},
-            )
-        ]
-        if warnings:
-            events.append(
-                AuditEvent(
-                    "prompt_injection_flagged",
-                    request.key_label,
-                    request.client_ip,
-                    request.request_id,
-                    "flagged",
-                    {"execution_id": execution_id, "warnings": warnings},
-                )
-            )
-
         [seq] = self.events.reserve(execution_id)
-        start = _Start(row, events, seq, list(routing.agents))
+        start = _Start(row, _start_audit(execution_id, request, routing, warnings), seq, list(routing.agents))
         if hold:
             start.timer = asyncio.get_running_loop().call_later(
                 START_GRACE_SECONDS, self._release, execution_id
@@ -395,3 +373,25 @@ def _routing(decision: RoutingDecision) -> dict[str, Any]:
         "reason": decision.reason,
         "scores": decision.scores,
     }
+
+
+def _start_audit(
+    execution_id: str, request: TaskRequest, routing: RoutingDecision, warnings: list[str]
+) -> list[AuditEvent]:
+    """The audit rows of a run's start: who started what, and any prompt injection flagged."""
+    who = (request.key_label, request.client_ip, request.request_id)
+    events = [
+        AuditEvent(
+            "orchestration_started", *who, "running", {"execution_id": execution_id, "agents": routing.agents}
+        )
+    ]
+    if warnings:
+        events.append(
+            AuditEvent(
+                "prompt_injection_flagged",
+                *who,
+                "flagged",
+                {"execution_id": execution_id, "warnings": warnings},
+            )
+        )
+    return events
