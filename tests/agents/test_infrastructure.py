@@ -1578,6 +1578,22 @@ ONE_SETTING = [
     ({"environment": {"APP_DOCUMENT_ROOT": "/srv/site", "APP_DATA_DIR": "/srv/site/private"}}, "data_in_web_root"),
     ({"environment": {"APACHE_DOCUMENT_ROOT": "/var/www/html", "MOODLE_DATAROOT": "/var/moodledata"}}, None),
     ({"environment": {"UPLOADS_DIR": "/var/www/html/uploads"}}, None),  # public uploads may be meant to be served
+    ({"image": "pihole/pihole:2024.05.0", "ports": ["53:53/udp"], "environment": {"DNSMASQ_LISTENING": "all"}},
+     "open_resolver"),
+    ({"image": "pihole/pihole:2024.05.0", "ports": ["53:53/udp"], "environment": {"DNSMASQ_LISTENING": "local"}},
+     None),
+    ({"image": "pihole/pihole:2024.05.0", "ports": ["10.8.0.1:53:53/udp"], "environment": {"DNSMASQ_LISTENING": "all"}},
+     None),
+    ({"image": "ollama/ollama:0.3.14", "ports": ["11434:11434"]}, "admin_api_unauthenticated"),
+    ({"image": "ollama/ollama:0.3.14", "ports": ["127.0.0.1:11434:11434"]}, None),
+    ({"environment": {"PHOTOPRISM_AUTH_MODE": "public"}}, "admin_api_unauthenticated"),
+    ({"environment": {"PHOTOPRISM_AUTH_MODE": "password"}}, None),
+    ({"environment": {"INIT_ADMIN_API_TOKENS": "*:*.unleash-insecure-admin-api-token"}}, "default_credentials"),
+    ({"environment": {"RELAYNETS": "0.0.0.0/0"}}, "open_mail_relay"),
+    ({"environment": {"RELAYNETS": "10.20.0.0/16"}}, None),
+    ({"environment": {"DEBUG": "True"}}, "development_mode"),
+    ({"environment": {"DEBUG": "False"}}, None),
+    ({"environment": {"MB_PASSWORD_COMPLEXITY": "strong"}}, None),  # a policy, not a password
 ]  # fmt: skip
 
 
@@ -1706,6 +1722,10 @@ async def test_strimzi_topics_in_one_copy_on_several_brokers() -> None:
          "", "single_instance_replicated"),
         (k8s_container(image="jaegertracing/all-in-one:1.57.0",
                        env=[{"name": "SPAN_STORAGE_TYPE", "value": "elasticsearch"}]), "", None),
+        (k8s_container(image="openzipkin/zipkin:3.4", env=[{"name": "STORAGE_TYPE", "value": "mem"}]), "",
+         "single_instance_replicated"),
+        (k8s_container(image="openzipkin/zipkin:3.4", env=[{"name": "STORAGE_TYPE", "value": "elasticsearch"}]), "",
+         None),
     ],
 )  # fmt: skip
 async def test_replicas_that_never_become_one_cluster(

@@ -563,3 +563,35 @@ def test_advice_in_capitals_and_nats_levels() -> None:
         '[1] 2024/05/14 14:00:29.846315 [DBG] 10.20.3.15:60122 - cid:57 - "v1.31.0:go" - Client connection closed',
     ])  # fmt: skip
     assert [e.level for e in (advice, warning, debug)] == ["info", "warning", "debug"]
+
+
+def test_splunkd_gluster_stunnel_and_amavis_lines_are_read_at_their_own_levels() -> None:
+    splunk, gluster, stunnel, amavis_error, amavis_warning, oracle = parse_lines([
+        "05-14-2024 06:01:42.296 +0000 WARN  TailReader [2873 tailreader0] - Enqueuing a very large file",
+        "[2024-05-14 07:21:32.218706 +0000] C [rpc-clnt-ping.c:160:rpc_clnt_ping_timer_expired] 0-gv-client-0: "
+        "server 10.20.1.11:49152 has not responded in the last 42 seconds, disconnecting.",
+        "2024.05.14 09:01:04 LOG5[13]: s_connect: connected 10.0.6.21:6380",
+        "May 14 06:20:35 mx1 amavis[20211]: (20211-01) (!!)AV: ALL VIRUS SCANNERS FAILED",
+        "May 14 06:20:35 mx1 amavis[20211]: (20211-01) (!)ClamAV-clamd: retrying (2)",
+        "ORA-01555 caused by SQL statement below (SQL ID: 7gq3k9m2xw1bc, Query Duration=2214 sec):",
+    ])  # fmt: skip
+    assert [e.level for e in (splunk, gluster, stunnel, amavis_error, amavis_warning, oracle)] == [
+        "warning", "critical", "info", "error", "warning", "error"
+    ]  # fmt: skip
+    assert splunk.timestamp is not None and (splunk.timestamp.month, splunk.timestamp.day) == (5, 14)
+    assert gluster.timestamp is not None and gluster.timestamp.hour == 7
+
+
+def test_a_go_daemons_logfmt_line_in_the_journal_keeps_the_journals_time() -> None:
+    journal, daemon = parse_lines([
+        "Jul 15 10:04:32 etl-02 app[77]: query failed",
+        'Jul 15 10:08:06 etl-02 dockerd[1021]: time="2024-07-15T10:08:06.585183443Z" level=error msg="Handler for '
+        'POST /v1.43/images/create returned error" err="TLS handshake timeout"',
+    ], year=2025)  # fmt: skip
+    assert daemon.level == "error"
+    assert (
+        daemon.message
+        == 'ERROR dockerd: Handler for POST /v1.43/images/create returned error err="TLS handshake timeout"'
+    )
+    assert journal.timestamp is not None and daemon.timestamp is not None
+    assert daemon.timestamp.year == journal.timestamp.year == 2025

@@ -2200,6 +2200,61 @@ QUIET_CAUSES_OF_SEARCH_PACKAGES_RESOLVERS_AND_SCHEDULERS = [
 ]  # fmt: skip
 
 
+QUIET_CAUSES_OF_DATABASES_STORAGE_AND_MODEL_SERVERS = [
+    (["2024-05-13 23:47:12.091 UTC [1402] LOG:  parameter \"statement_timeout\" changed to \"30s\""]
+     + [f"2024-05-14 02:0{i}:41.101 UTC [5{i}11] reporting@warehouse ERROR:  canceling statement due to statement "
+        "timeout" for i in range(5)]
+     + [f'2024-05-13 22:1{i}:27.074 UTC [3134{i}] postgres@postgres FATAL:  password authentication failed for user '
+        '"postgres"' for i in range(2)],
+     "statement_timeout"),
+    (['May 14 08:58:02 gpu01 ollama[2211]: time=2024-05-14T08:58:02.927Z level=INFO source=routes.go:1125 '
+      'msg="server config" env="map[OLLAMA_HOST:http://0.0.0.0:11434 OLLAMA_KEEP_ALIVE:0s OLLAMA_DEBUG:false]"']
+     + [f'May 14 09:1{i}:17 gpu01 ollama[2211]: time=2024-05-14T09:1{i}:17.001Z level=INFO source=server.go:626 '
+        'msg="llama runner started in 26.87 seconds"' for i in range(4)]
+     + [f'May 14 09:1{i}:31 gpu01 ollama[2211]: time=2024-05-14T09:1{i}:31.370Z level=WARN source=sched.go:646 '
+        'msg="gpu VRAM usage didn\'t recover within timeout" seconds=5.15' for i in range(4)],
+     "OLLAMA_KEEP_ALIVE"),
+    (["May 13 10:02:05 nas01 upsd[1023]: Set variable: admin@127.0.0.1 set battery.runtime.low on ups [eaton] to 1800",
+      "May 14 14:21:40 nas01 upsmon[1030]: UPS eaton@localhost on battery",
+      "May 14 14:21:45 nas01 upsd[1023]: Client upsmon@127.0.0.1 set FSD on UPS [eaton]",
+      "May 14 14:21:45 nas01 upsmon[1030]: Executing automatic power-fail shutdown"],
+     "battery.runtime.low"),
+    (["2024-05-12T19:30:00.912319+00:00", "ALTER SYSTEM SET undo_retention=300 SCOPE=BOTH;"]
+     + [line for i in range(3) for line in (
+         f"2024-05-1{3 + i}T02:44:32.646249+00:00",
+         "ORA-01555 caused by SQL statement below (SQL ID: 7gq3k9m2xw1bc, Query Duration=2214 sec, SCN: 0x0c2a):",
+         f"2024-05-1{3 + i}T03:59:37.929989+00:00", "Fatal NI connect error 12170.")],
+     "undo_retention"),
+    ([f"[2024-05-13 0{i}:16:27.348] nsd[813]: error: xfrd: zone corp.example.net: bad tsig signature for key "
+      "xfr-key-2024. from 10.0.0.53 (BADSIG)" for i in range(7, 10)]
+     + ["[2024-05-14 09:15:30.168] nsd[813]: error: xfrd: zone corp.example.net has expired"],
+     "BADSIG"),
+    (["[2024-05-14 01:58:40.118233]  : volume set gv_home network.ping-timeout 2 : SUCCESS"]
+     + [f"[2024-05-14 07:{i}1:32.218706 +0000] C [rpc-clnt-ping.c:160:rpc_clnt_ping_timer_expired] "
+        f"0-gv_home-client-{i % 3}: server 10.20.1.1{i % 3}:49152 has not responded in the last 2 seconds, "
+        "disconnecting." for i in range(1, 6)],
+     "ping-timeout"),
+    (["2024-05-14T02:17:20+0000 api-07 chef-client[18822]:   * template[/etc/sysctl.d/60-tuning.conf] action create"]
+     + [f"2024-05-14T02:2{i}:51+0000 api-07 java[1408]: ERROR Servlet.service() failed: "
+        "java.net.NoRouteToHostException: Cannot assign requested address (Address not available)" for i in range(5)],
+     "sysctl"),
+    (["2024-05-14 04:14:41,322 WARN  [JvmPauseMonitor] util.JvmPauseMonitor: Detected pause in JVM or host machine "
+      "(eg GC): pause of approximately 96340ms",
+      "2024-05-14 04:14:41,911 ERROR [main-EventThread] regionserver.HRegionServer: ***** ABORTING region server rs3: "
+      "received expired from ZooKeeper, aborting *****",
+      "org.apache.zookeeper.KeeperException$SessionExpiredException: KeeperErrorCode = Session expired"],
+     "pause of approximately"),
+    (["[gc-cron] 2024-05-14T03:00:01Z starting: /bin/registry garbage-collect --delete-untagged /etc/registry.yml"]
+     + [f'time="2024-05-14T07:1{i}:00Z" level=error msg="response completed with error" err.code="blob unknown" '
+        'err.message="blob unknown to registry" http.request.method=GET' for i in range(4)],
+     "garbage-collect"),
+    ([f"May 14 06:2{i}:35 mx1 amavis[20211]: (20211-0{i}) (!)ClamAV-clamd: Can't connect to UNIX socket "
+      "/var/run/clamav/clamd.ctl: No such file or directory, retrying (2)" for i in range(4)]
+     + [f"May 14 06:2{i}:35 mx1 amavis[20211]: (20211-0{i}) (!!)AV: ALL VIRUS SCANNERS FAILED" for i in range(4)],
+     "clamd.ctl"),
+]  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("lines", "words"),
     (
@@ -2215,6 +2270,7 @@ QUIET_CAUSES_OF_SEARCH_PACKAGES_RESOLVERS_AND_SCHEDULERS = [
         + QUIET_CAUSES_OF_CLUSTERS_NETWORK_DEVICES_AND_APPLIANCES
         + QUIET_CAUSES_OF_FRAMEWORKS_DIRECTORIES_AND_FILE_SERVICES
         + QUIET_CAUSES_OF_SEARCH_PACKAGES_RESOLVERS_AND_SCHEDULERS
+        + QUIET_CAUSES_OF_DATABASES_STORAGE_AND_MODEL_SERVERS
     ),
 )
 def test_quiet_causes_are_found_and_explained(lines: list[str], words: str) -> None:
@@ -2420,3 +2476,54 @@ def test_a_yellow_cluster_that_is_green_again_is_history() -> None:
     ]  # fmt: skip
     assert [e.level for e in parse_lines(lines)] == ["info", "info"]
     assert parse_lines(lines[:1])[0].level == "warning"  # yellow, and not green again
+
+
+@pytest.mark.parametrize(
+    ("lines", "words"),
+    [
+        ([f"05-14-2024 06:{i}1:42.296 +0000 INFO  ThruputProcessor [2873 parsing] - Current data throughput (256 kb/s) "
+          "has reached maxKBps. As a result, data forwarding may be throttled." for i in range(3)]
+         + [f"05-14-2024 06:{i}2:00.100 +0000 WARN  DateParserVerbose [2873 merging] - Failed to parse timestamp in "
+            "first MAX_TIMESTAMP_LOOKAHEAD (128) characters of event." for i in range(6)]
+         + [f'05-14-2024 06:{i}3:00.100 +0000 ERROR ExecProcessor [2873 ExecProcessor] - message from "splunkd '
+            'instrument-resource-usage" Error in GetPerformanceInfo' for i in range(4)], "maxKBps"),
+        ([f"2024.05.14 09:0{i}:04 LOG3[13]: SSL_connect: ssl/record/ssl3_record.c:354: error:0A00010B:SSL "
+          "routines::wrong version number" for i in range(4)]
+         + ["2024.05.14 09:00:04 LOG4[ui]: Service [redis-tls] needs authentication to prevent MITM attacks"],
+         "wrong version number"),
+        ([f"2024/05/14 02:00:0{i} [2868{i}] max connections (4) reached -- try again later" for i in range(6)]
+         + [f'2024/05/13 02:30:0{i} [2229{i}] rsync: [receiver] failed to set times on "/srv/backups/web0{i}/." '
+            "(in backups): Operation not permitted (1)" for i in range(4)], "max connections"),
+        (["2024-05-14 09:13:41.897: sr_check_worker pid 2250: ERROR:  failed to authenticate with backend using SCRAM",
+          "2024-05-14 09:13:41.604: sr_check_worker pid 2250: DETAIL:  valid password not found"]
+         + [f"2024-05-14 06:3{i}:59.718: orders-api pid 313{i}: ERROR:  unable to read data from frontend"
+            for i in range(8)], "SCRAM"),
+        ([f"2024-05-14 02:0{i}:19,836 WARN org.apache.hadoop.yarn.server.nodemanager.containermanager.monitor."
+          f"ContainersMonitorImpl: Container [pid=4482{i}] is running 744564262B beyond the 'VIRTUAL' memory limit."
+          for i in range(4)], "VIRTUAL"),
+        ([f"2024-05-14 06:4{i}:47.313 <ERR> bgp_tor_b: Error: Bad peer AS: 65012" for i in range(5)]
+         + [f"2024-05-14 06:4{i}:22.579 <WARN> ospf_core: Bad packet from 10.0.254.9 via ens3f1 - mismatched hello "
+            "interval (10)" for i in range(3)], "Bad peer AS"),
+        ([f"2024-05-14 09:3{i}:01.684:WARN:oejh.HttpParser:qtp1784662007-33: Header is too large 8574>8192"
+          for i in range(4)], "Header is too large"),
+    ],
+)  # fmt: skip
+def test_causes_of_forwarders_tunnels_pools_and_routers_lead(lines: list[str], words: str) -> None:
+    top = analyse(lines, None, None)["findings"][0]
+    assert top.severity != "info" and words in top.message, top.message
+
+
+def test_routine_lines_of_resolvers_databases_and_remote_desktops_are_no_problem() -> None:
+    lines = [
+        f"[2024-05-14 0{i}:51:44.883 812/T843] DNS cache: 7286 entries, 1{i} inserts evicted due to cache size"
+        for i in range(5)
+    ] + [
+        "2024-05-12T18:59:37.929989+00:00", "Fatal NI connect error 12170.",
+        "2024-05-12T18:59:38.313147+00:00", "WARNING: inbound connection timed out (ORA-3136)",
+    ] + [
+        f"[20240514-07:55:1{i}] [ERROR] libxrdp_force_read: header read error" for i in range(4)
+    ] + [
+        f"2024-05-14 08:2{i}:19,641 ftp01 proftpd[10{i}] 172.18.0.5 (192.0.2.20{i}[192.0.2.20{i}]): Maximum login "
+        "attempts (3) exceeded, connection refused" for i in range(5)
+    ]  # fmt: skip
+    assert [f.severity for f in analyse(lines, None, None)["findings"]] == ["info"]

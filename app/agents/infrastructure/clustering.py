@@ -36,9 +36,10 @@ _CLUSTER_READINESS = re.compile(r"_cluster/health\S*wait_for_status=(?:green|yel
 # Settings, in a mounted configuration, that keep state in each replica's memory.
 _DEX_MEMORY = re.compile(r"^storage:\s*\n\s+type:\s*memory\b", re.MULTILINE)
 _SINGLE_NODE = re.compile(r"discovery\.type[\"']?\s*[:=]\s*[\"']?single-node\b")
-# Jaeger's storage kept inside each pod: SPAN_STORAGE_TYPE=memory (or badger), or the flag.
-_JAEGER_LOCAL = re.compile(
-    r"\bSPAN_STORAGE_TYPE=(?:memory|badger)\b|--span-storage\.type=(?:memory|badger)\b"
+# Traces kept inside each pod: Jaeger's SPAN_STORAGE_TYPE=memory (or badger) or flag, Zipkin's mem.
+_SPANS_IN_POD = re.compile(
+    r"\bSPAN_STORAGE_TYPE=(?:memory|badger)\b|--span-storage\.type=(?:memory|badger)\b|"
+    r"\bSTORAGE_TYPE=mem\b"  # Zipkin
 )
 _LOKI_FILESYSTEM = re.compile(r"object_store:\s*filesystem\b")
 _QUARTZ_IN_MEMORY = re.compile(r"job-store-type:\s*memory\b|org\.quartz\.simpl\.RAMJobStore")
@@ -187,16 +188,16 @@ def _state_per_replica(
             "replicas: each pod stores and answers only what it ingested, so queries miss data and a pod's "
             "disk takes its data with it; replicated Loki needs object storage (S3, GCS, MinIO)",
         )
-    storage = _JAEGER_LOCAL.search(env_text) or _JAEGER_LOCAL.search(
+    storage = _SPANS_IN_POD.search(env_text) or _SPANS_IN_POD.search(
         " ".join(" ".join(command_line(c.get("command"), c.get("args"))) for c in containers)
     )
     if storage:
         yield rule_finding(
             "single_instance_replicated",
             name,
-            f"Jaeger keeps spans in local storage ({storage.group(0)}) on {replicas} replicas: each pod "
-            "holds only the spans sent to it, so traces are split across pods and a query sees a part of "
-            "them; use one replica or a shared backend (Elasticsearch, Cassandra)",
+            f"traces are kept in each pod's own storage ({storage.group(0)}) on {replicas} replicas: each "
+            "pod holds only the spans sent to it, so traces are split across pods and a query sees a part "
+            "of them; use one replica or a shared backend (Elasticsearch, Cassandra)",
         )
     alertmanagers = [
         c for c in containers if image_name(c.get("image")) == "alertmanager"

@@ -87,9 +87,10 @@ def audit_compose(document: dict[str, Any]) -> list[Finding]:
 
 def _open_resolvers(services: dict[str, Any], configs: dict[str, Any]) -> Iterator[Finding]:
     """CoreDNS publishing port 53 on every interface with a Corefile that forwards everything and
-    has no acl plugin: it resolves for anyone on the internet."""
+    has no acl plugin, or Pi-hole told to answer on every interface: it resolves for anyone on the
+    internet."""
     for name, service in services.items():
-        if not isinstance(service, dict) or image_name(service.get("image")) != "coredns":
+        if not isinstance(service, dict):
             continue
         public = any(
             (spec := _port_spec(port))
@@ -98,6 +99,19 @@ def _open_resolvers(services: dict[str, Any], configs: dict[str, Any]) -> Iterat
             and spec[0].strip("[]") in ALL_INTERFACES
             for port in as_list(service.get("ports"))
         )
+        if public and image_name(service.get("image")) == "pihole":
+            listening = text_of(dict(env_pairs(service.get("environment"))).get("DNSMASQ_LISTENING")).lower()
+            if listening == "all":
+                yield rule_finding(
+                    "open_resolver",
+                    f"service {name}",
+                    "Pi-hole publishes port 53 on every interface with DNSMASQ_LISTENING=all: it answers "
+                    "recursive queries from anyone who reaches the host (DNS amplification); bind 53 to a "
+                    "private address, or keep the default (local)",
+                )
+            continue
+        if image_name(service.get("image")) != "coredns":
+            continue
         corefiles = [text_of(as_mapping(configs.get(s)).get("content")) for s in _config_sources(service)]
         if public and any(
             "forward ." in c and not re.search(r"^\s*acl\b", c, re.MULTILINE) for c in corefiles

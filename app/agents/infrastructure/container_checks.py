@@ -202,7 +202,7 @@ def _docker_api_over_tcp(where: str, words: list[str]) -> Iterator[Finding]:
 
 # Postfix's trusted networks, as the common images take them (POSTFIX_mynetworks, MYNETWORKS,
 # RELAY_NETWORKS) or on the command line (-o mynetworks=...): every address is an open relay.
-_RELAY_SETTING = re.compile(r"(?:^|_)(?:mynetworks|relay_?networks)$", re.IGNORECASE)
+_RELAY_SETTING = re.compile(r"(?:^|_)(?:mynetworks|relay_?networks|relaynets)$", re.IGNORECASE)  # Mailu
 _EVERY_ADDRESS = re.compile(r"(?:^|[\s,])(?:0\.0\.0\.0/0|::/0|\[::\]/0)(?:$|[\s,])")
 
 

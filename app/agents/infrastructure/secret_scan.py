@@ -30,6 +30,7 @@ _NOT_THE_SECRET = {
     "ALGORITHM", "ALG", "TYPE", "POLICY", "FIELD", "ENDPOINT", "HOST", "PORT", "USER", "USERNAME",
     "AUDIENCE", "ISSUER", "SCOPE", "URL", "URI", "DAYS", "HOURS", "MINUTES", "SECONDS", "INTERVAL", "PERIOD",
     "COUNT", "SIZE", "VERSION", "MODE", "FORMAT", "PREFIX", "KIND", "STRENGTH", "ATTEMPTS", "RETRIES",
+    "COMPLEXITY",
 }  # fmt: skip
 # A number or a duration ("30", "15m", "720h") is a setting, whatever the variable is called.
 _SETTING_VALUE = re.compile(r"^\d+(?:\.\d+)?(?:ms|s|m|h|d|w)?$")
@@ -67,6 +68,7 @@ DEFAULT_PASSWORDS = {
     "MINIO_ROOT_PASSWORD": "minioadmin",
     "MINIO_SECRET_KEY": "minioadmin",
     "GF_SECURITY_ADMIN_PASSWORD": "admin",
+    "INIT_ADMIN_API_TOKENS": "*:*.unleash-insecure-admin-api-token",  # Unleash's documented example
 }
 
 

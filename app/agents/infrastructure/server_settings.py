@@ -120,7 +120,7 @@ _TLS_VERIFY_OFF = {"NODE_TLS_REJECT_UNAUTHORIZED": ("0",), "PYTHONHTTPSVERIFY": 
 # Web frameworks told they run on a developer's machine: detailed error pages for every visitor.
 _DEVELOPMENT = {
     "ASPNETCORE_ENVIRONMENT": "development", "DOTNET_ENVIRONMENT": "development", "RAILS_ENV": "development",
-    "FLASK_DEBUG": "1", "APP_DEBUG": "true", "DJANGO_DEBUG": "true",
+    "FLASK_DEBUG": "1", "APP_DEBUG": "true", "DJANGO_DEBUG": "true", "DEBUG": "true",
 }  # fmt: skip
 # Servers switched to answering without authentication by one variable (restic's rest-server).
 _AUTH_OFF = frozenset({"DISABLE_AUTHENTICATION", "DISABLE_AUTH", "AUTH_DISABLED"})
@@ -211,6 +211,13 @@ def settings_findings(where: str, env: Iterable[tuple[str, Any]], words: list[st
                 where,
                 f"{name}=airflow.api.auth.backend.default lets every REST API request in without "
                 "credentials: trigger DAGs, read connections and variables",
+            )
+        elif name.upper() == "PHOTOPRISM_AUTH_MODE" and text_of(value).strip().lower() == "public":
+            yield rule_finding(
+                "admin_api_unauthenticated",
+                where,
+                f"{name}=public: PhotoPrism asks no one to log in, so anyone who reaches it browses, uploads "
+                "and deletes the library",
             )
         elif name.upper() in _AUTH_OFF and text_of(value).strip().lower() in ("1", "true", "yes"):
             yield rule_finding(
@@ -493,6 +500,12 @@ _OPEN_UNTIL_CONFIGURED = {
 }
 
 
+# APIs with no login at all, whatever they are configured with.
+_NO_LOGIN_API = {
+    "ollama": (11434, "Ollama's API, which has no authentication (anyone can run, pull and delete models)"),
+}
+
+
 def internal_protocol(port: int, image: Any, words: list[str]) -> str | None:
     """What `port` speaks when it is a protocol meant for the cluster's own members, with no login
     of its own: whoever reaches it runs code. None for any other port."""
@@ -529,6 +542,15 @@ def published_port_findings(
             where,
             f"publishes {', '.join(map(str, sorted(targets)))} but not {client[0]}: {client[1]} on "
             f"{client[0]}, so they cannot reach it",
+        )
+    if (api := _NO_LOGIN_API.get(name)) and any(
+        api[0] in ports and address in ALL_INTERFACES for address, ports in published
+    ):
+        yield rule_finding(
+            "admin_api_unauthenticated",
+            where,
+            f"{api[1]}, is published on every interface (port {api[0]}); publish it on 127.0.0.1 or a "
+            "private address, or put an authenticating proxy in front",
         )
     if gui := _OPEN_UNTIL_CONFIGURED.get(name):
         port, what = gui

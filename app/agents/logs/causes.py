@@ -194,6 +194,13 @@ _CAUSE = re.compile(
     r"Too_Much_Loss|\bgap loss\b|"  # Zeek: the sensor drops packets
     r"writable root inside chroot|"  # vsftpd refuses a chroot whose root the user can write
     r"maintenance-mode=true|in maintenance mode; resources will be left unmanaged|"  # Pacemaker
+    r"has reached maxKBps|"  # a Splunk forwarder throttled by limits.conf
+    r"\bBADSIG\b|bad tsig signature|"  # a zone transfer's shared key that does not match
+    r"wrong version number|max connections \(\d+\) reached|valid password not found|"
+    r"beyond the 'VIRTUAL' memory limit|"  # YARN's virtual-memory check killing containers
+    r"failed to authenticate with backend|"  # pgpool's own checks refused by PostgreSQL
+    r"can'?t connect to UNIX socket|header is too large|bad peer AS\b|"
+    r"Passive data transfer failed|Check your PassivePorts and MasqueradeAddress|"  # FTP behind NAT
     r"no space left|disk full|enospc|(?<!perhaps )out of memory|outofmemory|\boom|killed process \d+|"
     r"oomkilled|"
     r"too many (?:connections|open files|clients)|pool (?:limit|exhausted|timeout)|queuepool|"
@@ -340,6 +347,13 @@ _BACKGROUND_NOISE = re.compile(
     r"TLS handshake error:? (?:from \S+: )?EOF\b|"  # Go servers: a load balancer's TCP check
     r"closed socket before read|Could not retrieve all the headers from the client|"  # tinyproxy's clients
     r"stderr: \[ Parse error: Ignoring unknown option|"  # a fence agent's renamed parameters
+    r"inserts evicted due to cache size|"  # dnsmasq/Pi-hole's cache statistics
+    r"Fatal NI connect error 12170|\bTNS-12535\b|\bORA-3136\b|"  # Oracle: idle clients timed out
+    r"failed to set times on .{0,200}Operation not permitted|file has vanished|"  # rsync's everyday
+    r"unable to read data from frontend|EOF encountered with frontend|"  # pgpool: clients that left
+    r"libxrdp_force_read: header read error|\[MCS Connection Sequence\] receive connection request failed|"
+    r"\[ITU-T T\.\d+\] Connect-Initial failed|"  # xrdp: a scanner that speaks no RDP
+    r"DateParserVerbose|instrument-resource-usage|"  # a Splunk forwarder's everyday complaints
     r"CA certificate \S+ is self signed|"  # ... and its auto-generated certificates, at every start
     r"duplicate key value violates unique constraint|"  # an upsert race the application handles
     r"^(?:WARNING:? )?file does not exist\s*$|Failed to extract cache|"  # a CI runner's cache miss
@@ -497,6 +511,7 @@ def _still_happening(table: list[dict[str, Any]]) -> set[int]:
 _DEFINITE = re.compile(
     r"time stepped by -?\d{3,}|\bclock_step -?\d{3,}|"  # a clock moved by minutes or hours
     r"is unmanaged \(maintenance-mode=true\)|"  # a cluster told not to act, when it had to
+    r"bad peer AS\b|pause of approximately \d{5,}ms|"  # a BGP peer's other AS; a JVM stopped 10 s or more
     r"flood.stage|watermark|read-only-allow-delete|cluster_block_exception|no space left|"
     r"(?<!perhaps )out of memory|"
     r"oomkilled|too many open files|certificate has expired|too big header|header too large|"
@@ -998,6 +1013,59 @@ _EXPLAINS = tuple(
             "explains the permission denied: logrotate created the new log file owned by root",
         ),
         (
+            r"\bregistry garbage-collect\b",
+            r"blob unknown",
+            "explains the missing blobs: garbage collection ran while the registry took pushes, and deleted "
+            "layers new manifests use",
+        ),
+        (
+            r"can'?t connect to UNIX socket \S+: No such file",
+            r"ALL VIRUS SCANNERS FAILED|av-scanner FAILED",
+            "explains the failed scans: the scanner's socket is not where the client looks for it",
+        ),
+        (
+            r"pause of approximately \d{5,}ms",
+            r"session expired|SessionExpired|YouAreDeadException|received expired from ZooKeeper",
+            "explains the expired session: the JVM stood still longer than the ZooKeeper session timeout",
+        ),
+        (
+            r"volume set \S+ network\.ping-timeout \d\b",
+            r"has not responded in the last \d seconds, disconnecting",
+            "explains the dropped bricks: the ping timeout was set to a few seconds, so any pause "
+            "disconnects",
+        ),
+        (
+            r"template\[/etc/sysctl\.d/\S+\] action create|update content in file /etc/sysctl\.d/",
+            r"Cannot assign requested address|\bEADDRNOTAVAIL\b",
+            "explains the failed connects: the kernel settings (the ephemeral port range) were rewritten",
+        ),
+        (
+            r"set battery\.(?:runtime|charge)\.low\b",
+            r"power-fail shutdown|set FSD\b",
+            "explains the forced shutdown: the low-battery threshold was raised above what the battery holds",
+        ),
+        (
+            r"ALTER SYSTEM SET undo_retention\s*=",
+            r"\bORA-01555\b|snapshot too old",
+            "explains the snapshot-too-old errors: undo is kept for less time than the queries run",
+        ),
+        (
+            r"\bBADSIG\b|bad tsig signature",
+            r"zone \S+ has expired|SERVFAIL for expired zone|soa refresh failed",
+            "explains the expired zone: every transfer from the primary fails its TSIG check",
+        ),
+        (
+            r"parameter \"statement_timeout\" changed to",
+            r"canceling statement due to statement timeout",
+            "explains the cancelled statements: the server-wide statement_timeout was changed",
+        ),
+        (
+            r"\bOLLAMA_KEEP_ALIVE:0s?\b",
+            r"llama runner started in \d{2,}|VRAM usage didn't recover",
+            "explains the slow answers: with keep-alive 0 the model is unloaded after each request and "
+            "loaded again for the next",
+        ),
+        (
             r"is unmanaged \(maintenance-mode=true\)",
             r"No route to host|connection refused|could not connect to server|"
             r"connection to server at .{0,80}failed",
@@ -1098,7 +1166,10 @@ _FAILED_FROM = re.compile(
     r"FAIL LOGIN|authentication error).{0,200}?(?:\bfrom |rhost=|Client \")(?:::ffff:)?"
     r"(?P<ip>\d{1,3}(?:\.\d{1,3}){3})\b"
     # ... or the client's address:port first (NATS: "198.51.100.51:44725 - cid:41 - ... authentication error")
-    r"|(?P<peer>\d{1,3}(?:\.\d{1,3}){3}):\d+ - .{0,120}?\bauthentication (?:error|failed|failure)\b",
+    r"|(?P<peer>\d{1,3}(?:\.\d{1,3}){3}):\d+ - .{0,120}?\bauthentication (?:error|failed|failure)\b"
+    # ... or in parentheses before what the server said (ProFTPD: "(203.0.113.9[203.0.113.9]): ...")
+    r"|\((?P<paren>\d{1,3}(?:\.\d{1,3}){3})\[[^\]]*\]\): (?:USER \S+: no such user|Maximum login attempts|"
+    r"USER \S+ \(Login failed\))",
     re.IGNORECASE,
 )
 _INSIDE = tuple(
@@ -1120,7 +1191,7 @@ def _guessed_from_outside(text: str) -> bool:
     if found is None:
         return False
     try:
-        address = ipaddress.ip_address(found["ip"] or found["peer"])
+        address = ipaddress.ip_address(found["ip"] or found["peer"] or found["paren"])
     except ValueError:
         return False
     return not any(address in network for network in _INSIDE)
@@ -1250,7 +1321,7 @@ def rank(table: list[dict[str, Any]]) -> list[Candidate]:
         if any((e.status or 0) >= 500 for e in entries):
             score -= 1.5  # a 5xx in an access log is what users saw, never why
             reasons.append("a failed request, a symptom")
-        elif _reads_like_symptom(text):
+        elif _reads_like_symptom(text) and not explains:  # a setting named "timeout" explains timeouts
             score -= 0.8
             symptom = True
             reasons.append("reads like a symptom")

@@ -13,6 +13,16 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), meaning)
     for pattern, meaning in (
         (
+            r"SSL routines::wrong version number|:wrong version number",
+            "the other end answered in plain text, not TLS: the connection goes to a plaintext port "
+            "(or a TLS port behind a plaintext proxy); point it at the TLS port",
+        ),
+        (
+            r"beyond the 'VIRTUAL' memory limit",
+            "YARN's virtual-memory check kills containers whose virtual size (not their real use) exceeds "
+            "pmem x yarn.nodemanager.vmem-pmem-ratio; raise the ratio or turn vmem-check-enabled off",
+        ),
+        (
             r"Too_Much_Loss|Detected [\d.]+% gap loss",
             "the sensor is not seeing all the traffic (packets dropped before Zeek read them): more "
             "workers or CPU pinning, a bigger capture ring buffer, or less traffic on the span port",

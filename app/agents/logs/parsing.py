@@ -44,6 +44,11 @@ LEVELS = {
     "ftl": "critical",
     "dbg": "debug",
     "trc": "debug",
+    # stunnel: "LOG3[13]:", syslog's numbers (3 err, 4 warning, 5 notice ...)
+    **{
+        f"log{n}": name
+        for n, name in enumerate(["critical"] * 3 + ["error", "warning", "info", "info", "debug"])
+    },
 }
 _ISO = re.compile(r"(?P<ts>\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?)")
 # (sssd names its backend in the tag: "sssd[be[corp.example.com]][903]:")
@@ -151,6 +156,7 @@ _LEVEL_WORD = re.compile(
     r"|(?-i:\b(LOG|DETAIL|HINT|STATEMENT|CONTEXT):\s)"  # PostgreSQL
     r"|[\[<(/:](trace|debug|info|note|notice|system|warn(?:ing)?|error|err|fatal|critical|crit|severe|panic|emerg|alert)[\]>):]"
     r"|(?-i:\[(INF|WRN|ERR|FTL|DBG|TRC)\])"  # NATS
+    r"|(?-i:\b(LOG[0-7])\[)"  # stunnel
     r"|\b(?:level|lvl|severity)=\"?(trace|debug|info|notice|warn(?:ing)?|error|err|fatal|critical|crit|panic)\b"
     r"|^(?:\W*)(trace|debug|info|notice|warn(?:ing)?|error|err|fatal|critical|panic):"
     r"|^\d{4}-\d\d-\d\dT\S+\s+(debug|info|notice|warning|error|critical|fatal):\s"  # Knot: "<time> warning: "
@@ -187,7 +193,28 @@ _GANESHA_LEVELS = {"FATAL": "critical", "MAJ": "error", "CRIT": "error", "WARN":
 # them a level and a message. "logger=sqlstore t=2024-06-12T09:58:00.133+00:00 level=info msg=...".
 _LOGFMT_PAIR = re.compile(r'([A-Za-z_][\w.-]*)=("(?:[^"\\]|\\.)*"|[^\s"]*)(?:\s+|$)')
 _LOGFMT_TIME = ("t", "ts", "time", "timestamp")
-_LOGFMT_SKIP = frozenset({*_LOGFMT_TIME, "level", "lvl", "msg", "message", "logger", "caller", "component"})
+_LOGFMT_SKIP = frozenset(
+    {*_LOGFMT_TIME, "level", "lvl", "msg", "message", "logger", "caller", "source", "component"}
+)
+
+
+def _read_logfmt(entry: LogEntry, pairs: dict[str, str], program: str = "") -> None:
+    """Level, time and message from a logfmt line's fields (the message, then the other pairs)."""
+    said = (pairs.get("level") or pairs.get("lvl") or "info").lower()
+    entry.level, entry.level_written = LEVELS.get(said, "info"), True
+    entry.timestamp = next((_iso(pairs[k]) for k in _LOGFMT_TIME if pairs.get(k)), None)
+    where = pairs.get("logger") or pairs.get("component")
+    rest = " ".join(
+        f'{k}="{v}"' if " " in v or not v else f"{k}={v}" for k, v in pairs.items() if k not in _LOGFMT_SKIP
+    )
+    parts = (
+        entry.level.upper(),
+        f"{program}:" if program else "",
+        f"[{where}]" if where else "",
+        pairs.get("msg") or pairs.get("message") or "",
+        rest,
+    )
+    entry.message = " ".join(part for part in parts if part)
 
 
 def _logfmt(line: str) -> dict[str, str] | None:
@@ -211,6 +238,25 @@ _KV_REQUEST = re.compile(r"\bmethod=[A-Z]+ path=\S+ .{0,300}?\bcode=(?P<status>4
 _PACEMAKER = re.compile(
     r"^(?P<ts>[A-Z][a-z]{2}\s+\d{1,2} \d{2}:\d{2}:\d{2})(?:\.\d+)? \S+ (?P<proc>[\w-]+)\s+\[\d+\] "
     r"\([^)]*\)\s+(?P<level>trace|debug|info|notice|warning|error|crit)\s*: (?P<msg>.*)$"
+)
+# GlusterFS: "[2024-05-14 07:21:32.218706 +0000] C [rpc-clnt-ping.c:160:...] 0-gv_home-client-0: ...".
+_GLUSTER = re.compile(
+    r"^\[(?P<ts>\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?)(?: [+-]\d{4})?\] "
+    r"(?P<level>[TDINWEC]) (?P<msg>\[.*)$"
+)
+_GLUSTER_LEVELS = {
+    "T": "debug",
+    "D": "debug",
+    "I": "info",
+    "N": "info",
+    "W": "warning",
+    "E": "error",
+    "C": "critical",
+}
+# splunkd.log: "05-14-2024 06:01:42.296 +0000 INFO  ThruputProcessor [2873 parsing] - message".
+_SPLUNKD = re.compile(
+    r"^(?P<m>\d{2})-(?P<d>\d{2})-(?P<y>\d{4}) (?P<time>\d{2}:\d{2}:\d{2})(?:\.\d+)? [+-]\d{4} "
+    r"(?P<level>DEBUG|INFO|WARN|ERROR|FATAL)\s+(?P<msg>.*)$"
 )
 # Elasticsearch's failed bootstrap checks, one per line under "node validation exception".
 _ES_BOOTSTRAP = re.compile(
@@ -277,6 +323,8 @@ _FAILURE = re.compile(
     # lighttpd's gateway (no level): its FastCGI/proxy backends saturated or gone.
     r"backend is overloaded|all handlers for .{0,120} are down|establishing connection failed|"
     r"\b500 OOPS: |"  # vsftpd's fatal refusal, said to the client and logged without a level
+    r"^ORA-\d{5}\b|"  # an Oracle error heading its own lines in the alert log
+    r"\(\d+-\d+\) \(!!\)|"  # amavis marks its errors (!!) and its warnings (!)
     r"failed to (?:start|open|bind|connect|"
     r"mount|create|load|read|write|resolve)|failed with result|start request repeated too quickly|"
     r"main process exited, code=(?:exited|killed|dumped)|address already in use|eaddrinuse|"
@@ -319,6 +367,7 @@ _FAILURE = re.compile(
 )
 # Words of trouble in general: a warning, which counts only where it names a cause (causes.py).
 _WARNING_HINT = re.compile(
+    r"\(\d+-\d+\) \(!\)|"  # amavis's warning mark
     r"\b(?:fail(?:ed|ure|ures|s)?|errors?|crash(?:ed|es)?|abort(?:ed)?|refused|denied|exhausted|exceeded|"
     r"overflow|killed|expired|cannot|can't|could not|couldn't|unable to|not ready|unhealthy|"
     r"deprecat\w*|retry(?:ing)?|slow|degraded|high|throttl\w*|timed out|timeout|lagging|backlog|"
@@ -386,6 +435,12 @@ _ALWAYS_A_PROBLEM = re.compile(
     r"Maximum number of concurrent DNS queries reached|"
     # ntpd stepping the clock by a hundred seconds or more (said at info): everything time-bound breaks.
     r"time stepped by -?\d{3,}(?:\.\d+)?\b|\bclock_step -?\d{3,}|"
+    # rsyncd turning a client away at its connection limit (no level).
+    r"max connections \(\d+\) reached|"
+    # NUT's upsmon shutting the machine down (said as plain lines).
+    r"Executing automatic power-fail shutdown|set FSD on UPS|"
+    # A Splunk forwarder at its throughput cap (said at INFO): data arrives late.
+    r"has reached maxKBps|"
     # Pacemaker leaving a resource alone in maintenance mode (at info): no failover, no promotion.
     r"is unmanaged \(maintenance-mode=true\)|"
     # tinyproxy refusing a request by its filter (at notice).
@@ -812,19 +867,7 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
             return entry
     pairs = _logfmt(stripped) if "=" in stripped and stripped[:1].isalpha() else None
     if pairs is not None:
-        said = (pairs.get("level") or pairs.get("lvl") or "info").lower()
-        entry.level, entry.level_written = LEVELS.get(said, "info"), True
-        entry.timestamp = next((_iso(pairs[k]) for k in _LOGFMT_TIME if pairs.get(k)), None)
-        where = pairs.get("logger") or pairs.get("component")
-        rest = " ".join(
-            f'{k}="{v}"' if " " in v or not v else f"{k}={v}"
-            for k, v in pairs.items()
-            if k not in _LOGFMT_SKIP
-        )
-        said_msg = pairs.get("msg") or pairs.get("message") or ""
-        entry.message = " ".join(
-            part for part in (entry.level.upper(), f"[{where}]" if where else "", said_msg, rest) if part
-        )
+        _read_logfmt(entry, pairs)
         return entry
     access = _ACCESS.match(line)
     if access:
@@ -850,6 +893,19 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
         fields = dhcp["rest"].split(",")
         said = ", ".join(f for f in fields[:3] if f)
         entry.message = f"{entry.level.upper()} DHCP {dhcp['id']} {said}"
+        return entry
+    gluster = _GLUSTER.match(line)
+    if gluster:
+        entry.timestamp = _iso(gluster["ts"].replace(" ", "T") + "+00:00")
+        entry.level, entry.level_written = _GLUSTER_LEVELS[gluster["level"]], True
+        entry.message = f"{entry.level.upper()} {gluster['msg']}"
+        return entry
+    splunkd = _SPLUNKD.match(line)
+    if splunkd:
+        entry.timestamp = _iso(f"{splunkd['y']}-{splunkd['m']}-{splunkd['d']}T{splunkd['time']}+00:00")
+        entry.level = LEVELS.get(splunkd["level"].lower(), "info")
+        entry.level_written = True
+        entry.message = f"{entry.level.upper()} {splunkd['msg']}"
         return entry
     pacemaker = _PACEMAKER.match(line)
     if pacemaker:
@@ -984,6 +1040,13 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
     if syslog:
         entry.timestamp = _syslog_time(syslog["ts"], year)
         entry.message = f"{syslog['proc'].strip()}: {syslog['msg']}"
+        said = syslog["msg"].strip()
+        if "=" in said and said[:1].isalpha() and (pairs := _logfmt(said)) is not None:
+            _read_logfmt(entry, pairs, program=syslog["proc"].strip())  # a Go daemon in the journal
+            # The journal's time, as every other line of the file has it (its year is a guess, and
+            # one line dated by its own field would sort apart from the rest).
+            entry.timestamp = _syslog_time(syslog["ts"], year)
+            return entry
     elif slash:
         entry.timestamp = _iso(slash["ts"][:10].replace(slash[2], "-") + slash["ts"][10:])
         entry.message = line[slash.end() :].strip(" \t-|:[]")
