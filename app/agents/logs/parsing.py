@@ -7,6 +7,7 @@ import contextlib
 import datetime as dt
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -683,46 +684,61 @@ def parse_lines(lines: list[str], year: int | None = None) -> list[LogEntry]:
         line = raw.rstrip("\r\n")
         if not line.strip():
             continue
-        if entries and not line.startswith("{") and _CONTINUATION.match(line) and _belongs(entries[-1], line):
-            entries[-1].extra_lines.append(line)
-            continue
-        if entries and _continues_tagged(entries[-1], line):
-            # Rails: "FATAL -- : [request-id]" alone, then "[request-id] Error (message)" lines.
-            entries[-1].extra_lines.append(line)
-            continue
-        if entries and entries[-1].extra_lines and _PY_EXCEPTION.match(line.strip()):
-            # The last line of a Python traceback names the exception.
-            entries[-1].extra_lines.append(line)
-            continue
-        if (
-            entries
-            and entries[-1].extra_lines
-            and _PY_EXCEPTION.match(entries[-1].extra_lines[-1].strip())
-            and _MESSAGE_GOES_ON.match(line)
-        ):
-            # An exception message on several lines (azure-identity's "Attempted credentials:" and
-            # one indented line per credential): the reason is in those lines.
-            entries[-1].extra_lines.append(line)
-            continue
-        if entries and _answer_body(entries[-1], line):
-            # Fluent Bit and HTTP clients: "HTTP status=400 ..., response:" then the server's JSON.
-            entries[-1].extra_lines.append(line)
-            continue
-        if entries and _explains_mssql_error(entries[-1], line):
-            continue
-        if entries and _DASK_FIELD.match(line) and "Compute Failed" in entries[-1].text:
-            # Dask's failed task: its key, state, exception and traceback on lines of their own.
-            entries[-1].extra_lines.append(line)
-            continue
-        if entries and entries[-1].level in ("error", "critical") and _ES_BOOTSTRAP.match(line):
-            # Elasticsearch's failed bootstrap checks, each on a line of its own under the exception.
-            entries[-1].extra_lines.append(line)
-            continue
-        if entries and entries[-1].level in ("warning", "error", "critical") and _THROWN.match(line):
-            # Logback and log4j print the exception on the line after the message, unindented.
-            entries[-1].extra_lines.append(line)
+        if entries and _continues(entries[-1], line):
             continue
         entries.append(_parse(number, line, year))
+    _second_reading(entries)
+    _carry_time(entries)
+    return entries
+
+
+def _continues(previous: LogEntry, line: str) -> bool:
+    """Whether `line` belongs to the entry before it (a trace, an exception's message, a report's
+    own lines), in which case it is added to it (or, for what only explains it, dropped)."""
+    if not line.startswith("{") and _CONTINUATION.match(line) and _belongs(previous, line):
+        previous.extra_lines.append(line)
+        return True
+    if _continues_tagged(previous, line):
+        # Rails: "FATAL -- : [request-id]" alone, then "[request-id] Error (message)" lines.
+        previous.extra_lines.append(line)
+        return True
+    if previous.extra_lines and _PY_EXCEPTION.match(line.strip()):
+        # The last line of a Python traceback names the exception.
+        previous.extra_lines.append(line)
+        return True
+    if (
+        previous.extra_lines
+        and _PY_EXCEPTION.match(previous.extra_lines[-1].strip())
+        and _MESSAGE_GOES_ON.match(line)
+    ):
+        # An exception message on several lines (azure-identity's "Attempted credentials:" and
+        # one indented line per credential): the reason is in those lines.
+        previous.extra_lines.append(line)
+        return True
+    if _answer_body(previous, line):
+        # Fluent Bit and HTTP clients: "HTTP status=400 ..., response:" then the server's JSON.
+        previous.extra_lines.append(line)
+        return True
+    if _explains_mssql_error(previous, line):
+        return True
+    if _DASK_FIELD.match(line) and "Compute Failed" in previous.text:
+        # Dask's failed task: its key, state, exception and traceback on lines of their own.
+        previous.extra_lines.append(line)
+        return True
+    if previous.level in ("error", "critical") and _ES_BOOTSTRAP.match(line):
+        # Elasticsearch's failed bootstrap checks, each on a line of its own under the exception.
+        previous.extra_lines.append(line)
+        return True
+    if previous.level in ("warning", "error", "critical") and _THROWN.match(line):
+        # Logback and log4j print the exception on the line after the message, unindented.
+        previous.extra_lines.append(line)
+        return True
+    return False
+
+
+def _second_reading(entries: list[LogEntry]) -> None:
+    """What a line means beside the others: problems whatever their level, failures settled by a
+    later success, refused requests, ignored failures, exceptions raised."""
     for entry in entries:
         if entry.level in ("debug", "info") and (
             _always_a_problem(entry.text) or _HELD_BACK.search(entry.full_text)
@@ -749,8 +765,6 @@ def parse_lines(lines: list[str], year: int | None = None) -> list[LogEntry]:
         thrown = bool(entry.extra_lines) or not entry.level_written
         if entry.exception_type and thrown and entry.level not in ("error", "critical"):
             entry.level = "error"
-    _carry_time(entries)
-    return entries
 
 
 def _answer_body(previous: LogEntry, line: str) -> bool:
@@ -808,6 +822,123 @@ _PASTED_NOTE = re.compile(r"^(?:\$ \S|#{1,3} (?![\w@]+:))")
 def _parse(number: int, line: str, year: int | None) -> LogEntry:
     if _PASTED_NOTE.match(line):
         return LogEntry(line_no=number, text=line, message=line, level="info", level_written=True)
+    if (inner := _unwrapped(number, line, year)) is not None:
+        return inner
+    entry = LogEntry(line_no=number, text=line, message=line)
+    stripped = line.strip()
+    if stripped.startswith("{") and (structured := _read_json(entry, stripped, number, year)) is not None:
+        return structured
+    pairs = _logfmt(stripped) if "=" in stripped and stripped[:1].isalpha() else None
+    if pairs is not None:
+        _read_logfmt(entry, pairs)
+        return entry
+    for pattern, read in _LINE_FORMATS:
+        if found := pattern.match(line):
+            read(entry, found, line, year)
+            return entry
+    syslog = _SYSLOG.match(line)
+    if syslog and _ACCESS.match(syslog["msg"]):  # an access log sent through syslog (nginx, varnishncsa)
+        inner = _parse(number, syslog["msg"], year)
+        inner.text = line
+        return inner
+    klog = _KLOG.search(syslog["msg"] if syslog else line)
+    if klog:  # journald's prefix, if any, says less than klog's own level
+        entry.timestamp = (
+            _syslog_time(syslog["ts"], year) if syslog else _klog_time(klog["md"], klog["time"], year)
+        )
+        entry.level_written = True
+        entry.level = _KLOG_LEVELS[klog["level"]]
+        entry.message = " ".join(f"{entry.level.upper()} {klog['msg']}".split())
+        return entry
+    for pattern, read in _LEVELLED_FORMATS:
+        if found := pattern.match(line):
+            read(entry, found, line, year)
+            return entry
+    if _dated(entry, line, syslog, year):
+        return entry  # a request line, or a logfmt line in the journal: read whole
+    _level_by_words(entry, line, syslog)
+    return entry
+
+
+def _dated(entry: LogEntry, line: str, syslog: re.Match[str] | None, year: int | None) -> bool:
+    """The time and message of a line in no format of its own (syslog, a leading date of some
+    kind); True when that read it whole (HAProxy's request line, logfmt inside the journal)."""
+    slash = _SLASH_TIME.match(line)
+    haproxy = _HAPROXY.search(line)
+    if haproxy:  # HAProxy's httplog: status, backend/server and termination state say what failed
+        entry.timestamp = _syslog_time(syslog["ts"], year) if syslog else None
+        server, state = haproxy["server"], haproxy["state"]
+        # The backend groups one failure across its servers; "<NOSRV>" (no server took it) stays.
+        backend, _, name = server.partition("/")
+        where = server if name.startswith("<") else backend
+        why = [where] + ([state] if state.strip("-") else []) if int(haproxy["status"]) >= 400 else []
+        _request(entry, haproxy["request"], int(haproxy["status"]), why)
+        return True
+    if syslog:
+        entry.timestamp = _syslog_time(syslog["ts"], year)
+        entry.message = f"{syslog['proc'].strip()}: {syslog['msg']}"
+        said = syslog["msg"].strip()
+        if "=" in said and said[:1].isalpha() and (pairs := _logfmt(said)) is not None:
+            _read_logfmt(entry, pairs, program=syslog["proc"].strip())  # a Go daemon in the journal
+            # The journal's time, as every other line of the file has it (its year is a guess, and
+            # one line dated by its own field would sort apart from the rest).
+            entry.timestamp = _syslog_time(syslog["ts"], year)
+            return True
+    elif slash:
+        entry.timestamp = _iso(slash["ts"][:10].replace(slash[2], "-") + slash["ts"][10:])
+        entry.message = line[slash.end() :].strip(" \t-|:[]")
+    else:
+        iso = _ISO.search(line[:40])
+        if iso:
+            entry.timestamp = _iso(iso["ts"])
+            entry.message = line[iso.end() :].strip(" \t-|:[]")
+        elif us := _US_TIME.search(line[:60]):
+            entry.timestamp = _us_time(us)
+            entry.message = f"{line[: us.start()]}{line[us.end() :]}".strip(" \t-|:[]")
+        elif zabbix := _ZABBIX.match(line):  # "  1024:20240623:090054.474 message"
+            with contextlib.suppress(ValueError):
+                entry.timestamp = dt.datetime.strptime(zabbix["ts"], "%Y%m%d:%H%M%S").replace(tzinfo=dt.UTC)
+            entry.message = zabbix["msg"]
+    return False
+
+
+def _level_by_words(entry: LogEntry, line: str, syslog: re.Match[str] | None) -> None:
+    """The level a line writes (a level word, a letter, a mark) or, with none, the one its words
+    deserve; kept in the message, so an ERROR and an INFO line never share a template."""
+    # Telegraf: "2024-05-14T02:00:11Z D! [inputs.disk] ..."; Gitea: "... cmd/web.go:242:runWeb() [I] ..."
+    if bang := _BANG_LEVEL.match(entry.message) or _CALLER_LETTER.match(entry.message):
+        entry.level_written = True
+        entry.level = _LETTER_LEVELS[bang["level"]]
+        said = entry.message[bang.end() :]
+        if done := _ROUTER_COMPLETED.match(said):  # Gitea's access line: a request like any other
+            _request(entry, f"{done['method']} {done['path']}", int(done["status"]))
+            return
+        entry.message = " ".join(f"{entry.level.upper()} {said}".split())
+        return
+    word = _LEVEL_WORD.search((syslog["msg"] if syslog else line)[:200])  # "logrotate: error: ..."
+    if word is None:
+        entry.level = unlevelled_level(entry.message)
+        if entry.level != "info":
+            entry.message = f"{entry.level.upper()} {entry.message}"
+    if word:
+        entry.level_written = True
+        name = next(g for g in word.groups() if g)
+        entry.level = LEVELS.get(name.lower(), "info")
+        if name == "FATAL" and _PG_SESSION_FATAL.search(line):
+            entry.level = "error"  # PostgreSQL's FATAL ends one session, not the server (PANIC does)
+        if entry.message.upper().startswith(name.upper()):
+            entry.message = entry.message[len(name) :].strip(" -|:]")
+        # Keep the level in the message: an ERROR and an INFO line never share a template.
+        entry.message = f"{entry.level.upper()} {entry.message}"
+    if entry.level == "info" and _HUNG_TASK.search(line):
+        # The kernel reports hung tasks at KERN_ERR with an "INFO:" prefix.
+        entry.level, entry.message = "error", "ERROR " + entry.message.removeprefix("INFO ")
+    entry.message = " ".join(entry.message.split())  # column padding is not part of what was said
+
+
+def _unwrapped(number: int, line: str, year: int | None) -> LogEntry | None:
+    """A line inside a wrapper (RFC 5424 syslog, a CRI pod log, `dmesg -T`), read as the line it
+    wraps and dated by the wrapper where it has no date of its own; None for an unwrapped line."""
     rfc = _RFC5424.match(line)
     if rfc:  # RFC 5424 syslog: the program's line after the header; PRI's severity is a floor
         inner = _parse(number, f"{rfc['app']}: {rfc['msg']}", year)
@@ -833,266 +964,208 @@ def _parse(number: int, line: str, year: int | None) -> LogEntry:
                 " ".join(dmesg["ts"].split()), "%b %d %H:%M:%S %Y"
             ).replace(tzinfo=dt.UTC)
         return inner
-    entry = LogEntry(line_no=number, text=line, message=line)
-    stripped = line.strip()
-    if stripped.startswith("{"):
-        try:
-            data = json.loads(stripped)
-        except ValueError:
-            data = None
-        if isinstance(data, dict) and isinstance(data.get("log"), str) and "stream" in data:
-            # Docker's json-file driver: {"log": "<the container's line>\n", "stream": ..., "time": ...}
-            inner = _parse(number, data["log"].rstrip("\n"), year)
-            inner.text = line
-            inner.timestamp = inner.timestamp or _json_time(data)
-            return inner
-        if isinstance(data, dict):
-            entry.timestamp = _json_time(data)
-            entry.level = _json_level(data)
-            entry.message = str(
-                next((data[k] for k in _JSON_MESSAGE if isinstance(data.get(k), str) and data[k]), stripped)
-            )
-            # MongoDB keeps the details of a line under "attr", lager (Concourse, Cloud Foundry) under "data".
-            attr = data.get("attr") if isinstance(data.get("attr"), dict) else data.get("data")
-            attributes: dict[str, Any] = attr if isinstance(attr, dict) else {}
-            detail = next(
-                (d for d in (_json_detail(data.get(k) or attributes.get(k)) for k in _JSON_DETAIL) if d), None
-            )
-            if not detail and entry.level in ("warning", "error", "critical"):
-                # "WiredTiger error" says nothing; its attr.message ends with the errno's words.
-                detail = _json_detail(attributes.get("message"))
-            if detail:  # "failed to store session" says less than its "error" field
-                entry.message = f"{entry.message} | {_head_and_tail(detail, 300)}"
-            _json_request(entry, data)
-            return entry
-    pairs = _logfmt(stripped) if "=" in stripped and stripped[:1].isalpha() else None
-    if pairs is not None:
-        _read_logfmt(entry, pairs)
-        return entry
-    access = _ACCESS.match(line)
-    if access:
-        entry.timestamp = dt.datetime.strptime(access["ts"], "%d/%b/%Y:%H:%M:%S %z").astimezone(dt.UTC)
-        _request(entry, access["request"], int(access["status"]))
-        return entry
-    ganesha = _GANESHA.match(line)
-    if ganesha:
-        with contextlib.suppress(ValueError):  # Ganesha writes the date day first (DD/MM/YYYY)
-            entry.timestamp = dt.datetime.strptime(
-                f"{ganesha['date']} {ganesha['time']}", "%d/%m/%Y %H:%M:%S"
-            ).replace(tzinfo=dt.UTC)
-        entry.level, entry.level_written = _GANESHA_LEVELS.get(ganesha["level"], "info"), True
-        entry.message = f"{entry.level.upper()} {ganesha['msg'].strip()}"
-        return entry
-    dhcp = _DHCP_AUDIT.match(line)
-    if dhcp:
-        with contextlib.suppress(ValueError):
-            entry.timestamp = dt.datetime.strptime(
-                f"{dhcp['date']} {dhcp['time']}", "%m/%d/%y %H:%M:%S"
-            ).replace(tzinfo=dt.UTC)
-        entry.level, entry.level_written = _DHCP_AUDIT_PROBLEMS.get(dhcp["id"], "info"), True
-        fields = dhcp["rest"].split(",")
-        said = ", ".join(f for f in fields[:3] if f)
-        entry.message = f"{entry.level.upper()} DHCP {dhcp['id']} {said}"
-        return entry
-    gluster = _GLUSTER.match(line)
-    if gluster:
-        entry.timestamp = _iso(gluster["ts"].replace(" ", "T") + "+00:00")
-        entry.level, entry.level_written = _GLUSTER_LEVELS[gluster["level"]], True
-        entry.message = f"{entry.level.upper()} {gluster['msg']}"
-        return entry
-    splunkd = _SPLUNKD.match(line)
-    if splunkd:
-        entry.timestamp = _iso(f"{splunkd['y']}-{splunkd['m']}-{splunkd['d']}T{splunkd['time']}+00:00")
-        entry.level = LEVELS.get(splunkd["level"].lower(), "info")
-        entry.level_written = True
-        entry.message = f"{entry.level.upper()} {splunkd['msg']}"
-        return entry
-    pacemaker = _PACEMAKER.match(line)
-    if pacemaker:
-        entry.timestamp = _syslog_time(" ".join(pacemaker["ts"].split()), year)
-        entry.level = LEVELS.get(pacemaker["level"], "info")
-        entry.level_written = True
-        entry.message = f"{entry.level.upper()} {pacemaker['proc']}: {pacemaker['msg']}"
-        return entry
-    tinyproxy = _TINYPROXY.match(line)
-    if tinyproxy:
-        entry.timestamp = _syslog_time(" ".join(tinyproxy["ts"].split()), year)
-        entry.level = LEVELS.get(tinyproxy["level"].lower(), "info")  # CONNECT: a client connected
-        entry.level_written = True
-        entry.message = f"{entry.level.upper()} {tinyproxy['msg']}"
-        return entry
-    squid = _SQUID.match(line)
-    if squid:
-        entry.timestamp = dt.datetime.fromtimestamp(float(squid["ts"]), dt.UTC)
-        _request(entry, f"{squid['method']} {squid['url']}", int(squid["status"]), [squid["code"]])
-        return entry
-    envoy = _ENVOY.match(line)
-    if envoy:
-        entry.timestamp = _iso(envoy["ts"])
-        # Envoy says why a request failed: response flags (UF, UH, URX ...), the code's details
-        # and the upstream transport failure ("TLS_error: ... CERTIFICATE_EXPIRED").
-        why = [envoy["flags"], envoy["details"], envoy["failure"]]
-        _request(
-            entry, envoy["request"], int(envoy["status"]), [w for w in why if w not in ("-", "via_upstream")]
-        )
-        return entry
-    event = _K8S_EVENT.match(line)
-    if event:
-        reason, kind, msg = event["reason"], event["object"], event["msg"]
-        obj = kind
-        if "/" not in kind and (named := _EVENT_NAME.match(msg)):
-            # Custom columns (KIND, NAME, COUNT, MESSAGE): the object is the kind and its name.
-            obj, msg = f"{kind.lower()}/{named['name']}", named["rest"]
-        entry.level = (
-            "error" if reason in _K8S_BAD_REASONS else "warning" if event["type"] == "Warning" else "info"
-        )
-        entry.message = f"{event['type']} {reason} {kind.split('/')[0]}: {msg}"
-        entry.event = (reason, obj)
-        return entry
-    syslog = _SYSLOG.match(line)
-    if syslog and _ACCESS.match(syslog["msg"]):  # an access log sent through syslog (nginx, varnishncsa)
-        inner = _parse(number, syslog["msg"], year)
-        inner.text = line
-        return inner
-    klog = _KLOG.search(syslog["msg"] if syslog else line)
-    if klog:  # journald's prefix, if any, says less than klog's own level
-        entry.timestamp = (
-            _syslog_time(syslog["ts"], year) if syslog else _klog_time(klog["md"], klog["time"], year)
-        )
-        entry.level_written = True
-        entry.level = _KLOG_LEVELS[klog["level"]]
-        entry.message = " ".join(f"{entry.level.upper()} {klog['msg']}".split())
-        return entry
-    redis = _REDIS.match(line)
-    if redis:
-        entry.timestamp = _redis_time(redis["ts"])
-        entry.level_written = True
-        entry.level = _REDIS_LEVELS[redis["mark"]]
-        # "#" is the most Redis says (warning), and some failures come at notice level ("*"):
-        # what the line says can only raise it.
-        said = unlevelled_level(redis["msg"])
-        if entry.level != "debug" and _RANK[said] > _RANK[entry.level]:
-            entry.level = said
-        entry.message = " ".join(f"{entry.level.upper()} {redis['msg']}".split())
-        return entry
-    bind = _BIND.match(line)
-    if bind:
-        try:
-            entry.timestamp = dt.datetime.strptime(bind["ts"].split(".")[0], "%d-%b-%Y %H:%M:%S").replace(
-                tzinfo=dt.UTC
-            )
-        except ValueError:
-            entry.timestamp = None
-        entry.level_written = True
-        entry.level = _BIND_LEVELS.get(bind["level"], "debug")
-        if entry.level == "info" and _ALWAYS_A_PROBLEM.search(bind["msg"]):
-            entry.level = "warning"
-        category = f"{bind['cat']}: " if bind["cat"] else ""
-        entry.message = " ".join(f"{entry.level.upper()} {category}{bind['msg']}".split())
-        return entry
-    serilog = _SERILOG.match(line)
-    if serilog:
-        if serilog["date"]:
-            entry.timestamp = _iso(f"{serilog['date']}T{serilog['ts']}Z")
-        entry.level_written = True
-        entry.level = _SERILOG_LEVELS[serilog["level"]]
-        entry.message = " ".join(f"{entry.level.upper()} {serilog['msg']}".split())
-        return entry
-    event_row = _EVENT_TABLE.match(line)
-    if event_row:
-        stamp = event_row["ts"]
-        with contextlib.suppress(ValueError):
-            entry.timestamp = dt.datetime.strptime(
-                stamp, "%m/%d/%Y %I:%M:%S %p" if stamp.endswith("M") else "%d/%m/%Y %H:%M:%S"
-            ).replace(tzinfo=dt.UTC)
-        entry.level_written = True
-        entry.level = _EVENT_LEVELS[event_row["level"]]
-        entry.message = " ".join(
-            f"{entry.level.upper()} {event_row['msg']} (event {event_row['id']})".split()
-        )
-        return entry
-    veeam = _VEEAM.match(line)
-    if veeam:
-        with contextlib.suppress(ValueError):
-            entry.timestamp = dt.datetime.strptime(veeam["ts"], "%d.%m.%Y %H:%M:%S").replace(tzinfo=dt.UTC)
-        entry.level_written = True
-        entry.level = _VEEAM_LEVELS[veeam["level"]]
-        entry.message = " ".join(f"{entry.level.upper()} {veeam['msg']}".split())
-        return entry
-    dotnet = _DOTNET.match(line)
-    if dotnet:
-        entry.timestamp = _iso(dotnet["ts"].strip()) if dotnet["ts"] else None
-        entry.level_written = True
-        entry.level = _DOTNET_LEVELS[dotnet["level"]]
-        entry.message = " ".join(f"{entry.level.upper()} {line[dotnet.end() :]}".split())
-        return entry
-    slash = _SLASH_TIME.match(line)
-    haproxy = _HAPROXY.search(line)
-    if haproxy:  # HAProxy's httplog: status, backend/server and termination state say what failed
-        entry.timestamp = _syslog_time(syslog["ts"], year) if syslog else None
-        server, state = haproxy["server"], haproxy["state"]
-        # The backend groups one failure across its servers; "<NOSRV>" (no server took it) stays.
-        backend, _, name = server.partition("/")
-        where = server if name.startswith("<") else backend
-        why = [where] + ([state] if state.strip("-") else []) if int(haproxy["status"]) >= 400 else []
-        _request(entry, haproxy["request"], int(haproxy["status"]), why)
-        return entry
-    if syslog:
-        entry.timestamp = _syslog_time(syslog["ts"], year)
-        entry.message = f"{syslog['proc'].strip()}: {syslog['msg']}"
-        said = syslog["msg"].strip()
-        if "=" in said and said[:1].isalpha() and (pairs := _logfmt(said)) is not None:
-            _read_logfmt(entry, pairs, program=syslog["proc"].strip())  # a Go daemon in the journal
-            # The journal's time, as every other line of the file has it (its year is a guess, and
-            # one line dated by its own field would sort apart from the rest).
-            entry.timestamp = _syslog_time(syslog["ts"], year)
-            return entry
-    elif slash:
-        entry.timestamp = _iso(slash["ts"][:10].replace(slash[2], "-") + slash["ts"][10:])
-        entry.message = line[slash.end() :].strip(" \t-|:[]")
-    else:
-        iso = _ISO.search(line[:40])
-        if iso:
-            entry.timestamp = _iso(iso["ts"])
-            entry.message = line[iso.end() :].strip(" \t-|:[]")
-        elif us := _US_TIME.search(line[:60]):
-            entry.timestamp = _us_time(us)
-            entry.message = f"{line[: us.start()]}{line[us.end() :]}".strip(" \t-|:[]")
-        elif zabbix := _ZABBIX.match(line):  # "  1024:20240623:090054.474 message"
-            with contextlib.suppress(ValueError):
-                entry.timestamp = dt.datetime.strptime(zabbix["ts"], "%Y%m%d:%H%M%S").replace(tzinfo=dt.UTC)
-            entry.message = zabbix["msg"]
-    # Telegraf: "2024-05-14T02:00:11Z D! [inputs.disk] ..."; Gitea: "... cmd/web.go:242:runWeb() [I] ..."
-    if bang := _BANG_LEVEL.match(entry.message) or _CALLER_LETTER.match(entry.message):
-        entry.level_written = True
-        entry.level = _LETTER_LEVELS[bang["level"]]
-        said = entry.message[bang.end() :]
-        if done := _ROUTER_COMPLETED.match(said):  # Gitea's access line: a request like any other
-            _request(entry, f"{done['method']} {done['path']}", int(done["status"]))
-            return entry
-        entry.message = " ".join(f"{entry.level.upper()} {said}".split())
-        return entry
-    word = _LEVEL_WORD.search((syslog["msg"] if syslog else line)[:200])  # "logrotate: error: ..."
-    if word is None:
-        entry.level = unlevelled_level(entry.message)
-        if entry.level != "info":
-            entry.message = f"{entry.level.upper()} {entry.message}"
-    if word:
-        entry.level_written = True
-        name = next(g for g in word.groups() if g)
-        entry.level = LEVELS.get(name.lower(), "info")
-        if name == "FATAL" and _PG_SESSION_FATAL.search(line):
-            entry.level = "error"  # PostgreSQL's FATAL ends one session, not the server (PANIC does)
-        if entry.message.upper().startswith(name.upper()):
-            entry.message = entry.message[len(name) :].strip(" -|:]")
-        # Keep the level in the message: an ERROR and an INFO line never share a template.
-        entry.message = f"{entry.level.upper()} {entry.message}"
-    if entry.level == "info" and _HUNG_TASK.search(line):
-        # The kernel reports hung tasks at KERN_ERR with an "INFO:" prefix.
-        entry.level, entry.message = "error", "ERROR " + entry.message.removeprefix("INFO ")
-    entry.message = " ".join(entry.message.split())  # column padding is not part of what was said
-    return entry
+    return None
 
+
+def _read_json(entry: LogEntry, stripped: str, number: int, year: int | None) -> LogEntry | None:
+    """A JSON line: Docker's json-file record (the container's line inside), or a structured log
+    line (time, level, message and its detail fields); None when the text is not a JSON object."""
+    try:
+        data = json.loads(stripped)
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and isinstance(data.get("log"), str) and "stream" in data:
+        # Docker's json-file driver: {"log": "<the container's line>\n", "stream": ..., "time": ...}
+        inner = _parse(number, data["log"].rstrip("\n"), year)
+        inner.text = entry.text
+        inner.timestamp = inner.timestamp or _json_time(data)
+        return inner
+    if isinstance(data, dict):
+        entry.timestamp = _json_time(data)
+        entry.level = _json_level(data)
+        entry.message = str(
+            next((data[k] for k in _JSON_MESSAGE if isinstance(data.get(k), str) and data[k]), stripped)
+        )
+        # MongoDB keeps the details of a line under "attr", lager (Concourse, Cloud Foundry) under "data".
+        attr = data.get("attr") if isinstance(data.get("attr"), dict) else data.get("data")
+        attributes: dict[str, Any] = attr if isinstance(attr, dict) else {}
+        detail = next(
+            (d for d in (_json_detail(data.get(k) or attributes.get(k)) for k in _JSON_DETAIL) if d), None
+        )
+        if not detail and entry.level in ("warning", "error", "critical"):
+            # "WiredTiger error" says nothing; its attr.message ends with the errno's words.
+            detail = _json_detail(attributes.get("message"))
+        if detail:  # "failed to store session" says less than its "error" field
+            entry.message = f"{entry.message} | {_head_and_tail(detail, 300)}"
+        _json_request(entry, data)
+        return entry
+    return None
+
+
+def _read_access(entry: LogEntry, access: re.Match[str], line: str, year: int | None) -> None:
+    entry.timestamp = dt.datetime.strptime(access["ts"], "%d/%b/%Y:%H:%M:%S %z").astimezone(dt.UTC)
+    _request(entry, access["request"], int(access["status"]))
+
+
+def _read_ganesha(entry: LogEntry, ganesha: re.Match[str], line: str, year: int | None) -> None:
+    with contextlib.suppress(ValueError):  # Ganesha writes the date day first (DD/MM/YYYY)
+        entry.timestamp = dt.datetime.strptime(
+            f"{ganesha['date']} {ganesha['time']}", "%d/%m/%Y %H:%M:%S"
+        ).replace(tzinfo=dt.UTC)
+    entry.level, entry.level_written = _GANESHA_LEVELS.get(ganesha["level"], "info"), True
+    entry.message = f"{entry.level.upper()} {ganesha['msg'].strip()}"
+
+
+def _read_dhcp(entry: LogEntry, dhcp: re.Match[str], line: str, year: int | None) -> None:
+    with contextlib.suppress(ValueError):
+        entry.timestamp = dt.datetime.strptime(f"{dhcp['date']} {dhcp['time']}", "%m/%d/%y %H:%M:%S").replace(
+            tzinfo=dt.UTC
+        )
+    entry.level, entry.level_written = _DHCP_AUDIT_PROBLEMS.get(dhcp["id"], "info"), True
+    fields = dhcp["rest"].split(",")
+    said = ", ".join(f for f in fields[:3] if f)
+    entry.message = f"{entry.level.upper()} DHCP {dhcp['id']} {said}"
+
+
+def _read_gluster(entry: LogEntry, gluster: re.Match[str], line: str, year: int | None) -> None:
+    entry.timestamp = _iso(gluster["ts"].replace(" ", "T") + "+00:00")
+    entry.level, entry.level_written = _GLUSTER_LEVELS[gluster["level"]], True
+    entry.message = f"{entry.level.upper()} {gluster['msg']}"
+
+
+def _read_splunkd(entry: LogEntry, splunkd: re.Match[str], line: str, year: int | None) -> None:
+    entry.timestamp = _iso(f"{splunkd['y']}-{splunkd['m']}-{splunkd['d']}T{splunkd['time']}+00:00")
+    entry.level = LEVELS.get(splunkd["level"].lower(), "info")
+    entry.level_written = True
+    entry.message = f"{entry.level.upper()} {splunkd['msg']}"
+
+
+def _read_pacemaker(entry: LogEntry, pacemaker: re.Match[str], line: str, year: int | None) -> None:
+    entry.timestamp = _syslog_time(" ".join(pacemaker["ts"].split()), year)
+    entry.level = LEVELS.get(pacemaker["level"], "info")
+    entry.level_written = True
+    entry.message = f"{entry.level.upper()} {pacemaker['proc']}: {pacemaker['msg']}"
+
+
+def _read_tinyproxy(entry: LogEntry, tinyproxy: re.Match[str], line: str, year: int | None) -> None:
+    entry.timestamp = _syslog_time(" ".join(tinyproxy["ts"].split()), year)
+    entry.level = LEVELS.get(tinyproxy["level"].lower(), "info")  # CONNECT: a client connected
+    entry.level_written = True
+    entry.message = f"{entry.level.upper()} {tinyproxy['msg']}"
+
+
+def _read_squid(entry: LogEntry, squid: re.Match[str], line: str, year: int | None) -> None:
+    entry.timestamp = dt.datetime.fromtimestamp(float(squid["ts"]), dt.UTC)
+    _request(entry, f"{squid['method']} {squid['url']}", int(squid["status"]), [squid["code"]])
+
+
+def _read_envoy(entry: LogEntry, envoy: re.Match[str], line: str, year: int | None) -> None:
+    entry.timestamp = _iso(envoy["ts"])
+    # Envoy says why a request failed: response flags (UF, UH, URX ...), the code's details
+    # and the upstream transport failure ("TLS_error: ... CERTIFICATE_EXPIRED").
+    why = [envoy["flags"], envoy["details"], envoy["failure"]]
+    _request(
+        entry, envoy["request"], int(envoy["status"]), [w for w in why if w not in ("-", "via_upstream")]
+    )
+
+
+def _read_event(entry: LogEntry, event: re.Match[str], line: str, year: int | None) -> None:
+    reason, kind, msg = event["reason"], event["object"], event["msg"]
+    obj = kind
+    if "/" not in kind and (named := _EVENT_NAME.match(msg)):
+        # Custom columns (KIND, NAME, COUNT, MESSAGE): the object is the kind and its name.
+        obj, msg = f"{kind.lower()}/{named['name']}", named["rest"]
+    entry.level = (
+        "error" if reason in _K8S_BAD_REASONS else "warning" if event["type"] == "Warning" else "info"
+    )
+    entry.message = f"{event['type']} {reason} {kind.split('/')[0]}: {msg}"
+    entry.event = (reason, obj)
+
+
+def _read_redis(entry: LogEntry, redis: re.Match[str], line: str, year: int | None) -> None:
+    entry.timestamp = _redis_time(redis["ts"])
+    entry.level_written = True
+    entry.level = _REDIS_LEVELS[redis["mark"]]
+    # "#" is the most Redis says (warning), and some failures come at notice level ("*"):
+    # what the line says can only raise it.
+    said = unlevelled_level(redis["msg"])
+    if entry.level != "debug" and _RANK[said] > _RANK[entry.level]:
+        entry.level = said
+    entry.message = " ".join(f"{entry.level.upper()} {redis['msg']}".split())
+
+
+def _read_bind(entry: LogEntry, bind: re.Match[str], line: str, year: int | None) -> None:
+    try:
+        entry.timestamp = dt.datetime.strptime(bind["ts"].split(".")[0], "%d-%b-%Y %H:%M:%S").replace(
+            tzinfo=dt.UTC
+        )
+    except ValueError:
+        entry.timestamp = None
+    entry.level_written = True
+    entry.level = _BIND_LEVELS.get(bind["level"], "debug")
+    if entry.level == "info" and _ALWAYS_A_PROBLEM.search(bind["msg"]):
+        entry.level = "warning"
+    category = f"{bind['cat']}: " if bind["cat"] else ""
+    entry.message = " ".join(f"{entry.level.upper()} {category}{bind['msg']}".split())
+
+
+def _read_serilog(entry: LogEntry, serilog: re.Match[str], line: str, year: int | None) -> None:
+    if serilog["date"]:
+        entry.timestamp = _iso(f"{serilog['date']}T{serilog['ts']}Z")
+    entry.level_written = True
+    entry.level = _SERILOG_LEVELS[serilog["level"]]
+    entry.message = " ".join(f"{entry.level.upper()} {serilog['msg']}".split())
+
+
+def _read_event_row(entry: LogEntry, event_row: re.Match[str], line: str, year: int | None) -> None:
+    stamp = event_row["ts"]
+    with contextlib.suppress(ValueError):
+        entry.timestamp = dt.datetime.strptime(
+            stamp, "%m/%d/%Y %I:%M:%S %p" if stamp.endswith("M") else "%d/%m/%Y %H:%M:%S"
+        ).replace(tzinfo=dt.UTC)
+    entry.level_written = True
+    entry.level = _EVENT_LEVELS[event_row["level"]]
+    entry.message = " ".join(f"{entry.level.upper()} {event_row['msg']} (event {event_row['id']})".split())
+
+
+def _read_veeam(entry: LogEntry, veeam: re.Match[str], line: str, year: int | None) -> None:
+    with contextlib.suppress(ValueError):
+        entry.timestamp = dt.datetime.strptime(veeam["ts"], "%d.%m.%Y %H:%M:%S").replace(tzinfo=dt.UTC)
+    entry.level_written = True
+    entry.level = _VEEAM_LEVELS[veeam["level"]]
+    entry.message = " ".join(f"{entry.level.upper()} {veeam['msg']}".split())
+
+
+def _read_dotnet(entry: LogEntry, dotnet: re.Match[str], line: str, year: int | None) -> None:
+    entry.timestamp = _iso(dotnet["ts"].strip()) if dotnet["ts"] else None
+    entry.level_written = True
+    entry.level = _DOTNET_LEVELS[dotnet["level"]]
+    entry.message = " ".join(f"{entry.level.upper()} {line[dotnet.end() :]}".split())
+
+
+# Formats a whole line matches, in the order they are tried, each with what reads it.
+_Reader = Callable[[LogEntry, re.Match[str], str, int | None], None]
+_LINE_FORMATS: tuple[tuple[re.Pattern[str], _Reader], ...] = (
+    (_ACCESS, _read_access),
+    (_GANESHA, _read_ganesha),
+    (_DHCP_AUDIT, _read_dhcp),
+    (_GLUSTER, _read_gluster),
+    (_SPLUNKD, _read_splunkd),
+    (_PACEMAKER, _read_pacemaker),
+    (_TINYPROXY, _read_tinyproxy),
+    (_SQUID, _read_squid),
+    (_ENVOY, _read_envoy),
+    (_K8S_EVENT, _read_event),
+)
+# ... and those tried after klog's (a line it could be), each with a level of its own.
+_LEVELLED_FORMATS: tuple[tuple[re.Pattern[str], _Reader], ...] = (
+    (_REDIS, _read_redis),
+    (_BIND, _read_bind),
+    (_SERILOG, _read_serilog),
+    (_EVENT_TABLE, _read_event_row),
+    (_VEEAM, _read_veeam),
+    (_DOTNET, _read_dotnet),
+)
 
 # Zabbix server, proxy and agent: pid, date and time with milliseconds, then the message.
 _ZABBIX = re.compile(r"^\s*\d+:(?P<ts>\d{8}:\d{6})\.\d{3} (?P<msg>\S.*)$")
