@@ -122,11 +122,56 @@ _DEVELOPMENT = {
     "ASPNETCORE_ENVIRONMENT": "development", "DOTNET_ENVIRONMENT": "development", "RAILS_ENV": "development",
     "FLASK_DEBUG": "1", "APP_DEBUG": "true", "DJANGO_DEBUG": "true", "DEBUG": "true",
 }  # fmt: skip
-# Servers switched to answering without authentication by one variable (restic's rest-server).
-_AUTH_OFF = frozenset({"DISABLE_AUTHENTICATION", "DISABLE_AUTH", "AUTH_DISABLED"})
 _GUEST_URL = re.compile(r"\bamqps?://guest:guest@", re.IGNORECASE)
 # Configuration files mounted where the image reads its users from: the login is set there.
 _LOGIN_FILES = ("rabbitmq.conf", "definitions.json", "/etc/rabbitmq/conf.d", "grafana.ini")
+
+
+# One variable, one value, one risk: (name, as a regex matched whole on the upper-cased name;
+# the values that open it, lower-cased, or None for a test of its own; code; what it means).
+_TRUE = ("1", "true", "yes")
+_ONE_SETTING_RULES: tuple[tuple[re.Pattern[str], tuple[str, ...], str, str], ...] = tuple(
+    (re.compile(name), values, code, meaning)
+    for name, values, code, meaning in (
+        ("(?:PUPPETSERVER_)?AUTOSIGN", ("true",), "login_open_to_anyone",
+         "{name}=true: the Puppet CA signs every certificate request, so any host that reaches 8140 enrolls "
+         "under any node name and gets that node's catalog (secrets included); use policy-based "
+         "autosigning or sign by hand"),
+        ("ONLINE_MODE", ("false", "0", "no"), "login_open_to_anyone",
+         "ONLINE_MODE={value}: the Minecraft server does not check accounts with Mojang/Microsoft (offline "
+         "mode), so anyone joins under any name, an operator's included"),
+        ("PHOTOPRISM_AUTH_MODE", ("public",), "admin_api_unauthenticated",
+         "{name}=public: PhotoPrism asks no one to log in, so anyone who reaches it browses, uploads and "
+         "deletes the library"),
+        # servers switched to answering without authentication (restic's rest-server)
+        ("DISABLE_AUTHENTICATION|DISABLE_AUTH|AUTH_DISABLED", _TRUE, "admin_api_unauthenticated",
+         "{name}={value}: the server answers every request without authentication (anyone who reaches the "
+         "port reads, writes and deletes)"),
+        (".*ANONYMOUS_ACCESS_ENABLED", ("true",), "admin_api_unauthenticated",
+         "{name}=true: every request is served without authentication (read, write and delete)"),
+        ("LDAP_ALLOW_ANON_BINDING", _TRUE, "admin_api_unauthenticated",
+         "LDAP_ALLOW_ANON_BINDING=yes: anyone who reaches the directory reads it with an anonymous bind "
+         "(users, groups, e-mail addresses), without credentials"),
+        ("ATLANTIS_REPO_ALLOWLIST", ("*",), "untrusted_code_execution",
+         "ATLANTIS_REPO_ALLOWLIST=* lets any repository on the forge, forks included, run plans on the "
+         "server with its cloud credentials"),
+    )
+)  # fmt: skip
+
+
+def _one_setting(name: str, value: str) -> tuple[str, str] | None:
+    """The code and meaning of a variable that opens a server by itself, else None."""
+    upper, lower = name.upper(), value.lower()
+    if upper.startswith("AIRFLOW__API__AUTH_BACKEND") and "backend.default" in value:
+        return (
+            "admin_api_unauthenticated",
+            "{name}=airflow.api.auth.backend.default lets every REST API request in without credentials: "
+            "trigger DAGs, read connections and variables",
+        )
+    for pattern, values, code, meaning in _ONE_SETTING_RULES:
+        if pattern.fullmatch(upper) and lower in values:
+            return code, meaning
+    return None
 
 
 def settings_findings(where: str, env: Iterable[tuple[str, Any]], words: list[str]) -> Iterator[Finding]:
@@ -150,6 +195,11 @@ def settings_findings(where: str, env: Iterable[tuple[str, Any]], words: list[st
                 f"built for production traffic; serve the application with {instead}",
             )
             break
+    yield from _variable_findings(where, env)
+
+
+def _variable_findings(where: str, env: list[tuple[str, Any]]) -> Iterator[Finding]:
+    """What each variable's value opens or weakens, one finding at most per variable."""
     for name, value in env:
         default = DEFAULT_PASSWORDS.get(name.upper())
         if default is not None and text_of(value).strip() == default:
@@ -163,22 +213,14 @@ def settings_findings(where: str, env: Iterable[tuple[str, Any]], words: list[st
                 f"{name}={text_of(value).strip()} turns off certificate verification for every outbound TLS "
                 "connection of the process",
             )
+        elif rule := _one_setting(name, text_of(value).strip()):
+            yield rule_finding(rule[0], where, rule[1].format(name=name, value=text_of(value).strip()))
         elif text_of(value).strip().lower() == _DEVELOPMENT.get(name.upper()):
             yield rule_finding(
                 "development_mode",
                 where,
                 f"{name}={text_of(value).strip()}: the framework's development mode, whose error pages show "
                 "stack traces, configuration and queries to every visitor",
-            )
-        elif (
-            name.upper() in ("AUTOSIGN", "PUPPETSERVER_AUTOSIGN") and text_of(value).strip().lower() == "true"
-        ):
-            yield rule_finding(
-                "login_open_to_anyone",
-                where,
-                f"{name}=true: the Puppet CA signs every certificate request, so any host that reaches "
-                "8140 enrolls under any node name and gets that node's catalog (secrets included); use "
-                "policy-based autosigning or sign by hand",
             )
         elif name.upper() == "MEILI_ENV" and text_of(value).strip().lower() == "development":
             keyed = any(n.upper().startswith("MEILI_MASTER_KEY") for n, _ in env)
@@ -190,13 +232,6 @@ def settings_findings(where: str, env: Iterable[tuple[str, Any]], words: list[st
                    "answers anyone unauthenticated")
                 + "; run with MEILI_ENV=production and a master key from a secret",
             )  # fmt: skip
-        elif name.upper() == "ONLINE_MODE" and text_of(value).strip().lower() in ("false", "0", "no"):
-            yield rule_finding(
-                "login_open_to_anyone",
-                where,
-                f"ONLINE_MODE={text_of(value).strip()}: the Minecraft server does not check accounts with "
-                "Mojang/Microsoft (offline mode), so anyone joins under any name, an operator's included",
-            )
         elif _DATA_SETTING.search(name.upper()) and (root := _web_root(text_of(value), env)):
             yield rule_finding(
                 "data_in_web_root",
@@ -204,33 +239,6 @@ def settings_findings(where: str, env: Iterable[tuple[str, Any]], words: list[st
                 f"{name}={text_of(value).strip()} is inside the web server's document root ({root}): the "
                 "application's files (uploads, sessions, caches, backups) can be downloaded by URL; keep "
                 "the data directory outside it",
-            )
-        elif name.upper().startswith("AIRFLOW__API__AUTH_BACKEND") and "backend.default" in text_of(value):
-            yield rule_finding(
-                "admin_api_unauthenticated",
-                where,
-                f"{name}=airflow.api.auth.backend.default lets every REST API request in without "
-                "credentials: trigger DAGs, read connections and variables",
-            )
-        elif name.upper() == "PHOTOPRISM_AUTH_MODE" and text_of(value).strip().lower() == "public":
-            yield rule_finding(
-                "admin_api_unauthenticated",
-                where,
-                f"{name}=public: PhotoPrism asks no one to log in, so anyone who reaches it browses, uploads "
-                "and deletes the library",
-            )
-        elif name.upper() in _AUTH_OFF and text_of(value).strip().lower() in ("1", "true", "yes"):
-            yield rule_finding(
-                "admin_api_unauthenticated",
-                where,
-                f"{name}={text_of(value).strip()}: the server answers every request without authentication "
-                "(anyone who reaches the port reads, writes and deletes)",
-            )
-        elif name.upper().endswith("ANONYMOUS_ACCESS_ENABLED") and text_of(value).strip().lower() == "true":
-            yield rule_finding(
-                "admin_api_unauthenticated",
-                where,
-                f"{name}=true: every request is served without authentication (read, write and delete)",
             )
         elif name.upper() == "KONG_ADMIN_LISTEN" and re.match(
             r"\s*(?:0\.0\.0\.0|\[::\]|\*):", text_of(value)
@@ -240,24 +248,6 @@ def settings_findings(where: str, env: Iterable[tuple[str, Any]], words: list[st
                 where,
                 f"KONG_ADMIN_LISTEN={text_of(value).split(',')[0].strip()}: Kong's Admin API listens on "
                 "every interface, and it has no authentication: whoever reaches it adds routes and plugins",
-            )
-        elif name.upper() == "LDAP_ALLOW_ANON_BINDING" and text_of(value).strip().lower() in (
-            "yes",
-            "true",
-            "1",
-        ):
-            yield rule_finding(
-                "admin_api_unauthenticated",
-                where,
-                "LDAP_ALLOW_ANON_BINDING=yes: anyone who reaches the directory reads it with an anonymous "
-                "bind (users, groups, e-mail addresses), without credentials",
-            )
-        elif name.upper() == "ATLANTIS_REPO_ALLOWLIST" and text_of(value).strip() == "*":
-            yield rule_finding(
-                "untrusted_code_execution",
-                where,
-                "ATLANTIS_REPO_ALLOWLIST=* lets any repository on the forge, forks included, run plans on "
-                "the server with its cloud credentials",
             )
         elif _GUEST_URL.search(text_of(value)):
             yield rule_finding(
@@ -764,6 +754,14 @@ def image_auth_findings(
             "Drone's registration is open (DRONE_REGISTRATION_CLOSED is not true) and there is no "
             "DRONE_USER_FILTER: any account of the forge can sign up and run pipelines on the runners",
         )
+    yield from _proxies_and_dashboards(where, name, values, names, words)
+
+
+def _proxies_and_dashboards(
+    where: str, name: str, values: dict[str, str], names: set[str], words: list[str]
+) -> Iterator[Finding]:
+    """Proxies that let too much through (oauth2-proxy, Traefik, a mail server's trusted networks)
+    and dashboards that need a login of their own (Gitea's installer, Flower)."""
     if name == "oauth2-proxy":
         flags = long_flags(words)
         flags |= {n.removeprefix("OAUTH2_PROXY_").lower().replace("_", "-"): v for n, v in values.items()}
