@@ -1593,6 +1593,7 @@ ONE_SETTING = [
     ({"environment": {"RELAYNETS": "10.20.0.0/16"}}, None),
     ({"environment": {"DEBUG": "True"}}, "development_mode"),
     ({"environment": {"DEBUG": "False"}}, None),
+    ({"environment": {"DEBUG": "1"}}, "development_mode"),
     ({"environment": {"MB_PASSWORD_COMPLEXITY": "strong"}}, None),  # a policy, not a password
 ]  # fmt: skip
 
@@ -1826,3 +1827,36 @@ async def test_an_injected_vault_agent_that_skips_tls_verification(value: str, f
     assert risky_codes(await audit(manifest(workload))) == (
         {"tls_verification_disabled"} if flagged else set()
     )
+
+
+@pytest.mark.parametrize(
+    ("document", "code"),
+    [
+        (k8s_workload("CronJob", "pgdump", restartPolicy="Always"), "manifest_rejected"),
+        (k8s_workload("CronJob", "pgdump", restartPolicy="OnFailure"), None),
+        (k8s_workload("Job", "migrate", restartPolicy="Always"), "manifest_rejected"),
+        # a Rails application boots (and migrates) for a minute: 10 s + 2 x 5 s of liveness kills it
+        (k8s_workload("Deployment", "openproject", [k8s_container(
+            image="openproject/openproject:14.6.3-slim",
+            livenessProbe={"httpGet": {"path": "/health_checks/default", "port": 8080}, "initialDelaySeconds": 10,
+                           "periodSeconds": 5, "failureThreshold": 2})]), "fragile_liveness_probe"),
+        (k8s_workload("Deployment", "openproject", [k8s_container(
+            image="openproject/openproject:14.6.3-slim",
+            livenessProbe={"httpGet": {"path": "/health_checks/default", "port": 8080}, "initialDelaySeconds": 10,
+                           "periodSeconds": 5, "failureThreshold": 2},
+            startupProbe={"httpGet": {"path": "/health_checks/default", "port": 8080}, "failureThreshold": 60})]),
+         None),
+    ],
+)  # fmt: skip
+async def test_a_jobs_restart_policy_and_a_rails_apps_start(
+    document: dict[str, Any], code: str | None
+) -> None:
+    assert risky_codes(await audit(manifest(document))) == ({code} if code else set())
+
+
+@pytest.mark.parametrize(("name", "flagged"), [("valkey-ingress", True), ("allow-all-in-namespace", False)])
+async def test_a_network_policy_with_an_empty_ingress_rule_isolates_nothing(name: str, flagged: bool) -> None:
+    policy = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": name},
+              "spec": {"podSelector": {"matchLabels": {"app": "api"}}, "policyTypes": ["Ingress"], "ingress": [{}]}}  # fmt: skip
+    result = await audit(manifest(k8s_workload("Deployment", "api"), policy))
+    assert ("network_policy_any_namespace" in risky_codes(result)) is flagged

@@ -595,3 +595,18 @@ def test_a_go_daemons_logfmt_line_in_the_journal_keeps_the_journals_time() -> No
     )
     assert journal.timestamp is not None and daemon.timestamp is not None
     assert daemon.timestamp.year == journal.timestamp.year == 2025
+
+
+def test_nagios_alerts_take_their_level_from_the_state_and_qmail_reasons_read_as_words() -> None:
+    ok, soft, hard, unknown, qmail, ptkill = parse_lines([
+        "[1715640300] HOST ALERT: web-02;UP;SOFT;1;PING OK - Packet loss = 0%",
+        "[1715652610] SERVICE ALERT: db-03;PostgreSQL;CRITICAL;SOFT;1;could not connect to server",
+        "[1715652730] SERVICE ALERT: db-03;PostgreSQL;CRITICAL;HARD;3;could not connect to server",
+        "[1715652790] SERVICE ALERT: db-03;Disk;UNKNOWN;HARD;3;(Return code of 127 is out of bounds)",
+        "2024-05-14 09:41:00.117000500 delivery 8800: deferral: CNAME_lookup_failed_temporarily._(#4.4.3)/",
+        "# 2024-05-14T02:03:00 KILL 184200 (Query 5 sec) SELECT c.id FROM customers c",
+    ])  # fmt: skip
+    assert [e.level for e in (ok, soft, hard, unknown)] == ["info", "warning", "error", "error"]
+    assert hard.timestamp is not None and hard.timestamp.year == 2024
+    assert qmail.message == "WARNING delivery deferral: CNAME lookup failed temporarily. (#4.4.3)"
+    assert ptkill.level_written is False  # a pt-kill line under its "# <time>" mark, not a pasted note

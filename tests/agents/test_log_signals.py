@@ -2255,6 +2255,64 @@ QUIET_CAUSES_OF_DATABASES_STORAGE_AND_MODEL_SERVERS = [
 ]  # fmt: skip
 
 
+QUIET_CAUSES_OF_GATEWAYS_MONITORS_AND_STREAM_PROCESSORS = [
+    (["[I 2024-06-11 09:00:56.900 JupyterHub spawner:1996] Event for jupyter-alice: Pulling image "
+      '"registry.example.internal/ds/notebook:2024.06"']
+     + [f"[E 2024-06-11 09:0{i}:32.759 JupyterHub user:881] user{i}'s server failed to start in 300 seconds, giving up."
+        for i in range(6, 9)],
+     "Pulling image"),
+    (['2024-06-11T11:42:03Z INF Updated to new configuration config="{\\"service\\":\\"http://localhost:8081\\"}" '
+      "version=14"]
+     + [f'2024-06-11T11:4{i}:10Z ERR  error="Unable to reach the origin service. The service may be down: dial tcp '
+        f'[::1]:8081: connect: connection refused" event=0 ingressRule=0' for i in range(3, 8)],
+     "new configuration"),
+    (['I240611 09:12:41.187730 88122 util/log/event_log.go:32 ⋮ [T1,n1] 1096 ={"EventType":"set_cluster_setting",'
+      '"Statement":"SET CLUSTER SETTING \\"server.time_until_store_dead\\" = \'1m15s\'"}',
+      "W240611 09:41:24.000000 1173 kv/kvserver/liveness.go:100 ⋮ [T1,n1] 1173 n3 liveness record expired; marking "
+      "node as suspect"],
+     "time_until_store_dead"),
+    (["2024-06-11 12:59:50,770 INFO  org.apache.flink.configuration.GlobalConfiguration [] - Loading configuration "
+      "property: execution.checkpointing.timeout, 10 s"]
+     + [f"2024-06-11 13:0{i}:10,100 WARN  org.apache.flink.runtime.checkpoint.CheckpointFailureManager [] - Failed to "
+        "trigger or complete checkpoint. org.apache.flink.runtime.checkpoint.CheckpointException: Checkpoint expired "
+        "before completing." for i in range(5)],
+     "checkpointing.timeout"),
+    (["2024-06-11T09:12:23.823659+0000 mon.ceph-mon1 (mon.0) 48320 : audit [INF] from='client.? 10.10.0.21:0/33' "
+      "entity='client.admin' cmd='[{\"prefix\": \"osd set\", \"key\": \"norecover\"}]': finished",
+      "2024-06-11T09:12:23.784068+0000 mon.ceph-mon1 (mon.0) 48351 : cluster [WRN] Health check update: "
+      "nobackfill,norecover flag(s) set (OSDMAP_FLAGS)",
+      "2024-06-11T09:20:02.000000+0000 mon.ceph-mon1 (mon.0) 48400 : cluster [WRN] Health check failed: Degraded data "
+      "redundancy: 1200/36000 objects degraded (3.3%), 40 pgs degraded (PG_DEGRADED)",
+      "2024-06-11T09:21:02.000000+0000 mon.ceph-mon1 (mon.0) 48401 : cluster [WRN] Health check failed: 2 clients "
+      "failing to respond to cache pressure (MDS_CLIENT_RECALL)"],
+     "norecover"),
+    (["[1715639105] EXTERNAL COMMAND: DISABLE_NOTIFICATIONS;"]
+     + [f"[171565273{i}] SERVICE ALERT: db-03;PostgreSQL;CRITICAL;HARD;3;could not connect to server: Connection "
+        "refused" for i in range(3)],
+     "DISABLE_NOTIFICATIONS"),
+    (["2024-05-14 03:12:01 Admin_Handler.cpp:285:is_admin_command_or_alias(): [INFO] Received LOAD MYSQL QUERY RULES TO "
+      "RUNTIME command"]
+     + [f"2024-05-14 03:12:0{i} MySQL_Session.cpp:4876:handler(): [WARNING] Error during query on (20,10.0.5.22,3306): "
+        "1290, The MySQL server is running with the --read-only option so it cannot execute this statement"
+        for i in range(3, 8)],
+     "QUERY RULES"),
+    (["May 14 10:02:11 app-04 sudo:   deploy : TTY=pts/1 ; PWD=/home/deploy ; USER=root ; COMMAND=/usr/sbin/ufw default "
+      "deny outgoing"]
+     + [f"May 14 10:0{i}:00 app-04 invoice-worker[88]: ERROR payment capture failed: Max retries exceeded (Caused by "
+        "NameResolutionError: Temporary failure in name resolution)" for i in range(3, 8)],
+     "ufw default deny outgoing"),
+    (["# 2024-05-13T18:00:01 pt-kill started with: --busy-time 5 --kill --match-command Query --victims all"]
+     + [f"2024-05-14 02:0{i}:01,100 ERROR [ForkPoolWorker-2] Task reports.aging raised unexpected: OperationalError: "
+        "(pymysql.err.OperationalError) (2013, 'Lost connection to MySQL server during query')" for i in range(5)],
+     "pt-kill"),
+    ([f'2024-05-14T06:5{i}:28.476Z [ERROR] expiration: failed to revoke lease: lease_id=database/creds/r/{i} '
+      'error="pq: role v-r-{i} cannot be dropped because some objects depend on it"' for i in range(2)]
+     + [f"2024-05-14T07:0{i}:28.476Z [ERROR] expiration: maximum revoke attempts reached: lease_id=database/creds/r"
+        for i in range(2, 7)],
+     "objects depend on it"),
+]  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("lines", "words"),
     (
@@ -2271,6 +2329,7 @@ QUIET_CAUSES_OF_DATABASES_STORAGE_AND_MODEL_SERVERS = [
         + QUIET_CAUSES_OF_FRAMEWORKS_DIRECTORIES_AND_FILE_SERVICES
         + QUIET_CAUSES_OF_SEARCH_PACKAGES_RESOLVERS_AND_SCHEDULERS
         + QUIET_CAUSES_OF_DATABASES_STORAGE_AND_MODEL_SERVERS
+        + QUIET_CAUSES_OF_GATEWAYS_MONITORS_AND_STREAM_PROCESSORS
     ),
 )
 def test_quiet_causes_are_found_and_explained(lines: list[str], words: str) -> None:
@@ -2527,3 +2586,46 @@ def test_routine_lines_of_resolvers_databases_and_remote_desktops_are_no_problem
         "attempts (3) exceeded, connection refused" for i in range(5)
     ]  # fmt: skip
     assert [f.severity for f in analyse(lines, None, None)["findings"]] == ["info"]
+
+
+@pytest.mark.parametrize(
+    ("lines", "words"),
+    [
+        ([f"Jun 11 14:0{i}:09 edge-rtr1 bgpd[812]: [PXVXG-TFNNT] %MAXPFXEXCEED: No. of IPv4 Unicast prefix received "
+          "from 192.0.2.1 reaches 1001, max 1000" for i in range(2, 6)]
+         + ["Jun 11 14:02:31 edge-rtr1 zebra[611]: [WVJCK-PPMGD] netlink-dp (NS 0) error: Network is unreachable"],
+         "MAXPFXEXCEED"),
+        ([f'E0611 08:1{i}:00.000000 2411 log.go:32] "RunPodSandbox from runtime service failed" err="rpc error: '
+          'failed to get sandbox image \\"registry.k8s.io/pause:3.9\\": failed to pull image"' for i in range(4)]
+         + ['E0611 08:10:00.000000 2411 file.go:104] "Unable to read config path" err="path does not exist, '
+            'ignoring" path="/etc/kubernetes/manifests"'], "sandbox_image"),
+        ([f"May 14 01:00:0{i} files-01 xinetd[912]: FAIL: rsync per_source_limit from=10.0.8.5" for i in range(6)],
+         "per_source_limit"),
+        ([f"2024-05-14 14:02:1{i},482 INFO spawnerr: can't find command '/srv/reports/current/venv/bin/celery'"
+          for i in range(4)]
+         + ["2024-05-14 08:00:01,100 CRIT Supervisor is running as root.  Privileges were not dropped because no "
+            "user is specified in the config file.",
+            "2024-05-14 08:00:01,101 CRIT Server 'unix_http_server' running without any HTTP authentication checking"],
+         "can't find command"),
+        ([f"May 14 09:3{i}:00 mx-02 spamd[1180]: prefork: server reached --max-children setting, consider raising it"
+          for i in range(4)], "max-children"),
+        ([f"2024-05-14 09:4{i}:00.117000500 delivery 880{i}: deferral: CNAME_lookup_failed_temporarily._(#4.4.3)/"
+          for i in range(6)]
+         + ["2024-05-14 09:19:21.981000500 delivery 8794: failure: Sorry,_no_mailbox_here_by_that_name._(#5.1.1)/"],
+         "lookup failed temporarily"),
+    ],
+)  # fmt: skip
+def test_causes_of_routers_nodes_supervisors_and_mail_queues_lead(lines: list[str], words: str) -> None:
+    top = analyse(lines, None, None)["findings"][0]
+    assert top.severity != "info" and words in top.message, top.message
+
+
+def test_a_ceph_health_check_cleared_later_is_history() -> None:
+    lines = [
+        "2024-06-11T09:30:00.000000+0000 mon.ceph-mon1 (mon.0) 1 : cluster [WRN] Health check failed: 3 slow ops, "
+        "oldest one blocked for 31 sec, osd.7 has slow ops (SLOW_OPS)",
+        "2024-06-11T09:31:00.000000+0000 mon.ceph-mon1 (mon.0) 2 : cluster [INF] Health check cleared: SLOW_OPS (was: "
+        "3 slow ops)",
+    ]  # fmt: skip
+    assert [e.level for e in parse_lines(lines)] == ["info", "info"]
+    assert parse_lines(lines[:1])[0].level == "warning"

@@ -277,6 +277,13 @@ def _workload(
     yield from _prestop(name, pod)
     yield from _selector_matches_template(obj, name)
     yield from _memory_volumes(name, pod)
+    if kind in RUN_TO_COMPLETION_KINDS and text_of(pod.get("restartPolicy")) == "Always":
+        yield rule_finding(
+            "manifest_rejected",
+            name,
+            f"its pod template sets restartPolicy: Always, which a {kind}'s pods may not have (only "
+            "OnFailure or Never): the API server refuses it",
+        )
     for volume in as_list(pod.get("volumes")):
         host = as_mapping(as_mapping(volume).get("hostPath"))
         if host.get("path"):
@@ -979,9 +986,13 @@ _JVM_IMAGES = (
 )
 
 
+_RAILS_IMAGES = ("openproject", "gitlab", "discourse", "mastodon", "redmine", "zammad", "chatwoot")
+
+
 def _slow_starter(container: dict[str, Any]) -> str | None:
     """What makes a container a slow starter: a JVM (its options in the environment or an image
-    of a JVM runtime or server), or Spring Boot (its settings or its actuator health path)."""
+    of a JVM runtime or server), Spring Boot (its settings or its actuator health path), or a
+    Rails application."""
     names = [name for name, _ in env_pairs(container.get("env"))]
     probe_path = text_of(as_mapping(as_mapping(container.get("livenessProbe")).get("httpGet")).get("path"))
     if any(n.startswith("SPRING_") for n in names) or probe_path.startswith("/actuator"):
@@ -989,6 +1000,8 @@ def _slow_starter(container: dict[str, Any]) -> str | None:
     image = text_of(container.get("image")).lower().rsplit("/", 1)[-1]
     if any(n.startswith(_JVM_ENV) for n in names) or any(word in image for word in _JVM_IMAGES):
         return "JVM app"
+    if "RAILS_ENV" in names or any(word in image for word in _RAILS_IMAGES):
+        return "Rails app"  # boots the whole application (and often migrates) before it answers
     return None
 
 

@@ -118,9 +118,10 @@ _IMAGE_DEFAULT_LOGINS = {
 _TLS_VERIFY_OFF = {"NODE_TLS_REJECT_UNAUTHORIZED": ("0",), "PYTHONHTTPSVERIFY": ("0",),
                    "GIT_SSL_NO_VERIFY": ("1", "true")}  # fmt: skip
 # Web frameworks told they run on a developer's machine: detailed error pages for every visitor.
-_DEVELOPMENT = {
-    "ASPNETCORE_ENVIRONMENT": "development", "DOTNET_ENVIRONMENT": "development", "RAILS_ENV": "development",
-    "FLASK_DEBUG": "1", "APP_DEBUG": "true", "DJANGO_DEBUG": "true", "DEBUG": "true",
+_DEVELOPMENT: dict[str, tuple[str, ...]] = {
+    "ASPNETCORE_ENVIRONMENT": ("development",), "DOTNET_ENVIRONMENT": ("development",),
+    "RAILS_ENV": ("development",), "FLASK_DEBUG": ("1",), "APP_DEBUG": ("true",), "DJANGO_DEBUG": ("true",),
+    "DEBUG": ("true", "1"),
 }  # fmt: skip
 _GUEST_URL = re.compile(r"\bamqps?://guest:guest@", re.IGNORECASE)
 # Configuration files mounted where the image reads its users from: the login is set there.
@@ -215,7 +216,7 @@ def _variable_findings(where: str, env: list[tuple[str, Any]]) -> Iterator[Findi
             )
         elif rule := _one_setting(name, text_of(value).strip()):
             yield rule_finding(rule[0], where, rule[1].format(name=name, value=text_of(value).strip()))
-        elif text_of(value).strip().lower() == _DEVELOPMENT.get(name.upper()):
+        elif text_of(value).strip().lower() in _DEVELOPMENT.get(name.upper(), ()):
             yield rule_finding(
                 "development_mode",
                 where,

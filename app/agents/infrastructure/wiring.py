@@ -327,6 +327,15 @@ def _any_namespace(objects: list[dict[str, Any]]) -> Iterator[Finding]:
                             "any source on those ports (every pod of every namespace, and beyond), not only "
                             "the peers named beside it",
                         )
+            if direction == "ingress" and {} in rules and "allow-all" not in name:
+                # An empty rule admits everything: the policy isolates nothing (unless that is what
+                # a policy named allow-all says it is for).
+                yield rule_finding(
+                    "network_policy_any_namespace",
+                    f"NetworkPolicy {name}",
+                    "one ingress rule is empty (`- {}`), which allows every source on every port: the pods "
+                    "it selects are as open as with no policy at all",
+                )
             for rule in rules:
                 peers = [as_mapping(p) for p in as_list(rule.get(key))]
                 alone = any(p.get("namespaceSelector") == {} and "podSelector" not in p for p in peers)

@@ -200,6 +200,9 @@ _CAUSE = re.compile(
     r"beyond the 'VIRTUAL' memory limit|"  # YARN's virtual-memory check killing containers
     r"failed to authenticate with backend|"  # pgpool's own checks refused by PostgreSQL
     r"can'?t connect to UNIX socket|header is too large|bad peer AS\b|"
+    r"MAXPFXEXCEED|Maximum Number of Prefixes|failed to get sandbox image|"
+    r"lookup[_ ]failed[_ ]temporarily|per_source_limit|can't find command|reached --max-children|"
+    r"objects depend on it|"
     r"Passive data transfer failed|Check your PassivePorts and MasqueradeAddress|"  # FTP behind NAT
     r"no space left|disk full|enospc|(?<!perhaps )out of memory|outofmemory|\boom|killed process \d+|"
     r"oomkilled|"
@@ -351,6 +354,9 @@ _BACKGROUND_NOISE = re.compile(
     r"Fatal NI connect error 12170|\bTNS-12535\b|\bORA-3136\b|"  # Oracle: idle clients timed out
     r"failed to set times on .{0,200}Operation not permitted|file has vanished|"  # rsync's everyday
     r"unable to read data from frontend|EOF encountered with frontend|"  # pgpool: clients that left
+    r"Unable to read config path\" err=\"path does not exist, ignoring|"  # kubelet without static pods
+    r"Health check failed: \d+ clients? failing to respond to cache pressure|"  # CephFS: a slow client
+    r"Supervisor is running as root|running without any HTTP authentication checking|"  # supervisord's start
     r"libxrdp_force_read: header read error|\[MCS Connection Sequence\] receive connection request failed|"
     r"\[ITU-T T\.\d+\] Connect-Initial failed|"  # xrdp: a scanner that speaks no RDP
     r"DateParserVerbose|instrument-resource-usage|"  # a Splunk forwarder's everyday complaints
@@ -512,6 +518,7 @@ _DEFINITE = re.compile(
     r"time stepped by -?\d{3,}|\bclock_step -?\d{3,}|"  # a clock moved by minutes or hours
     r"is unmanaged \(maintenance-mode=true\)|"  # a cluster told not to act, when it had to
     r"bad peer AS\b|pause of approximately \d{5,}ms|"  # a BGP peer's other AS; a JVM stopped 10 s or more
+    r"MAXPFXEXCEED|"  # a BGP session torn down at its prefix limit
     r"flood.stage|watermark|read-only-allow-delete|cluster_block_exception|no space left|"
     r"(?<!perhaps )out of memory|"
     r"oomkilled|too many open files|certificate has expired|too big header|header too large|"
@@ -1013,6 +1020,61 @@ _EXPLAINS = tuple(
             "explains the permission denied: logrotate created the new log file owned by root",
         ),
         (
+            r"pt-kill started with: .{0,200}--busy-time \d+|\bKILL \d+ \(Query \d+ sec\)",
+            r"Lost connection to MySQL server during query",
+            "explains the lost connections: pt-kill kills every query that runs longer than its busy time",
+        ),
+        (
+            r"cannot be dropped because some objects depend on it",
+            r"maximum revoke attempts reached",
+            "explains the leases left behind: the database refuses to drop the role while objects depend "
+            "on it",
+        ),
+        (
+            r"EXTERNAL COMMAND: DISABLE_NOTIFICATIONS\b",
+            r"(?:SERVICE|HOST) ALERT: [^;]*;(?:[^;]*;)?(?:CRITICAL|DOWN|UNREACHABLE);HARD;",
+            "explains the silence: notifications were switched off for everything, so the hard alerts paged "
+            "no one",
+        ),
+        (
+            r"LOAD MYSQL QUERY RULES TO RUNTIME",
+            r"--read-only option|\b1290\b",
+            "explains the refused writes: the new query rules send writes to the read-only hostgroup",
+        ),
+        (
+            r"\bufw default deny outgoing\b",
+            r"\[UFW BLOCK\] IN= OUT=|NameResolutionError|Temporary failure in name resolution",
+            "explains the blocked connections: the firewall's default for outgoing traffic became deny",
+        ),
+        (
+            r"time_until_store_dead",
+            r"liveness record expired|considered dead|marking node as (?:suspect|dead)",
+            "explains the node declared dead: the time a store may be away was shortened",
+        ),
+        (
+            r"execution\.checkpointing\.timeout, \d+ s\b",
+            r"Checkpoint expired before completing",
+            "explains the expired checkpoints: the checkpoint timeout is shorter than a checkpoint takes",
+        ),
+        (
+            r"\"osd set\", \"key\": \"no(?:recover|backfill|rebalance)\"|"
+            r"no(?:recover|backfill)\S* flag\(s\) set",
+            r"Degraded data redundancy|pgs? (?:degraded|undersized)|PG_DEGRADED",
+            "explains the degraded placement groups: recovery (or backfill) was switched off and never "
+            "back on",
+        ),
+        (
+            r"Event for \S+: Pulling image",
+            r"failed to start in \d+ seconds",
+            "explains the spawn timeouts: the image was still being pulled when the start timeout ran out",
+        ),
+        (
+            r"Updated to new configuration\b",
+            r"Unable to reach the origin service|connection refused",
+            "explains the refused connections: the tunnel's remotely managed configuration changed its "
+            "origin",
+        ),
+        (
             r"\bregistry garbage-collect\b",
             r"blob unknown",
             "explains the missing blobs: garbage collection ran while the registry took pushes, and deleted "
@@ -1264,13 +1326,16 @@ def rank(table: list[dict[str, Any]]) -> list[Candidate]:
         typos = [row for row in candidates if _FAILED_LOGIN.search(_text(row))]
         if sum(len(row["_entries"]) for row in typos) <= _FEW_TYPOS:
             candidates = [row for row in candidates if row not in typos]
-        # Warnings that name a cause, and the symptoms a quiet line explains.
+        # Warnings that name a cause, the symptoms a quiet line explains, and warnings that explain
+        # a symptom shown beside them (flags left set, under the degraded groups they cause).
         explained = {i for row in quiet for i in _explain_pairs(_text(row))[0]}
+        symptoms = {i for row in candidates for i in _explain_pairs(_text(row))[1]}
         candidates = [
             row
             for row in candidates
             if (_names_cause(_text(row)) and not _reads_like_symptom(_text(row)))
             or _explain_pairs(_text(row))[1] & explained
+            or _explain_pairs(_text(row))[0] & symptoms
         ]
     candidates += quiet
     if not candidates:

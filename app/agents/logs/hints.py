@@ -13,6 +13,11 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), meaning)
     for pattern, meaning in (
         (
+            r"failed to get sandbox image",
+            "the container runtime cannot pull its pause (sandbox) image, so no pod starts on the node: "
+            "point containerd's sandbox_image at a registry the node reaches (a mirror in an air gap)",
+        ),
+        (
             r"SSL routines::wrong version number|:wrong version number",
             "the other end answered in plain text, not TLS: the connection goes to a plaintext port "
             "(or a TLS port behind a plaintext proxy); point it at the TLS port",

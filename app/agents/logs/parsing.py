@@ -259,6 +259,22 @@ _SPLUNKD = re.compile(
     r"^(?P<m>\d{2})-(?P<d>\d{2})-(?P<y>\d{4}) (?P<time>\d{2}:\d{2}:\d{2})(?:\.\d+)? [+-]\d{4} "
     r"(?P<level>DEBUG|INFO|WARN|ERROR|FATAL)\s+(?P<msg>.*)$"
 )
+# qmail-send (through multilog): "2024-05-14 09:41:00.117000500 delivery 8800: deferral: CNAME_lookup_
+# failed_temporarily._(#4.4.3)/"; qmail writes spaces as underscores, which would make each reason one word.
+_QMAIL = re.compile(
+    r"^(?P<ts>\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})(?:\.\d+)? delivery \d+: "
+    r"(?P<result>success|failure|deferral): "
+    r"(?P<what>.*)$"
+)
+# Nagios/Icinga 1: "[1715652730] SERVICE ALERT: db-03;PostgreSQL;CRITICAL;HARD;3;output", the state
+# being the level ("[epoch] HOST ALERT: web-02;DOWN;SOFT;1;..." for hosts).
+_NAGIOS_ALERT = re.compile(
+    r"^\[(?P<epoch>\d{10})\] (?P<kind>SERVICE|HOST) ALERT: [^;]*;(?:[^;]*;)?"
+    r"(?P<state>OK|UP|WARNING|CRITICAL|UNKNOWN|DOWN|UNREACHABLE);(?P<type>SOFT|HARD);"
+)
+_NAGIOS_STATE_LEVELS = {"OK": "info", "UP": "info", "WARNING": "warning"}
+# ... and its other lines ("[1715639105] EXTERNAL COMMAND: ...", "[...] Warning: Return code ..."): dated.
+_NAGIOS_LINE = re.compile(r"^\[(?P<epoch>1\d{9})\] (?P<msg>\S.*)$")
 # Elasticsearch's failed bootstrap checks, one per line under "node validation exception".
 _ES_BOOTSTRAP = re.compile(
     r"^(?:\[\d+\] bootstrap checks failed|bootstrap check failure \[\d+\] of \[\d+\]:)"
@@ -293,6 +309,10 @@ _PULL = re.compile(r"\bpull", re.IGNORECASE)
 _EVENT_NAME = re.compile(r"(?P<name>[a-z0-9][a-z0-9.-]*)\s{2,}(?:\d+\s+)?(?P<rest>\S.*)$")
 # HAProxy's health checks: "Server be_app/app3 is DOWN, reason: ..." and later "... is UP".
 _SERVER_STATE = re.compile(r"Server (?P<server>\S+/\S+) is (?P<state>DOWN|UP)\b")
+# Ceph: "Health check failed: 1 slow ops ... (SLOW_OPS)", later "Health check cleared: SLOW_OPS (was: ...)".
+_CEPH_HEALTH = re.compile(
+    r"Health check (?:failed: .*\((?P<failed>[A-Z_]+)\)$|cleared: (?P<cleared>[A-Z_]+))"
+)
 # Elasticsearch/OpenSearch: "Cluster health status changed from [GREEN] to [YELLOW]".
 _HEALTH_CHANGE = re.compile(r"Cluster health status changed from \[\w+\] to \[(?P<to>GREEN|YELLOW|RED)\]")
 # Slurm's controller about a node: "Nodes cn017 not responding", later "Node cn017 now responding".
@@ -436,6 +456,11 @@ _ALWAYS_A_PROBLEM = re.compile(
     r"Maximum number of concurrent DNS queries reached|"
     # ntpd stepping the clock by a hundred seconds or more (said at info): everything time-bound breaks.
     r"time stepped by -?\d{3,}(?:\.\d+)?\b|\bclock_step -?\d{3,}|"
+    # qmail deferring for DNS, supervisord unable to start a program, spamd at its child limit:
+    # all said at info or with no level.
+    r"lookup[_ ]failed[_ ]temporarily|spawnerr: can't find command|reached --max-children setting|"
+    # FRR's bgpd closing a session at its prefix limit (no level).
+    r"%MAXPFXEXCEED|Maximum-prefix overflow|"
     # rsyncd turning a client away at its connection limit (no level).
     r"max connections \(\d+\) reached|"
     # NUT's upsmon shutting the machine down (said as plain lines).
@@ -816,7 +841,7 @@ def _belongs(previous: LogEntry, line: str) -> bool:
 # What a person pasted around the log: a shell prompt's command, a note or a heading ("# Icinga
 # Web > Problems (38 CRITICAL)"). Not an event, whatever words it quotes. (MySQL's slow log
 # writes "# Time: ...", "# Query_time: ...": fields, which stay events.)
-_PASTED_NOTE = re.compile(r"^(?:\$ \S|#{1,3} (?![\w@]+:))")
+_PASTED_NOTE = re.compile(r"^(?:\$ \S|#{1,3} (?![\w@]+:)(?!\d{4}-\d{2}-\d{2}T))")  # pt-kill: "# <time> ..."
 
 
 def _parse(number: int, line: str, year: int | None) -> LogEntry:
@@ -1027,6 +1052,28 @@ def _read_dhcp(entry: LogEntry, dhcp: re.Match[str], line: str, year: int | None
     entry.message = f"{entry.level.upper()} DHCP {dhcp['id']} {said}"
 
 
+def _read_nagios_line(entry: LogEntry, nagios: re.Match[str], line: str, year: int | None) -> None:
+    entry.timestamp = dt.datetime.fromtimestamp(int(nagios["epoch"]), dt.UTC)
+    entry.message = nagios["msg"]
+    _level_by_words(entry, nagios["msg"], None)
+
+
+def _read_qmail(entry: LogEntry, qmail: re.Match[str], line: str, year: int | None) -> None:
+    entry.timestamp = _iso(qmail["ts"].replace(" ", "T") + "+00:00")
+    entry.level = "info" if qmail["result"] == "success" else "warning"
+    entry.level_written = True
+    said = qmail["what"].replace("_", " ").rstrip("/")
+    entry.message = f"{entry.level.upper()} delivery {qmail['result']}: {said}"
+
+
+def _read_nagios_alert(entry: LogEntry, alert: re.Match[str], line: str, year: int | None) -> None:
+    entry.timestamp = dt.datetime.fromtimestamp(int(alert["epoch"]), dt.UTC)
+    failing = "error" if alert["type"] == "HARD" else "warning"  # SOFT: not confirmed yet
+    entry.level = _NAGIOS_STATE_LEVELS.get(alert["state"], failing)
+    entry.level_written = True
+    entry.message = f"{entry.level.upper()} {line[alert.start('kind') :]}"
+
+
 def _read_gluster(entry: LogEntry, gluster: re.Match[str], line: str, year: int | None) -> None:
     entry.timestamp = _iso(gluster["ts"].replace(" ", "T") + "+00:00")
     entry.level, entry.level_written = _GLUSTER_LEVELS[gluster["level"]], True
@@ -1146,6 +1193,9 @@ def _read_dotnet(entry: LogEntry, dotnet: re.Match[str], line: str, year: int | 
 # Formats a whole line matches, in the order they are tried, each with what reads it.
 _Reader = Callable[[LogEntry, re.Match[str], str, int | None], None]
 _LINE_FORMATS: tuple[tuple[re.Pattern[str], _Reader], ...] = (
+    (_NAGIOS_ALERT, _read_nagios_alert),
+    (_NAGIOS_LINE, _read_nagios_line),
+    (_QMAIL, _read_qmail),
     (_ACCESS, _read_access),
     (_GANESHA, _read_ganesha),
     (_DHCP_AUDIT, _read_dhcp),
@@ -1248,7 +1298,15 @@ def _settle_events(entries: list[LogEntry]) -> None:
                 entry.message = f"{entry.message} (settled: another event shows it succeeded)"
     came_back: set[str] = set()  # servers reported UP later than the line at hand
     green_later = False  # Elasticsearch's health back to green after a yellow (a rolling restart)
+    cleared: set[str] = set()  # Ceph's health checks cleared later than the line at hand
     for entry in reversed(entries):
+        if ceph := _CEPH_HEALTH.search(entry.text):
+            if ceph["cleared"]:
+                cleared.add(ceph["cleared"])
+            elif ceph["failed"] in cleared and entry.level != "info":
+                entry.level = "info"
+                entry.message = f"INFO {entry.message.split(' ', 1)[-1]} (settled: cleared later)"
+            continue
         if health := _HEALTH_CHANGE.search(entry.text):
             if health["to"] == "GREEN":
                 green_later = True
