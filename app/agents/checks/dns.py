@@ -86,6 +86,21 @@ async def check_dns(
         "latency_ms": ms_since(started),
     }
     outcome = CheckOutcome(output)
+    _verdict(outcome, host, records, errors, system, timeout)
+    if "MX" in record_types and not records.get("MX") and "nxdomain" not in errors.values():
+        outcome.add(Severity.WARNING, "dns_no_mx", f"{host} has no MX record: it receives no mail.")
+    return outcome
+
+
+def _verdict(
+    outcome: CheckOutcome,
+    host: str,
+    records: dict[str, list[str]],
+    errors: dict[str, str],
+    system: list[str],
+    timeout: float,
+) -> None:
+    """The one finding on whether `host` resolves: resolved, known to this system only, or why not."""
     addresses = records.get("A", []) + records.get("AAAA", [])
     if not addresses and system:
         problem = "does not exist in DNS" if "nxdomain" in errors.values() else "has no address in DNS"
@@ -106,9 +121,6 @@ async def check_dns(
     else:
         via = f" (via CNAME {', '.join(records['CNAME'])})" if records.get("CNAME") else ""
         outcome.add(Severity.INFO, "dns_resolved", f"{host} resolves to {', '.join(addresses[:6])}{via}.")
-    if "MX" in record_types and not records.get("MX") and "nxdomain" not in errors.values():
-        outcome.add(Severity.WARNING, "dns_no_mx", f"{host} has no MX record: it receives no mail.")
-    return outcome
 
 
 def _text(rdata: Any) -> str:

@@ -183,6 +183,39 @@ def _untrusted(
         )
 
 
+def _alt_names(cert: x509.Certificate) -> list[str]:
+    """The DNS names and IP addresses a certificate is for."""
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return []
+    return [str(n) for n in san.get_values_for_type(x509.DNSName)] + [
+        str(ip) for ip in san.get_values_for_type(x509.IPAddress)
+    ]
+
+
+def _expiry(outcome: CheckOutcome, where: str, now: dt.datetime, not_after: dt.datetime, days: int) -> None:
+    """Expired (critical), expiring within the critical or warning window, or nothing."""
+    if now > not_after:
+        outcome.add(
+            Severity.CRITICAL,
+            "certificate_expired",
+            f"The certificate of {where} expired {-days} day(s) ago ({not_after:%Y-%m-%d}).",
+        )
+    elif days <= EXPIRY_CRITICAL_DAYS:
+        outcome.add(
+            Severity.CRITICAL,
+            "certificate_expiring",
+            f"The certificate of {where} expires in {days} day(s), on {not_after:%Y-%m-%d}.",
+        )
+    elif days <= EXPIRY_WARNING_DAYS:
+        outcome.add(
+            Severity.WARNING,
+            "certificate_expiring",
+            f"The certificate of {where} expires in {days} days, on {not_after:%Y-%m-%d}.",
+        )
+
+
 def _describe(
     host: str, port: int, der: bytes, version: str | None, cipher: str | None, verify_error: str | None
 ) -> CheckOutcome:
@@ -191,13 +224,7 @@ def _describe(
     not_after = cert.not_valid_after_utc
     not_before = cert.not_valid_before_utc
     days = int((not_after - now).total_seconds() // 86400)
-    try:
-        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-        sans = [str(n) for n in san.get_values_for_type(x509.DNSName)] + [
-            str(ip) for ip in san.get_values_for_type(x509.IPAddress)
-        ]
-    except x509.ExtensionNotFound:
-        sans = []
+    sans = _alt_names(cert)
     trusted = verify_error is None
     in_window = not_before <= now <= not_after
     output: dict[str, Any] = {
@@ -217,24 +244,7 @@ def _describe(
         "serial_number": format(cert.serial_number, "x"),
     }
     outcome = CheckOutcome(output)
-    if now > not_after:
-        outcome.add(
-            Severity.CRITICAL,
-            "certificate_expired",
-            f"The certificate of {host}:{port} expired {-days} day(s) ago ({not_after:%Y-%m-%d}).",
-        )
-    elif days <= EXPIRY_CRITICAL_DAYS:
-        outcome.add(
-            Severity.CRITICAL,
-            "certificate_expiring",
-            f"The certificate of {host}:{port} expires in {days} day(s), on {not_after:%Y-%m-%d}.",
-        )
-    elif days <= EXPIRY_WARNING_DAYS:
-        outcome.add(
-            Severity.WARNING,
-            "certificate_expiring",
-            f"The certificate of {host}:{port} expires in {days} days, on {not_after:%Y-%m-%d}.",
-        )
+    _expiry(outcome, f"{host}:{port}", now, not_after, days)
     if not trusted:
         _untrusted(outcome, host, port, verify_error or "", cert, sans)
     if version in _OLD_PROTOCOLS:

@@ -121,13 +121,8 @@ def _rates(first: Samples, last: Samples, name: str, label: str, elapsed: float)
     return {k: max(0.0, value - before.get(k, value)) / elapsed for k, value in after.items()}
 
 
-def summarise(first: Samples, last: Samples, elapsed: float) -> dict[str, Any]:
-    per_core = _cpu_busy(first, last)
-    cpu = round(statistics.fmean(per_core), 1) if per_core else 0.0
-    total = _value(last, "node_memory_MemTotal_bytes") or 0.0
-    available = _value(last, "node_memory_MemAvailable_bytes") or 0.0
-    swap_total = _value(last, "node_memory_SwapTotal_bytes") or 0.0
-    swap_free = _value(last, "node_memory_SwapFree_bytes") or 0.0
+def _disks(last: Samples) -> list[dict[str, Any]]:
+    """Each real filesystem's use, from the last scrape (pseudo filesystems left out)."""
     disks = []
     sizes = {
         (labels.get("mountpoint", ""), labels.get("fstype", "")): value
@@ -148,13 +143,29 @@ def summarise(first: Samples, last: Samples, elapsed: float) -> dict[str, Any]:
                 "total_gb": round(size / 2**30, 2),
             }
         )
+    return disks
+
+
+def _network(first: Samples, last: Samples, elapsed: float) -> dict[str, dict[str, float]]:
+    """Bytes per second received and sent per interface between the scrapes (loopback left out)."""
     rx = _rates(first, last, "node_network_receive_bytes_total", "device", elapsed)
     tx = _rates(first, last, "node_network_transmit_bytes_total", "device", elapsed)
-    network = {
+    return {
         device: {"rx_bytes_per_s": round(rate, 1), "tx_bytes_per_s": round(tx.get(device, 0.0), 1)}
         for device, rate in rx.items()
         if device != "lo"
     }
+
+
+def summarise(first: Samples, last: Samples, elapsed: float) -> dict[str, Any]:
+    per_core = _cpu_busy(first, last)
+    cpu = round(statistics.fmean(per_core), 1) if per_core else 0.0
+    total = _value(last, "node_memory_MemTotal_bytes") or 0.0
+    available = _value(last, "node_memory_MemAvailable_bytes") or 0.0
+    swap_total = _value(last, "node_memory_SwapTotal_bytes") or 0.0
+    swap_free = _value(last, "node_memory_SwapFree_bytes") or 0.0
+    disks = _disks(last)
+    network = _network(first, last, elapsed)
     reads = _rates(first, last, "node_disk_read_bytes_total", "device", elapsed)
     writes = _rates(first, last, "node_disk_written_bytes_total", "device", elapsed)
     return {
