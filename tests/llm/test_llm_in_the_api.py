@@ -32,6 +32,7 @@ async def test_bedrock_interpretation_is_in_the_summary_with_usage(  # type: ign
     settings = make_settings(
         llm_provider="bedrock", bedrock_endpoint_url=bedrock_url, aws_access_key_id="AKIDEXAMPLETEST",
         aws_secret_access_key="test-secret-key", network_allow_targets=["127.0.0.0/8"], admin_key_labels=["ops"],
+        llm_router_threshold=0.05,  # one call, the interpretation's, whatever the random port does to routing
     )  # fmt: skip
     async for client in open_client(create_app(settings)):
         body = (await client.post("/api/v1/orchestrate", json=task(listener), headers=AUTH)).json()
