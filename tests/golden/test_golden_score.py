@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.diagnosis import run_all
+from bench.diagnosis import judge, run_all
 from tests.conftest import database_backend
 
 FLOOR = 0.90
@@ -23,3 +23,17 @@ async def test_golden_cases_keep_their_score_and_never_show_a_forbidden_item() -
     assert len(passed) / len(counted) >= FLOOR, [(o.case_id, o.problems) for o in counted if not o.passed]
     shown = [(o.case_id, p) for o in counted for p in o.problems if p.startswith("forbidden")]
     assert shown == []
+
+
+def test_the_served_port_number_is_not_read_as_a_status_code() -> None:
+    case = {
+        "task": "Is anything answering on 127.0.0.1 port 45031?",
+        "expect_top": {"severity": ["critical"], "any_of": ["refused"]},
+        "must_not": ["503"],
+    }
+    refused = {"summary": "", "results": [{"findings": [
+        {"severity": "critical", "message": "TCP connect to 127.0.0.1:45031 refused"}]}]}  # fmt: skip
+    assert judge(case, refused, 45031) == []
+    assert judge(case, refused) == ["forbidden item shown: '503'"]  # what CI once tripped on
+    expected = {**case, "expect_top": {"any_of": ["503"]}, "must_not": []}
+    assert judge(expected, refused, 45031) == ["top finding has none of the expected phrases"]
