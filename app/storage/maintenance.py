@@ -36,6 +36,10 @@ RETENTION_EVERY_SECONDS = 3600.0
 
 
 class Maintenance:
+    """One loop on one timer doing this process's upkeep: renew the leases of the runs it works on,
+    take over (resume or mark interrupted) the runs of processes whose leases expired, and delete
+    history past its retention."""
+
     def __init__(
         self,
         store: ExecutionStore,

@@ -184,6 +184,21 @@ _REFUSED = (
     r"signature algorithm \S+ not in pubkeyacceptedalgorithms|not enough (?:non-faulty )?bookies|"
     r"(?:active environments|profiles? (?:are|is) active)[^\n]{0,40}\b(?:dev|development|local)\b"
 )
+# Causes that are definite wherever they appear, shared by _CAUSE and _DEFINITE.
+_DEFINITE_TAIL = (
+    r"trust relationship between this workstation|password for this computer account is not recognized|"
+    # A plan that deletes what it touches; a firewall that drops a failover pair's adverts.
+    r"# \S+ (?:must be replaced|will be destroyed)|\b[1-9]\d* to destroy\b|"
+    r"(?:\b|_)(?:drop|reject|block|deny)\w*\]?:? IN=\S* OUT=.{0,300}\bPROTO=(?:112|VRRP|CARP)\b|"
+    # Pools and limits of a subsystem that ran out: docker's subnets, background workers, AMQP channels.
+    + _RAN_OUT
+    + "|"
+    # Refusals that say what is wrong with this side: an SSH host key, a node's or a workload's identity,
+    # a replication target changed under it, a store with overlapping data, a peer lost.
+    + _REFUSED
+    + "|"
+    + _NAMED_LIMITS
+)
 _CAUSE = re.compile(
     r"not present in (?:MASTER )?advert|"  # keepalived: a second VRRP pair with this VRID
     r"(?:error|status)(?: code)? 429\b|\bon cool-?down until\b|"  # rate limited by the server
@@ -277,18 +292,7 @@ _CAUSE = re.compile(
     r"transfer status: refused|: REFUSED\b|(?:query|transfer|update) (?:\S+ ){0,6}(?:refused|denied)\b|"
     # This host's own credentials rejected (a storage target's CHAP, a domain's machine account).
     r"iscsid.{0,40}login authentication failed|failed authentication with target|could not authenticate with|"
-    r"trust relationship between this workstation|password for this computer account is not recognized|"
-    # A plan that deletes what it touches; a firewall that drops a failover pair's adverts.
-    r"# \S+ (?:must be replaced|will be destroyed)|\b[1-9]\d* to destroy\b|"
-    r"(?:\b|_)(?:drop|reject|block|deny)\w*\]?:? IN=\S* OUT=.{0,300}\bPROTO=(?:112|VRRP|CARP)\b|"
-    # Pools and limits of a subsystem that ran out: docker's subnets, background workers, AMQP channels.
-    + _RAN_OUT
-    + "|"
-    # Refusals that say what is wrong with this side: an SSH host key, a node's or a workload's identity,
-    # a replication target changed under it, a store with overlapping data, a peer lost.
-    + _REFUSED
-    + "|"
-    + _NAMED_LIMITS,
+    + _DEFINITE_TAIL,
     re.IGNORECASE,
 )
 _SYMPTOM = re.compile(
@@ -542,14 +546,7 @@ _DEFINITE = re.compile(
     r"vault is sealed|could not be opened in append mode|no_pubkey|identity of application pool|"
     r"unknown user name or bad password|iscsid.{0,40}login authentication failed|"
     r"initiator failed authentication|could not authenticate with \S+, a windows domain controller|"
-    r"trust relationship between this workstation|password for this computer account is not recognized|"
-    r"# \S+ (?:must be replaced|will be destroyed)|\b[1-9]\d* to destroy\b|"
-    r"(?:\b|_)(?:drop|reject|block|deny)\w*\]?:? IN=\S* OUT=.{0,300}\bPROTO=(?:112|VRRP|CARP)\b|"
-    + _RAN_OUT
-    + "|"
-    + _REFUSED
-    + "|"
-    + _NAMED_LIMITS,
+    + _DEFINITE_TAIL,
     re.IGNORECASE,
 )
 
