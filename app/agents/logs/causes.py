@@ -184,8 +184,35 @@ _REFUSED = (
     r"signature algorithm \S+ not in pubkeyacceptedalgorithms|not enough (?:non-faulty )?bookies|"
     r"(?:active environments|profiles? (?:are|is) active)[^\n]{0,40}\b(?:dev|development|local)\b"
 )
-# Causes that are definite wherever they appear, shared by _CAUSE and _DEFINITE.
-_DEFINITE_TAIL = (
+# Causes that are definite wherever they appear (_DEFINITE), and so causes (_CAUSE).
+_DEFINITE_CAUSES = (
+    r"time stepped by -?\d{3,}|\bclock_step -?\d{3,}|"  # a clock moved by minutes or hours
+    r"is unmanaged \(maintenance-mode=true\)|"  # a cluster told not to act, when it had to
+    r"bad peer AS\b|pause of approximately \d{5,}ms|"  # a BGP peer's other AS; a JVM stopped 10 s or more
+    r"MAXPFXEXCEED|"  # a BGP session torn down at its prefix limit
+    r"flood.stage|watermark|read-only-allow-delete|cluster_block_exception|no space left|"
+    r"(?<!perhaps )out of memory|"
+    r"oomkilled|too many open files|certificate has expired|too big header|header too large|"
+    r"(?:disk|memory|pid) ?pressure|attempting to reclaim|"
+    r"(?:obtain|get|acquire|check ?out) a connection|queuepool limit|pool (?:limit|exhausted)|"
+    # Refusals a program explains itself: it will not run what it cannot trust.
+    r"wrong file owner|bad (?:file )?(?:owner(?:ship)?|mode)s?\b|ownership or modes|insecure permissions|"
+    r"checksum mismatch|zone \S+: expired|do not match the hashes|hash mismatch|"
+    r"fatal error: concurrent map|thread ?pool starvation|obtaining a connection from the pool|"
+    r"apparent connection leak|connection leak|reached (?:the )?pm\.max_children|max_children setting|"
+    r"free disk space is insufficient|disk resource limit alarm|alarm set|slow fdatasync|from slow disk|"
+    r"clock skew too great|no selectable sources|insufficient system storage|not enough free space|"
+    r"(?:replica|slave) sql (?:for channel|thread)|no ip addresses available|"
+    r"nfs: server \S+ not responding|failed to (?:create/)?acquire the lock|no_proposal_chosen|"
+    r"\bn\(no_prop\)|"
+    r"layer[47] (?:wrong status|timeout|connection problem)|to avoid wraparound|must be vacuumed|"
+    r"signature expired|could not load (?:file or )?assembly|did not find a value|no shared cipher|"
+    r"unrecoverable error|no urls in mirrorlist|you must install or update \.net|"
+    r"framework .{0,80}? was not found|"
+    r"when dumping table|multi-attach|already exclusively attached|outofmemoryerror|metaspace|"
+    r"vault is sealed|could not be opened in append mode|no_pubkey|identity of application pool|"
+    r"unknown user name or bad password|iscsid.{0,40}login authentication failed|"
+    r"initiator failed authentication|could not authenticate with \S+, a windows domain controller|"
     r"trust relationship between this workstation|password for this computer account is not recognized|"
     # A plan that deletes what it touches; a firewall that drops a failover pair's adverts.
     r"# \S+ (?:must be replaced|will be destroyed)|\b[1-9]\d* to destroy\b|"
@@ -214,15 +241,14 @@ _CAUSE = re.compile(
     r"wrong version number|max connections \(\d+\) reached|valid password not found|"
     r"beyond the 'VIRTUAL' memory limit|"  # YARN's virtual-memory check killing containers
     r"failed to authenticate with backend|"  # pgpool's own checks refused by PostgreSQL
-    r"can'?t connect to UNIX socket|header is too large|bad peer AS\b|"
-    r"MAXPFXEXCEED|Maximum Number of Prefixes|failed to get sandbox image|"
+    r"can'?t connect to UNIX socket|header is too large|"
+    r"Maximum Number of Prefixes|failed to get sandbox image|"
     r"lookup[_ ]failed[_ ]temporarily|per_source_limit|can't find command|reached --max-children|"
     r"objects depend on it|"
     r"Passive data transfer failed|Check your PassivePorts and MasqueradeAddress|"  # FTP behind NAT
-    r"no space left|disk full|enospc|(?<!perhaps )out of memory|outofmemory|\boom|killed process \d+|"
-    r"oomkilled|"
+    r"disk full|enospc|outofmemory|\boom|killed process \d+|"
     r"too many (?:connections|open files|clients)|pool (?:limit|exhausted|timeout)|queuepool|"
-    r"connection pool|(?:obtain|get|acquire|check ?out) a connection|connectiontimeouterror|exhausted|"
+    r"connection pool|connectiontimeouterror|exhausted|"
     r"deadlock|certificate|expired(?!:\s*\d)|permission denied|access denied|"
     r"could not resolve|name or service not known|no such host|nxdomain|misconf|read-only file system|"
     r"segmentation fault|sigsegv|nil pointer|null ?pointer|cannot allocate|quota exceeded|"
@@ -230,7 +256,7 @@ _CAUSE = re.compile(
     r"connection[ _]refused|econnrefused|unable to connect|could not connect|address already in use|"
     r"eaddrinuse|killed process \d+|out of memory|maxmemory|misconf|disk watermark|not ?found|"
     r"manifest unknown|no such image|sealed|stale file handle|estale|not responding|hung task|"
-    r"inode|memory alarm|resource alarm|limit alarm|alarm set|high watermark|max_children|maxrequestworkers|"
+    r"inode|memory alarm|resource alarm|limit alarm|high watermark|max_children|maxrequestworkers|"
     r"state lock|lock held|session expired|sessionexpired|"
     r"reached (?:the )?(?:pm\.)?max|limit reached|used before issued|clock skew|not synchroni[sz]ed|"
     r"exit code:\s*137|table full|queue full|dropping packet|i/o error|corrupt|"
@@ -240,13 +266,13 @@ _CAUSE = re.compile(
     r"could not create (?:folder|directory|dir)\b|"
     r"authenticationerror|authentication error|auth(?:entication)? failure|invalid (?:username|password|"
     r"credentials|token|api[ _-]?key)|wrongpass|bad credentials|login failed|invalid_grant|"
-    r"already (?:\w+ )?(?:attached|in use|held|locked)|held by|locked by|multi-attach|"
+    r"already (?:\w+ )?(?:attached|in use|held|locked)|held by|locked by|"
     r"(?:longer|larger|more) than the configured|exceed(?:s|ed)? (?:the )?(?:configured|max|maximum|limit)|"
     r"\b(?:limit|maximum|max)\b[^.]{0,80}?\b(?:has been |was |is )?(?:reached|exceeded|hit)\b|"
     # General kinds of cause: refused by policy, pressure and eviction, rate limits, locks, lost
     # quorum, mismatched versions, missing or invalid configuration, crashes of the process itself.
     r"operation not permitted|\beperm\b|\beacces\b|\bforbidden\b|revoked|suspended|"
-    r"evicted|evicting pod|low on resource|attempting to reclaim|must evict|(?:disk|memory|pid) ?pressure|"
+    r"evicted|evicting pod|low on resource|must evict|"
     r"rate.?limit(?:ed)?|too many requests|throttl(?:ed|ing)|"
     r"lock wait timeout|could not (?:obtain|get|acquire) (?:the )?lock|unable to acquire (?:the )?lock|"
     r"split.?brain|lost leadership|leader election lost|no leader|"
@@ -255,44 +281,39 @@ _CAUSE = re.compile(
     r"missing (?:required|env|environment|config|configuration|file|key|column|table|secret|permission)|"
     r"\bis not set\b|\bnot defined\b|invalid (?:config|configuration|argument|value|syntax|format)|"
     r"syntax error|parse error|malformed|cannot parse|failed to parse|core dumped|stack overflow|"
-    r"insecure permissions|bad permissions|permissions (?:are|is) too open|unknown directive|"
-    r"configuration file .{0,80} test failed|too big header|header too large|buffer too small|"
-    r"flood.stage|watermark|read-only-allow-delete|cluster_block_exception|"
+    r"bad permissions|permissions (?:are|is) too open|unknown directive|"
+    r"configuration file .{0,80} test failed|buffer too small|"
     r"gc overhead|overhead, spent|java heap space|heap (?:usage|space|pressure)|clock (?:is )?wrong|"
     r"clock (?:is )?(?:off|behind|ahead) by|"
-    r"wrong file owner|bad (?:file )?(?:owner(?:ship)?|mode)s?\b|ownership or modes|insecure mode|"
-    r"checksum mismatch|security error|not (?:be )?persisted|key ring|"
-    r"slow (?:fdatasync|fsync|disk|storage)|from slow disk|disk (?:latency|is slow)|"
-    r"do not match the hashes|hash mismatch|fatal error: |concurrent map (?:writes|read)|"
-    r"apparent connection leak|connection leak|"
-    r"thread ?pool starvation|heartbeat took longer|no selectable sources|can'?t synchroni[sz]e|"
+    r"insecure mode|"
+    r"security error|not (?:be )?persisted|key ring|"
+    r"slow (?:fdatasync|fsync|disk|storage)|disk (?:latency|is slow)|"
+    r"fatal error: |concurrent map (?:writes|read)|"
+    r"heartbeat took longer|can'?t synchroni[sz]e|"
     # Django's CSRF origin check (often a misconfigured proxy, sometimes only a stray client).
     r"origin checking failed|does not match any trusted origins|"
     # A queue or spool that refuses work for want of room; a replica that stopped applying changes.
     r"insufficient (?:system )?storage|not enough (?:free )?(?:disk )?space|"
     r"(?:replica|slave) sql|could not execute \w+_rows event|duplicate entry|"
     # Addresses, locks, proposals, signatures and transaction ids that ran out or do not match.
-    r"no ip addresses available|failed to allocate for range|"
-    r"failed to (?:create/)?acquire the lock|lock\.exclusive|stale lock|"
-    r"no_proposal_chosen|\bn\(no_prop\)|no (?:acceptable|matching) proposal|proposals? unacceptable|"
-    r"layer[47] (?:wrong status|timeout|connection problem)|"
-    r"wraparound|must be vacuumed|not accepting commands|"
-    r"signature expired|validation failure|dnssec|"
-    r"could not load (?:file or )?assembly|fileloadexception|manifest definition|"
-    r"did not find a value|could not find (?:data|class|resource|a value)|"
-    r"no shared cipher|no common cipher|cipher negotiation failed|"
-    r"unrecoverable error|event object is invalid|\bis incorrect\b|"
-    r"no urls in mirrorlist|failed to download metadata|cannot prepare internal mirrorlist|end of life|"
-    r"failed to load coreclr|you must install or update \.net|framework .{0,80}? was not found|"
+    r"failed to allocate for range|"
+    r"lock\.exclusive|stale lock|"
+    r"no (?:acceptable|matching) proposal|proposals? unacceptable|"
+    r"wraparound|not accepting commands|"
+    r"validation failure|dnssec|"
+    r"fileloadexception|manifest definition|"
+    r"could not find (?:data|class|resource|a value)|"
+    r"no common cipher|cipher negotiation failed|"
+    r"event object is invalid|\bis incorrect\b|"
+    r"failed to download metadata|cannot prepare internal mirrorlist|end of life|"
+    r"failed to load coreclr|"
     r"lost connection to mysql server|\berror 20(?:06|13)\b|"
-    r"no_pubkey|public key is not available|is not signed|"
-    r"identity of application pool .{0,80}? is invalid|unknown user name or bad password|logon failure|"
-    r"metaspace|could not be opened in append mode|"
-    r"free disk space is insufficient|disk resource limit|\bEUSAGE\b|(?:are|is) (?:not )?in sync|out of sync|"
+    r"public key is not available|is not signed|"
+    r"identity of application pool .{0,80}? is invalid|logon failure|"
+    r"disk resource limit|\bEUSAGE\b|(?:are|is) (?:not )?in sync|out of sync|"
     r"transfer status: refused|: REFUSED\b|(?:query|transfer|update) (?:\S+ ){0,6}(?:refused|denied)\b|"
     # This host's own credentials rejected (a storage target's CHAP, a domain's machine account).
-    r"iscsid.{0,40}login authentication failed|failed authentication with target|could not authenticate with|"
-    + _DEFINITE_TAIL,
+    r"failed authentication with target|could not authenticate with|" + _DEFINITE_CAUSES,
     re.IGNORECASE,
 )
 _SYMPTOM = re.compile(
@@ -518,37 +539,7 @@ def _still_happening(table: list[dict[str, Any]]) -> set[int]:
 
 # Causes that no symptom word around them makes less of one: "blocked by ... flood-stage
 # watermark", "upstream sent too big header".
-_DEFINITE = re.compile(
-    r"time stepped by -?\d{3,}|\bclock_step -?\d{3,}|"  # a clock moved by minutes or hours
-    r"is unmanaged \(maintenance-mode=true\)|"  # a cluster told not to act, when it had to
-    r"bad peer AS\b|pause of approximately \d{5,}ms|"  # a BGP peer's other AS; a JVM stopped 10 s or more
-    r"MAXPFXEXCEED|"  # a BGP session torn down at its prefix limit
-    r"flood.stage|watermark|read-only-allow-delete|cluster_block_exception|no space left|"
-    r"(?<!perhaps )out of memory|"
-    r"oomkilled|too many open files|certificate has expired|too big header|header too large|"
-    r"(?:disk|memory|pid) ?pressure|attempting to reclaim|"
-    r"(?:obtain|get|acquire|check ?out) a connection|queuepool limit|pool (?:limit|exhausted)|"
-    # Refusals a program explains itself: it will not run what it cannot trust.
-    r"wrong file owner|bad (?:file )?(?:owner(?:ship)?|mode)s?\b|ownership or modes|insecure permissions|"
-    r"checksum mismatch|zone \S+: expired|do not match the hashes|hash mismatch|"
-    r"fatal error: concurrent map|thread ?pool starvation|obtaining a connection from the pool|"
-    r"apparent connection leak|connection leak|reached (?:the )?pm\.max_children|max_children setting|"
-    r"free disk space is insufficient|disk resource limit alarm|alarm set|slow fdatasync|from slow disk|"
-    r"clock skew too great|no selectable sources|insufficient system storage|not enough free space|"
-    r"(?:replica|slave) sql (?:for channel|thread)|no ip addresses available|"
-    r"nfs: server \S+ not responding|failed to (?:create/)?acquire the lock|no_proposal_chosen|"
-    r"\bn\(no_prop\)|"
-    r"layer[47] (?:wrong status|timeout|connection problem)|to avoid wraparound|must be vacuumed|"
-    r"signature expired|could not load (?:file or )?assembly|did not find a value|no shared cipher|"
-    r"unrecoverable error|no urls in mirrorlist|you must install or update \.net|"
-    r"framework .{0,80}? was not found|"
-    r"when dumping table|multi-attach|already exclusively attached|outofmemoryerror|metaspace|"
-    r"vault is sealed|could not be opened in append mode|no_pubkey|identity of application pool|"
-    r"unknown user name or bad password|iscsid.{0,40}login authentication failed|"
-    r"initiator failed authentication|could not authenticate with \S+, a windows domain controller|"
-    + _DEFINITE_TAIL,
-    re.IGNORECASE,
-)
+_DEFINITE = re.compile(_DEFINITE_CAUSES, re.IGNORECASE)
 
 
 # A login refused for one user: that client's credentials, unless nothing else is wrong.
@@ -1185,10 +1176,6 @@ def explains_something(text: str) -> bool:
 
 def names_cause(text: str) -> bool:
     """Whether a line says why something failed (a full disk, a refused login, a limit reached)."""
-    return _names_cause(text)
-
-
-def _names_cause(text: str) -> bool:
     return bool(_CAUSE.search(text))
 
 
@@ -1330,7 +1317,7 @@ def rank(table: list[dict[str, Any]]) -> list[Candidate]:
         candidates = [
             row
             for row in candidates
-            if (_names_cause(_text(row)) and not _reads_like_symptom(_text(row)))
+            if (names_cause(_text(row)) and not _reads_like_symptom(_text(row)))
             or _explain_pairs(_text(row))[1] & explained
             or _explain_pairs(_text(row))[0] & symptoms
         ]
@@ -1348,7 +1335,7 @@ def rank(table: list[dict[str, Any]]) -> list[Candidate]:
     substantive = [
         row
         for row, text, (explains_pairs, _) in zip(candidates, texts, pairs, strict=True)
-        if row["errors"] or _names_cause(text) or any(_EXPLAINS[i][2] in shown for i in explains_pairs)
+        if row["errors"] or names_cause(text) or any(_EXPLAINS[i][2] in shown for i in explains_pairs)
     ]
     order = sorted(substantive, key=lambda r: (r["first_seen"] or "~", r["_entries"][0].line_no))
     chained = [e for row in candidates for e in row["_entries"] if e.root_exception != e.exception_type]
@@ -1365,7 +1352,7 @@ def rank(table: list[dict[str, Any]]) -> list[Candidate]:
             score += 0.6
             reasons.append("exception")
         explains = [_EXPLAINS[i][2] for i in sorted(explains_pairs) if _EXPLAINS[i][2] in shown]
-        if _names_cause(text) or explains:  # a line that explains another is a cause, whatever its words
+        if names_cause(text) or explains:  # a line that explains another is a cause, whatever its words
             score += 1.2
             reasons.append("names a cause")
             if _definite(text):  # a disk that is full beats a collector that was slow
