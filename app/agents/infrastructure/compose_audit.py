@@ -314,8 +314,56 @@ def _awaited_healthy(services: dict[str, Any]) -> dict[str, str]:
 
 
 def _service(where: str, service: dict[str, Any]) -> Iterator[Finding]:
+    """One service's own settings, in the order its findings are reported: privileges, host
+    namespaces and mounts, user, secrets and settings, the image's login, health check, published
+    ports, then the image, limits and data."""
     if service.get("privileged") is True:
         yield rule_finding("privileged_container", where, "runs privileged")
+    yield from _dhcp_on_bridge(where, service)
+    options = _security_options(service)
+    drops_root = _drops_root(service)
+    unprivileged = _unprivileged(service, options, drops_root)
+    yield from _privilege_findings(where, service, options, unprivileged)
+    for key, code, label in _HOST_NAMESPACES:
+        if service.get(key) == "host":
+            yield rule_finding(code, where, f"shares the host's {label} ({key}: host)")
+    for volume in as_list(service.get("volumes")):
+        yield from _volume(where, service, volume)
+    if not drops_root:
+        yield from _user(where, service.get("user"))
+    if service.get("read_only") is not True and not unprivileged:  # see capability_findings
+        yield rule_finding("writable_root_filesystem", where, "read_only is not true")
+    env = env_pairs(service.get("environment"))
+    words = command_line(service.get("entrypoint"), service.get("command"))
+    yield from _environment_and_command(where, service, env, words)
+    yield from _image_access(where, service, env, words)
+    yield from one_word_command(where, "healthcheck", as_mapping(service.get("healthcheck")).get("test"))
+    yield from _memory_reservation(where, service)
+    yield from scan_command(
+        where, "healthcheck", command_words(as_mapping(service.get("healthcheck")).get("test"))
+    )
+    yield from _published_ports(where, service)
+    yield from image_findings(where, service.get("image"))
+    yield from _limits(where, service)
+    yield from _data_in_container(where, service)
+
+
+# The host namespaces a service may share: (its key, the finding's code, what it shares).
+_HOST_NAMESPACES = (
+    ("network_mode", "host_network", "network"),
+    ("pid", "host_pid", "PID namespace"),
+    ("ipc", "host_ipc", "IPC namespace"),
+)
+# security_opt values (as _security_options writes them) that switch a kernel filter off, to its name.
+_PROFILES_OFF = {
+    "seccomp:unconfined": "seccomp",
+    "apparmor:unconfined": "AppArmor",
+    "label:disable": "SELinux labels",
+}
+
+
+def _dhcp_on_bridge(where: str, service: dict[str, Any]) -> Iterator[Finding]:
+    """A DHCP server needs the host's network: the clients' broadcasts do not cross a bridge."""
     if service.get("network_mode") != "host" and dhcp_server(
         service.get("image"), command_line(service.get("entrypoint"), service.get("command"))
     ):
@@ -325,15 +373,37 @@ def _service(where: str, service: dict[str, Any]) -> Iterator[Finding]:
             "a DHCP server on a bridge network (no network_mode: host): the clients' DHCPDISCOVER "
             "broadcasts never reach the container, so no client gets a lease",
         )
-    options = [
+
+
+def _security_options(service: dict[str, Any]) -> list[str]:
+    """The service's security_opt entries in one spelling: `key:value`, lower case, no spaces."""
+    return [
         text_of(opt).replace("=", ":").replace(" ", "").lower()
         for opt in as_list(service.get("security_opt"))
     ]
+
+
+def _drops_root(service: dict[str, Any]) -> bool:
+    """No user is set, and the image does not run as root anyway (it drops root itself, or its
+    USER is not root)."""
     user = text_of(service.get("user")).split(":", 1)[0]
-    drops_root = not user and drops_root_itself(service.get("image"))
-    unprivileged = (user not in ("", "root", "0") or drops_root) and bool(
+    return not user and drops_root_itself(service.get("image"))
+
+
+def _unprivileged(service: dict[str, Any], options: list[str], drops_root: bool) -> bool:
+    """A user other than root (set, or the image's own) that no-new-privileges keeps from
+    escalating: the kernel gives it no capabilities and it writes only its own files (see
+    capability_findings)."""
+    user = text_of(service.get("user")).split(":", 1)[0]
+    return (user not in ("", "root", "0") or drops_root) and bool(
         {"no-new-privileges", "no-new-privileges:true"} & {*options}
     )
+
+
+def _privilege_findings(
+    where: str, service: dict[str, Any], options: list[str], unprivileged: bool
+) -> Iterator[Finding]:
+    """Capabilities, privilege escalation, and the kernel filters (seccomp, AppArmor, SELinux)."""
     yield from capability_findings(
         where, service.get("cap_add"), service.get("cap_drop"), "cap_drop: [ALL]", unprivileged
     )
@@ -342,71 +412,79 @@ def _service(where: str, service: dict[str, Any]) -> Iterator[Finding]:
             "privilege_escalation", where, "allows privilege escalation (no-new-privileges:false)"
         )
     for option in options:
-        if option in ("seccomp:unconfined", "apparmor:unconfined", "label:disable"):
-            label = {"seccomp": "seccomp", "apparmor": "AppArmor", "label": "SELinux labels"}[
-                option.split(":")[0]
-            ]
+        if option in _PROFILES_OFF:
             yield rule_finding(
-                "security_profile_disabled", where, f"runs with {label} switched off ({option})"
-            )
-    for key, code, label in (
-        ("network_mode", "host_network", "network"),
-        ("pid", "host_pid", "PID namespace"),
-        ("ipc", "host_ipc", "IPC namespace"),
-    ):
-        if service.get(key) == "host":
-            yield rule_finding(code, where, f"shares the host's {label} ({key}: host)")
-    for volume in as_list(service.get("volumes")):
-        source = _bind_source(volume)
-        if source is not None and not (
-            _SOCKET_PROXY.search(text_of(service.get("image"))) and "docker.sock" in source
-        ):
-            yield from host_path_findings(where, source, _read_only(volume), how="bind-mounts")
-        served = _volume_target(volume)
-        if _volume_source(volume) in (".", "./") and served and served.rstrip("/") in _DOCUMENT_ROOTS:
-            yield rule_finding(
-                "project_directory_served",
+                "security_profile_disabled",
                 where,
-                f"mounts the project directory (./) as the web root {served}: its .env, .git and compose "
-                "file are downloadable",
+                f"runs with {_PROFILES_OFF[option]} switched off ({option})",
             )
-    if not drops_root:
-        yield from _user(where, service.get("user"))
-    if service.get("read_only") is not True and not unprivileged:  # see capability_findings
-        yield rule_finding("writable_root_filesystem", where, "read_only is not true")
-    yield from scan_env(where, env_pairs(service.get("environment")))
+
+
+def _volume(where: str, service: dict[str, Any], volume: Any) -> Iterator[Finding]:
+    """One volume: a host path bind-mounted (a socket proxy's Docker socket is its job), or the
+    project directory served as a web root."""
+    source = _bind_source(volume)
+    if source is not None and not (
+        _SOCKET_PROXY.search(text_of(service.get("image"))) and "docker.sock" in source
+    ):
+        yield from host_path_findings(where, source, _read_only(volume), how="bind-mounts")
+    served = _volume_target(volume)
+    if _volume_source(volume) in (".", "./") and served and served.rstrip("/") in _DOCUMENT_ROOTS:
+        yield rule_finding(
+            "project_directory_served",
+            where,
+            f"mounts the project directory (./) as the web root {served}: its .env, .git and compose "
+            "file are downloadable",
+        )
+
+
+def _environment_and_command(
+    where: str, service: dict[str, Any], env: list[tuple[str, Any]], words: list[str]
+) -> Iterator[Finding]:
+    """Secrets written into the environment or the command line, doors left open, and the
+    server settings both carry."""
+    yield from scan_env(where, env)
     yield from open_door_findings(
-        where,
-        env_pairs(service.get("environment")),
-        command_words(service.get("command")) + command_words(service.get("entrypoint")),
+        where, env, command_words(service.get("command")) + command_words(service.get("entrypoint"))
     )
     yield from scan_command(
         where,
         "command line",
         [*command_words(service.get("entrypoint")), *command_words(service.get("command"))],
     )
-    env = env_pairs(service.get("environment"))
-    words = command_line(service.get("entrypoint"), service.get("command"))
     yield from settings_findings(where, env, words)
     yield from memory_lock_findings(where, env, words, service.get("ulimits"))
-    open_ports = [
-        f"{spec[1]}" for port in as_list(service.get("ports"))
-        if (spec := _port_spec(port)) and spec[1] and spec[0].strip("[]") in ALL_INTERFACES
-    ]  # fmt: skip
+
+
+def _image_access(
+    where: str, service: dict[str, Any], env: list[tuple[str, Any]], words: list[str]
+) -> Iterator[Finding]:
+    """Who can log in to what the image serves: its default login on an open port, its
+    authentication switched off, php-fpm's FastCGI port open to all."""
+    public = _public_ports(service)
+    open_ports = [spec[1] for spec in public]
     mounted = [target for volume in as_list(service.get("volumes")) if (target := _volume_target(volume))]
     yield from image_login_findings(where, service.get("image"), env, mounted, open_ports)
     yield from image_auth_findings(where, service.get("image"), env, words)
-    if "fpm" in text_of(service.get("image")) and any(
-        (spec := _port_spec(port)) and spec[2] == "9000" and spec[1] and spec[0].strip("[]") in ALL_INTERFACES
-        for port in as_list(service.get("ports"))
-    ):
+    if "fpm" in text_of(service.get("image")) and any(spec[2] == "9000" for spec in public):
         yield rule_finding(
             "admin_api_unauthenticated",
             where,
             "php-fpm's FastCGI port 9000 is published on all interfaces: FastCGI has no authentication, and "
             "whoever reaches it runs PHP, with ini settings of their choosing",
         )
-    yield from one_word_command(where, "healthcheck", as_mapping(service.get("healthcheck")).get("test"))
+
+
+def _public_ports(service: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """The service's `ports` entries with a host port on every interface of the host."""
+    return [
+        spec for port in as_list(service.get("ports"))
+        if (spec := _port_spec(port)) and spec[1] and spec[0].strip("[]") in ALL_INTERFACES
+    ]  # fmt: skip
+
+
+def _memory_reservation(where: str, service: dict[str, Any]) -> Iterator[Finding]:
+    """A memory reservation above the memory limit: Docker refuses it."""
     resources = as_mapping(as_mapping(service.get("deploy")).get("resources"))
     yield from requests_over_limits(
         where,
@@ -414,9 +492,11 @@ def _service(where: str, service: dict[str, Any]) -> Iterator[Finding]:
         {"memory": as_mapping(resources.get("limits")).get("memory") or service.get("mem_limit")},
         "Docker",
     )
-    yield from scan_command(
-        where, "healthcheck", command_words(as_mapping(service.get("healthcheck")).get("test"))
-    )
+
+
+def _published_ports(where: str, service: dict[str, Any]) -> Iterator[Finding]:
+    """A database's port published on all interfaces, and what the image serves on the ports it
+    publishes."""
     for port in as_list(service.get("ports")):
         if finding := _published_database(where, port):
             yield finding
@@ -427,9 +507,6 @@ def _service(where: str, service: dict[str, Any]) -> Iterator[Finding]:
     ]
     words = command_line(service.get("entrypoint"), service.get("command"))
     yield from published_port_findings(where, service.get("image"), published, words)
-    yield from image_findings(where, service.get("image"))
-    yield from _limits(where, service)
-    yield from _data_in_container(where, service)
 
 
 # Proxies whose job is to hold the Docker socket and pass only the API calls allowed through.

@@ -81,47 +81,72 @@ async def _verify(
     if service.url:
         http = await check_http(service.url, ip, policy, timeout, trust)
         report["checks"]["http"] = http.output
-        status = http.output.get("status_code")
-        expected = service.expected_status
-        if status is None:
-            problem(
-                Severity.CRITICAL,
-                "service_http_failed",
-                f"GET {service.url} failed: {http.output.get('error')}",
-            )
-        elif expected is not None and status != expected:
-            problem(
-                Severity.CRITICAL,
-                "service_status_drift",
-                f"GET {service.url} answered {status}, expected {expected}",
-            )
-        elif expected is None and status >= 500:
-            problem(Severity.CRITICAL, "service_http_error", f"GET {service.url} answered {status}")
+        for found in _http_problems(service.url, service.expected_status, http.output):
+            problem(*found)
     if service.min_cert_days is not None:
-        parts = urlsplit(service.url) if service.url else None
-        port = (parts.port or 443) if parts and parts.scheme == "https" else (service.port or 443)
+        port = _tls_port(service)
         tls = await check_tls(ip, target.host, port, timeout, trust)
         report["checks"]["tls"] = tls.output
-        days = tls.output.get("days_until_expiry")
-        if days is None:
-            problem(
+        for found in _certificate_problems(port, service.min_cert_days, tls.output):
+            problem(*found)
+    return _status(report), findings
+
+
+# A problem a check found: its severity, its code, and its message (without the service's name).
+_Problem = tuple[Severity, str, str]
+
+
+def _http_problems(url: str, expected: int | None, output: dict[str, Any]) -> list[_Problem]:
+    """The GET failed, or answered other than the inventory expects (a server error when it
+    expects nothing in particular)."""
+    status = output.get("status_code")
+    if status is None:
+        return [(Severity.CRITICAL, "service_http_failed", f"GET {url} failed: {output.get('error')}")]
+    if expected is not None and status != expected:
+        return [
+            (Severity.CRITICAL, "service_status_drift", f"GET {url} answered {status}, expected {expected}")
+        ]
+    if expected is None and status >= 500:
+        return [(Severity.CRITICAL, "service_http_error", f"GET {url} answered {status}")]
+    return []
+
+
+def _tls_port(service: ServiceSpec) -> int:
+    """The port whose certificate is checked: the https url's, else the service's port, else 443."""
+    parts = urlsplit(service.url) if service.url else None
+    return (parts.port or 443) if parts and parts.scheme == "https" else (service.port or 443)
+
+
+def _certificate_problems(port: int, min_days: int, output: dict[str, Any]) -> list[_Problem]:
+    """No certificate, one that expires sooner than the inventory allows (critical within three
+    days), or one that is not trusted."""
+    days = output.get("days_until_expiry")
+    if days is None:
+        return [
+            (
                 Severity.CRITICAL,
                 "service_tls_failed",
-                f"no TLS certificate on port {port}: {tls.output.get('error')}",
+                f"no TLS certificate on port {port}: {output.get('error')}",
             )
-        elif days < service.min_cert_days:
-            problem(
+        ]
+    problems: list[_Problem] = []
+    if days < min_days:
+        problems.append(
+            (
                 Severity.CRITICAL if days <= 3 else Severity.WARNING,
                 "service_cert_expiring",
-                f"certificate expires in {days} days (minimum {service.min_cert_days})",
+                f"certificate expires in {days} days (minimum {min_days})",
             )
-        if days is not None and not tls.output.get("trusted"):
-            problem(
+        )
+    if not output.get("trusted"):
+        problems.append(
+            (
                 Severity.CRITICAL,
                 "service_cert_untrusted",
-                f"certificate not trusted: {tls.output.get('verify_error')}",
+                f"certificate not trusted: {output.get('verify_error')}",
             )
-    return _status(report), findings
+        )
+    return problems
 
 
 def _status(report: dict[str, Any]) -> dict[str, Any]:

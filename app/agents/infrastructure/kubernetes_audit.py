@@ -257,14 +257,11 @@ def _key_files(name: str, obj: dict[str, Any]) -> Iterator[Finding]:
 def _workload(
     obj: dict[str, Any], name: str, autoscaled_minimum: int | None, configs: dict[str, str]
 ) -> Iterator[Finding]:
+    """One workload: its pod's settings, then its replicas and schedule, then each container."""
     kind = obj.get("kind")
     pod = pod_spec(obj)
     mounted = _mounted(pod, configs)
-    for key, code, label in (
-        ("hostNetwork", "host_network", "network"),
-        ("hostPID", "host_pid", "PID namespace"),
-        ("hostIPC", "host_ipc", "IPC namespace"),
-    ):
+    for key, code, label in _HOST_NAMESPACES:
         if pod.get(key) is True:
             yield rule_finding(code, name, f"shares the host's {label} ({key}: true)")
     replicas = as_mapping(obj.get("spec")).get("replicas", 1) if kind in REPLICATED_KINDS else 1
@@ -277,44 +274,17 @@ def _workload(
     yield from _prestop(name, pod)
     yield from _selector_matches_template(obj, name)
     yield from _memory_volumes(name, pod)
-    if kind in RUN_TO_COMPLETION_KINDS and text_of(pod.get("restartPolicy")) == "Always":
-        yield rule_finding(
-            "manifest_rejected",
-            name,
-            f"its pod template sets restartPolicy: Always, which a {kind}'s pods may not have (only "
-            "OnFailure or Never): the API server refuses it",
-        )
-    for volume in as_list(pod.get("volumes")):
-        host = as_mapping(as_mapping(volume).get("hostPath"))
-        if host.get("path"):
-            yield from host_path_findings(
-                f"{name} volume {text_of(volume.get('name'), '?')}", text_of(host["path"])
-            )
+    yield from _restart_always(kind, name, pod)
+    yield from _host_paths(name, pod)
     if kind in REPLICATED_KINDS:
-        replicas = as_mapping(obj.get("spec")).get("replicas", 1)
-        if autoscaled_minimum is not None:
-            if autoscaled_minimum < 2:
-                yield rule_finding("single_replica", name, "its autoscaler's minReplicas is 1")
-        elif replicas == 1:
-            yield rule_finding("single_replica", name, "runs 1 replica")
-        yield from _quorum(name, pod, replicas)
-        yield from clustering_findings(obj, name, pod, autoscaled_minimum or replicas, list(mounted.values()))
+        yield from _replication(obj, name, pod, autoscaled_minimum, mounted)
     if kind == "CronJob":
         yield from _overlap(obj, name)
         yield from _dst_gap(obj, name)
     yield from _run_to_completion(kind, name, pod)
     yield from _windows_image(name, pod)
     yield from _unsafe_sysctls(name, pod)
-    if pod.get("hostNetwork") is not True and any(
-        dhcp_server(c.get("image"), command_line(c.get("command"), c.get("args")))
-        for c in map(as_mapping, as_list(pod.get("containers")))
-    ):
-        yield rule_finding(
-            "dhcp_without_host_network",
-            name,
-            "a DHCP server without hostNetwork: true: the clients' DHCPDISCOVER broadcasts never reach the "
-            "pod, so no client gets a lease",
-        )
+    yield from _dhcp_without_host_network(name, pod)
     if kind == "Deployment":
         yield from _rollout(obj, name)
     long_running = kind not in RUN_TO_COMPLETION_KINDS and not (
@@ -327,11 +297,82 @@ def _workload(
         for container in as_list(pod.get(key)):
             if isinstance(container, dict):
                 where = f"{name} {label} {text_of(container.get('name'), '?')}"
-                yield from _container(where, container, pod_security)
-                yield from _configured_memory(where, container, mounted)
-                yield from _fastcgi_probes(where, container)
-                if long_running and key == "containers":
-                    yield from _probes(where, container)
+                probed = long_running and key == "containers"  # init containers run to completion
+                yield from _container_in_pod(where, container, pod_security, mounted, probed)
+
+
+# The host namespaces a pod may share: (its key, the finding's code, what it shares).
+_HOST_NAMESPACES = (
+    ("hostNetwork", "host_network", "network"),
+    ("hostPID", "host_pid", "PID namespace"),
+    ("hostIPC", "host_ipc", "IPC namespace"),
+)
+
+
+def _restart_always(kind: Any, name: str, pod: dict[str, Any]) -> Iterator[Finding]:
+    """A Job's or CronJob's pods must end, so the API server refuses restartPolicy: Always."""
+    if kind in RUN_TO_COMPLETION_KINDS and text_of(pod.get("restartPolicy")) == "Always":
+        yield rule_finding(
+            "manifest_rejected",
+            name,
+            f"its pod template sets restartPolicy: Always, which a {kind}'s pods may not have (only "
+            "OnFailure or Never): the API server refuses it",
+        )
+
+
+def _host_paths(name: str, pod: dict[str, Any]) -> Iterator[Finding]:
+    """The host directories the pod mounts (hostPath volumes)."""
+    for volume in as_list(pod.get("volumes")):
+        host = as_mapping(as_mapping(volume).get("hostPath"))
+        if host.get("path"):
+            yield from host_path_findings(
+                f"{name} volume {text_of(volume.get('name'), '?')}", text_of(host["path"])
+            )
+
+
+def _replication(
+    obj: dict[str, Any],
+    name: str,
+    pod: dict[str, Any],
+    autoscaled_minimum: int | None,
+    mounted: dict[str, str],
+) -> Iterator[Finding]:
+    """A Deployment's or StatefulSet's replicas: one is an availability gap (its autoscaler's
+    minimum counts when there is one), and a clustered datastore needs enough for its quorum."""
+    replicas = as_mapping(obj.get("spec")).get("replicas", 1)
+    if autoscaled_minimum is not None:
+        if autoscaled_minimum < 2:
+            yield rule_finding("single_replica", name, "its autoscaler's minReplicas is 1")
+    elif replicas == 1:
+        yield rule_finding("single_replica", name, "runs 1 replica")
+    yield from _quorum(name, pod, replicas)
+    yield from clustering_findings(obj, name, pod, autoscaled_minimum or replicas, list(mounted.values()))
+
+
+def _dhcp_without_host_network(name: str, pod: dict[str, Any]) -> Iterator[Finding]:
+    """A DHCP server needs the node's network: the clients' broadcasts do not reach a pod's own."""
+    if pod.get("hostNetwork") is not True and any(
+        dhcp_server(c.get("image"), command_line(c.get("command"), c.get("args")))
+        for c in map(as_mapping, as_list(pod.get("containers")))
+    ):
+        yield rule_finding(
+            "dhcp_without_host_network",
+            name,
+            "a DHCP server without hostNetwork: true: the clients' DHCPDISCOVER broadcasts never reach the "
+            "pod, so no client gets a lease",
+        )
+
+
+def _container_in_pod(
+    where: str, container: dict[str, Any], pod_security: dict[str, Any], mounted: dict[str, str], probed: bool
+) -> Iterator[Finding]:
+    """One container (or init container) of the pod; its probes only where it is expected to have
+    them (a long-running workload's main containers)."""
+    yield from _container(where, container, pod_security)
+    yield from _configured_memory(where, container, mounted)
+    yield from _fastcgi_probes(where, container)
+    if probed:
+        yield from _probes(where, container)
 
 
 def _selector_matches_template(obj: dict[str, Any], name: str) -> Iterator[Finding]:
