@@ -47,6 +47,7 @@ EXPECTED_SEVERITY = {
     "network_policy_any_namespace": "warning", "open_mail_relay": "critical",
     "project_directory_served": "critical", "node_dns_policy": "warning",
     "staging_certificate_issuer": "warning", "issuer_not_found": "critical", "host_port_conflict": "critical",
+    "ingress_backend_port_missing": "critical", "no_shared_network": "critical",
     "prestop_exceeds_grace": "warning", "default_credentials": "critical", "plaintext_listener": "critical",
     "durability_disabled": "critical", "memory_lock_unavailable": "critical", "quorum_even_size": "warning",
     "single_copy_replication": "warning", "ordered_start_deadlock": "critical", "sessions_not_shared": "warning",
@@ -523,6 +524,15 @@ services:
     image: coredns/coredns:1.11.1
     ports: ["53:53/udp"]
     configs: [{{source: corefile, target: /etc/coredns/Corefile}}]
+  portal_api:
+    <<: *hardened
+    image: registry.example.com/portal-api:3.8.2
+    networks: [proxy]
+    depends_on: [portal_queue]
+  portal_queue:
+    <<: *hardened
+    image: registry.example.com/portal-queue:1.2.0
+    networks: [backend]
   resolver_internal:
     <<: *hardened
     image: coredns/coredns:1.11.1
@@ -741,6 +751,7 @@ COMPOSE_EXPECTED = {
     "service graphql": {"admin_api_unauthenticated"},  # graphql_guarded has its secret
     "service airflow": {"admin_api_unauthenticated"},
     "service php_fpm": {"admin_api_unauthenticated"},  # not on loopback (php_fpm_local)
+    "service portal_api": {"no_shared_network"},
 }  # fmt: skip
 
 
@@ -902,6 +913,8 @@ KUBERNETES = manifest(
      "spec": {"tls": [{"hosts": ["shop.example.com"], "secretName": "tls-cert"}]}},
     {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "api"},
      "spec": {"selector": {"app": "api-server"}, "ports": [{"port": 80}]}},
+    {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "api-public"},
+     "spec": {"defaultBackend": {"service": {"name": "api", "port": {"number": 8080}}}}},
     {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "escape"},
      "spec": {"minAvailable": 3, "selector": {"matchLabels": {"app": "escape"}}}},
     {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings"},
@@ -1290,7 +1303,8 @@ KUBERNETES_EXPECTED = {
     "Deployment mail container postfix": {"open_mail_relay"},
     "Ingress storefront": {"staging_certificate_issuer"},
     "Ingress beta": {"staging_certificate_issuer"},
-    "Ingress wiki": {"issuer_not_found"},  # le-tst for the file's le-test; docs' letsencrypt-prod is elsewhere
+    "Ingress wiki": {"issuer_not_found"},
+    "Ingress api-public": {"ingress_backend_port_missing"},  # Service api exposes only 80  # le-tst for the file's le-test; docs' letsencrypt-prod is elsewhere
     "DaemonSet node-agent": {"host_network"},  # and no node_dns_policy: it resolves as the node does
     "Deployment broker container rabbitmq": {"default_credentials"},  # and not plaintext_secret first
     "ConfigMap vault-config": {"plaintext_listener"},
@@ -1575,7 +1589,8 @@ ONE_SETTING = [
     ({"ports": ["9000:9000"]}, None),  # port 9000 of anything else (a web app, MinIO's API) is not FastCGI
     ({"ports": ["4369:4369", "4000:4000"]}, "admin_api_unauthenticated"),
     ({"environment": {"MOODLE_DATAROOT": "/var/www/html/moodledata"}}, "data_in_web_root"),
-    ({"environment": {"APP_DOCUMENT_ROOT": "/srv/site", "APP_DATA_DIR": "/srv/site/private"}}, "data_in_web_root"),
+    ({"environment": {"APP_DOCUMENT_ROOT": "/srv/site", "APP_DATA_DIR": "/srv/site/private"},
+      "volumes": ["site:/srv/site"]}, "data_in_web_root"),  # (on a volume: not lost, but served)
     ({"environment": {"APACHE_DOCUMENT_ROOT": "/var/www/html", "MOODLE_DATAROOT": "/var/moodledata"}}, None),
     ({"environment": {"UPLOADS_DIR": "/var/www/html/uploads"}}, None),  # public uploads may be meant to be served
     ({"image": "pihole/pihole:2024.05.0", "ports": ["53:53/udp"], "environment": {"DNSMASQ_LISTENING": "all"}},
@@ -1860,3 +1875,101 @@ async def test_a_network_policy_with_an_empty_ingress_rule_isolates_nothing(name
               "spec": {"podSelector": {"matchLabels": {"app": "api"}}, "policyTypes": ["Ingress"], "ingress": [{}]}}  # fmt: skip
     result = await audit(manifest(k8s_workload("Deployment", "api"), policy))
     assert ("network_policy_any_namespace" in risky_codes(result)) is flagged
+
+
+def _ingress(port: dict[str, Any], service: str = "kroki") -> dict[str, Any]:
+    backend = {"service": {"name": service, "port": port}}
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "diagrams"},
+            "spec": {"rules": [{"host": "diagrams.example.com",
+                                "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": backend}]}}]}}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("port", "service", "flagged"),
+    [
+        ({"number": 8000}, "kroki", True),  # the container's port, not the Service's
+        ({"name": "grpc"}, "kroki", True),
+        ({"number": 80}, "kroki", False),
+        ({"name": "http"}, "kroki", False),
+        ({"number": 8000}, "elsewhere", False),  # a Service the file does not define is not judged
+    ],
+)
+async def test_an_ingress_backend_on_a_port_its_service_does_not_expose(
+    port: dict[str, Any], service: str, flagged: bool
+) -> None:
+    kroki = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "kroki"},
+             "spec": {"selector": {"app": "kroki"}, "ports": [{"name": "http", "port": 80, "targetPort": 8000}]}}  # fmt: skip
+    container = k8s_container(ports=[{"name": "http", "containerPort": 8000}],
+                              readinessProbe={"httpGet": {"path": "/ready", "port": 8000}})  # fmt: skip
+    result = await audit(
+        manifest(k8s_workload("Deployment", "kroki", [container]), kroki, _ingress(port, service))
+    )
+    assert risky_codes(result) == ({"ingress_backend_port_missing"} if flagged else set())
+
+
+@pytest.mark.parametrize(
+    ("path", "flagged"),
+    [("/-/ready", True), ("/readyz", True), ("/actuator/health/readiness", True), ("/q/health/ready", True),
+     ("/-/healthy", False), ("/livez", False), ("/already", False)],
+)  # fmt: skip
+async def test_a_liveness_probe_on_a_readiness_endpoint_restarts_what_is_starting(
+    path: str, flagged: bool
+) -> None:
+    container = k8s_container(livenessProbe={"httpGet": {"path": path, "port": 8000}, "failureThreshold": 4,
+                                             "initialDelaySeconds": 60, "periodSeconds": 15})  # fmt: skip
+    result = await audit(manifest(k8s_workload("Deployment", "prometheus", [container])))
+    assert risky_codes(result) == ({"fragile_liveness_probe"} if flagged else set())
+
+
+@pytest.mark.parametrize(
+    ("networks", "flagged"),
+    [
+        ({"api": ["proxy"], "db": ["backend"]}, True),
+        ({"api": ["proxy", "backend"], "db": ["backend"]}, False),
+        ({"api": None, "db": None}, False),  # both on compose's default network
+        ({"api": ["proxy"], "db": None}, True),  # db only on default
+    ],
+)
+async def test_a_compose_service_that_shares_no_network_with_what_it_depends_on(
+    networks: dict[str, list[str] | None], flagged: bool
+) -> None:
+    api = compose_service(depends_on=["db"], networks=networks["api"])
+    db = compose_service(image="registry.example.com/queue:3.1", networks=networks["db"])
+    result = await audit(compose(api=api, db=db))
+    assert ("no_shared_network" in risky_codes(result)) is flagged
+    if flagged:
+        assert "does not resolve from api" in next(
+            f.message for f in result.findings if f.code == "no_shared_network"
+        )
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "volumes", "flagged"),
+    [
+        ("PERSISTENCE_DATA_PATH", "/var/lib/weaviate", None, True),
+        ("PERSISTENCE_DATA_PATH", "/var/lib/weaviate", ["weaviate-data:/var/lib/weaviate"], False),
+        ("STORAGE_PATH", "/srv/store/blobs", ["store:/srv/store"], False),  # a volume above it
+        ("DATA_DIR", "/run/scratch", None, False),  # scratch space on purpose
+        ("LOG_LEVEL", "/var/lib/x", None, False),  # not a data path variable
+    ],
+)
+async def test_a_data_path_named_by_a_variable_with_no_volume_is_lost_on_recreate(
+    variable: str, value: str, volumes: list[str] | None, flagged: bool
+) -> None:
+    service = compose_service(environment={variable: value}, volumes=volumes)
+    result = await audit(compose(vectors=service))
+    assert risky_codes(result) == ({"data_on_ephemeral_storage"} if flagged else set())
+
+
+@pytest.mark.parametrize(("mount", "flagged"), [("/data", True), ("/var/lib/weaviate", False)])
+async def test_a_data_path_variable_on_no_mounted_volume_in_a_pod(mount: str, flagged: bool) -> None:
+    container = k8s_container(env=[{"name": "PERSISTENCE_DATA_PATH", "value": "/var/lib/weaviate"}],
+                              volumeMounts=[{"name": "data", "mountPath": mount}])  # fmt: skip
+    claim = {"name": "data", "persistentVolumeClaim": {"claimName": "weaviate-data"}}
+    result = await audit(manifest(k8s_workload("StatefulSet", "weaviate", [container], volumes=[claim])))
+    assert risky_codes(result) == ({"data_on_ephemeral_storage"} if flagged else set())
+
+
+async def test_a_list_of_user_names_is_not_a_secret() -> None:
+    service = compose_service(environment={"AUTHENTICATION_APIKEY_USERS": "support-portal,ops-reader"})
+    assert risky_codes(await audit(compose(search=service))) == set()

@@ -57,6 +57,7 @@ def test_only_replicas_rbac_wiring_and_restart_policy_belong_to_one_format() -> 
         "rbac_sensitive_permission",
         "service_selects_no_pods",
         "service_port_mismatch",
+        "ingress_backend_port_missing",  # compose has no Ingress
         "network_policy_blocks_dns",
         "hpa_without_resource_request",
         "cronjob_overlap",
@@ -119,6 +120,7 @@ def test_only_replicas_rbac_wiring_and_restart_policy_belong_to_one_format() -> 
         "proxy_exposes_every_container",  # Traefik's Docker provider: in a cluster it reads Ingresses
         "open_resolver",  # judged from published ports; a cluster's Services are judged elsewhere
         "client_port_not_published",  # published ports again: a Service lists what it routes
+        "no_shared_network",  # every pod reaches every Service unless a NetworkPolicy says otherwise
     }
 
 

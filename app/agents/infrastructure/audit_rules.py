@@ -161,6 +161,22 @@ RULES = MappingProxyType(
             "",
             "targetPort: 8080 while the container listens on containerPort 3000",
         ),
+        "no_shared_network": Rule(
+            _C,
+            "compose's DNS answers a service's name only on the networks both services are attached to: "
+            "a service that shares none with what it depends on cannot resolve or reach it",
+            "attach both services to one network (add the dependency's network to the service)",
+            "depends_on: [database] with the service only on `proxy` and database only on `backend`",
+            "",
+        ),
+        "ingress_backend_port_missing": Rule(
+            _C,
+            "an Ingress backend names the Service's port, not the container's: a port the Service does not "
+            "expose gives the controller no endpoints, and it answers 503 while the pods are Ready",
+            "name one of the Service's ports (its `port` or that port's name) in the backend",
+            "",
+            "backend service port number: 8000 while the Service exposes port 80 (targetPort 8000)",
+        ),
         "probe_port_mismatch": Rule(
             _C,
             "a probe that checks a port the container does not listen on fails forever: a readiness probe "

@@ -19,6 +19,7 @@ from app.agents.infrastructure.container_checks import (
     command_line,
     command_words,
     data_directories,
+    data_path_variable,
     database_port_finding,
     dhcp_server,
     drops_root_itself,
@@ -59,6 +60,7 @@ def audit_compose(document: dict[str, Any]) -> list[Finding]:
             findings += _started_not_ready(text_of(name), service, kinds)
     findings += _shared_data(services)
     findings += _port_conflicts(services)
+    findings += _networks_apart(services)
     processes = [
         (f"service {name}", s.get("image"), command_line(s.get("entrypoint"), s.get("command")),
          env_pairs(s.get("environment")))
@@ -228,6 +230,35 @@ def _shared_data(services: dict[str, Any]) -> Iterator[Finding]:
             )
 
 
+def _networks(service: dict[str, Any]) -> set[str] | None:
+    """The networks a service is attached to (compose's `default` when it names none); None when
+    its `network_mode` puts it elsewhere (host, another container)."""
+    if service.get("network_mode"):
+        return None
+    networks = service.get("networks")
+    names = {text_of(n) for n in (networks if isinstance(networks, list) else as_mapping(networks))}
+    return names or {"default"}
+
+
+def _networks_apart(services: dict[str, Any]) -> Iterator[Finding]:
+    """A service that depends on another with which it shares no network: Docker's DNS answers a
+    service's name only on the networks both are attached to, so it can never reach it."""
+    for name, service in services.items():
+        if not isinstance(service, dict) or (mine := _networks(service)) is None:
+            continue
+        depends = service.get("depends_on")
+        for dependency in depends if isinstance(depends, list) else as_mapping(depends):
+            other = services.get(text_of(dependency))
+            if isinstance(other, dict) and (theirs := _networks(other)) is not None and not mine & theirs:
+                on = f"{name}: {', '.join(sorted(mine))}; {dependency}: {', '.join(sorted(theirs))}"
+                yield rule_finding(
+                    "no_shared_network",
+                    f"service {name}",
+                    f"depends on {dependency} but shares no network with it ({on}): the name {dependency} "
+                    f"does not resolve from {name}, so it cannot reach it",
+                )
+
+
 def _started_not_ready(name: str, service: dict[str, Any], kinds: dict[str, str]) -> Iterator[Finding]:
     """`depends_on` in its short form (or `condition: service_started`) on a datastore waits for its
     container to start, not for it to accept connections: the first connections are refused."""
@@ -345,7 +376,7 @@ def _service(where: str, service: dict[str, Any]) -> Iterator[Finding]:
     yield from _published_ports(where, service)
     yield from image_findings(where, service.get("image"))
     yield from _limits(where, service)
-    yield from _data_in_container(where, service)
+    yield from _data_in_container(where, service, env)
 
 
 # The host namespaces a service may share: (its key, the finding's code, what it shares).
@@ -513,11 +544,22 @@ def _published_ports(where: str, service: dict[str, Any]) -> Iterator[Finding]:
 _SOCKET_PROXY = re.compile(r"(?:^|/)(?:docker-)?socket-proxy(?::|@|$)")
 
 
-def _data_in_container(where: str, service: dict[str, Any]) -> Iterator[Finding]:
+def _data_in_container(where: str, service: dict[str, Any], env: list[tuple[str, Any]]) -> Iterator[Finding]:
     """A datastore with no volume (named or bind) on its data directory keeps its data in the
     container: `docker compose down`, or a recreate, loses it. A tmpfs there is no better. The
-    same for an application that keeps its state in its own directory (Nextcloud's config.php)."""
+    same for an application that keeps its state in its own directory (Nextcloud's config.php),
+    or in one a variable names (Weaviate's PERSISTENCE_DATA_PATH)."""
     targets = [_volume_target(v) for v in as_list(service.get("volumes"))]
+    if (named := data_path_variable(env)) and not app_data(service.get("image")):
+        variable, path = named
+        if not any(t and (path == t.rstrip("/") or path.startswith(t.rstrip("/") + "/")) for t in targets):
+            yield rule_finding(
+                "data_on_ephemeral_storage",
+                where,
+                f"keeps its data in the container: {variable} is {path} and no volume is mounted there, "
+                "so a recreate (an image update) loses it",
+            )
+            return
     if application := app_data(service.get("image")):
         directories, state = application
         if not any(t and t.rstrip("/") in directories for t in targets):

@@ -112,6 +112,8 @@ _IMPORTANCE = (
     "rbac_wildcard",
     "service_selects_no_pods",
     "service_port_mismatch",
+    "ingress_backend_port_missing",
+    "no_shared_network",
     "probe_port_mismatch",
     "network_policy_blocks_dns",
     "mesh_port_blocked",
@@ -176,7 +178,13 @@ _ASKED_ABOUT = tuple(
         ),
         (
             r"\b50[234]\b|bad gateway|connection refused|no endpoints|can'?t reach|cannot reach|unreachable",
-            {"service_selects_no_pods", "service_port_mismatch", "network_policy_blocks_dns"},
+            {
+                "service_selects_no_pods",
+                "service_port_mismatch",
+                "ingress_backend_port_missing",
+                "no_shared_network",
+                "network_policy_blocks_dns",
+            },
         ),
         (r"\bdrain|evict|cordon", {"pdb_blocks_drain"}),
         (

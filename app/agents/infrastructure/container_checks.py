@@ -402,6 +402,7 @@ APP_DATA = {
     "mattermost-team-edition": (("/mattermost/data",), "the uploaded files"),
     "mattermost-enterprise-edition": (("/mattermost/data",), "the uploaded files"),
     "uptime-kuma": (("/app/data",), "its SQLite database (kuma.db)"),
+    "linkding": (("/etc/linkding/data",), "its SQLite database (bookmarks and users) and favicons"),
     "jenkins": (("/var/jenkins_home",), "jobs, build records and configuration"),
     "activemq-artemis": (
         ("/var/lib/artemis-instance", "/var/lib/artemis-instance/data"),
@@ -429,6 +430,29 @@ def image_name(image: Any) -> str:
     """The image's own name, without registry, path, tag or digest: `registry.example.com/db/
     postgres:16@sha256:...` -> `postgres`; "" for no image."""
     return text_of(image).split("@", 1)[0].rsplit("/", 1)[-1].split(":", 1)[0].lower()
+
+
+# Variables by which an application is told where its data lives: Weaviate's PERSISTENCE_DATA_PATH,
+# DATA_DIR, STORAGE_PATH, DB_PATH and the like.
+_DATA_PATH_VARIABLE = re.compile(
+    r"(?:^|_)(?:DATA_(?:PATH|DIR|DIRECTORY|ROOT|FOLDER)|DATADIR|STORAGE_(?:PATH|DIR)|DB_PATH|"
+    r"DATABASE_PATH|PERSISTENCE_\w*PATH)$",
+    re.IGNORECASE,
+)
+
+
+def data_path_variable(env: Iterable[tuple[str, Any]]) -> tuple[str, str] | None:
+    """(variable, path) of the first variable that names where the application keeps its data as an
+    absolute path outside scratch space (/tmp, /dev/shm, /run), else None."""
+    for name, value in env:
+        path = text_of(value).strip()
+        if (
+            _DATA_PATH_VARIABLE.search(name)
+            and path.startswith("/")
+            and not path.startswith(("/tmp", "/dev/", "/run/", "/proc/"))  # noqa: S108 - excluded, not used
+        ):
+            return name, path.rstrip("/") or "/"
+    return None
 
 
 def data_directories(image: Any) -> tuple[str, ...]:

@@ -27,6 +27,7 @@ from app.agents.infrastructure.container_checks import (
     capability_findings,
     command_line,
     command_words,
+    data_path_variable,
     database_port_finding,
     declared_ports,
     dhcp_server,
@@ -812,7 +813,9 @@ def _data_off_volume(name: str, pod: dict[str, Any]) -> Iterator[Finding]:
             ),
             "",
         )
-        path = path.split(",")[0]  # YugabyteDB's --fs_data_dirs lists several
+        path, source = path.split(",")[0], "its data-dir flag"  # YugabyteDB's --fs_data_dirs lists several
+        if not path and (named := data_path_variable(env_pairs(container.get("env")))):
+            path, source = named[1], f"its {named[0]}"
         if not path.startswith("/"):
             continue
         mounts = list(map(as_mapping, as_list(container.get("volumeMounts"))))
@@ -825,7 +828,7 @@ def _data_off_volume(name: str, pod: dict[str, Any]) -> Iterator[Finding]:
             yield rule_finding(
                 "data_on_ephemeral_storage",
                 where,
-                f"keeps its data at {path} (its data-dir flag), on no volume (mounted: {shown}): "
+                f"keeps its data at {path} ({source}), on no volume (mounted: {shown}): "
                 "the data lives in the container and is lost at every restart",
             )
             return
@@ -833,7 +836,7 @@ def _data_off_volume(name: str, pod: dict[str, Any]) -> Iterator[Finding]:
             yield rule_finding(
                 "data_on_ephemeral_storage",
                 where,
-                f"keeps its data at {path} (its data-dir flag) on an emptyDir volume, deleted with the pod",
+                f"keeps its data at {path} ({source}) on an emptyDir volume, deleted with the pod",
             )
             return
 
@@ -920,13 +923,26 @@ def _root(where: str, security: dict[str, Any]) -> Iterator[Finding]:
         )
 
 
+# Readiness endpoints by their usual paths: Prometheus' /-/ready, /readyz, Spring's and Quarkus'.
+_READINESS_PATH = re.compile(r"(?:^|/)(?:-/)?(?:ready|readyz|readiness)/?$|/health/ready(?:iness)?/?$")
+
+
 def _probes(where: str, container: dict[str, Any]) -> Iterator[Finding]:
     missing = [p for p in ("readinessProbe", "livenessProbe") if not container.get(p)]
     if missing:
         yield rule_finding("missing_health_check", where, f"no {' or '.join(missing)}")
     yield from _probe_ports(where, container)
     liveness = as_mapping(container.get("livenessProbe"))
-    if liveness and liveness.get("failureThreshold") in (1, "1"):
+    path = text_of(as_mapping(liveness.get("httpGet")).get("path"))
+    if _READINESS_PATH.search(path):
+        yield rule_finding(
+            "fragile_liveness_probe",
+            where,
+            f"its livenessProbe checks {path}, a readiness endpoint: it fails while the process is alive "
+            "but not ready (starting, replaying its log, a dependency down), so Kubernetes restarts it "
+            "instead of waiting; point liveness at the liveness endpoint (/-/healthy, /livez, /health/live)",
+        )
+    elif liveness and liveness.get("failureThreshold") in (1, "1"):
         what = "its livenessProbe has failureThreshold 1, so one slow or failed check restarts it"
         delay = liveness.get("initialDelaySeconds")
         if not container.get("startupProbe") and not (isinstance(delay, int) and delay >= 30):

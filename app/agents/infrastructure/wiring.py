@@ -2,7 +2,8 @@
 template has no endpoints (the ingress answers 503), or whose targetPort no selected container
 listens on; a PodDisruptionBudget that allows no voluntary disruption blocks every node drain; a
 HorizontalPodAutoscaler on CPU utilization over containers without a CPU request never scales;
-NetworkPolicies that restrict egress without allowing DNS leave no name resolvable. Judged only
+NetworkPolicies that restrict egress without allowing DNS leave no name resolvable; an Ingress
+whose backend names a port its Service does not expose. Judged only
 against workloads in the same file: a selector may match pods defined elsewhere, so a file
 without workloads is not judged (the DNS rule needs none: the policies alone decide it)."""
 
@@ -35,6 +36,7 @@ def audit_wiring(objects: list[dict[str, Any]], config_texts: dict[str, str]) ->
     yield from _dns_egress(objects)
     yield from _any_namespace(objects)
     yield from _tls_secrets(objects)
+    yield from _ingress_backends(objects)
     pods = [(o, _namespace(o), _pod_labels(o)) for o in objects if text_of(o.get("kind")) in POD_OWNERS]
     configs = "\n".join(config_texts.values())
     if not pods:
@@ -103,6 +105,47 @@ def _single_node_volumes(objects: list[dict[str, Any]], pods: _Pods) -> Iterator
                     "ReadWriteOnce: it attaches to one node, so pods on other nodes stay in "
                     "ContainerCreating (Multi-Attach)",
                 )
+
+
+def _ingress_backends(objects: list[dict[str, Any]]) -> Iterator[Finding]:
+    """An Ingress backend naming a port the Service (defined in the file, same namespace) does not
+    expose: an Ingress names the Service's `port`, not the container's, so the controller finds no
+    endpoints for it and answers 503."""
+    services: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for obj in objects:
+        if text_of(obj.get("kind")) == "Service":
+            name = text_of(as_mapping(obj.get("metadata")).get("name"))
+            services[(_namespace(obj), name)] = list(
+                map(as_mapping, as_list(as_mapping(obj.get("spec")).get("ports")))
+            )
+    for obj in objects:
+        if text_of(obj.get("kind")) != "Ingress":
+            continue
+        spec = as_mapping(obj.get("spec"))
+        backends = [as_mapping(spec.get("defaultBackend"))] + [
+            as_mapping(as_mapping(path).get("backend"))
+            for rule in map(as_mapping, as_list(spec.get("rules")))
+            for path in as_list(as_mapping(rule.get("http")).get("paths"))
+        ]
+        for backend in (as_mapping(b.get("service")) for b in backends):
+            port = as_mapping(backend.get("port"))
+            wanted = text_of(port.get("number") if "number" in port else port.get("name"))
+            ports = services.get((_namespace(obj), text_of(backend.get("name"))))
+            if not wanted or not ports:
+                continue
+            if wanted in {text_of(p.get("port")) for p in ports} | {text_of(p.get("name")) for p in ports}:
+                continue
+            exposed = ", ".join(
+                text_of(p.get("port")) + (f" ({text_of(p.get('name'))})" if p.get("name") else "")
+                for p in ports
+            )
+            yield rule_finding(
+                "ingress_backend_port_missing",
+                f"Ingress {text_of(as_mapping(obj.get('metadata')).get('name'), '?')}",
+                f"its backend is port {wanted} of Service {text_of(backend.get('name'))}, which exposes only "
+                f"{exposed}: the controller finds no endpoints and answers 503",
+            )
+            break  # one finding per Ingress
 
 
 def _tls_secrets(objects: list[dict[str, Any]]) -> Iterator[Finding]:
