@@ -2313,6 +2313,37 @@ QUIET_CAUSES_OF_GATEWAYS_MONITORS_AND_STREAM_PROCESSORS = [
 ]  # fmt: skip
 
 
+QUIET_CAUSES_OF_ARCHIVES_LIMITS_LINKS_AND_FILESYSTEMS = [
+    (["2024-07-02 01:10:05.120 UTC [1881] LOG:  archive command failed with exit code 1",
+      "2024-07-02 01:10:05.120 UTC [1881] DETAIL:  The failed archive command was: pgbackrest --stanza=main "
+      "archive-push pg_wal/0000000100000012000000A1"]
+     + [f"2024-07-02 03:4{i}:11.500 UTC [77{i}] PANIC:  could not write to file \"pg_wal/xlogtemp.77{i}\": No space "
+        "left on device" for i in range(3)],
+     "archive command failed"),
+    (["Jul  2 11:20:41 mgr-2 sudo[9120]:   ci : TTY=pts/2 ; PWD=/home/ci ; USER=root ; COMMAND=/usr/bin/docker "
+      "service update --limit-memory 128M billing_web"]
+     + [f"Jul  2 11:2{i}:03 worker-5 kernel: Memory cgroup out of memory: Killed process 51{i}0 (node) "
+        "total-vm:1843200kB, anon-rss:131072kB" for i in range(2, 7)],
+     "--limit-memory"),
+    (["Jul  2 15:01:09 ci-runner-3 sudo[3310]:  ops : TTY=pts/0 ; PWD=/root ; USER=root ; COMMAND=/usr/bin/nmcli "
+      "connection modify eth1 802-3-ethernet.mtu 9000"]
+     + [f"Jul  2 15:0{i}:44 ci-runner-3 kernel: nfs: server filer-2.internal not responding, still trying"
+        for i in range(3, 9)],
+     "mtu"),
+    (['time="2024-07-02T05:00:01Z" level=info msg="Found new registry.example.internal/crm/api:stable image '
+      '(9c1d2e3f4a5b)"']
+     + [f'2024-07-02T05:0{i}:12.004Z ERROR GET /api/contacts failed: error: column "region_code" of relation '
+        '"contacts" does not exist' for i in range(1, 7)],
+     "Found new"),
+    (["Jul  2 08:14:30 files-1 kernel: EXT4-fs error (device sdc1): ext4_journal_check_start:83: comm rsync: "
+      "Detected aborted journal",
+      "Jul  2 08:14:30 files-1 kernel: EXT4-fs (sdc1): Remounting filesystem read-only"]
+     + [f"Jul  2 08:1{i}:02 files-1 smbd[2201]: error: open /srv/share/q{i}.xlsx: Read-only file system"
+        for i in range(5, 9)],
+     "EXT4-fs error"),
+]  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("lines", "words"),
     (
@@ -2330,6 +2361,7 @@ QUIET_CAUSES_OF_GATEWAYS_MONITORS_AND_STREAM_PROCESSORS = [
         + QUIET_CAUSES_OF_SEARCH_PACKAGES_RESOLVERS_AND_SCHEDULERS
         + QUIET_CAUSES_OF_DATABASES_STORAGE_AND_MODEL_SERVERS
         + QUIET_CAUSES_OF_GATEWAYS_MONITORS_AND_STREAM_PROCESSORS
+        + QUIET_CAUSES_OF_ARCHIVES_LIMITS_LINKS_AND_FILESYSTEMS
     ),
 )
 def test_quiet_causes_are_found_and_explained(lines: list[str], words: str) -> None:
@@ -2629,3 +2661,13 @@ def test_a_ceph_health_check_cleared_later_is_history() -> None:
     ]  # fmt: skip
     assert [e.level for e in parse_lines(lines)] == ["info", "info"]
     assert parse_lines(lines[:1])[0].level == "warning"
+
+
+def test_dockers_ipvs_settings_missing_from_the_kernel_are_no_problem() -> None:
+    lines = [
+        f'Jul  2 11:2{i}:09 mgr-2 dockerd[1204]: time="2024-07-02T11:2{i}:09Z" level=error msg="error reading the '
+        'kernel parameter net.ipv4.vs.conn_reuse_mode" error="open /proc/sys/net/ipv4/vs/conn_reuse_mode: no such '
+        'file or directory"'
+        for i in range(6)
+    ]
+    assert analyse(lines, None, None)["findings"][0].severity == "info"

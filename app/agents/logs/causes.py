@@ -367,6 +367,8 @@ _BACKGROUND_NOISE = re.compile(
     r"favicon\.ico|robots\.txt|apple-touch-icon|sitemap\.xml|\.well-known/(?!acme-challenge)|\.js\.map|"
     r"\.css\.map|"
     r"Failed to get system container stats|Image garbage collection failed once|"
+    # dockerd reads IPVS settings a kernel without the module lacks, at every swarm service update
+    r"error reading the kernel parameter net\.ipv4\.vs\.|"
     # nginx logs every scanner's bad handshake (a handshake *to upstream* is its own, and no noise)
     r"SSL_do_handshake\(\) failed(?!.{0,300}to upstream)|while SSL handshaking(?! to upstream)|"
     r"open\(\) .{0,300}? failed \((?:2|<NUM>): No such file or directory\)|"  # and every 404 of a file
@@ -1153,6 +1155,45 @@ _EXPLAINS = tuple(
             r"blocked by (?:the )?CDN|update failed|\b403\b|\bforbidden\b",
             "explains the refused updates: the server rate-limited this client (HTTP 429), which now "
             "waits out a cool-down",
+        ),
+        (
+            r"archive command failed|failed archive command was|\bwal-push\b.{0,200}(?:fail|denied)|"
+            r"failed to upload \S+ to bucket",
+            r"pg_wal\S* .{0,80}no space left|no space left on device",
+            "explains the full disk: WAL segments stay in pg_wal until they are archived, and archiving "
+            "fails",
+        ),
+        (
+            r"\bdocker service (?:update|create)\b.{0,200}--limit-memory|--memory[= ]\d+[kmg]?\b|"
+            r"\bmem_limit\b|\bMemoryMax=",
+            r"memory cgroup out of memory|oom-?kill|killed by the oom killer|exit(?:ed)? (?:code )?137\b",
+            "explains the OOM kills: a memory limit was set that the process does not fit in",
+        ),
+        (
+            r"\bvm\.overcommit_memory\s*=\s*2\b",
+            r"out of memory|cannot allocate memory|unable to create (?:new )?native thread|fork(?:\(\))?: "
+            r"(?:cannot allocate|resource temporarily)",
+            "explains the allocation failures: strict overcommit (vm.overcommit_memory=2) refuses memory "
+            "beyond the commit limit while RAM is still free",
+        ),
+        (
+            r"\b802-3-ethernet\.mtu\b|\bmtu\b\D{0,20}\b9\d{3}\b",
+            r"not responding|timed out|i/o timeout|blocked for more than",
+            "explains the hangs: frames larger than the path's MTU are dropped, so large transfers stall "
+            "while small packets (ping, ssh) pass",
+        ),
+        (
+            r"\bFound new \S+ image\b|\bSession done\b.{0,80}\bUpdated=[1-9]",
+            r"column \S+ (?:of relation \S+ )?does not exist|no such column|unknown column|"
+            r"relation \S+ does not exist|no such table|pending migration",
+            "explains the schema errors: an automatic image update started a release whose database "
+            "migration never ran",
+        ),
+        (
+            r"no space left|\bENOSPC\b|errno=-28|transaction aborted|forced readonly|"
+            r"remounting filesystem read-only|\bEXT4-fs error\b",
+            r"read-only file system|\bEROFS\b",
+            "explains the read-only file system: the kernel forced it read-only after that error",
         ),
     )
 )
