@@ -36,13 +36,41 @@ async def fetch_status(
 ) -> dict[str, Any]:
     """Send one GET and read the status line and headers; with `body_limit`, also the body
     (as `body`), refusing one longer than that many bytes."""
-    context: ssl.SSLContext | None = None
-    verified = None
-    verify_error: str | None = None
-    if scheme == "https":
-        context = trust
-        verified = True
     started = time.perf_counter()
+    reader, writer, verified, verify_error = await _connect(
+        ip, host, port, trust if scheme == "https" else None, timeout
+    )
+    try:
+        connection = h11.Connection(h11.CLIENT, max_incomplete_event_size=_MAX_HEADER_BYTES)
+        request = _get_request(host, port, target)
+        writer.write(connection.send(request) + (connection.send(h11.EndOfMessage()) or b""))
+        await writer.drain()
+        deadline = time.monotonic() + timeout
+        event = await _read_response(connection, reader, deadline)
+        headers = {k.decode().lower(): v.decode("latin-1") for k, v in event.headers}
+        response: dict[str, Any] = {
+            "status_code": event.status_code,
+            "reason": event.reason.decode("latin-1"),
+            "latency_ms": ms_since(started),
+            "location": headers.get("location"),
+            "server": headers.get("server"),
+            "tls_verified": verified,
+            "tls_error": verify_error,
+        }
+        if body_limit is None:
+            return response
+        response["body"] = await _read_body(connection, reader, body_limit, deadline)
+        return response
+    finally:
+        writer.close()
+
+
+async def _connect(
+    ip: IPAddress, host: str, port: int, context: ssl.SSLContext | None, timeout: float
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, bool | None, str | None]:
+    """Open the connection, over TLS with `context` if given. A certificate that fails verification
+    is a finding, not a failure: the connection is opened again without verifying, and the reader,
+    writer, whether the certificate verified (None without TLS) and why not are returned."""
     try:
         reader, writer = await asyncio.wait_for(
             asyncio.open_connection(str(ip), port, ssl=context, server_hostname=host if context else None),
@@ -53,49 +81,41 @@ async def fetch_status(
         insecure = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         insecure.check_hostname = False
         insecure.verify_mode = ssl.CERT_NONE
-        verified = False
         reader, writer = await asyncio.wait_for(
             asyncio.open_connection(str(ip), port, ssl=insecure, server_hostname=host), timeout
         )
-    try:
-        connection = h11.Connection(h11.CLIENT, max_incomplete_event_size=_MAX_HEADER_BYTES)
-        host_header = host if port in (80, 443) else f"{host}:{port}"
-        if ":" in host and not host.startswith("["):
-            host_header = f"[{host}]" if port in (80, 443) else f"[{host}]:{port}"
-        request = h11.Request(
-            method="GET",
-            target=target,
-            headers=[
-                ("Host", host_header),
-                ("User-Agent", f"ops-agent-orchestrator/{__version__}"),
-                ("Accept", "*/*"),
-                ("Connection", "close"),
-            ],
-        )
-        writer.write(connection.send(request) + (connection.send(h11.EndOfMessage()) or b""))
-        await writer.drain()
-        deadline = time.monotonic() + timeout
-        while True:
-            event = await _next_event(connection, reader, deadline)
-            if isinstance(event, h11.Response):
-                headers = {k.decode().lower(): v.decode("latin-1") for k, v in event.headers}
-                response: dict[str, Any] = {
-                    "status_code": event.status_code,
-                    "reason": event.reason.decode("latin-1"),
-                    "latency_ms": ms_since(started),
-                    "location": headers.get("location"),
-                    "server": headers.get("server"),
-                    "tls_verified": verified,
-                    "tls_error": verify_error,
-                }
-                if body_limit is None:
-                    return response
-                response["body"] = await _read_body(connection, reader, body_limit, deadline)
-                return response
-            if isinstance(event, h11.ConnectionClosed):
-                raise ConnectionError("the server closed the connection without answering")
-    finally:
-        writer.close()
+        return reader, writer, False, verify_error
+    return reader, writer, (True if context is not None else None), None
+
+
+def _get_request(host: str, port: int, target: str) -> h11.Request:
+    """The GET of `target`, with a Host header that names the port only when it is not 80 or 443
+    and brackets an IPv6 address."""
+    host_header = host if port in (80, 443) else f"{host}:{port}"
+    if ":" in host and not host.startswith("["):
+        host_header = f"[{host}]" if port in (80, 443) else f"[{host}]:{port}"
+    return h11.Request(
+        method="GET",
+        target=target,
+        headers=[
+            ("Host", host_header),
+            ("User-Agent", f"ops-agent-orchestrator/{__version__}"),
+            ("Accept", "*/*"),
+            ("Connection", "close"),
+        ],
+    )
+
+
+async def _read_response(
+    connection: h11.Connection, reader: asyncio.StreamReader, deadline: float
+) -> h11.Response:
+    """The final response's status line and headers, passing over interim (1xx) responses."""
+    while True:
+        event = await _next_event(connection, reader, deadline)
+        if isinstance(event, h11.Response):
+            return event
+        if isinstance(event, h11.ConnectionClosed):
+            raise ConnectionError("the server closed the connection without answering")
 
 
 class ResponseTooLarge(ValueError):

@@ -5,7 +5,8 @@ cluster, and sessions each replica keeps to itself."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from app.agents.base import Finding
@@ -67,6 +68,17 @@ def clustering_findings(
     containers = [c for c in map(as_mapping, as_list(pod.get("containers"))) if c]
     mounted = "\n".join(configs or [])
     yield from _state_per_replica(name, containers, replicas, mounted)
+    yield from _one_writer_on_one_claim(name, pod, containers, replicas)
+    for container in containers:
+        yield from _container_findings(name, container, replicas)
+    if obj.get("kind") == "StatefulSet":
+        yield from _statefulset_start(name, as_mapping(obj.get("spec")), containers, replicas)
+
+
+def _one_writer_on_one_claim(
+    name: str, pod: dict[str, Any], containers: list[dict[str, Any]], replicas: int
+) -> Iterator[Finding]:
+    """Replicas of a server that takes one writing process, all mounting the same claim."""
     shared_claim = any("persistentVolumeClaim" in as_mapping(v) for v in as_list(pod.get("volumes")))
     for writer, what in _ONE_WRITER.items():
         if shared_claim and any(writer in image_name(c.get("image")) for c in containers):
@@ -76,45 +88,59 @@ def clustering_findings(
                 f"{what}, and its {replicas} replicas mount one claim: they write the same files (or wait on "
                 "each other's lock), and the copies the Service spreads reads over are one",
             )
-    for container in containers:
-        image = image_name(container.get("image"))
-        env = env_pairs(container.get("env"))
-        product = next((label for key, label in _ENSEMBLES.items() if key in image), None)
-        if product and replicas % 2 == 0:
+
+
+def _container_findings(name: str, container: dict[str, Any], replicas: int) -> Iterator[Finding]:
+    """What one container's image, environment and command do wrong when it runs as several replicas."""
+    image = image_name(container.get("image"))
+    env = env_pairs(container.get("env"))
+    product = next((label for key, label in _ENSEMBLES.items() if key in image), None)
+    if product and replicas % 2 == 0:
+        yield rule_finding(
+            "quorum_even_size",
+            name,
+            f"runs a {product} ensemble of {replicas} members: a quorum needs {replicas // 2 + 1}, so it "
+            f"survives {replicas // 2 - 1} failure(s), no more than {replicas - 1} members would",
+        )
+    yield from _internal_topics_in_one_copy(name, env, replicas)
+    if text_of(env_value(env, "KC_CACHE")).lower() == "local":
+        yield rule_finding(
+            "sessions_not_shared",
+            name,
+            f"KC_CACHE=local on {replicas} replicas: each Keycloak pod keeps its own sessions (no "
+            "Infinispan cluster), so users sent to another pod are logged out or get 'session not found'",
+        )
+    scheduler = _scheduler(command_line(container.get("command"), container.get("args")))
+    if scheduler:
+        yield rule_finding(
+            "scheduler_not_singleton",
+            name,
+            f"runs {scheduler} on {replicas} replicas: each is its own scheduler and sends every "
+            f"periodic task, so each runs {replicas} times",
+        )
+
+
+def _internal_topics_in_one_copy(name: str, env: list[tuple[str, Any]], replicas: int) -> Iterator[Finding]:
+    """Kafka's internal topics set, in the environment, to one copy on several brokers."""
+    for key, value in env:
+        topic = _INTERNAL_TOPICS.match(key)
+        if topic and text_of(value).strip() == "1":
+            internal = _TOPIC_NAMES[topic.group(1).upper()]
             yield rule_finding(
-                "quorum_even_size",
+                "single_copy_replication",
                 name,
-                f"runs a {product} ensemble of {replicas} members: a quorum needs {replicas // 2 + 1}, so it "
-                f"survives {replicas // 2 - 1} failure(s), no more than {replicas - 1} members would",
+                f"{key}=1 on {replicas} brokers: {internal} is created with one copy, so the broker "
+                "holding a partition of it going down stops the consumer groups (or transactions)",
             )
-        for key, value in env:
-            topic = _INTERNAL_TOPICS.match(key)
-            if topic and text_of(value).strip() == "1":
-                internal = _TOPIC_NAMES[topic.group(1).upper()]
-                yield rule_finding(
-                    "single_copy_replication",
-                    name,
-                    f"{key}=1 on {replicas} brokers: {internal} is created with one copy, so the broker "
-                    "holding a partition of it going down stops the consumer groups (or transactions)",
-                )
-        if text_of(env_value(env, "KC_CACHE")).lower() == "local":
-            yield rule_finding(
-                "sessions_not_shared",
-                name,
-                f"KC_CACHE=local on {replicas} replicas: each Keycloak pod keeps its own sessions (no "
-                "Infinispan cluster), so users sent to another pod are logged out or get 'session not found'",
-            )
-        scheduler = _scheduler(command_line(container.get("command"), container.get("args")))
-        if scheduler:
-            yield rule_finding(
-                "scheduler_not_singleton",
-                name,
-                f"runs {scheduler} on {replicas} replicas: each is its own scheduler and sends every "
-                f"periodic task, so each runs {replicas} times",
-            )
-    spec = as_mapping(obj.get("spec"))
+
+
+def _statefulset_start(
+    name: str, spec: dict[str, Any], containers: list[dict[str, Any]], replicas: int
+) -> Iterator[Finding]:
+    """How a StatefulSet's pods are started, against what the software needs: ring nodes that must
+    join one at a time, or a readiness that waits for pods not yet started."""
     ring = next((i for c in containers if (i := image_name(c.get("image"))) in _RING_JOINERS), None)
-    if obj.get("kind") == "StatefulSet" and spec.get("podManagementPolicy") == "Parallel" and ring:
+    if spec.get("podManagementPolicy") == "Parallel" and ring:
         yield rule_finding(
             "bootstrap_in_parallel",
             name,
@@ -122,103 +148,174 @@ def clustering_findings(
             "nodes must join the ring one at a time, so concurrent bootstraps fail or take overlapping "
             "token ranges; use OrderedReady",
         )
-    if obj.get("kind") == "StatefulSet" and spec.get("podManagementPolicy", "OrderedReady") == "OrderedReady":
-        for container in containers:
-            probe = as_mapping(container.get("readinessProbe"))
-            checked = " ".join(
-                [*command_words(as_mapping(probe.get("exec")).get("command")),
-                 text_of(as_mapping(probe.get("httpGet")).get("path"))]
-            )  # fmt: skip
-            if match := _CLUSTER_READINESS.search(checked):
-                yield rule_finding(
-                    "ordered_start_deadlock",
-                    name,
-                    f"pods start one at a time (podManagementPolicy OrderedReady) and the readiness probe "
-                    f"waits for {match.group(0)}, which needs the pods not yet created: the first pod never "
-                    "becomes Ready and the rest never start",
-                )
-                return
+    if spec.get("podManagementPolicy", "OrderedReady") != "OrderedReady":
+        return
+    # One finding is enough: the first pod stuck keeps all the others from starting.
+    waited = next((w for c in containers if (w := _cluster_readiness(c))), None)
+    if waited:
+        yield rule_finding(
+            "ordered_start_deadlock",
+            name,
+            f"pods start one at a time (podManagementPolicy OrderedReady) and the readiness probe "
+            f"waits for {waited}, which needs the pods not yet created: the first pod never "
+            "becomes Ready and the rest never start",
+        )
+
+
+def _cluster_readiness(container: dict[str, Any]) -> str | None:
+    """The whole-cluster health a container's readiness probe waits for, if it does."""
+    probe = as_mapping(container.get("readinessProbe"))
+    checked = " ".join(
+        [*command_words(as_mapping(probe.get("exec")).get("command")),
+         text_of(as_mapping(probe.get("httpGet")).get("path"))]
+    )  # fmt: skip
+    match = _CLUSTER_READINESS.search(checked)
+    return match.group(0) if match else None
+
+
+@dataclass(frozen=True)
+class _Replicated:
+    """A pod run as several replicas, as the checks of state kept in each replica read it."""
+
+    name: str
+    replicas: int
+    containers: list[dict[str, Any]]
+    images: set[str]
+    mounted: str  # the text of the ConfigMaps the pod mounts
+    env_text: str  # every container's environment, one `KEY=value` a line
 
 
 def _state_per_replica(
     name: str, containers: list[dict[str, Any]], replicas: int, mounted: str
 ) -> Iterator[Finding]:
-    images = {image_name(c.get("image")) for c in containers}
-    if "dex" in images and _DEX_MEMORY.search(mounted):
-        yield rule_finding(
-            "sessions_not_shared",
-            name,
-            f"Dex with storage type: memory on {replicas} replicas: each pod keeps its own auth requests, "
-            "codes, refresh tokens and signing keys, so a login started on one fails on another ('invalid "
-            "state') and all of it is lost at a restart",
-        )
-    if _QUARTZ_IN_MEMORY.search(mounted):
-        yield rule_finding(
-            "scheduler_not_singleton",
-            name,
-            "Quartz keeps its jobs in the in-memory RAMJobStore (job-store-type: memory) on "
-            f"{replicas} replicas: the instances do not coordinate, so every trigger fires {replicas} times",
-        )
     env_text = "\n".join(f"{k}={text_of(v)}" for c in containers for k, v in env_pairs(c.get("env")))
-    if _SINGLE_NODE.search(mounted) or _SINGLE_NODE.search(env_text):
-        yield rule_finding(
-            "independent_clusters",
-            name,
-            f"discovery.type: single-node on {replicas} replicas: each pod forms its own one-node cluster, "
-            f"so the Service spreads requests over {replicas} separate clusters with different data",
-        )
-    sqlite = _SQLITE.search(mounted) or _SQLITE.search(env_text)
-    product = next((label for key, label in _SQLITE_ONLY.items() if key in images), None)
-    if _SERVER_DATABASE.search(env_text):  # Uptime Kuma 2 on MariaDB, for one
-        product = None
-    if product or sqlite:
-        what = product or "keeps its database in SQLite"
-        yield rule_finding(
-            "single_instance_replicated",
-            name,
-            f"{what} ({sqlite.group(0).strip() if sqlite else 'one SQLite file'}) on {replicas} replicas: "
-            "SQLite takes one writer per file and its locks do not hold on NFS, so the replicas corrupt the "
-            "shared database or fail with 'database is locked'",
-        )
-    if "loki" in images and _LOKI_FILESYSTEM.search(mounted):
-        yield rule_finding(
-            "single_instance_replicated",
-            name,
-            f"Loki keeps its chunks and index on the filesystem (object_store: filesystem) on {replicas} "
-            "replicas: each pod stores and answers only what it ingested, so queries miss data and a pod's "
-            "disk takes its data with it; replicated Loki needs object storage (S3, GCS, MinIO)",
-        )
-    storage = _SPANS_IN_POD.search(env_text) or _SPANS_IN_POD.search(
-        " ".join(" ".join(command_line(c.get("command"), c.get("args"))) for c in containers)
+    pod = _Replicated(
+        name, replicas, containers, {image_name(c.get("image")) for c in containers}, mounted, env_text
     )
-    if storage:
-        yield rule_finding(
-            "single_instance_replicated",
-            name,
-            f"traces are kept in each pod's own storage ({storage.group(0)}) on {replicas} replicas: each "
-            "pod holds only the spans sent to it, so traces are split across pods and a query sees a part "
-            "of them; use one replica or a shared backend (Elasticsearch, Cassandra)",
-        )
+    for check in _STATE_CHECKS:
+        finding = check(pod)
+        if finding is not None:
+            yield finding
+
+
+def _dex_in_memory(pod: _Replicated) -> Finding | None:
+    if "dex" not in pod.images or not _DEX_MEMORY.search(pod.mounted):
+        return None
+    return rule_finding(
+        "sessions_not_shared",
+        pod.name,
+        f"Dex with storage type: memory on {pod.replicas} replicas: each pod keeps its own auth requests, "
+        "codes, refresh tokens and signing keys, so a login started on one fails on another ('invalid "
+        "state') and all of it is lost at a restart",
+    )
+
+
+def _quartz_in_memory(pod: _Replicated) -> Finding | None:
+    if not _QUARTZ_IN_MEMORY.search(pod.mounted):
+        return None
+    return rule_finding(
+        "scheduler_not_singleton",
+        pod.name,
+        "Quartz keeps its jobs in the in-memory RAMJobStore (job-store-type: memory) on "
+        f"{pod.replicas} replicas: the instances do not coordinate, so every trigger fires "
+        f"{pod.replicas} times",
+    )
+
+
+def _single_node_discovery(pod: _Replicated) -> Finding | None:
+    if not (_SINGLE_NODE.search(pod.mounted) or _SINGLE_NODE.search(pod.env_text)):
+        return None
+    return rule_finding(
+        "independent_clusters",
+        pod.name,
+        f"discovery.type: single-node on {pod.replicas} replicas: each pod forms its own one-node cluster, "
+        f"so the Service spreads requests over {pod.replicas} separate clusters with different data",
+    )
+
+
+def _sqlite_database(pod: _Replicated) -> Finding | None:
+    sqlite = _SQLITE.search(pod.mounted) or _SQLITE.search(pod.env_text)
+    product = next((label for key, label in _SQLITE_ONLY.items() if key in pod.images), None)
+    if _SERVER_DATABASE.search(pod.env_text):  # Uptime Kuma 2 on MariaDB, for one
+        product = None
+    if not (product or sqlite):
+        return None
+    what = product or "keeps its database in SQLite"
+    return rule_finding(
+        "single_instance_replicated",
+        pod.name,
+        f"{what} ({sqlite.group(0).strip() if sqlite else 'one SQLite file'}) on {pod.replicas} replicas: "
+        "SQLite takes one writer per file and its locks do not hold on NFS, so the replicas corrupt the "
+        "shared database or fail with 'database is locked'",
+    )
+
+
+def _loki_on_filesystem(pod: _Replicated) -> Finding | None:
+    if "loki" not in pod.images or not _LOKI_FILESYSTEM.search(pod.mounted):
+        return None
+    return rule_finding(
+        "single_instance_replicated",
+        pod.name,
+        f"Loki keeps its chunks and index on the filesystem (object_store: filesystem) on {pod.replicas} "
+        "replicas: each pod stores and answers only what it ingested, so queries miss data and a pod's "
+        "disk takes its data with it; replicated Loki needs object storage (S3, GCS, MinIO)",
+    )
+
+
+def _spans_in_each_pod(pod: _Replicated) -> Finding | None:
+    storage = _SPANS_IN_POD.search(pod.env_text) or _SPANS_IN_POD.search(
+        " ".join(" ".join(command_line(c.get("command"), c.get("args"))) for c in pod.containers)
+    )
+    if not storage:
+        return None
+    return rule_finding(
+        "single_instance_replicated",
+        pod.name,
+        f"traces are kept in each pod's own storage ({storage.group(0)}) on {pod.replicas} replicas: each "
+        "pod holds only the spans sent to it, so traces are split across pods and a query sees a part "
+        "of them; use one replica or a shared backend (Elasticsearch, Cassandra)",
+    )
+
+
+def _unclustered_alertmanager(pod: _Replicated) -> Finding | None:
     alertmanagers = [
-        c for c in containers if image_name(c.get("image")) == "alertmanager"
+        c for c in pod.containers if image_name(c.get("image")) == "alertmanager"
         and "--cluster.listen-address=" in command_line(c.get("command"), c.get("args"))
     ]  # fmt: skip
-    if alertmanagers:
-        yield rule_finding(
-            "independent_clusters",
-            name,
-            f"Alertmanager with --cluster.listen-address= (empty, clustering off) on {replicas} replicas: "
-            f"they do not gossip, so every alert is notified {replicas} times and a silence holds on one "
-            "replica only",
-        )
-    if "jenkins" in images:
-        yield rule_finding(
-            "single_instance_replicated",
-            name,
-            f"runs the Jenkins controller on {replicas} replicas: Jenkins supports one controller per "
-            "JENKINS_HOME, so they write the same configuration, build records and queue (active-active "
-            "is not supported)",
-        )
+    if not alertmanagers:
+        return None
+    return rule_finding(
+        "independent_clusters",
+        pod.name,
+        f"Alertmanager with --cluster.listen-address= (empty, clustering off) on {pod.replicas} replicas: "
+        f"they do not gossip, so every alert is notified {pod.replicas} times and a silence holds on one "
+        "replica only",
+    )
+
+
+def _jenkins_controller(pod: _Replicated) -> Finding | None:
+    if "jenkins" not in pod.images:
+        return None
+    return rule_finding(
+        "single_instance_replicated",
+        pod.name,
+        f"runs the Jenkins controller on {pod.replicas} replicas: Jenkins supports one controller per "
+        "JENKINS_HOME, so they write the same configuration, build records and queue (active-active "
+        "is not supported)",
+    )
+
+
+# The checks of state each replica keeps to itself, in the order their findings are reported.
+_STATE_CHECKS: tuple[Callable[[_Replicated], Finding | None], ...] = (
+    _dex_in_memory,
+    _quartz_in_memory,
+    _single_node_discovery,
+    _sqlite_database,
+    _loki_on_filesystem,
+    _spans_in_each_pod,
+    _unclustered_alertmanager,
+    _jenkins_controller,
+)
 
 
 def env_value(env: list[tuple[str, Any]], name: str) -> Any:
