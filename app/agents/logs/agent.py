@@ -191,35 +191,9 @@ def _miner() -> TemplateMiner:
 
 
 def analyse(lines: list[str], since: dt.datetime | None, until: dt.datetime | None) -> dict[str, Any]:
-    entries = parse_lines(lines)
-    if since or until:
-        since_utc, until_utc = _utc(since), _utc(until)
-        entries = [
-            e
-            for e in entries
-            if e.timestamp is None
-            or (
-                (since_utc is None or e.timestamp >= since_utc)
-                and (until_utc is None or e.timestamp < until_utc)
-            )
-        ]
+    entries = _within(parse_lines(lines), since, until)
     levels = Counter(e.level for e in entries)
-    miner = _miner()
-    templates: dict[int | str, dict[str, Any]] = {}
-    for entry in entries:
-        key: int | str
-        if entry.status is not None:  # access lines: method, route shape and status, as they are
-            key = entry.message
-        else:
-            # An exception groups by what was raised and why, not by the line that logged it.
-            key = miner.add_log_message(entry.exception_line or entry.message or entry.text)["cluster_id"]
-        cluster = templates.setdefault(key, {"count": 0, "levels": Counter(), "entries": []})
-        cluster["count"] += 1
-        cluster["levels"][entry.level] += 1
-        cluster["entries"].append(entry)
-    by_id: dict[int | str, str] = {c.cluster_id: c.get_template() for c in miner.drain.clusters}
-    table = [row for key, data in templates.items() for row in _rows(by_id.get(key, str(key)), data)]
-    table.sort(key=lambda row: (-row["errors"], -row["count"]))
+    table = _template_table(entries)
     # Known background (a scanner, firmware complaints) is no spike, and its exceptions (a
     # scanner's RoutingError) are not the log's.
     background = {id(e) for row in table if not causes.eligible(row) for e in row["_entries"]}
@@ -242,15 +216,11 @@ def analyse(lines: list[str], since: dt.datetime | None, until: dt.datetime | No
     )
     findings += shrinking_output(entries) + [s.finding() for s in slow[:2]]
     findings.sort(key=lambda f: -SEVERITY_RANK[f.severity])  # stable: the root cause leads its severity
-    timestamps = [e.timestamp for e in entries if e.timestamp]
     return {
         "lines": len(lines),
         "entries": len(entries),
         "levels": dict(levels),
-        "time_range": {
-            "first": min(timestamps).isoformat() if timestamps else None,
-            "last": max(timestamps).isoformat() if timestamps else None,
-        },
+        "time_range": _time_range(entries),
         "templates": [{k: v for k, v in row.items() if k != "_entries"} for row in table[:MAX_TEMPLATES]],
         "exceptions": dict(exceptions.most_common(10)),
         "spikes": spikes,
@@ -259,6 +229,52 @@ def analyse(lines: list[str], since: dt.datetime | None, until: dt.datetime | No
             {"template": c.row["template"], "score": c.score, "why": list(c.reasons)} for c in ranked[:5]
         ],
         "findings": findings or [_no_problems(levels, entries)],
+    }
+
+
+def _within(entries: list[LogEntry], since: dt.datetime | None, until: dt.datetime | None) -> list[LogEntry]:
+    """The entries from `since` up to (not including) `until`; a line without a time cannot be
+    placed outside the window, so it stays."""
+    if not (since or until):
+        return entries
+    since_utc, until_utc = _utc(since), _utc(until)
+    return [
+        e
+        for e in entries
+        if e.timestamp is None
+        or (
+            (since_utc is None or e.timestamp >= since_utc) and (until_utc is None or e.timestamp < until_utc)
+        )
+    ]
+
+
+def _template_table(entries: list[LogEntry]) -> list[dict[str, Any]]:
+    """The entries grouped into message templates, a row each: most errors first, then the most
+    frequent."""
+    miner = _miner()
+    templates: dict[int | str, dict[str, Any]] = {}
+    for entry in entries:
+        key: int | str
+        if entry.status is not None:  # access lines: method, route shape and status, as they are
+            key = entry.message
+        else:
+            # An exception groups by what was raised and why, not by the line that logged it.
+            key = miner.add_log_message(entry.exception_line or entry.message or entry.text)["cluster_id"]
+        cluster = templates.setdefault(key, {"count": 0, "levels": Counter(), "entries": []})
+        cluster["count"] += 1
+        cluster["levels"][entry.level] += 1
+        cluster["entries"].append(entry)
+    by_id: dict[int | str, str] = {c.cluster_id: c.get_template() for c in miner.drain.clusters}
+    table = [row for key, data in templates.items() for row in _rows(by_id.get(key, str(key)), data)]
+    table.sort(key=lambda row: (-row["errors"], -row["count"]))
+    return table
+
+
+def _time_range(entries: list[LogEntry]) -> dict[str, str | None]:
+    timestamps = [e.timestamp for e in entries if e.timestamp]
+    return {
+        "first": min(timestamps).isoformat() if timestamps else None,
+        "last": max(timestamps).isoformat() if timestamps else None,
     }
 
 
@@ -430,28 +446,7 @@ def _findings(
     root: dict[str, Any] | None,
     ranked: list[causes.Candidate],
 ) -> list[Finding]:
-    findings: list[Finding] = []
-    if root:
-        cause = f" ({root['exception_type']})" if root["exception_type"] else ""
-        # The cause of an outage is as bad as the outage: critical when the log has errors.
-        errors_seen = any(row["errors"] for row in table)
-        severity = Severity.CRITICAL if root["level"] != "warning" or errors_seen else Severity.WARNING
-        times = root["errors"] or root["count"]
-        # A template with wildcards hides what was said: one real line shows it.
-        example = (
-            f' e.g. "{root["example"]}"'
-            if re.search(r"<(?:\*|[A-Z]+)>", root["template"]) or len(root["example"]) > len(root["template"])
-            else ""
-        )
-        findings.append(
-            Finding(
-                severity=severity,
-                code="likely_root_cause",
-                message=f'Most likely root cause{cause}: "{root["template"]}"{example}, {times} time(s) '
-                f"from {root['first_seen'] or 'an unknown time'} ({', '.join(root['why'])})."
-                + (f" It means: {root['meaning']}." if root["meaning"] else ""),
-            )
-        )
+    findings = [_root_cause_finding(root, table)] if root else []
     for kind, count in exceptions.most_common(5):
         chain = f", caused by {caused_by[kind]}" if kind in caused_by else ""
         findings.append(
@@ -459,43 +454,67 @@ def _findings(
                 severity=Severity.CRITICAL, code="exception", message=f"{kind} raised {count} time(s){chain}."
             )
         )
-    # Other errors; warnings that name a cause only where the log has no errors (where there are
-    # errors, a warning beside them is context at most, and a misleading one as often).
+    findings += [_template_finding(row) for row in _other_problems(ranked)]
+    findings += [_spike_finding(spike) for spike in spikes]
+    return findings
+
+
+def _root_cause_finding(root: dict[str, Any], table: list[dict[str, Any]]) -> Finding:
+    cause = f" ({root['exception_type']})" if root["exception_type"] else ""
+    # The cause of an outage is as bad as the outage: critical when the log has errors.
+    errors_seen = any(row["errors"] for row in table)
+    severity = Severity.CRITICAL if root["level"] != "warning" or errors_seen else Severity.WARNING
+    times = root["errors"] or root["count"]
+    # A template with wildcards hides what was said: one real line shows it.
+    example = (
+        f' e.g. "{root["example"]}"'
+        if re.search(r"<(?:\*|[A-Z]+)>", root["template"]) or len(root["example"]) > len(root["template"])
+        else ""
+    )
+    return Finding(
+        severity=severity,
+        code="likely_root_cause",
+        message=f'Most likely root cause{cause}: "{root["template"]}"{example}, {times} time(s) '
+        f"from {root['first_seen'] or 'an unknown time'} ({', '.join(root['why'])})."
+        + (f" It means: {root['meaning']}." if root["meaning"] else ""),
+    )
+
+
+def _other_problems(ranked: list[causes.Candidate]) -> list[dict[str, Any]]:
+    """Other errors; warnings that name a cause only where the log has no errors (where there are
+    errors, a warning beside them is context at most, and a misleading one as often)."""
     has_errors = any(c.row["errors"] for c in ranked)
     # What the root cause explains (a node that never registered is "not found" everywhere) is part
     # of its story, not another problem.
     explained = bool(ranked) and any(r.startswith("explains ") for r in ranked[0].reasons)
-    shown = [
+    return [
         c.row
         for c in ranked[1:8]
         if (c.row["errors"] or (not has_errors and "names a cause" in c.reasons))
         and not (explained and "explained by another line" in c.reasons)
     ]
-    for row in shown:
-        problems = row["errors"] or sum(1 for e in row["_entries"] if e.level == "warning")
-        # A calm line counted as a cause (a setting changed) says how often it was said, not "0 warnings".
-        said = (
-            f"{problems} {'error' if row['errors'] else 'warning'}(s)"
-            if problems
-            else f"{row['count']} time(s)"
-        )
-        findings.append(
-            Finding(
-                severity=Severity.WARNING,
-                code="error_template" if row["errors"] else "warning_template",
-                message=f'"{row["template"]}": {said}.',
-            )
-        )
-    for spike in spikes:
-        findings.append(
-            Finding(
-                severity=Severity.WARNING,
-                code="error_spike",
-                message=f"{spike['errors']} errors in the minute from {spike['minute']} "
-                f"(typically {spike['typical']:g}).",
-            )
-        )
-    return findings
+
+
+def _template_finding(row: dict[str, Any]) -> Finding:
+    problems = row["errors"] or sum(1 for e in row["_entries"] if e.level == "warning")
+    # A calm line counted as a cause (a setting changed) says how often it was said, not "0 warnings".
+    said = (
+        f"{problems} {'error' if row['errors'] else 'warning'}(s)" if problems else f"{row['count']} time(s)"
+    )
+    return Finding(
+        severity=Severity.WARNING,
+        code="error_template" if row["errors"] else "warning_template",
+        message=f'"{row["template"]}": {said}.',
+    )
+
+
+def _spike_finding(spike: dict[str, Any]) -> Finding:
+    return Finding(
+        severity=Severity.WARNING,
+        code="error_spike",
+        message=f"{spike['errors']} errors in the minute from {spike['minute']} "
+        f"(typically {spike['typical']:g}).",
+    )
 
 
 # A line that reports the job, build or rollout went well: a healthy answer quotes the last one.

@@ -1347,95 +1347,185 @@ def rank(table: list[dict[str, Any]]) -> list[Candidate]:
     ]
     quiet = _quiet_explainers(table, candidates)
     if not any(row["errors"] for row in candidates):
-        # A user who mistyped a password once or twice, in a log with nothing else wrong.
-        typos = [row for row in candidates if _FAILED_LOGIN.search(_text(row))]
-        if sum(len(row["_entries"]) for row in typos) <= _FEW_TYPOS:
-            candidates = [row for row in candidates if row not in typos]
-        # Warnings that name a cause, the symptoms a quiet line explains, and warnings that explain
-        # a symptom shown beside them (flags left set, under the degraded groups they cause).
-        explained = {i for row in quiet for i in _explain_pairs(_text(row))[0]}
-        symptoms = {i for row in candidates for i in _explain_pairs(_text(row))[1]}
-        candidates = [
-            row
-            for row in candidates
-            if (names_cause(_text(row)) and not _reads_like_symptom(_text(row)))
-            or _explain_pairs(_text(row))[1] & explained
-            or _explain_pairs(_text(row))[0] & symptoms
-        ]
+        candidates = _causes_in_calm_log(candidates, quiet)
     candidates += quiet
     if not candidates:
         return []
-    # Time orders them; where lines carry no time (`kubectl describe`), their place in the text.
-    # A warning that names no cause is background: it takes no place in that order.
     texts = [_text(row) for row in candidates]
     pairs = [_explain_pairs(t) for t in texts]  # (pairs it explains, pairs it is explained by), per row
+    field = _field(table, candidates, texts, pairs, quiet)
+    ranked = [
+        _judge(row, text, row_pairs, field)
+        for row, text, row_pairs in zip(candidates, texts, pairs, strict=True)
+    ]
+    ranked.sort(key=lambda c: (-c.score, c.row["first_seen"] or "~"))
+    return ranked
+
+
+def _causes_in_calm_log(
+    candidates: list[dict[str, Any]], quiet: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Of the warnings in a log without errors: those that name a cause, the symptoms a quiet line
+    explains, and those that explain a symptom shown beside them (flags left set, under the
+    degraded groups they cause)."""
+    candidates = _without_typos(candidates)
+    explained = {i for row in quiet for i in _explain_pairs(_text(row))[0]}
+    symptoms = {i for row in candidates for i in _explain_pairs(_text(row))[1]}
+    return [
+        row
+        for row in candidates
+        if (names_cause(_text(row)) and not _reads_like_symptom(_text(row)))
+        or _explain_pairs(_text(row))[1] & explained
+        or _explain_pairs(_text(row))[0] & symptoms
+    ]
+
+
+def _without_typos(candidates: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A user who mistyped a password once or twice, in a log with nothing else wrong, is no
+    cause: the failed logins leave the candidates unless there are more than a few of them."""
+    typos = [row for row in candidates if _FAILED_LOGIN.search(_text(row))]
+    if sum(len(row["_entries"]) for row in typos) <= _FEW_TYPOS:
+        return [row for row in candidates if row not in typos]
+    return candidates
+
+
+@dataclass(frozen=True)
+class _Field:
+    """What each candidate is judged against: the other candidates and the whole log."""
+
+    shown: set[str]  # the explanations of the pairs whose symptom a candidate or refused request shows
+    explaining: set[int]  # the pairs some candidate is the explaining side of
+    wrapped: set[str]  # exception types that wrap another in a chain
+    innermost: set[str]  # the innermost exceptions of those chains
+    places: dict[int, int]  # a substantive row's place in time (by id), the first 0
+    substantive: int  # how many rows have such a place
+    ongoing: set[int]  # rows (by id) still happening at the end of the log
+
+
+def _field(
+    table: list[dict[str, Any]],
+    candidates: list[dict[str, Any]],
+    texts: list[str],
+    pairs: list[tuple[frozenset[int], frozenset[int]]],
+    quiet: list[dict[str, Any]],
+) -> _Field:
+    """Worked out once per ranking, not once per candidate."""
     refused = [_explain_pairs(_text(row))[1] for row in _refused_requests(table)] if quiet else []
     shown = {_EXPLAINS[i][2] for explained in [*(p[1] for p in pairs), *refused] for i in explained}
     explaining = {i for explains, _ in pairs for i in explains}
+    order = _time_order(candidates, texts, pairs, shown)
+    chained = [e for row in candidates for e in row["_entries"] if e.root_exception != e.exception_type]
+    return _Field(
+        shown=shown,
+        explaining=explaining,
+        wrapped={e.exception_type for e in chained},
+        innermost={e.root_exception for e in chained},
+        places={id(row): position for position, row in enumerate(order)},
+        substantive=len(order),
+        ongoing=_still_happening(table),
+    )
+
+
+def _time_order(
+    candidates: list[dict[str, Any]],
+    texts: list[str],
+    pairs: list[tuple[frozenset[int], frozenset[int]]],
+    shown: set[str],
+) -> list[dict[str, Any]]:
+    """Time orders the candidates; where lines carry no time (`kubectl describe`), their place in
+    the text. A warning that names no cause is background: it takes no place in that order."""
     # A line that explains a symptom shown beside it is a cause too, and takes its place in time.
     substantive = [
         row
         for row, text, (explains_pairs, _) in zip(candidates, texts, pairs, strict=True)
         if row["errors"] or names_cause(text) or any(_EXPLAINS[i][2] in shown for i in explains_pairs)
     ]
-    order = sorted(substantive, key=lambda r: (r["first_seen"] or "~", r["_entries"][0].line_no))
-    chained = [e for row in candidates for e in row["_entries"] if e.root_exception != e.exception_type]
-    wrapped = {e.exception_type for e in chained}
-    innermost = {e.root_exception for e in chained}
-    first = {id(row): position for position, row in enumerate(order)}
-    ongoing = _still_happening(table)
-    ranked = []
-    for row, text, (explains_pairs, explained_pairs) in zip(candidates, texts, pairs, strict=True):
-        reasons: list[str] = [row["level"]]
-        score = _LEVEL_WEIGHT[row["level"]]
-        entries: list[LogEntry] = row["_entries"]
-        if any(e.exception_type for e in entries):
-            score += 0.6
-            reasons.append("exception")
-        explains = [_EXPLAINS[i][2] for i in sorted(explains_pairs) if _EXPLAINS[i][2] in shown]
-        if names_cause(text) or explains:  # a line that explains another is a cause, whatever its words
-            score += 1.2
-            reasons.append("names a cause")
-            if _definite(text):  # a disk that is full beats a collector that was slow
-                score += 1.0
-                reasons.append("a definite cause")
-            if id(row) in ongoing:  # of two causes, the one that has not stopped is the problem now
-                score += 0.8
-                reasons.append("still happening at the end")
-        elif row["level"] == "warning":
-            score -= 1.0  # a warning that names no cause is background, not the incident
-        if _ONE_CLIENT.search(text):
-            score -= 1.0  # one client with the wrong password: its problem, rarely everyone's
-            reasons.append("one client's credentials")
-        symptom = False
-        if any((e.status or 0) >= 500 for e in entries):
-            score -= 1.5  # a 5xx in an access log is what users saw, never why
-            reasons.append("a failed request, a symptom")
-        elif _reads_like_symptom(text) and not explains:  # a setting named "timeout" explains timeouts
-            score -= 0.8
-            symptom = True
-            reasons.append("reads like a symptom")
-        # What the row stands for: the innermost exception of its chain, or its only one.
-        exception = next((e.root_exception for e in entries if e.root_exception), None)
-        if exception and exception in innermost:
-            score += 0.6
-            reasons.append("the innermost cause of a chain")
-        elif exception and exception in wrapped:
-            score -= 0.4  # it wraps the real error, which is its own candidate
-            reasons.append("wraps another error")
-        # The first problem in time gets most of this, the last one none; a failed request's
-        # earliness says when users noticed, not what broke, and a symptom's says it half.
-        if id(row) in first and len(order) > 1 and not any((e.status or 0) >= 500 for e in entries):
-            score += (0.75 if symptom else 1.5) * (1 - first[id(row)] / (len(order) - 1))
-            if first[id(row)] == 0:
-                reasons.append("first to appear")
-        for reason in explains:
-            score += 2.0
-            reasons.append(reason)
-        if (explained_pairs & explaining) - explains_pairs:
-            score -= 1.0  # what another line explains is its consequence
-            reasons.append("explained by another line")
-        score += 0.2 * math.log10(1 + row["errors"])
-        ranked.append(Candidate(row, round(score, 3), tuple(reasons)))
-    ranked.sort(key=lambda c: (-c.score, c.row["first_seen"] or "~"))
-    return ranked
+    return sorted(substantive, key=lambda r: (r["first_seen"] or "~", r["_entries"][0].line_no))
+
+
+class _Tally:
+    """A candidate's score and the reasons for it, added to in the order they are judged (the
+    order of the additions is kept: the rounded score depends on it)."""
+
+    __slots__ = ("reasons", "score")
+
+    def __init__(self, score: float, reason: str) -> None:
+        self.score = score
+        self.reasons = [reason]
+
+    def add(self, points: float, reason: str | None = None) -> None:
+        self.score += points
+        if reason is not None:
+            self.reasons.append(reason)
+
+
+def _judge(
+    row: dict[str, Any], text: str, row_pairs: tuple[frozenset[int], frozenset[int]], field: _Field
+) -> Candidate:
+    """One candidate's score: its level, then what its words, its exception and its place in
+    time say of it, then what it explains and what explains it."""
+    explains_pairs, explained_pairs = row_pairs
+    entries: list[LogEntry] = row["_entries"]
+    tally = _Tally(_LEVEL_WEIGHT[row["level"]], row["level"])
+    if any(e.exception_type for e in entries):
+        tally.add(0.6, "exception")
+    explains = [_EXPLAINS[i][2] for i in sorted(explains_pairs) if _EXPLAINS[i][2] in field.shown]
+    _judge_cause(tally, row, text, explains, field)
+    if _ONE_CLIENT.search(text):  # one client with the wrong password: its problem, rarely everyone's
+        tally.add(-1.0, "one client's credentials")
+    failed_request = any((e.status or 0) >= 500 for e in entries)
+    symptom = _judge_symptom(tally, text, explains, failed_request)
+    _judge_chain(tally, entries, field)
+    if not failed_request:  # a failed request's earliness says when users noticed, not what broke
+        _judge_earliness(tally, row, symptom, field)
+    for reason in explains:
+        tally.add(2.0, reason)
+    if (explained_pairs & field.explaining) - explains_pairs:
+        tally.add(-1.0, "explained by another line")  # what another line explains is its consequence
+    tally.add(0.2 * math.log10(1 + row["errors"]))
+    return Candidate(row, round(tally.score, 3), tuple(tally.reasons))
+
+
+def _judge_cause(tally: _Tally, row: dict[str, Any], text: str, explains: list[str], field: _Field) -> None:
+    """A line that names a cause, or explains another line whatever its words, is a cause; a
+    warning that names none is background, not the incident."""
+    if names_cause(text) or explains:
+        tally.add(1.2, "names a cause")
+        if _definite(text):  # a disk that is full beats a collector that was slow
+            tally.add(1.0, "a definite cause")
+        if id(row) in field.ongoing:  # of two causes, the one that has not stopped is the problem now
+            tally.add(0.8, "still happening at the end")
+    elif row["level"] == "warning":
+        tally.add(-1.0)
+
+
+def _judge_symptom(tally: _Tally, text: str, explains: list[str], failed_request: bool) -> bool:
+    """Whether the line reads like a symptom (a timeout, a wait) rather than its cause; a 5xx in
+    an access log is what users saw, never why."""
+    if failed_request:
+        tally.add(-1.5, "a failed request, a symptom")
+    elif _reads_like_symptom(text) and not explains:  # a setting named "timeout" explains timeouts
+        tally.add(-0.8, "reads like a symptom")
+        return True
+    return False
+
+
+def _judge_chain(tally: _Tally, entries: list[LogEntry], field: _Field) -> None:
+    """What the row stands for: the innermost exception of its chain, or its only one. One that
+    wraps the real error loses to it: the real error is its own candidate."""
+    exception = next((e.root_exception for e in entries if e.root_exception), None)
+    if exception and exception in field.innermost:
+        tally.add(0.6, "the innermost cause of a chain")
+    elif exception and exception in field.wrapped:
+        tally.add(-0.4, "wraps another error")
+
+
+def _judge_earliness(tally: _Tally, row: dict[str, Any], symptom: bool, field: _Field) -> None:
+    """The first problem in time gets most of this, the last one none; a symptom's earliness
+    says half as much."""
+    place = field.places.get(id(row))
+    if place is not None and field.substantive > 1:
+        tally.add(
+            (0.75 if symptom else 1.5) * (1 - place / (field.substantive - 1)),
+            "first to appear" if place == 0 else None,
+        )
