@@ -2341,6 +2341,26 @@ QUIET_CAUSES_OF_ARCHIVES_LIMITS_LINKS_AND_FILESYSTEMS = [
      + [f"Jul  2 08:1{i}:02 files-1 smbd[2201]: error: open /srv/share/q{i}.xlsx: Read-only file system"
         for i in range(5, 9)],
      "EXT4-fs error"),
+    (["Jul  3 09:30:02 relay-2 opendkim[812]: 5XfQ2: /etc/dkim/keys/shop.example.net.private: key data is not "
+      "secure: /etc/dkim/keys can be read or written by other users"]
+     + [f"Jul  3 09:3{i}:40 relay-2 postfix/cleanup[9{i}1]: 5XfQ{i}: milter-reject: END-OF-MESSAGE from "
+        "app-1.internal[10.1.2.3]: 4.7.1 Service unavailable - try again later" for i in range(1, 6)],
+     "key data is not secure"),
+    (["Jul  3 03:10:44 ledger-db2 auditd[611]: Audit daemon is low on disk space for logging",
+      "Jul  3 04:55:01 ledger-db2 auditd[611]: The audit daemon is now changing the system to single user mode"]
+     + [f"Jul  3 04:55:0{i} ledger-db2 app[22{i}]: ERROR psycopg.OperationalError: terminating connection due to "
+        "administrator command" for i in range(2, 8)],
+     "auditd"),
+    (["2024-07-03 10:00:01 CRITICAL cdn-2.internal /srv/assets/current -> releases/441 (expected releases/442): "
+      "content drift"]
+     + [f"Wed Jul  3 09:5{i}:12 2024 Error: Terminating since out of inotify watches." for i in range(4)],
+     "out of inotify watches"),
+    (["Jul  3 16:20:05 batch-4 sudo:  carol : TTY=pts/3 ; PWD=/home/carol ; USER=root ; COMMAND=/usr/sbin/sysctl -w "
+      "vm.overcommit_memory=2"]
+     + [f"2024-07-03 16:2{i}:40,118 ERROR [pool-3-thread-{i}] java.lang.OutOfMemoryError: unable to create native "
+        "thread: possibly out of memory or process/resource limits reached" for i in range(1, 6)]
+     + ["Jul  3 16:24:01 batch-4 postgres[3120]: [5-1] FATAL:  out of memory"],
+     "overcommit_memory"),
 ]  # fmt: skip
 
 
@@ -2671,3 +2691,30 @@ def test_dockers_ipvs_settings_missing_from_the_kernel_are_no_problem() -> None:
         for i in range(6)
     ]
     assert analyse(lines, None, None)["findings"][0].severity == "info"
+
+
+def test_scanners_before_login_file_manager_probes_and_a_member_leaving_are_no_problem() -> None:
+    lines = [
+        f"Jul  3 0{i}:11:40 gw-1 sshd[40{i}1]: error: kex_exchange_identification: Connection closed by remote host"
+        for i in range(6)
+    ] + [
+        "Jul  3 07:12:09 gw-1 sshd[4120]: banner exchange: Connection from 198.51.100.7 port 51022: invalid format",
+        "Jul  3 07:13:40 gw-1 sshd[4122]: Unable to negotiate with 198.51.100.9 port 40112: no matching host key "
+        "type found. Their offer: ssh-rsa,ssh-dss [preauth]",
+        "Jul  3 08:01:12 desk-3 automount[990]: failed to mount /data/.Trash-1000",
+        "Jul  3 08:01:13 desk-3 automount[990]: failed to mount /data/desktop.ini",
+        "Jul  3 08:31:13 desk-3 automount[990]: expired /home/dave",
+    ]
+    assert analyse(lines, None, None)["findings"][0].severity == "info"
+
+
+def test_a_peer_hanging_up_logged_as_a_warning_stays_a_warning() -> None:
+    lines = [
+        "2024-07-03 02:10:04,447 [ WARN] [hz.cache.IO.thread-in-1] [c.h.i.s.t.TcpServerConnection]: Connection[id=4, "
+        "/10.0.5.11:5701->/10.0.5.13:45435] closed. Reason: Exception in Connection[id=4]",
+        "java.io.IOException: Connection reset by peer",
+        "2024-07-03 02:10:04,448 [ INFO] [hz.cache.cached.thread-3] [c.h.i.c.i.MembershipManager]: Removing Member "
+        "[10.0.5.13]:5701",
+    ]
+    result = analyse(lines, None, None)
+    assert result["levels"].get("error", 0) == 0 and result["findings"][0].severity == "info"

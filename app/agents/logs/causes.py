@@ -198,6 +198,10 @@ _DEFINITE_CAUSES = (
     # Refusals a program explains itself: it will not run what it cannot trust.
     r"wrong file owner|bad (?:file )?(?:owner(?:ship)?|mode)s?\b|ownership or modes|insecure permissions|"
     r"checksum mismatch|zone \S+: expired|do not match the hashes|hash mismatch|"
+    r"key data is not secure|can be read or written by other users|unusable public key|"
+    # A kernel limit a watcher ran out of; an audit daemon taking the host down for its own disk.
+    r"out of inotify watches|inotify watch limit|changing the system to single user mode|"
+    r"audit daemon is low on disk space|"
     r"fatal error: concurrent map|thread ?pool starvation|obtaining a connection from the pool|"
     r"apparent connection leak|connection leak|reached (?:the )?pm\.max_children|max_children setting|"
     r"free disk space is insufficient|disk resource limit alarm|alarm set|slow fdatasync|from slow disk|"
@@ -321,6 +325,7 @@ _SYMPTOM = re.compile(
     r"connection reset|broken pipe|context canceled|context deadline exceeded|unavailable|crashloop|"
     r"restarting|worker exited|exited with code|health check \S+ with status unhealthy|"
     r"the operation was cancel+ed|"
+    r"content drift|drift persists|"  # what a monitor sees when a mirror stops following its source
     # What systemd, IIS's process activation and HAProxy say after the program itself failed.
     r"main process exited|failed with result|failed to start \S+\.service|"
     r"suffered a fatal communication error|rapid.fail protection|has no server available|"
@@ -369,6 +374,14 @@ _BACKGROUND_NOISE = re.compile(
     r"Failed to get system container stats|Image garbage collection failed once|"
     # dockerd reads IPVS settings a kernel without the module lacks, at every swarm service update
     r"error reading the kernel parameter net\.ipv4\.vs\.|"
+    # sshd before any login: scanners that hang up, speak no SSH, or offer only old algorithms
+    r"kex_exchange_identification: (?:Connection closed by remote host|read: Connection reset by peer|"
+    r"banner line contains invalid characters|client sent invalid protocol identifier)|"
+    r"banner exchange: Connection from \S+ port \d+: invalid format|"
+    r"Unable to negotiate with \S+ port \d+: no matching .{0,80}\[preauth\]|"
+    # autofs asked for names a file manager probes in every directory (.Trash, desktop.ini ...)
+    r"failed to mount /\S*/(?:\.[\w.-]+|autorun\.inf|desktop\.ini|Thumbs\.db|AACS|BDMV|VIDEO_TS)$|"
+    r"\bautomount\b\S{0,20}: expired (?:/|<\*>)|"  # ... and unmounts what sat idle
     # nginx logs every scanner's bad handshake (a handshake *to upstream* is its own, and no noise)
     r"SSL_do_handshake\(\) failed(?!.{0,300}to upstream)|while SSL handshaking(?! to upstream)|"
     r"open\(\) .{0,300}? failed \((?:2|<NUM>): No such file or directory\)|"  # and every 404 of a file
@@ -1470,7 +1483,8 @@ def _judge(
     if any(e.exception_type for e in entries):
         tally.add(0.6, "exception")
     explains = [_EXPLAINS[i][2] for i in sorted(explains_pairs) if _EXPLAINS[i][2] in field.shown]
-    _judge_cause(tally, row, text, explains, field)
+    explained = bool((explained_pairs & field.explaining) - explains_pairs)
+    _judge_cause(tally, row, text, explains, field, explained)
     if _ONE_CLIENT.search(text):  # one client with the wrong password: its problem, rarely everyone's
         tally.add(-1.0, "one client's credentials")
     failed_request = any((e.status or 0) >= 500 for e in entries)
@@ -1480,18 +1494,21 @@ def _judge(
         _judge_earliness(tally, row, symptom, field)
     for reason in explains:
         tally.add(2.0, reason)
-    if (explained_pairs & field.explaining) - explains_pairs:
+    if explained:
         tally.add(-1.0, "explained by another line")  # what another line explains is its consequence
     tally.add(0.2 * math.log10(1 + row["errors"]))
     return Candidate(row, round(tally.score, 3), tuple(tally.reasons))
 
 
-def _judge_cause(tally: _Tally, row: dict[str, Any], text: str, explains: list[str], field: _Field) -> None:
+def _judge_cause(
+    tally: _Tally, row: dict[str, Any], text: str, explains: list[str], field: _Field, explained: bool
+) -> None:
     """A line that names a cause, or explains another line whatever its words, is a cause; a
-    warning that names none is background, not the incident."""
+    warning that names none is background, not the incident. A definite cause that another line
+    explains (a full disk, explained by archiving that fails) is not the first one."""
     if names_cause(text) or explains:
         tally.add(1.2, "names a cause")
-        if _definite(text):  # a disk that is full beats a collector that was slow
+        if _definite(text) and not explained:  # a disk that is full beats a collector that was slow
             tally.add(1.0, "a definite cause")
         if id(row) in field.ongoing:  # of two causes, the one that has not stopped is the problem now
             tally.add(0.8, "still happening at the end")

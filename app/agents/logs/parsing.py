@@ -431,6 +431,10 @@ _ALWAYS_A_PROBLEM = re.compile(
     r"(?<!perhaps )out of memory|killed process \d+|(?<!msg=\")Evicting pod|must evict pod|low on resource|"
     r"flood.stage watermark|read-only-allow-delete|cluster_block_exception|clock wrong by|"
     r"validation failure <|signature expired|Server \S+/\S+ is DOWN\b|"
+    # OpenDKIM refuses a signing key others can read, at info level: nothing is signed.
+    r"key data is not secure|"
+    # auditd acting on its own full disk: it takes the host to single-user mode, at info level.
+    r"changing the system to single user mode|audit daemon is low on disk space|"
     # BIND gives up refreshing a zone from its primary at info level: the zone will expire.
     r"retry limit for (?:primary|master) \S+ exceeded|"
     # A host firewall dropping VRRP/CARP adverts (IP protocol 112): a failover pair's split brain.
@@ -788,8 +792,14 @@ def _second_reading(entries: list[LogEntry]) -> None:
         entry.root_exception = _root_exception(entry) or entry.exception_type
         entry.exception_line = _exception_line(entry)
         thrown = bool(entry.extra_lines) or not entry.level_written
-        if entry.exception_type and thrown and entry.level not in ("error", "critical"):
+        # A peer that hung up, logged by the program as a warning, stays one (a cluster member
+        # leaving, a client closing its connection).
+        hung_up = entry.level == "warning" and _HUNG_UP.search(entry.exception_line or "")
+        if entry.exception_type and thrown and not hung_up and entry.level not in ("error", "critical"):
             entry.level = "error"
+
+
+_HUNG_UP = re.compile(r"connection reset by peer|broken pipe|ClosedChannelException|EOFException", re.I)
 
 
 def _answer_body(previous: LogEntry, line: str) -> bool:
