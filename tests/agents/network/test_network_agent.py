@@ -323,3 +323,19 @@ async def test_a_refused_http_connection_is_said_in_words(agent: NetworkDiagnost
     [failed] = [f for f in result.findings if f.code == "http_request_failed"]
     assert f"connection refused: the host is up but nothing listens on port {port}" in failed.message
     assert "Connect call failed" not in failed.message
+
+
+async def test_http_through_an_untrusted_certificate_still_reads_the_answer_and_says_why(
+    tls_port: int, dns_port: int, tmp_path: Path
+) -> None:
+    (tmp_path / "other").mkdir()
+    other_ca = make_certificates(tmp_path / "other", days_valid=10).ca_file  # trusts another CA only
+    agent = NetworkDiagnosticsAgent(
+        NetworkLimits(check_timeout=2.0, nameservers=(f"127.0.0.1:{dns_port}",), ca_file=str(other_ca))
+    )
+    result = await agent.execute("check http", context(hostname="localhost", port=tls_port, checks=["http"]))
+    http = result.output["checks"]["http"]
+    assert http["status_code"] == 200 and http["tls_verified"] is False
+    untrusted = [f for f in result.findings if f.code == "certificate_untrusted"]
+    assert untrusted and untrusted[0].severity == "critical"
+    assert "not trusted" in untrusted[0].message
