@@ -48,6 +48,7 @@ EXPECTED_SEVERITY = {
     "project_directory_served": "critical", "node_dns_policy": "warning",
     "staging_certificate_issuer": "warning", "issuer_not_found": "critical", "host_port_conflict": "critical",
     "ingress_backend_port_missing": "critical", "no_shared_network": "critical",
+    "undefined_service_host": "critical",
     "prestop_exceeds_grace": "warning", "default_credentials": "critical", "plaintext_listener": "critical",
     "durability_disabled": "critical", "memory_lock_unavailable": "critical", "quorum_even_size": "warning",
     "single_copy_replication": "warning", "ordered_start_deadlock": "critical", "sessions_not_shared": "warning",
@@ -149,6 +150,10 @@ services:
     <<: *hardened
     environment:
       CACHE_URL: redis://localhost:6379/0
+  misnamed_cache:
+    <<: *hardened
+    environment:
+      CACHE_URL: redis://cahce:6379/0
   impatient:
     <<: *hardened
     depends_on: [untagged]
@@ -681,6 +686,7 @@ COMPOSE_EXPECTED = {
     "service secrets_list": {"plaintext_secret", "secret_in_url"},
     "service db_everywhere": {"database_port_exposed"},
     "service local_cache": {"localhost_in_container"},
+    "service misnamed_cache": {"undefined_service_host"},  # the file's Redis is named cache
     "service impatient": {"dependency_not_ready"},
     "service sloppy": {
         "runs_as_root", "writable_root_filesystem", "capabilities_not_dropped", "missing_resource_limits",
@@ -1973,3 +1979,64 @@ async def test_a_data_path_variable_on_no_mounted_volume_in_a_pod(mount: str, fl
 async def test_a_list_of_user_names_is_not_a_secret() -> None:
     service = compose_service(environment={"AUTHENTICATION_APIKEY_USERS": "support-portal,ops-reader"})
     assert risky_codes(await audit(compose(search=service))) == set()
+
+
+@pytest.mark.parametrize(
+    ("value", "networks", "flagged"),
+    [
+        ("mysql", None, True),  # the MySQL service is named db
+        ("db", None, False),
+        ("db:3306", None, False),
+        ("mysql.example.internal", None, False),  # a domain name resolves through DNS
+        ("maria", ["backend", "shared"], False),  # on an external network another project may answer
+        ("dbb", ["backend", "shared"], True),  # ... but not to a near-miss of the file's own name
+    ],
+)
+async def test_a_setting_that_names_a_host_no_service_of_the_file_answers_to(
+    value: str, networks: list[str] | None, flagged: bool
+) -> None:
+    app = compose_service(environment={"DB_HOST": value}, networks=networks)
+    db = compose_service(
+        image="mysql:8.4.0", networks=["backend"] if networks else None, volumes=["db:/var/lib/mysql"]
+    )
+    document = yaml.safe_load(compose(app=app, db=db))
+    document["networks"] = {"backend": {}, "shared": {"external": True}}
+    result = await audit(yaml.safe_dump(document))
+    assert ("undefined_service_host" in risky_codes(result)) is flagged
+
+
+@pytest.mark.parametrize(
+    ("probe", "flagged"),
+    [
+        ({"exec": {"command": ["/bin/sh", "-c", "bin/cake passbolt healthcheck --database"]}}, True),
+        ({"httpGet": {"path": "/health/db", "port": 8000}}, True),
+        ({"httpGet": {"path": "/healthz", "port": 8000}}, False),
+        ({"exec": {"command": ["pg_isready", "-U", "app"]}}, False),
+    ],
+)
+async def test_a_liveness_probe_that_checks_a_dependency_restarts_every_replica(
+    probe: dict[str, Any], flagged: bool
+) -> None:
+    container = k8s_container(livenessProbe={**probe, "failureThreshold": 3, "initialDelaySeconds": 60})
+    result = await audit(manifest(k8s_workload("Deployment", "passbolt", [container])))
+    assert risky_codes(result) == ({"fragile_liveness_probe"} if flagged else set())
+
+
+@pytest.mark.parametrize(("replicas", "flagged"), [(2, True), (3, False)])
+async def test_seaweedfs_masters_vote_so_an_even_count_buys_nothing(replicas: int, flagged: bool) -> None:
+    container = k8s_container("master", image="chrislusf/seaweedfs:3.71", args=["master", "-mdir=/data"],
+                              volumeMounts=[{"name": "data", "mountPath": "/data"}])  # fmt: skip
+    claim = {"name": "data", "persistentVolumeClaim": {"claimName": "seaweed"}}
+    result = await audit(manifest(k8s_workload("StatefulSet", "seaweedfs-master", [container], replicas=replicas,
+                                               volumes=[claim])))  # fmt: skip
+    assert ("quorum_even_size" in risky_codes(result)) is flagged
+
+
+async def test_openvscode_without_its_connection_token_and_audiobookshelf_on_scratch() -> None:
+    ide = compose_service(image="gitpod/openvscode-server:1.90.2",
+                          command=["openvscode-server", "--host", "0.0.0.0", "--without-connection-token"])  # fmt: skip
+    assert risky_codes(await audit(compose(ide=ide))) == {"admin_api_unauthenticated"}
+    books = k8s_container(image="ghcr.io/advplyr/audiobookshelf:2.10.1",
+                          volumeMounts=[{"name": "config", "mountPath": "/config"}])  # fmt: skip
+    pod = k8s_workload("Deployment", "books", [books], volumes=[{"name": "config", "emptyDir": {}}])
+    assert risky_codes(await audit(manifest(pod))) == {"data_on_ephemeral_storage"}

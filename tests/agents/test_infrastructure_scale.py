@@ -121,6 +121,7 @@ def test_only_replicas_rbac_wiring_and_restart_policy_belong_to_one_format() -> 
         "open_resolver",  # judged from published ports; a cluster's Services are judged elsewhere
         "client_port_not_published",  # published ports again: a Service lists what it routes
         "no_shared_network",  # every pod reaches every Service unless a NetworkPolicy says otherwise
+        "undefined_service_host",  # a Service's DNS name is namespaced: judged on compose's flat names
     }
 
 

@@ -161,6 +161,14 @@ RULES = MappingProxyType(
             "",
             "targetPort: 8080 while the container listens on containerPort 3000",
         ),
+        "undefined_service_host": Rule(
+            _C,
+            "a setting meant for a service of the file names a host no container of the file answers to: "
+            "compose's DNS does not resolve it, so every connection fails and the service restarts",
+            "use the service's name (or give the service that name as a network alias)",
+            "DB_HOST: mysql while the MySQL service is named db",
+            "",
+        ),
         "no_shared_network": Rule(
             _C,
             "compose's DNS answers a service's name only on the networks both services are attached to: "

@@ -95,6 +95,9 @@ def _container_findings(name: str, container: dict[str, Any], replicas: int) -> 
     image = image_name(container.get("image"))
     env = env_pairs(container.get("env"))
     product = next((label for key, label in _ENSEMBLES.items() if key in image), None)
+    words = command_line(container.get("command"), container.get("args"))
+    if "seaweedfs" in image and "master" in words:  # its masters elect a leader by Raft
+        product = "SeaweedFS master (Raft)"
     if product and replicas % 2 == 0:
         yield rule_finding(
             "quorum_even_size",
@@ -110,7 +113,7 @@ def _container_findings(name: str, container: dict[str, Any], replicas: int) -> 
             f"KC_CACHE=local on {replicas} replicas: each Keycloak pod keeps its own sessions (no "
             "Infinispan cluster), so users sent to another pod are logged out or get 'session not found'",
         )
-    scheduler = _scheduler(command_line(container.get("command"), container.get("args")))
+    scheduler = _scheduler(words)
     if scheduler:
         yield rule_finding(
             "scheduler_not_singleton",

@@ -3,6 +3,7 @@ accepts. Codes and severities come from the shared table in audit_rules."""
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -51,12 +52,19 @@ def audit_compose(document: dict[str, Any]) -> list[Finding]:
     awaited = _awaited_healthy(services)
     # What kind of backing service each one is (postgres, redis ...), for the settings that reach it.
     kinds = {text_of(n): kind for n, s in services.items() if (kind := _kind(s))}
+    known = _known_names(services)
+    external = {
+        text_of(n)
+        for n, spec in as_mapping(document.get("networks")).items()
+        if as_mapping(spec).get("external")
+    }
     findings: list[Finding] = []
     for name, service in services.items():
         if isinstance(service, dict):
             findings += _service(f"service {name}", service)
             findings += _health_and_restart(f"service {name}", service, awaited.get(text_of(name)))
             findings += _localhost(text_of(name), service, kinds)
+            findings += _undefined_host(text_of(name), service, kinds, known, external)
             findings += _started_not_ready(text_of(name), service, kinds)
     findings += _shared_data(services)
     findings += _port_conflicts(services)
@@ -330,6 +338,61 @@ def _localhost(name: str, service: dict[str, Any], kinds: dict[str, str]) -> Ite
                 f"container itself, not service {meant[0]}: connections are refused (use the host name "
                 f"{meant[0]})",
             )
+
+
+# A setting's value that names one host: `db`, `db:3306`, `mongodb://user:pw@wekandb:27017/wekan`
+# (the host without dots: a service's name, not a domain name).
+_ONE_HOST = re.compile(
+    r"^(?:[a-z][a-z0-9+.-]*://)?(?:[^@/\s]*@)?(?P<host>[A-Za-z][\w-]*)(?::\d+)?(?:[/?,;].*)?$"
+)
+
+
+def _known_names(services: dict[str, Any]) -> set[str]:
+    """Every name a container of the file answers to: service names, container names, host
+    names, network aliases, links' aliases and extra_hosts."""
+    names = {text_of(n) for n in services}
+    for service in (s for s in services.values() if isinstance(s, dict)):
+        names |= {text_of(service.get(key)) for key in ("container_name", "hostname")}
+        for network in as_mapping(service.get("networks")).values():
+            names |= {text_of(a) for a in as_list(as_mapping(network).get("aliases"))}
+        names |= {text_of(link).rpartition(":")[2] for link in as_list(service.get("links"))}
+        extra = service.get("extra_hosts")
+        entries = extra if isinstance(extra, list) else [f"{k}:{v}" for k, v in as_mapping(extra).items()]
+        names |= {text_of(entry).split(":")[0].split("=")[0] for entry in entries}
+    return names - {""}
+
+
+def _undefined_host(
+    name: str, service: dict[str, Any], kinds: dict[str, str], known: set[str], external: set[str]
+) -> Iterator[Finding]:
+    """A setting meant for a backing service of the file (DB_HOST beside a MySQL service) that
+    names a host no container of the file answers to: the name does not resolve. On an external
+    network, where other projects' containers answer too, only a near-miss of a name of the file
+    (`wekandb` for `wekan-db`) is judged."""
+    networks = _networks(service)
+    if networks is None:
+        return
+    others = {other: kind for other, kind in kinds.items() if other != name}
+    for key, value in env_pairs(service.get("environment")):
+        match = _ONE_HOST.match(text_of(value).strip())
+        words = re.split(r"[^A-Z0-9]+", key.upper())
+        if match is None or match["host"] in known or match["host"].lower() == "localhost":
+            continue
+        if words[-1] not in ("HOST", "HOSTNAME", "SERVER", "URL", "URI", "ADDR", "ADDRESS", "DSN"):
+            continue  # POSTGRES_HOST_AUTH_METHOD names no host
+        meant = [other for other, kind in others.items() if set(words) & set(_KIND_WORDS[kind])]
+        near = difflib.get_close_matches(match["host"], sorted(known), n=1, cutoff=0.8)
+        # The one service of its kind the setting is meant for, or a near-miss of a name of the file;
+        # on an external network, where other projects' containers answer too, only a near-miss.
+        if (len(meant) == 1 and not networks & external) or (meant and near):
+            close = near or difflib.get_close_matches(match["host"], sorted(known), n=1, cutoff=0.6) or meant
+            yield rule_finding(
+                "undefined_service_host",
+                f"service {name}",
+                f"{key} points at host {match['host']}, which no service of the file is named (did you mean "
+                f"{close[0]}?): the name does not resolve, so it cannot connect",
+            )
+            return
 
 
 def _awaited_healthy(services: dict[str, Any]) -> dict[str, str]:

@@ -403,6 +403,7 @@ APP_DATA = {
     "mattermost-enterprise-edition": (("/mattermost/data",), "the uploaded files"),
     "uptime-kuma": (("/app/data",), "its SQLite database (kuma.db)"),
     "linkding": (("/etc/linkding/data",), "its SQLite database (bookmarks and users) and favicons"),
+    "audiobookshelf": (("/config", "/metadata"), "its SQLite database (users, progress, settings)"),
     "jenkins": (("/var/jenkins_home",), "jobs, build records and configuration"),
     "activemq-artemis": (
         ("/var/lib/artemis-instance", "/var/lib/artemis-instance/data"),

@@ -927,6 +927,12 @@ def _root(where: str, security: dict[str, Any]) -> Iterator[Finding]:
 _READINESS_PATH = re.compile(r"(?:^|/)(?:-/)?(?:ready|readyz|readiness)/?$|/health/ready(?:iness)?/?$")
 
 
+# A probe that checks what the process depends on: `healthcheck --database`, /health/db, /deps.
+_DEPENDENCY_CHECK = re.compile(
+    r"(?:^|\s)--(?:database|db|dependencies|deep)\b|/(?:db|database|dependencies|deps)/?$|/health/(?:deep|full)\b"
+)
+
+
 def _probes(where: str, container: dict[str, Any]) -> Iterator[Finding]:
     missing = [p for p in ("readinessProbe", "livenessProbe") if not container.get(p)]
     if missing:
@@ -934,7 +940,16 @@ def _probes(where: str, container: dict[str, Any]) -> Iterator[Finding]:
     yield from _probe_ports(where, container)
     liveness = as_mapping(container.get("livenessProbe"))
     path = text_of(as_mapping(liveness.get("httpGet")).get("path"))
-    if _READINESS_PATH.search(path):
+    checked = " ".join(command_words(as_mapping(liveness.get("exec")).get("command"))) or path
+    if dependency := _DEPENDENCY_CHECK.search(checked):  # only the matched words: a command may hold a secret
+        yield rule_finding(
+            "fragile_liveness_probe",
+            where,
+            f"its livenessProbe checks a dependency ({dependency[0].strip()}): when the database blips, "
+            "every replica fails liveness at once and Kubernetes restarts them all; check dependencies "
+            "in the readinessProbe and keep liveness to the process itself",
+        )
+    elif _READINESS_PATH.search(path):
         yield rule_finding(
             "fragile_liveness_probe",
             where,

@@ -710,6 +710,9 @@ _OPEN_WHEN_STARTED = (
     ("cockroach", "--insecure", "database_without_password",
      "CockroachDB runs with --insecure: no TLS and no authentication, so any client that reaches "
      "it connects as root (and the admin UI is open)"),
+    ("openvscode-server", "--without-connection-token", "admin_api_unauthenticated",
+     "OpenVSCode Server runs with --without-connection-token: anyone who reaches the port gets the "
+     "editor and a terminal, and runs code as its user, with no authentication"),
     ("eclipse-mosquitto", "/mosquitto-no-auth.conf", "admin_api_unauthenticated",
      "Mosquitto runs with /mosquitto-no-auth.conf (a listener on every address with allow_anonymous "
      "true): anyone who reaches 1883 reads every topic and publishes commands to the devices, with "
