@@ -2361,6 +2361,28 @@ QUIET_CAUSES_OF_ARCHIVES_LIMITS_LINKS_AND_FILESYSTEMS = [
         "thread: possibly out of memory or process/resource limits reached" for i in range(1, 6)]
      + ["Jul  3 16:24:01 batch-4 postgres[3120]: [5-1] FATAL:  out of memory"],
      "overcommit_memory"),
+    (["Aug  4 05:40:11 store-2 systemd[1]: Timed out waiting for device dev-disk-by\\x2dlabel-s4.device - "
+      "/dev/disk/by-label/s4.",
+      "Aug  4 05:40:11 store-2 systemd[1]: Dependency failed for srv-node-s4.mount - /srv/node/s4."]
+     + [f"Aug  4 06:0{i}:20 proxy-1 proxy-server: ERROR Insufficient Storage 10.0.2.14:6200/s4 (txn: tx{i}a)"
+        for i in range(6)],
+     "Timed out waiting for device"),
+    (["Aug  4 01:00:03 web-2 python3[8812]: ansible-ansible.posix.seboolean Invoked with "
+      "name=httpd_can_network_connect_db state=False persistent=True"]
+     + [f'Aug  4 01:0{i}:40 web-2 audit[77{i}]: AVC avc:  denied  {{ name_connect }} for  pid=77{i} comm="php-fpm" '
+        'dest=5432 scontext=system_u:system_r:httpd_t:s0 tclass=tcp_socket permissive=0' for i in range(2, 8)],
+     "seboolean"),
+    (["Aug  4 09:13:02 node-4 crio[1201]: time=\"2024-08-04 09:13:02Z\" level=info msg=\"Updated default CNI network "
+      "name to lab-bridge\""]
+     + [f'Aug  4 09:2{i}:10 node-4 kubelet[990]: E0804 09:2{i}:10.1 990 kuberuntime_manager.go:1166] '
+        '"CreatePodSandbox for pod failed" err="failed to create pod network sandbox: error adding pod to CNI '
+        'network \\"lab-bridge\\": plugin type=\\"bridge\\" failed (add)"' for i in range(6)],
+     "Updated default CNI network name"),
+    (["Aug  4 20:01:44 inv-1 sudo:   alice : TTY=pts/0 ; PWD=/opt/inventory ; USER=root ; COMMAND=/usr/bin/git "
+      "checkout v4.1.0"]
+     + [f"Aug  4 20:0{i}:10 inv-1 inventory[3321]: django.db.utils.ProgrammingError: column assets_item.owner_id "
+        "does not exist" for i in range(3, 9)],
+     "git checkout"),
 ]  # fmt: skip
 
 
@@ -2718,3 +2740,26 @@ def test_a_peer_hanging_up_logged_as_a_warning_stays_a_warning() -> None:
     ]
     result = analyse(lines, None, None)
     assert result["levels"].get("error", 0) == 0 and result["findings"][0].severity == "info"
+
+
+def test_snmpds_unreadable_mounts_are_background_and_g1s_failed_evacuation_is_a_problem() -> None:
+    snmpd = [
+        f"Aug  4 0{i}:01:03 relay-1 snmpd[880]: Cannot statfs /run/user/1000/doc: Permission denied"
+        for i in range(5)
+    ]
+    assert analyse(snmpd, None, None)["findings"][0].severity == "info"
+    gc = [
+        "[2024-08-04T14:09:37.767+0000][90211.767s][info][gc          ] GC(4121) To-space exhausted",
+        "[2024-08-04T14:09:43.274+0000][90217.274s][info][gc          ] GC(4122) Pause Full (G1 Compaction Pause) "
+        "4088M->3916M(4096M) 4439.644ms",
+    ]
+    top = analyse(gc, None, None)["findings"][0]
+    assert top.severity != "info" and "To-space exhausted" in top.message
+
+
+def test_powerdns_structured_lines_take_their_level_from_prio() -> None:
+    line = (
+        'msg="Unable to bind UDP socket" subsystem="config" level="0" prio="Error" tid="0" ts="1715667069.411" '
+        'error="Address already in use" address="0.0.0.0:53"'
+    )
+    assert analyse([line], None, None)["levels"] == {"error": 1}

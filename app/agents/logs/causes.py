@@ -201,6 +201,7 @@ _DEFINITE_CAUSES = (
     r"key data is not secure|can be read or written by other users|unusable public key|"
     # A kernel limit a watcher ran out of; an audit daemon taking the host down for its own disk.
     r"out of inotify watches|inotify watch limit|changing the system to single user mode|"
+    r"to-space exhausted|network adapter could not establish the connection|"
     r"audit daemon is low on disk space|"
     r"fatal error: concurrent map|thread ?pool starvation|obtaining a connection from the pool|"
     r"apparent connection leak|connection leak|reached (?:the )?pm\.max_children|max_children setting|"
@@ -374,6 +375,8 @@ _BACKGROUND_NOISE = re.compile(
     r"Failed to get system container stats|Image garbage collection failed once|"
     # dockerd reads IPVS settings a kernel without the module lacks, at every swarm service update
     r"error reading the kernel parameter net\.ipv4\.vs\.|"
+    # snmpd walking mounts it may not read, and its known interface-address message
+    r"snmpd\S*: Cannot statfs \S+: Permission denied|error on subcontainer '?ia_addr'? insert|"
     # sshd before any login: scanners that hang up, speak no SSH, or offer only old algorithms
     r"kex_exchange_identification: (?:Connection closed by remote host|read: Connection reset by peer|"
     r"banner line contains invalid characters|client sent invalid protocol identifier)|"
@@ -1196,17 +1199,33 @@ _EXPLAINS = tuple(
             "while small packets (ping, ssh) pass",
         ),
         (
-            r"\bFound new \S+ image\b|\bSession done\b.{0,80}\bUpdated=[1-9]",
+            r"\bFound new \S+ image\b|\bSession done\b.{0,80}\bUpdated=[1-9]|"
+            r"\bgit (?:checkout|switch|pull)\b",
             r"column \S+ (?:of relation \S+ )?does not exist|no such column|unknown column|"
             r"relation \S+ does not exist|no such table|pending migration",
-            "explains the schema errors: an automatic image update started a release whose database "
-            "migration never ran",
+            "explains the schema errors: a new release (an automatic image update, a checkout) started "
+            "without its database migration",
         ),
         (
             r"no space left|\bENOSPC\b|errno=-28|transaction aborted|forced readonly|"
             r"remounting filesystem read-only|\bEXT4-fs error\b",
             r"read-only file system|\bEROFS\b",
             "explains the read-only file system: the kernel forced it read-only after that error",
+        ),
+        (
+            r"timed out waiting for device|dependency failed for \S+\.mount\b",
+            r"insufficient storage|\b507\b|is not mounted|not mounted",
+            "explains the unmounted drive: its device never appeared at boot, so the mount did not happen",
+        ),
+        (
+            r"\bsetsebool\b|\bseboolean\b|\bchanged boolean\b|\bboolean \S+ (?:set|changed)\b",
+            r"avc: +denied|permission denied",
+            "explains the denials: an SELinux boolean that allowed them was switched off",
+        ),
+        (
+            r"updated default CNI network name to",
+            r"failed to (?:create|set ?up) pod network sandbox|CNI network \S+",
+            "explains the failing pod sandboxes: CRI-O switched its default network to another CNI config",
         ),
     )
 )

@@ -195,13 +195,14 @@ _GANESHA_LEVELS = {"FATAL": "critical", "MAJ": "error", "CRIT": "error", "WARN":
 _LOGFMT_PAIR = re.compile(r'([A-Za-z_][\w.-]*)=("(?:[^"\\]|\\.)*"|[^\s"]*)(?:\s+|$)')
 _LOGFMT_TIME = ("t", "ts", "time", "timestamp")
 _LOGFMT_SKIP = frozenset(
-    {*_LOGFMT_TIME, "level", "lvl", "msg", "message", "logger", "caller", "source", "component"}
+    {*_LOGFMT_TIME, "level", "lvl", "prio", "msg", "message", "logger", "caller", "source", "component"}
 )
 
 
 def _read_logfmt(entry: LogEntry, pairs: dict[str, str], program: str = "") -> None:
     """Level, time and message from a logfmt line's fields (the message, then the other pairs)."""
-    said = (pairs.get("level") or pairs.get("lvl") or "info").lower()
+    # PowerDNS writes its verbosity as level="0" and the severity as prio="Error".
+    said = (pairs.get("prio") or pairs.get("level") or pairs.get("lvl") or "info").lower()
     entry.level, entry.level_written = LEVELS.get(said, "info"), True
     entry.timestamp = next((_iso(pairs[k]) for k in _LOGFMT_TIME if pairs.get(k)), None)
     where = pairs.get("logger") or pairs.get("component")
@@ -435,6 +436,8 @@ _ALWAYS_A_PROBLEM = re.compile(
     r"key data is not secure|"
     # auditd acting on its own full disk: it takes the host to single-user mode, at info level.
     r"changing the system to single user mode|audit daemon is low on disk space|"
+    # G1 failing to evacuate, and the full collections that follow (the GC log says info)
+    r"To-space exhausted|Pause Full \(G1 Compaction Pause\)|"
     # BIND gives up refreshing a zone from its primary at info level: the zone will expire.
     r"retry limit for (?:primary|master) \S+ exceeded|"
     # A host firewall dropping VRRP/CARP adverts (IP protocol 112): a failover pair's split brain.
