@@ -48,7 +48,7 @@ EXPECTED_SEVERITY = {
     "project_directory_served": "critical", "node_dns_policy": "warning",
     "staging_certificate_issuer": "warning", "issuer_not_found": "critical", "host_port_conflict": "critical",
     "ingress_backend_port_missing": "critical", "no_shared_network": "critical",
-    "undefined_service_host": "critical",
+    "undefined_service_host": "critical", "udp_port_published_as_tcp": "warning",
     "prestop_exceeds_grace": "warning", "default_credentials": "critical", "plaintext_listener": "critical",
     "durability_disabled": "critical", "memory_lock_unavailable": "critical", "quorum_even_size": "warning",
     "single_copy_replication": "warning", "ordered_start_deadlock": "critical", "sessions_not_shared": "warning",
@@ -150,6 +150,10 @@ services:
     <<: *hardened
     environment:
       CACHE_URL: redis://localhost:6379/0
+  stun:
+    <<: *hardened
+    image: registry.example.com/stun-relay:2.1.0
+    ports: ["127.0.0.1:3478:3478"]
   misnamed_cache:
     <<: *hardened
     environment:
@@ -686,7 +690,8 @@ COMPOSE_EXPECTED = {
     "service secrets_list": {"plaintext_secret", "secret_in_url"},
     "service db_everywhere": {"database_port_exposed"},
     "service local_cache": {"localhost_in_container"},
-    "service misnamed_cache": {"undefined_service_host"},  # the file's Redis is named cache
+    "service misnamed_cache": {"undefined_service_host"},
+    "service stun": {"udp_port_published_as_tcp"},  # the file's Redis is named cache
     "service impatient": {"dependency_not_ready"},
     "service sloppy": {
         "runs_as_root", "writable_root_filesystem", "capabilities_not_dropped", "missing_resource_limits",
@@ -2040,3 +2045,18 @@ async def test_openvscode_without_its_connection_token_and_audiobookshelf_on_scr
                           volumeMounts=[{"name": "config", "mountPath": "/config"}])  # fmt: skip
     pod = k8s_workload("Deployment", "books", [books], volumes=[{"name": "config", "emptyDir": {}}])
     assert risky_codes(await audit(manifest(pod))) == {"data_on_ephemeral_storage"}
+
+
+@pytest.mark.parametrize(
+    ("ports", "flagged"),
+    [
+        (["3478:3478", "10001:10001"], True),
+        (["3478:3478/udp", "8443:8443"], False),
+        (["3478:3478", "3478:3478/udp"], False),  # TURN over TCP beside the UDP one
+        ([{"target": 51820, "published": 51820}], True),  # the long syntax defaults to TCP too
+        ([{"target": 51820, "published": 51820, "protocol": "udp"}], False),
+    ],
+)
+async def test_a_udp_only_service_published_as_tcp(ports: list[Any], flagged: bool) -> None:
+    result = await audit(compose(controller=compose_service(ports=ports)))
+    assert ("udp_port_published_as_tcp" in risky_codes(result)) is flagged

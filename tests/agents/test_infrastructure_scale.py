@@ -122,6 +122,7 @@ def test_only_replicas_rbac_wiring_and_restart_policy_belong_to_one_format() -> 
         "client_port_not_published",  # published ports again: a Service lists what it routes
         "no_shared_network",  # every pod reaches every Service unless a NetworkPolicy says otherwise
         "undefined_service_host",  # a Service's DNS name is namespaced: judged on compose's flat names
+        "udp_port_published_as_tcp",  # a Service port's protocol is judged against the pods' instead
     }
 
 

@@ -161,6 +161,14 @@ RULES = MappingProxyType(
             "",
             "targetPort: 8080 while the container listens on containerPort 3000",
         ),
+        "udp_port_published_as_tcp": Rule(
+            _W,
+            "compose publishes a port as TCP unless told /udp: a UDP-only service (STUN, SSDP, mDNS, NTP, "
+            "SNMP, WireGuard, IPsec, TFTP, UniFi discovery) published that way gets no packet",
+            "publish the port with /udp (3478:3478/udp)",
+            'ports: ["3478:3478"] for the UniFi controller\'s STUN',
+            "",
+        ),
         "undefined_service_host": Rule(
             _C,
             "a setting meant for a service of the file names a host no container of the file answers to: "

@@ -601,6 +601,29 @@ def _published_ports(where: str, service: dict[str, Any]) -> Iterator[Finding]:
     ]
     words = command_line(service.get("entrypoint"), service.get("command"))
     yield from published_port_findings(where, service.get("image"), published, words)
+    yield from _udp_as_tcp(where, service)
+
+
+# Ports whose service speaks only UDP: published without /udp, no packet reaches it.
+_UDP_ONLY = {
+    3478: "STUN", 10001: "UniFi device discovery", 1900: "SSDP", 5353: "mDNS", 123: "NTP", 161: "SNMP",
+    162: "SNMP traps", 51820: "WireGuard", 500: "IKE (IPsec)", 4500: "IPsec NAT traversal", 69: "TFTP",
+}  # fmt: skip
+
+
+def _udp_as_tcp(where: str, service: dict[str, Any]) -> Iterator[Finding]:
+    """A UDP-only service's port published as TCP alone (compose's default protocol)."""
+    specs = [spec for port in as_list(service.get("ports")) if (spec := _port_spec(port))]
+    udp = {p for spec in specs if spec[3].lower() == "udp" for p in port_range(spec[2])}
+    for _address, _published, target, protocol in specs:
+        for port in port_range(target):
+            if protocol.lower() == "tcp" and port in _UDP_ONLY and port not in udp:
+                yield rule_finding(
+                    "udp_port_published_as_tcp",
+                    where,
+                    f"publishes {port} ({_UDP_ONLY[port]}) as TCP only: {_UDP_ONLY[port]} is UDP, so no "
+                    f"client's packet reaches it",
+                )
 
 
 # Proxies whose job is to hold the Docker socket and pass only the API calls allowed through.

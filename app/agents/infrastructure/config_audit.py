@@ -115,6 +115,7 @@ _IMPORTANCE = (
     "ingress_backend_port_missing",
     "no_shared_network",
     "undefined_service_host",
+    "udp_port_published_as_tcp",
     "probe_port_mismatch",
     "network_policy_blocks_dns",
     "mesh_port_blocked",
