@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.diagnosis import judge, run_all
+from bench.diagnosis import judge, run_all_in_processes
 from tests.conftest import database_backend
 
 FLOOR = 0.90
@@ -16,8 +16,10 @@ FLOOR = 0.90
     database_backend() == "postgres",
     reason="the harness runs the app on its own SQLite file whatever TEST_DB says: the SQLite pass ran it",
 )
-async def test_golden_cases_keep_their_score_and_never_show_a_forbidden_item() -> None:
-    outcomes, seen = await run_all()
+def test_golden_cases_keep_their_score_and_never_show_a_forbidden_item() -> None:
+    # Only the cases never looked at count here (the seen ones are the bench's regression list),
+    # over one process per core: a third of the time of running them all in one.
+    outcomes, seen = run_all_in_processes(unseen_only=True)
     counted = [o for o in outcomes if o.case_id not in seen]
     passed = [o for o in counted if o.passed]
     assert len(passed) / len(counted) >= FLOOR, [(o.case_id, o.problems) for o in counted if not o.passed]
