@@ -373,6 +373,7 @@ def _undefined_host(
     if networks is None:
         return
     others = {other: kind for other, kind in kinds.items() if other != name}
+    names = sorted(known)
     for key, value in env_pairs(service.get("environment")):
         match = _ONE_HOST.match(text_of(value).strip())
         words = re.split(r"[^A-Z0-9]+", key.upper())
@@ -381,11 +382,11 @@ def _undefined_host(
         if words[-1] not in ("HOST", "HOSTNAME", "SERVER", "URL", "URI", "ADDR", "ADDRESS", "DSN"):
             continue  # POSTGRES_HOST_AUTH_METHOD names no host
         meant = [other for other, kind in others.items() if set(words) & set(_KIND_WORDS[kind])]
-        near = difflib.get_close_matches(match["host"], sorted(known), n=1, cutoff=0.8)
+        near = difflib.get_close_matches(match["host"], names, n=1, cutoff=0.8)
         # The one service of its kind the setting is meant for, or a near-miss of a name of the file;
         # on an external network, where other projects' containers answer too, only a near-miss.
         if (len(meant) == 1 and not networks & external) or (meant and near):
-            close = near or difflib.get_close_matches(match["host"], sorted(known), n=1, cutoff=0.6) or meant
+            close = near or difflib.get_close_matches(match["host"], names, n=1, cutoff=0.6) or meant
             yield rule_finding(
                 "undefined_service_host",
                 f"service {name}",

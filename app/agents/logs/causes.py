@@ -19,6 +19,7 @@ from app.agents.logs.parsing import (
     UNREADABLE_SECTORS,
     LogEntry,
 )
+from app.agents.logs.prefilter import Alternatives, PatternSet
 
 _LEVEL_WEIGHT = {"critical": 3.0, "error": 2.0, "warning": 1.0}
 # Limits and mismatches programs name exactly: a unit's process limit, an address two hosts claim,
@@ -1232,13 +1233,16 @@ _EXPLAINS = tuple(
 
 
 # The verdicts below are asked of the same text several times per analysis (see memo.py).
+_EXPLAINERS = PatternSet([explainer for explainer, _, _ in _EXPLAINS])
+_EXPLAINED = PatternSet([explained for _, explained, _ in _EXPLAINS])
+_QUICK_CAUSE, _QUICK_DEFINITE = Alternatives(_CAUSE), Alternatives(_DEFINITE)
+_QUICK_SYMPTOM, _QUICK_BACKGROUND = Alternatives(_SYMPTOM), Alternatives(_BACKGROUND_NOISE)
+
+
 @remember_short(2048)
 def _explain_pairs(text: str) -> tuple[frozenset[int], frozenset[int]]:
     """Which `_EXPLAINS` pairs a text is the explaining side of, and which the explained side."""
-    return (
-        frozenset(i for i, (explainer, _, _) in enumerate(_EXPLAINS) if explainer.search(text)),
-        frozenset(i for i, (_, explained, _) in enumerate(_EXPLAINS) if explained.search(text)),
-    )
+    return _EXPLAINERS.matching(text), _EXPLAINED.matching(text)
 
 
 @remember_short(2048)
@@ -1249,22 +1253,22 @@ def explains_something(text: str) -> bool:
 
 def names_cause(text: str) -> bool:
     """Whether a line says why something failed (a full disk, a refused login, a limit reached)."""
-    return bool(_CAUSE.search(text))
+    return _QUICK_CAUSE.found_in(text)
 
 
 @remember_short(2048)
 def _definite(text: str) -> bool:
-    return bool(_DEFINITE.search(text))
+    return _QUICK_DEFINITE.found_in(text)
 
 
 @remember_short(2048)
 def _reads_like_symptom(text: str) -> bool:
-    return bool(_SYMPTOM.search(text)) and not _definite(text)
+    return _QUICK_SYMPTOM.found_in(text) and not _definite(text)
 
 
 @remember_short(2048)
 def _background(template: str) -> bool:
-    return bool(_BACKGROUND_NOISE.search(template))
+    return _QUICK_BACKGROUND.found_in(template)
 
 
 def _text(row: dict[str, Any]) -> str:

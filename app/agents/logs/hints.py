@@ -8,6 +8,7 @@ import re
 
 from app.agents.logs.memo import remember_short
 from app.agents.logs.parsing import BANNED_PRIVATE_ADDRESS, CACHE_BATTERY_FAILED, UNREADABLE_SECTORS
+from app.agents.logs.prefilter import PatternSet
 
 _HINTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), meaning)
@@ -1175,7 +1176,11 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 
+_HINT_PATTERNS = PatternSet([pattern for pattern, _ in _HINTS])
+
+
 @remember_short(1024)
 def meaning(text: str) -> str | None:
     """What the first well-known error string in `text` means, or None."""
-    return next((hint for pattern, hint in _HINTS if pattern.search(text)), None)
+    found = _HINT_PATTERNS.first(text)
+    return None if found is None else _HINTS[found][1]

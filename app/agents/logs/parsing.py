@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.agents.logs.memo import remember_short
+from app.agents.logs.prefilter import Alternatives
 
 LEVELS = {
     "trace": "debug",
@@ -554,6 +555,7 @@ _ALWAYS_A_PROBLEM = re.compile(
     # fail2ban banning an internal address: the load balancer or proxy in front of the server.
     re.IGNORECASE,
 )
+_QUICK_ALWAYS_A_PROBLEM = Alternatives(_ALWAYS_A_PROBLEM)
 
 
 # A JVM's collector taking half the time or more: Elasticsearch says it at INFO from a quarter
@@ -572,7 +574,7 @@ def _gc_overhead_heavy(text: str) -> bool:
 
 @remember_short(4096)
 def _always_a_problem(text: str) -> bool:
-    return bool(_ALWAYS_A_PROBLEM.search(text)) or _gc_overhead_heavy(text)
+    return _QUICK_ALWAYS_A_PROBLEM.found_in(text) or _gc_overhead_heavy(text)
 
 
 # PostgreSQL's vacuum report (its own line or one below its LOG line) when it could remove almost
@@ -588,18 +590,22 @@ _HEADER_ROW = re.compile(r"^(?=(?:.*?\S {2,}){3})(?:[A-Z][A-Za-z]*\s+){4,}[A-Z][
 _MQ_MESSAGE = re.compile(r"^AMQ\d{4}([EISW]):")
 
 
+_QUICK_AUTH_FAILURE, _QUICK_NEGATED = Alternatives(_AUTH_FAILURE), Alternatives(_NEGATED)
+_QUICK_FAILURE, _QUICK_WARNING_HINT = Alternatives(_FAILURE), Alternatives(_WARNING_HINT)
+
+
 def unlevelled_level(text: str) -> str:
     """The level a line without a written level deserves by what it says."""
     if _HEADER_ROW.match(text.strip()):
         return "info"
     if mq := _MQ_MESSAGE.match(text.strip()):  # IBM MQ: the letter after the number is the severity
         return {"E": "error", "S": "critical", "W": "warning"}.get(mq[1], "info")
-    if _AUTH_FAILURE.search(text):
+    if _QUICK_AUTH_FAILURE.found_in(text):
         return "warning"
-    cleaned = _NEGATED.sub(" ", text)
-    if _FAILURE.search(cleaned):
+    cleaned = _NEGATED.sub(" ", text) if _QUICK_NEGATED.found_in(text) else text
+    if _QUICK_FAILURE.found_in(cleaned):
         return "error"
-    if _WARNING_HINT.search(cleaned):
+    if _QUICK_WARNING_HINT.found_in(cleaned):
         return "warning"
     return "info"
 
@@ -1163,7 +1169,7 @@ def _read_bind(entry: LogEntry, bind: re.Match[str], line: str, year: int | None
         entry.timestamp = None
     entry.level_written = True
     entry.level = _BIND_LEVELS.get(bind["level"], "debug")
-    if entry.level == "info" and _ALWAYS_A_PROBLEM.search(bind["msg"]):
+    if entry.level == "info" and _QUICK_ALWAYS_A_PROBLEM.found_in(bind["msg"]):
         entry.level = "warning"
     category = f"{bind['cat']}: " if bind["cat"] else ""
     entry.message = " ".join(f"{entry.level.upper()} {category}{bind['msg']}".split())
