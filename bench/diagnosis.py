@@ -5,8 +5,9 @@
     .venv/bin/python -m bench.diagnosis --failures         # why seen cases fail; ids of unseen ones
 
 Runs each case of tests/golden/cases*.yaml through the real app (ASGI, embedded defaults, targets
-limited to loopback): one app answers every case that serves nothing, and each network case gets
-its own, trusting the CA of the server it asks for, started on 127.0.0.1. A case
+limited to loopback): one app answers every case but those served over TLS with a trusted
+certificate, which go to an app trusting that certificate's CA (one per kind of certificate); the
+servers the network cases ask for are started on 127.0.0.1. A case
 passes when its top finding has an allowed severity and one of the expected phrases, and no
 forbidden phrase appears in any finding or the summary. Cases listed under `seen` in
 tests/golden/seen.yaml were looked at while tuning: reported, never counted.
@@ -24,7 +25,7 @@ import sys
 import tempfile
 from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,10 +36,11 @@ from asgi_lifespan import LifespanManager
 
 from app.main import create_app
 from app.settings import Settings
-from tests.loopback_servers import make_certificates, server_context, server_port, start_http
+from tests.loopback_servers import Certificates, make_certificates, server_context, server_port, start_http
 
 GOLDEN = Path(__file__).resolve().parent.parent / "tests" / "golden"
 KEY = "golden-bench-key"
+SERVED_AT_ONCE = 8  # network cases in flight at once in one process
 
 
 @dataclass
@@ -64,35 +66,43 @@ def load_cases(names: list[str] | None = None) -> tuple[list[dict[str, Any]], se
     return cases, seen
 
 
+_MADE: dict[Path, Certificates] = {}  # certificates made in this process, by folder
+
+
+def certificates(spec: dict[str, Any] | None, folder: Path) -> tuple[Certificates | None, Path | None]:
+    """The certificates a TLS case's server presents (made once per kind in `folder`, shared by the
+    cases that ask for that kind), and the CA file the app must trust for it (None: none)."""
+    if not spec or spec.get("kind") != "tls":
+        return None, None
+    cert = spec.get("cert", "valid")
+    days = {"expired": -1}.get(cert, int(spec.get("days", 90)))
+    where = folder / f"certs-{cert}-{days}"
+    if where not in _MADE:
+        where.mkdir()
+        names = ("other.example.net",) if cert == "wrong_name" else ("localhost",)
+        _MADE[where] = make_certificates(where, days_valid=days, names=names, ip_san=cert != "wrong_name")
+    return _MADE[where], None if cert == "unknown_ca" else _MADE[where].ca_file
+
+
 @asynccontextmanager
-async def served(spec: dict[str, Any] | None, folder: Path) -> AsyncIterator[int | None]:
-    """The loopback server a network case asks for; yields its port (or a closed one)."""
+async def served(spec: dict[str, Any] | None, folder: Path) -> AsyncIterator[tuple[int | None, Path | None]]:
+    """The loopback server a network case asks for; yields its port (or a closed one) and the CA
+    file the app must trust for it."""
     if not spec:
-        yield None
+        yield None, None
         return
-    kind = spec.get("kind")
-    if kind == "closed":
+    if spec.get("kind") == "closed":
         # Bound but not listening: connections are refused, and no other socket can take the port
         # while the case runs (a port closed before the probe was once reused in between).
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as holder:
             holder.bind(("127.0.0.1", 0))
-            yield holder.getsockname()[1]
+            yield holder.getsockname()[1], None
         return
-    context = None
-    if kind == "tls":
-        cert = spec.get("cert", "valid")
-        days = {"expired": -1}.get(cert, int(spec.get("days", 90)))
-        names = ("other.example.net",) if cert == "wrong_name" else ("localhost",)
-        where = folder / f"certs-{cert}-{days}"
-        where.mkdir(exist_ok=True)
-        certs = make_certificates(where, days_valid=days, names=names, ip_san=cert != "wrong_name")
-        context = server_context(certs)
-        if cert != "unknown_ca":
-            (folder / "trusted-ca.pem").write_bytes(certs.ca_file.read_bytes())
+    certs, trusted = certificates(spec, folder)
     status = int(spec.get("status", 200))
-    server = await start_http(context, routes=lambda path: (status, "Status", {}))
+    server = await start_http(certs and server_context(certs), routes=lambda path: (status, "Status", {}))
     try:
-        yield server_port(server)
+        yield server_port(server), trusted
     finally:
         server.close()
         await server.wait_closed()
@@ -152,22 +162,34 @@ def judge(case: dict[str, Any], body: dict[str, Any], port: int | None = None) -
     return problems
 
 
-async def run_case(case: dict[str, Any], folder: Path, shared: httpx.AsyncClient | None = None) -> Outcome:
-    """One case through the app. `shared`: a client of an app already running, used for cases that
-    serve nothing (a network case gets its own app, which must trust the CA its server was given)."""
+class Apps:
+    """The apps that answer the cases, kept to the end of the run: one trusting no CA (every case
+    but TLS ones with a trusted certificate), one per CA file."""
+
+    def __init__(self, folder: Path, stack: AsyncExitStack) -> None:
+        self._folder, self._stack = folder, stack
+        self._clients: dict[Path | None, httpx.AsyncClient] = {}
+
+    async def start(self, trusted_ca: Path | None) -> None:
+        """Starts the app trusting `trusted_ca` if it is not running, in the task that will stop it
+        (an app's lifespan may not be entered in one task and left in another)."""
+        if trusted_ca not in self._clients:
+            app = app_client(self._folder / f"golden-{len(self._clients)}.db", trusted_ca)
+            self._clients[trusted_ca] = await self._stack.enter_async_context(app)
+
+    def client(self, trusted_ca: Path | None) -> httpx.AsyncClient:
+        return self._clients[trusted_ca]
+
+
+async def run_case(case: dict[str, Any], folder: Path, apps: Apps) -> Outcome:
+    """One case through the app that trusts what its server was given (see `Apps`)."""
     context = dict(case.get("context") or {})
     for key, relative in (case.get("context_files") or {}).items():
         context[key] = (GOLDEN / relative).read_text()
-    async with served(case.get("serve"), folder) as port:
+    async with served(case.get("serve"), folder) as (port, trusted):
         task = str(_substitute(case["task"], port))  # the README: $PORT everywhere, task included
         body = {"task": task, "agent_id": case["agent"], "context": _substitute(context, port)}
-        if shared is not None and not case.get("serve"):
-            response = await _ask(shared, body)
-        else:
-            trusted = folder / "trusted-ca.pem"
-            async with app_client(folder / "golden-case.db", trusted if trusted.exists() else None) as client:
-                response = await _ask(client, body)
-            trusted.unlink(missing_ok=True)
+        response = await _ask(apps.client(trusted), body)
     problems = judge({**case, "task": task}, response.json(), port)
     return Outcome(case["id"], case["agent"], not problems, problems)
 
@@ -200,17 +222,30 @@ async def _ask(client: httpx.AsyncClient, body: dict[str, Any]) -> httpx.Respons
 async def run_all(
     names: list[str] | None = None, unseen_only: bool = False
 ) -> tuple[list[Outcome], set[str]]:
-    """Every case of the named batches (or only those never looked at); one app answers all but
-    the network cases (starting an app per case cost most of the run's time)."""
+    """Every case of the named batches (or only those never looked at), through a few apps kept
+    for the whole run (starting an app per case cost most of the run's time). The cases that serve
+    something go first, several at a time: they mostly wait (a ping's interval, a handshake), and
+    no CPU-bound case runs beside them to slow their answers down."""
     cases, seen = load_cases(names)
     cases = [case for case in cases if not (unseen_only and case["id"] in seen)]
-    outcomes: list[Outcome] = []
+    gate = asyncio.Semaphore(SERVED_AT_ONCE)
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        async with app_client(folder / "golden.db") as shared:
+        async with AsyncExitStack() as stack:
+            apps = Apps(Path(tmp), stack)
+
+            async def run_served(case: dict[str, Any]) -> Outcome:
+                async with gate:
+                    return await run_case(case, Path(tmp), apps)
+
+            served_cases = [case for case in cases if case.get("serve")]
+            for case in [{}, *served_cases]:
+                await apps.start(certificates(case.get("serve"), Path(tmp))[1])
+            outcomes = list(await asyncio.gather(*map(run_served, served_cases)))
             for case in cases:
-                outcomes.append(await run_case(case, folder, shared))
-    return outcomes, seen
+                if not case.get("serve"):
+                    outcomes.append(await run_case(case, Path(tmp), apps))
+    order = {case["id"]: i for i, case in enumerate(cases)}
+    return sorted(outcomes, key=lambda o: order[o.case_id]), seen
 
 
 def _run_part(names: list[str], unseen_only: bool) -> tuple[list[Outcome], set[str]]:
@@ -227,22 +262,23 @@ def run_all_in_processes(
     if workers == 1:
         return _run_part(names, unseen_only)
     # Batches to the least loaded process, heaviest first, weighed by what their cases cost: a
-    # network case starts an app, a log case is analysed, a manifest is quick.
-    cost = {"network_diagnostics": 1.5, "log_analysis": 1.0, "infrastructure": 0.1}
-    weight = {name: sum(cost.get(c["agent"], 1.0) for c in load_cases([name])[0]) for name in names}
+    # log case is analysed, a network case mostly waits (several run at once), a manifest is quick.
+    cost = {"network_diagnostics": 0.8, "log_analysis": 1.0, "infrastructure": 0.2}
+    per_batch = {name: load_cases([name])[0] for name in names}
+    weight = {name: sum(cost.get(c["agent"], 1.0) for c in cases) for name, cases in per_batch.items()}
     parts: list[list[str]] = [[] for _ in range(workers)]
     for name in sorted(names, key=lambda n: -weight[n]):
         min(parts, key=lambda part: sum(weight[n] for n in part)).append(name)
     # spawn: a forked child would inherit the parent's event loop, threads and open connections
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         results = list(pool.map(_run_part, parts, [unseen_only] * workers))
-    cases, seen = load_cases(names)
-    order = {case["id"]: i for i, case in enumerate(cases)}
+    order = {case["id"]: i for i, case in enumerate(c for name in names for c in per_batch[name])}
     outcomes = sorted((o for part, _ in results for o in part), key=lambda o: order[o.case_id])
+    seen = results[0][1]
     return outcomes, seen
 
 
-async def score(show_failures: bool, names: list[str] | None = None) -> int:
+def score(show_failures: bool, names: list[str] | None = None) -> int:
     outcomes, seen = run_all_in_processes(names)
     counted = [o for o in outcomes if o.case_id not in seen]
     passed = sum(o.passed for o in counted)
@@ -276,7 +312,7 @@ def main() -> int:
         "--batch", action="append", choices=batches(), help="only this case file (repeatable)"
     )
     args = parser.parse_args()
-    return asyncio.run(score(args.failures, args.batch))
+    return score(args.failures, args.batch)
 
 
 if __name__ == "__main__":
