@@ -49,6 +49,7 @@ EXPECTED_SEVERITY = {
     "staging_certificate_issuer": "warning", "issuer_not_found": "critical", "host_port_conflict": "critical",
     "ingress_backend_port_missing": "critical", "no_shared_network": "critical",
     "undefined_service_host": "critical", "udp_port_published_as_tcp": "warning",
+    "advertised_address_loopback": "critical",
     "prestop_exceeds_grace": "warning", "default_credentials": "critical", "plaintext_listener": "critical",
     "durability_disabled": "critical", "memory_lock_unavailable": "critical", "quorum_even_size": "warning",
     "single_copy_replication": "warning", "ordered_start_deadlock": "critical", "sessions_not_shared": "warning",
@@ -158,6 +159,10 @@ services:
     <<: *hardened
     environment:
       CACHE_URL: redis://cahce:6379/0
+  events:
+    <<: *hardened
+    environment:
+      KAFKA_ADVERTISED_LISTENERS: PLAINTEXT://localhost:9092
   impatient:
     <<: *hardened
     depends_on: [untagged]
@@ -691,6 +696,7 @@ COMPOSE_EXPECTED = {
     "service db_everywhere": {"database_port_exposed"},
     "service local_cache": {"localhost_in_container"},
     "service misnamed_cache": {"undefined_service_host"},
+    "service events": {"advertised_address_loopback"},
     "service stun": {"udp_port_published_as_tcp"},  # the file's Redis is named cache
     "service impatient": {"dependency_not_ready"},
     "service sloppy": {
@@ -2060,3 +2066,55 @@ async def test_openvscode_without_its_connection_token_and_audiobookshelf_on_scr
 async def test_a_udp_only_service_published_as_tcp(ports: list[Any], flagged: bool) -> None:
     result = await audit(compose(controller=compose_service(ports=ports)))
     assert ("udp_port_published_as_tcp" in risky_codes(result)) is flagged
+
+
+@pytest.mark.parametrize(
+    ("advertised", "clients", "flagged"),
+    [
+        ("PLAINTEXT://localhost:9092", 1, True),
+        ("PLAINTEXT://kafka:9092,CONTROLLER://127.0.0.1:9093", 1, True),
+        ("PLAINTEXT://kafka:9092", 1, False),
+        ("PLAINTEXT://kafka:29092,PLAINTEXT_HOST://localhost:9092", 1, True),  # one listener for all
+        ("PLAINTEXT://localhost:9092", 0, False),  # a broker alone, for clients on the host
+        ("PLAINTEXT://localhostess:9092", 1, False),
+    ],
+)
+async def test_a_broker_advertising_localhost_to_other_containers(
+    advertised: str, clients: int, flagged: bool
+) -> None:
+    broker = compose_service(
+        image="apache/kafka:3.7.0", environment={"KAFKA_ADVERTISED_LISTENERS": advertised}
+    )
+    others = {
+        f"client{i}": compose_service(environment={"KAFKA_BOOTSTRAP_SERVERS": "kafka:9092"})
+        for i in range(clients)
+    }
+    result = await audit(compose(kafka=broker, **others))
+    assert ("advertised_address_loopback" in risky_codes(result)) is flagged
+
+
+@pytest.mark.parametrize(
+    ("main_cf", "flagged"),
+    [
+        ("mynetworks = 127.0.0.0/8 10.0.0.0/8 0.0.0.0/0\nrelayhost = [smtp.example.net]:587\n", True),
+        ("mynetworks = [::1]/128, ::/0\n", True),
+        ("mynetworks = 127.0.0.0/8 10.0.0.0/8\n", False),
+        ("#mynetworks = 0.0.0.0/0\nmynetworks = 10.0.0.0/8\n", False),  # commented out
+    ],
+)
+async def test_postfix_trusting_every_address_in_its_main_cf_is_an_open_relay(
+    main_cf: str, flagged: bool
+) -> None:
+    config = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "postfix"},
+        "data": {"main.cf": main_cf},
+    }
+    assert ("open_mail_relay" in risky_codes(await audit(manifest(config)))) is flagged
+
+
+@pytest.mark.parametrize(("value", "flagged"), [("false", True), ("0", True), ("true", False)])
+async def test_onlyoffice_without_its_jwt_secret_is_open(value: str, flagged: bool) -> None:
+    server = compose_service(image="onlyoffice/documentserver:8.1.1", environment={"JWT_ENABLED": value})
+    assert ("admin_api_unauthenticated" in risky_codes(await audit(compose(documents=server)))) is flagged

@@ -270,6 +270,13 @@ SAME_RISK_ACROSS: list[tuple[str, dict[str, dict[str, Any]], list[dict[str, Any]
      {"head": compose_service(image="rayproject/ray:2.9.3"), "worker": compose_service(image="rayproject/ray:2.10.0")},
      [k8s_workload("Deployment", "head", [k8s_container(image="rayproject/ray:2.9.3")]),
       k8s_workload("Deployment", "worker", [k8s_container(image="rayproject/ray:2.10.0")])]),
+    ("advertised_address_loopback",
+     {"kafka": compose_service(image="apache/kafka:3.7.0", environment={"KAFKA_ADVERTISED_LISTENERS": "PLAINTEXT://localhost:9092"}),
+      "producer": compose_service(environment={"KAFKA_BOOTSTRAP_SERVERS": "kafka:9092"})},
+     [k8s_workload("StatefulSet", "kafka", [k8s_container(image="apache/kafka:3.7.0", env=[
+         {"name": "KAFKA_ADVERTISED_LISTENERS", "value": "PLAINTEXT://127.0.0.1:9092"}],  # a JVM starts slowly:
+         startupProbe={"httpGet": {"path": "/live", "port": 8000}, "failureThreshold": 30})]),
+      k8s_workload("Deployment", "producer", [k8s_container(env=[{"name": "KAFKA_BOOTSTRAP_SERVERS", "value": "kafka:9092"}])])]),
     ("agent_jobs_never_run",
      {"db": compose_service(image="mcr.microsoft.com/mssql/server:2022-latest", volumes=["db:/var/opt/mssql"]),
       "init": compose_service(command="sqlcmd -i /scripts/agent-jobs.sql")},

@@ -213,7 +213,11 @@ DNS = [{"to": [{"namespaceSelector": {}, "podSelector": {"matchLabels": {"k8s-ap
         ([policy("range", ["Egress"], [{"ports": [{"port": 1, "endPort": 1024}]}])], False),
         ([policy("only-ingress", ["Ingress"])], False),
         ([policy("implied", [], POSTGRES_ONLY)], True),  # egress rules make it an Egress policy
-        ([policy("deny-all", ["Egress"]), policy("dns", ["Egress"], DNS, namespace="other")], True),
+        ([policy("deny-all", ["Egress"]), policy("pg", ["Egress"], POSTGRES_ONLY),
+          policy("dns", ["Egress"], DNS, namespace="other")], True),
+        # Nothing out at all (a static site behind its ingress): no name to resolve either.
+        ([policy("deny-all", ["Ingress", "Egress"])], False),
+        ([policy("web", ["Ingress", "Egress"], [])], False),
     ],
 )  # fmt: skip
 async def test_egress_policies_that_leave_dns_out_are_critical(policies: list[Any], flagged: bool) -> None:

@@ -161,6 +161,16 @@ RULES = MappingProxyType(
             "",
             "targetPort: 8080 while the container listens on containerPort 3000",
         ),
+        "advertised_address_loopback": Rule(
+            _C,
+            "a broker (Kafka, Redpanda) tells each client which address to use after the first contact: "
+            "advertising localhost sends clients in other containers or pods back to themselves, so "
+            "every produce and consume fails after the bootstrap succeeded",
+            "advertise the name clients reach it by (the service name and port: kafka:9092), with a "
+            "second listener for clients on the host if they need one",
+            "KAFKA_ADVERTISED_LISTENERS: PLAINTEXT://localhost:9092 beside its producers",
+            "env KAFKA_ADVERTISED_LISTENERS=PLAINTEXT://127.0.0.1:9092 beside its consumers",
+        ),
         "udp_port_published_as_tcp": Rule(
             _W,
             "compose publishes a port as TCP unless told /udp: a UDP-only service (STUN, SSDP, mDNS, NTP, "

@@ -36,6 +36,7 @@ from app.agents.infrastructure.container_checks import (
 )
 from app.agents.infrastructure.secret_scan import env_pairs, scan_command, scan_env
 from app.agents.infrastructure.server_settings import (
+    advertised_loopback,
     agent_job_findings,
     image_auth_findings,
     image_login_findings,
@@ -85,6 +86,7 @@ def audit_compose(document: dict[str, Any]) -> list[Finding]:
     findings += queue_findings(processes, mounted)
     findings += version_mismatch([(where, image) for where, image, _words, _env in processes])
     findings += agent_job_findings(processes)
+    findings += advertised_loopback(processes)
     mounts = _config_targets(services)
     findings += _open_resolvers(services, as_mapping(document.get("configs")))
     for name, config in as_mapping(document.get("configs")).items():

@@ -116,6 +116,7 @@ _IMPORTANCE = (
     "no_shared_network",
     "undefined_service_host",
     "udp_port_published_as_tcp",
+    "advertised_address_loopback",
     "probe_port_mismatch",
     "network_policy_blocks_dns",
     "mesh_port_blocked",

@@ -47,6 +47,7 @@ from app.agents.infrastructure.container_checks import (
 from app.agents.infrastructure.rbac_audit import BINDING_KINDS, ROLE_KINDS, audit_rbac
 from app.agents.infrastructure.secret_scan import env_pairs, scan_command, scan_env
 from app.agents.infrastructure.server_settings import (
+    advertised_loopback,
     agent_job_findings,
     evicts_keys,
     image_auth_findings,
@@ -98,6 +99,7 @@ def audit_kubernetes(documents: list[dict[str, Any]]) -> list[Finding]:
     findings += storage_pool_findings(objects)
     findings += version_mismatch([(where, image) for where, image, _words, _env in processes])
     findings += agent_job_findings(processes)
+    findings += advertised_loopback(processes)
     return findings
 
 

@@ -153,6 +153,9 @@ _ONE_SETTING_RULES: tuple[tuple[re.Pattern[str], tuple[str, ...], str, str], ...
         ("LDAP_ALLOW_ANON_BINDING", _TRUE, "admin_api_unauthenticated",
          "LDAP_ALLOW_ANON_BINDING=yes: anyone who reaches the directory reads it with an anonymous bind "
          "(users, groups, e-mail addresses), without credentials"),
+        ("JWT_ENABLED", ("false", "0", "no"), "admin_api_unauthenticated",
+         "JWT_ENABLED={value}: the ONLYOFFICE Document Server takes requests without its shared JWT secret, "
+         "so anyone who reaches it opens, edits and converts documents and makes it fetch any URL"),
         ("ATLANTIS_REPO_ALLOWLIST", ("*",), "untrusted_code_execution",
          "ATLANTIS_REPO_ALLOWLIST=* lets any repository on the forge, forks included, run plans on the "
          "server with its cloud credentials"),
@@ -341,6 +344,16 @@ def text_findings(where: str, text: str, mounted_at: str = "") -> Iterator[Findi
 # Settings that are a finding wherever they are read: the pattern, the code, and what to say (a
 # function of the match where the message quotes it).
 _TEXT_RULES: tuple[tuple[re.Pattern[str], str, str | Callable[[re.Match[str]], str]], ...] = (
+    (
+        # Postfix's main.cf (in a ConfigMap or a config): trusted networks that are every address.
+        re.compile(
+            r"^[ \t]*mynetworks[ \t]*=[ \t]*(?P<value>[^\n]*(?:0\.0\.0\.0/0|::/0)\b[^\n]*)", re.MULTILINE
+        ),
+        "open_mail_relay",
+        lambda m: (
+            f"main.cf sets mynetworks = {m['value'].strip()}, which trusts every address: an open mail relay"
+        ),
+    ),
     (
         _SALT_OPEN,
         "login_open_to_anyone",
@@ -917,3 +930,32 @@ def agent_job_findings(
                 "SQL Server Agent jobs are created for this server, but MSSQL_AGENT_ENABLED is not true: "
                 "the Agent does not run in the container, so the jobs (backups, imports) never run",
             )
+
+
+# The address a clustered server tells its clients (and peers) to connect to after the first
+# contact: Kafka's advertised listeners, Redpanda's advertised addresses, a broker's advertised host.
+_ADVERTISED = re.compile(
+    r"(?:^|_)ADVERTISED_(?:LISTENERS|KAFKA_API|ADDR(?:ESS)?|HOST(?:_?NAME)?)$|(?:^|_)ADVERTISE_ADDR$"
+)
+_LOOPBACK_HOST = re.compile(r"(?:^|[/,@\s])(?:localhost|127\.\d+\.\d+\.\d+|\[::1\])(?::\d+)?(?=$|[,\s/])")
+
+
+def advertised_loopback(
+    processes: list[tuple[str, Any, list[str], list[tuple[str, Any]]]],
+) -> Iterator[Finding]:
+    """A server that advertises localhost to clients in other containers: they reach it by its
+    name for the first contact, are then told to connect to localhost, and reach only themselves.
+    Judged when the file runs other processes (its clients); alone, localhost may be the point."""
+    if len(processes) < 2:
+        return
+    for where, _image, _words, env in processes:
+        for name, value in env:
+            text = text_of(value)
+            if _ADVERTISED.search(name.upper()) and _LOOPBACK_HOST.search(text):
+                yield rule_finding(
+                    "advertised_address_loopback",
+                    where,
+                    f"{name}={text} advertises a loopback address: clients in other containers connect "
+                    "once by name, are told to use localhost, and then reach only themselves",
+                )
+                break

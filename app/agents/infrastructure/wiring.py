@@ -328,8 +328,9 @@ _DNS_PORT_NAMES = ("dns", "domain")
 
 
 def _dns_egress(objects: list[dict[str, Any]]) -> Iterator[Finding]:
-    """Per namespace: if a NetworkPolicy restricts egress and no egress rule of any policy there
-    lets port 53 out, pods there resolve nothing."""
+    """Per namespace: if a NetworkPolicy restricts egress, some egress rule lets connections out,
+    and none of them lets port 53 out, pods there resolve nothing (the names of what they may
+    reach included)."""
     policies = [o for o in objects if text_of(o.get("kind")) == "NetworkPolicy"]
     for namespace in dict.fromkeys(_namespace(p) for p in policies):
         here = [p for p in policies if _namespace(p) == namespace]
@@ -337,7 +338,8 @@ def _dns_egress(objects: list[dict[str, Any]]) -> Iterator[Finding]:
         if not restricting:
             continue
         rules = [as_mapping(r) for p in here for r in as_list(as_mapping(p.get("spec")).get("egress"))]
-        if any(_allows_dns(rule) for rule in rules):
+        # No egress rule at all is a deliberate "nothing out" (a static site): no name to resolve.
+        if not rules or any(_allows_dns(rule) for rule in rules):
             continue
         names = ", ".join(text_of(as_mapping(p.get("metadata")).get("name"), "?") for p in restricting)
         yield rule_finding(
