@@ -424,7 +424,7 @@ def test_errors_that_are_all_known_background_make_a_healthy_log_that_says_so() 
     report = analyse(lines, None, None)
     [finding] = report["findings"]
     assert finding.severity == "info"
-    assert "the 10 error line(s) are known background" in finding.message
+    assert "the 10 error line(s) are known, expected background" in finding.message
     assert "No errors" not in finding.message
 
 
@@ -2313,6 +2313,34 @@ QUIET_CAUSES_OF_GATEWAYS_MONITORS_AND_STREAM_PROCESSORS = [
 ]  # fmt: skip
 
 
+QUIET_CAUSES_OF_CERTIFICATES_RESOLVERS_LOGINS_AND_SEARCH = [
+    (['I0314 07:31:47.603377       1 issuing_controller.go:331] "cert-manager/certificates-issuing: issued '
+      'certificate" key="shop/shop-tls" issuer_kind="ClusterIssuer" issuer_name="letsencrypt-staging" revision=4']
+     + [f'2024-03-14T07:3{i}:02Z ERROR upstream call failed | Get "https://shop.example.com/api": tls: failed to '
+        'verify certificate: x509: certificate signed by unknown authority' for i in range(3, 8)],
+     "letsencrypt-staging"),
+    (["Nov 19 11:07:04 jump01 systemd-resolved[602]: wg0: Bus client set search domain list to: ~."]
+     + [f"Nov 19 11:2{i}:51 jump01 app[88{i}]: ERROR Could not resolve hostname git.corp.internal: Temporary "
+        "failure in name resolution" for i in range(1, 6)],
+     "~."),
+    (["Nov 19 07:55:49 files01 passwd[41103]: pam_unix(passwd:chauthtok): password changed for svc-backup"]
+     + [f"Nov 19 08:0{i}:00 files01 sshd[5{i}10]: pam_unix(sshd:auth): authentication failure; logname= uid=0 "
+        "euid=0 tty=ssh ruser= rhost=10.20.4.31 user=svc-backup" for i in range(5, 10)],
+     "password changed"),
+    (['time="2024-11-19T06:12:01Z" level=error msg="The ACME resolver \\"le\\" is skipped from the resolvers list '
+      'because: unable to get ACME account: permissions 644 for /letsencrypt/acme.json are too open, please use 600"']
+     + [f'time="2024-11-19T06:12:0{i}Z" level=error msg="the router app{i}-secure@docker uses a non-existent '
+        'resolver: le"' for i in range(2, 6)],
+     "acme.json"),
+    ([f"[2024-11-19T10:5{i}:44,130][WARN ][o.o.m.j.JvmGcMonitorService] [os-data-2] [gc][2011{i}] overhead, spent "
+      "[1.8s] collecting in the last [2.1s]" for i in range(2, 8)]
+     + [f"[2024-11-19T10:5{i}:50,002][WARN ][r.suppressed] [os-data-1] Failed to execute phase [query], all shards "
+        "failed; nested: CircuitBreakingException[[fielddata] Data too large, data for [message] would be "
+        "[2.1gb/2.1gb], which is larger than the limit of [1.9gb/1.9gb]]" for i in range(3, 6)],
+     "Data too large"),
+]  # fmt: skip
+
+
 QUIET_CAUSES_OF_ARCHIVES_LIMITS_LINKS_AND_FILESYSTEMS = [
     (["2024-07-02 01:10:05.120 UTC [1881] LOG:  archive command failed with exit code 1",
       "2024-07-02 01:10:05.120 UTC [1881] DETAIL:  The failed archive command was: pgbackrest --stanza=main "
@@ -2404,6 +2432,7 @@ QUIET_CAUSES_OF_ARCHIVES_LIMITS_LINKS_AND_FILESYSTEMS = [
         + QUIET_CAUSES_OF_DATABASES_STORAGE_AND_MODEL_SERVERS
         + QUIET_CAUSES_OF_GATEWAYS_MONITORS_AND_STREAM_PROCESSORS
         + QUIET_CAUSES_OF_ARCHIVES_LIMITS_LINKS_AND_FILESYSTEMS
+        + QUIET_CAUSES_OF_CERTIFICATES_RESOLVERS_LOGINS_AND_SEARCH
     ),
 )
 def test_quiet_causes_are_found_and_explained(lines: list[str], words: str) -> None:
@@ -2763,3 +2792,55 @@ def test_powerdns_structured_lines_take_their_level_from_prio() -> None:
         'error="Address already in use" address="0.0.0.0:53"'
     )
     assert analyse([line], None, None)["levels"] == {"error": 1}
+
+
+@pytest.mark.parametrize(
+    ("line", "words"),
+    [
+        (
+            "2024-03-14 08:31:09,418 | INFO  | Usage(default:store:queue://orders:store) percentUsage=100%: Persistent "
+            "store is Full, 100% of 10737418240. Stopping producer (ID:app03-1:1:1:1) to prevent flooding "
+            "queue://orders. | org.apache.activemq.broker.region.Queue | ActiveMQ Transport",
+            "Persistent store is Full",
+        ),
+        (
+            'I0314 10:01:51.132790       1 event_sink_logging_wrapper.go:48] Event(v1.ObjectReference{Kind:"Pod", '
+            "Namespace:\"shop\", Name:\"checkout-1\"}): type: 'Normal' reason: 'NotTriggerScaleUp' pod didn't trigger "
+            "scale-up: 2 max node group size reached",
+            "max node group size",
+        ),
+        (
+            'I0312 01:00:00.022311       1 event.go:376] "Event occurred" object="billing/invoice-export" kind="CronJob" '
+            'type="Normal" reason="JobAlreadyActive" message="Not starting job because prior execution is running and '
+            'concurrency policy is Forbid"',
+            "Forbid",
+        ),
+        (
+            "2024-03-14 10:02:19 rejected from <customer@example.org> H=mx2.example.internal [10.5.0.26] P=esmtps: Too "
+            'many "Received" headers - suspected mail loop',
+            "mail loop",
+        ),
+    ],
+)
+def test_a_limit_or_a_skipped_run_said_calmly_and_still_at_work_is_critical(line: str, words: str) -> None:
+    """Said at INFO (or as a Normal event) and repeated to the end of the log: the broker blocks
+    every producer, the pod stays pending, the job never runs, the mail never arrives."""
+    lines = [f"{line} #{i}" for i in range(6)]
+    top = analyse(lines, None, None)["findings"][0]
+    assert top.severity == "critical" and words in top.message, top.message
+
+
+def test_routine_denials_disconnects_and_vanished_files_are_no_problem() -> None:
+    lines = [
+        'Mar 14 09:05:40 ldap01 kernel: [402211.771203] audit: type=1400 audit(1710407140.771:388): apparmor="DENIED" '
+        'operation="capable" class="cap" profile="/usr/sbin/cupsd" pid=1120 comm="cupsd" capability=12 '
+        'capname="net_admin"',
+        "[nsqd] 2024/11/19 10:04:02.008910 ERROR: client(10.0.3.50:33102) - failed to read command - EOF",
+        "[nsqd] 2024/11/19 10:04:03.118201 ERROR: client(10.0.3.51:33120) - failed to read command - read tcp "
+        "10.0.3.10:4150->10.0.3.51:33120: read: connection reset by peer",
+        'level=error ts=2024-11-19T09:12:04Z caller=tailer.go:171 component=tailer msg="failed to tail file, stat '
+        'failed" error="stat /var/log/pods/shop_api-1/api/0.log: no such file or directory" '
+        "filename=/var/log/pods/shop_api-1/api/0.log",
+        "[nsqd] 2024/11/19 10:04:05.000000 INFO: [10.0.3.52:33188] state rdy: 0 inflt: 0",
+    ]
+    assert [f.severity for f in analyse(lines, None, None)["findings"]] == ["info"]

@@ -462,8 +462,11 @@ def _findings(
 def _root_cause_finding(root: dict[str, Any], table: list[dict[str, Any]]) -> Finding:
     cause = f" ({root['exception_type']})" if root["exception_type"] else ""
     # The cause of an outage is as bad as the outage: critical when the log has errors.
+    # So is a definite cause still at work when the log ends (a full store blocking every producer,
+    # said at INFO by a broker that logs no error for it).
     errors_seen = any(row["errors"] for row in table)
-    severity = Severity.CRITICAL if root["level"] != "warning" or errors_seen else Severity.WARNING
+    ongoing = {"a definite cause", "still happening at the end"} <= set(root["why"])
+    severity = Severity.CRITICAL if root["level"] != "warning" or errors_seen or ongoing else Severity.WARNING
     times = root["errors"] or root["count"]
     # A template with wildcards hides what was said: one real line shows it.
     example = (
@@ -535,8 +538,8 @@ def _no_problems(levels: Counter[str], entries: list[LogEntry]) -> Finding:
     errors = levels.get("error", 0) + levels.get("critical", 0)
     if errors:  # every error line was known background, or a job that passed wrote it
         message = (
-            f"No action needed, this looks healthy: the {errors} error line(s) are known background "
-            "(routine retries and conflicts, scanners, sensors a machine does not have) or were "
+            f"No action needed, this looks healthy: the {errors} error line(s) are known, expected "
+            "background (routine retries and conflicts, scanners, sensors a machine does not have) or were "
             "followed by a passing verdict, and nothing else points at a problem."
         )
     elif warnings:

@@ -187,6 +187,10 @@ _REFUSED = (
 )
 # Causes that are definite wherever they appear (_DEFINITE), and so causes (_CAUSE).
 _DEFINITE_CAUSES = (
+    r"(?:persistent|temp(?:orary)?) store is full|usage manager (?:memory|store|temp) limit reached|"
+    r"max node group size reached|prior execution is running and concurrency policy is Forbid|"
+    r"suspected mail loop|too many \"received\" headers|\bare too open\b|"
+    r"CircuitBreakingException|\[fielddata\] Data too large|"
     r"time stepped by -?\d{3,}|\bclock_step -?\d{3,}|"  # a clock moved by minutes or hours
     r"is unmanaged \(maintenance-mode=true\)|"  # a cluster told not to act, when it had to
     r"bad peer AS\b|pause of approximately \d{5,}ms|"  # a BGP peer's other AS; a JVM stopped 10 s or more
@@ -370,6 +374,11 @@ class Candidate:
 # nor are messages known to be harmless (the kubelet's cgroup-stats and first image-GC errors,
 # printed on healthy nodes for years; MySQL's reverse-DNS warning).
 _BACKGROUND_NOISE = re.compile(
+    # Ubuntu's cupsd profile denying net_admin (for years, on every desktop-derived host); a
+    # client that went away without closing (nsqd); a tailer that lost a deleted pod's file.
+    r"profile=\"/usr/sbin/cupsd\"[^\n]{0,120}capname=\"net_admin\"|"
+    r"client\([^)]*\) - failed to read command - (?:EOF|[^\n]{0,120}connection reset by peer)|"
+    r"failed to tail file, stat failed[^\n]{0,400}no such file or directory|"
     # (an ACME challenge under .well-known/ is a certificate being issued: never noise)
     r"favicon\.ico|robots\.txt|apple-touch-icon|sitemap\.xml|\.well-known/(?!acme-challenge)|\.js\.map|"
     r"\.css\.map|"
@@ -602,6 +611,35 @@ _REPEATS = 3
 _EXPLAINS = tuple(
     (re.compile(explainer, re.IGNORECASE), re.compile(explained, re.IGNORECASE), reason)
     for explainer, explained, reason in (
+        (
+            r"issued certificate[^\n]{0,300}issuer_name=\"?[\w.-]*staging|\(STAGING\)",
+            r"signed by unknown authority|unable to get local issuer certificate|certificate verify failed",
+            "explains the untrusted certificate: it was issued by a staging CA that no client trusts",
+        ),
+        (
+            r"search domain list to: ~\.(?:\s|$)",
+            r"temporary failure in name resolution|could not resolve|\bEAI_AGAIN\b|name or service not known|"
+            r"\bSERVFAIL\b",
+            "explains the failing lookups: one link took every DNS domain (~.), and its server does not "
+            "answer",
+        ),
+        (
+            r"\[fielddata\] Data too large",
+            r"overhead, spent \[|due to high heap usage",
+            "explains the heap pressure: fielddata loaded for a text field fills the heap until the "
+            "breaker trips",
+        ),
+        (
+            r"password changed for \S+",
+            r"authentication failure|failed password|faillock|account (?:is )?locked|authentication failed",
+            "explains the failed logins: the password changed and a client still uses the old one",
+        ),
+        (
+            r"is skipped from the resolvers list|permissions \d+ for \S+ are too open",
+            r"non-existent resolver|default (?:generated )?certificate",
+            "explains the routers without a resolver: Traefik skipped it, so they serve its default "
+            "certificate",
+        ),
         (
             r"logrotate.{0,40}(?:error|skipping)|skipping \S+ because parent directory|out-of-data-space|"
             r"reach max htree level|index full",

@@ -430,6 +430,11 @@ BANNED_PRIVATE_ADDRESS = r"\] ban (?:10\.|192\.168\.|172\.(?:1[6-9]|2\d|3[01])\.
 # refuses (a full disk) at INFO, some daemons log the OOM killer at notice.
 _ALWAYS_A_PROBLEM = re.compile(
     r"still waiting for \w*Lock|deadlock detected|checkpoints are occurring too frequently|"
+    # Said at INFO or Normal: ActiveMQ blocking producers at its store limit, a pending pod no node
+    # group may grow for, a CronJob run skipped behind a hung one, Exim refusing a looping message.
+    r"(?:persistent|temp(?:orary)?) store is full|usage manager (?:memory|store|temp) limit reached|"
+    r"didn't trigger scale-up|prior execution is running and concurrency policy is Forbid|"
+    r"too many \"received\" headers|"
     r"(?<!perhaps )out of memory|killed process \d+|(?<!msg=\")Evicting pod|must evict pod|low on resource|"
     r"flood.stage watermark|read-only-allow-delete|cluster_block_exception|clock wrong by|"
     r"validation failure <|signature expired|Server \S+/\S+ is DOWN\b|"
