@@ -10,6 +10,8 @@ import yaml
 from app.agents.entities import extract_entities
 from app.agents.request_text import read_request
 
+pytestmark = pytest.mark.database_free  # left out of the PostgreSQL pass: tests/conftest.py
+
 
 @pytest.mark.parametrize(
     ("text", "hosts", "ports"),

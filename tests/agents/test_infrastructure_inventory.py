@@ -13,6 +13,8 @@ from app.agents.infrastructure.agent import InfrastructureAgent, InfrastructureI
 from app.security.target_policy import TargetPolicy
 from tests.loopback_servers import server_port, start_http
 
+pytestmark = pytest.mark.database_free  # left out of the PostgreSQL pass: tests/conftest.py
+
 
 @pytest.fixture
 async def healthy_http() -> AsyncIterator[int]:

@@ -6,12 +6,15 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from app.agents.infrastructure.config_audit import audit_config
 from tests.agents.test_infrastructure import compose, compose_service, k8s_container, k8s_workload, manifest
+
+pytestmark = pytest.mark.database_free  # left out of the PostgreSQL pass: tests/conftest.py
 
 JUNK = st.recursive(
     st.none() | st.booleans() | st.integers(-1, 70000) | st.text(max_size=20),

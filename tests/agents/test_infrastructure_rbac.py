@@ -10,6 +10,8 @@ import pytest
 
 from tests.agents.test_infrastructure import audit, k8s_container, k8s_workload, manifest, risky_codes
 
+pytestmark = pytest.mark.database_free  # left out of the PostgreSQL pass: tests/conftest.py
+
 RBAC = "rbac.authorization.k8s.io/v1"
 
 

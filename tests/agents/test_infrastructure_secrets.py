@@ -24,6 +24,8 @@ from tests.agents.test_infrastructure import (
     manifest,
 )
 
+pytestmark = pytest.mark.database_free  # left out of the PostgreSQL pass: tests/conftest.py
+
 
 @pytest.mark.parametrize("config", [COMPOSE, KUBERNETES], ids=["compose", "kubernetes"])
 async def test_secret_values_appear_nowhere_in_the_result(config: str) -> None:

@@ -8,6 +8,8 @@ import pytest
 
 from app.agents.logs.parsing import parse_lines, unlevelled_level
 
+pytestmark = pytest.mark.database_free  # left out of the PostgreSQL pass: tests/conftest.py
+
 
 @pytest.mark.parametrize(
     ("line", "level"),

@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 from app.agents.logs import causes, hints, parsing
 from app.agents.logs.prefilter import Alternatives, PatternSet, needed_words, split_alternatives
 
+pytestmark = pytest.mark.database_free  # left out of the PostgreSQL pass: tests/conftest.py
+
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 
 

@@ -11,6 +11,8 @@ import pytest
 from app.agents.logs.agent import analyse
 from app.agents.logs.parsing import parse_lines
 
+pytestmark = pytest.mark.database_free  # left out of the PostgreSQL pass: tests/conftest.py
+
 START = dt.datetime(2024, 5, 14, 3, 0, tzinfo=dt.UTC)
 
 

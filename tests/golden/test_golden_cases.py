@@ -11,7 +11,10 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import pytest
 import yaml
+
+pytestmark = pytest.mark.database_free  # left out of the PostgreSQL pass: tests/conftest.py
 
 HERE = Path(__file__).resolve().parent
 AGENTS = {"log_analysis", "infrastructure", "network_diagnostics", "system_monitoring"}

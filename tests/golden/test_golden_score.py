@@ -7,15 +7,15 @@ from __future__ import annotations
 import pytest
 
 from bench.diagnosis import judge, run_all_in_processes
-from tests.conftest import database_backend
 
 FLOOR = 0.90
 
 
-@pytest.mark.skipif(
-    database_backend() == "postgres",
-    reason="the harness runs the app on its own SQLite file whatever TEST_DB says: the SQLite pass ran it",
-)
+# The harness runs the app on its own SQLite file whatever TEST_DB says: the PostgreSQL pass
+# would run the same thing again, so it leaves this out (tests/conftest.py).
+pytestmark = pytest.mark.database_free
+
+
 def test_golden_cases_keep_their_score_and_never_show_a_forbidden_item() -> None:
     # Only the cases never looked at count here (the seen ones are the bench's regression list),
     # over one process per core: a third of the time of running them all in one.

@@ -22,6 +22,8 @@ from app.security.target_policy import TargetPolicy
 from tests.agents.network.conftest import context
 from tests.loopback_servers import Certificates, make_certificates, server_context, server_port, start_http
 
+pytestmark = pytest.mark.database_free  # left out of the PostgreSQL pass: tests/conftest.py
+
 LOOPBACK = ipaddress.ip_address("127.0.0.1")
 
 
