@@ -2118,3 +2118,20 @@ async def test_postfix_trusting_every_address_in_its_main_cf_is_an_open_relay(
 async def test_onlyoffice_without_its_jwt_secret_is_open(value: str, flagged: bool) -> None:
     server = compose_service(image="onlyoffice/documentserver:8.1.1", environment={"JWT_ENABLED": value})
     assert ("admin_api_unauthenticated" in risky_codes(await audit(compose(documents=server)))) is flagged
+
+
+@pytest.mark.parametrize(
+    ("allowed", "flagged"),
+    [("  - 0.0.0.0/0\n", True), ("  - 10.0.0.0/8\n  - 0.0.0.0/0\n", True), ("  - 10.0.0.0/8\n", False)],
+)
+async def test_apisix_admitting_every_address_to_its_admin_api(allowed: str, flagged: bool) -> None:
+    config = "deployment:\n  admin:\n    allow_admin:\n" + "".join(
+        f"    {line}\n" for line in allowed.splitlines()
+    )
+    document = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "apisix"},
+        "data": {"config.yaml": config},
+    }
+    assert ("admin_api_unauthenticated" in risky_codes(await audit(manifest(document)))) is flagged

@@ -2334,6 +2334,31 @@ QUIET_CAUSES_OF_CERTIFICATES_RESOLVERS_LOGINS_AND_SEARCH = [
      + [f'time="2024-11-19T06:12:0{i}Z" level=error msg="the router app{i}-secure@docker uses a non-existent '
         'resolver: le"' for i in range(2, 6)],
      "acme.json"),
+    (["2024-05-14 02:04:41.31 spid73     Configuration option 'max server memory (MB)' changed from 28672 to 2048. "
+      "Run the RECONFIGURE statement to install."]
+     + [f"2024-05-14 10:1{i}:02.11 spid8{i}     Error: 701, Severity: 17, State: 123. There is insufficient system "
+        "memory in resource pool 'default' to run this query." for i in range(5)],
+     "max server memory"),
+    (["May 14 08:57:48 waf01 puppet-agent[3120]: (/Stage[main]/Profile::Waf/File_line[modsecurity_engine]/ensure) "
+      "line 'SecRuleEngine On' replaced 'SecRuleEngine DetectionOnly' in /etc/modsecurity/modsecurity.conf"]
+     + [f"[Tue May 14 09:0{i}:12.1 2024] [security2:error] [pid 2{i}1] [client 198.51.100.{i}] ModSecurity: Access "
+        'denied with code 403 (phase 2). [id "942100"]' for i in range(5)],
+     "SecRuleEngine"),
+    (["2024-05-14T09:58:52Z audit create /priorityclasses/batch-critical: user=system:serviceaccount:argocd "
+      "value=1000000 preemptionPolicy=PreemptLowerPriority"]
+     + [f"2024-05-14T10:00:0{i}Z Normal  Preempted  shop/pod/web-7d9f8c6b5-x2kq{i}: Preempted by pod "
+        f"43c1e639{i} on node worker-{i}" for i in range(5)],
+     "batch-critical"),
+    (['1:M 14 May 2024 06:00:00.000 # IMPORTANT! Eviction policy is allkeys-lru. It should be "noeviction"']
+     + [f"2024-05-14T06:3{i}:37Z ERROR job failed to finish | Error: Missing key for job 8132{i}. moveToFinished"
+        for i in range(5)],
+     "allkeys-lru"),
+    (["2024-07-02 09:06:01.970 INFO  (qtp1-77) [c:products] o.a.s.u.p.LogUpdateProcessorFactory [products] "
+      "webapp=/solr path=/update params={commit=true&wt=javabin&version=2}{add=[sku-1]} 0 412"]
+     + [f"2024-07-02 09:0{i}:12.003 ERROR (qtp1-6{i}) [c:products] o.a.s.h.RequestHandlerBase "
+        "org.apache.solr.common.SolrException: Error opening new searcher. exceeded limit of maxWarmingSearchers=2"
+        for i in range(7, 10)],
+     "commit=true"),
     ([f"[2024-11-19T10:5{i}:44,130][WARN ][o.o.m.j.JvmGcMonitorService] [os-data-2] [gc][2011{i}] overhead, spent "
       "[1.8s] collecting in the last [2.1s]" for i in range(2, 8)]
      + [f"[2024-11-19T10:5{i}:50,002][WARN ][r.suppressed] [os-data-1] Failed to execute phase [query], all shards "
@@ -2818,6 +2843,11 @@ def test_powerdns_structured_lines_take_their_level_from_prio() -> None:
             "Forbid",
         ),
         (
+            "2024-05-14T07:55:25.863Z [INFO] [EC01FCD7.1] [dns-list] zen.spamhaus.org returned 127.255.255.254 for "
+            "203.0.113.45",
+            "127.255.255.254",
+        ),
+        (
             "2024-03-14 10:02:19 rejected from <customer@example.org> H=mx2.example.internal [10.5.0.26] P=esmtps: Too "
             'many "Received" headers - suspected mail loop',
             "mail loop",
@@ -2846,3 +2876,13 @@ def test_routine_denials_disconnects_and_vanished_files_are_no_problem() -> None
         "[nsqd] 2024/11/19 10:04:05.000000 INFO: [10.0.3.52:33188] state rdy: 0 inflt: 0",
     ]
     assert [f.severity for f in analyse(lines, None, None)["findings"]] == ["info"]
+
+
+def test_a_label_that_explodes_the_series_count_is_named_as_cardinality() -> None:
+    lines = [
+        f"2024-07-02T10:1{i}:00.000Z warn VictoriaMetrics/lib/promscrape/scrapework.go:601 series limit exceeded for "
+        f'target "http://10.95.7.18:8080/metrics" ({{job="checkout-api"}}): the target exposes 48211 series'
+        for i in range(5)
+    ]
+    top = analyse(lines, None, None)["findings"][0]
+    assert top.severity != "info" and "cardinality" in top.message, top.message

@@ -345,6 +345,16 @@ def text_findings(where: str, text: str, mounted_at: str = "") -> Iterator[Findi
 # function of the match where the message quotes it).
 _TEXT_RULES: tuple[tuple[re.Pattern[str], str, str | Callable[[re.Match[str]], str]], ...] = (
     (
+        # APISIX's config.yaml: the Admin API (9180) admitting every address, a key its only guard.
+        re.compile(
+            r"^[ \t]*allow_admin:[ \t]*\n(?:[ \t]*-[^\n]*\n)*?[ \t]*-[ \t]*[\"']?(?:0\.0\.0\.0/0|::/0)\b",
+            re.MULTILINE,
+        ),
+        "admin_api_unauthenticated",
+        "APISIX's allow_admin admits 0.0.0.0/0: the Admin API (port 9180) rewrites every route for "
+        "anyone who reaches it and holds the admin key (often still a default)",
+    ),
+    (
         # Postfix's main.cf (in a ConfigMap or a config): trusted networks that are every address.
         re.compile(
             r"^[ \t]*mynetworks[ \t]*=[ \t]*(?P<value>[^\n]*(?:0\.0\.0\.0/0|::/0)\b[^\n]*)", re.MULTILINE

@@ -187,6 +187,7 @@ _REFUSED = (
 )
 # Causes that are definite wherever they appear (_DEFINITE), and so causes (_CAUSE).
 _DEFINITE_CAUSES = (
+    r"returned 127\.255\.255\.25[2-5]\b|"  # Spamhaus refusing the query (public resolver, limits)
     r"(?:persistent|temp(?:orary)?) store is full|usage manager (?:memory|store|temp) limit reached|"
     r"max node group size reached|prior execution is running and concurrency policy is Forbid|"
     r"suspected mail loop|too many \"received\" headers|\bare too open\b|"
@@ -611,6 +612,33 @@ _REPEATS = 3
 _EXPLAINS = tuple(
     (re.compile(explainer, re.IGNORECASE), re.compile(explained, re.IGNORECASE), reason)
     for explainer, explained, reason in (
+        (
+            r"Configuration option 'max server memory \(MB\)' changed from \d+ to \d+",
+            r"insufficient system memory in resource pool|waiting for memory resources|FlushCache",
+            "explains the memory errors: SQL Server's memory ceiling was lowered",
+        ),
+        (
+            r"SecRuleEngine On\b[^\n]{0,80}DetectionOnly|DetectionOnly[^\n]{0,80}SecRuleEngine On\b",
+            r"ModSecurity: Access denied",
+            "explains the blocked requests: ModSecurity went from detecting to blocking, so its false "
+            "positives now deny",
+        ),
+        (
+            r"/priorityclasses/\S+|priorityClassName=\S+",
+            r"Preempted by (?:pod )?\S+ on node",
+            "explains the preempted pods: a new, higher PriorityClass lets other pods evict them",
+        ),
+        (
+            r"Eviction policy is allkeys-\w+|maxmemory-policy:? allkeys-\w+",
+            r"Missing key for job|missing lock for job",
+            "explains the vanished jobs: Redis evicts any key at maxmemory, queued jobs among them",
+        ),
+        (
+            r"params=\{[^}]*\bcommit=true",
+            r"maxWarmingSearchers|overlapping onDeckSearchers",
+            "explains the searchers piling up: the client commits on every update, and each commit opens "
+            "a new searcher",
+        ),
         (
             r"issued certificate[^\n]{0,300}issuer_name=\"?[\w.-]*staging|\(STAGING\)",
             r"signed by unknown authority|unable to get local issuer certificate|certificate verify failed",

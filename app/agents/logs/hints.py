@@ -14,6 +14,16 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), meaning)
     for pattern, meaning in (
         (
+            r"series limit exceeded|maxHourlySeries|maxDailySeries|too many unique timeseries",
+            "a label with unbounded values (a request or user id) multiplies the series (high "
+            "cardinality) past the limit: drop or relabel that label at the source",
+        ),
+        (
+            r"returned 127\.255\.255\.254\b",
+            "Spamhaus refuses queries sent through a public or open resolver (127.255.255.254): the "
+            "senders are not listed; query it through a resolver of your own",
+        ),
+        (
             r"failed to get sandbox image",
             "the container runtime cannot pull its pause (sandbox) image, so no pod starts on the node: "
             "point containerd's sandbox_image at a registry the node reaches (a mirror in an air gap)",

@@ -435,6 +435,8 @@ _ALWAYS_A_PROBLEM = re.compile(
     r"(?:persistent|temp(?:orary)?) store is full|usage manager (?:memory|store|temp) limit reached|"
     r"didn't trigger scale-up|prior execution is running and concurrency policy is Forbid|"
     r"too many \"received\" headers|"
+    # Said at INFO (Haraka) or as a Normal event: a DNSBL refusing the query; a pod evicted by a higher one.
+    r"returned 127\.255\.255\.25[2-5]\b|Preempted by (?:pod )?\S+ on node|"
     r"(?<!perhaps )out of memory|killed process \d+|(?<!msg=\")Evicting pod|must evict pod|low on resource|"
     r"flood.stage watermark|read-only-allow-delete|cluster_block_exception|clock wrong by|"
     r"validation failure <|signature expired|Server \S+/\S+ is DOWN\b|"
