@@ -4,6 +4,8 @@ they say: words of failure an error, words of trouble a warning, counts of zero 
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from app.agents.logs.parsing import parse_lines, unlevelled_level
@@ -412,6 +414,31 @@ def test_an_idrac_record_of_key_value_lines_is_one_entry_with_its_severity() -> 
     )
     assert lost.timestamp is not None and lost.timestamp.hour == 2 and lost.line_no == 2
     assert session.level == "info" and "REDFISH" in session.message
+
+
+def test_a_db2diag_record_is_one_entry_with_its_level_time_message_and_application() -> None:
+    lines = [
+        "2024-05-14-11.02.17.831164+060 E43810E699          LEVEL: Error",
+        "PID     : 4122                 TID : 140155     PROC : db2sysc 0",
+        "INSTANCE: db2inst1             NODE : 000         DB   : SALESDB",
+        "APPHDL  : 0-9410               APPID: 10.100.2.14.50122.240514110112",
+        "FUNCTION: DB2 UDB, data protection services, sqlpgResSpace, probe:2860",
+        'MESSAGE : ADM1823E  The active log is full and is held by application handle "0-8812".',
+        "",
+        "2024-05-14-11.02.17.470118+000 E44510E583          LEVEL: Error",
+        "PID     : 4122                 TID : 140155     PROC : db2sysc 0",
+        'MESSAGE : ZRC=0x85100009=-2062548983=SQLP_NOSPACE "Log File has reached its saturation point"',
+        "DIA8309C Log file was full.",
+        "",
+        "2024-05-14-11.05.05.271429+000 I45094E390          LEVEL: Info",
+        "MESSAGE : Application 0-8812 (etl-loader) still executing",
+    ]
+    held, full, running = parse_lines(lines)
+    assert held.level == "error" and held.line_no == 1
+    assert held.message.endswith('held by application handle "0-8812". (application handle 0-9410)')
+    assert held.timestamp == dt.datetime(2024, 5, 14, 10, 2, 17, 831164, tzinfo=dt.UTC)  # +060: minutes east
+    assert full.level == "error" and full.message.endswith('saturation point" DIA8309C Log file was full.')
+    assert running.level == "info" and "still executing" in running.message
 
 
 def test_mongodb_s_generic_error_message_takes_the_words_of_its_attr_message() -> None:

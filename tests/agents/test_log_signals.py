@@ -2359,6 +2359,10 @@ QUIET_CAUSES_OF_CERTIFICATES_RESOLVERS_LOGINS_AND_SEARCH = [
         "org.apache.solr.common.SolrException: Error opening new searcher. exceeded limit of maxWarmingSearchers=2"
         for i in range(7, 10)],
      "commit=true"),
+    (["2024-11-05 14:02:14.235 2228 WARNING neutron.db.agents_db [-] Agent healthcheck: found 1 dead agents out of 24:"]
+     + [f"2024-11-05 14:0{i}:51.796 2236 ERROR neutron.plugins.ml2.managers [req-69ab14e3] Failed to bind port "
+        f"4fbfdf0d-49{i} on host compute-07 for vnic_type normal" for i in range(3, 8)],
+     "dead agents"),
     ([f"[2024-11-19T10:5{i}:44,130][WARN ][o.o.m.j.JvmGcMonitorService] [os-data-2] [gc][2011{i}] overhead, spent "
       "[1.8s] collecting in the last [2.1s]" for i in range(2, 8)]
      + [f"[2024-11-19T10:5{i}:50,002][WARN ][r.suppressed] [os-data-1] Failed to execute phase [query], all shards "
@@ -2874,6 +2878,11 @@ def test_routine_denials_disconnects_and_vanished_files_are_no_problem() -> None
         'failed" error="stat /var/log/pods/shop_api-1/api/0.log: no such file or directory" '
         "filename=/var/log/pods/shop_api-1/api/0.log",
         "[nsqd] 2024/11/19 10:04:05.000000 INFO: [10.0.3.52:33188] state rdy: 0 inflt: 0",
+        "Dec 10 07:04:25 ns2 pdns_server[812]: Remote 198.51.100.213 wants 'version.bind|TXT', do = 0, bufsize = 512 "
+        "(4.8.4): refused",
+        "Jan 14 22:31:40 app-09 kernel: platform regulatory.0: Direct firmware load for regulatory.db failed with "
+        "error -2",
+        "Jan 14 22:31:40 app-09 kernel: cfg80211: failed to load regulatory.db",
     ]
     assert [f.severity for f in analyse(lines, None, None)["findings"]] == ["info"]
 

@@ -375,6 +375,10 @@ class Candidate:
 # nor are messages known to be harmless (the kubelet's cgroup-stats and first image-GC errors,
 # printed on healthy nodes for years; MySQL's reverse-DNS warning).
 _BACKGROUND_NOISE = re.compile(
+    # Scanners asking a DNS server its version (refused, as it should be); a kernel without the
+    # wireless regulatory database (a server has no Wi-Fi to regulate).
+    r"wants 'version\.bind\|(?:TXT|ANY)'[^\n]{0,120}refused|failed to load regulatory\.db|"
+    r"firmware load for regulatory\.db failed|"
     # Ubuntu's cupsd profile denying net_admin (for years, on every desktop-derived host); a
     # client that went away without closing (nsqd); a tailer that lost a deleted pod's file.
     r"profile=\"/usr/sbin/cupsd\"[^\n]{0,120}capname=\"net_admin\"|"
@@ -612,6 +616,12 @@ _REPEATS = 3
 _EXPLAINS = tuple(
     (re.compile(explainer, re.IGNORECASE), re.compile(explained, re.IGNORECASE), reason)
     for explainer, explained, reason in (
+        (
+            r"found [1-9]\d* dead agents?|Refusing to bind port \S+ to dead agent",
+            r"Failed to bind port|PortBindingFailed|binding_failed",
+            "explains the failed port bindings: the host's network agent stopped its heartbeats, and "
+            "Neutron binds no port to a dead agent",
+        ),
         (
             r"Configuration option 'max server memory \(MB\)' changed from \d+ to \d+",
             r"insufficient system memory in resource pool|waiting for memory resources|FlushCache",

@@ -675,10 +675,62 @@ _RECORD_LEVELS = {
 }
 
 
+# Db2's db2diag.log: a record per event, its header "2024-05-14-11.02.17.831164+000 E43810E699
+# LEVEL: Error" (the offset in minutes), then "KEY : value" lines, MESSAGE among them, and lines
+# of data below, up to a blank line.
+_DB2_HEADER = re.compile(
+    r"^(?P<date>\d{4}-\d\d-\d\d)-(?P<h>\d\d)\.(?P<m>\d\d)\.(?P<s>\d\d\.\d+)(?P<sign>[+-])(?P<offset>\d{3}) "
+    r"\S+\s+LEVEL: (?P<level>\w+)"
+)
+_DB2_FIELD = re.compile(r"^(?P<key>[A-Z][A-Z ]{1,8}?)\s*: (?P<value>.*)$")
+
+
+def _fold_db2diag(numbered: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """db2diag.log records as one line each: "<ISO time> <LEVEL> <MESSAGE> (application handle
+    <APPHDL>)", the lines of data below MESSAGE kept after it."""
+    if sum(1 for _, line in numbered if _DB2_HEADER.match(line)) < 2:
+        return numbered
+    folded: list[tuple[int, str]] = []
+    header: re.Match[str] | None = None
+    fields: dict[str, str] = {}
+    said: list[str] = []
+    start = 0
+
+    def close() -> None:
+        if header is not None:
+            offset = int(header["offset"])
+            when = (
+                f"{header['date']}T{header['h']}:{header['m']}:{header['s']}"
+                f"{header['sign']}{offset // 60:02d}:{offset % 60:02d}"
+            )
+            handle = f" (application handle {fields['APPHDL']})" if fields.get("APPHDL") else ""
+            message = " ".join([fields.get("MESSAGE", ""), *said]).strip() or fields.get("FUNCTION", "")
+            folded.append((start, f"{when} {header['level'].upper()} {message}{handle}"))
+
+    for number, line in numbered:
+        if match := _DB2_HEADER.match(line):
+            close()
+            header, fields, said, start = match, {}, [], number
+        elif header is not None and line.strip():
+            if (field := _DB2_FIELD.match(line)) and "MESSAGE" not in fields:
+                # "PID : 4122   TID : 140155   PROC : db2sysc 0": the first key names the line
+                fields[field["key"].strip()] = re.split(r"\s{2,}\S+\s*:", field["value"])[0].strip()
+            elif "MESSAGE" in fields:
+                said.append(line.strip())
+        elif header is not None:
+            close()
+            header = None
+        else:
+            folded.append((number, line))
+    close()
+    return folded
+
+
 def _fold_records(lines: list[str]) -> list[tuple[int, str]]:
     """Numbered lines; a Dell iDRAC/racadm log (records of "Key = value" lines between rules of
-    dashes) becomes one line per record: "<Timestamp> <SEVERITY> <Message ID>: <Message> (<FQDD>)"."""
-    numbered = list(enumerate(lines, start=1))
+    dashes) becomes one line per record: "<Timestamp> <SEVERITY> <Message ID>: <Message> (<FQDD>)";
+    so does a Db2 db2diag.log (`_fold_db2diag`)."""
+    numbered = _fold_db2diag(list(enumerate(lines, start=1)))
     if sum(1 for line in lines if line.startswith("Severity ") and _RECORD_FIELD.match(line)) < 2:
         return numbered
     folded: list[tuple[int, str]] = []
