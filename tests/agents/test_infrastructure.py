@@ -2072,9 +2072,10 @@ async def test_a_udp_only_service_published_as_tcp(ports: list[Any], flagged: bo
     ("advertised", "clients", "flagged"),
     [
         ("PLAINTEXT://localhost:9092", 1, True),
-        ("PLAINTEXT://kafka:9092,CONTROLLER://127.0.0.1:9093", 1, True),
+        ("PLAINTEXT://127.0.0.1:9092,SSL://localhost:9093", 1, True),
         ("PLAINTEXT://kafka:9092", 1, False),
-        ("PLAINTEXT://kafka:29092,PLAINTEXT_HOST://localhost:9092", 1, True),  # one listener for all
+        # One listener for the containers, one for clients on the host: the usual, right layout.
+        ("PLAINTEXT://kafka:29092,PLAINTEXT_HOST://localhost:9092", 1, False),
         ("PLAINTEXT://localhost:9092", 0, False),  # a broker alone, for clients on the host
         ("PLAINTEXT://localhostess:9092", 1, False),
     ],

@@ -154,8 +154,9 @@ _ONE_SETTING_RULES: tuple[tuple[re.Pattern[str], tuple[str, ...], str, str], ...
          "LDAP_ALLOW_ANON_BINDING=yes: anyone who reaches the directory reads it with an anonymous bind "
          "(users, groups, e-mail addresses), without credentials"),
         ("JWT_ENABLED", ("false", "0", "no"), "admin_api_unauthenticated",
-         "JWT_ENABLED={value}: the ONLYOFFICE Document Server takes requests without its shared JWT secret, "
-         "so anyone who reaches it opens, edits and converts documents and makes it fetch any URL"),
+         "JWT_ENABLED={value}: the server takes requests without its shared JWT secret (ONLYOFFICE's "
+         "Document Server: anyone who reaches it opens, edits and converts documents and makes it fetch "
+         "any URL)"),
         ("ATLANTIS_REPO_ALLOWLIST", ("*",), "untrusted_code_execution",
          "ATLANTIS_REPO_ALLOWLIST=* lets any repository on the forge, forks included, run plans on the "
          "server with its cloud credentials"),
@@ -947,7 +948,15 @@ def agent_job_findings(
 _ADVERTISED = re.compile(
     r"(?:^|_)ADVERTISED_(?:LISTENERS|KAFKA_API|ADDR(?:ESS)?|HOST(?:_?NAME)?)$|(?:^|_)ADVERTISE_ADDR$"
 )
-_LOOPBACK_HOST = re.compile(r"(?:^|[/,@\s])(?:localhost|127\.\d+\.\d+\.\d+|\[::1\])(?::\d+)?(?=$|[,\s/])")
+_LOOPBACK_HOST = re.compile(r"^(?:\w+://)?(?:localhost|127\.\d+\.\d+\.\d+|\[::1\])(?::\d+)?/?$")
+
+
+def _only_loopback(advertised: str) -> bool:
+    """Whether every address of an advertised list is a loopback one. A listener for the
+    containers beside one for clients on the host (`PLAINTEXT://kafka:29092,
+    PLAINTEXT_HOST://localhost:9092`) is the usual, right layout."""
+    addresses = [a.strip() for a in re.split(r"[,\s]+", advertised) if a.strip()]
+    return bool(addresses) and all(_LOOPBACK_HOST.match(a) for a in addresses)
 
 
 def advertised_loopback(
@@ -961,7 +970,7 @@ def advertised_loopback(
     for where, _image, _words, env in processes:
         for name, value in env:
             text = text_of(value)
-            if _ADVERTISED.search(name.upper()) and _LOOPBACK_HOST.search(text):
+            if _ADVERTISED.search(name.upper()) and _only_loopback(text):
                 yield rule_finding(
                     "advertised_address_loopback",
                     where,
