@@ -84,6 +84,14 @@ def certificates(spec: dict[str, Any] | None, folder: Path) -> tuple[Certificate
     return _MADE[where], None if cert == "unknown_ca" else _MADE[where].ca_file
 
 
+def case_context(case: dict[str, Any]) -> dict[str, Any]:
+    """A case's context, the files it names read in (`context_files`: key -> a file here)."""
+    context = dict(case.get("context") or {})
+    for key, relative in (case.get("context_files") or {}).items():
+        context[key] = (GOLDEN / relative).read_text()
+    return context
+
+
 @asynccontextmanager
 async def served(spec: dict[str, Any] | None, folder: Path) -> AsyncIterator[tuple[int | None, Path | None]]:
     """The loopback server a network case asks for; yields its port (or a closed one) and the CA
@@ -183,9 +191,7 @@ class Apps:
 
 async def run_case(case: dict[str, Any], folder: Path, apps: Apps) -> Outcome:
     """One case through the app that trusts what its server was given (see `Apps`)."""
-    context = dict(case.get("context") or {})
-    for key, relative in (case.get("context_files") or {}).items():
-        context[key] = (GOLDEN / relative).read_text()
+    context = case_context(case)
     async with served(case.get("serve"), folder) as (port, trusted):
         task = str(_substitute(case["task"], port))  # the README: $PORT everywhere, task included
         body = {"task": task, "agent_id": case["agent"], "context": _substitute(context, port)}

@@ -17,18 +17,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.agents.logs.agent import analyse  # noqa: E402
-from bench.diagnosis import GOLDEN, load_cases  # noqa: E402
+from bench.diagnosis import case_context, load_cases  # noqa: E402
 
 
 def golden_logs() -> list[list[str]]:
     cases, _ = load_cases()
-    logs = []
-    for case in cases:
-        relative = (case.get("context_files") or {}).get("logs")
-        text = (GOLDEN / relative).read_text() if relative else (case.get("context") or {}).get("logs")
-        if case["agent"] == "log_analysis" and isinstance(text, str):
-            logs.append(text.splitlines())
-    return logs
+    texts = [case_context(case).get("logs") for case in cases if case["agent"] == "log_analysis"]
+    return [text.splitlines() for text in texts if isinstance(text, str)]
 
 
 def main() -> int:

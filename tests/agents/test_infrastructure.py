@@ -832,6 +832,10 @@ def overlapping(cronjob: dict[str, Any]) -> dict[str, Any]:
     return cronjob
 
 
+def config_map(name: str, data: dict[str, str]) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": data}
+
+
 def manifest(*documents: dict[str, Any]) -> str:
     return yaml.safe_dump_all(documents, sort_keys=False)
 
@@ -2106,12 +2110,7 @@ async def test_a_broker_advertising_localhost_to_other_containers(
 async def test_postfix_trusting_every_address_in_its_main_cf_is_an_open_relay(
     main_cf: str, flagged: bool
 ) -> None:
-    config = {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {"name": "postfix"},
-        "data": {"main.cf": main_cf},
-    }
+    config = config_map("postfix", {"main.cf": main_cf})
     assert ("open_mail_relay" in risky_codes(await audit(manifest(config)))) is flagged
 
 
@@ -2129,10 +2128,5 @@ async def test_apisix_admitting_every_address_to_its_admin_api(allowed: str, fla
     config = "deployment:\n  admin:\n    allow_admin:\n" + "".join(
         f"    {line}\n" for line in allowed.splitlines()
     )
-    document = {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {"name": "apisix"},
-        "data": {"config.yaml": config},
-    }
+    document = config_map("apisix", {"config.yaml": config})
     assert ("admin_api_unauthenticated" in risky_codes(await audit(manifest(document)))) is flagged

@@ -16,6 +16,7 @@ from app.agents.logs.memo import remember_short
 from app.agents.logs.parsing import (
     BANNED_PRIVATE_ADDRESS,
     CACHE_BATTERY_FAILED,
+    LIMITS_SAID_CALMLY,
     UNREADABLE_SECTORS,
     LogEntry,
 )
@@ -187,11 +188,8 @@ _REFUSED = (
 )
 # Causes that are definite wherever they appear (_DEFINITE), and so causes (_CAUSE).
 _DEFINITE_CAUSES = (
-    r"returned 127\.255\.255\.25[2-5]\b|"  # Spamhaus refusing the query (public resolver, limits)
-    r"(?:persistent|temp(?:orary)?) store is full|usage manager (?:memory|store|temp) limit reached|"
-    r"max node group size reached|prior execution is running and concurrency policy is Forbid|"
-    r"suspected mail loop|too many \"received\" headers|\bare too open\b|"
-    r"CircuitBreakingException|\[fielddata\] Data too large|"
+    LIMITS_SAID_CALMLY + "|"
+    r"max node group size reached|suspected mail loop|\bare too open\b|\[fielddata\] Data too large|"
     r"time stepped by -?\d{3,}|\bclock_step -?\d{3,}|"  # a clock moved by minutes or hours
     r"is unmanaged \(maintenance-mode=true\)|"  # a cluster told not to act, when it had to
     r"bad peer AS\b|pause of approximately \d{5,}ms|"  # a BGP peer's other AS; a JVM stopped 10 s or more

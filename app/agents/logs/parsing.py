@@ -428,15 +428,20 @@ BANNED_PRIVATE_ADDRESS = r"\] ban (?:10\.|192\.168\.|172\.(?:1[6-9]|2\d|3[01])\.
 # Problems whatever level the program gave them: PostgreSQL writes lock waits and too-frequent
 # checkpoints at LOG, the kubelet evicts pods at Info, Logstash retries writes Elasticsearch
 # refuses (a full disk) at INFO, some daemons log the OOM killer at notice.
+# Limits and refusals said at INFO, and definite causes wherever they appear (causes.py): ActiveMQ
+# blocking producers at its store limit, a CronJob run skipped behind a hung one, Exim refusing a
+# looping message, Spamhaus refusing the query (a public resolver, a limit).
+LIMITS_SAID_CALMLY = (
+    r"(?:persistent|temp(?:orary)?) store is full|usage manager (?:memory|store|temp) limit reached|"
+    r"prior execution is running and concurrency policy is Forbid|too many \"received\" headers|"
+    r"returned 127\.255\.255\.25[2-5]\b"
+)
 _ALWAYS_A_PROBLEM = re.compile(
     r"still waiting for \w*Lock|deadlock detected|checkpoints are occurring too frequently|"
-    # Said at INFO or Normal: ActiveMQ blocking producers at its store limit, a pending pod no node
-    # group may grow for, a CronJob run skipped behind a hung one, Exim refusing a looping message.
-    r"(?:persistent|temp(?:orary)?) store is full|usage manager (?:memory|store|temp) limit reached|"
-    r"didn't trigger scale-up|prior execution is running and concurrency policy is Forbid|"
-    r"too many \"received\" headers|"
-    # Said at INFO (Haraka) or as a Normal event: a DNSBL refusing the query; a pod evicted by a higher one.
-    r"returned 127\.255\.255\.25[2-5]\b|Preempted by (?:pod )?\S+ on node|"
+    + LIMITS_SAID_CALMLY
+    + "|"
+    # Said as Normal events: a pending pod no node group may grow for; a pod evicted by a higher one.
+    r"didn't trigger scale-up|Preempted by (?:pod )?\S+ on node|"
     r"(?<!perhaps )out of memory|killed process \d+|(?<!msg=\")Evicting pod|must evict pod|low on resource|"
     r"flood.stage watermark|read-only-allow-delete|cluster_block_exception|clock wrong by|"
     r"validation failure <|signature expired|Server \S+/\S+ is DOWN\b|"
